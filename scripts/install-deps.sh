@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Lemonade needs to build, test and
+# benchmark. Idempotent: packages already present are skipped by apt-get.
+# Usage: scripts/install-deps.sh [--bench]   (run as root, or via sudo)
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  # libraries (DESIGN.md §6)
+  libboost1.81-dev libssl-dev libsodium-dev zlib1g-dev libsqlite3-dev
+  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  # tests
+  libgtest-dev libgmock-dev python3 curl openssl
+)
+# Node.js with npm (imapflow tests): the machine may already carry a Node.js
+# build that bundles npm and conflicts with Debian's npm package.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(dovecot-imapd libbenchmark-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

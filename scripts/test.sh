@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command (README "Run the tests"; CI runs exactly this): installs
+# what a fresh Debian 12 machine lacks, builds with warnings as errors, and
+# runs every test: unit, transcripts, real clients, crash, fuzz smoke.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+cmake -S . -B build -G Ninja -DLEMONADE_WERROR=ON
+cmake --build build
+
+# Node clients (imapflow) from the npm registry, pinned by the lockfile.
+if [[ -f tests/clients/node/package.json ]]; then
+  (cd tests/clients/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+ctest --test-dir build --output-on-failure -j2
+
+# Fuzz smoke run: the parsers under libFuzzer + ASan/UBSan for a bounded time.
+if [[ -f tests/fuzz/CMakeLists.txt ]]; then
+  scripts/fuzz.sh "${LEMONADE_FUZZ_SECONDS:-60}"
+fi

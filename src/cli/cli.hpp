@@ -1,0 +1,33 @@
+#pragma once
+// The `lemonade` command: subcommands wire the layers together.
+// Exit codes: 0 success, 1 runtime failure (busy port, unreadable data
+// dir, store error), 2 bad usage or bad config.
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace lemonade::cli {
+
+struct exit_error : std::runtime_error {
+  int code;
+  exit_error(int c, const std::string& msg) : std::runtime_error(msg), code(c) {}
+};
+
+// Creates the data directory, a default lemonade.toml and the server
+// secret if missing; loads the config. Throws exit_error.
+core::config prepare_data_dir(const std::filesystem::path& dir,
+                              const std::vector<std::pair<std::string, std::string>>& overrides);
+// 32 random octets kept in DATA_DIR/secret (SCRAM fake salts).
+std::string server_secret(const std::filesystem::path& dir);
+
+int serve(const core::config& cfg);
+int user_add(const core::config& cfg, const std::string& name);
+int user_passwd(const core::config& cfg, const std::string& name);
+int user_del(const core::config& cfg, const std::string& name);
+int user_list(const core::config& cfg);
+
+}  // namespace lemonade::cli

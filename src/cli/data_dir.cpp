@@ -1,0 +1,50 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "auth/password.hpp"
+#include "cli/cli.hpp"
+
+namespace lemonade::cli {
+
+core::config prepare_data_dir(const std::filesystem::path& dir,
+                              const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw exit_error(1, "cannot create data directory " + dir.string() + ": " + ec.message());
+  if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0)
+    throw exit_error(1, "data directory " + dir.string() + " is not readable and writable");
+  auto file = dir / "lemonade.toml";
+  if (!std::filesystem::exists(file)) {
+    std::ofstream out(file);
+    out << core::default_config_text();
+    if (!out) throw exit_error(1, "cannot write " + file.string());
+  }
+  try {
+    return core::load_config(dir, overrides);
+  } catch (const core::config_error& e) {
+    throw exit_error(2, e.what());
+  }
+}
+
+std::string server_secret(const std::filesystem::path& dir) {
+  auto file = dir / "secret";
+  std::ifstream in(file, std::ios::binary);
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().size() == 32) return ss.str();
+  }
+  auto secret = auth::random_bytes(32);
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::write(fd, secret.data(), secret.size()) != 32 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw exit_error(1, "cannot write " + file.string());
+  }
+  ::close(fd);
+  return secret;
+}
+
+}  // namespace lemonade::cli

@@ -1,0 +1,63 @@
+// lemonade: the mail server and its administration commands (DESIGN.md §1).
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli.hpp"
+
+int main(int argc, char** argv) {
+  using namespace lemonade;
+  CLI::App app{"Lemonade: an IMAP store and submission server for constrained clients", "lemonade"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", LEMONADE_VERSION);
+
+  std::string data_dir = "data";
+  std::vector<std::string> overrides;
+  auto add_common = [&](CLI::App* sub) {
+    sub->add_option("--data-dir,-d", data_dir, "data directory (created on first use)")->capture_default_str();
+    sub->add_option("-o,--option", overrides, "override a config setting: key=value (repeatable)");
+  };
+
+  auto* serve = app.add_subcommand("serve", "run the server");
+  add_common(serve);
+
+  auto* user = app.add_subcommand("user", "manage accounts");
+  user->require_subcommand(1);
+  std::string name;
+  auto* add = user->add_subcommand("add", "add an account (password from stdin or a prompt)");
+  auto* passwd = user->add_subcommand("passwd", "change a password (from stdin or a prompt)");
+  auto* del = user->add_subcommand("del", "delete an account and all its mail");
+  auto* list = user->add_subcommand("list", "list accounts");
+  for (auto* sub : {add, passwd, del}) {
+    sub->add_option("name", name, "user name")->required();
+    add_common(sub);
+  }
+  add_common(list);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  try {
+    std::vector<std::pair<std::string, std::string>> kv;
+    for (auto& o : overrides) kv.push_back(core::split_override(o));
+    auto cfg = cli::prepare_data_dir(std::filesystem::absolute(data_dir), kv);
+    if (*serve) return cli::serve(cfg);
+    if (*add) return cli::user_add(cfg, name);
+    if (*passwd) return cli::user_passwd(cfg, name);
+    if (*del) return cli::user_del(cfg, name);
+    if (*list) return cli::user_list(cfg);
+  } catch (const cli::exit_error& e) {
+    std::cerr << "lemonade: " << e.what() << "\n";
+    return e.code;
+  } catch (const core::config_error& e) {
+    std::cerr << "lemonade: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "lemonade: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,167 @@
+// `lemonade serve`: wires config, store, TLS and listeners, runs the
+// network threads, and handles SIGTERM (graceful stop) and SIGHUP (reload
+// TLS certificates).
+#include <sys/resource.h>
+
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/password.hpp"
+#include "cli/cli.hpp"
+#include "core/log.hpp"
+#include "imap/server.hpp"
+#include "net/tls.hpp"
+#include "store/sqlite/store.hpp"
+
+namespace lemonade::cli {
+namespace asio = boost::asio;
+
+namespace {
+
+// Idle connections are cheap; file descriptors should not be the limit.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+class tls_holder {
+ public:
+  tls_holder(std::filesystem::path cert, std::filesystem::path key) : cert_(std::move(cert)), key_(std::move(key)) {
+    reload();
+  }
+  void reload() {
+    auto ctx = net::make_server_tls(cert_, key_);
+    std::lock_guard lock(mu_);
+    ctx_ = std::move(ctx);
+  }
+  std::shared_ptr<asio::ssl::context> current() {
+    std::lock_guard lock(mu_);
+    return ctx_;
+  }
+
+ private:
+  std::filesystem::path cert_, key_;
+  std::mutex mu_;
+  std::shared_ptr<asio::ssl::context> ctx_;
+};
+
+struct shutdown_state {
+  imap::server& srv;
+  imap::server_context& ctx;
+  asio::io_context& ioc;
+  std::chrono::steady_clock::time_point deadline;
+  asio::steady_timer timer;
+};
+
+void wait_for_sessions(std::shared_ptr<shutdown_state> st) {
+  if (st->srv.session_count() == 0 || std::chrono::steady_clock::now() >= st->deadline) {
+    if (st->srv.session_count() > 0)
+      spdlog::warn("event=shutdown_forced sessions={}", st->srv.session_count());
+    st->ioc.stop();
+    return;
+  }
+  st->timer.expires_after(std::chrono::milliseconds(20));
+  st->timer.async_wait([st](boost::system::error_code) { wait_for_sessions(st); });
+}
+
+void watch_signals(asio::signal_set& sigs, imap::server& srv, imap::server_context& ctx, tls_holder& tls,
+                   asio::io_context& ioc) {
+  sigs.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      try {
+        tls.reload();
+        spdlog::info("event=tls_reloaded");
+      } catch (const std::exception& e) {
+        spdlog::error("event=tls_reload_failed error=\"{}\"", e.what());
+      }
+      watch_signals(sigs, srv, ctx, tls, ioc);
+      return;
+    }
+    spdlog::info("event=shutdown signal={} sessions={}", sig, srv.session_count());
+    ctx.shutting_down = true;
+    srv.begin_shutdown();
+    auto st = std::make_shared<shutdown_state>(
+        shutdown_state{srv, ctx, ioc, std::chrono::steady_clock::now() + ctx.cfg.shutdown_grace, asio::steady_timer(ioc)});
+    wait_for_sessions(st);
+  });
+}
+
+}  // namespace
+
+int serve(const core::config& cfg) {
+  core::init_logging(cfg.log_level, cfg.log_file);
+  auth::init_crypto();
+  raise_fd_limit();
+
+  auto cert = cfg.tls_cert.empty() ? cfg.data_dir / "tls" / "cert.pem" : cfg.tls_cert;
+  auto key = cfg.tls_key.empty() ? cfg.data_dir / "tls" / "key.pem" : cfg.tls_key;
+  if (cfg.tls_cert.empty() && net::ensure_self_signed(cert, key, cfg.hostname))
+    spdlog::info("event=tls_self_signed cert={}", cert.string());
+  std::unique_ptr<tls_holder> tls;
+  try {
+    tls = std::make_unique<tls_holder>(cert, key);
+  } catch (const std::exception& e) {
+    throw exit_error(2, e.what());
+  }
+
+  auto store = store::sqlite::open_store(cfg.data_dir, {cfg.max_mailboxes, cfg.max_mailbox_name_length,
+                                                        cfg.max_mailbox_depth});
+  unsigned threads = cfg.network_threads ? cfg.network_threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context ioc(static_cast<int>(threads));
+  asio::thread_pool storage(cfg.storage_threads);
+
+  auth::login_throttle::policy policy;
+  policy.base_delay = cfg.auth_failure_delay;
+  policy.max_failures = cfg.auth_max_failures;
+  policy.window = cfg.auth_failure_window;
+  policy.lockout = cfg.auth_lockout;
+  imap::server_context ctx{cfg,
+                           *store,
+                           mailbox::account_registry(*store),
+                           auth::login_throttle(policy),
+                           server_secret(cfg.data_dir),
+                           storage.get_executor(),
+                           [t = tls.get()] { return t->current(); }};
+
+  imap::server srv(ioc, ctx);
+  auto bind_all = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name) {
+    for (auto& a : addrs) {
+      auto hp = net::parse_host_port(a);
+      if (!hp) throw exit_error(2, std::string(key_name) + ": bad address \"" + a + "\" (expected host:port)");
+      try {
+        srv.listen(*hp, implicit_tls);
+      } catch (const std::exception& e) {
+        throw exit_error(1, e.what());
+      }
+    }
+  };
+  bind_all(cfg.imap_listen, false, "imap.listen");
+  bind_all(cfg.imaps_listen, true, "imaps.listen");
+
+  asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);
+  watch_signals(sigs, srv, ctx, *tls, ioc);
+  srv.start();
+  spdlog::info("event=started version={} data_dir={} network_threads={} storage_threads={}", LEMONADE_VERSION,
+               cfg.data_dir.string(), threads, cfg.storage_threads);
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  storage.join();
+  spdlog::info("event=stopped");
+  return 0;
+}
+
+}  // namespace lemonade::cli

@@ -1,0 +1,115 @@
+// `lemonade user add|passwd|del|list`. The password comes from standard
+// input when it is not a terminal (scripts, tests), else from a prompt.
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "auth/password.hpp"
+#include "cli/cli.hpp"
+#include "store/sqlite/store.hpp"
+
+namespace lemonade::cli {
+namespace {
+
+std::string prompt_password(const std::string& prompt) {
+  std::cerr << prompt << std::flush;
+  termios old{};
+  bool tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
+  if (tty) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string pw;
+  std::getline(std::cin, pw);
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  return pw;
+}
+
+std::string read_password() {
+  std::string pw;
+  if (!::isatty(STDIN_FILENO)) {
+    if (!std::getline(std::cin, pw)) throw exit_error(2, "no password on standard input");
+  } else {
+    pw = prompt_password("Password: ");
+    if (prompt_password("Again: ") != pw) throw exit_error(2, "passwords do not match");
+  }
+  if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+  if (pw.empty()) throw exit_error(2, "empty password");
+  return pw;
+}
+
+store::user_record credentials(const core::config& cfg, const std::string& name, const std::string& pw) {
+  store::user_record r;
+  r.name = name;
+  r.password_hash = auth::hash_password(pw, {cfg.argon2_opslimit, cfg.argon2_memlimit});
+  auto s = auth::derive_scram(pw, cfg.scram_iterations);
+  r.scram = {s.salt, s.iterations, s.stored_key, s.server_key};
+  return r;
+}
+
+std::unique_ptr<store::mail_store> open(const core::config& cfg) {
+  return store::sqlite::open_store(cfg.data_dir, {cfg.max_mailboxes, cfg.max_mailbox_name_length,
+                                                  cfg.max_mailbox_depth});
+}
+
+int store_failure(const store::error& e) {
+  std::cerr << "lemonade: " << e.what() << "\n";
+  return e.what_code == store::error::code::nonexistent || e.what_code == store::error::code::already_exists ||
+                 e.what_code == store::error::code::invalid_name
+             ? 2
+             : 1;
+}
+
+}  // namespace
+
+int user_add(const core::config& cfg, const std::string& name) {
+  auth::init_crypto();
+  auto st = open(cfg);
+  try {
+    if (st->users().find_user(name)) throw store::error(store::error::code::already_exists, "user " + name + " already exists");
+    auto rec = st->users().add_user(credentials(cfg, name, read_password()));
+    // Create the account now, with its default mailboxes.
+    st->open_account(rec);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "added user " << name << "\n";
+  return 0;
+}
+
+int user_passwd(const core::config& cfg, const std::string& name) {
+  auth::init_crypto();
+  auto st = open(cfg);
+  try {
+    if (!st->users().find_user(name)) throw store::error(store::error::code::nonexistent, "no such user " + name);
+    st->users().update_credentials(credentials(cfg, name, read_password()));
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "password changed for " << name << "\n";
+  return 0;
+}
+
+int user_del(const core::config& cfg, const std::string& name) {
+  auto st = open(cfg);
+  try {
+    st->users().delete_user(name);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "deleted user " << name << " and all their mail\n";
+  return 0;
+}
+
+int user_list(const core::config& cfg) {
+  auto st = open(cfg);
+  for (auto& u : st->users().list_users()) std::cout << u.name << "\n";
+  return 0;
+}
+
+}  // namespace lemonade::cli

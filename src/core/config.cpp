@@ -1,0 +1,270 @@
+#include "core/config.hpp"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "core/strings.hpp"
+
+namespace lemonade::core {
+namespace {
+
+[[noreturn]] void bad(const std::string& key, const std::string& what) {
+  throw config_error(key + ": " + what);
+}
+
+std::string as_string(const toml::node& n, const std::string& key) {
+  if (auto s = n.value<std::string>()) return *s;
+  bad(key, "expected a string");
+}
+
+std::uint64_t as_uint(const toml::node& n, const std::string& key) {
+  if (auto v = n.value<std::int64_t>(); v && *v >= 0) return static_cast<std::uint64_t>(*v);
+  if (auto s = n.value<std::string>())
+    if (auto v = parse_uint(*s)) return *v;
+  bad(key, "expected a non-negative integer");
+}
+
+std::uint64_t as_size(const toml::node& n, const std::string& key) {
+  if (auto v = n.value<std::int64_t>(); v && *v >= 0) return static_cast<std::uint64_t>(*v);
+  if (auto s = n.value<std::string>())
+    if (auto v = parse_size(*s)) return *v;
+  bad(key, "expected a size such as 65536, \"64KB\" or \"50MB\"");
+}
+
+// Integers are seconds; strings take a unit: "500ms", "30s", "5m", "2h".
+std::chrono::milliseconds as_duration(const toml::node& n, const std::string& key) {
+  if (auto v = n.value<std::int64_t>(); v && *v >= 0) return std::chrono::seconds(*v);
+  if (auto s = n.value<std::string>()) {
+    std::size_t d = 0;
+    while (d < s->size() && (*s)[d] >= '0' && (*s)[d] <= '9') ++d;
+    if (auto v = parse_uint(s->substr(0, d), 1ull << 40)) {
+      auto unit = s->substr(d);
+      if (unit == "ms") return std::chrono::milliseconds(*v);
+      if (unit == "s" || unit.empty()) return std::chrono::seconds(*v);
+      if (unit == "m") return std::chrono::minutes(*v);
+      if (unit == "h") return std::chrono::hours(*v);
+    }
+  }
+  bad(key, "expected a duration such as 30 (seconds), \"500ms\", \"5m\" or \"2h\"");
+}
+
+std::vector<std::string> as_string_list(const toml::node& n, const std::string& key) {
+  std::vector<std::string> out;
+  if (auto s = n.value<std::string>()) {
+    // A single string is a one-element list; "" is the empty list, so
+    // `-o imaps.listen=` turns a listener off.
+    if (!s->empty()) out.push_back(*s);
+    return out;
+  }
+  if (auto* arr = n.as_array()) {
+    for (auto& e : *arr) out.push_back(as_string(e, key));
+    return out;
+  }
+  bad(key, "expected a string or a list of strings");
+}
+
+struct key_def {
+  const char* key;
+  const char* default_value;  // as written in the default file
+  const char* description;
+  void (*set)(config&, const toml::node&, const std::string&);
+};
+
+template <auto M>
+void set_string(config& c, const toml::node& n, const std::string& k) { c.*M = as_string(n, k); }
+template <auto M>
+void set_path(config& c, const toml::node& n, const std::string& k) { c.*M = as_string(n, k); }
+template <auto M>
+void set_list(config& c, const toml::node& n, const std::string& k) { c.*M = as_string_list(n, k); }
+template <auto M>
+void set_unsigned(config& c, const toml::node& n, const std::string& k) {
+  auto v = as_uint(n, k);
+  if (v > UINT32_MAX) bad(k, "too large");
+  c.*M = static_cast<unsigned>(v);
+}
+template <auto M>
+void set_size(config& c, const toml::node& n, const std::string& k) { c.*M = as_size(n, k); }
+template <auto M>
+void set_seconds(config& c, const toml::node& n, const std::string& k) {
+  c.*M = std::chrono::duration_cast<std::chrono::seconds>(as_duration(n, k));
+}
+template <auto M>
+void set_millis(config& c, const toml::node& n, const std::string& k) { c.*M = as_duration(n, k); }
+
+void set_log_level(config& c, const toml::node& n, const std::string& k) {
+  auto v = to_lower(as_string(n, k));
+  if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error" && v != "off")
+    bad(k, "expected one of trace, debug, info, warn, error, off");
+  c.log_level = v;
+}
+void set_literal(config& c, const toml::node& n, const std::string& k) {
+  auto v = to_lower(as_string(n, k));
+  if (v == "plus") c.literal = literal_mode::plus;
+  else if (v == "minus") c.literal = literal_mode::minus;
+  else bad(k, "expected \"plus\" or \"minus\"");
+}
+void set_plaintext(config& c, const toml::node& n, const std::string& k) {
+  auto v = to_lower(as_string(n, k));
+  if (v == "never") c.plaintext = plaintext_policy::never;
+  else if (v == "loopback") c.plaintext = plaintext_policy::loopback;
+  else if (v == "always") c.plaintext = plaintext_policy::always;
+  else bad(k, "expected \"never\", \"loopback\" or \"always\"");
+}
+void set_argon2_ops(config& c, const toml::node& n, const std::string& k) {
+  c.argon2_opslimit = as_uint(n, k);
+  if (c.argon2_opslimit < 1) bad(k, "must be at least 1");
+}
+
+const key_def key_defs[] = {
+  {"log.level", "\"info\"", "trace, debug, info, warn, error or off", set_log_level},
+  {"log.file", "\"\"", "log file; empty logs to standard error", set_string<&config::log_file>},
+
+  {"server.network_threads", "0", "network threads; 0 means one per core", set_unsigned<&config::network_threads>},
+  {"server.storage_threads", "4", "threads that run disk and database work", set_unsigned<&config::storage_threads>},
+  {"server.max_connections", "10000", "connections served at once; more are refused with * BYE", set_unsigned<&config::max_connections>},
+  {"server.shutdown_grace", "10", "seconds SIGTERM waits for in-flight commands", set_seconds<&config::shutdown_grace>},
+  {"server.hostname", "\"localhost\"", "name in greetings and certificates", set_string<&config::hostname>},
+
+  {"imap.listen", "[\"127.0.0.1:1143\"]", "IMAP with STARTTLS: list of host:port ([::1]:port for IPv6); [] disables", set_list<&config::imap_listen>},
+  {"imap.literal", "\"plus\"", "non-synchronizing literals: \"plus\" (RFC 7888 LITERAL+) or \"minus\" (LITERAL-, at most 4096 octets)", set_literal},
+  {"imap.timeout_unauthenticated", "60", "seconds before an idle connection that has not logged in is closed", set_seconds<&config::timeout_unauthenticated>},
+  {"imap.timeout_authenticated", "1800", "autologout: seconds of client silence after login (RFC 3501 §5.4: at least 30 minutes)", set_seconds<&config::timeout_authenticated>},
+  {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
+
+  {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},
+  {"tls.key", "\"\"", "PEM private key; empty uses DATA_DIR/tls/key.pem", set_path<&config::tls_key>},
+
+  {"auth.plaintext", "\"loopback\"", "LOGIN and AUTHENTICATE PLAIN without TLS: \"never\", \"loopback\" (only from 127.0.0.0/8 and ::1) or \"always\"", set_plaintext},
+  {"auth.failure_delay", "\"500ms\"", "delay before answering a failed login; doubles with each further failure from the same address", set_millis<&config::auth_failure_delay>},
+  {"auth.max_failures", "10", "failed logins from one address within auth.failure_window before it is locked out", set_unsigned<&config::auth_max_failures>},
+  {"auth.failure_window", "600", "seconds over which failures are counted", set_seconds<&config::auth_failure_window>},
+  {"auth.lockout", "300", "seconds an address is refused after too many failures", set_seconds<&config::auth_lockout>},
+  {"auth.argon2_opslimit", "2", "argon2id passes for new password hashes", set_argon2_ops},
+  {"auth.argon2_memlimit", "\"19MB\"", "argon2id memory for new password hashes", set_size<&config::argon2_memlimit>},
+  {"auth.scram_iterations", "4096", "PBKDF2 iterations for SCRAM-SHA-256 keys (RFC 7677: at least 4096)", set_unsigned<&config::scram_iterations>},
+
+  {"limits.max_line_length", "\"64KB\"", "longest command line, literals excluded; longer gets BAD [TOOBIG]", set_size<&config::max_line_length>},
+  {"limits.max_literal_size", "\"50MB\"", "largest literal (and so message) accepted; larger gets NO [TOOBIG]", set_size<&config::max_literal_size>},
+  {"limits.max_command_size", "\"64MB\"", "largest command including all its literals", set_size<&config::max_command_size>},
+  {"limits.max_nesting_depth", "16", "deepest parenthesised list in a command", set_unsigned<&config::max_nesting_depth>},
+  {"limits.max_mailbox_name_length", "1024", "longest mailbox name in octets of UTF-8", set_size<&config::max_mailbox_name_length>},
+  {"limits.max_mailbox_depth", "32", "most hierarchy levels in a mailbox name", set_unsigned<&config::max_mailbox_depth>},
+  {"limits.max_mailboxes", "10000", "mailboxes per account", set_unsigned<&config::max_mailboxes>},
+  {"limits.max_append_messages", "1000", "messages in one MULTIAPPEND command", set_unsigned<&config::max_append_messages>},
+};
+
+const key_def* find_key(std::string_view key) {
+  for (auto& d : key_defs)
+    if (key == d.key) return &d;
+  return nullptr;
+}
+
+// Walks a parsed table and applies every leaf; unknown keys are errors so a
+// typo never silently keeps a default.
+void apply_table(config& c, const toml::table& t, const std::string& prefix) {
+  for (auto&& [k, v] : t) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (auto* sub = v.as_table()) {
+      apply_table(c, *sub, key);
+      continue;
+    }
+    auto* def = find_key(key);
+    if (!def) throw config_error(key + ": unknown setting");
+    def->set(c, v, key);
+  }
+}
+
+// Parses an override value as a TOML value; anything that is not valid TOML
+// is taken as a bare string, so `-o imap.listen=127.0.0.1:2143` works.
+void apply_override(config& c, const std::string& key, const std::string& value) {
+  auto* def = find_key(key);
+  if (!def) throw config_error("-o " + key + ": unknown setting");
+  try {
+    auto parsed = toml::parse("v = " + value);
+    if (auto* node = parsed.get("v")) {
+      def->set(c, *node, key);
+      return;
+    }
+  } catch (const toml::parse_error&) {
+    // not TOML: a bare string
+  }
+  toml::value<std::string> s(value);
+  def->set(c, s, key);
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> split_override(const std::string& arg) {
+  auto eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw config_error("-o " + arg + ": expected key=value");
+  return {arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
+config load_config(const std::filesystem::path& data_dir,
+                   const std::vector<std::pair<std::string, std::string>>& overrides) {
+  config c;
+  c.data_dir = data_dir;
+  auto file = data_dir / "lemonade.toml";
+  std::ifstream in(file);
+  if (!in) throw config_error(file.string() + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  toml::table table;
+  try {
+    table = toml::parse(text.str(), file.string());
+  } catch (const toml::parse_error& e) {
+    throw config_error(file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+                       std::string(e.description()));
+  }
+  try {
+    apply_table(c, table, "");
+  } catch (const config_error& e) {
+    throw config_error(file.string() + ": " + e.what());
+  }
+  for (auto& [k, v] : overrides) apply_override(c, k, v);
+
+  if (c.scram_iterations < 4096) throw config_error("auth.scram_iterations: RFC 7677 requires at least 4096");
+  if (c.timeout_authenticated < std::chrono::minutes(30))
+    throw config_error("imap.timeout_authenticated: RFC 3501 §5.4 requires at least 30 minutes");
+  if (c.max_line_length < 1024) throw config_error("limits.max_line_length: at least 1KB");
+  if (c.max_command_size < c.max_literal_size)
+    throw config_error("limits.max_command_size: must be at least limits.max_literal_size");
+  if (c.storage_threads < 1) throw config_error("server.storage_threads: at least 1");
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    throw config_error("tls.cert and tls.key: set both or neither");
+  return c;
+}
+
+const std::vector<config_key_doc>& config_keys() {
+  static const std::vector<config_key_doc> docs = [] {
+    std::vector<config_key_doc> out;
+    for (auto& d : key_defs) out.push_back({d.key, d.default_value, d.description});
+    return out;
+  }();
+  return docs;
+}
+
+std::string default_config_text() {
+  std::string out =
+      "# Lemonade configuration. Every key is listed with its default;\n"
+      "# `lemonade serve -o key=value` overrides any of them for one run.\n";
+  std::string section;
+  for (auto& d : key_defs) {
+    std::string key = d.key;
+    auto dot = key.find('.');
+    auto sec = key.substr(0, dot);
+    if (sec != section) {
+      out += "\n[" + sec + "]\n";
+      section = sec;
+    }
+    out += "# " + std::string(d.description) + "\n";
+    out += key.substr(dot + 1) + " = " + d.default_value + "\n";
+  }
+  return out;
+}
+
+}  // namespace lemonade::core

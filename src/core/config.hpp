@@ -1,0 +1,92 @@
+#pragma once
+// Server configuration: a TOML file (DATA_DIR/lemonade.toml) plus
+// `-o key=value` overrides. Every limit the server enforces lives here, with
+// its default; README.md lists every key (generated from config_keys()).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lemonade::core {
+
+// Thrown for an unreadable or invalid config; what() is one line for the
+// operator ("lemonade.toml: limits.max_literal_size: expected a size").
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class literal_mode { plus, minus };  // RFC 7888: LITERAL+ or LITERAL-
+enum class plaintext_policy { never, loopback, always };
+
+struct config {
+  std::filesystem::path data_dir;
+
+  // [log]
+  std::string log_level = "info";
+  std::string log_file;  // empty: standard error
+
+  // [server]
+  unsigned network_threads = 0;  // 0: one per core
+  unsigned storage_threads = 4;
+  unsigned max_connections = 10000;
+  std::chrono::seconds shutdown_grace{10};
+  std::string hostname = "localhost";
+
+  // [imap] / [imaps]: "host:port" or "[v6]:port"; empty list disables.
+  std::vector<std::string> imap_listen{"127.0.0.1:1143"};
+  std::vector<std::string> imaps_listen{"127.0.0.1:1993"};
+  literal_mode literal = literal_mode::plus;
+  std::chrono::seconds timeout_unauthenticated{60};
+  // RFC 3501 §5.4: at least 30 minutes.
+  std::chrono::seconds timeout_authenticated{1800};
+
+  // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
+
+  // [auth]
+  plaintext_policy plaintext = plaintext_policy::loopback;
+  std::chrono::milliseconds auth_failure_delay{500};
+  unsigned auth_max_failures = 10;  // per client address, in auth_failure_window
+  std::chrono::seconds auth_failure_window{600};
+  std::chrono::seconds auth_lockout{300};
+  unsigned long long argon2_opslimit = 2;
+  std::size_t argon2_memlimit = 19 * 1024 * 1024;
+  unsigned scram_iterations = 4096;
+
+  // [limits]
+  std::size_t max_line_length = 64 * 1024;        // command text, literals excluded
+  std::size_t max_literal_size = 50 * 1024 * 1024;
+  std::size_t max_command_size = 64 * 1024 * 1024;  // line plus all literals
+  unsigned max_nesting_depth = 16;
+  std::size_t max_mailbox_name_length = 1024;     // octets, UTF-8
+  unsigned max_mailbox_depth = 32;
+  unsigned max_mailboxes = 10000;
+  unsigned max_append_messages = 1000;            // messages in one MULTIAPPEND
+};
+
+struct config_key_doc {
+  std::string key;
+  std::string default_value;
+  std::string description;
+};
+
+// Reads data_dir/lemonade.toml (which must exist) and applies overrides of
+// the form ("imap.listen", "127.0.0.1:2143"). Throws config_error.
+config load_config(const std::filesystem::path& data_dir,
+                   const std::vector<std::pair<std::string, std::string>>& overrides);
+
+// The commented default config file written on first run.
+std::string default_config_text();
+
+// Every key, its default and meaning, in file order.
+const std::vector<config_key_doc>& config_keys();
+
+// Splits "key=value"; throws config_error when there is no '='.
+std::pair<std::string, std::string> split_override(const std::string& arg);
+
+}  // namespace lemonade::core

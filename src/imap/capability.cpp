@@ -1,0 +1,51 @@
+#include "imap/capability.hpp"
+
+namespace lemonade::imap {
+namespace {
+
+bool always(const capability_facts&) { return true; }
+bool before_login(const capability_facts& f) { return !f.authenticated; }
+bool after_login(const capability_facts& f) { return f.authenticated; }
+
+}  // namespace
+
+const std::vector<capability_row>& capability_table() {
+  static const std::vector<capability_row> rows = {
+      {"IMAP4rev1", "RFC 3501", always},
+      {"STARTTLS", "RFC 3501 §6.2.1",
+       [](const capability_facts& f) { return !f.authenticated && f.starttls_offered && !f.tls_active; }},
+      // RFC 3501 §6.2.3: LOGINDISABLED where plaintext login is refused.
+      {"LOGINDISABLED", "RFC 3501 §6.2.3",
+       [](const capability_facts& f) { return !f.authenticated && !f.plaintext_allowed; }},
+      {"AUTH=PLAIN", "RFC 4616",
+       [](const capability_facts& f) { return !f.authenticated && f.plaintext_allowed; }},
+      // SCRAM never reveals the password, so it is offered without TLS too.
+      {"AUTH=SCRAM-SHA-256", "RFC 7677", before_login},
+      {"SASL-IR", "RFC 4959", before_login},
+      // RFC 7888 §4: a server offers one of LITERAL+ and LITERAL-.
+      {"LITERAL+", "RFC 7888", [](const capability_facts& f) { return !f.literal_minus; }},
+      {"LITERAL-", "RFC 7888", [](const capability_facts& f) { return f.literal_minus; }},
+      {"ID", "RFC 2971", always},
+      {"ENABLE", "RFC 5161", always},
+      {"NAMESPACE", "RFC 2342", after_login},
+      {"UNSELECT", "RFC 3691", after_login},
+      {"MULTIAPPEND", "RFC 3502", after_login},
+      {"CHILDREN", "RFC 3348", after_login},
+      {"LIST-EXTENDED", "RFC 5258", after_login},
+      {"LIST-STATUS", "RFC 5819", after_login},
+      {"SPECIAL-USE", "RFC 6154", after_login},
+      {"CREATE-SPECIAL-USE", "RFC 6154", after_login},
+      // Not yet: UIDPLUS (RFC 4315) needs UID EXPUNGE and COPYUID, which
+      // come with message access; APPENDUID is already sent.
+  };
+  return rows;
+}
+
+std::vector<std::string> capabilities(const capability_facts& f) {
+  std::vector<std::string> out;
+  for (auto& row : capability_table())
+    if (row.offered(f)) out.emplace_back(row.name);
+  return out;
+}
+
+}  // namespace lemonade::imap

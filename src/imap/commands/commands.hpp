@@ -1,0 +1,45 @@
+#pragma once
+// Executors, one file per command group (STYLE.md §2 step 4).
+
+#include "imap/context.hpp"
+#include "imap/parse/command.hpp"
+
+namespace lemonade::imap::commands {
+
+using args = parse::command_args;
+
+// any.cpp: RFC 3501 §6.1, RFC 2971, RFC 5161
+asio::awaitable<void> capability(command_context& ctx, args& a);
+asio::awaitable<void> noop(command_context& ctx, args& a);
+asio::awaitable<void> logout(command_context& ctx, args& a);
+asio::awaitable<void> id(command_context& ctx, args& a);
+asio::awaitable<void> enable(command_context& ctx, args& a);
+
+// auth.cpp: RFC 3501 §6.2
+asio::awaitable<void> starttls(command_context& ctx, args& a);
+asio::awaitable<void> login(command_context& ctx, args& a);
+asio::awaitable<void> authenticate(command_context& ctx, args& a);
+
+// select.cpp: RFC 3501 §6.3.1-2, §6.4.1-2, RFC 3691
+asio::awaitable<void> select(command_context& ctx, args& a);
+asio::awaitable<void> check(command_context& ctx, args& a);
+asio::awaitable<void> close(command_context& ctx, args& a);
+asio::awaitable<void> unselect(command_context& ctx, args& a);
+
+// mailbox.cpp: RFC 3501 §6.3.3-7, §6.3.10
+asio::awaitable<void> create(command_context& ctx, args& a);
+asio::awaitable<void> delete_(command_context& ctx, args& a);
+asio::awaitable<void> rename(command_context& ctx, args& a);
+asio::awaitable<void> subscribe(command_context& ctx, args& a);
+asio::awaitable<void> status(command_context& ctx, args& a);
+// "(MESSAGES 3 UNSEEN 1)" for STATUS and LIST-STATUS.
+response::list status_values(const std::vector<parse::status_item>& items, const store::mailbox_status& st);
+
+// list.cpp: RFC 3501 §6.3.8-9, RFC 5258, RFC 5819, RFC 6154, RFC 2342
+asio::awaitable<void> list(command_context& ctx, args& a);
+asio::awaitable<void> namespace_(command_context& ctx, args& a);
+
+// append.cpp: RFC 3501 §6.3.11, RFC 3502, RFC 4315 §3
+asio::awaitable<void> append(command_context& ctx, args& a);
+
+}  // namespace lemonade::imap::commands

@@ -1,0 +1,172 @@
+#pragma once
+// What an executor sees (STYLE.md §2 step 4): the session's state, the
+// server's services, a way to run blocking store work, and typed output.
+// Executors never format bytes and never touch the socket directly.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auth/throttle.hpp"
+#include "core/config.hpp"
+#include "imap/capability.hpp"
+#include "imap/response/response.hpp"
+#include "imap/response/writer.hpp"
+#include "mailbox/account.hpp"
+#include "mailbox/selected.hpp"
+#include "store/api/store.hpp"
+
+namespace lemonade::imap {
+
+namespace asio = boost::asio;
+
+enum class session_state { not_authenticated, authenticated, selected, logout };
+
+// Services shared by every session; set up by cli/ before serving.
+struct server_context {
+  const core::config& cfg;
+  store::mail_store& store;
+  mailbox::account_registry accounts;
+  auth::login_throttle throttle;
+  std::string scram_fake_salt_key;
+  asio::any_io_executor storage;  // runs blocking store and hashing work
+  // The current TLS context; SIGHUP replaces it.
+  std::function<std::shared_ptr<asio::ssl::context>()> tls;
+  std::atomic<bool> shutting_down{false};
+};
+
+struct connection_info {
+  std::uint64_t id = 0;
+  std::string remote;   // address:port, for logs
+  std::string address;  // address only: the key for login throttling
+  bool loopback = false;
+  bool implicit_tls = false;
+};
+
+// Per-connection state executors read and change.
+struct session_data {
+  connection_info conn;
+  session_state state = session_state::not_authenticated;
+  bool tls_active = false;
+  std::string user;
+  std::shared_ptr<mailbox::account> account;
+  std::shared_ptr<mailbox::selected_mailbox> selected;
+  response::writer_options wopts;
+  std::string out;  // responses not yet written
+};
+
+// I/O an executor may need beyond responses (STARTTLS, SASL exchanges,
+// delays); implemented by the session.
+class session_io {
+ public:
+  virtual ~session_io() = default;
+  // Writes everything in session_data::out.
+  virtual asio::awaitable<void> flush() = 0;
+  // One client line without its CRLF (SASL responses, RFC 3501 §6.2.2);
+  // nullopt if the peer went away, timed out or sent more than max octets.
+  virtual asio::awaitable<std::optional<std::string>> read_line(std::size_t max) = 0;
+  // Sends `ok` as the tagged response, discards any input that arrived
+  // after STARTTLS (RFC 3501 §6.2.1), and runs the TLS handshake.
+  virtual asio::awaitable<void> start_tls(const response::status_line& ok) = 0;
+  virtual asio::awaitable<void> sleep(std::chrono::milliseconds d) = 0;
+};
+
+// A refusal or syntax problem, mapped to a tagged NO/BAD by the session.
+struct command_error : std::runtime_error {
+  response::status st;
+  std::optional<response::code> resp_code;
+  command_error(response::status s, std::string text, std::string code = {})
+      : std::runtime_error(std::move(text)), st(s) {
+    if (!code.empty()) resp_code = response::code{std::move(code), {}};
+  }
+};
+
+[[noreturn]] inline void refuse(std::string text, std::string code = {}) {
+  throw command_error(response::status::no, std::move(text), std::move(code));
+}
+[[noreturn]] inline void reject_syntax(std::string text, std::string code = {}) {
+  throw command_error(response::status::bad, std::move(text), std::move(code));
+}
+
+class command_context {
+ public:
+  command_context(std::string tag, std::string name, server_context& srv, session_data& s, session_io& io)
+      : server(srv), session(s), io(io), tag_(std::move(tag)), name_(std::move(name)) {
+    result = {tag_, response::status::ok, std::nullopt, name_ + " completed"};
+  }
+
+  server_context& server;
+  session_data& session;
+  session_io& io;
+  // The tagged completion; executors change its code and text.
+  response::status_line result;
+  // Set when the executor already sent the tagged response (STARTTLS).
+  bool result_sent = false;
+
+  const std::string& tag() const { return tag_; }
+  const std::string& name() const { return name_; }
+
+  void untagged(response::untagged r) { response::write(session.out, r, session.wopts); }
+  void untagged_ok(std::optional<response::code> code, std::string text) {
+    response::write(session.out, response::status_line{"*", response::status::ok, std::move(code), std::move(text)},
+                    session.wopts);
+  }
+  void continuation(std::string text) { response::write(session.out, response::continuation{std::move(text)}); }
+
+  bool plaintext_allowed() const;
+  capability_facts facts() const;
+  // "[CAPABILITY ...]" for greetings and login results.
+  response::code capability_code() const;
+
+  // Runs f on the storage executor and resumes here with its result (or
+  // its exception).
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F>> blocking(F f);
+
+ private:
+  std::string tag_;
+  std::string name_;
+};
+
+template <class F>
+asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f) {
+  using result_t = std::invoke_result_t<F>;
+  std::exception_ptr error;
+  std::optional<std::conditional_t<std::is_void_v<result_t>, int, result_t>> value;
+  auto storage = server.storage;
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [&, storage](auto handler) {
+        asio::post(storage, [&, handler = std::move(handler)]() mutable {
+          try {
+            if constexpr (std::is_void_v<result_t>) {
+              f();
+              value.emplace(0);
+            } else {
+              value.emplace(f());
+            }
+          } catch (...) {
+            error = std::current_exception();
+          }
+          // Back to the session's executor.
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(ex, std::move(handler));
+        });
+      },
+      asio::use_awaitable);
+  if (error) std::rethrow_exception(error);
+  if constexpr (!std::is_void_v<result_t>) co_return std::move(*value);
+}
+
+}  // namespace lemonade::imap

@@ -1,0 +1,121 @@
+#pragma once
+// Typed IMAP commands: what the parsers produce and the executors take.
+// Mailbox names here are UTF-8 with INBOX normalised (the parser decodes
+// modified UTF-7); patterns keep their wildcards.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace lemonade::imap::parse {
+
+struct capability_cmd {};
+struct noop_cmd {};
+struct logout_cmd {};
+struct starttls_cmd {};
+struct check_cmd {};
+struct close_cmd {};
+struct unselect_cmd {};    // RFC 3691
+struct namespace_cmd {};   // RFC 2342
+
+struct authenticate_cmd {
+  std::string mechanism;                         // upper-cased
+  std::optional<std::string> initial_response;   // RFC 4959: base64, or "=" for empty
+};
+
+struct login_cmd {
+  std::string user;
+  std::string password;
+};
+
+struct select_cmd {
+  std::string mailbox;
+  bool read_only = false;  // EXAMINE
+};
+
+struct create_cmd {
+  std::string mailbox;
+  std::vector<std::string> special_use;  // RFC 6154 §3: CREATE ... (USE (...))
+};
+
+struct delete_cmd {
+  std::string mailbox;
+};
+
+struct rename_cmd {
+  std::string from;
+  std::string to;
+};
+
+struct subscribe_cmd {
+  std::string mailbox;
+  bool subscribe = true;  // false: UNSUBSCRIBE
+};
+
+enum class status_item { messages, recent, uidnext, uidvalidity, unseen };
+
+struct list_cmd {
+  bool lsub = false;
+  bool extended = false;  // RFC 5258 syntax was used
+  std::string reference;
+  std::vector<std::string> patterns;
+  // RFC 5258 §3.1 selection options
+  bool select_subscribed = false;
+  bool select_remote = false;
+  bool select_recursivematch = false;
+  bool select_special_use = false;  // RFC 6154 §5.1
+  // RFC 5258 §3.2 return options
+  bool return_subscribed = false;
+  bool return_children = false;
+  bool return_special_use = false;  // RFC 6154 §5.2
+  std::optional<std::vector<status_item>> return_status;  // RFC 5819
+};
+
+struct status_cmd {
+  std::string mailbox;
+  std::vector<status_item> items;
+};
+
+struct date_time {
+  std::int64_t seconds = 0;
+  int zone_minutes = 0;
+};
+
+struct append_message {
+  std::vector<std::string> flags;  // as written, "\Seen" or keywords
+  std::optional<date_time> date;
+  std::string_view data;           // points into the framed command
+};
+
+struct append_cmd {
+  std::string mailbox;
+  std::vector<append_message> messages;  // RFC 3502 MULTIAPPEND: one or more
+};
+
+struct enable_cmd {
+  std::vector<std::string> capabilities;  // upper-cased
+};
+
+struct id_cmd {
+  // RFC 2971: NIL, or field/value pairs.
+  std::vector<std::pair<std::string, std::optional<std::string>>> params;
+};
+
+using command_args =
+    std::variant<capability_cmd, noop_cmd, logout_cmd, starttls_cmd, check_cmd, close_cmd,
+                 unselect_cmd, namespace_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
+                 delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
+                 enable_cmd, id_cmd>;
+
+// What the parser needs from the session.
+struct parse_options {
+  unsigned max_nesting_depth = 16;
+  unsigned max_append_messages = 1000;
+  bool utf8_names = false;  // RFC 6855 UTF8=ACCEPT enabled
+};
+
+}  // namespace lemonade::imap::parse

@@ -1,0 +1,54 @@
+#include "core/strings.hpp"
+#include "imap/parse/parse.hpp"
+#include "imap/syntax/mutf7.hpp"
+
+namespace lemonade::imap::parse {
+
+command_head parse_head(lexer& in) {
+  command_head h;
+  h.tag = in.tag();
+  in.sp();
+  h.name = in.keyword();
+  if (in.ok() && h.name == "UID") {
+    in.sp();
+    h.name += " " + in.keyword();
+  }
+  return h;
+}
+
+std::string normalize_inbox(std::string_view utf8) {
+  auto first = utf8.substr(0, utf8.find('/'));
+  if (core::iequals(first, "INBOX")) return "INBOX" + std::string(utf8.substr(first.size()));
+  return std::string(utf8);
+}
+
+std::string mailbox(lexer& in, const parse_options& opts) {
+  auto raw = in.astring();
+  if (!in.ok()) return {};
+  if (opts.utf8_names) return normalize_inbox(raw);
+  auto utf8 = syntax::mutf7_decode(raw);
+  if (!utf8) {
+    in.fail("mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)");
+    return {};
+  }
+  return normalize_inbox(*utf8);
+}
+
+std::vector<status_item> status_items(lexer& in) {
+  std::vector<status_item> items;
+  in.open_list();
+  do {
+    auto name = in.keyword();
+    if (!in.ok()) break;
+    if (name == "MESSAGES") items.push_back(status_item::messages);
+    else if (name == "RECENT") items.push_back(status_item::recent);
+    else if (name == "UIDNEXT") items.push_back(status_item::uidnext);
+    else if (name == "UIDVALIDITY") items.push_back(status_item::uidvalidity);
+    else if (name == "UNSEEN") items.push_back(status_item::unseen);
+    else in.fail("unknown status item " + name);
+  } while (in.skip(' '));
+  in.close_list();
+  return items;
+}
+
+}  // namespace lemonade::imap::parse

@@ -1,0 +1,55 @@
+#pragma once
+// Command parsers: framed bytes -> typed command (STYLE.md §2 step 2).
+// Each reads the arguments after the command name and ends with the
+// end-of-arguments check; errors stay in the lexer (lexer::ok()).
+
+#include "imap/parse/command.hpp"
+#include "imap/syntax/lexer.hpp"
+
+namespace lemonade::imap::parse {
+
+using syntax::lexer;
+using parser_fn = command_args (*)(lexer&, const parse_options&);
+
+// "tag SP command-name": the tag and the upper-cased name ("UID FETCH"
+// style two-word names are joined with a space).
+struct command_head {
+  std::string tag;
+  std::string name;
+};
+command_head parse_head(lexer& in);
+
+// mailbox = "INBOX" / astring (RFC 3501 §9), decoded from modified UTF-7
+// unless UTF-8 names are on, with INBOX normalised.
+std::string mailbox(lexer& in, const parse_options& opts);
+// RFC 3501 §5.1: INBOX is case-insensitive; we read that for the first
+// level too, so "inbox/Work" names "INBOX/Work".
+std::string normalize_inbox(std::string_view utf8);
+
+// Commands without arguments.
+template <class T>
+command_args parse_bare(lexer& in, const parse_options&) {
+  in.end();
+  return T{};
+}
+
+command_args parse_authenticate(lexer& in, const parse_options& opts);
+command_args parse_login(lexer& in, const parse_options& opts);
+command_args parse_select(lexer& in, const parse_options& opts);
+command_args parse_examine(lexer& in, const parse_options& opts);
+command_args parse_create(lexer& in, const parse_options& opts);
+command_args parse_delete(lexer& in, const parse_options& opts);
+command_args parse_rename(lexer& in, const parse_options& opts);
+command_args parse_subscribe(lexer& in, const parse_options& opts);
+command_args parse_unsubscribe(lexer& in, const parse_options& opts);
+command_args parse_status(lexer& in, const parse_options& opts);
+command_args parse_list(lexer& in, const parse_options& opts);
+command_args parse_lsub(lexer& in, const parse_options& opts);
+command_args parse_append(lexer& in, const parse_options& opts);
+command_args parse_enable(lexer& in, const parse_options& opts);
+command_args parse_id(lexer& in, const parse_options& opts);
+
+// status-att list "(" status-att *(SP status-att) ")" (RFC 3501 §6.3.10).
+std::vector<status_item> status_items(lexer& in);
+
+}  // namespace lemonade::imap::parse

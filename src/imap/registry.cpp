@@ -1,0 +1,59 @@
+#include "imap/registry.hpp"
+
+#include "imap/commands/commands.hpp"
+
+namespace lemonade::imap {
+namespace {
+
+using namespace parse;
+namespace c = commands;
+
+const command_spec table[] = {
+    // RFC 3501 §6.1: any state
+    {"CAPABILITY", parse_bare<capability_cmd>, c::capability, in_any},
+    {"NOOP", parse_bare<noop_cmd>, c::noop, in_any},
+    {"LOGOUT", parse_bare<logout_cmd>, c::logout, in_any},
+    {"ID", parse_id, c::id, in_any},  // RFC 2971 §3.1: any state
+    // RFC 3501 §6.2: not authenticated
+    {"STARTTLS", parse_bare<starttls_cmd>, c::starttls, in_not_authenticated},
+    {"AUTHENTICATE", parse_authenticate, c::authenticate, in_not_authenticated},
+    {"LOGIN", parse_login, c::login, in_not_authenticated},
+    // RFC 3501 §6.3: authenticated (and selected)
+    {"ENABLE", parse_enable, c::enable, after_login},  // RFC 5161 §3.1
+    {"SELECT", parse_select, c::select, after_login},
+    {"EXAMINE", parse_examine, c::select, after_login},
+    {"CREATE", parse_create, c::create, after_login},
+    {"DELETE", parse_delete, c::delete_, after_login},
+    {"RENAME", parse_rename, c::rename, after_login},
+    {"SUBSCRIBE", parse_subscribe, c::subscribe, after_login},
+    {"UNSUBSCRIBE", parse_unsubscribe, c::subscribe, after_login},
+    {"LIST", parse_list, c::list, after_login},
+    {"LSUB", parse_lsub, c::list, after_login},
+    {"NAMESPACE", parse_bare<namespace_cmd>, c::namespace_, after_login},
+    {"STATUS", parse_status, c::status, after_login},
+    {"APPEND", parse_append, c::append, after_login},
+    // RFC 3501 §6.4: selected
+    {"CHECK", parse_bare<check_cmd>, c::check, in_selected},
+    {"CLOSE", parse_bare<close_cmd>, c::close, in_selected},
+    {"UNSELECT", parse_bare<unselect_cmd>, c::unselect, in_selected},  // RFC 3691
+};
+
+}  // namespace
+
+const command_spec* find_command(std::string_view name) {
+  for (auto& row : table)
+    if (row.name == name) return &row;
+  return nullptr;
+}
+
+bool allowed_in(const command_spec& spec, session_state s) {
+  switch (s) {
+    case session_state::not_authenticated: return spec.states & in_not_authenticated;
+    case session_state::authenticated: return spec.states & in_authenticated;
+    case session_state::selected: return spec.states & in_selected;
+    case session_state::logout: return false;
+  }
+  return false;
+}
+
+}  // namespace lemonade::imap

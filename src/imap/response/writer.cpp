@@ -1,0 +1,126 @@
+#include "imap/response/writer.hpp"
+
+#include "core/strings.hpp"
+#include "imap/syntax/lexer.hpp"
+#include "imap/syntax/mutf7.hpp"
+
+namespace lemonade::imap::response {
+namespace {
+
+// RFC 3501 §9: quoted = DQUOTE *QUOTED-CHAR DQUOTE; QUOTED-CHAR is any
+// TEXT-CHAR (7-bit, no CR/LF) with '"' and '\' escaped. Long or 8-bit text
+// goes as a literal (8-bit quoted strings only under UTF8=ACCEPT).
+constexpr std::size_t max_quoted = 1024;
+
+bool quotable(const std::string& s, bool utf8) {
+  if (s.size() > max_quoted) return false;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+    if (u >= 0x80 && !utf8) return false;
+  }
+  return true;
+}
+
+void write_string(std::string& out, const std::string& s, bool utf8) {
+  if (quotable(s, utf8)) {
+    out += '"';
+    for (char c : s) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+    return;
+  }
+  out += '{';
+  out += std::to_string(s.size());
+  out += "}\r\n";
+  out += s;
+}
+
+bool atom_safe(const std::string& s) {
+  if (s.empty() || core::iequals(s, "NIL")) return false;
+  for (char c : s)
+    if (!syntax::is_astring_char(c)) return false;
+  return true;
+}
+
+void write_astring(std::string& out, const std::string& s, bool utf8) {
+  if (atom_safe(s)) out += s;
+  else write_string(out, s, utf8);
+}
+
+}  // namespace
+
+const char* status_name(status s) {
+  switch (s) {
+    case status::ok: return "OK";
+    case status::no: return "NO";
+    case status::bad: return "BAD";
+    case status::preauth: return "PREAUTH";
+    case status::bye: return "BYE";
+  }
+  return "BAD";
+}
+
+void write_value(std::string& out, const value& v, const writer_options& o) {
+  struct visitor {
+    std::string& out;
+    const writer_options& o;
+    void operator()(const atom& a) { out += a.text; }
+    void operator()(const number& n) { out += std::to_string(n.n); }
+    void operator()(const nil&) { out += "NIL"; }
+    void operator()(const string& s) { write_string(out, s.text, o.utf8); }
+    void operator()(const astring& s) { write_astring(out, s.text, o.utf8); }
+    void operator()(const mailbox& m) {
+      write_astring(out, o.utf8 ? m.utf8 : syntax::mutf7_encode(m.utf8), o.utf8);
+    }
+    void operator()(const list& l) {
+      out += '(';
+      for (std::size_t i = 0; i < l.size(); ++i) {
+        if (i) out += ' ';
+        write_value(out, l[i], o);
+      }
+      out += ')';
+    }
+  };
+  std::visit(visitor{out, o}, v.v);
+}
+
+void write(std::string& out, const untagged& r, const writer_options& o) {
+  out += "*";
+  for (auto& item : r.items) {
+    out += ' ';
+    write_value(out, item, o);
+  }
+  out += "\r\n";
+}
+
+void write(std::string& out, const status_line& r, const writer_options& o) {
+  out += r.tag;
+  out += ' ';
+  out += status_name(r.st);
+  if (r.resp_code) {
+    out += " [";
+    out += r.resp_code->name;
+    for (auto& a : r.resp_code->args) {
+      out += ' ';
+      write_value(out, a, o);
+    }
+    out += ']';
+  }
+  // RFC 3501 §9: resp-text = ["[" resp-text-code "]" SP] text; text is
+  // 1*TEXT-CHAR, so never empty and never a line break.
+  out += ' ';
+  std::string text = r.text.empty() ? std::string(status_name(r.st)) : r.text;
+  for (char c : text) out += (c == '\r' || c == '\n') ? ' ' : c;
+  out += "\r\n";
+}
+
+void write(std::string& out, const continuation& r) {
+  out += "+ ";
+  out += r.text;
+  out += "\r\n";
+}
+
+}  // namespace lemonade::imap::response

@@ -1,0 +1,52 @@
+#pragma once
+// IMAP listeners and the sessions they spawn; the shutdown protocol of
+// SIGTERM (stop accepting, let commands finish, BYE, exit).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "imap/context.hpp"
+#include "net/endpoint.hpp"
+
+namespace lemonade::imap {
+
+class session;
+
+class server {
+ public:
+  server(asio::io_context& ioc, server_context& ctx);
+  ~server();
+
+  // Binds a listener. Throws std::runtime_error("cannot listen on
+  // 127.0.0.1:1143: Address already in use").
+  void listen(const net::host_port& where, bool implicit_tls);
+  // Starts accepting on every bound listener.
+  void start();
+  // Closes the listeners and asks every session to finish.
+  void begin_shutdown();
+  std::size_t session_count() const;
+
+ private:
+  struct listener {
+    asio::ip::tcp::acceptor acceptor;
+    bool implicit_tls;
+  };
+  asio::awaitable<void> accept_loop(listener& l);
+  void spawn(asio::ip::tcp::socket socket, bool implicit_tls);
+
+  asio::io_context& ioc_;
+  server_context& ctx_;
+  std::vector<std::unique_ptr<listener>> listeners_;
+  mutable std::mutex sessions_mu_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions_;
+  std::atomic<std::uint64_t> next_id_{1};
+};
+
+}  // namespace lemonade::imap

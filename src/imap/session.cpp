@@ -1,0 +1,363 @@
+#include "imap/session.hpp"
+
+#include <boost/asio/this_coro.hpp>
+#include <spdlog/spdlog.h>
+
+#include "imap/parse/parse.hpp"
+#include "imap/registry.hpp"
+
+namespace lemonade::imap {
+
+using namespace response;
+
+namespace {
+
+constexpr std::size_t read_chunk = 4096;
+constexpr std::size_t max_read_chunk = 1 << 20;
+constexpr std::size_t flush_threshold = 64 * 1024;
+constexpr auto write_timeout = std::chrono::seconds(60);
+constexpr auto handshake_timeout = std::chrono::seconds(30);
+
+syntax::framer_limits limits_of(const core::config& cfg) {
+  syntax::framer_limits l;
+  l.max_line = cfg.max_line_length;
+  l.max_literal = cfg.max_literal_size;
+  l.max_command = cfg.max_command_size;
+  // RFC 7888 §4: with LITERAL- a non-synchronizing literal is at most 4096.
+  l.max_nonsync_literal = cfg.literal == core::literal_mode::minus ? 4096 : SIZE_MAX;
+  return l;
+}
+
+// One place maps store refusals to IMAP codes (STYLE.md §5).
+status_line map_store_error(const std::string& tag, const store::error& e) {
+  using c = store::error::code;
+  std::string code;
+  switch (e.what_code) {
+    case c::nonexistent: code = "NONEXISTENT"; break;
+    case c::already_exists: code = "ALREADYEXISTS"; break;
+    case c::limit: code = "LIMIT"; break;
+    case c::noselect:
+    case c::has_children:
+    case c::not_permitted:
+    case c::invalid_name: code = "CANNOT"; break;
+  }
+  std::string text = e.what();
+  if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  return {tag, status::no, response::code{code, {}}, text};
+}
+
+}  // namespace
+
+session::session(server_context& srv, net::stream s, connection_info info)
+    : srv_(srv), stream_(std::move(s)), framer_(limits_of(srv.cfg)), timer_(stream_.socket().get_executor()) {
+  data_.conn = std::move(info);
+}
+
+session::~session() = default;
+
+std::chrono::seconds session::idle_timeout() const {
+  return data_.state == session_state::not_authenticated ? srv_.cfg.timeout_unauthenticated
+                                                         : srv_.cfg.timeout_authenticated;
+}
+
+void session::arm_deadline(std::chrono::steady_clock::duration d, bool hard) {
+  timer_.expires_after(d);
+  timer_.async_wait([weak = weak_from_this(), hard](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->timed_out_ = true;
+    // A read is cancelled so we can still say BYE; a stuck write or
+    // handshake gets the socket closed under it.
+    if (hard) self->stream_.close();
+    else self->stream_.cancel();
+  });
+}
+
+void session::request_shutdown() {
+  shutdown_requested_ = true;
+  // Only a session idle between commands is interrupted; one in the
+  // middle of a command (even one still receiving its literal) finishes.
+  if (waiting_for_client_ && !framer_.mid_command() && start_ == in_.size()) stream_.cancel();
+}
+
+void session::say(status st, std::string text, std::string tag) {
+  write(data_.out, status_line{std::move(tag), st, std::nullopt, std::move(text)}, data_.wopts);
+}
+
+asio::awaitable<void> session::flush() {
+  if (data_.out.empty()) co_return;
+  arm_deadline(write_timeout, true);
+  try {
+    co_await stream_.write(asio::buffer(data_.out));
+  } catch (...) {
+    timer_.cancel();
+    throw;
+  }
+  timer_.cancel();
+  data_.out.clear();
+  if (data_.out.capacity() > flush_threshold) data_.out.shrink_to_fit();
+}
+
+asio::awaitable<session::read_result> session::read_more(std::size_t hint) {
+  if (start_ > 0) {
+    in_.erase(0, start_);
+    start_ = 0;
+  }
+  // Buffers grow only while a big command is in flight (DESIGN.md §3).
+  std::size_t want = std::clamp(hint, read_chunk, max_read_chunk);
+  std::size_t old = in_.size();
+  in_.resize(old + want);
+  waiting_for_client_ = true;
+  timed_out_ = false;
+  arm_deadline(idle_timeout(), false);
+  read_result result = read_result::data;
+  std::size_t n = 0;
+  try {
+    n = co_await stream_.read_some(asio::buffer(in_.data() + old, want));
+  } catch (const boost::system::system_error& e) {
+    if (timed_out_) result = read_result::timeout;
+    else if (e.code() == asio::error::operation_aborted) result = read_result::cancelled;
+    else result = read_result::closed;
+  }
+  timer_.cancel();
+  waiting_for_client_ = false;
+  in_.resize(old + n);
+  co_return result;
+}
+
+void session::consume(std::size_t n) {
+  start_ += n;
+  if (start_ >= in_.size()) {
+    in_.clear();
+    start_ = 0;
+    if (in_.capacity() > 2 * read_chunk) in_.shrink_to_fit();
+  }
+}
+
+asio::awaitable<std::optional<std::string>> session::read_line(std::size_t max) {
+  for (;;) {
+    std::string_view view(in_);
+    view.remove_prefix(start_);
+    auto lf = view.find('\n');
+    if (lf != std::string_view::npos) {
+      if (lf > max + 1) co_return std::nullopt;
+      std::string line(view.substr(0, lf));
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      consume(lf + 1);
+      co_return line;
+    }
+    if (view.size() > max + 1) co_return std::nullopt;
+    if (co_await read_more(read_chunk) != read_result::data) co_return std::nullopt;
+    if (in_.size() == start_) co_return std::nullopt;  // eof
+  }
+}
+
+asio::awaitable<void> session::start_tls(const status_line& ok) {
+  write(data_.out, ok, data_.wopts);
+  co_await flush();
+  // RFC 3501 §6.2.1 / RFC 2595 §3.1: anything the client sent after
+  // STARTTLS was sent in the clear and must not be taken as commands.
+  in_.clear();
+  start_ = 0;
+  arm_deadline(handshake_timeout, true);
+  try {
+    // Named, not a temporary: GCC 12 may destroy temporaries of a co_await
+    // expression twice.
+    auto tls = srv_.tls();
+    co_await stream_.start_tls(tls);
+  } catch (...) {
+    timer_.cancel();
+    throw;
+  }
+  timer_.cancel();
+  data_.tls_active = true;
+  spdlog::debug("conn={} event=starttls tls=\"{}\"", data_.conn.id, stream_.tls_description());
+}
+
+asio::awaitable<void> session::sleep(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  co_await t.async_wait(asio::use_awaitable);
+}
+
+void session::reject(const syntax::framer::event& ev) {
+  using r = syntax::framer::reason;
+  switch (ev.why) {
+    case r::line_too_long:
+      write(data_.out, status_line{ev.tag, status::bad, code{"TOOBIG", {}}, "Command line too long"}, data_.wopts);
+      break;
+    case r::nonsync_too_big:
+      // RFC 7888 §4: LITERAL- allows at most 4096 octets non-synchronized.
+      write(data_.out,
+            status_line{ev.tag, status::bad, code{"TOOBIG", {}}, "Non-synchronizing literal over 4096 octets"},
+            data_.wopts);
+      break;
+    case r::literal_too_big:
+    case r::command_too_big:
+    case r::none:
+      // RFC 4469 §4 / RFC 7888 §4: NO [TOOBIG] for a literal over the limit.
+      write(data_.out, status_line{ev.tag, status::no, code{"TOOBIG", {}}, "Literal too big"}, data_.wopts);
+      break;
+  }
+  spdlog::info("conn={} event=rejected tag={} reason={}", data_.conn.id, ev.tag, static_cast<int>(ev.why));
+}
+
+asio::awaitable<void> session::report_changes(command_context& ctx) {
+  // RFC 3501 §5.2, §7: changes by other sessions are announced with
+  // untagged responses before a command completes. Nothing here uses
+  // sequence numbers yet, so EXPUNGE may always be sent (§7.4.1).
+  auto view = data_.selected;
+  if (!view || !view->pending()) co_return;
+  auto ch = co_await ctx.blocking([&] { return view->sync(true); });
+  if (ch.mailbox_gone) {
+    say(status::bye, "Selected mailbox was deleted");
+    data_.state = session_state::logout;
+    co_return;
+  }
+  for (auto seq : ch.expunged) ctx.untagged(untagged{{number{seq}, atom{"EXPUNGE"}}});
+  if (ch.exists_changed) {
+    ctx.untagged(untagged{{number{view->exists()}, atom{"EXISTS"}}});
+    ctx.untagged(untagged{{number{view->recent()}, atom{"RECENT"}}});
+  }
+}
+
+asio::awaitable<void> session::handle(std::string_view bytes) {
+  auto started = std::chrono::steady_clock::now();
+  syntax::lexer in(bytes, srv_.cfg.max_nesting_depth);
+  auto head = parse::parse_head(in);
+  if (!in.ok()) {
+    say(status::bad, "Missing or invalid tag or command", head.tag.empty() ? "*" : head.tag);
+    co_return;
+  }
+  auto* spec = find_command(head.name);
+  if (!spec) {
+    say(status::bad, "Unknown command " + head.name.substr(0, 32), head.tag);
+    co_return;
+  }
+  if (!allowed_in(*spec, data_.state)) {
+    say(status::bad, head.name + " is not allowed in this state", head.tag);
+    co_return;
+  }
+  parse::parse_options opts{srv_.cfg.max_nesting_depth, srv_.cfg.max_append_messages, data_.wopts.utf8};
+  auto args = spec->parse(in, opts);
+  if (!in.ok()) {
+    auto& e = in.error();
+    std::optional<code> c;
+    if (!e.code.empty()) c = code{e.code, {}};
+    write(data_.out, status_line{head.tag, status::bad, c, head.name + ": " + e.message}, data_.wopts);
+    co_return;
+  }
+
+  command_context ctx(head.tag, head.name, srv_, data_, *this);
+  std::exception_ptr failure;
+  try {
+    co_await spec->execute(ctx, args);
+  } catch (const command_error& e) {
+    ctx.result = {head.tag, e.st, e.resp_code, e.what()};
+  } catch (const store::error& e) {
+    ctx.result = map_store_error(head.tag, e);
+  } catch (const boost::system::system_error&) {
+    failure = std::current_exception();  // the peer went away mid-command
+  } catch (const std::exception& e) {
+    spdlog::error("conn={} cmd={} error=\"{}\"", data_.conn.id, head.name, e.what());
+    ctx.result = {head.tag, status::no, code{"SERVERBUG", {}}, "Internal error; the failure was logged"};
+  }
+  if (failure) std::rethrow_exception(failure);
+
+  if (data_.state == session_state::selected) {
+    try {
+      co_await report_changes(ctx);
+    } catch (const std::exception& e) {
+      spdlog::error("conn={} event=sync_failed error=\"{}\"", data_.conn.id, e.what());
+    }
+  }
+  if (!ctx.result_sent) write(data_.out, ctx.result, data_.wopts);
+
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  if (ctx.result.st != status::ok)
+    spdlog::info("conn={} cmd={} tag={} result={} code={} duration_ms={}", data_.conn.id, head.name, head.tag,
+                 status_name(ctx.result.st), ctx.result.resp_code ? ctx.result.resp_code->name : "", ms.count());
+  else
+    spdlog::debug("conn={} cmd={} result=OK duration_ms={}", data_.conn.id, head.name, ms.count());
+}
+
+asio::awaitable<void> session::serve() {
+  for (;;) {
+    if (data_.state == session_state::logout) {
+      co_await flush();
+      co_return;
+    }
+    if (shutdown_requested_ && !framer_.mid_command()) {
+      say(status::bye, "Server shutting down");
+      co_await flush();
+      co_return;
+    }
+    std::string_view view(in_);
+    view.remove_prefix(start_);
+    auto ev = framer_.next(view);
+    switch (ev.what) {
+      case syntax::framer::kind::command:
+        co_await handle(view.substr(0, ev.size));
+        consume(ev.size);
+        if (data_.out.size() > flush_threshold) co_await flush();
+        break;
+      case syntax::framer::kind::need_continuation:
+        // RFC 3501 §7.5
+        write(data_.out, continuation{"Ready for literal data"});
+        co_await flush();
+        break;
+      case syntax::framer::kind::discard:
+        consume(ev.size);
+        break;
+      case syntax::framer::kind::reject:
+        consume(ev.size);
+        reject(ev);
+        break;
+      case syntax::framer::kind::need_more: {
+        co_await flush();
+        auto r = co_await read_more(framer_.literal_remaining());
+        if (r == read_result::data && in_.size() > start_) break;
+        if (r == read_result::timeout) {
+          // RFC 3501 §5.4
+          say(status::bye, "Autologout; idle for too long");
+          co_await flush();
+        } else if (r == read_result::cancelled && shutdown_requested_) {
+          continue;  // says BYE at the top of the loop
+        } else if (framer_.mid_command() || start_ < in_.size()) {
+          spdlog::info("conn={} event=dropped_mid_command", data_.conn.id);
+        }
+        co_return;
+      }
+    }
+  }
+}
+
+asio::awaitable<void> session::run() {
+  spdlog::info("conn={} event=connect remote={} tls={}", data_.conn.id, data_.conn.remote, data_.conn.implicit_tls);
+  try {
+    if (data_.conn.implicit_tls) {
+      arm_deadline(handshake_timeout, true);
+      auto tls = srv_.tls();
+      co_await stream_.start_tls(tls);
+      timer_.cancel();
+      data_.tls_active = true;
+    }
+    command_context greeting("*", "", srv_, data_, *this);
+    if (srv_.shutting_down) {
+      say(status::bye, "Server shutting down");
+    } else {
+      write(data_.out, status_line{"*", status::ok, greeting.capability_code(), "Lemonade ready"}, data_.wopts);
+      co_await serve();
+    }
+    co_await flush();
+  } catch (const boost::system::system_error& e) {
+    spdlog::debug("conn={} event=io_error error=\"{}\"", data_.conn.id, e.code().message());
+  } catch (const std::exception& e) {
+    spdlog::error("conn={} event=session_error error=\"{}\"", data_.conn.id, e.what());
+  }
+  timer_.cancel();
+  co_await stream_.shutdown();
+  spdlog::info("conn={} event=disconnect user=\"{}\"", data_.conn.id, data_.user);
+}
+
+}  // namespace lemonade::imap

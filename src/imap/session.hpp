@@ -1,0 +1,61 @@
+#pragma once
+// One IMAP connection: read -> frame -> parse -> execute -> respond
+// (STYLE.md §2 step 6), as one coroutine on its own strand.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "imap/context.hpp"
+#include "imap/syntax/framer.hpp"
+#include "net/stream.hpp"
+
+namespace lemonade::imap {
+
+class session final : public session_io, public std::enable_shared_from_this<session> {
+ public:
+  session(server_context& srv, net::stream s, connection_info info);
+  ~session() override;
+
+  // Serves the connection until LOGOUT, error, timeout or shutdown.
+  asio::awaitable<void> run();
+
+  // Asks the session to end (SIGTERM): at once if it waits for the client
+  // between commands, else after the command in flight. Call on the
+  // session's executor.
+  void request_shutdown();
+  asio::any_io_executor executor() { return timer_.get_executor(); }
+
+  // session_io
+  asio::awaitable<void> flush() override;
+  asio::awaitable<std::optional<std::string>> read_line(std::size_t max) override;
+  asio::awaitable<void> start_tls(const response::status_line& ok) override;
+  asio::awaitable<void> sleep(std::chrono::milliseconds d) override;
+
+ private:
+  enum class read_result { data, closed, timeout, cancelled };
+  asio::awaitable<read_result> read_more(std::size_t hint);
+  asio::awaitable<void> serve();
+  asio::awaitable<void> handle(std::string_view command);
+  asio::awaitable<void> report_changes(command_context& ctx);
+  void reject(const syntax::framer::event& ev);
+  void say(response::status st, std::string text, std::string tag = "*");
+  void consume(std::size_t n);
+  std::chrono::seconds idle_timeout() const;
+  void arm_deadline(std::chrono::steady_clock::duration d, bool hard);
+
+  server_context& srv_;
+  net::stream stream_;
+  session_data data_;
+  syntax::framer framer_;
+  std::string in_;
+  std::size_t start_ = 0;  // first unconsumed octet of in_
+  asio::steady_timer timer_;
+  bool waiting_for_client_ = false;
+  bool timed_out_ = false;
+  bool shutdown_requested_ = false;
+};
+
+}  // namespace lemonade::imap

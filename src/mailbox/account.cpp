@@ -1,0 +1,79 @@
+#include "mailbox/account.hpp"
+
+#include <algorithm>
+
+namespace lemonade::mailbox {
+
+account::account(std::shared_ptr<store::account_store> store) : store_(std::move(store)) {}
+
+void account::subscribe(std::weak_ptr<listener> l) {
+  std::lock_guard lock(listeners_mu_);
+  std::erase_if(listeners_, [](auto& w) { return w.expired(); });
+  listeners_.push_back(std::move(l));
+}
+
+void account::publish(const event& e) {
+  std::vector<std::shared_ptr<listener>> live;
+  {
+    std::lock_guard lock(listeners_mu_);
+    for (auto& w : listeners_)
+      if (auto l = w.lock()) live.push_back(std::move(l));
+  }
+  for (auto& l : live) l->on_event(e);
+}
+
+store::mailbox_info account::create_mailbox(std::string_view name, std::string_view special_use) {
+  std::lock_guard lock(publish_mu_);
+  auto info = store_->create_mailbox(name, special_use);
+  publish(mailbox_created{info.name});
+  return info;
+}
+
+void account::delete_mailbox(std::string_view name) {
+  std::lock_guard lock(publish_mu_);
+  auto id = store_->delete_mailbox(name);
+  publish(mailbox_deleted{id, std::string(name)});
+}
+
+void account::rename_mailbox(std::string_view from, std::string_view to) {
+  std::lock_guard lock(publish_mu_);
+  auto changed = store_->rename_mailbox(from, to);
+  for (auto& r : changed) publish(mailbox_renamed{r.old_name, r.now.name});
+}
+
+void account::set_subscribed(std::string_view name, bool subscribed) {
+  std::lock_guard lock(publish_mu_);
+  store_->set_subscribed(name, subscribed);
+  publish(subscription_changed{std::string(name), subscribed});
+}
+
+store::append_result account::append(const store::mailbox_info& mb,
+                                      std::vector<store::new_message> messages) {
+  // Not under publish_mu_: appends to one account must overlap to share
+  // commits. Their events may then arrive out of UID order, so listeners
+  // treat messages_added as a hint and read new UIDs from the store
+  // (selected_mailbox::sync), where they are always gap-free.
+  auto res = store_->append(mb.id, std::move(messages));
+  publish(messages_added{mb.id, res.uids});
+  return res;
+}
+
+store::expunge_result account::expunge_deleted(store::mailbox_id id, const std::vector<store::uid>* only) {
+  std::lock_guard lock(publish_mu_);
+  auto res = store_->expunge_deleted(id, only);
+  if (!res.uids.empty()) publish(messages_expunged{id, res.uids, res.highestmodseq});
+  return res;
+}
+
+std::shared_ptr<account> account_registry::open(const store::user_record& user) {
+  std::lock_guard lock(mu_);
+  std::erase_if(open_, [](auto& p) { return p.second.expired(); });
+  for (auto& [id, w] : open_)
+    if (id == user.id)
+      if (auto a = w.lock()) return a;
+  auto a = std::make_shared<account>(store_.open_account(user));
+  open_.emplace_back(user.id, a);
+  return a;
+}
+
+}  // namespace lemonade::mailbox

@@ -1,0 +1,56 @@
+#pragma once
+// One account as the sessions share it: the store plus the event bus.
+// Mutations go through here so that none can bypass the bus; reads may use
+// store() directly. All calls block on disk: storage executor only.
+
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "mailbox/events.hpp"
+#include "store/api/store.hpp"
+
+namespace lemonade::mailbox {
+
+class account {
+ public:
+  explicit account(std::shared_ptr<store::account_store> store);
+
+  store::account_store& store() { return *store_; }
+
+  // Listeners are held weakly: a session that goes away just stops
+  // receiving. subscribe() returns after which events will be delivered.
+  void subscribe(std::weak_ptr<listener> l);
+
+  store::mailbox_info create_mailbox(std::string_view name, std::string_view special_use);
+  void delete_mailbox(std::string_view name);
+  void rename_mailbox(std::string_view from, std::string_view to);
+  void set_subscribed(std::string_view name, bool subscribed);
+  store::append_result append(const store::mailbox_info& mb, std::vector<store::new_message> messages);
+  store::expunge_result expunge_deleted(store::mailbox_id id, const std::vector<store::uid>* only);
+
+ private:
+  void publish(const event& e);
+
+  std::shared_ptr<store::account_store> store_;
+  // Held while committing and publishing, so listeners see events in
+  // commit order.
+  std::mutex publish_mu_;
+  std::mutex listeners_mu_;
+  std::vector<std::weak_ptr<listener>> listeners_;
+};
+
+// Open accounts, one per user while any session holds it.
+class account_registry {
+ public:
+  explicit account_registry(store::mail_store& store) : store_(store) {}
+  std::shared_ptr<account> open(const store::user_record& user);
+
+ private:
+  store::mail_store& store_;
+  std::mutex mu_;
+  std::vector<std::pair<std::int64_t, std::weak_ptr<account>>> open_;
+};
+
+}  // namespace lemonade::mailbox

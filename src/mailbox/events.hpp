@@ -1,0 +1,56 @@
+#pragma once
+// Change events. Every change to an account passes through
+// mailbox::account, which commits it in the store and then publishes one
+// of these to every listener of that account, in commit order (STYLE.md §6).
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "store/api/types.hpp"
+
+namespace lemonade::mailbox {
+
+// A hint: events of concurrent appends may arrive out of UID order.
+struct messages_added {
+  store::mailbox_id mailbox;
+  std::vector<store::uid> uids;
+};
+
+struct messages_expunged {
+  store::mailbox_id mailbox;
+  std::vector<store::uid> uids;  // ascending
+  store::modseq highestmodseq;
+};
+
+struct mailbox_created {
+  std::string name;
+};
+
+struct mailbox_deleted {
+  store::mailbox_id mailbox;
+  std::string name;
+};
+
+struct mailbox_renamed {
+  std::string old_name;
+  std::string new_name;
+};
+
+struct subscription_changed {
+  std::string name;
+  bool subscribed;
+};
+
+using event = std::variant<messages_added, messages_expunged, mailbox_created, mailbox_deleted,
+                           mailbox_renamed, subscription_changed>;
+
+// Receives events on the thread that committed the change: must be quick
+// and thread-safe (queue and wake, never block).
+class listener {
+ public:
+  virtual ~listener() = default;
+  virtual void on_event(const event& e) = 0;
+};
+
+}  // namespace lemonade::mailbox

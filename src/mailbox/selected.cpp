@@ -1,0 +1,140 @@
+#include "mailbox/selected.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/strings.hpp"
+
+namespace lemonade::mailbox {
+
+std::shared_ptr<selected_mailbox> selected_mailbox::open(account& acct, store::mailbox_id id, bool read_only) {
+  auto view = std::shared_ptr<selected_mailbox>(new selected_mailbox(acct, id, read_only));
+  // Listen first, then read: an append committed in between is both in
+  // the snapshot and announced, and sync() ignores UIDs it already has.
+  acct.subscribe(view);
+  auto snap = acct.store().snapshot(id, store::uid{1});
+  if (!snap.info.selectable) throw store::error(store::error::code::noselect, "mailbox is not selectable");
+  view->info_ = std::move(snap.info);
+  {
+    std::lock_guard lock(view->events_mu_);
+    if (view->name_.empty()) view->name_ = view->info_.name;
+  }
+  view->messages_ = std::move(snap.messages);
+  if (!read_only) {
+    // RFC 3501 §2.3.2: \Recent belongs to the first session to see it;
+    // EXAMINE does not claim (§6.3.2).
+    auto first = acct.store().claim_recent(id, view->info_.uidnext);
+    for (auto& m : view->messages_)
+      if (to_int(m.id) >= to_int(first)) view->recent_.push_back(m.id);
+  }
+  view->recent_count_ = static_cast<std::uint32_t>(view->recent_.size());
+  return view;
+}
+
+std::optional<std::uint32_t> selected_mailbox::first_unseen() const {
+  for (std::size_t i = 0; i < messages_.size(); ++i)
+    if (!(messages_[i].flags.system & store::flag_seen)) return static_cast<std::uint32_t>(i + 1);
+  return std::nullopt;
+}
+
+std::vector<std::string> selected_mailbox::keywords() const {
+  std::vector<std::string> out;
+  for (auto& m : messages_)
+    for (auto& k : m.flags.keywords)
+      if (std::none_of(out.begin(), out.end(), [&](auto& o) { return core::iequals(o, k); }))
+        out.push_back(k);
+  return out;
+}
+
+bool selected_mailbox::is_recent(store::uid u) const {
+  return std::binary_search(recent_.begin(), recent_.end(), u);
+}
+
+void selected_mailbox::on_event(const event& e) {
+  std::lock_guard lock(events_mu_);
+  if (auto* a = std::get_if<messages_added>(&e); a && a->mailbox == id_) {
+    new_messages_ = true;
+  } else if (auto* x = std::get_if<messages_expunged>(&e); x && x->mailbox == id_) {
+    expunged_.insert(expunged_.end(), x->uids.begin(), x->uids.end());
+  } else if (auto* d = std::get_if<mailbox_deleted>(&e); d && d->mailbox == id_) {
+    gone_ = true;
+  } else if (auto* r = std::get_if<mailbox_renamed>(&e); r && r->old_name == name_) {
+    // Renaming INBOX empties it but keeps it (RFC 3501 §6.3.5): its
+    // messages moved away, so compare against the store on the next sync.
+    if (name_ == "INBOX") {
+      resync_all_ = true;
+    } else {
+      name_ = r->new_name;
+      renamed_to_ = r->new_name;
+    }
+  } else {
+    return;
+  }
+  pending_ = true;
+}
+
+void selected_mailbox::load_new() {
+  auto from = messages_.empty() ? store::uid{1} : store::uid{to_int(messages_.back().id) + 1};
+  auto snap = account_.store().snapshot(info_.id, from);
+  info_.uidnext = snap.info.uidnext;
+  info_.highestmodseq = snap.info.highestmodseq;
+  if (snap.messages.empty()) return;
+  if (!read_only_) {
+    auto first = account_.store().claim_recent(info_.id, snap.info.uidnext);
+    for (auto& m : snap.messages)
+      if (to_int(m.id) >= to_int(first)) recent_.push_back(m.id);
+    recent_count_ = static_cast<std::uint32_t>(recent_.size());
+  }
+  for (auto& m : snap.messages) messages_.push_back(std::move(m));
+}
+
+selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
+  changes out;
+  bool load = false;
+  std::vector<store::uid> gone_uids;
+  {
+    std::lock_guard lock(events_mu_);
+    load = new_messages_;
+    new_messages_ = false;
+    out.mailbox_gone = gone_;
+    if (renamed_to_) info_.name = *std::exchange(renamed_to_, std::nullopt);
+    if (allow_expunge) {
+      gone_uids.swap(expunged_);
+      if (resync_all_) {
+        resync_all_ = false;
+        load = true;
+        // Whatever the store no longer has was expunged.
+        auto snap = account_.store().snapshot(info_.id, store::uid{1});
+        std::size_t k = 0;
+        for (auto& m : messages_) {
+          while (k < snap.messages.size() && to_int(snap.messages[k].id) < to_int(m.id)) ++k;
+          if (k >= snap.messages.size() || snap.messages[k].id != m.id) gone_uids.push_back(m.id);
+        }
+      }
+    }
+    pending_ = !expunged_.empty() || resync_all_;
+  }
+  if (out.mailbox_gone) return out;
+
+  if (!gone_uids.empty()) {
+    std::sort(gone_uids.begin(), gone_uids.end());
+    // RFC 3501 §7.4.1: each EXPUNGE renumbers the ones after it, so send
+    // them from the highest sequence number down: no number shifts.
+    for (std::size_t i = messages_.size(); i-- > 0;) {
+      if (!std::binary_search(gone_uids.begin(), gone_uids.end(), messages_[i].id)) continue;
+      out.expunged.push_back(static_cast<std::uint32_t>(i + 1));
+      std::erase(recent_, messages_[i].id);
+      messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    recent_count_ = static_cast<std::uint32_t>(recent_.size());
+  }
+  if (load) {
+    auto before = messages_.size();
+    load_new();
+    out.exists_changed = messages_.size() != before;
+  }
+  if (!out.expunged.empty()) out.exists_changed = out.exists_changed || load;
+  return out;
+}
+
+}  // namespace lemonade::mailbox

@@ -1,0 +1,75 @@
+#pragma once
+// The view of one selected mailbox held by one session (RFC 3501 §5.2):
+// sequence numbers, UIDs, flags, which messages are \Recent for it, and the
+// changes other sessions made that it has not reported yet.
+//
+// Events arrive on storage threads (on_event); the session reports them at
+// the moments RFC 3501 §5.2/§7 allow by calling sync() on the storage
+// executor. Apart from on_event, a view belongs to its session.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "mailbox/account.hpp"
+
+namespace lemonade::mailbox {
+
+class selected_mailbox final : public listener, public std::enable_shared_from_this<selected_mailbox> {
+ public:
+  // Blocking. Reads the mailbox, claims \Recent unless read_only, and
+  // starts listening. Throws store::error.
+  static std::shared_ptr<selected_mailbox> open(account& acct, store::mailbox_id id, bool read_only);
+
+  const store::mailbox_info& info() const { return info_; }
+  bool read_only() const { return read_only_; }
+  std::uint32_t exists() const { return static_cast<std::uint32_t>(messages_.size()); }
+  std::uint32_t recent() const { return recent_count_; }
+  // Sequence number of the first message without \Seen, if any.
+  std::optional<std::uint32_t> first_unseen() const;
+  // Keywords in use in this mailbox, for the FLAGS response.
+  std::vector<std::string> keywords() const;
+  const std::vector<store::message_entry>& messages() const { return messages_; }
+  bool is_recent(store::uid u) const;
+
+  // What changed since the last sync, as the untagged responses to send.
+  struct changes {
+    std::vector<std::uint32_t> expunged;  // sequence numbers, in sending order
+    bool exists_changed = false;
+    bool mailbox_gone = false;            // deleted or renamed away
+  };
+  // True when events are waiting to be reported.
+  bool pending() const { return pending_.load(); }
+  // Blocking: applies pending events. Expunges are reported only when
+  // allow_expunge (RFC 3501 §7.4.1: not during FETCH, STORE, SEARCH).
+  changes sync(bool allow_expunge);
+
+  void on_event(const event& e) override;
+
+ private:
+  selected_mailbox(account& acct, store::mailbox_id id, bool read_only)
+      : account_(acct), id_(id), read_only_(read_only) {}
+  void load_new();
+
+  account& account_;
+  const store::mailbox_id id_;
+  bool read_only_;
+  store::mailbox_info info_;
+  std::vector<store::message_entry> messages_;
+  std::vector<store::uid> recent_;   // ascending
+  std::uint32_t recent_count_ = 0;
+
+  std::atomic<bool> pending_{false};
+  std::mutex events_mu_;
+  bool new_messages_ = false;
+  bool gone_ = false;
+  bool resync_all_ = false;
+  std::string name_;                  // as events know it; info_.name follows at sync
+  std::optional<std::string> renamed_to_;
+  std::vector<store::uid> expunged_;  // reported by events, not yet applied
+};
+
+}  // namespace lemonade::mailbox

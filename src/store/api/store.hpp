@@ -1,0 +1,102 @@
+#pragma once
+// The storage API. Every call blocks on disk: call it from the storage
+// executor, never from a network thread. Implementations are thread-safe;
+// one account_store is shared by every session of that account.
+//
+// Durability (DESIGN.md §5): when a mutating call returns, its change is on
+// disk (blob fsynced, transaction committed). Concurrent writers of one
+// account share commits.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "store/api/types.hpp"
+
+namespace lemonade::store {
+
+class account_store {
+ public:
+  virtual ~account_store() = default;
+
+  // All mailboxes, sorted by name (byte order).
+  virtual std::vector<mailbox_info> list_mailboxes() = 0;
+  // Exact (already normalised) name; nullopt if absent.
+  virtual std::optional<mailbox_info> find_mailbox(std::string_view name) = 0;
+
+  // RFC 3501 §6.3.3: creates the name and any missing superiors.
+  // Throws error{already_exists, limit, invalid_name}.
+  virtual mailbox_info create_mailbox(std::string_view name, std::string_view special_use) = 0;
+
+  // RFC 3501 §6.3.4. A mailbox with inferiors loses its messages and becomes
+  // \Noselect; a \Noselect mailbox with inferiors cannot be deleted.
+  // Returns the id of the mailbox whose messages were removed.
+  // Throws error{nonexistent, not_permitted, has_children}.
+  virtual mailbox_id delete_mailbox(std::string_view name) = 0;
+
+  // RFC 3501 §6.3.5, inferiors included; renaming INBOX moves its messages
+  // to a new mailbox and leaves INBOX empty. Returns the mailboxes changed
+  // (old name -> new info). Throws error{nonexistent, already_exists, limit,
+  // invalid_name}.
+  struct renamed {
+    std::string old_name;
+    mailbox_info now;
+  };
+  virtual std::vector<renamed> rename_mailbox(std::string_view from, std::string_view to) = 0;
+
+  virtual std::vector<std::string> subscriptions() = 0;
+  virtual void set_subscribed(std::string_view name, bool subscribed) = 0;
+
+  virtual mailbox_status status(mailbox_id id) = 0;
+
+  // Appends messages atomically (RFC 3502: all or none). Throws
+  // error{nonexistent, noselect}.
+  virtual append_result append(mailbox_id id, std::vector<new_message> messages) = 0;
+
+  // The mailbox and its messages with UIDs at or above `from`, read in one
+  // transaction (UIDs are assigned in commit order, so what a snapshot
+  // shows is always gap-free).
+  virtual mailbox_snapshot snapshot(mailbox_id id, uid from) = 0;
+
+  // \Recent (RFC 3501 §2.3.2): the first session to claim a UID sees it as
+  // recent. Claims every UID below up_to and returns the first UID this
+  // caller now owns as recent (== up_to if none).
+  virtual uid claim_recent(mailbox_id id, uid up_to) = 0;
+
+  // Removes messages flagged \Deleted (all of them, or only those with UIDs
+  // in `only` when given) and logs them for QRESYNC.
+  virtual expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) = 0;
+};
+
+class user_directory {
+ public:
+  virtual ~user_directory() = default;
+  // Throws error{already_exists, invalid_name}.
+  virtual user_record add_user(const user_record& r) = 0;
+  // Throws error{nonexistent}.
+  virtual void update_credentials(const user_record& r) = 0;
+  // Removes the user and all their mail. Throws error{nonexistent}.
+  virtual void delete_user(std::string_view name) = 0;
+  virtual std::vector<user_record> list_users() = 0;
+  virtual std::optional<user_record> find_user(std::string_view name) = 0;
+};
+
+struct store_limits {
+  unsigned max_mailboxes = 10000;
+  std::size_t max_mailbox_name_length = 1024;
+  unsigned max_mailbox_depth = 32;
+};
+
+class mail_store {
+ public:
+  virtual ~mail_store() = default;
+  virtual user_directory& users() = 0;
+  // The account of a user, created on first use (with the default
+  // mailboxes). Shared: every caller for one user gets the same object
+  // while any holds it.
+  virtual std::shared_ptr<account_store> open_account(const user_record& user) = 0;
+};
+
+}  // namespace lemonade::store

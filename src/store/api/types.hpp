@@ -1,0 +1,120 @@
+#pragma once
+// Value types of the storage API (DESIGN.md §4). No backend type appears
+// here or in store.hpp: protocol code sees only these.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lemonade::store {
+
+// Strong integer types: a UID is not a sequence number is not a MODSEQ
+// (STYLE.md §3). Convert with to_int().
+enum class uid : std::uint32_t {};
+enum class modseq : std::uint64_t {};
+constexpr std::uint32_t to_int(uid u) noexcept { return static_cast<std::uint32_t>(u); }
+constexpr std::uint64_t to_int(modseq m) noexcept { return static_cast<std::uint64_t>(m); }
+
+using mailbox_id = std::int64_t;
+
+// RFC 3501 §2.3.2 system flags, as bits. \Recent is not stored: it is a
+// property of a session (see account_store::claim_recent).
+enum system_flag : std::uint8_t {
+  flag_answered = 1,
+  flag_flagged = 2,
+  flag_deleted = 4,
+  flag_seen = 8,
+  flag_draft = 16,
+};
+
+struct flag_set {
+  std::uint8_t system = 0;
+  std::vector<std::string> keywords;  // as given by the client; case-insensitive
+  bool operator==(const flag_set&) const = default;
+};
+
+struct mailbox_info {
+  mailbox_id id = 0;
+  std::string name;  // UTF-8, '/' separated; the inbox is "INBOX"
+  std::uint32_t uidvalidity = 0;
+  uid uidnext{1};
+  modseq highestmodseq{1};
+  bool selectable = true;   // false: a \Noselect level kept for its children
+  std::string special_use;  // RFC 6154 attributes, space separated ("\\Sent")
+  std::string object_id;    // RFC 8474 MAILBOXID
+};
+
+struct mailbox_status {
+  std::uint32_t messages = 0;
+  std::uint32_t recent = 0;  // UIDs at or above the first not yet claimed
+  std::uint32_t unseen = 0;
+  uid uidnext{1};
+  std::uint32_t uidvalidity = 0;
+  modseq highestmodseq{1};
+  std::uint64_t size = 0;  // sum of RFC822.SIZE
+};
+
+struct message_entry {
+  uid id{0};
+  modseq mod{0};
+  flag_set flags;
+};
+
+// What SELECT needs: the mailbox and every message in UID order.
+struct mailbox_snapshot {
+  mailbox_info info;
+  std::vector<message_entry> messages;
+};
+
+struct new_message {
+  std::string data;            // RFC 5322 octets, stored byte-exact
+  flag_set flags;
+  std::int64_t internal_date;  // seconds since the epoch
+  int tz_offset_minutes = 0;   // zone the client gave, to show it back
+};
+
+struct append_result {
+  std::uint32_t uidvalidity = 0;
+  std::vector<uid> uids;       // in the order of the messages given
+  modseq highestmodseq{0};
+};
+
+struct expunge_result {
+  std::vector<uid> uids;       // ascending
+  modseq highestmodseq{0};
+};
+
+// SCRAM-SHA-256 (RFC 5802 §3, RFC 7677) verifier, derived when the password
+// is set; the password itself is never stored.
+struct scram_credentials {
+  std::string salt;        // raw octets
+  unsigned iterations = 0;
+  std::string stored_key;  // raw octets
+  std::string server_key;  // raw octets
+};
+
+struct user_record {
+  std::int64_t id = 0;
+  std::string name;
+  std::string password_hash;  // argon2id, libsodium string format
+  scram_credentials scram;
+};
+
+// Errors the store reports to protocol code. Anything else a backend
+// throws is a server error (logged, answered [SERVERBUG]).
+struct error : std::runtime_error {
+  enum class code {
+    nonexistent,     // no such mailbox or user
+    already_exists,
+    noselect,        // the mailbox is a \Noselect level
+    has_children,    // DELETE of a \Noselect mailbox with inferiors
+    not_permitted,   // e.g. DELETE INBOX
+    invalid_name,
+    limit,           // a configured limit would be exceeded
+  };
+  code what_code;
+  error(code c, const std::string& msg) : std::runtime_error(msg), what_code(c) {}
+};
+
+}  // namespace lemonade::store

@@ -1,0 +1,40 @@
+#pragma once
+// Content-addressed message blobs: DIR/ab/<sha256 hex>. A blob is written
+// to a temporary file, fsynced, renamed into place and its directory
+// fsynced, so a name that exists always holds complete, durable content.
+// Blobs are immutable; COPY shares them by reference.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace lemonade::store {
+
+class blob_store {
+ public:
+  explicit blob_store(std::filesystem::path dir);
+
+  // SHA-256 hex of data: the blob's name.
+  static std::string content_hash(std::string_view data);
+
+  // Makes the blob durable under its hash and returns the hash. When it
+  // already exists the content is not rewritten, but its directory is
+  // synced, so the caller may rely on it once this returns.
+  // Throws std::system_error on I/O failure.
+  std::string put(std::string_view data);
+  // As put(), with a hash the caller already computed.
+  void put(std::string_view data, const std::string& hash);
+
+  bool exists(const std::string& hash) const;
+  // Whole content. Throws std::system_error if missing or unreadable.
+  std::string read(const std::string& hash) const;
+  // Removes a blob no message refers to any more; missing is not an error.
+  void remove(const std::string& hash);
+
+  std::filesystem::path path_of(const std::string& hash) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace lemonade::store

@@ -1,0 +1,573 @@
+#include "store/sqlite/account.hpp"
+
+#include <chrono>
+#include <algorithm>
+#include <random>
+#include <sstream>
+
+#include "core/strings.hpp"
+#include "store/api/mailbox_name.hpp"
+#include "store/sqlite/schema.hpp"
+
+namespace lemonade::store::sqlite {
+namespace {
+
+mailbox_info read_mailbox(const statement& s) {
+  mailbox_info m;
+  m.id = s.int64(0);
+  m.name = s.text(1);
+  m.uidvalidity = static_cast<std::uint32_t>(s.int64(2));
+  m.uidnext = uid{static_cast<std::uint32_t>(s.int64(3))};
+  m.highestmodseq = modseq{static_cast<std::uint64_t>(s.int64(4))};
+  m.selectable = s.int64(5) != 0;
+  m.special_use = s.text(6);
+  m.object_id = s.text(7);
+  return m;
+}
+
+std::optional<mailbox_info> find_in(db& d, std::string_view name) {
+  auto& s = d.cached(
+      "SELECT id, name, uidvalidity, uidnext, highestmodseq, selectable, special_use, object_id "
+      "FROM mailboxes WHERE name = ?1");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return read_mailbox(s);
+}
+
+mailbox_info get_by_id(db& d, mailbox_id id) {
+  auto& s = d.cached(
+      "SELECT id, name, uidvalidity, uidnext, highestmodseq, selectable, special_use, object_id "
+      "FROM mailboxes WHERE id = ?1");
+  s.bind(1, id);
+  if (!s.step()) throw error(error::code::nonexistent, "mailbox does not exist");
+  return read_mailbox(s);
+}
+
+std::string join_keywords(const std::vector<std::string>& kws) {
+  std::string out;
+  for (auto& k : kws) {
+    if (!out.empty()) out += ' ';
+    out += k;
+  }
+  return out;
+}
+
+std::vector<std::string> split_keywords(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string k; in >> k;) out.push_back(k);
+  return out;
+}
+
+// Keywords compare case-insensitively (RFC 3501 §2.3.2); keep the first
+// spelling of each.
+std::vector<std::string> dedupe_keywords(const std::vector<std::string>& kws) {
+  std::vector<std::string> out;
+  for (auto& k : kws) {
+    bool seen = false;
+    for (auto& o : out) seen = seen || core::iequals(o, k);
+    if (!seen) out.push_back(k);
+  }
+  return out;
+}
+
+std::string new_object_id() {
+  // RFC 8474 §4: objectid = 1*255(ALPHA / DIGIT / "_" / "-").
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<std::uint64_t> dist;
+  std::string raw;
+  for (int i = 0; i < 2; ++i) {
+    auto v = dist(rng);
+    raw.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  return "M" + core::hex_encode(raw).substr(0, 24);
+}
+
+// UIDVALIDITY: never reused within the account, so a mailbox deleted and
+// created again under the same name gets a new one (RFC 3501 §2.3.1.1).
+// Seeded from the clock so a re-created account does not repeat old values.
+std::uint32_t next_uidvalidity(db& d) {
+  std::uint64_t last = 0;
+  if (auto v = d.meta("last_uidvalidity")) last = core::parse_uint(*v).value_or(0);
+  auto now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+  std::uint64_t next = std::max(now, last + 1);
+  if (next > UINT32_MAX) next = last + 1;  // past 2106: keep counting
+  if (next > UINT32_MAX || next == 0) throw error(error::code::limit, "UIDVALIDITY space exhausted");
+  d.set_meta("last_uidvalidity", std::to_string(next));
+  return static_cast<std::uint32_t>(next);
+}
+
+std::int64_t count_mailboxes(db& d) {
+  auto& s = d.cached("SELECT count(*) FROM mailboxes");
+  s.step();
+  return s.int64(0);
+}
+
+mailbox_info insert_mailbox(db& d, std::string_view name, std::string_view special_use,
+                            const store_limits& limits) {
+  if (count_mailboxes(d) >= static_cast<std::int64_t>(limits.max_mailboxes))
+    throw error(error::code::limit, "too many mailboxes");
+  auto& s = d.cached(
+      "INSERT INTO mailboxes(name, uidvalidity, special_use, object_id) VALUES(?1, ?2, ?3, ?4)");
+  s.bind(1, name)
+      .bind(2, static_cast<std::int64_t>(next_uidvalidity(d)))
+      .bind(3, special_use)
+      .bind(4, new_object_id())
+      .run();
+  return get_by_id(d, d.last_insert_rowid());
+}
+
+void create_superiors(db& d, std::string_view name, const store_limits& limits) {
+  for (auto& sup : superior_names(name))
+    if (!find_in(d, sup)) insert_mailbox(d, sup, "", limits);
+}
+
+bool has_inferiors(db& d, std::string_view name) {
+  // Names below "a" sort between "a/" and "a0" ('0' follows '/').
+  auto& s = d.cached("SELECT 1 FROM mailboxes WHERE name > ?1 AND name < ?2 LIMIT 1");
+  std::string lo = std::string(name) + "/";
+  std::string hi = std::string(name) + "0";
+  s.bind(1, lo).bind(2, hi);
+  return s.step();
+}
+
+// Removes every message of a mailbox; their blobs may now be unreferenced.
+void remove_messages(db& d, mailbox_id id, after_commit& after) {
+  auto& blobs = d.cached("SELECT DISTINCT blob FROM messages WHERE mailbox_id = ?1");
+  blobs.bind(1, id);
+  while (blobs.step()) after.maybe_orphaned_blobs.push_back(blobs.text(0));
+  d.cached("DELETE FROM messages WHERE mailbox_id = ?1").bind(1, id).run();
+  d.cached("DELETE FROM expunged WHERE mailbox_id = ?1").bind(1, id).run();
+}
+
+// A \Noselect level with no inferiors left has no reason to exist.
+void prune_noselect_superiors(db& d, std::string_view name) {
+  auto sups = superior_names(name);
+  for (auto it = sups.rbegin(); it != sups.rend(); ++it) {
+    auto m = find_in(d, *it);
+    if (!m || m->selectable || has_inferiors(d, *it)) return;
+    d.cached("DELETE FROM mailboxes WHERE id = ?1").bind(1, m->id).run();
+  }
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct inserted {
+  uid id;
+  modseq mod;
+};
+
+// Inserts one message at the mailbox's UIDNEXT with the next MODSEQ.
+inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int64_t size,
+                        const std::string& blob) {
+  auto id = mb.uidnext;
+  if (to_int(id) == UINT32_MAX) throw error(error::code::limit, "UID space exhausted");
+  auto mod = modseq{to_int(mb.highestmodseq) + 1};
+  auto& s = d.cached(
+      "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, tz_offset, "
+      "save_date, size, blob) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  s.bind(1, mb.id)
+      .bind(2, static_cast<std::int64_t>(to_int(id)))
+      .bind(3, static_cast<std::int64_t>(to_int(mod)))
+      .bind(4, static_cast<std::int64_t>(m.flags.system))
+      .bind(5, join_keywords(dedupe_keywords(m.flags.keywords)))
+      .bind(6, m.internal_date)
+      .bind(7, static_cast<std::int64_t>(m.tz_offset_minutes))
+      .bind(8, now_seconds())
+      .bind(9, size)
+      .bind(10, blob)
+      .run();
+  mb.uidnext = uid{to_int(id) + 1};
+  mb.highestmodseq = mod;
+  return {id, mod};
+}
+
+void save_counters(db& d, const mailbox_info& mb) {
+  d.cached("UPDATE mailboxes SET uidnext = ?2, highestmodseq = ?3 WHERE id = ?1")
+      .bind(1, mb.id)
+      .bind(2, static_cast<std::int64_t>(to_int(mb.uidnext)))
+      .bind(3, static_cast<std::int64_t>(to_int(mb.highestmodseq)))
+      .run();
+}
+
+void create_default_mailboxes(db& d, const store_limits& limits) {
+  // RFC 6154 §2 special-use mailboxes every new account starts with.
+  static constexpr std::pair<const char*, const char*> defaults[] = {
+      {"INBOX", ""},         {"Drafts", "\\Drafts"}, {"Sent", "\\Sent"},
+      {"Trash", "\\Trash"},  {"Junk", "\\Junk"},     {"Archive", "\\Archive"},
+  };
+  for (auto& [name, use] : defaults) {
+    insert_mailbox(d, name, use, limits);
+    d.cached("INSERT OR IGNORE INTO subscriptions(name) VALUES(?1)").bind(1, name).run();
+  }
+}
+
+}  // namespace
+
+class sqlite_account::reader_lease {
+ public:
+  reader_lease(sqlite_account& owner, std::unique_ptr<db> d) : owner_(owner), d_(std::move(d)) {}
+  ~reader_lease() {
+    d_->reset_all();
+    std::lock_guard lock(owner_.readers_mu_);
+    owner_.idle_readers_.push_back(std::move(d_));
+  }
+  db& operator*() { return *d_; }
+  db* operator->() { return d_.get(); }
+
+ private:
+  sqlite_account& owner_;
+  std::unique_ptr<db> d_;
+};
+
+sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits)
+    : dir_(std::move(dir)), limits_(limits), blobs_(dir_ / "blobs") {
+  std::filesystem::create_directories(dir_);
+  writer_ = std::make_unique<db>(dir_ / "mail.db");
+  migrate_account(*writer_);
+  queue_ = std::make_unique<commit_queue>(
+      *writer_, [this](db& d, const after_commit& a) { collect_garbage(d, a); });
+  write([&](db& d, after_commit&) {
+    if (!d.meta("initialized")) {
+      create_default_mailboxes(d, limits_);
+      d.set_meta("initialized", "1");
+    }
+  });
+}
+
+sqlite_account::~sqlite_account() = default;
+
+sqlite_account::reader_lease sqlite_account::reader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      auto d = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return reader_lease(*this, std::move(d));
+    }
+  }
+  return reader_lease(*this, std::make_unique<db>(dir_ / "mail.db"));
+}
+
+void sqlite_account::write(const commit_queue::job_fn& fn) { queue_->run(fn); }
+
+void sqlite_account::collect_garbage(db& d, const after_commit& after) {
+  // Runs while this thread leads the queue, so no append can add a
+  // reference between the check and the unlink; an append that finds its
+  // blob gone writes it again (see append()).
+  for (auto& hash : after.maybe_orphaned_blobs) {
+    auto& s = d.cached("SELECT 1 FROM messages WHERE blob = ?1 LIMIT 1");
+    s.bind(1, hash);
+    if (!s.step()) blobs_.remove(hash);
+  }
+}
+
+std::vector<mailbox_info> sqlite_account::list_mailboxes() {
+  auto r = reader();
+  auto& s = r->cached(
+      "SELECT id, name, uidvalidity, uidnext, highestmodseq, selectable, special_use, object_id "
+      "FROM mailboxes ORDER BY name");
+  std::vector<mailbox_info> out;
+  while (s.step()) out.push_back(read_mailbox(s));
+  s.reset();
+  return out;
+}
+
+std::optional<mailbox_info> sqlite_account::find_mailbox(std::string_view name) {
+  auto r = reader();
+  return find_in(*r, name);
+}
+
+mailbox_info sqlite_account::create_mailbox(std::string_view name, std::string_view special_use) {
+  if (auto why = invalid_mailbox_name(name, limits_))
+    throw error(why->over_limit ? error::code::limit : error::code::invalid_name, why->reason);
+  mailbox_info out;
+  write([&](db& d, after_commit&) {
+    if (auto m = find_in(d, name)) {
+      // RFC 3501 §6.3.3: CREATE of an existing name fails, but a \Noselect
+      // level left by DELETE may be made a mailbox again.
+      if (m->selectable) throw error(error::code::already_exists, "mailbox already exists");
+      d.cached("UPDATE mailboxes SET selectable = 1, special_use = ?2, uidvalidity = ?3 WHERE id = ?1")
+          .bind(1, m->id)
+          .bind(2, special_use)
+          .bind(3, static_cast<std::int64_t>(next_uidvalidity(d)))
+          .run();
+      out = get_by_id(d, m->id);
+      return;
+    }
+    create_superiors(d, name, limits_);
+    out = insert_mailbox(d, name, special_use, limits_);
+  });
+  return out;
+}
+
+mailbox_id sqlite_account::delete_mailbox(std::string_view name) {
+  if (name == "INBOX") throw error(error::code::not_permitted, "INBOX cannot be deleted");
+  mailbox_id removed = 0;
+  write([&](db& d, after_commit& after) {
+    auto m = find_in(d, name);
+    if (!m) throw error(error::code::nonexistent, "mailbox does not exist");
+    removed = m->id;
+    remove_messages(d, m->id, after);
+    if (has_inferiors(d, name)) {
+      // RFC 3501 §6.3.4: messages go, the name stays as \Noselect; a
+      // \Noselect name with inferiors cannot be deleted.
+      if (!m->selectable) throw error(error::code::has_children, "mailbox has inferior hierarchical names");
+      d.cached("UPDATE mailboxes SET selectable = 0, special_use = '' WHERE id = ?1").bind(1, m->id).run();
+      return;
+    }
+    d.cached("DELETE FROM mailboxes WHERE id = ?1").bind(1, m->id).run();
+    prune_noselect_superiors(d, name);
+  });
+  return removed;
+}
+
+std::vector<account_store::renamed> sqlite_account::rename_mailbox(std::string_view from,
+                                                                   std::string_view to) {
+  if (auto why = invalid_mailbox_name(to, limits_))
+    throw error(why->over_limit ? error::code::limit : error::code::invalid_name, why->reason);
+  std::vector<renamed> out;
+  write([&](db& d, after_commit&) {
+    auto src = find_in(d, from);
+    if (!src) throw error(error::code::nonexistent, "mailbox does not exist");
+    if (auto dst = find_in(d, to)) throw error(error::code::already_exists, "target mailbox already exists");
+    if (is_inferior(to, from)) throw error(error::code::invalid_name, "cannot rename a mailbox below itself");
+    create_superiors(d, to, limits_);
+
+    if (from == "INBOX") {
+      // RFC 3501 §6.3.5: renaming INBOX moves its messages to a new
+      // mailbox and leaves INBOX empty; its inferiors stay where they are.
+      auto dst = insert_mailbox(d, to, "", limits_);
+      auto inbox = *src;
+      auto& sel = d.cached(
+          "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob FROM messages "
+          "WHERE mailbox_id = ?1 ORDER BY uid");
+      sel.bind(1, inbox.id);
+      struct row { std::int64_t uid, flags, date, tz, size; std::string kw, blob; };
+      std::vector<row> rows;
+      while (sel.step())
+        rows.push_back({sel.int64(0), sel.int64(1), sel.int64(3), sel.int64(4), sel.int64(5),
+                        sel.text(2), sel.text(6)});
+      sel.reset();
+      auto expunge_mod = modseq{to_int(inbox.highestmodseq) + 1};
+      for (auto& r : rows) {
+        new_message m;
+        m.flags.system = static_cast<std::uint8_t>(r.flags);
+        m.flags.keywords = split_keywords(r.kw);
+        m.internal_date = r.date;
+        m.tz_offset_minutes = static_cast<int>(r.tz);
+        insert_message(d, dst, m, r.size, r.blob);
+        d.cached("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)")
+            .bind(1, inbox.id)
+            .bind(2, r.uid)
+            .bind(3, static_cast<std::int64_t>(to_int(expunge_mod)))
+            .run();
+      }
+      d.cached("DELETE FROM messages WHERE mailbox_id = ?1").bind(1, inbox.id).run();
+      save_counters(d, dst);
+      if (!rows.empty()) {
+        inbox.highestmodseq = expunge_mod;
+        save_counters(d, inbox);
+      }
+      out.push_back({"INBOX", get_by_id(d, dst.id)});
+      return;
+    }
+
+    // Every inferior moves with it (RFC 3501 §6.3.5).
+    std::vector<mailbox_info> moving{*src};
+    {
+      auto& s = d.cached(
+          "SELECT id, name, uidvalidity, uidnext, highestmodseq, selectable, special_use, object_id "
+          "FROM mailboxes WHERE name > ?1 AND name < ?2 ORDER BY name");
+      s.bind(1, std::string(from) + "/").bind(2, std::string(from) + "0");
+      while (s.step()) moving.push_back(read_mailbox(s));
+      s.reset();
+    }
+    for (auto& m : moving) {
+      std::string new_name = std::string(to) + m.name.substr(from.size());
+      if (auto why = invalid_mailbox_name(new_name, limits_)) throw error(error::code::limit, why->reason);
+      d.cached("UPDATE mailboxes SET name = ?2 WHERE id = ?1").bind(1, m.id).bind(2, new_name).run();
+      // Subscriptions follow the mailbox, as users expect (docs/protocol-
+      // notes/mailbox-names.md); RFC 3501 leaves this open.
+      auto& sub = d.cached("UPDATE OR IGNORE subscriptions SET name = ?2 WHERE name = ?1");
+      sub.bind(1, m.name).bind(2, new_name).run();
+      out.push_back({m.name, get_by_id(d, m.id)});
+    }
+    prune_noselect_superiors(d, from);
+  });
+  return out;
+}
+
+std::vector<std::string> sqlite_account::subscriptions() {
+  auto r = reader();
+  auto& s = r->cached("SELECT name FROM subscriptions ORDER BY name");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  s.reset();
+  return out;
+}
+
+void sqlite_account::set_subscribed(std::string_view name, bool subscribed) {
+  write([&](db& d, after_commit&) {
+    if (subscribed)
+      d.cached("INSERT OR IGNORE INTO subscriptions(name) VALUES(?1)").bind(1, name).run();
+    else
+      d.cached("DELETE FROM subscriptions WHERE name = ?1").bind(1, name).run();
+  });
+}
+
+mailbox_status sqlite_account::status(mailbox_id id) {
+  auto r = reader();
+  // One read transaction, so the counters and the recent count agree.
+  r->exec("BEGIN");
+  mailbox_status st;
+  try {
+    auto& s = r->cached(
+        "SELECT messages, unseen, total_size, uidnext, uidvalidity, highestmodseq, first_recent_uid, "
+        "selectable FROM mailboxes WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) throw error(error::code::nonexistent, "mailbox does not exist");
+    if (s.int64(7) == 0) throw error(error::code::noselect, "mailbox is not selectable");
+    st.messages = static_cast<std::uint32_t>(s.int64(0));
+    st.unseen = static_cast<std::uint32_t>(s.int64(1));
+    st.size = static_cast<std::uint64_t>(s.int64(2));
+    st.uidnext = uid{static_cast<std::uint32_t>(s.int64(3))};
+    st.uidvalidity = static_cast<std::uint32_t>(s.int64(4));
+    st.highestmodseq = modseq{static_cast<std::uint64_t>(s.int64(5))};
+    auto first_recent = s.int64(6);
+    s.reset();
+    auto& rc = r->cached("SELECT count(*) FROM messages WHERE mailbox_id = ?1 AND uid >= ?2");
+    rc.bind(1, id).bind(2, first_recent);
+    rc.step();
+    st.recent = static_cast<std::uint32_t>(rc.int64(0));
+    rc.reset();
+  } catch (...) {
+    r->exec("ROLLBACK");
+    throw;
+  }
+  r->exec("COMMIT");
+  return st;
+}
+
+append_result sqlite_account::append(mailbox_id id, std::vector<new_message> messages) {
+  // Blobs are written and fsynced here, in parallel with other appenders;
+  // only the database commit is shared.
+  std::vector<std::string> hashes;
+  hashes.reserve(messages.size());
+  for (auto& m : messages) hashes.push_back(blobs_.put(m.data));
+
+  append_result out;
+  write([&](db& d, after_commit&) {
+    auto mb = get_by_id(d, id);
+    if (!mb.selectable) throw error(error::code::noselect, "mailbox is not selectable");
+    out.uids.clear();
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      // A concurrent expunge may have collected an identical blob after we
+      // wrote it; we lead the queue now, so rewriting it is race-free.
+      if (!blobs_.exists(hashes[i])) blobs_.put(messages[i].data, hashes[i]);
+      auto ins = insert_message(d, mb, messages[i], static_cast<std::int64_t>(messages[i].data.size()),
+                                hashes[i]);
+      out.uids.push_back(ins.id);
+    }
+    save_counters(d, mb);
+    out.uidvalidity = mb.uidvalidity;
+    out.highestmodseq = mb.highestmodseq;
+  });
+  return out;
+}
+
+mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
+  auto r = reader();
+  r->exec("BEGIN");
+  mailbox_snapshot snap;
+  try {
+    snap.info = get_by_id(*r, id);
+    auto& s = r->cached(
+        "SELECT uid, modseq, flags, keywords FROM messages WHERE mailbox_id = ?1 AND uid >= ?2 "
+        "ORDER BY uid");
+    s.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(from)));
+    while (s.step()) {
+      message_entry e;
+      e.id = uid{static_cast<std::uint32_t>(s.int64(0))};
+      e.mod = modseq{static_cast<std::uint64_t>(s.int64(1))};
+      e.flags.system = static_cast<std::uint8_t>(s.int64(2));
+      e.flags.keywords = split_keywords(s.text(3));
+      snap.messages.push_back(std::move(e));
+    }
+    s.reset();
+  } catch (...) {
+    r->exec("ROLLBACK");
+    throw;
+  }
+  r->exec("COMMIT");
+  return snap;
+}
+
+uid sqlite_account::claim_recent(mailbox_id id, uid up_to) {
+  uid first = up_to;
+  write([&](db& d, after_commit&) {
+    auto& s = d.cached("SELECT first_recent_uid FROM mailboxes WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) throw error(error::code::nonexistent, "mailbox does not exist");
+    auto have = static_cast<std::uint32_t>(s.int64(0));
+    s.reset();
+    if (have < to_int(up_to)) {
+      first = uid{have};
+      d.cached("UPDATE mailboxes SET first_recent_uid = ?2 WHERE id = ?1")
+          .bind(1, id)
+          .bind(2, static_cast<std::int64_t>(to_int(up_to)))
+          .run();
+    }
+  });
+  return first;
+}
+
+expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<uid>* only) {
+  expunge_result out;
+  write([&](db& d, after_commit& after) {
+    auto mb = get_by_id(d, id);
+    out.uids.clear();
+    auto& s = d.cached(
+        "SELECT uid, blob FROM messages WHERE mailbox_id = ?1 AND (flags & 4) != 0 ORDER BY uid");
+    s.bind(1, id);
+    std::vector<std::pair<std::uint32_t, std::string>> hits;
+    while (s.step()) hits.emplace_back(static_cast<std::uint32_t>(s.int64(0)), s.text(1));
+    s.reset();
+    if (only) {
+      std::vector<std::uint32_t> wanted;
+      for (auto u : *only) wanted.push_back(to_int(u));
+      std::sort(wanted.begin(), wanted.end());
+      std::erase_if(hits, [&](auto& h) { return !std::binary_search(wanted.begin(), wanted.end(), h.first); });
+    }
+    if (hits.empty()) {
+      out.highestmodseq = mb.highestmodseq;
+      return;
+    }
+    // RFC 7162 §3.2.7: one expunge operation gets one new MODSEQ.
+    mb.highestmodseq = modseq{to_int(mb.highestmodseq) + 1};
+    for (auto& [u, blob] : hits) {
+      d.cached("DELETE FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+          .bind(1, id)
+          .bind(2, static_cast<std::int64_t>(u))
+          .run();
+      d.cached("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)")
+          .bind(1, id)
+          .bind(2, static_cast<std::int64_t>(u))
+          .bind(3, static_cast<std::int64_t>(to_int(mb.highestmodseq)))
+          .run();
+      after.maybe_orphaned_blobs.push_back(blob);
+      out.uids.push_back(uid{u});
+    }
+    save_counters(d, mb);
+    out.highestmodseq = mb.highestmodseq;
+  });
+  return out;
+}
+
+}  // namespace lemonade::store::sqlite

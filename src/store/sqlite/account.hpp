@@ -1,0 +1,55 @@
+#pragma once
+// account_store on SQLite: DIR/mail.db (WAL) plus DIR/blobs/.
+// Writes go through the account's commit queue; reads use a small pool of
+// read connections, which WAL lets run beside the writer.
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/api/store.hpp"
+#include "store/blob/blob_store.hpp"
+#include "store/sqlite/commit_queue.hpp"
+#include "store/sqlite/db.hpp"
+
+namespace lemonade::store::sqlite {
+
+class sqlite_account final : public account_store {
+ public:
+  // Opens or creates the account in dir; a new account gets INBOX and the
+  // RFC 6154 special-use mailboxes.
+  sqlite_account(std::filesystem::path dir, store_limits limits);
+  ~sqlite_account() override;
+
+  std::vector<mailbox_info> list_mailboxes() override;
+  std::optional<mailbox_info> find_mailbox(std::string_view name) override;
+  mailbox_info create_mailbox(std::string_view name, std::string_view special_use) override;
+  mailbox_id delete_mailbox(std::string_view name) override;
+  std::vector<renamed> rename_mailbox(std::string_view from, std::string_view to) override;
+  std::vector<std::string> subscriptions() override;
+  void set_subscribed(std::string_view name, bool subscribed) override;
+  mailbox_status status(mailbox_id id) override;
+  append_result append(mailbox_id id, std::vector<new_message> messages) override;
+  mailbox_snapshot snapshot(mailbox_id id, uid from) override;
+  uid claim_recent(mailbox_id id, uid up_to) override;
+  expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) override;
+
+  std::uint64_t commits() const { return queue_->commits(); }
+
+ private:
+  class reader_lease;
+  reader_lease reader();
+  void write(const commit_queue::job_fn& fn);
+  void collect_garbage(db& d, const after_commit& after);
+
+  std::filesystem::path dir_;
+  store_limits limits_;
+  blob_store blobs_;
+  std::unique_ptr<db> writer_;
+  std::unique_ptr<commit_queue> queue_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<db>> idle_readers_;
+};
+
+}  // namespace lemonade::store::sqlite

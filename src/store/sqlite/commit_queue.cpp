@@ -1,0 +1,77 @@
+#include "store/sqlite/commit_queue.hpp"
+
+namespace lemonade::store::sqlite {
+
+commit_queue::commit_queue(db& writer, finish_fn finish)
+    : writer_(writer), finish_(std::move(finish)) {}
+
+void commit_queue::run(job_fn fn) {
+  job self{std::move(fn)};
+  std::unique_lock lock(mu_);
+  pending_.push_back(&self);
+  while (!self.done) {
+    if (leading_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Our job is still pending, so it is in the batch we take.
+    leading_ = true;
+    std::vector<job*> batch(pending_.begin(), pending_.end());
+    pending_.clear();
+    lock.unlock();
+    lead(std::move(batch));
+    lock.lock();
+    leading_ = false;
+    cv_.notify_all();
+  }
+  if (self.error) std::rethrow_exception(self.error);
+}
+
+void commit_queue::lead(std::vector<job*> batch) {
+  after_commit after;
+  std::exception_ptr commit_error;
+  try {
+    writer_.exec("BEGIN IMMEDIATE");
+    for (auto* j : batch) {
+      writer_.exec("SAVEPOINT job");
+      try {
+        j->fn(writer_, after);
+        writer_.exec("RELEASE job");
+      } catch (...) {
+        j->error = std::current_exception();
+        writer_.exec("ROLLBACK TO job");
+        writer_.exec("RELEASE job");
+      }
+    }
+    writer_.reset_all();
+    writer_.exec("COMMIT");
+    ++commits_;
+  } catch (...) {
+    commit_error = std::current_exception();
+    try {
+      writer_.exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+  if (!commit_error) {
+    try {
+      finish_(writer_, after);
+      writer_.reset_all();
+    } catch (...) {
+      // Housekeeping (blob GC) failing loses nothing acknowledged; the
+      // store check finds the leftovers.
+    }
+  }
+  std::lock_guard lock(mu_);
+  for (auto* j : batch) {
+    if (commit_error && !j->error) j->error = commit_error;
+    j->done = true;
+  }
+}
+
+std::uint64_t commit_queue::commits() const {
+  std::lock_guard lock(mu_);
+  return commits_;
+}
+
+}  // namespace lemonade::store::sqlite

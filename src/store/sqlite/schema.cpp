@@ -1,0 +1,113 @@
+#include "store/sqlite/schema.hpp"
+
+#include <string>
+
+namespace lemonade::store::sqlite {
+namespace {
+
+int user_version(db& d) {
+  auto& s = d.cached("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.int64(0));
+}
+
+void run_steps(db& d, const char* const* steps, int count) {
+  int have = user_version(d);
+  for (int v = have; v < count; ++v) {
+    d.exec("BEGIN IMMEDIATE");
+    try {
+      d.exec(steps[v]);
+      d.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+      d.exec("COMMIT");
+    } catch (...) {
+      d.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+// DESIGN.md §4. MODSEQ and the expunge log exist from the first step so
+// CONDSTORE/QRESYNC need no schema change.
+const char* const account_steps[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE mailboxes(
+  id               INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL UNIQUE,
+  uidvalidity      INTEGER NOT NULL,
+  uidnext          INTEGER NOT NULL DEFAULT 1,
+  highestmodseq    INTEGER NOT NULL DEFAULT 1,
+  first_recent_uid INTEGER NOT NULL DEFAULT 1,
+  selectable       INTEGER NOT NULL DEFAULT 1,
+  special_use      TEXT NOT NULL DEFAULT '',
+  object_id        TEXT NOT NULL,
+  messages         INTEGER NOT NULL DEFAULT 0,
+  unseen           INTEGER NOT NULL DEFAULT 0,
+  total_size       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE messages(
+  mailbox_id    INTEGER NOT NULL REFERENCES mailboxes(id),
+  uid           INTEGER NOT NULL,
+  modseq        INTEGER NOT NULL,
+  flags         INTEGER NOT NULL DEFAULT 0,
+  keywords      TEXT NOT NULL DEFAULT '',
+  internal_date INTEGER NOT NULL,
+  tz_offset     INTEGER NOT NULL DEFAULT 0,
+  save_date     INTEGER NOT NULL,
+  size          INTEGER NOT NULL,
+  blob          TEXT NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX messages_by_blob ON messages(blob);
+CREATE TABLE expunged(
+  mailbox_id INTEGER NOT NULL,
+  uid        INTEGER NOT NULL,
+  modseq     INTEGER NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE TABLE subscriptions(name TEXT PRIMARY KEY) WITHOUT ROWID;
+
+-- Counters for a STATUS that never scans messages.
+CREATE TRIGGER messages_added AFTER INSERT ON messages BEGIN
+  UPDATE mailboxes SET messages = messages + 1,
+    unseen = unseen + ((NEW.flags & 8) = 0), total_size = total_size + NEW.size
+  WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER messages_removed AFTER DELETE ON messages BEGIN
+  UPDATE mailboxes SET messages = messages - 1,
+    unseen = unseen - ((OLD.flags & 8) = 0), total_size = total_size - OLD.size
+  WHERE id = OLD.mailbox_id;
+END;
+CREATE TRIGGER messages_flagged AFTER UPDATE OF flags ON messages BEGIN
+  UPDATE mailboxes SET unseen = unseen - ((OLD.flags & 8) = 0) + ((NEW.flags & 8) = 0)
+  WHERE id = NEW.mailbox_id;
+END;
+)sql",
+};
+
+const char* const user_steps[] = {
+    R"sql(
+CREATE TABLE users(
+  id               INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash    TEXT NOT NULL,
+  scram_salt       BLOB NOT NULL,
+  scram_iterations INTEGER NOT NULL,
+  scram_stored_key BLOB NOT NULL,
+  scram_server_key BLOB NOT NULL,
+  created          INTEGER NOT NULL
+);
+)sql",
+};
+
+}  // namespace
+
+void migrate_account(db& d) {
+  run_steps(d, account_steps, static_cast<int>(std::size(account_steps)));
+}
+
+void migrate_users(db& d) {
+  run_steps(d, user_steps, static_cast<int>(std::size(user_steps)));
+}
+
+}  // namespace lemonade::store::sqlite

@@ -1,0 +1,44 @@
+#include "store/sqlite/store.hpp"
+
+#include <map>
+#include <mutex>
+
+#include "store/sqlite/account.hpp"
+#include "store/sqlite/users.hpp"
+
+namespace lemonade::store::sqlite {
+namespace {
+
+class sqlite_store final : public mail_store {
+ public:
+  sqlite_store(const std::filesystem::path& data_dir, store_limits limits)
+      : mail_root_(data_dir / "mail"), limits_(limits), users_(data_dir / "accounts.db", mail_root_) {
+    std::filesystem::create_directories(mail_root_);
+  }
+
+  user_directory& users() override { return users_; }
+
+  std::shared_ptr<account_store> open_account(const user_record& user) override {
+    std::lock_guard lock(mu_);
+    auto& slot = open_[user.id];
+    if (auto live = slot.lock()) return live;
+    auto acct = std::make_shared<sqlite_account>(mail_root_ / std::to_string(user.id), limits_);
+    slot = acct;
+    return acct;
+  }
+
+ private:
+  std::filesystem::path mail_root_;
+  store_limits limits_;
+  sqlite_users users_;
+  std::mutex mu_;
+  std::map<std::int64_t, std::weak_ptr<account_store>> open_;
+};
+
+}  // namespace
+
+std::unique_ptr<mail_store> open_store(const std::filesystem::path& data_dir, store_limits limits) {
+  return std::make_unique<sqlite_store>(data_dir, limits);
+}
+
+}  // namespace lemonade::store::sqlite

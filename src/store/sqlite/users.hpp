@@ -1,0 +1,35 @@
+#pragma once
+// user_directory on SQLite: DATA_DIR/accounts.db. Writes are rare (the
+// `lemonade user` commands), so one connection under a mutex serves.
+
+#include <filesystem>
+#include <mutex>
+
+#include "store/api/store.hpp"
+#include "store/sqlite/db.hpp"
+
+namespace lemonade::store::sqlite {
+
+class sqlite_users final : public user_directory {
+ public:
+  // mail_root: where each user's mail lives (MAIL_ROOT/<id>/), removed by
+  // delete_user.
+  sqlite_users(const std::filesystem::path& file, std::filesystem::path mail_root);
+
+  user_record add_user(const user_record& r) override;
+  void update_credentials(const user_record& r) override;
+  void delete_user(std::string_view name) override;
+  std::vector<user_record> list_users() override;
+  std::optional<user_record> find_user(std::string_view name) override;
+
+ private:
+  std::mutex mu_;
+  db db_;
+  std::filesystem::path mail_root_;
+};
+
+// User names: 1-64 of letters, digits, '.', '_', '-', '@'. '+' is kept
+// for proxy identities (DESIGN.md §8).
+bool valid_user_name(std::string_view name);
+
+}  // namespace lemonade::store::sqlite
