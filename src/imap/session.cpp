@@ -75,9 +75,13 @@ void session::arm_deadline(std::chrono::steady_clock::duration d, bool hard) {
 
 void session::request_shutdown() {
   shutdown_requested_ = true;
+  spdlog::debug("conn={} event=shutdown_requested waiting={} mid_command={}", data_.conn.id, waiting_for_client_,
+                framer_.mid_command());
   // Only a session idle between commands is interrupted; one in the
   // middle of a command (even one still receiving its literal) finishes.
-  if (waiting_for_client_ && !framer_.mid_command() && start_ == in_.size()) stream_.cancel();
+  // (The framer has scanned every buffered octet before a read, so
+  // mid_command() also covers a partly received command line.)
+  if (waiting_for_client_ && !framer_.mid_command()) stream_.cancel();
 }
 
 void session::say(status st, std::string text, std::string tag) {
