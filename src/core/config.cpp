@@ -132,6 +132,7 @@ const key_def key_defs[] = {
   {"imap.literal", "\"plus\"", "non-synchronizing literals: \"plus\" (RFC 7888 LITERAL+) or \"minus\" (LITERAL-, at most 4096 octets)", set_literal},
   {"imap.timeout_unauthenticated", "60", "seconds before an idle connection that has not logged in is closed", set_seconds<&config::timeout_unauthenticated>},
   {"imap.timeout_authenticated", "1800", "autologout: seconds of client silence after login (RFC 3501 §5.4: at least 30 minutes)", set_seconds<&config::timeout_authenticated>},
+  {"imap.idle_keepalive", "120", "seconds between \"* OK Still here\" keepalives during IDLE, so NAT bindings of mobile clients stay open", set_seconds<&config::idle_keepalive>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
 
   {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},
@@ -230,6 +231,7 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.scram_iterations < 4096) throw config_error("auth.scram_iterations: RFC 7677 requires at least 4096");
   if (c.timeout_authenticated < std::chrono::minutes(30))
     throw config_error("imap.timeout_authenticated: RFC 3501 §5.4 requires at least 30 minutes");
+  if (c.idle_keepalive < std::chrono::seconds(1)) throw config_error("imap.idle_keepalive: at least 1 second");
   if (c.max_line_length < 1024) throw config_error("limits.max_line_length: at least 1KB");
   if (c.max_command_size < c.max_literal_size)
     throw config_error("limits.max_command_size: must be at least limits.max_literal_size");

@@ -43,6 +43,9 @@ struct config {
   std::chrono::seconds timeout_unauthenticated{60};
   // RFC 3501 §5.4: at least 30 minutes.
   std::chrono::seconds timeout_authenticated{1800};
+  // RFC 2177 §3 / DESIGN.md §3: an IDLE-ing client behind a carrier NAT
+  // hears "* OK Still here" this often, so the binding stays open.
+  std::chrono::seconds idle_keepalive{120};
 
   // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.
   std::filesystem::path tls_cert;

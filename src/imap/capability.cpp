@@ -27,6 +27,7 @@ const std::vector<capability_row>& capability_table() {
       {"LITERAL-", "RFC 7888", [](const capability_facts& f) { return f.literal_minus; }},
       {"ID", "RFC 2971", always},
       {"ENABLE", "RFC 5161", always},
+      {"IDLE", "RFC 2177", after_login},
       {"NAMESPACE", "RFC 2342", after_login},
       {"UNSELECT", "RFC 3691", after_login},
       {"MULTIAPPEND", "RFC 3502", after_login},

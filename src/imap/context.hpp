@@ -67,6 +67,8 @@ struct session_data {
   std::string out;  // responses not yet written
 };
 
+class command_context;
+
 // I/O an executor may need beyond responses (STARTTLS, SASL exchanges,
 // delays); implemented by the session.
 class session_io {
@@ -81,6 +83,10 @@ class session_io {
   // after STARTTLS (RFC 3501 §6.2.1), and runs the TLS handshake.
   virtual asio::awaitable<void> start_tls(const response::status_line& ok) = 0;
   virtual asio::awaitable<void> sleep(std::chrono::milliseconds d) = 0;
+  // RFC 2177: after "+ idling", reports changes as they happen and sends a
+  // keepalive every imap.idle_keepalive until the client sends DONE.
+  // Throws command_error (BAD) for anything but DONE.
+  virtual asio::awaitable<void> idle(command_context& ctx) = 0;
 };
 
 // A refusal or syntax problem, mapped to a tagged NO/BAD by the session.

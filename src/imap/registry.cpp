@@ -32,6 +32,7 @@ const command_spec table[] = {
     {"NAMESPACE", parse_bare<namespace_cmd>, c::namespace_, after_login},
     {"STATUS", parse_status, c::status, after_login},
     {"APPEND", parse_append, c::append, after_login},
+    {"IDLE", parse_bare<idle_cmd>, c::idle, after_login},  // RFC 2177 §3
     // RFC 3501 §6.4: selected
     {"CHECK", parse_bare<check_cmd>, c::check, in_selected},
     {"CLOSE", parse_bare<close_cmd>, c::close, in_selected},

@@ -49,7 +49,11 @@ status_line map_store_error(const std::string& tag, const store::error& e) {
 }  // namespace
 
 session::session(server_context& srv, net::stream s, connection_info info)
-    : srv_(srv), stream_(std::move(s)), framer_(limits_of(srv.cfg)), timer_(stream_.socket().get_executor()) {
+    : srv_(srv),
+      stream_(std::move(s)),
+      framer_(limits_of(srv.cfg)),
+      timer_(stream_.socket().get_executor()),
+      wake_(stream_.socket().get_executor()) {
   data_.conn = std::move(info);
 }
 
@@ -82,7 +86,10 @@ void session::request_shutdown() {
   // (The framer has scanned every buffered octet before a read, so
   // mid_command() also covers a partly received command line.)
   if (waiting_for_client_ && !framer_.mid_command()) stream_.cancel();
+  if (idling_) wake();
 }
+
+void session::wake() { wake_.cancel(); }
 
 void session::say(status st, std::string text, std::string tag) {
   write(data_.out, status_line{std::move(tag), st, std::nullopt, std::move(text)}, data_.wopts);
@@ -301,8 +308,13 @@ asio::awaitable<void> session::serve() {
     auto ev = framer_.next(view);
     switch (ev.what) {
       case syntax::framer::kind::command:
+        // Consumed before it runs, so what an executor reads (SASL
+        // responses, IDLE's DONE) starts after it. The bytes stay put until
+        // the next read or consume(): an executor that reads input must not
+        // keep views into its command (parsed arguments it needs are copies).
+        start_ += ev.size;
         co_await handle(view.substr(0, ev.size));
-        consume(ev.size);
+        consume(0);
         if (data_.out.size() > flush_threshold) co_await flush();
         break;
       case syntax::framer::kind::need_continuation:

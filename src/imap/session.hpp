@@ -33,6 +33,7 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   asio::awaitable<std::optional<std::string>> read_line(std::size_t max) override;
   asio::awaitable<void> start_tls(const response::status_line& ok) override;
   asio::awaitable<void> sleep(std::chrono::milliseconds d) override;
+  asio::awaitable<void> idle(command_context& ctx) override;
 
  private:
   enum class read_result { data, closed, timeout, cancelled };
@@ -45,6 +46,8 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   void consume(std::size_t n);
   std::chrono::seconds idle_timeout() const;
   void arm_deadline(std::chrono::steady_clock::duration d, bool hard);
+  asio::awaitable<void> idle_reader(std::shared_ptr<session> self);
+  void wake();
 
   server_context& srv_;
   net::stream stream_;
@@ -56,6 +59,11 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   bool waiting_for_client_ = false;
   bool timed_out_ = false;
   bool shutdown_requested_ = false;
+  // IDLE: wake_ is cancelled to wake the loop (input, events, shutdown).
+  asio::steady_timer wake_;
+  bool idling_ = false;
+  bool idle_input_ = false;   // a line (or too much) arrived
+  bool idle_broken_ = false;  // the reader failed: peer gone
 };
 
 }  // namespace lemonade::imap

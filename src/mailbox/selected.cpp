@@ -50,7 +50,14 @@ bool selected_mailbox::is_recent(store::uid u) const {
   return std::binary_search(recent_.begin(), recent_.end(), u);
 }
 
+void selected_mailbox::set_waker(std::function<void()> wake) {
+  std::lock_guard lock(events_mu_);
+  waker_ = std::move(wake);
+}
+
 void selected_mailbox::on_event(const event& e) {
+  std::function<void()> wake;
+  {
   std::lock_guard lock(events_mu_);
   if (auto* a = std::get_if<messages_added>(&e); a && a->mailbox == id_) {
     new_messages_ = true;
@@ -71,6 +78,9 @@ void selected_mailbox::on_event(const event& e) {
     return;
   }
   pending_ = true;
+  wake = waker_;
+  }
+  if (wake) wake();
 }
 
 void selected_mailbox::load_new() {

@@ -8,6 +8,7 @@
 // executor. Apart from on_event, a view belongs to its session.
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,11 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
 
   void on_event(const event& e) override;
 
+  // Called (on the committing thread) after an event made the view
+  // pending: the session uses it to wake an IDLE. Must be quick and
+  // thread-safe; empty to stop.
+  void set_waker(std::function<void()> wake);
+
  private:
   selected_mailbox(account& acct, store::mailbox_id id, bool read_only)
       : account_(acct), id_(id), read_only_(read_only) {}
@@ -69,6 +75,7 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   bool resync_all_ = false;
   std::string name_;                  // as events know it; info_.name follows at sync
   std::optional<std::string> renamed_to_;
+  std::function<void()> waker_;
   std::vector<store::uid> expunged_;  // reported by events, not yet applied
 };
 

@@ -39,6 +39,9 @@ response::list status_values(const std::vector<parse::status_item>& items, const
 asio::awaitable<void> list(command_context& ctx, args& a);
 asio::awaitable<void> namespace_(command_context& ctx, args& a);
 
+// idle.cpp: RFC 2177
+asio::awaitable<void> idle(command_context& ctx, args& a);
+
 // append.cpp: RFC 3501 §6.3.11, RFC 3502, RFC 4315 §3
 asio::awaitable<void> append(command_context& ctx, args& a);
 

@@ -21,6 +21,7 @@ struct check_cmd {};
 struct close_cmd {};
 struct unselect_cmd {};    // RFC 3691
 struct namespace_cmd {};   // RFC 2342
+struct idle_cmd {};        // RFC 2177
 
 struct authenticate_cmd {
   std::string mechanism;                         // upper-cased
@@ -107,7 +108,7 @@ struct id_cmd {
 
 using command_args =
     std::variant<capability_cmd, noop_cmd, logout_cmd, starttls_cmd, check_cmd, close_cmd,
-                 unselect_cmd, namespace_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
+                 unselect_cmd, namespace_cmd, idle_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
                  enable_cmd, id_cmd>;
 

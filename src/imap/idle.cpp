@@ -1,0 +1,121 @@
+// RFC 2177 IDLE, as a part of the session: while idling, a reader
+// coroutine waits for the client's DONE and the session waits on wake_,
+// which is cancelled by that reader, by mailbox events (through the
+// selected view's waker) and by shutdown. A keepalive goes out every
+// imap.idle_keepalive so a mobile client's NAT binding stays open
+// (DESIGN.md §3); the autologout timer of RFC 3501 §5.4 is re-armed when
+// IDLE starts (RFC 2177 §3: clients re-issue IDLE within 29 minutes).
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/strings.hpp"
+#include "imap/session.hpp"
+
+namespace lemonade::imap {
+
+using namespace response;
+
+// `self` keeps the session alive while the read is outstanding.
+asio::awaitable<void> session::idle_reader([[maybe_unused]] std::shared_ptr<session> self) {
+  try {
+    for (;;) {
+      std::string_view view(in_);
+      view.remove_prefix(start_);
+      if (view.find('\n') != std::string_view::npos || view.size() > srv_.cfg.max_line_length) break;
+      if (start_ > 0) {
+        in_.erase(0, start_);
+        start_ = 0;
+      }
+      std::size_t old = in_.size();
+      in_.resize(old + 1024);
+      std::size_t n = 0;
+      try {
+        n = co_await stream_.read_some(asio::buffer(in_.data() + old, 1024));
+      } catch (...) {
+        in_.resize(old);
+        throw;
+      }
+      in_.resize(old + n);
+    }
+    idle_input_ = true;
+  } catch (...) {
+    idle_broken_ = true;
+  }
+  wake();
+}
+
+asio::awaitable<void> session::idle(command_context& ctx) {
+  auto view = data_.selected;
+  auto self = shared_from_this();
+  auto ex = wake_.get_executor();
+  if (view) {
+    std::weak_ptr<session> weak = self;
+    view->set_waker([weak, ex] {
+      asio::post(ex, [weak] {
+        if (auto s = weak.lock()) s->wake();
+      });
+    });
+  }
+  idling_ = true;
+  idle_input_ = idle_broken_ = false;
+  write(data_.out, continuation{"idling"});
+  co_await flush();
+  asio::co_spawn(ex, idle_reader(self), asio::detached);
+
+  auto now = std::chrono::steady_clock::now;
+  auto logout_at = now() + srv_.cfg.timeout_authenticated;
+  auto keepalive_at = now() + srv_.cfg.idle_keepalive;
+  bool autologout = false;
+  for (;;) {
+    if (view && view->pending()) {
+      co_await report_changes(ctx);
+      co_await flush();
+      if (data_.state == session_state::logout) break;
+    }
+    if (idle_input_ || idle_broken_ || shutdown_requested_) break;
+    if (now() >= logout_at) {
+      autologout = true;
+      break;
+    }
+    if (now() >= keepalive_at) {
+      // RFC 2177 / DESIGN.md §3: keep NAT bindings alive.
+      say(status::ok, "Still here");
+      co_await flush();
+      keepalive_at = now() + srv_.cfg.idle_keepalive;
+    }
+    wake_.expires_at(std::min(logout_at, keepalive_at));
+    boost::system::error_code ec;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  idling_ = false;
+  if (view) view->set_waker({});
+
+  if (data_.state == session_state::logout) co_return;
+  if (idle_broken_) throw boost::system::system_error(asio::error::eof);
+  if (autologout || shutdown_requested_) {
+    // The reader still waits on the socket; closing it ends the reader.
+    say(status::bye, autologout ? "Autologout; idle for too long" : "Server shutting down");
+    data_.state = session_state::logout;
+    ctx.result_sent = true;
+    co_return;
+  }
+  // RFC 2177 §3: the client ends IDLE with "DONE".
+  std::string_view rest(in_);
+  rest.remove_prefix(start_);
+  auto lf = rest.find('\n');
+  if (lf == std::string_view::npos) {
+    consume(rest.size());
+    reject_syntax("IDLE line too long; expected DONE");
+  }
+  auto line = rest.substr(0, lf);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  bool done = core::iequals(line, "DONE");
+  consume(lf + 1);
+  if (!done) reject_syntax("Expected DONE to end IDLE");
+  ctx.result.text = "IDLE terminated";
+}
+
+}  // namespace lemonade::imap
