@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
-cmake -S . -B build -G Ninja -DLEMONADE_WERROR=ON
+cmake -S . -B build -G Ninja -DLEMONADE_WERROR=ON -DLEMONADE_TESTS=ON
 cmake --build build
 
 # Node clients (imapflow) from the npm registry, pinned by the lockfile.
