@@ -65,6 +65,23 @@ class account_store {
   // caller now owns as recent (== up_to if none).
   virtual uid claim_recent(mailbox_id id, uid up_to) = 0;
 
+  // Records of the given UIDs (ascending; UIDs that do not exist are left
+  // out).
+  virtual std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids) = 0;
+  // The whole message. Throws std::system_error if the blob is missing.
+  virtual std::string read_message(const std::string& blob) = 0;
+
+  // RFC 3501 §6.4.6 STORE: changes flags and gives every changed message a
+  // new MODSEQ (RFC 7162 §3.1.3). With unchanged_since, messages whose
+  // MODSEQ is higher are left alone and reported in `modified`.
+  virtual store_flags_result store_flags(mailbox_id id, const std::vector<uid>& uids, flag_op op,
+                                         const flag_set& flags, std::optional<modseq> unchanged_since) = 0;
+
+  // RFC 3501 §6.4.7 COPY / RFC 6851 MOVE: copies share blobs; a move also
+  // expunges the source messages, in the same transaction. Throws
+  // error{nonexistent, noselect}.
+  virtual copy_result copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) = 0;
+
   // Removes messages flagged \Deleted (all of them, or only those with UIDs
   // in `only` when given) and logs them for QRESYNC.
   virtual expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) = 0;

@@ -72,6 +72,44 @@ struct new_message {
   flag_set flags;
   std::int64_t internal_date;  // seconds since the epoch
   int tz_offset_minutes = 0;   // zone the client gave, to show it back
+  std::string structure;       // parsed MIME structure (opaque here), cached so FETCH never re-parses
+  std::string search_headers;  // decoded header text for SEARCH (lower-cased)
+  std::string search_body;     // decoded text parts for SEARCH (lower-cased)
+};
+
+// One stored message, as FETCH and SEARCH need it.
+struct message_record {
+  uid id{0};
+  modseq mod{0};
+  flag_set flags;
+  std::int64_t internal_date = 0;
+  int tz_offset_minutes = 0;
+  std::int64_t save_date = 0;
+  std::uint64_t size = 0;
+  std::string blob;       // content hash
+  std::string structure;  // as given at append
+};
+
+enum class flag_op { replace, add, remove };
+
+struct flag_update {
+  uid id{0};
+  modseq mod{0};
+  flag_set flags;  // after the change
+};
+
+struct store_flags_result {
+  std::vector<flag_update> updated;  // messages whose flags changed
+  std::vector<uid> modified;         // RFC 7162 §3.1.3: failed UNCHANGEDSINCE
+  modseq highestmodseq{0};
+};
+
+struct copy_result {
+  std::uint32_t uidvalidity = 0;  // of the target
+  std::vector<uid> source;        // ascending
+  std::vector<uid> target;        // in the same order
+  std::vector<uid> expunged;      // MOVE: removed from the source
+  modseq source_highestmodseq{0};
 };
 
 struct append_result {

@@ -43,6 +43,14 @@ mailbox_info get_by_id(db& d, mailbox_id id) {
   return read_mailbox(s);
 }
 
+std::int64_t search_key(mailbox_id mb, std::uint32_t u) {
+  return (static_cast<std::int64_t>(mb) << 32) | static_cast<std::int64_t>(u);
+}
+
+void unindex(db& d, mailbox_id mb, std::uint32_t u) {
+  d.cached("DELETE FROM search WHERE rowid = ?1").bind(1, search_key(mb, u)).run();
+}
+
 std::string join_keywords(const std::vector<std::string>& kws) {
   std::string out;
   for (auto& k : kws) {
@@ -138,6 +146,10 @@ void remove_messages(db& d, mailbox_id id, after_commit& after) {
   auto& blobs = d.cached("SELECT DISTINCT blob FROM messages WHERE mailbox_id = ?1");
   blobs.bind(1, id);
   while (blobs.step()) after.maybe_orphaned_blobs.push_back(blobs.text(0));
+  d.cached("DELETE FROM search WHERE rowid >= ?1 AND rowid < ?2")
+      .bind(1, search_key(id, 0))
+      .bind(2, search_key(id + 1, 0))
+      .run();
   d.cached("DELETE FROM messages WHERE mailbox_id = ?1").bind(1, id).run();
   d.cached("DELETE FROM expunged WHERE mailbox_id = ?1").bind(1, id).run();
 }
@@ -183,6 +195,17 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
       .bind(9, size)
       .bind(10, blob)
       .run();
+  d.cached("UPDATE messages SET structure = ?3 WHERE mailbox_id = ?1 AND uid = ?2")
+      .bind(1, mb.id)
+      .bind(2, static_cast<std::int64_t>(to_int(id)))
+      .bind_blob(3, m.structure)
+      .run();
+  if (!m.search_headers.empty() || !m.search_body.empty())
+    d.cached("INSERT INTO search(rowid, headers, body) VALUES(?1, ?2, ?3)")
+        .bind(1, search_key(mb.id, to_int(id)))
+        .bind(2, m.search_headers)
+        .bind(3, m.search_body)
+        .run();
   mb.uidnext = uid{to_int(id) + 1};
   mb.highestmodseq = mod;
   return {id, mod};
@@ -206,6 +229,65 @@ void create_default_mailboxes(db& d, const store_limits& limits) {
     insert_mailbox(d, name, use, limits);
     d.cached("INSERT OR IGNORE INTO subscriptions(name) VALUES(?1)").bind(1, name).run();
   }
+}
+
+// Copies messages (ascending UIDs) to `to`, sharing blobs, index entries
+// and structure; with `move` also removes them from `from` and logs the
+// expunge under one new MODSEQ (RFC 7162 §3.2.7). Updates both infos.
+copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, mailbox_info& to, bool move) {
+  copy_result out;
+  auto& sel = d.cached(
+      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure FROM messages "
+      "WHERE mailbox_id = ?1 AND uid = ?2");
+  auto& text = d.cached("SELECT headers, body FROM search WHERE rowid = ?1");
+  for (auto u : uids) {
+    sel.bind(1, from.id).bind(2, static_cast<std::int64_t>(to_int(u)));
+    if (!sel.step()) {
+      sel.reset();
+      continue;
+    }
+    new_message m;
+    m.flags.system = static_cast<std::uint8_t>(sel.int64(1));
+    m.flags.keywords = split_keywords(sel.text(2));
+    m.internal_date = sel.int64(3);
+    m.tz_offset_minutes = static_cast<int>(sel.int64(4));
+    auto size = sel.int64(5);
+    auto blob = sel.text(6);
+    m.structure = sel.blob(7);
+    sel.reset();
+    text.bind(1, search_key(from.id, to_int(u)));
+    if (text.step()) {
+      m.search_headers = text.text(0);
+      m.search_body = text.text(1);
+    }
+    text.reset();
+    auto ins = insert_message(d, to, m, size, blob);
+    out.source.push_back(u);
+    out.target.push_back(ins.id);
+  }
+  save_counters(d, to);
+  if (move && !out.source.empty()) {
+    // After the inserts: `from` and `to` may be the same mailbox.
+    auto expunge_mod = modseq{to_int(from.highestmodseq) + 1};
+    for (auto u : out.source) {
+      d.cached("DELETE FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+          .bind(1, from.id)
+          .bind(2, static_cast<std::int64_t>(to_int(u)))
+          .run();
+      d.cached("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)")
+          .bind(1, from.id)
+          .bind(2, static_cast<std::int64_t>(to_int(u)))
+          .bind(3, static_cast<std::int64_t>(to_int(expunge_mod)))
+          .run();
+      unindex(d, from.id, to_int(u));
+      out.expunged.push_back(u);
+    }
+    from.highestmodseq = expunge_mod;
+    save_counters(d, from);
+  }
+  out.uidvalidity = to.uidvalidity;
+  out.source_highestmodseq = from.highestmodseq;
+  return out;
 }
 
 }  // namespace
@@ -345,36 +427,12 @@ std::vector<account_store::renamed> sqlite_account::rename_mailbox(std::string_v
       // mailbox and leaves INBOX empty; its inferiors stay where they are.
       auto dst = insert_mailbox(d, to, "", limits_);
       auto inbox = *src;
-      auto& sel = d.cached(
-          "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob FROM messages "
-          "WHERE mailbox_id = ?1 ORDER BY uid");
+      std::vector<uid> all;
+      auto& sel = d.cached("SELECT uid FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
       sel.bind(1, inbox.id);
-      struct row { std::int64_t uid, flags, date, tz, size; std::string kw, blob; };
-      std::vector<row> rows;
-      while (sel.step())
-        rows.push_back({sel.int64(0), sel.int64(1), sel.int64(3), sel.int64(4), sel.int64(5),
-                        sel.text(2), sel.text(6)});
+      while (sel.step()) all.push_back(uid{static_cast<std::uint32_t>(sel.int64(0))});
       sel.reset();
-      auto expunge_mod = modseq{to_int(inbox.highestmodseq) + 1};
-      for (auto& r : rows) {
-        new_message m;
-        m.flags.system = static_cast<std::uint8_t>(r.flags);
-        m.flags.keywords = split_keywords(r.kw);
-        m.internal_date = r.date;
-        m.tz_offset_minutes = static_cast<int>(r.tz);
-        insert_message(d, dst, m, r.size, r.blob);
-        d.cached("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)")
-            .bind(1, inbox.id)
-            .bind(2, r.uid)
-            .bind(3, static_cast<std::int64_t>(to_int(expunge_mod)))
-            .run();
-      }
-      d.cached("DELETE FROM messages WHERE mailbox_id = ?1").bind(1, inbox.id).run();
-      save_counters(d, dst);
-      if (!rows.empty()) {
-        inbox.highestmodseq = expunge_mod;
-        save_counters(d, inbox);
-      }
+      transfer(d, inbox, all, dst, true);
       out.push_back({"INBOX", get_by_id(d, dst.id)});
       return;
     }
@@ -561,11 +619,143 @@ expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<
           .bind(2, static_cast<std::int64_t>(u))
           .bind(3, static_cast<std::int64_t>(to_int(mb.highestmodseq)))
           .run();
+      unindex(d, id, u);
       after.maybe_orphaned_blobs.push_back(blob);
       out.uids.push_back(uid{u});
     }
     save_counters(d, mb);
     out.highestmodseq = mb.highestmodseq;
+  });
+  return out;
+}
+
+std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vector<uid>& uids) {
+  auto r = reader();
+  r->exec("BEGIN");
+  std::vector<message_record> out;
+  out.reserve(uids.size());
+  try {
+    auto& s = r->cached(
+        "SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, structure "
+        "FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
+    for (auto u : uids) {
+      s.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(u)));
+      if (s.step()) {
+        message_record m;
+        m.id = u;
+        m.mod = modseq{static_cast<std::uint64_t>(s.int64(1))};
+        m.flags.system = static_cast<std::uint8_t>(s.int64(2));
+        m.flags.keywords = split_keywords(s.text(3));
+        m.internal_date = s.int64(4);
+        m.tz_offset_minutes = static_cast<int>(s.int64(5));
+        m.save_date = s.int64(6);
+        m.size = static_cast<std::uint64_t>(s.int64(7));
+        m.blob = s.text(8);
+        m.structure = s.blob(9);
+        out.push_back(std::move(m));
+      }
+      s.reset();
+    }
+  } catch (...) {
+    r->exec("ROLLBACK");
+    throw;
+  }
+  r->exec("COMMIT");
+  return out;
+}
+
+std::string sqlite_account::read_message(const std::string& blob) { return blobs_.read(blob); }
+
+namespace {
+
+bool has_keyword(const std::vector<std::string>& kws, const std::string& k) {
+  for (auto& o : kws)
+    if (core::iequals(o, k)) return true;
+  return false;
+}
+
+flag_set apply_flags(const flag_set& have, flag_op op, const flag_set& given) {
+  flag_set out = have;
+  switch (op) {
+    case flag_op::replace:
+      out = {given.system, dedupe_keywords(given.keywords)};
+      break;
+    case flag_op::add:
+      out.system |= given.system;
+      for (auto& k : given.keywords)
+        if (!has_keyword(out.keywords, k)) out.keywords.push_back(k);
+      break;
+    case flag_op::remove:
+      out.system &= static_cast<std::uint8_t>(~given.system);
+      std::erase_if(out.keywords, [&](auto& k) { return has_keyword(given.keywords, k); });
+      break;
+  }
+  return out;
+}
+
+bool same_flags(const flag_set& a, const flag_set& b) {
+  if (a.system != b.system || a.keywords.size() != b.keywords.size()) return false;
+  for (auto& k : a.keywords)
+    if (!has_keyword(b.keywords, k)) return false;
+  return true;
+}
+
+}  // namespace
+
+store_flags_result sqlite_account::store_flags(mailbox_id id, const std::vector<uid>& uids, flag_op op,
+                                               const flag_set& flags, std::optional<modseq> unchanged_since) {
+  store_flags_result out;
+  write([&](db& d, after_commit&) {
+    auto mb = get_by_id(d, id);
+    out = {};
+    // RFC 7162 §3.1.3: every message changed by one STORE gets a MODSEQ
+    // above all before; one new value serves the whole command.
+    auto mod = modseq{to_int(mb.highestmodseq) + 1};
+    auto& sel = d.cached("SELECT modseq, flags, keywords FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
+    for (auto u : uids) {
+      sel.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(u)));
+      if (!sel.step()) {
+        sel.reset();
+        continue;
+      }
+      auto have_mod = static_cast<std::uint64_t>(sel.int64(0));
+      flag_set have{static_cast<std::uint8_t>(sel.int64(1)), split_keywords(sel.text(2))};
+      sel.reset();
+      if (unchanged_since && have_mod > to_int(*unchanged_since)) {
+        out.modified.push_back(u);
+        continue;
+      }
+      auto now = apply_flags(have, op, flags);
+      if (same_flags(now, have)) continue;
+      d.cached("UPDATE messages SET flags = ?3, keywords = ?4, modseq = ?5 WHERE mailbox_id = ?1 AND uid = ?2")
+          .bind(1, id)
+          .bind(2, static_cast<std::int64_t>(to_int(u)))
+          .bind(3, static_cast<std::int64_t>(now.system))
+          .bind(4, join_keywords(now.keywords))
+          .bind(5, static_cast<std::int64_t>(to_int(mod)))
+          .run();
+      out.updated.push_back({u, mod, std::move(now)});
+    }
+    if (!out.updated.empty()) {
+      mb.highestmodseq = mod;
+      save_counters(d, mb);
+    }
+    out.highestmodseq = mb.highestmodseq;
+  });
+  return out;
+}
+
+copy_result sqlite_account::copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) {
+  copy_result out;
+  write([&](db& d, after_commit&) {
+    auto src = get_by_id(d, from);
+    if (from == to) {
+      out = transfer(d, src, uids, src, move);
+      return;
+    }
+    auto dst = get_by_id(d, to);
+    if (!dst.selectable) throw error(error::code::noselect, "target mailbox is not selectable");
+    out = transfer(d, src, uids, dst, move);
   });
   return out;
 }

@@ -34,6 +34,11 @@ class sqlite_account final : public account_store {
   mailbox_snapshot snapshot(mailbox_id id, uid from) override;
   uid claim_recent(mailbox_id id, uid up_to) override;
   expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) override;
+  std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids) override;
+  std::string read_message(const std::string& blob) override;
+  store_flags_result store_flags(mailbox_id id, const std::vector<uid>& uids, flag_op op, const flag_set& flags,
+                                 std::optional<modseq> unchanged_since) override;
+  copy_result copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) override;
 
   std::uint64_t commits() const { return queue_->commits(); }
 

@@ -83,6 +83,14 @@ CREATE TRIGGER messages_flagged AFTER UPDATE OF flags ON messages BEGIN
   WHERE id = NEW.mailbox_id;
 END;
 )sql",
+    // Message access: the MIME structure parsed at append time, and the
+    // full-text index for SEARCH. rowid = mailbox_id << 32 | uid. The
+    // trigram tokenizer answers substring queries (RFC 3501 §6.4.4 SEARCH
+    // matches substrings) from the index.
+    R"sql(
+ALTER TABLE messages ADD COLUMN structure BLOB NOT NULL DEFAULT x'';
+CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');
+)sql",
 };
 
 const char* const user_steps[] = {
