@@ -118,14 +118,16 @@ void list_root(command_context& ctx, const parse::list_cmd& cmd) {
   ctx.untagged(untagged{{atom{"LIST"}, wire_list{atom{"\\Noselect"}}, string{"/"}, mailbox{root}}});
 }
 
-// LSUB (RFC 3501 §6.3.9): subscribed names; "%" also shows the levels
-// above subscribed names, as \Noselect when not subscribed themselves.
+// LSUB (RFC 3501 §6.3.9): subscribed names; a pattern ending in "%" also
+// shows the levels above subscribed names, as \Noselect when not
+// subscribed themselves.
 void lsub(command_context& ctx, const parse::list_cmd& cmd, std::map<std::string, entry>& all) {
   auto pat = cmd.reference + cmd.patterns.front();
   std::map<std::string, bool> out;  // name -> implied only
   for (auto& [name, e] : all) {
     if (!e.subscribed) continue;
     if (matches(pat, name)) out[name] = false;
+    if (pat.empty() || pat.back() != '%') continue;
     for (auto& sup : store::superior_names(name))
       if (matches(pat, sup) && !out.contains(sup)) out[sup] = true;
   }

@@ -235,6 +235,17 @@ std::uint32_t lexer::nz_number() {
   return v;
 }
 
+std::string lexer::sequence_set_text() {
+  if (failed_) return {};
+  std::size_t start = pos_;
+  while (pos_ < in_.size() &&
+         ((in_[pos_] >= '0' && in_[pos_] <= '9') || in_[pos_] == '*' || in_[pos_] == ':' ||
+          in_[pos_] == ',' || in_[pos_] == '$'))
+    ++pos_;
+  if (pos_ == start) fail("expected a sequence set");
+  return std::string(in_.substr(start, pos_ - start));
+}
+
 std::string lexer::flag() {
   if (failed_) return {};
   if (skip('\\')) {
@@ -280,8 +291,10 @@ lexer::date_time lexer::date_time_value() {
   int zh = digits(22, 2), zm = digits(24, 2);
   bool shape = s[2] == '-' && s[6] == '-' && s[11] == ' ' && s[14] == ':' && s[17] == ':' &&
                s[20] == ' ' && (s[21] == '+' || s[21] == '-');
-  if (!shape || day < 1 || day > 31 || month < 0 || year < 1 || hh < 0 || hh > 23 || mm < 0 ||
-      mm > 59 || ss < 0 || ss > 60 || zh < 0 || zm < 0 || zm > 59) {
+  static constexpr int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = year > 0 && (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
+  if (!shape || month < 0 || day < 1 || day > month_days[month] || (month == 1 && day == 29 && !leap) ||
+      year < 1 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 || zh < 0 || zm < 0 || zm > 59) {
     fail("bad date-time");
     return {};
   }

@@ -1,0 +1,37 @@
+# RFC 3501 §6.1: CAPABILITY, NOOP, LOGOUT in any state; RFC 2971 ID;
+# RFC 5161 ENABLE (authenticated state only).
+S: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+# RFC 3501 §6.1.1 example
+C: abcd CAPABILITY
+S: * CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE
+S: abcd OK CAPABILITY completed
+# RFC 3501 §6.1.2 example
+C: a002 NOOP
+S: a002 OK NOOP completed
+# RFC 2971 §3.1 example
+C: a023 ID ("name" "sodr" "version" "19.34" "vendor" "Pink Floyd Music Limited")
+S: * ID ("name" "Lemonade" "version" "0.1.0")
+S: a023 OK ID completed
+C: a024 ID NIL
+S: * ID ("name" "Lemonade" "version" "0.1.0")
+S: a024 OK ID completed
+C: a025 ENABLE CONDSTORE
+S: a025 BAD ENABLE is not allowed in this state
+C: a026 LOGIN demo secret
+S: a026 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE] Logged in
+C: a027 CAPABILITY
+S: * CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE
+S: a027 OK CAPABILITY completed
+# RFC 5161 §3.1: unknown extensions are ignored; nothing of ours needs enabling yet.
+C: a028 ENABLE CONDSTORE X-UNKNOWN
+S: * ENABLED
+S: a028 OK ENABLE completed
+# RFC 2342 §5
+C: a029 NAMESPACE
+S: * NAMESPACE (("" "/")) NIL NIL
+S: a029 OK NAMESPACE completed
+# RFC 3501 §6.1.3 example
+C: A023 LOGOUT
+S: * BYE Lemonade logging out
+S: A023 OK LOGOUT completed
+!closed 1

@@ -1,0 +1,24 @@
+# RFC 3501 §6.2.1 STARTTLS: after the OK the client starts TLS; the
+# capabilities change (no STARTTLS, still AUTH=PLAIN).
+!option auth.plaintext=never
+S: * OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+# RFC 3501 §6.2.3 / RFC 5530: plaintext login refused without TLS.
+C: a1 LOGIN demo secret
+S: a1 NO [PRIVACYREQUIRED] Plaintext authentication is disabled on unencrypted connections; use STARTTLS
+C: a2 AUTHENTICATE PLAIN AGRlbW8Ac2VjcmV0
+S: a2 NO [PRIVACYREQUIRED] Plaintext authentication is disabled on unencrypted connections; use STARTTLS
+C: a3 STARTTLS
+S: a3 OK Begin TLS negotiation now
+!starttls 1
+C: a4 CAPABILITY
+S: * CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE
+S: a4 OK CAPABILITY completed
+C: a5 STARTTLS
+S: a5 BAD TLS is already active
+C: a6 LOGIN demo secret
+S: a6 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE] Logged in
+# Implicit TLS (port 993 style): no STARTTLS offered.
+!connect 2 tls
+S2: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+C2: b1 LOGIN demo secret
+S2: b1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE] Logged in

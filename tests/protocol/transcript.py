@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Runs one IMAP transcript against a fresh Lemonade server and compares
+every server line exactly (STYLE.md §7).
+
+Usage: transcript.py --lemonade BIN FILE.t
+
+Format, one directive per line (blank lines and lines starting with '#'
+are ignored):
+
+  !user NAME PASSWORD   create a user before the server starts
+                        (default: demo / secret)
+  !option KEY=VALUE     a server config override (-o)
+  !connect N [tls]      open connection N (1 is opened at the start);
+                        its greeting must then be matched by an S line
+  C: text  / CN: text   send text + CRLF on connection 1 / N
+  S: text  / SN: text   expect exactly this line from connection 1 / N
+  !raw N EXPRESSION     send bytes: a Python bytes expression, e.g. b"x" * 9
+  !starttls N           start TLS on connection N (after its OK)
+  !close N              close connection N
+  !closed N             expect the server to close connection N
+  !sleep SECONDS        wait (only to let another connection act first)
+  !differ A B           the values bound to ${A} and ${B} differ
+
+In S lines, ${name} matches one token (no space, ']' or ')') and binds it;
+a later ${name} must match the same value. A literal the server sends
+shows inline as {n} followed by its octets with CR and LF written as \\r
+and \\n. Before each client line and at the end, no unexpected output may
+be waiting: an extra untagged response fails the test.
+"""
+
+import argparse
+
+import os
+import re
+import select
+import socket
+import ssl
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from lemonade_server import LemonadeServer  # noqa: E402
+
+READ_TIMEOUT = 15.0
+
+
+class Failure(Exception):
+    pass
+
+
+class Connection:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self, timeout):
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        if not r and not (isinstance(self.sock, ssl.SSLSocket) and self.sock.pending()):
+            return False
+        # Readable may mean only TLS records without data (session tickets).
+        self.sock.setblocking(False)
+        try:
+            chunk = self.sock.recv(65536)
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return False
+        finally:
+            self.sock.setblocking(True)
+        if not chunk:
+            raise EOFError
+        self.buf += chunk
+        return True
+
+    def read_line(self):
+        deadline = time.time() + READ_TIMEOUT
+        while b"\r\n" not in self.buf:
+            if time.time() > deadline:
+                raise Failure("timed out waiting for a line; have %r" % self.buf)
+            self._fill(0.2)
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        # A literal: read its octets and the rest of the line.
+        m = re.search(rb"\{(\d+)\}$", line)
+        while m:
+            n = int(m.group(1))
+            while len(self.buf) < n:
+                if time.time() > deadline:
+                    raise Failure("timed out in a literal")
+                self._fill(0.2)
+            data, self.buf = self.buf[:n], self.buf[n:]
+            while b"\r\n" not in self.buf:
+                self._fill(0.2)
+            rest, self.buf = self.buf.split(b"\r\n", 1)
+            line += data.replace(b"\r", b"\\r").replace(b"\n", b"\\n") + rest
+            m = re.search(rb"\{(\d+)\}$", rest)
+        return line.decode("utf-8", errors="backslashreplace")
+
+    def pending_output(self):
+        if self.buf:
+            return True
+        try:
+            return self._fill(0.05)
+        except EOFError:
+            return False
+
+
+def compile_expectation(text, bound):
+    pattern = ""
+    names = []
+    pos = 0
+    for m in re.finditer(r"\$\{(\w+)\}", text):
+        pattern += re.escape(text[pos:m.start()])
+        name = m.group(1)
+        if name in bound:
+            pattern += re.escape(bound[name])
+        elif name in names:
+            pattern += "(?P=%s)" % name
+        else:
+            pattern += r"(?P<%s>[^ \])]+)" % name
+            names.append(name)
+        pos = m.end()
+    pattern += re.escape(text[pos:])
+    return re.compile(pattern + r"\Z")
+
+
+def parse(path):
+    steps, users, options = [], {}, []
+    with open(path, encoding="utf-8") as f:
+        for n, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            m = re.match(r"([CS])(\d*): ?(.*)\Z", line)
+            if m:
+                steps.append((n, m.group(1), int(m.group(2) or 1), m.group(3)))
+                continue
+            words = line.split(None, 2)
+            if words[0] == "!user":
+                users[words[1]] = words[2]
+            elif words[0] == "!option":
+                options.append(line.split(None, 1)[1])
+            elif words[0] in ("!connect", "!raw", "!starttls", "!close", "!closed", "!sleep", "!differ"):
+                steps.append((n, words[0], line.split(None, 1)[1] if len(words) > 1 else "", None))
+            else:
+                raise Failure("%s:%d: unknown directive %r" % (path, n, line))
+    return steps, users or {"demo": "secret"}, options
+
+
+def open_connection(server, tls):
+    sock = socket.create_connection(("127.0.0.1", server.imaps_port if tls else server.imap_port), timeout=READ_TIMEOUT)
+    if tls:
+        ctx = ssl.create_default_context(cafile=server.cert)
+        ctx.check_hostname = False
+        sock = ctx.wrap_socket(sock)
+    return Connection(sock)
+
+
+def run(path, binary):
+    steps, users, options = parse(path)
+    bound = {}
+    with LemonadeServer(binary, users=users, options=options) as server:
+        conns = {1: open_connection(server, False)}
+        for lineno, kind, n, text in steps:
+            where = "%s:%d" % (os.path.basename(path), lineno)
+            try:
+                if kind == "C":
+                    for c in conns.values():
+                        if c.pending_output():
+                            raise Failure("unexpected output before this command: %r" % c.read_line())
+                    conns[n].send(text.encode("utf-8") + b"\r\n")
+                elif kind == "S":
+                    got = conns[n].read_line()
+                    m = compile_expectation(text, bound).match(got)
+                    if not m:
+                        raise Failure("expected: %s\n     got: %s" % (text, got))
+                    bound.update(m.groupdict())
+                elif kind == "!connect":
+                    parts = n.split()
+                    conns[int(parts[0])] = open_connection(server, len(parts) > 1 and parts[1] == "tls")
+                elif kind == "!raw":
+                    num, data = n.split(None, 1)
+                    conns[int(num)].send(eval(data, {"__builtins__": {}}, {}))  # bytes expressions: b"x" * 100
+                elif kind == "!starttls":
+                    c = conns[int(n)]
+                    ctx = ssl.create_default_context(cafile=server.cert)
+                    ctx.check_hostname = False
+                    c.sock = ctx.wrap_socket(c.sock)
+                elif kind == "!close":
+                    conns.pop(int(n)).sock.close()
+                elif kind == "!closed":
+                    c = conns[int(n)]
+                    try:
+                        extra = c.read_line()
+                        raise Failure("expected the connection to close, got %r" % extra)
+                    except EOFError:
+                        conns.pop(int(n))
+                elif kind == "!differ":
+                    a, b = n.split()
+                    if bound[a] == bound[b]:
+                        raise Failure("${%s} and ${%s} are both %s" % (a, b, bound[a]))
+                elif kind == "!sleep":
+                    time.sleep(float(n))
+            except EOFError:
+                raise Failure("%s: connection closed by the server" % where)
+            except Failure as e:
+                raise Failure("%s: %s" % (where, e))
+        for num, c in conns.items():
+            if c.pending_output():
+                raise Failure("unexpected output at the end on connection %d: %r" % (num, c.read_line()))
+        for c in conns.values():
+            c.sock.close()
+        if server.proc.poll() is not None:
+            raise Failure("server died:\n" + server.log()[-4000:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lemonade", required=True)
+    ap.add_argument("file")
+    args = ap.parse_args()
+    try:
+        run(args.file, args.lemonade)
+    except Failure as e:
+        print("FAIL", e)
+        return 1
+    print("PASS", os.path.basename(args.file))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
