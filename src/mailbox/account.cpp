@@ -65,6 +65,24 @@ store::expunge_result account::expunge_deleted(store::mailbox_id id, const std::
   return res;
 }
 
+store::store_flags_result account::store_flags(store::mailbox_id id, const std::vector<store::uid>& uids,
+                                               store::flag_op op, const store::flag_set& flags,
+                                               std::optional<store::modseq> unchanged_since, const void* origin) {
+  std::lock_guard lock(publish_mu_);
+  auto res = store_->store_flags(id, uids, op, flags, unchanged_since);
+  if (!res.updated.empty()) publish(flags_changed{id, res.updated, origin});
+  return res;
+}
+
+store::copy_result account::copy(store::mailbox_id from, const std::vector<store::uid>& uids, store::mailbox_id to,
+                                 bool move) {
+  std::lock_guard lock(publish_mu_);
+  auto res = store_->copy(from, uids, to, move);
+  if (!res.target.empty()) publish(messages_added{to, res.target});
+  if (!res.expunged.empty()) publish(messages_expunged{from, res.expunged, res.source_highestmodseq});
+  return res;
+}
+
 std::shared_ptr<account> account_registry::open(const store::user_record& user) {
   std::lock_guard lock(mu_);
   std::erase_if(open_, [](auto& p) { return p.second.expired(); });

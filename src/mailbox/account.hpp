@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,11 @@ class account {
   void set_subscribed(std::string_view name, bool subscribed);
   store::append_result append(const store::mailbox_info& mb, std::vector<store::new_message> messages);
   store::expunge_result expunge_deleted(store::mailbox_id id, const std::vector<store::uid>* only);
+  store::store_flags_result store_flags(store::mailbox_id id, const std::vector<store::uid>& uids,
+                                        store::flag_op op, const store::flag_set& flags,
+                                        std::optional<store::modseq> unchanged_since, const void* origin);
+  store::copy_result copy(store::mailbox_id from, const std::vector<store::uid>& uids, store::mailbox_id to,
+                          bool move);
 
  private:
   void publish(const event& e);

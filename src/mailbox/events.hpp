@@ -23,6 +23,14 @@ struct messages_expunged {
   store::modseq highestmodseq;
 };
 
+// Flags (and MODSEQs) changed; `origin` is the view of the session that
+// made the change, which reports it itself (or not: STORE .SILENT).
+struct flags_changed {
+  store::mailbox_id mailbox;
+  std::vector<store::flag_update> updates;
+  const void* origin = nullptr;
+};
+
 struct mailbox_created {
   std::string name;
 };
@@ -42,7 +50,7 @@ struct subscription_changed {
   bool subscribed;
 };
 
-using event = std::variant<messages_added, messages_expunged, mailbox_created, mailbox_deleted,
+using event = std::variant<messages_added, messages_expunged, flags_changed, mailbox_created, mailbox_deleted,
                            mailbox_renamed, subscription_changed>;
 
 // Receives events on the thread that committed the change: must be quick

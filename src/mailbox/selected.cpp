@@ -46,6 +46,24 @@ std::vector<std::string> selected_mailbox::keywords() const {
   return out;
 }
 
+std::optional<std::uint32_t> selected_mailbox::seq_of(store::uid u) const {
+  auto it = std::lower_bound(messages_.begin(), messages_.end(), u,
+                             [](const store::message_entry& m, store::uid x) { return to_int(m.id) < to_int(x); });
+  if (it == messages_.end() || it->id != u) return std::nullopt;
+  return static_cast<std::uint32_t>(it - messages_.begin() + 1);
+}
+
+void selected_mailbox::apply_own(const std::vector<store::flag_update>& updates) {
+  for (auto& up : updates)
+    if (auto seq = seq_of(up.id)) {
+      auto& m = messages_[*seq - 1];
+      if (to_int(up.mod) >= to_int(m.mod)) {
+        m.flags = up.flags;
+        m.mod = up.mod;
+      }
+    }
+}
+
 bool selected_mailbox::is_recent(store::uid u) const {
   return std::binary_search(recent_.begin(), recent_.end(), u);
 }
@@ -63,6 +81,9 @@ void selected_mailbox::on_event(const event& e) {
     new_messages_ = true;
   } else if (auto* x = std::get_if<messages_expunged>(&e); x && x->mailbox == id_) {
     expunged_.insert(expunged_.end(), x->uids.begin(), x->uids.end());
+  } else if (auto* f = std::get_if<flags_changed>(&e); f && f->mailbox == id_) {
+    if (f->origin == this) return;  // applied and reported by our own session
+    flag_updates_.insert(flag_updates_.end(), f->updates.begin(), f->updates.end());
   } else if (auto* d = std::get_if<mailbox_deleted>(&e); d && d->mailbox == id_) {
     gone_ = true;
   } else if (auto* r = std::get_if<mailbox_renamed>(&e); r && r->old_name == name_) {
@@ -102,8 +123,10 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
   changes out;
   bool load = false;
   std::vector<store::uid> gone_uids;
+  std::vector<store::flag_update> flag_updates;
   {
     std::lock_guard lock(events_mu_);
+    flag_updates.swap(flag_updates_);
     load = new_messages_;
     new_messages_ = false;
     out.mailbox_gone = gone_;
@@ -144,6 +167,18 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
     out.exists_changed = messages_.size() != before;
   }
   if (!out.expunged.empty()) out.exists_changed = out.exists_changed || load;
+  for (auto& up : flag_updates) {
+    auto seq = seq_of(up.id);
+    if (!seq) continue;  // expunged meanwhile, or not yet announced
+    auto& m = messages_[*seq - 1];
+    // Events of one mailbox arrive in commit order; a newer MODSEQ wins.
+    if (to_int(up.mod) < to_int(m.mod)) continue;
+    m.flags = up.flags;
+    m.mod = up.mod;
+    if (std::find(out.flags_changed.begin(), out.flags_changed.end(), *seq) == out.flags_changed.end())
+      out.flags_changed.push_back(*seq);
+  }
+  std::sort(out.flags_changed.begin(), out.flags_changed.end());
   return out;
 }
 

@@ -35,12 +35,20 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   std::vector<std::string> keywords() const;
   const std::vector<store::message_entry>& messages() const { return messages_; }
   bool is_recent(store::uid u) const;
+  // Sequence number of a UID, if the view has it.
+  std::optional<std::uint32_t> seq_of(store::uid u) const;
+  // Applies this session's own flag changes at once (the session reports
+  // them itself, or not under .SILENT).
+  void apply_own(const std::vector<store::flag_update>& updates);
 
   // What changed since the last sync, as the untagged responses to send.
   struct changes {
     std::vector<std::uint32_t> expunged;  // sequence numbers, in sending order
     bool exists_changed = false;
     bool mailbox_gone = false;            // deleted or renamed away
+    // Flags changed by other sessions: sequence numbers (after the
+    // expunges above) whose FLAGS to report.
+    std::vector<std::uint32_t> flags_changed;
   };
   // True when events are waiting to be reported.
   bool pending() const { return pending_.load(); }
@@ -77,6 +85,7 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   std::optional<std::string> renamed_to_;
   std::function<void()> waker_;
   std::vector<store::uid> expunged_;  // reported by events, not yet applied
+  std::vector<store::flag_update> flag_updates_;  // from other sessions
 };
 
 }  // namespace lemonade::mailbox

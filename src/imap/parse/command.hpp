@@ -11,7 +11,11 @@
 #include <variant>
 #include <vector>
 
+#include "imap/syntax/sequence_set.hpp"
+
 namespace lemonade::imap::parse {
+
+using syntax::sequence_set;
 
 struct capability_cmd {};
 struct noop_cmd {};
@@ -106,11 +110,58 @@ struct id_cmd {
   std::vector<std::pair<std::string, std::optional<std::string>>> params;
 };
 
+// RFC 3501 §6.4.6 STORE
+struct store_cmd {
+  bool uid = false;
+  sequence_set set;
+  enum class op { replace, add, remove } operation = op::replace;
+  bool silent = false;
+  std::vector<std::string> flags;
+  std::optional<std::uint64_t> unchanged_since;  // RFC 7162 §3.1.3
+};
+
+// RFC 3501 §6.4.7 COPY, RFC 6851 MOVE
+struct copy_cmd {
+  bool uid = false;
+  bool move = false;
+  sequence_set set;
+  std::string mailbox;
+};
+
+// RFC 3501 §6.4.3 EXPUNGE; RFC 4315 §2.1 UID EXPUNGE
+struct expunge_cmd {
+  std::optional<sequence_set> uids;
+};
+
+// RFC 3501 §6.4.5 section
+struct section_spec {
+  std::vector<std::uint32_t> part;  // "1.2.3"; empty for the whole message
+  enum class kind { all, header, header_fields, header_fields_not, text, mime } what = kind::all;
+  std::vector<std::string> fields;  // HEADER.FIELDS (...), as written
+  std::string text;                 // the section as written, echoed in the response
+};
+
+struct fetch_att {
+  enum class kind {
+    envelope, flags, internaldate, rfc822, rfc822_header, rfc822_size, rfc822_text,
+    body, bodystructure, uid, body_section,
+  } what = kind::flags;
+  section_spec section;
+  bool peek = false;
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;  // <origin.length>
+};
+
+struct fetch_cmd {
+  bool uid = false;
+  sequence_set set;
+  std::vector<fetch_att> atts;
+};
+
 using command_args =
     std::variant<capability_cmd, noop_cmd, logout_cmd, starttls_cmd, check_cmd, close_cmd,
                  unselect_cmd, namespace_cmd, idle_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
-                 enable_cmd, id_cmd>;
+                 enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

@@ -48,6 +48,16 @@ command_args parse_lsub(lexer& in, const parse_options& opts);
 command_args parse_append(lexer& in, const parse_options& opts);
 command_args parse_enable(lexer& in, const parse_options& opts);
 command_args parse_id(lexer& in, const parse_options& opts);
+command_args parse_fetch(lexer& in, const parse_options& opts);
+command_args parse_uid_fetch(lexer& in, const parse_options& opts);
+command_args parse_store(lexer& in, const parse_options& opts);
+command_args parse_uid_store(lexer& in, const parse_options& opts);
+command_args parse_copy(lexer& in, const parse_options& opts);
+command_args parse_uid_copy(lexer& in, const parse_options& opts);
+command_args parse_move(lexer& in, const parse_options& opts);
+command_args parse_uid_move(lexer& in, const parse_options& opts);
+command_args parse_expunge(lexer& in, const parse_options& opts);
+command_args parse_uid_expunge(lexer& in, const parse_options& opts);
 
 // status-att list "(" status-att *(SP status-att) ")" (RFC 3501 §6.3.10).
 std::vector<status_item> status_items(lexer& in);

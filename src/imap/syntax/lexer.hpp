@@ -35,6 +35,8 @@ class lexer {
   void sp();
   // True if the next octet is c (nothing consumed).
   bool peek(char c) const;
+  // True if the next octet is a digit 1-9 (a section part, RFC 3501 §9).
+  bool peek_nz_digit() const { return !failed_ && pos_ < in_.size() && in_[pos_] >= '1' && in_[pos_] <= '9'; }
   // Consumes c if it is next.
   bool skip(char c);
   // Consumes c or fails.
@@ -51,6 +53,8 @@ class lexer {
   std::uint32_t number();
   std::uint32_t nz_number();
   std::uint64_t number64();
+  // RFC 3501 §9 sequence-set (and RFC 5182 "$"); unparsed text.
+  std::string sequence_set_text();
   // A flag: "\" atom or a keyword atom. Returned as written.
   std::string flag();
   // A literal or literal8 ("~{n}") whose octets stay in the input; sets
@@ -70,6 +74,7 @@ class lexer {
   void close_list();
 
   std::size_t position() const { return pos_; }
+  std::string_view input() const { return in_; }
 
  private:
   std::string quoted();

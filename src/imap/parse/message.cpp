@@ -1,0 +1,203 @@
+// RFC 3501 §6.4.3 EXPUNGE, §6.4.5 FETCH, §6.4.6 STORE, §6.4.7 COPY, §6.4.8
+// UID; RFC 4315 §2.1 UID EXPUNGE; RFC 6851 MOVE.
+#include "core/strings.hpp"
+#include "imap/parse/parse.hpp"
+
+namespace lemonade::imap::parse {
+namespace {
+
+sequence_set seq_set(lexer& in) {
+  auto text = in.sequence_set_text();
+  if (!in.ok()) return {};
+  auto set = syntax::parse_sequence_set(text);
+  if (!set) {
+    in.fail("invalid sequence set " + text.substr(0, 32));
+    return {};
+  }
+  return *set;
+}
+
+// RFC 3501 §9: section = "[" [section-spec] "]"
+section_spec section(lexer& in) {
+  section_spec s;
+  in.expect('[');
+  if (in.skip(']')) return s;
+  // section-part = nz-number *("." nz-number)
+  while (in.peek_nz_digit()) {
+    s.part.push_back(in.nz_number());
+    if (!in.skip('.')) break;
+  }
+  if (!in.peek(']')) {
+    auto word = in.keyword();  // HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT, MIME
+    if (word == "HEADER") s.what = section_spec::kind::header;
+    else if (word == "TEXT") s.what = section_spec::kind::text;
+    else if (word == "MIME" && !s.part.empty()) s.what = section_spec::kind::mime;
+    else if (word == "HEADER.FIELDS" || word == "HEADER.FIELDS.NOT") {
+      s.what = word == "HEADER.FIELDS" ? section_spec::kind::header_fields : section_spec::kind::header_fields_not;
+      in.sp();
+      in.open_list();
+      do s.fields.push_back(in.astring());
+      while (in.ok() && in.skip(' '));
+      in.close_list();
+    } else if (in.ok()) {
+      in.fail("invalid section " + word);
+    }
+  }
+  in.expect(']');
+  return s;
+}
+
+fetch_att one_att(lexer& in, std::string_view raw_input) {
+  fetch_att a;
+  auto name = in.keyword();
+  using k = fetch_att::kind;
+  if (!in.ok()) return a;
+  if (name == "ENVELOPE") a.what = k::envelope;
+  else if (name == "FLAGS") a.what = k::flags;
+  else if (name == "INTERNALDATE") a.what = k::internaldate;
+  else if (name == "RFC822") a.what = k::rfc822;
+  else if (name == "RFC822.HEADER") a.what = k::rfc822_header;
+  else if (name == "RFC822.SIZE") a.what = k::rfc822_size;
+  else if (name == "RFC822.TEXT") a.what = k::rfc822_text;
+  else if (name == "BODYSTRUCTURE") a.what = k::bodystructure;
+  else if (name == "UID") a.what = k::uid;
+  else if (name == "BODY" || name == "BODY.PEEK") {
+    a.peek = name == "BODY.PEEK";
+    if (!in.peek('[')) {
+      if (a.peek) in.fail("BODY.PEEK needs a section");
+      a.what = k::body;
+      return a;
+    }
+    a.what = k::body_section;
+    auto sec_start = in.position();
+    a.section = section(in);
+    if (in.ok()) a.section.text = std::string(raw_input.substr(sec_start + 1, in.position() - sec_start - 2));
+    if (in.skip('<')) {
+      auto origin = in.number();
+      in.expect('.');
+      auto length = in.nz_number();
+      in.expect('>');
+      a.partial = std::pair{origin, length};
+    }
+  } else {
+    in.fail("unknown FETCH attribute " + name.substr(0, 32));
+  }
+  return a;
+}
+
+template <bool Uid>
+command_args fetch(lexer& in, std::string_view raw) {
+  fetch_cmd c;
+  c.uid = Uid;
+  in.sp();
+  c.set = seq_set(in);
+  in.sp();
+  using k = fetch_att::kind;
+  // RFC 3501 §6.4.5 macros
+  auto macro = [&](std::initializer_list<k> kinds) {
+    for (auto kind : kinds) c.atts.push_back({kind});
+  };
+  if (in.peek('(')) {
+    in.open_list();
+    do c.atts.push_back(one_att(in, raw));
+    while (in.ok() && in.skip(' '));
+    in.close_list();
+  } else {
+    if (in.peek('A') || in.peek('a') || in.peek('F') || in.peek('f')) {
+      // ALL / FAST / FULL or FLAGS: read the word and decide.
+      lexer probe = in;
+      auto word = probe.keyword();
+      if (word == "ALL" || word == "FAST" || word == "FULL") {
+        in = probe;
+        if (word == "ALL") macro({k::flags, k::internaldate, k::rfc822_size, k::envelope});
+        else if (word == "FAST") macro({k::flags, k::internaldate, k::rfc822_size});
+        else macro({k::flags, k::internaldate, k::rfc822_size, k::envelope, k::body});
+      } else {
+        c.atts.push_back(one_att(in, raw));
+      }
+    } else {
+      c.atts.push_back(one_att(in, raw));
+    }
+  }
+  in.end();
+  return c;
+}
+
+template <bool Uid>
+command_args store(lexer& in) {
+  store_cmd c;
+  c.uid = Uid;
+  in.sp();
+  c.set = seq_set(in);
+  in.sp();
+  if (in.peek('(')) {
+    // RFC 7162 §3.1.3: store-modifier "(UNCHANGEDSINCE" SP mod-sequence-valzer ")"
+    in.open_list();
+    auto word = in.keyword();
+    if (in.ok() && word != "UNCHANGEDSINCE") in.fail("unknown STORE modifier " + word);
+    in.sp();
+    c.unchanged_since = in.number64();
+    in.close_list();
+    in.sp();
+  }
+  // store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag)))
+  if (in.skip('+')) c.operation = store_cmd::op::add;
+  else if (in.skip('-')) c.operation = store_cmd::op::remove;
+  auto word = in.keyword();
+  if (in.ok() && word != "FLAGS" && word != "FLAGS.SILENT") in.fail("expected FLAGS, +FLAGS or -FLAGS");
+  c.silent = word == "FLAGS.SILENT";
+  in.sp();
+  if (in.peek('(')) {
+    in.open_list();
+    if (!in.peek(')')) {
+      do c.flags.push_back(in.flag());
+      while (in.ok() && in.skip(' '));
+    }
+    in.close_list();
+  } else {
+    do c.flags.push_back(in.flag());
+    while (in.ok() && in.skip(' '));
+  }
+  in.end();
+  return c;
+}
+
+template <bool Uid, bool Move>
+command_args copy(lexer& in, const parse_options& opts) {
+  copy_cmd c;
+  c.uid = Uid;
+  c.move = Move;
+  in.sp();
+  c.set = seq_set(in);
+  in.sp();
+  c.mailbox = mailbox(in, opts);
+  in.end();
+  return c;
+}
+
+}  // namespace
+
+command_args parse_fetch(lexer& in, const parse_options&) { return fetch<false>(in, in.input()); }
+command_args parse_uid_fetch(lexer& in, const parse_options&) { return fetch<true>(in, in.input()); }
+command_args parse_store(lexer& in, const parse_options&) { return store<false>(in); }
+command_args parse_uid_store(lexer& in, const parse_options&) { return store<true>(in); }
+command_args parse_copy(lexer& in, const parse_options& o) { return copy<false, false>(in, o); }
+command_args parse_uid_copy(lexer& in, const parse_options& o) { return copy<true, false>(in, o); }
+command_args parse_move(lexer& in, const parse_options& o) { return copy<false, true>(in, o); }
+command_args parse_uid_move(lexer& in, const parse_options& o) { return copy<true, true>(in, o); }
+
+command_args parse_expunge(lexer& in, const parse_options&) {
+  in.end();
+  return expunge_cmd{};
+}
+
+command_args parse_uid_expunge(lexer& in, const parse_options&) {
+  // RFC 4315 §2.1: "UID EXPUNGE" SP sequence-set
+  expunge_cmd c;
+  in.sp();
+  c.uids = seq_set(in);
+  in.end();
+  return c;
+}
+
+}  // namespace lemonade::imap::parse

@@ -1,0 +1,34 @@
+#pragma once
+// RFC 3501 §9 sequence-set: "1,3:5,7:*". Numbers are message sequence
+// numbers or UIDs depending on the command; 0 stands for "*" (the largest
+// number in use, RFC 3501 §6.4.8: "*" in a UID set is the highest UID).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lemonade::imap::syntax {
+
+struct seq_range {
+  std::uint32_t first;  // 0 = "*"
+  std::uint32_t last;   // 0 = "*"
+};
+
+struct sequence_set {
+  std::vector<seq_range> ranges;
+  bool saved = false;  // RFC 5182 "$" (SEARCHRES)
+
+  // Whether n is in the set, with "*" meaning `largest`. "x:y" is the same
+  // as "y:x" (RFC 3501 §9).
+  bool contains(std::uint32_t n, std::uint32_t largest) const;
+};
+
+// Parses a whole sequence-set; nullopt if malformed (zero, junk, empty).
+std::optional<sequence_set> parse_sequence_set(std::string_view text);
+
+// "1:3,5" from ascending numbers, with ranges compacted.
+std::string format_sequence_set(const std::vector<std::uint32_t>& ascending);
+
+}  // namespace lemonade::imap::syntax
