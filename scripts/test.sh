@@ -10,10 +10,12 @@ scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DLEMONADE_WERROR=ON -DLEMONADE_TESTS=ON
 cmake --build build
 
-# Node clients (imapflow) from the npm registry, pinned by the lockfile.
-if [[ -f tests/clients/node/package.json ]]; then
-  (cd tests/clients/node && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# Node clients (imapflow) from the npm registry, pinned by the lockfiles.
+for dir in tests/clients/*/; do
+  if [[ -f "$dir/package-lock.json" ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 ctest --test-dir build --output-on-failure -j2
 
