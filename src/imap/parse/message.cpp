@@ -49,7 +49,8 @@ section_spec section(lexer& in) {
 
 fetch_att one_att(lexer& in, std::string_view raw_input) {
   fetch_att a;
-  auto name = in.keyword();
+  // RFC 3501 §9: "BODY" section: the name ends at "[".
+  auto name = in.keyword_until('[');
   using k = fetch_att::kind;
   if (!in.ok()) return a;
   if (name == "ENVELOPE") a.what = k::envelope;

@@ -123,6 +123,11 @@ framer::event framer::next(std::string_view input) {
         reset();
         return e;
       }
+      if (command_size_ + end > limits_.max_command) {
+        event e{kind::reject, end, reason::command_too_big, leading_tag(input)};
+        reset();
+        return e;
+      }
       event e{kind::command, end};
       reset();
       return e;

@@ -100,6 +100,17 @@ std::string lexer::atom() {
 
 std::string lexer::keyword() { return core::to_upper(atom()); }
 
+std::string lexer::keyword_until(char stop) {
+  if (failed_) return {};
+  std::size_t start = pos_;
+  while (pos_ < in_.size() && is_atom_char(in_[pos_]) && in_[pos_] != stop) ++pos_;
+  if (pos_ == start) {
+    fail("expected an atom");
+    return {};
+  }
+  return core::to_upper(in_.substr(start, pos_ - start));
+}
+
 std::string lexer::quoted() {
   // RFC 3501 §9: quoted = DQUOTE *QUOTED-CHAR DQUOTE
   expect('"');

@@ -31,6 +31,8 @@ class lexer {
   std::string atom();
   // An atom, upper-cased (command names, options).
   std::string keyword();
+  // An upper-cased atom that ends before `stop` too ("BODY" of "BODY[1]").
+  std::string keyword_until(char stop);
   // Exactly one SP.
   void sp();
   // True if the next octet is c (nothing consumed).

@@ -1,0 +1,193 @@
+// store/sqlite: the account store's rules (RFC 3501 §6.3 semantics,
+// UIDs, MODSEQ, blobs, group commit). To be instantiated per backend
+// once store/postgres exists (STYLE.md §7).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "store/sqlite/account.hpp"
+#include "store/sqlite/store.hpp"
+
+namespace lemonade::store {
+namespace {
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    path = std::filesystem::temp_directory_path() /
+           ("lemonade-store-test-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+new_message msg(std::string body, std::uint8_t flags = 0) {
+  new_message m;
+  m.data = std::move(body);
+  m.flags.system = flags;
+  m.internal_date = 1700000000;
+  return m;
+}
+
+std::vector<std::string> names(account_store& a) {
+  std::vector<std::string> out;
+  for (auto& m : a.list_mailboxes()) out.push_back(m.name + (m.selectable ? "" : "(noselect)"));
+  return out;
+}
+
+class store_sqlite : public ::testing::Test {
+ protected:
+  temp_dir dir;
+  std::unique_ptr<mail_store> st = sqlite::open_store(dir.path, {});
+  user_record user = st->users().add_user({0, "alice", "hash", {"s", 4096, "k1", "k2"}});
+  std::shared_ptr<account_store> acct = st->open_account(user);
+};
+
+TEST_F(store_sqlite, users) {
+  EXPECT_TRUE(st->users().find_user("ALICE"));  // case-insensitive
+  EXPECT_THROW(st->users().add_user({0, "Alice", "h", {}}), error);
+  EXPECT_THROW(st->users().add_user({0, "bad name", "h", {}}), error);
+  st->users().add_user({0, "bob", "h", {}});
+  EXPECT_EQ(st->users().list_users().size(), 2u);
+  st->users().delete_user("bob");
+  EXPECT_FALSE(st->users().find_user("bob"));
+  EXPECT_THROW(st->users().delete_user("bob"), error);
+}
+
+TEST_F(store_sqlite, default_mailboxes) {
+  EXPECT_EQ(names(*acct), (std::vector<std::string>{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"}));
+  EXPECT_EQ(acct->find_mailbox("Sent")->special_use, "\\Sent");
+  EXPECT_EQ(acct->subscriptions().size(), 6u);
+}
+
+TEST_F(store_sqlite, create_delete_rename) {
+  acct->create_mailbox("a/b/c", "");
+  EXPECT_TRUE(acct->find_mailbox("a"));
+  EXPECT_TRUE(acct->find_mailbox("a/b"));
+  try {
+    acct->create_mailbox("a/b", "");
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_EQ(e.what_code, error::code::already_exists);
+  }
+  acct->delete_mailbox("a/b");  // RFC 3501 §6.3.4: inferiors keep it as \Noselect
+  EXPECT_FALSE(acct->find_mailbox("a/b")->selectable);
+  try {
+    acct->delete_mailbox("a/b");
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_EQ(e.what_code, error::code::has_children);
+  }
+  acct->delete_mailbox("a/b/c");
+  EXPECT_FALSE(acct->find_mailbox("a/b"));  // pruned with its last inferior
+  acct->create_mailbox("x/y", "");
+  acct->set_subscribed("x/y", true);
+  acct->rename_mailbox("x", "z/w");
+  EXPECT_TRUE(acct->find_mailbox("z/w/y"));
+  EXPECT_FALSE(acct->find_mailbox("x"));
+  auto subs = acct->subscriptions();
+  EXPECT_NE(std::find(subs.begin(), subs.end(), "z/w/y"), subs.end());
+  EXPECT_THROW(acct->delete_mailbox("INBOX"), error);
+  EXPECT_THROW(acct->create_mailbox("bad//name", ""), error);
+}
+
+TEST_F(store_sqlite, uidvalidity_never_repeats) {
+  auto first = acct->create_mailbox("again", "").uidvalidity;
+  acct->delete_mailbox("again");
+  EXPECT_NE(acct->create_mailbox("again", "").uidvalidity, first);
+}
+
+TEST_F(store_sqlite, append_expunge_uids_and_modseq) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto r = acct->append(inbox.id, {msg("a"), msg("b", flag_deleted), msg("c", flag_seen)});
+  EXPECT_EQ(r.uids, (std::vector<uid>{uid{1}, uid{2}, uid{3}}));
+  auto st1 = acct->status(inbox.id);
+  EXPECT_EQ(st1.messages, 3u);
+  EXPECT_EQ(st1.unseen, 2u);
+  EXPECT_EQ(st1.recent, 3u);
+  auto ex = acct->expunge_deleted(inbox.id, nullptr);
+  EXPECT_EQ(ex.uids, (std::vector<uid>{uid{2}}));
+  EXPECT_GT(to_int(ex.highestmodseq), to_int(r.highestmodseq));
+  auto r2 = acct->append(inbox.id, {msg("d")});
+  EXPECT_EQ(r2.uids, (std::vector<uid>{uid{4}}));  // never reused
+  // \Recent: the first claimant owns them.
+  EXPECT_EQ(acct->claim_recent(inbox.id, uid{5}), uid{1});
+  EXPECT_EQ(acct->claim_recent(inbox.id, uid{5}), uid{5});
+  EXPECT_EQ(acct->status(inbox.id).recent, 0u);
+}
+
+TEST_F(store_sqlite, store_flags_and_unchanged_since) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto r = acct->append(inbox.id, {msg("a"), msg("b")});
+  flag_set seen{flag_seen, {"$Forwarded"}};
+  auto res = acct->store_flags(inbox.id, r.uids, flag_op::add, seen, std::nullopt);
+  ASSERT_EQ(res.updated.size(), 2u);
+  EXPECT_EQ(res.updated[0].flags, seen);
+  EXPECT_EQ(acct->status(inbox.id).unseen, 0u);
+  // RFC 7162 §3.1.3: messages changed since are left alone.
+  auto res2 = acct->store_flags(inbox.id, {r.uids[0]}, flag_op::remove, {flag_seen, {}},
+                                modseq{to_int(res.highestmodseq) - 1});
+  EXPECT_EQ(res2.modified, (std::vector<uid>{r.uids[0]}));
+  EXPECT_TRUE(res2.updated.empty());
+  auto res3 = acct->store_flags(inbox.id, {r.uids[0]}, flag_op::add, seen, std::nullopt);
+  EXPECT_TRUE(res3.updated.empty());  // no change, no new MODSEQ
+}
+
+TEST_F(store_sqlite, copy_move_and_inbox_rename_share_blobs) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto trash = *acct->find_mailbox("Trash");
+  auto r = acct->append(inbox.id, {msg("same bytes"), msg("same bytes"), msg("other")});
+  auto c = acct->copy(inbox.id, {r.uids[0], r.uids[2]}, trash.id, false);
+  EXPECT_EQ(c.target, (std::vector<uid>{uid{1}, uid{2}}));
+  auto m = acct->copy(inbox.id, {r.uids[1]}, trash.id, true);
+  EXPECT_EQ(m.expunged, (std::vector<uid>{r.uids[1]}));
+  EXPECT_EQ(acct->status(inbox.id).messages, 2u);
+  EXPECT_EQ(acct->status(trash.id).messages, 3u);
+  auto recs = acct->fetch(trash.id, {uid{1}, uid{3}});
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].blob, recs[1].blob);  // one file for identical bytes
+  EXPECT_EQ(acct->read_message(recs[0].blob), "same bytes");
+  // RFC 3501 §6.3.5: renaming INBOX moves its messages, INBOX stays.
+  acct->rename_mailbox("INBOX", "old");
+  EXPECT_EQ(acct->status(inbox.id).messages, 0u);
+  EXPECT_EQ(acct->status(acct->find_mailbox("old")->id).messages, 2u);
+}
+
+TEST_F(store_sqlite, blobs_are_collected_with_their_last_message) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto r = acct->append(inbox.id, {msg("doomed", flag_deleted)});
+  auto blob = acct->fetch(inbox.id, r.uids)[0].blob;
+  auto path = dir.path / "mail" / std::to_string(user.id) / "blobs" / blob.substr(0, 2) / blob;
+  EXPECT_TRUE(std::filesystem::exists(path));
+  acct->expunge_deleted(inbox.id, nullptr);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(store_sqlite, concurrent_appends_share_commits) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto* sq = dynamic_cast<sqlite::sqlite_account*>(acct.get());
+  ASSERT_NE(sq, nullptr);
+  auto before = sq->commits();
+  constexpr int threads = 8, per_thread = 25;
+  std::vector<std::thread> pool;
+  std::vector<std::vector<uid>> got(threads);
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i)
+        got[t].push_back(acct->append(inbox.id, {msg("m" + std::to_string(t) + "-" + std::to_string(i))}).uids[0]);
+    });
+  for (auto& th : pool) th.join();
+  std::vector<std::uint32_t> all;
+  for (auto& g : got)
+    for (auto u : g) all.push_back(to_int(u));
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());  // distinct
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(threads * per_thread));
+  // Group commit: fewer commits than appends (DESIGN.md §5).
+  EXPECT_LT(sq->commits() - before, static_cast<std::uint64_t>(threads * per_thread));
+}
+
+}  // namespace
+}  // namespace lemonade::store
