@@ -120,6 +120,8 @@ int serve(const core::config& cfg) {
   unsigned threads = cfg.network_threads ? cfg.network_threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
   asio::thread_pool storage(cfg.storage_threads);
+  asio::thread_pool reads(cfg.storage_threads);
+  asio::thread_pool hashing(std::max(1u, std::thread::hardware_concurrency()));
 
   auth::login_throttle::policy policy;
   policy.base_delay = cfg.auth_failure_delay;
@@ -132,6 +134,8 @@ int serve(const core::config& cfg) {
                            auth::login_throttle(policy),
                            server_secret(cfg.data_dir),
                            storage.get_executor(),
+                           reads.get_executor(),
+                           hashing.get_executor(),
                            [t = tls.get()] { return t->current(); }};
 
   imap::server srv(ioc, ctx);
@@ -160,6 +164,8 @@ int serve(const core::config& cfg) {
   ioc.run();
   for (auto& t : pool) t.join();
   storage.join();
+  reads.join();
+  hashing.join();
   spdlog::info("event=stopped");
   return 0;
 }

@@ -123,7 +123,7 @@ const key_def key_defs[] = {
   {"log.file", "\"\"", "log file; empty logs to standard error", set_string<&config::log_file>},
 
   {"server.network_threads", "0", "network threads; 0 means one per core", set_unsigned<&config::network_threads>},
-  {"server.storage_threads", "4", "threads that run disk and database work", set_unsigned<&config::storage_threads>},
+  {"server.storage_threads", "4", "threads for store writes, and as many again for store reads", set_unsigned<&config::storage_threads>},
   {"server.max_connections", "10000", "connections served at once; more are refused with * BYE", set_unsigned<&config::max_connections>},
   {"server.shutdown_grace", "10", "seconds SIGTERM waits for in-flight commands", set_seconds<&config::shutdown_grace>},
   {"server.hostname", "\"localhost\"", "name in greetings and certificates", set_string<&config::hostname>},

@@ -41,7 +41,11 @@ struct server_context {
   mailbox::account_registry accounts;
   auth::login_throttle throttle;
   std::string scram_fake_salt_key;
-  asio::any_io_executor storage;  // runs blocking store and hashing work
+  // Blocking work runs off the network threads, on three pools, so a read
+  // never queues behind fsyncs and a login's argon2id never delays either.
+  asio::any_io_executor storage;  // store writes (they wait for fsync)
+  asio::any_io_executor reads;    // store reads
+  asio::any_io_executor hashing;  // password hashing: CPU-bound
   // The current TLS context; SIGHUP replaces it.
   std::function<std::shared_ptr<asio::ssl::context>()> tls;
   std::atomic<bool> shutting_down{false};
@@ -136,10 +140,11 @@ class command_context {
   // "[CAPABILITY ...]" for greetings and login results.
   response::code capability_code() const;
 
-  // Runs f on the storage executor and resumes here with its result (or
-  // its exception).
+  enum class work { write, read, hash };
+  // Runs f on the pool for that kind of work and resumes here with its
+  // result (or its exception).
   template <class F>
-  asio::awaitable<std::invoke_result_t<F>> blocking(F f);
+  asio::awaitable<std::invoke_result_t<F>> blocking(F f, work kind = work::write);
 
  private:
   std::string tag_;
@@ -147,11 +152,11 @@ class command_context {
 };
 
 template <class F>
-asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f) {
+asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f, work kind) {
   using result_t = std::invoke_result_t<F>;
   std::exception_ptr error;
   std::optional<std::conditional_t<std::is_void_v<result_t>, int, result_t>> value;
-  auto storage = server.storage;
+  auto storage = kind == work::read ? server.reads : kind == work::hash ? server.hashing : server.storage;
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
       [&, storage](auto handler) {
         asio::post(storage, [&, handler = std::move(handler)]() mutable {

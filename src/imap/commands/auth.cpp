@@ -100,7 +100,8 @@ asio::awaitable<void> authenticate_plain(command_context& ctx, const parse::auth
     co_await login_failed(ctx, creds->authcid, "authzid not permitted");
     co_return;
   }
-  auto user = co_await ctx.blocking([&] { return check_password(ctx, creds->authcid, creds->password); });
+  auto user = co_await ctx.blocking([&] { return check_password(ctx, creds->authcid, creds->password); },
+                                    command_context::work::hash);
   if (!user) {
     co_await login_failed(ctx, creds->authcid, "bad credentials");
     co_return;
@@ -119,13 +120,13 @@ asio::awaitable<void> authenticate_scram(command_context& ctx, const parse::auth
       ctx.server.scram_fake_salt_key);
 
   std::string msg = co_await first_response(ctx, cmd);
-  auto first = co_await ctx.blocking([&] { return scram.step(msg); });
+  auto first = co_await ctx.blocking([&] { return scram.step(msg); }, command_context::work::read);
   if (first.st != auth::scram_sha256_server::status::next) {
     co_await login_failed(ctx, scram.attempted_username(), first.message);
     co_return;
   }
   auto final_msg = co_await sasl_response(ctx, first.message);
-  auto done = co_await ctx.blocking([&] { return scram.step(final_msg); });
+  auto done = co_await ctx.blocking([&] { return scram.step(final_msg); }, command_context::work::hash);
   if (done.st != auth::scram_sha256_server::status::success) {
     co_await login_failed(ctx, scram.username(), done.message);
     co_return;
@@ -134,7 +135,7 @@ asio::awaitable<void> authenticate_scram(command_context& ctx, const parse::auth
   // it as one more challenge, answered with an empty response.
   auto ack = co_await sasl_response(ctx, done.message);
   if (!ack.empty()) reject_syntax("Expected an empty response after server-final-message");
-  auto user = co_await ctx.blocking([&] { return users.find_user(scram.username()); });
+  auto user = co_await ctx.blocking([&] { return users.find_user(scram.username()); }, command_context::work::read);
   if (!user) {
     co_await login_failed(ctx, scram.username(), "user vanished");
     co_return;
@@ -159,7 +160,8 @@ asio::awaitable<void> login(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::login_cmd>(a);
   require_plaintext(ctx);
   check_lockout(ctx);
-  auto user = co_await ctx.blocking([&] { return check_password(ctx, cmd.user, cmd.password); });
+  auto user = co_await ctx.blocking([&] { return check_password(ctx, cmd.user, cmd.password); },
+                                    command_context::work::hash);
   if (!user) {
     co_await login_failed(ctx, cmd.user, "bad credentials");
     co_return;

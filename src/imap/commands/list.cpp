@@ -150,7 +150,8 @@ asio::awaitable<void> list(command_context& ctx, args& a) {
     co_return;
   }
   auto& store = ctx.session.account->store();
-  auto [mailboxes, subs] = co_await ctx.blocking([&] { return std::pair(store.list_mailboxes(), store.subscriptions()); });
+  auto [mailboxes, subs] = co_await ctx.blocking([&] { return std::pair(store.list_mailboxes(), store.subscriptions()); },
+                                                 command_context::work::read);
   auto all = collect(mailboxes, subs);
   if (cmd.lsub) {
     lsub(ctx, cmd, all);
@@ -186,7 +187,7 @@ asio::awaitable<void> list(command_context& ctx, args& a) {
     if (cmd.return_status && e->exists && e->selectable) {
       // RFC 5819 §2: a STATUS response follows the LIST of each
       // selectable mailbox.
-      auto st = co_await ctx.blocking([&] { return store.status(e->id); });
+      auto st = co_await ctx.blocking([&] { return store.status(e->id); }, command_context::work::read);
       ctx.untagged(untagged{{atom{"STATUS"}, mailbox{e->name}, status_values(*cmd.return_status, st)}});
     }
   }

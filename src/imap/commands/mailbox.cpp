@@ -110,7 +110,7 @@ asio::awaitable<void> status(command_context& ctx, args& a) {
     auto mb = store.find_mailbox(cmd.mailbox);
     if (!mb) throw store::error(store::error::code::nonexistent, "Mailbox does not exist");
     return store.status(mb->id);
-  });
+  }, command_context::work::read);
   ctx.untagged(untagged{{atom{"STATUS"}, mailbox{cmd.mailbox}, status_values(cmd.items, st)}});
 }
 

@@ -23,7 +23,7 @@ asio::awaitable<void> select(command_context& ctx, args& a) {
   // stays authenticated.
   deselect(ctx);
   auto& acct = *ctx.session.account;
-  auto mb = co_await ctx.blocking([&] { return acct.store().find_mailbox(cmd.mailbox); });
+  auto mb = co_await ctx.blocking([&] { return acct.store().find_mailbox(cmd.mailbox); }, command_context::work::read);
   if (!mb) refuse("Mailbox does not exist", "NONEXISTENT");
   if (!mb->selectable) refuse("Mailbox is not selectable", "CANNOT");
   auto view = co_await ctx.blocking(

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Runs the same IMAP workload against Lemonade and Dovecot (Debian
+dovecot-imapd) on loopback, one after the other, and prints medians, spread
+and the Lemonade/Dovecot ratio; then the servers' total RSS with K
+logged-in idle connections. See bench/README.md."""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LOAD = os.path.join(ROOT, "bench", "load", "imap_load.py")
+PASSWORD = "bench-pass"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_greeting(port, proc, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                if s.makefile("rb").readline().startswith(b"* OK"):
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("no greeting on port %d" % port)
+
+
+def process_tree(pid):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+        except OSError:
+            pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def rss_kb(pid):
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open("/proc/%d/status" % p) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+class Lemonade:
+    name = "lemonade"
+
+    def __init__(self, binary, work, users):
+        self.binary, self.dir, self.port = binary, os.path.join(work, "lemonade"), free_port()
+        for i in range(users):
+            subprocess.run([binary, "user", "add", "user%02d" % i, "--data-dir", self.dir],
+                           input=(PASSWORD + "\n").encode(), check=True, stdout=subprocess.DEVNULL)
+
+    def hashes(self):
+        db = sqlite3.connect(os.path.join(self.dir, "accounts.db"))
+        return dict(db.execute("SELECT name, password_hash FROM users"))
+
+    def start(self):
+        self.proc = subprocess.Popen([self.binary, "serve", "--data-dir", self.dir,
+                                      "-o", "imap.listen=127.0.0.1:%d" % self.port, "-o", "imaps.listen=",
+                                      "-o", "log.level=warn", "-o", "server.max_connections=20000"],
+                                     stderr=open(os.path.join(self.dir, "bench.log"), "ab"))
+        wait_greeting(self.port, self.proc)
+        self.pid = self.proc.pid
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+class Dovecot:
+    name = "dovecot"
+
+    def __init__(self, work, hashes):
+        self.dir, self.port = os.path.join(work, "dovecot"), free_port()
+        home = os.path.join(self.dir, "home")
+        os.makedirs(home)
+        # Mail is owned by the dovecot system user (Dovecot refuses uid 0).
+        import pwd
+        vmail = pwd.getpwnam("dovecot")
+        os.chown(home, vmail.pw_uid, vmail.pw_gid)
+        with open(os.path.join(self.dir, "passwd"), "w") as f:
+            for user, h in sorted(hashes.items()):
+                # The same argon2id hash (m=19 MiB, t=2) Lemonade made: the
+                # two servers pay the same for a login.
+                f.write("%s:{ARGON2ID}%s\n" % (user, h))
+        self.conf = os.path.join(self.dir, "dovecot.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"""
+base_dir = {self.dir}/run
+state_dir = {self.dir}/state
+log_path = {self.dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+first_valid_uid = 100
+default_login_user = dovenull
+default_internal_user = dovecot
+default_process_limit = 5000
+default_client_limit = 20000
+passdb {{
+  driver = passwd-file
+  args = {self.dir}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={self.dir}/home/%u
+}}
+mail_location = maildir:~/Maildir
+mail_fsync = optimized
+# The idle test holds many connections per user; Lemonade has no such cap.
+mail_max_userip_connections = 100000
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0600
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+""")
+
+    def start(self):
+        subprocess.run(["dovecot", "-c", self.conf], check=True)
+        pidfile = os.path.join(self.dir, "run", "master.pid")
+        for _ in range(200):
+            if os.path.exists(pidfile) and os.path.getsize(pidfile) > 0:
+                break
+            time.sleep(0.05)
+        with open(pidfile) as f:
+            self.pid = int(f.read())
+
+        class P:
+            def poll(self_inner):
+                return None
+        wait_greeting(self.port, P())
+
+    def stop(self):
+        subprocess.run(["doveadm", "-c", self.conf, "stop"], check=False)
+        for _ in range(100):
+            if not os.path.exists("/proc/%d" % self.pid):
+                return
+            time.sleep(0.1)
+
+
+def mailbox_runs(server, corpus, clients, messages, reps):
+    results = []
+    for r in range(reps):
+        out = subprocess.run([sys.executable, LOAD, "mailbox", "--port", str(server.port), "--password", PASSWORD,
+                              "--clients", str(clients), "--messages", str(messages), "--corpus", corpus,
+                              "--tag", "c%dr%d" % (clients, r)], capture_output=True, timeout=1800)
+        if out.returncode != 0:
+            raise RuntimeError("%s: load generator failed:\n%s" % (server.name, out.stderr.decode()[-3000:]))
+        results.append(json.loads(out.stdout))
+    return results
+
+
+def idle_rss(server, connections, users):
+    base = rss_kb(server.pid)
+    gen = subprocess.Popen([sys.executable, LOAD, "idle", "--port", str(server.port), "--password", PASSWORD,
+                            "--connections", str(connections), "--users", str(users)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    line = gen.stdout.readline()
+    if not line.startswith(b"READY"):
+        raise RuntimeError("idle generator failed: %r" % line)
+    time.sleep(2)
+    loaded = rss_kb(server.pid)
+    gen.stdin.close()
+    gen.wait(timeout=120)
+    return base, loaded
+
+
+def med(values):
+    return statistics.median(values)
+
+
+def spread(values):
+    m = med(values)
+    return statistics.median([abs(v - m) for v in values])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lemonade", default=os.path.join(ROOT, "build-bench", "lemonade"))
+    ap.add_argument("--clients", default=os.environ.get("BENCH_CLIENTS", "10,50"))
+    ap.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "40")))
+    ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "3")))
+    ap.add_argument("--idle", type=int, default=int(os.environ.get("BENCH_IDLE", "1000")))
+    ap.add_argument("--corpus-count", type=int, default=int(os.environ.get("BENCH_CORPUS", "300")))
+    args = ap.parse_args()
+    clients = [int(c) for c in args.clients.split(",")]
+    users = max(clients)
+
+    work = tempfile.mkdtemp(prefix="lemonade-bench-")
+    os.chmod(work, 0o755)  # Dovecot's auth and mail processes run as other users
+    corpus = os.path.join(work, "corpus.mbox")
+    subprocess.run([sys.executable, os.path.join(ROOT, "..", "shared", "tools", "gen-corpus.py"), "--count",
+                    str(args.corpus_count), "--seed", "1", "--crlf", "--max-attach", "200000", "--quiet",
+                    "--out", corpus], check=True)
+    lem = Lemonade(args.lemonade, work, users)
+    dov = Dovecot(work, lem.hashes())
+    table = {}
+    try:
+        for server in (lem, dov):
+            print("bench: starting %s" % server.name, file=sys.stderr, flush=True)
+            server.start()
+            try:
+                for c in clients:
+                    print("bench: %s C=%d" % (server.name, c), file=sys.stderr, flush=True)
+                    table[(server.name, c)] = mailbox_runs(server, corpus, c, args.messages, args.reps)
+                print("bench: %s idle" % server.name, file=sys.stderr, flush=True)
+                table[(server.name, "idle")] = idle_rss(server, args.idle, users)
+            finally:
+                server.stop()
+    except BaseException:
+        log = os.path.join(work, "dovecot", "dovecot.log")
+        if os.path.exists(log):
+            print(open(log).read()[-3000:])
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print("\nWorkload: C clients, each LOGIN, 3 CREATE, %d APPEND (corpus of %d messages, gen-corpus.py seed 1),"
+          " 3 STATUS, LIST; %d runs each; median (median absolute deviation)." % (args.messages, args.corpus_count,
+                                                                                 args.reps))
+    for c in clients:
+        print("\nC = %d" % c)
+        lt = [r["total_ops_per_s"] for r in table[("lemonade", c)]]
+        dt = [r["total_ops_per_s"] for r in table[("dovecot", c)]]
+        print("whole workload: lemonade %.1f ops/s (%.1f), dovecot %.1f ops/s (%.1f), ratio lemonade/dovecot %.2f" % (
+            med(lt), spread(lt), med(dt), spread(dt), med(lt) / med(dt)))
+        print("%-8s %16s %16s %10s | %16s %16s %10s" % ("command", "lemonade p50 ms", "dovecot p50 ms",
+                                                        "dov/lem", "lemonade p99 ms", "dovecot p99 ms", "dov/lem"))
+        for cmd in ["LOGIN", "CREATE", "APPEND", "STATUS", "LIST"]:
+            def stat(name, key):
+                vals = [r["commands"][cmd][key] for r in table[(name, c)]]
+                return med(vals), spread(vals)
+            lp50, lp50s = stat("lemonade", "p50_ms")
+            dp50, dp50s = stat("dovecot", "p50_ms")
+            lp99, _ = stat("lemonade", "p99_ms")
+            dp99, _ = stat("dovecot", "p99_ms")
+            print("%-8s %9.2f (%4.2f) %9.2f (%4.2f) %10.2f | %16.2f %16.2f %10.2f" % (
+                cmd, lp50, lp50s, dp50, dp50s, dp50 / lp50, lp99, dp99, dp99 / lp99))
+        gen = med([r["generator_cpu_s"] / r["wall_s"] for r in table[("lemonade", c)] + table[("dovecot", c)]])
+        print("(load generator CPU: %.0f%% of one core)" % (100 * gen))
+
+    print("\nIdle: %d connections logged in and idle; total server RSS (all processes)" % args.idle)
+    for name in ("lemonade", "dovecot"):
+        base, loaded = table[(name, "idle")]
+        print("%-9s baseline %8.1f MiB, loaded %8.1f MiB, per connection %7.1f KiB" % (
+            name, base / 1024, loaded / 1024, (loaded - base) / args.idle))
+    lb, ll = table[("lemonade", "idle")]
+    db, dl = table[("dovecot", "idle")]
+    print("per-connection memory ratio dovecot/lemonade: %.1fx" % ((dl - db) / max(1, ll - lb)))
+
+
+if __name__ == "__main__":
+    main()
