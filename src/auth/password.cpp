@@ -88,6 +88,10 @@ bool password_needs_rehash(std::string_view hash, const hash_params& p) {
   ensure_sodium();
   std::array<char, crypto_pwhash_STRBYTES> h;
   if (!to_hash_array(hash, h)) return true;
+  // libsodium parses only the parameters here; a hash whose digest is not
+  // the 32 octets we write (43 base64 characters) needs replacing too.
+  auto digest = hash.substr(hash.rfind('$') + 1);
+  if (digest.size() != 43) return true;
   return crypto_pwhash_argon2id_str_needs_rehash(h.data(), p.opslimit, p.memlimit) != 0;
 }
 
