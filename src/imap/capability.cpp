@@ -36,8 +36,8 @@ const std::vector<capability_row>& capability_table() {
       {"LIST-STATUS", "RFC 5819", after_login},
       {"SPECIAL-USE", "RFC 6154", after_login},
       {"CREATE-SPECIAL-USE", "RFC 6154", after_login},
-      // Not yet: UIDPLUS (RFC 4315) needs UID EXPUNGE and COPYUID, which
-      // come with message access; APPENDUID is already sent.
+      {"UIDPLUS", "RFC 4315", after_login},
+      {"MOVE", "RFC 6851", after_login},
   };
   return rows;
 }

@@ -37,6 +37,14 @@ const command_spec table[] = {
     {"CHECK", parse_bare<check_cmd>, c::check, in_selected},
     {"CLOSE", parse_bare<close_cmd>, c::close, in_selected},
     {"UNSELECT", parse_bare<unselect_cmd>, c::unselect, in_selected},  // RFC 3691
+    {"STORE", parse_store, c::store, in_selected, true},
+    {"UID STORE", parse_uid_store, c::store, in_selected},
+    {"COPY", parse_copy, c::copy, in_selected},
+    {"UID COPY", parse_uid_copy, c::copy, in_selected},
+    {"MOVE", parse_move, c::copy, in_selected},          // RFC 6851 §3.1
+    {"UID MOVE", parse_uid_move, c::copy, in_selected},  // RFC 6851 §3.2
+    {"EXPUNGE", parse_expunge, c::expunge, in_selected},
+    {"UID EXPUNGE", parse_uid_expunge, c::expunge, in_selected},  // RFC 4315 §2.1
 };
 
 }  // namespace

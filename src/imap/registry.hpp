@@ -25,6 +25,9 @@ struct command_spec {
   parse::parser_fn parse;
   executor_fn execute;
   std::uint8_t states;
+  // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (not their
+  // UID forms) are answered, lest sequence numbers shift under them.
+  bool holds_expunges = false;
 };
 
 // nullptr for an unknown command; name is upper case.

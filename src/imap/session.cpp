@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "imap/parse/parse.hpp"
+#include "imap/commands/commands.hpp"
 #include "imap/registry.hpp"
 
 namespace lemonade::imap {
@@ -213,13 +214,13 @@ void session::reject(const syntax::framer::event& ev) {
   spdlog::info("conn={} event=rejected tag={} reason={}", data_.conn.id, ev.tag, static_cast<int>(ev.why));
 }
 
-asio::awaitable<void> session::report_changes(command_context& ctx) {
+asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_expunge) {
   // RFC 3501 §5.2, §7: changes by other sessions are announced with
-  // untagged responses before a command completes. Nothing here uses
-  // sequence numbers yet, so EXPUNGE may always be sent (§7.4.1).
+  // untagged responses before a command completes; EXPUNGE waits while
+  // FETCH, STORE or SEARCH is answered (§7.4.1).
   auto view = data_.selected;
   if (!view || !view->pending()) co_return;
-  auto ch = co_await ctx.blocking([&] { return view->sync(true); });
+  auto ch = co_await ctx.blocking([&] { return view->sync(allow_expunge); });
   if (ch.mailbox_gone) {
     say(status::bye, "Selected mailbox was deleted");
     data_.state = session_state::logout;
@@ -229,6 +230,12 @@ asio::awaitable<void> session::report_changes(command_context& ctx) {
   if (ch.exists_changed) {
     ctx.untagged(untagged{{number{view->exists()}, atom{"EXISTS"}}});
     ctx.untagged(untagged{{number{view->recent()}, atom{"RECENT"}}});
+  }
+  for (auto seq : ch.flags_changed) {
+    auto& m = view->messages()[seq - 1];
+    ctx.untagged(untagged{{number{seq}, atom{"FETCH"},
+                           response::list{atom{"FLAGS"}, commands::flags_of(*view, m), atom{"UID"},
+                                          number{store::to_int(m.id)}}}});
   }
 }
 
@@ -277,7 +284,7 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
 
   if (data_.state == session_state::selected) {
     try {
-      co_await report_changes(ctx);
+      co_await report_changes(ctx, !spec->holds_expunges);
     } catch (const std::exception& e) {
       spdlog::error("conn={} event=sync_failed error=\"{}\"", data_.conn.id, e.what());
     }

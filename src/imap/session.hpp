@@ -40,7 +40,7 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   asio::awaitable<read_result> read_more(std::size_t hint);
   asio::awaitable<void> serve();
   asio::awaitable<void> handle(std::string_view command);
-  asio::awaitable<void> report_changes(command_context& ctx);
+  asio::awaitable<void> report_changes(command_context& ctx, bool allow_expunge = true);
   void reject(const syntax::framer::event& ev);
   void say(response::status st, std::string text, std::string tag = "*");
   void consume(std::size_t n);

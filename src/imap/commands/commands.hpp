@@ -3,6 +3,7 @@
 
 #include "imap/context.hpp"
 #include "imap/parse/command.hpp"
+#include "imap/syntax/sequence_set.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -38,6 +39,15 @@ response::list status_values(const std::vector<parse::status_item>& items, const
 // list.cpp: RFC 3501 §6.3.8-9, RFC 5258, RFC 5819, RFC 6154, RFC 2342
 asio::awaitable<void> list(command_context& ctx, args& a);
 asio::awaitable<void> namespace_(command_context& ctx, args& a);
+
+// message.cpp: RFC 3501 §6.4.3, §6.4.6-8, RFC 4315, RFC 6851
+asio::awaitable<void> store(command_context& ctx, args& a);
+asio::awaitable<void> copy(command_context& ctx, args& a);  // and MOVE
+asio::awaitable<void> expunge(command_context& ctx, args& a);
+// Message UIDs of a sequence set (MSNs or UIDs); BAD for MSNs past EXISTS.
+std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view, const syntax::sequence_set& set,
+                                bool uid);
+response::list flags_of(const lemonade::mailbox::selected_mailbox& view, const store::message_entry& m);
 
 // idle.cpp: RFC 2177
 asio::awaitable<void> idle(command_context& ctx, args& a);

@@ -1,0 +1,138 @@
+// RFC 3501 §6.4.3 EXPUNGE, §6.4.6 STORE, §6.4.7 COPY, §6.4.8 UID;
+// RFC 4315 UID EXPUNGE and COPYUID; RFC 6851 MOVE; RFC 7162 §3.1.3
+// UNCHANGEDSINCE. Untagged EXPUNGE and FETCH for other sessions' changes
+// come from the session's report (session.cpp), not from here.
+#include "imap/commands/commands.hpp"
+#include "imap/commands/flags.hpp"
+#include "imap/syntax/sequence_set.hpp"
+
+namespace lemonade::imap::commands {
+
+using namespace response;
+using wire_list = response::list;
+
+std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view, const syntax::sequence_set& set, bool uid) {
+  auto& msgs = view.messages();
+  std::vector<store::uid> out;
+  if (set.saved) reject_syntax("$ (SEARCHRES) is not supported yet");
+  if (uid) {
+    // RFC 3501 §6.4.8: "*" is the highest UID; UIDs not in the mailbox are
+    // ignored.
+    std::uint32_t largest = msgs.empty() ? 0 : store::to_int(msgs.back().id);
+    for (auto& m : msgs)
+      if (set.contains(store::to_int(m.id), largest)) out.push_back(m.id);
+    return out;
+  }
+  auto exists = view.exists();
+  for (auto& r : set.ranges)
+    for (auto n : {r.first, r.last})
+      if (n > exists) reject_syntax("Invalid message sequence number " + std::to_string(n));
+  for (std::uint32_t i = 0; i < exists; ++i)
+    if (set.contains(i + 1, exists)) out.push_back(msgs[i].id);
+  return out;
+}
+
+wire_list flags_of(const lemonade::mailbox::selected_mailbox& view, const store::message_entry& m) {
+  auto out = flags_to_wire(m.flags);
+  if (view.is_recent(m.id)) out.push_back(atom{"\\Recent"});
+  return out;
+}
+
+namespace {
+
+lemonade::mailbox::selected_mailbox& selected(command_context& ctx) { return *ctx.session.selected; }
+
+void require_writable(command_context& ctx) {
+  if (selected(ctx).read_only()) refuse("Mailbox is read-only", "READ-ONLY");
+}
+
+}  // namespace
+
+asio::awaitable<void> store(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::store_cmd>(a);
+  auto& view = selected(ctx);
+  require_writable(ctx);
+  auto uids = resolve(view, cmd.set, cmd.uid);
+  auto flags = flags_from_wire(cmd.flags);
+  store::flag_op op = cmd.operation == parse::store_cmd::op::add      ? store::flag_op::add
+                      : cmd.operation == parse::store_cmd::op::remove ? store::flag_op::remove
+                                                                      : store::flag_op::replace;
+  std::optional<store::modseq> since;
+  if (cmd.unchanged_since) since = store::modseq{*cmd.unchanged_since};
+  auto res = co_await ctx.blocking([&] {
+    return ctx.session.account->store_flags(view.info().id, uids, op, flags, since, &view);
+  });
+  view.apply_own(res.updated);
+  if (!cmd.silent) {
+    // RFC 3501 §6.4.6: the new flags of every message in the set.
+    std::vector<std::uint32_t> failed;
+    for (auto u : res.modified) failed.push_back(store::to_int(u));
+    for (auto u : uids) {
+      if (std::find(failed.begin(), failed.end(), store::to_int(u)) != failed.end()) continue;
+      auto seq = view.seq_of(u);
+      if (!seq) continue;
+      auto& m = view.messages()[*seq - 1];
+      wire_list items{atom{"FLAGS"}, flags_of(view, m)};
+      if (cmd.uid) {
+        // RFC 3501 §6.4.8: UID commands report the UID too.
+        items.push_back(atom{"UID"});
+        items.push_back(number{store::to_int(u)});
+      }
+      ctx.untagged(untagged{{number{*seq}, atom{"FETCH"}, std::move(items)}});
+    }
+  }
+  if (!res.modified.empty()) {
+    // RFC 7162 §3.1.3: [MODIFIED] lists what UNCHANGEDSINCE kept.
+    std::vector<std::uint32_t> nums;
+    for (auto u : res.modified) nums.push_back(cmd.uid ? store::to_int(u) : view.seq_of(u).value_or(0));
+    std::sort(nums.begin(), nums.end());
+    ctx.result.resp_code = code{"MODIFIED", {atom{syntax::format_sequence_set(nums)}}};
+    ctx.result.text = "Conditional STORE failed";
+  }
+}
+
+asio::awaitable<void> copy(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::copy_cmd>(a);
+  auto& view = selected(ctx);
+  if (cmd.move) require_writable(ctx);
+  auto uids = resolve(view, cmd.set, cmd.uid);
+  auto& acct = *ctx.session.account;
+  auto res = co_await ctx.blocking([&] {
+    auto target = acct.store().find_mailbox(cmd.mailbox);
+    // RFC 3501 §6.4.7: [TRYCREATE] when the target does not exist.
+    if (!target) throw command_error(status::no, "Mailbox does not exist", "TRYCREATE");
+    if (!target->selectable) throw command_error(status::no, "Mailbox is not selectable", "CANNOT");
+    return acct.copy(view.info().id, uids, target->id, cmd.move);
+  });
+  if (res.source.empty()) {
+    ctx.result.text = cmd.move ? "No messages moved" : "No messages copied";
+    co_return;
+  }
+  std::vector<std::uint32_t> src, dst;
+  for (auto u : res.source) src.push_back(store::to_int(u));
+  for (auto u : res.target) dst.push_back(store::to_int(u));
+  // RFC 4315 §3 COPYUID (the target UIDs in the order of the source UIDs).
+  code copyuid{"COPYUID", {number{res.uidvalidity}, atom{syntax::format_sequence_set(src)},
+                           atom{syntax::format_sequence_set(dst)}}};
+  if (cmd.move) {
+    // RFC 6851 §4.3: COPYUID in an untagged OK before the expunges, which
+    // the session reports from the event before the tagged OK.
+    ctx.untagged_ok(copyuid, "Moved");
+    ctx.result.text = "MOVE completed";
+  } else {
+    ctx.result.resp_code = copyuid;
+    ctx.result.text = "COPY completed";
+  }
+}
+
+asio::awaitable<void> expunge(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::expunge_cmd>(a);
+  auto& view = selected(ctx);
+  require_writable(ctx);
+  std::vector<store::uid> only;
+  if (cmd.uids) only = resolve(view, *cmd.uids, true);  // RFC 4315 §2.1
+  if (cmd.uids && only.empty()) co_return;
+  co_await ctx.blocking([&] { ctx.session.account->expunge_deleted(view.info().id, cmd.uids ? &only : nullptr); });
+}
+
+}  // namespace lemonade::imap::commands
