@@ -37,6 +37,8 @@ const command_spec table[] = {
     {"CHECK", parse_bare<check_cmd>, c::check, in_selected},
     {"CLOSE", parse_bare<close_cmd>, c::close, in_selected},
     {"UNSELECT", parse_bare<unselect_cmd>, c::unselect, in_selected},  // RFC 3691
+    {"FETCH", parse_fetch, c::fetch, in_selected, true},
+    {"UID FETCH", parse_uid_fetch, c::fetch, in_selected},
     {"STORE", parse_store, c::store, in_selected, true},
     {"UID STORE", parse_uid_store, c::store, in_selected},
     {"COPY", parse_copy, c::copy, in_selected},

@@ -114,6 +114,19 @@ def session(srv):
     expect(m.delete("Archiv2")[0], "OK", "DELETE parent")
     expect(m.list('""', "Archiv2*")[1], [None], "LIST after DELETE")
     expect(m.select("INBOX")[0], "OK", "SELECT")
+
+    # Message access as far as it goes today (no ENVELOPE/BODYSTRUCTURE yet).
+    body = b"Subject: fetch me\r\n\r\nline 1\r\n"
+    m.append("INBOX", None, None, body)
+    typ, data = m.uid("FETCH", "1:*", "(UID RFC822.SIZE BODY.PEEK[])")
+    expect(data, [(b"1 (UID 2 RFC822.SIZE 29 BODY[] {29}", body), b")"], "UID FETCH")
+    typ, data = m.store("1", "+FLAGS", "(\\Flagged)")
+    expect(data, [b"1 (FLAGS (\\Flagged \\Recent))"], "STORE")
+    expect(m.copy("1", "Trash")[0], "OK", "COPY")
+    typ, data = m.uid("MOVE", "2", "Junk")
+    expect(typ, "OK", "UID MOVE")
+    expect(m.status("Junk", "(MESSAGES)")[1], [b"Junk (MESSAGES 1)"], "moved")
+    expect(m.status("INBOX", "(MESSAGES)")[1], [b"INBOX (MESSAGES 0)"], "moved away")
     m.logout()
 
 

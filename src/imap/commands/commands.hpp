@@ -49,6 +49,9 @@ std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view,
                                 bool uid);
 response::list flags_of(const lemonade::mailbox::selected_mailbox& view, const store::message_entry& m);
 
+// fetch.cpp: RFC 3501 §6.4.5
+asio::awaitable<void> fetch(command_context& ctx, args& a);
+
 // idle.cpp: RFC 2177
 asio::awaitable<void> idle(command_context& ctx, args& a);
 

@@ -30,9 +30,12 @@ struct astring {       // an atom when it can be, else as string
 struct mailbox {       // UTF-8 name; modified UTF-7 unless UTF-8 is enabled
   std::string utf8;
 };
+struct literal {       // always "{n}" CRLF octets: message bodies
+  std::string octets;
+};
 
 struct value {
-  std::variant<atom, number, nil, string, astring, mailbox, list> v;
+  std::variant<atom, number, nil, string, astring, mailbox, literal, list> v;
   template <class T>
   value(T x) : v(std::move(x)) {}
 };

@@ -75,6 +75,12 @@ void write_value(std::string& out, const value& v, const writer_options& o) {
     void operator()(const mailbox& m) {
       write_astring(out, o.utf8 ? m.utf8 : syntax::mutf7_encode(m.utf8), o.utf8);
     }
+    void operator()(const literal& l) {
+      out += '{';
+      out += std::to_string(l.octets.size());
+      out += "}\r\n";
+      out += l.octets;
+    }
     void operator()(const list& l) {
       out += '(';
       for (std::size_t i = 0; i < l.size(); ++i) {
