@@ -19,6 +19,16 @@ user_record read_user(const statement& s) {
   return u;
 }
 
+// ?1 name, ?2 hash, ?3-?6 the SCRAM verifier.
+statement& bind_credentials(statement& s, const user_record& r) {
+  return s.bind(1, r.name)
+      .bind(2, r.password_hash)
+      .bind_blob(3, r.scram.salt)
+      .bind(4, static_cast<std::int64_t>(r.scram.iterations))
+      .bind_blob(5, r.scram.stored_key)
+      .bind_blob(6, r.scram.server_key);
+}
+
 constexpr const char* select_user =
     "SELECT id, name, password_hash, scram_salt, scram_iterations, scram_stored_key, "
     "scram_server_key FROM users";
@@ -52,15 +62,9 @@ user_record sqlite_users::add_user(const user_record& r) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  db_.cached(
-         "INSERT INTO users(name, password_hash, scram_salt, scram_iterations, scram_stored_key, "
-         "scram_server_key, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-      .bind(1, r.name)
-      .bind(2, r.password_hash)
-      .bind_blob(3, r.scram.salt)
-      .bind(4, static_cast<std::int64_t>(r.scram.iterations))
-      .bind_blob(5, r.scram.stored_key)
-      .bind_blob(6, r.scram.server_key)
+  bind_credentials(db_.cached("INSERT INTO users(name, password_hash, scram_salt, scram_iterations, "
+                              "scram_stored_key, scram_server_key, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                   r)
       .bind(7, now)
       .run();
   user_record out = r;
@@ -71,15 +75,9 @@ user_record sqlite_users::add_user(const user_record& r) {
 
 void sqlite_users::update_credentials(const user_record& r) {
   std::lock_guard lock(mu_);
-  db_.cached(
-         "UPDATE users SET password_hash = ?2, scram_salt = ?3, scram_iterations = ?4, "
-         "scram_stored_key = ?5, scram_server_key = ?6 WHERE name = ?1")
-      .bind(1, r.name)
-      .bind(2, r.password_hash)
-      .bind_blob(3, r.scram.salt)
-      .bind(4, static_cast<std::int64_t>(r.scram.iterations))
-      .bind_blob(5, r.scram.stored_key)
-      .bind_blob(6, r.scram.server_key)
+  bind_credentials(db_.cached("UPDATE users SET password_hash = ?2, scram_salt = ?3, scram_iterations = ?4, "
+                              "scram_stored_key = ?5, scram_server_key = ?6 WHERE name = ?1"),
+                   r)
       .run();
   if (db_.changes() == 0) throw error(error::code::nonexistent, "no such user");
 }
