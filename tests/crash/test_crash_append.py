@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Crash test (DESIGN.md §5): concurrent APPENDs, kill -9 at a random
 moment, restart; every acknowledged message is there byte-exact under its
-UID, UIDs never go back, UIDVALIDITY is unchanged. Three cycles."""
+UID (read back with UID FETCH BODY.PEEK[]), UIDs never go back,
+UIDVALIDITY is unchanged. Three cycles."""
 
 import argparse
 import os
 import random
 import socket
-import sqlite3
 import sys
 import threading
 import time
@@ -51,20 +51,39 @@ def appender(port, folder, seed, acked, stop):
         pass  # the server was killed
 
 
-def stored_messages(data_dir):
-    """Reads what the store holds, straight from disk (read-only). To be
-    replaced by FETCH BODY.PEEK[] once message access lands."""
-    accounts = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "accounts.db"), uri=True)
-    (uid_of_user,) = accounts.execute("SELECT id FROM users WHERE name = ?", (USER,)).fetchone()
-    root = os.path.join(data_dir, "mail", str(uid_of_user))
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(root, "mail.db"), uri=True)
+def fetch_all(port):
+    """What the server holds after the restart, read the way a client reads
+    it: STATUS, then UID FETCH 1:* (BODY.PEEK[]) in each folder."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    f = s.makefile("rb")
+    read_line(f)
+    s.sendall(('a LOGIN %s "%s"\r\n' % (USER, PASSWORD)).encode())
+    read_line(f)
     out = {}
-    for name, uidvalidity, uidnext in db.execute("SELECT name, uidvalidity, uidnext FROM mailboxes"):
-        out[name] = {"uidvalidity": uidvalidity, "uidnext": uidnext, "messages": {}}
-    for name, uid, blob in db.execute(
-            "SELECT m.name, s.uid, s.blob FROM messages s JOIN mailboxes m ON m.id = s.mailbox_id"):
-        with open(os.path.join(root, "blobs", blob[:2], blob), "rb") as f:
-            out[name]["messages"][uid] = f.read()
+    for n, folder in enumerate(FOLDERS):
+        s.sendall(b"s%d STATUS %s (UIDVALIDITY UIDNEXT)\r\n" % (n, folder.encode()))
+        status = read_line(f)
+        read_line(f)
+        words = status.split(b"(")[1].rstrip(b")\r\n").split()
+        info = dict(zip(words[::2], words[1::2]))
+        box = {"uidvalidity": int(info[b"UIDVALIDITY"]), "uidnext": int(info[b"UIDNEXT"]), "messages": {}}
+        s.sendall(b"e%d EXAMINE %s\r\n" % (n, folder.encode()))
+        while not read_line(f).startswith(b"e%d " % n):
+            pass
+        s.sendall(b"f%d UID FETCH 1:* (BODY.PEEK[])\r\n" % n)
+        while True:
+            line = read_line(f)
+            if line.startswith(b"f%d " % n):
+                if b" OK " not in line:
+                    raise AssertionError("FETCH failed: %r" % line)
+                break
+            # * n FETCH (UID u BODY[] {size}
+            uid = int(line.split(b"(UID ")[1].split()[0])
+            size = int(line.rsplit(b"{", 1)[1].split(b"}")[0])
+            box["messages"][uid] = f.read(size)
+            read_line(f)  # ")"
+        out[folder] = box
+    s.close()
     return out
 
 
@@ -92,7 +111,8 @@ def main():
             for t in threads:
                 t.join(timeout=30)
 
-            store = stored_messages(server.data_dir)
+            server.start()  # same data directory
+            store = fetch_all(server.imap_port)
             for folder, uidvalidity, uid, body in acked:
                 box = store[folder]
                 if box["uidvalidity"] != uidvalidity:
@@ -111,7 +131,6 @@ def main():
                     raise AssertionError("%s: UIDNEXT went back" % folder)
                 highest[folder] = box["uidnext"]
             print("cycle %d: %d acknowledged appends verified" % (cycle, len(acked)))
-            server.start()  # same data directory
         # After the last restart a new APPEND gets a UID above all before.
         s = socket.create_connection(("127.0.0.1", server.imap_port), timeout=30)
         f = s.makefile("rb")
