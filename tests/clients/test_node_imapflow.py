@@ -20,12 +20,13 @@ def main():
     if not os.path.isdir(os.path.join(project, "node_modules", "imapflow")):
         raise SystemExit("imapflow is not installed: run (cd tests/clients/imapflow && npm ci)")
     with LemonadeServer(args.lemonade, users={"carol": "s3cret pass"}) as srv:
-        out = subprocess.run(["node", "imapflow_test.mjs", str(srv.imaps_port), srv.cert, "carol", "s3cret pass"],
-                             cwd=project, capture_output=True, timeout=60)
-        sys.stdout.write(out.stdout.decode())
-        sys.stderr.write(out.stderr.decode())
-        if out.returncode != 0:
-            raise SystemExit("imapflow test failed (exit %d)" % out.returncode)
+        for script in ("imapflow_test.mjs", "imapflow_idle.mjs"):
+            out = subprocess.run(["node", script, str(srv.imaps_port), srv.cert, "carol", "s3cret pass"],
+                                 cwd=project, capture_output=True, timeout=60)
+            sys.stdout.write(out.stdout.decode())
+            sys.stderr.write(out.stderr.decode())
+            if out.returncode != 0:
+                raise SystemExit("%s failed (exit %d)" % (script, out.returncode))
     print("PASS test_node_imapflow")
 
 
