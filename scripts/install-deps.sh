@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libssl-dev libsodium-dev zlib1g-dev libsqlite3-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   # tests
-  libgtest-dev libgmock-dev python3 curl openssl
+  libgtest-dev libgmock-dev python3 curl openssl isync
 )
 # Node.js with npm (imapflow tests): the machine may already carry a Node.js
 # build that bundles npm and conflicts with Debian's npm package.
