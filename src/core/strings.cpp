@@ -133,3 +133,17 @@ std::optional<std::uint64_t> parse_size(std::string_view s) noexcept {
 }
 
 }  // namespace lemonade::core
+
+#include "core/dates.hpp"
+
+namespace lemonade::core {
+
+unsigned month_from_name(std::string_view name) noexcept {
+  static constexpr std::string_view months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                "jul", "aug", "sep", "oct", "nov", "dec"};
+  for (unsigned i = 0; i < 12; ++i)
+    if (iequals(name, months[i])) return i + 1;
+  return 0;
+}
+
+}  // namespace lemonade::core

@@ -4,6 +4,7 @@
 
 #include "imap/commands/commands.hpp"
 #include "imap/commands/flags.hpp"
+#include "mailbox/describe.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -44,6 +45,13 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
     n.data.assign(m.data);
     messages.push_back(std::move(n));
   }
+  // MIME structure, search text and Date: are computed once, now, off
+  // the network threads (DESIGN.md §4).
+  co_await ctx.blocking(
+      [&] {
+        for (auto& n : messages) lemonade::mailbox::describe(n);
+      },
+      command_context::work::read);
   auto& acct = *ctx.session.account;
   auto res = co_await ctx.blocking([&] {
     auto mb = acct.store().find_mailbox(cmd.mailbox);

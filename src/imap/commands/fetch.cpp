@@ -1,13 +1,17 @@
-// RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH: FLAGS, UID, INTERNALDATE,
-// RFC822.SIZE, RFC822, RFC822.HEADER, RFC822.TEXT, and BODY[]/BODY.PEEK[]
-// of the whole message, HEADER, HEADER.FIELDS(.NOT) and TEXT, with
-// partial ranges. ENVELOPE, BODYSTRUCTURE, BODY and numbered parts need
-// the MIME layer (not here yet) and are refused with NO [CANNOT].
+// RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH: every item (ENVELOPE,
+// FLAGS, INTERNALDATE, RFC822*, BODY, BODYSTRUCTURE, UID, BODY[section]
+// <partial> and BODY.PEEK), answered from the MIME structure stored at
+// APPEND time: a section is a byte range of the blob, read with one pread;
+// ranges above fetch_stream_threshold are streamed in pieces instead of
+// being held in memory whole.
 #include <ctime>
 
 #include "core/strings.hpp"
+#include "imap/commands/body.hpp"
 #include "imap/commands/commands.hpp"
 #include "imap/commands/flags.hpp"
+#include "mime/header.hpp"
+#include "mime/parser.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -18,44 +22,9 @@ using section_kind = parse::section_spec::kind;
 
 namespace {
 
-// The header ends at the first empty line; it includes that line
-// (RFC 3501 §6.4.5 HEADER). Bare-LF mail is split the same way.
-std::size_t header_end(std::string_view msg) {
-  auto crlf = msg.find("\r\n\r\n");
-  auto lf = msg.find("\n\n");
-  if (crlf == std::string_view::npos && lf == std::string_view::npos) return msg.size();
-  if (lf != std::string_view::npos && (crlf == std::string_view::npos || lf < crlf)) return lf + 2;
-  return crlf + 4;
-}
-
-// RFC 3501 §6.4.5 HEADER.FIELDS / HEADER.FIELDS.NOT: the matching field
-// lines (continuations included) and the blank line.
-std::string header_fields(std::string_view header, const std::vector<std::string>& names, bool exclude) {
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < header.size()) {
-    // One field: its first line and every continuation line.
-    std::size_t end = pos;
-    do {
-      auto nl = header.find('\n', end);
-      end = nl == std::string_view::npos ? header.size() : nl + 1;
-    } while (end < header.size() && (header[end] == ' ' || header[end] == '\t'));
-    auto field = header.substr(pos, end - pos);
-    pos = end;
-    auto colon = field.find(':');
-    if (colon == std::string_view::npos) continue;  // the blank line, or junk
-    auto name = field.substr(0, colon);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-    bool listed = false;
-    for (auto& n : names) listed = listed || core::iequals(n, name);
-    if (listed != exclude) {
-      out += field;
-      if (out.back() != '\n') out += "\r\n";
-    }
-  }
-  out += "\r\n";
-  return out;
-}
+// Sections larger than this are streamed from the blob in pieces of this
+// size; smaller ones are read whole.
+constexpr std::uint64_t stream_piece = 256 * 1024;
 
 // RFC 3501 §9 date-time: "17-Jul-1996 02:44:25 -0700"
 std::string internal_date(std::int64_t seconds, int zone_minutes) {
@@ -71,9 +40,9 @@ std::string internal_date(std::int64_t seconds, int zone_minutes) {
   return buf;
 }
 
-bool needs_body(const parse::fetch_att& a) {
-  return a.what == kind::rfc822 || a.what == kind::rfc822_header || a.what == kind::rfc822_text ||
-         a.what == kind::body_section;
+bool needs_structure(const parse::fetch_att& a) {
+  return a.what != kind::flags && a.what != kind::uid && a.what != kind::internaldate &&
+         a.what != kind::rfc822_size;
 }
 
 // Non-peek body items set \Seen (RFC 3501 §6.4.5).
@@ -81,23 +50,129 @@ bool sets_seen(const parse::fetch_att& a) {
   return a.what == kind::rfc822 || a.what == kind::rfc822_text || (a.what == kind::body_section && !a.peek);
 }
 
-void check_supported(const parse::fetch_att& a) {
-  if (a.what == kind::envelope || a.what == kind::bodystructure || a.what == kind::body ||
-      (a.what == kind::body_section && (!a.section.part.empty() || a.section.what == section_kind::mime)))
-    refuse("ENVELOPE, BODYSTRUCTURE and part sections are not supported yet", "CANNOT");
+// What one body item answers: NIL, octets built here (HEADER.FIELDS), or a
+// byte range of the message.
+struct section_answer {
+  enum class form { nil, octets, range } f = form::nil;
+  std::string octets;
+  mime::byte_range range;
+};
+
+section_answer range_answer(mime::byte_range r) {
+  section_answer a;
+  a.f = section_answer::form::range;
+  a.range = r;
+  return a;
 }
 
-std::string section_octets(const parse::section_spec& s, std::string_view msg) {
-  auto split = header_end(msg);
+// RFC 3501 §6.4.5 section-spec resolved against the structure.
+section_answer resolve_section(const parse::section_spec& s, const mime::message_structure& st) {
+  using mime::byte_range;
   switch (s.what) {
-    case section_kind::all: return std::string(msg);
-    case section_kind::header: return std::string(msg.substr(0, split));
-    case section_kind::text: return std::string(msg.substr(split));
-    case section_kind::header_fields: return header_fields(msg.substr(0, split), s.fields, false);
-    case section_kind::header_fields_not: return header_fields(msg.substr(0, split), s.fields, true);
-    case section_kind::mime: break;
+    case section_kind::all: {
+      if (s.part.empty()) return range_answer({0, st.size});
+      auto p = mime::find_part(st, s.part);
+      if (!p) return {};
+      return range_answer(st.parts[*p].body);
+    }
+    case section_kind::mime: {
+      // The MIME header of a body part (for part 1 of a non-multipart
+      // message: the message header).
+      auto p = mime::find_part(st, s.part);
+      if (!p) return {};
+      return range_answer(st.parts[*p].header);
+    }
+    case section_kind::header:
+    case section_kind::header_fields:
+    case section_kind::header_fields_not:
+    case section_kind::text: {
+      // With a part number, only a message/rfc822 part has these.
+      auto m = mime::find_message(st, s.part);
+      if (!m) return {};
+      if (s.what == section_kind::text) return range_answer(st.parts[*m].body);
+      return range_answer(st.parts[*m].header);  // HEADER.FIELDS filters it below
+    }
   }
   return {};
+}
+
+// What the executor reads for one message, off the network thread.
+struct message_data {
+  mime::message_structure structure;
+  std::vector<section_answer> answers;  // per fetch_att, in order
+};
+
+std::string slice(std::string_view whole, mime::byte_range r) {
+  if (r.offset >= whole.size()) return {};
+  return std::string(whole.substr(r.offset, r.length));
+}
+
+// Decodes the stored structure (or parses the message again if the row
+// predates it) and reads every small section.
+message_data load(store::account_store& store, const store::message_record& rec,
+                  const std::vector<parse::fetch_att>& atts, bool need_structure) {
+  message_data d;
+  std::optional<std::string> whole;
+  if (need_structure) {
+    if (auto s = mime::decode_structure(rec.structure); s && s->size == rec.size) {
+      d.structure = std::move(*s);
+    } else {
+      whole = store.read_message(rec.blob);
+      d.structure = mime::parse_message(*whole);
+    }
+  }
+  auto read = [&](mime::byte_range r) {
+    if (whole) return slice(*whole, r);
+    return r.length == 0 ? std::string() : store.read_message(rec.blob, r.offset, r.length);
+  };
+  for (auto& a : atts) {
+    section_answer ans;
+    switch (a.what) {
+      case kind::rfc822: ans = range_answer({0, d.structure.size}); break;
+      case kind::rfc822_header: ans = range_answer(d.structure.parts[0].header); break;
+      case kind::rfc822_text: ans = range_answer(d.structure.parts[0].body); break;
+      case kind::body_section: ans = resolve_section(a.section, d.structure); break;
+      default: break;
+    }
+    if (ans.f == section_answer::form::range) {
+      if (a.partial) {
+        // RFC 3501 §6.4.5 <origin.octets>: past the end gives "".
+        auto [origin, length] = *a.partial;
+        auto from = std::min<std::uint64_t>(origin, ans.range.length);
+        ans.range = {ans.range.offset + from, std::min<std::uint64_t>(length, ans.range.length - from)};
+      }
+      bool fields = a.what == kind::body_section && (a.section.what == section_kind::header_fields ||
+                                                     a.section.what == section_kind::header_fields_not);
+      if (fields) {
+        // Subset first, then the partial range applies to the subset.
+        auto header_range = resolve_section(a.section, d.structure).range;
+        auto subset = mime::header_fields(read(header_range), a.section.fields,
+                                          a.section.what == section_kind::header_fields_not);
+        if (a.partial) {
+          auto [origin, length] = *a.partial;
+          subset = origin >= subset.size() ? std::string() : subset.substr(origin, length);
+        }
+        ans.f = section_answer::form::octets;
+        ans.octets = std::move(subset);
+      } else if (ans.range.length <= stream_piece) {
+        ans.f = section_answer::form::octets;
+        ans.octets = read(ans.range);
+      }
+    }
+    d.answers.push_back(std::move(ans));
+  }
+  return d;
+}
+
+// The response value of a body item; ranges become literal_refs whose id is
+// the item's index.
+value body_item(section_answer& a, std::uint32_t index) {
+  switch (a.f) {
+    case section_answer::form::nil: return nil{};
+    case section_answer::form::octets: return literal{std::move(a.octets)};
+    case section_answer::form::range: return literal_ref{a.range.length, index};
+  }
+  return nil{};
 }
 
 }  // namespace
@@ -105,13 +180,13 @@ std::string section_octets(const parse::section_spec& s, std::string_view msg) {
 asio::awaitable<void> fetch(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::fetch_cmd>(a);
   auto& view = *ctx.session.selected;
-  for (auto& att : cmd.atts) check_supported(att);
   auto uids = resolve(view, cmd.set, cmd.uid);
-  bool want_body = false, mark_seen = false, want_flags = false;
+  bool need_structure = false, mark_seen = false, want_flags = false, uid_listed = false;
   for (auto& att : cmd.atts) {
-    want_body = want_body || needs_body(att);
+    need_structure = need_structure || needs_structure(att);
     mark_seen = mark_seen || (sets_seen(att) && !view.read_only());
     want_flags = want_flags || att.what == kind::flags;
+    uid_listed = uid_listed || att.what == kind::uid;
   }
   auto& acct = *ctx.session.account;
   auto records = co_await ctx.blocking([&] { return acct.store().fetch(view.info().id, uids); },
@@ -130,22 +205,24 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       for (auto& up : res.updated) newly_seen.push_back(up.id);
     }
   }
+  bool need_data = need_structure;
   for (auto& rec : records) {
     auto seq = view.seq_of(rec.id);
     if (!seq) continue;
+    message_data data;
+    if (need_data) {
+      data = co_await ctx.blocking([&] { return load(acct.store(), rec, cmd.atts, need_structure); },
+                                   command_context::work::read);
+    }
     auto& entry = view.messages()[*seq - 1];
-    std::string body;
-    if (want_body) body = co_await ctx.blocking([&] { return acct.store().read_message(rec.blob); },
-                                                command_context::work::read);
     wire_list items;
     // RFC 3501 §6.4.8: UID FETCH always reports the UID.
-    bool uid_listed = false;
-    for (auto& att : cmd.atts) uid_listed = uid_listed || att.what == kind::uid;
     if (cmd.uid && !uid_listed) {
       items.push_back(atom{"UID"});
       items.push_back(number{store::to_int(rec.id)});
     }
-    for (auto& att : cmd.atts) {
+    for (std::uint32_t i = 0; i < cmd.atts.size(); ++i) {
+      auto& att = cmd.atts[i];
       switch (att.what) {
         case kind::uid:
           items.push_back(atom{"UID"});
@@ -163,33 +240,31 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           items.push_back(atom{"RFC822.SIZE"});
           items.push_back(number{rec.size});
           break;
+        case kind::envelope:
+          items.push_back(atom{"ENVELOPE"});
+          items.push_back(envelope_value(data.structure.envelopes[0]));
+          break;
+        case kind::body:
+        case kind::bodystructure:
+          items.push_back(atom{att.what == kind::body ? "BODY" : "BODYSTRUCTURE"});
+          items.push_back(body_value(data.structure, 0, att.what == kind::bodystructure));
+          break;
         case kind::rfc822:
-          items.push_back(atom{"RFC822"});
-          items.push_back(literal{body});
-          break;
         case kind::rfc822_header:
-          items.push_back(atom{"RFC822.HEADER"});
-          items.push_back(literal{body.substr(0, header_end(body))});
-          break;
         case kind::rfc822_text:
-          items.push_back(atom{"RFC822.TEXT"});
-          items.push_back(literal{body.substr(header_end(body))});
+          items.push_back(atom{att.what == kind::rfc822          ? "RFC822"
+                               : att.what == kind::rfc822_header ? "RFC822.HEADER"
+                                                                 : "RFC822.TEXT"});
+          items.push_back(body_item(data.answers[i], i));
           break;
         case kind::body_section: {
-          auto octets = section_octets(att.section, body);
           std::string label = "BODY[" + att.section.text + "]";
-          if (att.partial) {
-            // RFC 3501 §6.4.5: <origin.octets>; the response names the origin.
-            auto [origin, length] = *att.partial;
-            octets = origin >= octets.size() ? std::string() : octets.substr(origin, length);
-            label += "<" + std::to_string(origin) + ">";
-          }
-          items.push_back(atom{label});
-          items.push_back(literal{std::move(octets)});
+          // RFC 3501 §7.4.2: the response names the origin of a partial.
+          if (att.partial) label += "<" + std::to_string(att.partial->first) + ">";
+          items.push_back(atom{std::move(label)});
+          items.push_back(body_item(data.answers[i], i));
           break;
         }
-        default:
-          break;
       }
     }
     // \Seen set by this FETCH: report the new flags (RFC 3501 §6.4.5).
@@ -197,7 +272,32 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       items.push_back(atom{"FLAGS"});
       items.push_back(flags_of(view, entry));
     }
-    ctx.untagged(untagged{{number{*seq}, atom{"FETCH"}, std::move(items)}});
+    untagged response{{number{*seq}, atom{"FETCH"}, std::move(items)}};
+    std::string text;
+    std::vector<splice> splices;
+    write(text, response, ctx.session.wopts, &splices);
+    if (splices.empty()) {
+      ctx.session.out += text;
+      continue;
+    }
+    // Stream each large section between the writer's bytes.
+    std::size_t done = 0;
+    for (auto& sp : splices) {
+      ctx.session.out.append(text, done, sp.at - done);
+      done = sp.at;
+      auto range = data.answers[sp.id].range;
+      for (std::uint64_t sent = 0; sent < range.length;) {
+        auto n = std::min(stream_piece, range.length - sent);
+        auto piece = co_await ctx.blocking(
+            [&] { return acct.store().read_message(rec.blob, range.offset + sent, n); },
+            command_context::work::read);
+        if (piece.size() != n) throw std::runtime_error("message blob shorter than its structure");
+        ctx.session.out += piece;
+        sent += n;
+        co_await ctx.io.flush();
+      }
+    }
+    ctx.session.out.append(text, done);
   }
 }
 

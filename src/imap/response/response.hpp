@@ -34,8 +34,22 @@ struct literal {       // always "{n}" CRLF octets: message bodies
   std::string octets;
 };
 
+// Values written one after the other with no space between them, inside
+// the enclosing list: RFC 3501 §9 "1*body" of body-type-mpart and
+// "1*address" of the envelope address lists.
+struct adjacent {
+  list items;
+};
+// "{n}" CRLF whose n octets the executor supplies itself, streamed from
+// the blob after the writer's bytes up to this point (large bodies never
+// sit in memory whole). The writer reports where (writer.hpp).
+struct literal_ref {
+  std::uint64_t length;
+  std::uint32_t id;  // the executor's own reference
+};
+
 struct value {
-  std::variant<atom, number, nil, string, astring, mailbox, literal, list> v;
+  std::variant<atom, number, nil, string, astring, mailbox, literal, list, adjacent, literal_ref> v;
   template <class T>
   value(T x) : v(std::move(x)) {}
 };

@@ -1,5 +1,7 @@
 #include "imap/response/writer.hpp"
 
+#include <stdexcept>
+
 #include "core/strings.hpp"
 #include "imap/syntax/lexer.hpp"
 #include "imap/syntax/mutf7.hpp"
@@ -63,10 +65,11 @@ const char* status_name(status s) {
   return "BAD";
 }
 
-void write_value(std::string& out, const value& v, const writer_options& o) {
+void write_value(std::string& out, const value& v, const writer_options& o, std::vector<splice>* splices) {
   struct visitor {
     std::string& out;
     const writer_options& o;
+    std::vector<splice>* splices;
     void operator()(const atom& a) { out += a.text; }
     void operator()(const number& n) { out += std::to_string(n.n); }
     void operator()(const nil&) { out += "NIL"; }
@@ -85,19 +88,29 @@ void write_value(std::string& out, const value& v, const writer_options& o) {
       out += '(';
       for (std::size_t i = 0; i < l.size(); ++i) {
         if (i) out += ' ';
-        write_value(out, l[i], o);
+        write_value(out, l[i], o, splices);
       }
       out += ')';
     }
+    void operator()(const adjacent& a) {
+      for (auto& item : a.items) write_value(out, item, o, splices);
+    }
+    void operator()(const literal_ref& l) {
+      if (!splices) throw std::logic_error("literal_ref written without splices");
+      out += '{';
+      out += std::to_string(l.length);
+      out += "}\r\n";
+      splices->push_back({out.size(), l.id});
+    }
   };
-  std::visit(visitor{out, o}, v.v);
+  std::visit(visitor{out, o, splices}, v.v);
 }
 
-void write(std::string& out, const untagged& r, const writer_options& o) {
+void write(std::string& out, const untagged& r, const writer_options& o, std::vector<splice>* splices) {
   out += "*";
   for (auto& item : r.items) {
     out += ' ';
-    write_value(out, item, o);
+    write_value(out, item, o, splices);
   }
   out += "\r\n";
 }

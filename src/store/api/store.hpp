@@ -70,6 +70,16 @@ class account_store {
   virtual std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids) = 0;
   // The whole message. Throws std::system_error if the blob is missing.
   virtual std::string read_message(const std::string& blob) = 0;
+  // Octets [offset, offset + length) of the message (fewer if it ends
+  // first): FETCH streams large bodies in pieces. Throws like read_message.
+  virtual std::string read_message(const std::string& blob, std::uint64_t offset, std::uint64_t length) = 0;
+
+  // SEARCH (RFC 3501 §6.4.4): UIDs (ascending) of the mailbox's messages
+  // whose text matches, answered from the full-text index without reading
+  // message blobs.
+  virtual std::vector<uid> search_text(mailbox_id id, const text_query& q) = 0;
+  // Dates and sizes of every message of the mailbox, ascending UIDs.
+  virtual std::vector<message_meta> search_meta(mailbox_id id) = 0;
 
   // RFC 3501 §6.4.6 STORE: changes flags and gives every changed message a
   // new MODSEQ (RFC 7162 §3.1.3). With unchanged_since, messages whose

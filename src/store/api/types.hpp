@@ -73,8 +73,11 @@ struct new_message {
   std::int64_t internal_date;  // seconds since the epoch
   int tz_offset_minutes = 0;   // zone the client gave, to show it back
   std::string structure;       // parsed MIME structure (opaque here), cached so FETCH never re-parses
-  std::string search_headers;  // decoded header text for SEARCH (lower-cased)
-  std::string search_body;     // decoded text parts for SEARCH (lower-cased)
+  std::string search_headers;  // decoded header text for SEARCH (case-folded)
+  std::string search_body;     // decoded text parts for SEARCH (case-folded)
+  // The Date: header's day as written (days since 1970-01-01) for
+  // SENTBEFORE/SENTON/SENTSINCE; the INTERNALDATE's day when absent.
+  std::int64_t sent_day = 0;
 };
 
 // One stored message, as FETCH and SEARCH need it.
@@ -88,6 +91,26 @@ struct message_record {
   std::uint64_t size = 0;
   std::string blob;       // content hash
   std::string structure;  // as given at append
+  std::int64_t sent_day = 0;
+};
+
+// What SEARCH reads of every message besides flags (RFC 3501 §6.4.4 dates
+// and sizes).
+struct message_meta {
+  uid id{0};
+  std::int64_t internal_date = 0;
+  int tz_offset_minutes = 0;
+  std::int64_t sent_day = 0;
+  std::uint64_t size = 0;
+};
+
+// One text criterion of SEARCH (RFC 3501 §6.4.4) for the full-text index:
+// case-insensitive substring match on decoded text. The needle is already
+// case-folded the way the index text was (mime::fold_case).
+struct text_query {
+  enum class where { field, headers, body, text } in = where::text;
+  std::string field;   // where::field: the header field name, lower-case
+  std::string needle;
 };
 
 enum class flag_op { replace, add, remove };

@@ -113,6 +113,26 @@ std::string blob_store::read(const std::string& hash) const {
   return out;
 }
 
+std::string blob_store::read(const std::string& hash, std::uint64_t offset, std::uint64_t length) const {
+  auto p = path_of(hash);
+  fd_guard f{::open(p.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) throw_errno("open " + p.string());
+  std::string out;
+  out.resize(length);
+  std::size_t got = 0;
+  while (got < length) {
+    auto n = ::pread(f.fd, out.data() + got, length - got, static_cast<off_t>(offset + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read " + p.string());
+    }
+    if (n == 0) break;  // past the end: a short read
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
 void blob_store::remove(const std::string& hash) {
   auto p = path_of(hash);
   if (::unlink(p.c_str()) != 0 && errno != ENOENT) throw_errno("unlink " + p.string());

@@ -4,6 +4,7 @@
 // fsynced, so a name that exists always holds complete, durable content.
 // Blobs are immutable; COPY shares them by reference.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -28,6 +29,8 @@ class blob_store {
   bool exists(const std::string& hash) const;
   // Whole content. Throws std::system_error if missing or unreadable.
   std::string read(const std::string& hash) const;
+  // Octets [offset, offset + length), fewer if the blob ends first.
+  std::string read(const std::string& hash, std::uint64_t offset, std::uint64_t length) const;
   // Removes a blob no message refers to any more; missing is not an error.
   void remove(const std::string& hash);
 

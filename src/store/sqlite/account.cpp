@@ -195,10 +195,11 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
       .bind(9, size)
       .bind(10, blob)
       .run();
-  d.cached("UPDATE messages SET structure = ?3 WHERE mailbox_id = ?1 AND uid = ?2")
+  d.cached("UPDATE messages SET structure = ?3, sent_day = ?4 WHERE mailbox_id = ?1 AND uid = ?2")
       .bind(1, mb.id)
       .bind(2, static_cast<std::int64_t>(to_int(id)))
       .bind_blob(3, m.structure)
+      .bind(4, m.sent_day)
       .run();
   if (!m.search_headers.empty() || !m.search_body.empty())
     d.cached("INSERT INTO search(rowid, headers, body) VALUES(?1, ?2, ?3)")
@@ -237,7 +238,7 @@ void create_default_mailboxes(db& d, const store_limits& limits) {
 copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, mailbox_info& to, bool move) {
   copy_result out;
   auto& sel = d.cached(
-      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure FROM messages "
+      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure, sent_day FROM messages "
       "WHERE mailbox_id = ?1 AND uid = ?2");
   auto& text = d.cached("SELECT headers, body FROM search WHERE rowid = ?1");
   for (auto u : uids) {
@@ -254,6 +255,7 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
     auto size = sel.int64(5);
     auto blob = sel.text(6);
     m.structure = sel.blob(7);
+    m.sent_day = sel.int64(8);
     sel.reset();
     text.bind(1, search_key(from.id, to_int(u)));
     if (text.step()) {
@@ -636,8 +638,8 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
   out.reserve(uids.size());
   try {
     auto& s = r->cached(
-        "SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, structure "
-        "FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
+        "SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, structure, "
+        "sent_day FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
     for (auto u : uids) {
       s.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(u)));
       if (s.step()) {
@@ -652,6 +654,7 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
         m.size = static_cast<std::uint64_t>(s.int64(7));
         m.blob = s.text(8);
         m.structure = s.blob(9);
+        m.sent_day = s.int64(10);
         out.push_back(std::move(m));
       }
       s.reset();
@@ -665,6 +668,106 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
 }
 
 std::string sqlite_account::read_message(const std::string& blob) { return blobs_.read(blob); }
+
+namespace {
+
+// An FTS5 string (a phrase): double quotes doubled inside.
+std::string fts_phrase(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+bool field_contains(std::string_view headers, std::string_view field, std::string_view needle) {
+  // The index text has one "name: value" line per field (mime/text.hpp).
+  std::size_t pos = 0;
+  while (pos < headers.size()) {
+    auto nl = headers.find('\n', pos);
+    auto line = headers.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? headers.size() : nl + 1;
+    if (line.size() > field.size() && line.substr(0, field.size()) == field && line[field.size()] == ':') {
+      auto value = line.substr(std::min(line.size(), field.size() + 2));
+      if (value.find(needle) != std::string_view::npos) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q) {
+  auto r = reader();
+  std::vector<uid> out;
+  // The trigram tokenizer answers substring phrases of three or more
+  // characters from the index; shorter needles scan the stored text
+  // (still no blob is read).
+  std::size_t chars = 0;
+  for (char c : q.needle)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++chars;
+  bool indexed = chars >= 3;
+  using w = text_query::where;
+  bool verify = q.in == w::field;
+  // Statements are cached by their literal, so each shape has its own.
+  const char* sql = nullptr;
+  if (verify) {
+    sql = indexed ? "SELECT rowid, headers FROM search WHERE rowid >= ?1 AND rowid < ?2 AND search MATCH ?3 "
+                    "ORDER BY rowid"
+                  : "SELECT rowid, headers FROM search WHERE rowid >= ?1 AND rowid < ?2 ORDER BY rowid";
+  } else if (indexed) {
+    sql = "SELECT rowid FROM search WHERE rowid >= ?1 AND rowid < ?2 AND search MATCH ?3 ORDER BY rowid";
+  } else if (q.in == w::headers) {
+    sql = "SELECT rowid FROM search WHERE rowid >= ?1 AND rowid < ?2 AND instr(headers, ?3) > 0 ORDER BY rowid";
+  } else if (q.in == w::body) {
+    sql = "SELECT rowid FROM search WHERE rowid >= ?1 AND rowid < ?2 AND instr(body, ?3) > 0 ORDER BY rowid";
+  } else {
+    sql = "SELECT rowid FROM search WHERE rowid >= ?1 AND rowid < ?2 "
+          "AND (instr(headers, ?3) > 0 OR instr(body, ?3) > 0) ORDER BY rowid";
+  }
+  auto& st = r->cached(sql);
+  st.bind(1, search_key(id, 0)).bind(2, search_key(id + 1, 0));
+  if (indexed) {
+    // A column filter (RFC 3501: HEADER/SUBJECT/... search the header,
+    // BODY the body, TEXT both) and the needle as one phrase.
+    auto phrase = fts_phrase(q.needle);
+    st.bind(3, q.in == w::body ? "body : " + phrase : q.in == w::text ? phrase : "headers : " + phrase);
+  } else if (!verify) {
+    st.bind(3, std::string_view(q.needle));
+  }
+  while (st.step()) {
+    auto key = st.int64(0);
+    if (verify && !field_contains(st.text(1), q.field, q.needle)) continue;
+    out.push_back(uid{static_cast<std::uint32_t>(key & 0xffffffff)});
+  }
+  st.reset();
+  return out;
+}
+
+std::vector<message_meta> sqlite_account::search_meta(mailbox_id id) {
+  auto r = reader();
+  std::vector<message_meta> out;
+  auto& st = r->cached(
+      "SELECT uid, internal_date, tz_offset, sent_day, size FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
+  st.bind(1, id);
+  while (st.step()) {
+    message_meta m;
+    m.id = uid{static_cast<std::uint32_t>(st.int64(0))};
+    m.internal_date = st.int64(1);
+    m.tz_offset_minutes = static_cast<int>(st.int64(2));
+    m.sent_day = st.int64(3);
+    m.size = static_cast<std::uint64_t>(st.int64(4));
+    out.push_back(m);
+  }
+  st.reset();
+  return out;
+}
+
+std::string sqlite_account::read_message(const std::string& blob, std::uint64_t offset, std::uint64_t length) {
+  return blobs_.read(blob, offset, length);
+}
 
 namespace {
 

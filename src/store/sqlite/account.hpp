@@ -36,6 +36,9 @@ class sqlite_account final : public account_store {
   expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) override;
   std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids) override;
   std::string read_message(const std::string& blob) override;
+  std::vector<uid> search_text(mailbox_id id, const text_query& q) override;
+  std::vector<message_meta> search_meta(mailbox_id id) override;
+  std::string read_message(const std::string& blob, std::uint64_t offset, std::uint64_t length) override;
   store_flags_result store_flags(mailbox_id id, const std::vector<uid>& uids, flag_op op, const flag_set& flags,
                                  std::optional<modseq> unchanged_since) override;
   copy_result copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) override;

@@ -91,6 +91,10 @@ END;
 ALTER TABLE messages ADD COLUMN structure BLOB NOT NULL DEFAULT x'';
 CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');
 )sql",
+    // SENTBEFORE/SENTON/SENTSINCE: the Date: header's day, parsed at append.
+    R"sql(
+ALTER TABLE messages ADD COLUMN sent_day INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 const char* const user_steps[] = {

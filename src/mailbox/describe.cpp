@@ -1,0 +1,23 @@
+#include "mailbox/describe.hpp"
+
+#include "core/dates.hpp"
+#include "mime/header.hpp"
+#include "mime/parser.hpp"
+#include "mime/text.hpp"
+
+namespace lemonade::mailbox {
+
+void describe(store::new_message& m, const describe_limits& limits) {
+  auto s = mime::parse_message(m.data, limits.parse);
+  auto text = mime::extract_search_text(m.data, s, limits.max_search_body);
+  std::optional<std::int64_t> day;
+  if (auto& date = s.envelopes[0].date) day = mime::parse_date_day(*date);
+  // RFC 3501 §6.4.4 leaves a message without a readable Date: to the
+  // server; its INTERNALDATE's day stands in.
+  m.sent_day = day ? *day : core::day_of(m.internal_date, m.tz_offset_minutes);
+  m.structure = mime::encode_structure(s);
+  m.search_headers = std::move(text.headers);
+  m.search_body = std::move(text.body);
+}
+
+}  // namespace lemonade::mailbox

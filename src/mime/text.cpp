@@ -1,0 +1,106 @@
+#include "mime/text.hpp"
+
+#include <locale.h>
+#include <wctype.h>
+
+#include "core/strings.hpp"
+#include "mime/charset.hpp"
+#include "mime/content_fields.hpp"
+#include "mime/decode.hpp"
+#include "mime/header.hpp"
+
+namespace lemonade::mime {
+namespace {
+
+locale_t utf8_locale() {
+  // Built into glibc since 2.35; nullptr (ASCII folding) if absent.
+  static locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return loc;
+}
+
+void put_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+void append_header_text(std::string& out, std::string_view header) {
+  for (auto& f : split_header(header)) {
+    out += core::to_lower(f.name);
+    out += ": ";
+    out += fold_case(decode_header_value(f.value));
+    // Values are unfolded; a stray CR or LF left in one would split it.
+    out += '\n';
+  }
+}
+
+}  // namespace
+
+std::string fold_case(std::string_view in) {
+  std::string text = repair_utf8(in);
+  std::string out;
+  out.reserve(text.size());
+  auto loc = utf8_locale();
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out += core::ascii_lower(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    // Valid UTF-8 after repair_utf8: decode one character.
+    std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    char32_t cp = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    i += n;
+    if (loc) cp = static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), loc));
+    put_utf8(out, cp);
+  }
+  return out;
+}
+
+search_text extract_search_text(std::string_view message, const message_structure& s, std::size_t max_body) {
+  search_text t;
+  if (s.parts.empty()) return t;
+  auto slice = [&](const byte_range& r) {
+    if (r.offset >= message.size()) return std::string_view();
+    return message.substr(r.offset, r.length);
+  };
+  append_header_text(t.headers, slice(s.parts[0].header));
+  for (std::size_t i = 0; i < s.parts.size() && t.body.size() < max_body; ++i) {
+    auto& p = s.parts[i];
+    std::string piece;
+    if (i != 0 && p.envelope != no_index) {
+      append_header_text(piece, slice(p.header));  // an encapsulated message's header is body text
+    }
+    if (p.kind == part_kind::leaf && !p.opaque && p.type == "text") {
+      auto decoded = decode_transfer_encoding(slice(p.body), p.encoding);
+      auto* cs = find_parameter(p.params, "charset");
+      piece += fold_case(charset_to_utf8(decoded, cs ? parameter_value_utf8(*cs) : std::string()));
+    }
+    if (piece.empty()) continue;
+    if (!t.body.empty()) t.body += '\n';
+    t.body += piece;
+  }
+  if (t.body.size() > max_body) {
+    // Cut at a character boundary.
+    std::size_t cut = max_body;
+    while (cut > 0 && (static_cast<unsigned char>(t.body[cut]) & 0xC0) == 0x80) --cut;
+    t.body.resize(cut);
+  }
+  return t;
+}
+
+}  // namespace lemonade::mime
