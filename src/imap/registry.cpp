@@ -39,6 +39,8 @@ const command_spec table[] = {
     {"UNSELECT", parse_bare<unselect_cmd>, c::unselect, in_selected},  // RFC 3691
     {"FETCH", parse_fetch, c::fetch, in_selected, true},
     {"UID FETCH", parse_uid_fetch, c::fetch, in_selected},
+    {"SEARCH", parse_search, c::search, in_selected, true},
+    {"UID SEARCH", parse_uid_search, c::search, in_selected},
     {"STORE", parse_store, c::store, in_selected, true},
     {"UID STORE", parse_uid_store, c::store, in_selected},
     {"COPY", parse_copy, c::copy, in_selected},

@@ -52,6 +52,9 @@ response::list flags_of(const lemonade::mailbox::selected_mailbox& view, const s
 // fetch.cpp: RFC 3501 §6.4.5
 asio::awaitable<void> fetch(command_context& ctx, args& a);
 
+// search.cpp: RFC 3501 §6.4.4
+asio::awaitable<void> search(command_context& ctx, args& a);
+
 // idle.cpp: RFC 2177
 asio::awaitable<void> idle(command_context& ctx, args& a);
 

@@ -157,11 +157,43 @@ struct fetch_cmd {
   std::vector<fetch_att> atts;
 };
 
+// RFC 3501 §6.4.4 search-key, as a tree. The top level and parenthesised
+// lists are `all_of` nodes.
+struct search_key {
+  enum class kind {
+    all_of,      // children: every one matches (implicit AND)
+    not_,        // children[0]
+    or_,         // children[0] or children[1]
+    sequence,    // set (message sequence numbers)
+    uid,         // set (UIDs)
+    all, answered, deleted, draft, flagged, new_, old, recent, seen,
+    unanswered, undeleted, undraft, unflagged, unseen,
+    keyword, unkeyword,                 // text: the keyword
+    before, on, since,                  // day: INTERNALDATE's date
+    sentbefore, senton, sentsince,      // day: the Date: header's date
+    larger, smaller,                    // number: RFC822.SIZE
+    bcc, body, cc, from, subject, text, to,  // text (in the command's CHARSET)
+    header,                             // field and text
+  } what = kind::all_of;
+  std::vector<search_key> children;
+  sequence_set set;
+  std::string field;
+  std::string text;
+  std::int64_t day = 0;  // days since 1970-01-01
+  std::uint64_t number = 0;
+};
+
+struct search_cmd {
+  bool uid = false;
+  std::optional<std::string> charset;
+  search_key key;
+};
+
 using command_args =
     std::variant<capability_cmd, noop_cmd, logout_cmd, starttls_cmd, check_cmd, close_cmd,
                  unselect_cmd, namespace_cmd, idle_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
-                 enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd>;
+                 enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

@@ -58,6 +58,8 @@ command_args parse_move(lexer& in, const parse_options& opts);
 command_args parse_uid_move(lexer& in, const parse_options& opts);
 command_args parse_expunge(lexer& in, const parse_options& opts);
 command_args parse_uid_expunge(lexer& in, const parse_options& opts);
+command_args parse_search(lexer& in, const parse_options& opts);
+command_args parse_uid_search(lexer& in, const parse_options& opts);
 
 // status-att list "(" status-att *(SP status-att) ")" (RFC 3501 §6.3.10).
 std::vector<status_item> status_items(lexer& in);

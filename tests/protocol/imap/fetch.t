@@ -45,6 +45,7 @@ C: a8 FETCH 1 (FLAGS UID)
 S: * 1 FETCH (FLAGS (\Flagged \Seen \Recent) UID 1)
 S: a8 OK FETCH completed
 C: a9 FETCH 1 ENVELOPE
-S: a9 NO [CANNOT] ENVELOPE, BODYSTRUCTURE and part sections are not supported yet
+S: * 1 FETCH (ENVELOPE ("Wed, 17 Jul 1996 02:23:25 -0700" NIL ((NIL NIL "a" "b.example")) ((NIL NIL "a" "b.example")) ((NIL NIL "a" "b.example")) NIL NIL NIL NIL NIL))
+S: a9 OK FETCH completed
 C: a10 FETCH 2 FLAGS
 S: a10 BAD Invalid message sequence number 2

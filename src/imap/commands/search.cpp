@@ -1,0 +1,183 @@
+// RFC 3501 §6.4.4 SEARCH and §6.4.8 UID SEARCH. Flags, sequence numbers
+// and UIDs are matched against the session's view; dates and sizes against
+// one read of the mailbox's message metadata; text keys are answered by the
+// full-text index (store::account_store::search_text), one query per key,
+// so no message blob is read.
+#include <algorithm>
+#include <map>
+
+#include "core/dates.hpp"
+#include "core/strings.hpp"
+#include "imap/commands/commands.hpp"
+#include "mime/charset.hpp"
+#include "mime/text.hpp"
+
+namespace lemonade::imap::commands {
+
+using namespace response;
+using key_kind = parse::search_key::kind;
+
+namespace {
+
+// Text keys and the header field each one searches (RFC 3501 §6.4.4).
+std::optional<store::text_query> text_query_of(const parse::search_key& k) {
+  store::text_query q;
+  q.in = store::text_query::where::field;
+  switch (k.what) {
+    case key_kind::bcc: q.field = "bcc"; break;
+    case key_kind::cc: q.field = "cc"; break;
+    case key_kind::from: q.field = "from"; break;
+    case key_kind::to: q.field = "to"; break;
+    case key_kind::subject: q.field = "subject"; break;
+    case key_kind::header: q.field = core::to_lower(k.field); break;
+    case key_kind::body: q.in = store::text_query::where::body; break;
+    case key_kind::text: q.in = store::text_query::where::text; break;
+    default: return std::nullopt;
+  }
+  return q;
+}
+
+void collect(const parse::search_key& k, std::vector<const parse::search_key*>& texts, bool& needs_meta) {
+  switch (k.what) {
+    case key_kind::before: case key_kind::on: case key_kind::since:
+    case key_kind::sentbefore: case key_kind::senton: case key_kind::sentsince:
+    case key_kind::larger: case key_kind::smaller:
+      needs_meta = true;
+      break;
+    default:
+      if (text_query_of(k)) texts.push_back(&k);
+  }
+  for (auto& c : k.children) collect(c, texts, needs_meta);
+}
+
+struct evaluator {
+  const lemonade::mailbox::selected_mailbox& view;
+  std::map<const parse::search_key*, std::vector<store::uid>> text_hits;
+  std::vector<store::message_meta> meta;  // ascending UIDs
+  std::uint32_t largest_uid = 0;
+
+  const store::message_meta* meta_of(store::uid u) const {
+    auto it = std::lower_bound(meta.begin(), meta.end(), u, [](auto& m, store::uid x) { return m.id < x; });
+    return it != meta.end() && it->id == u ? &*it : nullptr;
+  }
+
+  static bool has_keyword(const store::flag_set& f, const std::string& kw) {
+    for (auto& k : f.keywords)
+      if (core::iequals(k, kw)) return true;
+    return false;
+  }
+
+  bool match(const parse::search_key& k, std::uint32_t seq, const store::message_entry& m) const {
+    auto sys = [&](std::uint8_t flag) { return (m.flags.system & flag) != 0; };
+    auto date_cmp = [&](std::int64_t day) {
+      // -1, 0, 1: the message's day before, on, after the key's.
+      return day < k.day ? -1 : day == k.day ? 0 : 1;
+    };
+    switch (k.what) {
+      case key_kind::all_of:
+        for (auto& c : k.children)
+          if (!match(c, seq, m)) return false;
+        return true;
+      case key_kind::not_: return !match(k.children[0], seq, m);
+      case key_kind::or_: return match(k.children[0], seq, m) || match(k.children[1], seq, m);
+      case key_kind::sequence: return k.set.contains(seq, view.exists());
+      case key_kind::uid: return k.set.contains(store::to_int(m.id), largest_uid);
+      case key_kind::all: return true;
+      case key_kind::answered: return sys(store::flag_answered);
+      case key_kind::deleted: return sys(store::flag_deleted);
+      case key_kind::draft: return sys(store::flag_draft);
+      case key_kind::flagged: return sys(store::flag_flagged);
+      case key_kind::seen: return sys(store::flag_seen);
+      case key_kind::unanswered: return !sys(store::flag_answered);
+      case key_kind::undeleted: return !sys(store::flag_deleted);
+      case key_kind::undraft: return !sys(store::flag_draft);
+      case key_kind::unflagged: return !sys(store::flag_flagged);
+      case key_kind::unseen: return !sys(store::flag_seen);
+      case key_kind::recent: return view.is_recent(m.id);
+      // RFC 3501 §6.4.4: NEW is (RECENT UNSEEN), OLD is NOT RECENT.
+      case key_kind::new_: return view.is_recent(m.id) && !sys(store::flag_seen);
+      case key_kind::old: return !view.is_recent(m.id);
+      case key_kind::keyword: return has_keyword(m.flags, k.text);
+      case key_kind::unkeyword: return !has_keyword(m.flags, k.text);
+      case key_kind::before: case key_kind::on: case key_kind::since:
+      case key_kind::sentbefore: case key_kind::senton: case key_kind::sentsince: {
+        auto* md = meta_of(m.id);
+        if (!md) return false;
+        bool sent = k.what == key_kind::sentbefore || k.what == key_kind::senton || k.what == key_kind::sentsince;
+        // "disregarding time and timezone": the day as the message shows it.
+        auto c = date_cmp(sent ? md->sent_day : core::day_of(md->internal_date, md->tz_offset_minutes));
+        if (k.what == key_kind::before || k.what == key_kind::sentbefore) return c < 0;
+        if (k.what == key_kind::on || k.what == key_kind::senton) return c == 0;
+        return c >= 0;
+      }
+      case key_kind::larger: {
+        auto* md = meta_of(m.id);
+        return md && md->size > k.number;
+      }
+      case key_kind::smaller: {
+        auto* md = meta_of(m.id);
+        return md && md->size < k.number;
+      }
+      default: {
+        auto it = text_hits.find(&k);
+        return it != text_hits.end() && std::binary_search(it->second.begin(), it->second.end(), m.id);
+      }
+    }
+  }
+};
+
+// A text argument in the command's charset, as UTF-8 (RFC 3501 §6.4.4).
+std::string to_utf8(const std::string& text, const std::optional<std::string>& charset) {
+  if (!charset) return mime::repair_utf8(text, true);
+  auto converted = mime::convert_to_utf8(text, *charset);
+  // Unknown charset: [BADCHARSET] with the ones we are sure of.
+  if (!converted) {
+    command_error e(status::no, "Unsupported charset " + charset->substr(0, 64));
+    e.resp_code = response::code{"BADCHARSET", {response::list{atom{"US-ASCII"}, atom{"UTF-8"}}}};
+    throw e;
+  }
+  return *converted;
+}
+
+}  // namespace
+
+asio::awaitable<void> search(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::search_cmd>(a);
+  auto& view = *ctx.session.selected;
+  if (cmd.charset) to_utf8("", cmd.charset);  // BADCHARSET even when no key has text
+  std::vector<const parse::search_key*> texts;
+  bool needs_meta = false;
+  collect(cmd.key, texts, needs_meta);
+  std::vector<store::text_query> queries;
+  for (auto* k : texts) {
+    auto q = *text_query_of(*k);
+    q.needle = mime::fold_case(to_utf8(k->text, cmd.charset));
+    queries.push_back(std::move(q));
+  }
+  evaluator ev{view, {}, {}, 0};
+  auto& acct = *ctx.session.account;
+  auto id = view.info().id;
+  struct store_answers {
+    std::vector<std::vector<store::uid>> hits;
+    std::vector<store::message_meta> meta;
+  };
+  auto answers = co_await ctx.blocking(
+      [&] {
+        store_answers r;
+        for (auto& q : queries) r.hits.push_back(acct.store().search_text(id, q));
+        if (needs_meta) r.meta = acct.store().search_meta(id);
+        return r;
+      },
+      command_context::work::read);
+  for (std::size_t i = 0; i < texts.size(); ++i) ev.text_hits[texts[i]] = std::move(answers.hits[i]);
+  ev.meta = std::move(answers.meta);
+  auto& msgs = view.messages();
+  ev.largest_uid = msgs.empty() ? 0 : store::to_int(msgs.back().id);
+  untagged out{{atom{"SEARCH"}}};
+  for (std::uint32_t i = 0; i < msgs.size(); ++i)
+    if (ev.match(cmd.key, i + 1, msgs[i]))
+      out.items.push_back(number{cmd.uid ? store::to_int(msgs[i].id) : i + 1});
+  ctx.untagged(std::move(out));
+}
+
+}  // namespace lemonade::imap::commands

@@ -1,0 +1,174 @@
+// RFC 3501 §6.4.4 SEARCH and §6.4.8 UID SEARCH: the whole search-key
+// grammar of §9, with CHARSET.
+#include "core/dates.hpp"
+#include "core/strings.hpp"
+#include "imap/parse/parse.hpp"
+
+namespace lemonade::imap::parse {
+namespace {
+
+// NOT and OR nest without parentheses; each level costs a stack frame, so
+// their depth is limited like list nesting.
+constexpr unsigned max_key_depth = 64;
+
+using k = search_key::kind;
+
+// RFC 3501 §9: date = date-text / DQUOTE date-text DQUOTE;
+// date-text = date-day "-" date-month "-" date-year
+std::int64_t search_date(lexer& in) {
+  bool quoted = in.skip('"');
+  auto text = in.keyword_until('"');  // atom characters: "1-Feb-1994"
+  if (quoted) in.expect('"');
+  if (!in.ok()) return 0;
+  auto d1 = text.find('-');
+  auto d2 = d1 == std::string::npos ? d1 : text.find('-', d1 + 1);
+  if (d2 == std::string::npos) {
+    in.fail("invalid date " + text.substr(0, 32));
+    return 0;
+  }
+  auto day = core::parse_uint(std::string_view(text).substr(0, d1), 31);
+  auto month = core::month_from_name(std::string_view(text).substr(d1 + 1, d2 - d1 - 1));
+  auto year_text = std::string_view(text).substr(d2 + 1);
+  std::optional<std::uint64_t> year;
+  if (year_text.size() == 4) year = core::parse_uint(year_text, 9999);
+  if (!day || d1 == 0 || d1 > 2 || !month || !year ||
+      !core::valid_civil(static_cast<std::int64_t>(*year), month, static_cast<unsigned>(*day))) {
+    in.fail("invalid date " + text.substr(0, 32));
+    return 0;
+  }
+  return core::days_from_civil(static_cast<std::int64_t>(*year), month, static_cast<unsigned>(*day));
+}
+
+sequence_set set_of(lexer& in) {
+  auto text = in.sequence_set_text();
+  if (!in.ok()) return {};
+  auto set = syntax::parse_sequence_set(text);
+  if (!set) {
+    in.fail("invalid sequence set " + text.substr(0, 32));
+    return {};
+  }
+  return *set;
+}
+
+search_key one_key(lexer& in, unsigned depth);
+
+// "(" search-key *(SP search-key) ")"
+search_key key_list(lexer& in, unsigned depth) {
+  search_key node;
+  in.open_list();
+  do node.children.push_back(one_key(in, depth + 1));
+  while (in.ok() && in.skip(' '));
+  in.close_list();
+  return node;
+}
+
+search_key one_key(lexer& in, unsigned depth) {
+  search_key key;
+  if (!in.ok()) return key;
+  if (depth > max_key_depth) {
+    in.fail("search key nested too deeply", "LIMIT");
+    return key;
+  }
+  if (in.peek('(')) return key_list(in, depth);
+  // RFC 3501 §9: a sequence-set is a search key too ("2:4", "*", "$").
+  if (in.peek_nz_digit() || in.peek('*') || in.peek('$')) {
+    key.what = k::sequence;
+    key.set = set_of(in);
+    return key;
+  }
+  auto word = in.keyword();
+  if (!in.ok()) return key;
+  static constexpr std::pair<std::string_view, k> bare[] = {
+      {"ALL", k::all},           {"ANSWERED", k::answered},     {"DELETED", k::deleted},
+      {"DRAFT", k::draft},       {"FLAGGED", k::flagged},       {"NEW", k::new_},
+      {"OLD", k::old},           {"RECENT", k::recent},         {"SEEN", k::seen},
+      {"UNANSWERED", k::unanswered}, {"UNDELETED", k::undeleted}, {"UNDRAFT", k::undraft},
+      {"UNFLAGGED", k::unflagged},   {"UNSEEN", k::unseen},
+  };
+  static constexpr std::pair<std::string_view, k> with_text[] = {
+      {"BCC", k::bcc},   {"BODY", k::body}, {"CC", k::cc}, {"FROM", k::from},
+      {"SUBJECT", k::subject}, {"TEXT", k::text}, {"TO", k::to},
+  };
+  static constexpr std::pair<std::string_view, k> with_date[] = {
+      {"BEFORE", k::before},         {"ON", k::on},         {"SINCE", k::since},
+      {"SENTBEFORE", k::sentbefore}, {"SENTON", k::senton}, {"SENTSINCE", k::sentsince},
+  };
+  for (auto& [name, what] : bare)
+    if (word == name) {
+      key.what = what;
+      return key;
+    }
+  for (auto& [name, what] : with_text)
+    if (word == name) {
+      key.what = what;
+      in.sp();
+      key.text = in.astring();
+      return key;
+    }
+  for (auto& [name, what] : with_date)
+    if (word == name) {
+      key.what = what;
+      in.sp();
+      key.day = search_date(in);
+      return key;
+    }
+  if (word == "KEYWORD" || word == "UNKEYWORD") {
+    key.what = word == "KEYWORD" ? k::keyword : k::unkeyword;
+    in.sp();
+    key.text = in.atom();  // flag-keyword = atom
+  } else if (word == "HEADER") {
+    key.what = k::header;
+    in.sp();
+    key.field = in.astring();  // header-fld-name = astring
+    in.sp();
+    key.text = in.astring();
+  } else if (word == "LARGER" || word == "SMALLER") {
+    key.what = word == "LARGER" ? k::larger : k::smaller;
+    in.sp();
+    key.number = in.number64();
+  } else if (word == "UID") {
+    key.what = k::uid;
+    in.sp();
+    key.set = set_of(in);
+  } else if (word == "NOT") {
+    key.what = k::not_;
+    in.sp();
+    key.children.push_back(one_key(in, depth + 1));
+  } else if (word == "OR") {
+    key.what = k::or_;
+    in.sp();
+    key.children.push_back(one_key(in, depth + 1));
+    in.sp();
+    key.children.push_back(one_key(in, depth + 1));
+  } else {
+    in.fail("unknown search key " + word.substr(0, 32));
+  }
+  return key;
+}
+
+template <bool Uid>
+command_args search(lexer& in) {
+  search_cmd c;
+  c.uid = Uid;
+  in.sp();
+  // RFC 3501 §6.4.4: [CHARSET SP astring] first. "CHARSET" is no search
+  // key, so peeking at the word is unambiguous.
+  lexer probe = in;
+  if (probe.keyword() == "CHARSET" && probe.ok()) {
+    in = probe;
+    in.sp();
+    c.charset = in.astring();
+    in.sp();
+  }
+  do c.key.children.push_back(one_key(in, 1));
+  while (in.ok() && in.skip(' '));
+  in.end();
+  return c;
+}
+
+}  // namespace
+
+command_args parse_search(lexer& in, const parse_options&) { return search<false>(in); }
+command_args parse_uid_search(lexer& in, const parse_options&) { return search<true>(in); }
+
+}  // namespace lemonade::imap::parse
