@@ -115,18 +115,55 @@ def session(srv):
     expect(m.list('""', "Archiv2*")[1], [None], "LIST after DELETE")
     expect(m.select("INBOX")[0], "OK", "SELECT")
 
-    # Message access as far as it goes today (no ENVELOPE/BODYSTRUCTURE yet).
+    # Message access (RFC 3501 §6.4): FETCH of structure and sections,
+    # SEARCH, STORE, COPY, MOVE, EXPUNGE, CLOSE.
     body = b"Subject: fetch me\r\n\r\nline 1\r\n"
     m.append("INBOX", None, None, body)
     typ, data = m.uid("FETCH", "1:*", "(UID RFC822.SIZE BODY.PEEK[])")
     expect(data, [(b"1 (UID 2 RFC822.SIZE 29 BODY[] {29}", body), b")"], "UID FETCH")
+    mixed = (b"From: Ann <ann@example.com>\r\nTo: bob@example.com\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n"
+             b"Content-Type: multipart/mixed; boundary=xx\r\n\r\n--xx\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             b"Content-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n--xx\r\n"
+             b"Content-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--xx--\r\n")
+    m.append("INBOX", "($Forwarded)", None, mixed)
+    typ, data = m.fetch("2", "(ENVELOPE BODYSTRUCTURE)")
+    expect(data, [b'2 (ENVELOPE (NIL "=?utf-8?q?caf=C3=A9?=" (("Ann" NIL "ann" "example.com")) '
+                  b'(("Ann" NIL "ann" "example.com")) (("Ann" NIL "ann" "example.com")) '
+                  b'((NIL NIL "bob" "example.com")) NIL NIL NIL NIL) BODYSTRUCTURE '
+                  b'(("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "QUOTED-PRINTABLE" 15 1 NIL NIL NIL NIL)'
+                  b'("APPLICATION" "PDF" ("NAME" "a.pdf") NIL NIL "BASE64" 8 NIL NIL NIL NIL) '
+                  b'"MIXED" ("BOUNDARY" "xx") NIL NIL NIL))'], "ENVELOPE BODYSTRUCTURE")
+    typ, data = m.fetch("2", "(BODY.PEEK[1] BODY.PEEK[2.MIME] FLAGS)")
+    expect(data, [(b"2 (BODY[1] {15}", b"Gr=C3=BC=C3=9Fe"),
+                  (b" BODY[2.MIME] {80}", b"Content-Type: application/pdf; name=a.pdf\r\n"
+                                        b"Content-Transfer-Encoding: base64\r\n\r\n"),
+                  b" FLAGS ($Forwarded \\Recent))"], "FETCH sections")
+    expect(m.search(None, "BODY", "GRUSSE")[1], [b""], "BODY: no match for the undecoded form")
+    m.literal = "grüße".encode()
+    expect(m.search("UTF-8", "BODY")[1], [b"2"], "SEARCH CHARSET UTF-8 BODY literal")
+    m.literal = "CAFÉ".encode()
+    expect(m.search("UTF-8", "SUBJECT")[1], [b"2"], "SEARCH SUBJECT decodes RFC 2047")
+    expect(m.search(None, "KEYWORD", "$Forwarded")[1], [b"2"], "SEARCH KEYWORD $Forwarded")
+    expect(m.search(None, "OR", "FROM", "ann", "SUBJECT", '"fetch me"')[1], [b"1 2"], "SEARCH OR")
     typ, data = m.store("1", "+FLAGS", "(\\Flagged)")
     expect(data, [b"1 (FLAGS (\\Flagged \\Recent))"], "STORE")
-    expect(m.copy("1", "Trash")[0], "OK", "COPY")
-    typ, data = m.uid("MOVE", "2", "Junk")
+    expect(m.copy("1:2", "Trash")[0], "OK", "COPY")
+    m.select("Trash")
+    expect(m.search(None, "KEYWORD", "$Forwarded")[1], [b"2"], "$Forwarded kept by COPY")
+    m.select("INBOX")
+    typ, data = m.uid("MOVE", "3", "Junk")
     expect(typ, "OK", "UID MOVE")
     expect(m.status("Junk", "(MESSAGES)")[1], [b"Junk (MESSAGES 1)"], "moved")
-    expect(m.status("INBOX", "(MESSAGES)")[1], [b"INBOX (MESSAGES 0)"], "moved away")
+    m.store("1", "+FLAGS", "(\\Deleted)")
+    typ, data = m.expunge()
+    # imaplib hands back every EXPUNGE since the last call: MOVE's, then ours.
+    expect(data, [b"2", b"1"], "EXPUNGE")
+    expect(m.status("INBOX", "(MESSAGES)")[1], [b"INBOX (MESSAGES 0)"], "expunged")
+    m.select("Junk")
+    expect(m.search(None, "KEYWORD", "$Forwarded")[1], [b"1"], "$Forwarded kept by MOVE")
+    m.store("1", "+FLAGS", "(\\Deleted)")
+    expect(m.close()[0], "OK", "CLOSE")
+    expect(m.status("Junk", "(MESSAGES)")[1], [b"Junk (MESSAGES 0)"], "CLOSE expunged")
     m.logout()
 
 
