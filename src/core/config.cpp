@@ -86,6 +86,12 @@ void set_unsigned(config& c, const toml::node& n, const std::string& k) {
   c.*M = static_cast<unsigned>(v);
 }
 template <auto M>
+void set_bool(config& c, const toml::node& n, const std::string& k) {
+  auto v = n.value<bool>();
+  if (!v) bad(k, "expected true or false");
+  c.*M = *v;
+}
+template <auto M>
 void set_size(config& c, const toml::node& n, const std::string& k) { c.*M = as_size(n, k); }
 template <auto M>
 void set_seconds(config& c, const toml::node& n, const std::string& k) {
@@ -132,6 +138,7 @@ const key_def key_defs[] = {
   {"imap.literal", "\"plus\"", "non-synchronizing literals: \"plus\" (RFC 7888 LITERAL+) or \"minus\" (LITERAL-, at most 4096 octets)", set_literal},
   {"imap.timeout_unauthenticated", "60", "seconds before an idle connection that has not logged in is closed", set_seconds<&config::timeout_unauthenticated>},
   {"imap.timeout_authenticated", "1800", "autologout: seconds of client silence after login (RFC 3501 §5.4: at least 30 minutes)", set_seconds<&config::timeout_authenticated>},
+  {"imap.short_autologout", "false", "allow imap.timeout_authenticated below RFC 3501's 30 minutes (tests; not for service)", set_bool<&config::short_autologout>},
   {"imap.idle_keepalive", "120", "seconds between \"* OK Still here\" keepalives during IDLE, so NAT bindings of mobile clients stay open", set_seconds<&config::idle_keepalive>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
 
@@ -155,6 +162,9 @@ const key_def key_defs[] = {
   {"limits.max_mailbox_depth", "32", "most hierarchy levels in a mailbox name", set_unsigned<&config::max_mailbox_depth>},
   {"limits.max_mailboxes", "10000", "mailboxes per account", set_unsigned<&config::max_mailboxes>},
   {"limits.max_append_messages", "1000", "messages in one MULTIAPPEND command", set_unsigned<&config::max_append_messages>},
+  {"limits.max_mime_depth", "32", "deepest multipart / message/rfc822 nesting parsed; deeper parts are described as opaque", set_unsigned<&config::max_mime_depth>},
+  {"limits.max_mime_parts", "1000", "MIME parts parsed per message; the rest is described as one opaque part", set_unsigned<&config::max_mime_parts>},
+  {"limits.max_indexed_text", "\"4MB\"", "decoded body text per message kept in the SEARCH index", set_size<&config::max_indexed_text>},
 };
 
 const key_def* find_key(std::string_view key) {
@@ -229,12 +239,14 @@ config load_config(const std::filesystem::path& data_dir,
   for (auto& [k, v] : overrides) apply_override(c, k, v);
 
   if (c.scram_iterations < 4096) throw config_error("auth.scram_iterations: RFC 7677 requires at least 4096");
-  if (c.timeout_authenticated < std::chrono::minutes(30))
-    throw config_error("imap.timeout_authenticated: RFC 3501 §5.4 requires at least 30 minutes");
+  if (c.timeout_authenticated < std::chrono::minutes(30) && !c.short_autologout)
+    throw config_error("imap.timeout_authenticated: RFC 3501 §5.4 requires at least 30 minutes (see imap.short_autologout)");
   if (c.idle_keepalive < std::chrono::seconds(1)) throw config_error("imap.idle_keepalive: at least 1 second");
   if (c.max_line_length < 1024) throw config_error("limits.max_line_length: at least 1KB");
   if (c.max_command_size < c.max_literal_size)
     throw config_error("limits.max_command_size: must be at least limits.max_literal_size");
+  if (c.max_mime_depth < 1 || c.max_mime_depth > 256) throw config_error("limits.max_mime_depth: 1 to 256");
+  if (c.max_mime_parts < 1) throw config_error("limits.max_mime_parts: at least 1");
   if (c.storage_threads < 1) throw config_error("server.storage_threads: at least 1");
   if (c.tls_cert.empty() != c.tls_key.empty())
     throw config_error("tls.cert and tls.key: set both or neither");

@@ -46,6 +46,7 @@ struct config {
   // RFC 2177 §3 / DESIGN.md §3: an IDLE-ing client behind a carrier NAT
   // hears "* OK Still here" this often, so the binding stays open.
   std::chrono::seconds idle_keepalive{120};
+  bool short_autologout = false;
 
   // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.
   std::filesystem::path tls_cert;
@@ -70,6 +71,9 @@ struct config {
   unsigned max_mailbox_depth = 32;
   unsigned max_mailboxes = 10000;
   unsigned max_append_messages = 1000;            // messages in one MULTIAPPEND
+  unsigned max_mime_depth = 32;                   // MIME nesting parsed
+  unsigned max_mime_parts = 1000;                 // MIME parts parsed per message
+  std::uint64_t max_indexed_text = 4 << 20;       // body text indexed per message
 };
 
 struct config_key_doc {

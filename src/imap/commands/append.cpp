@@ -49,7 +49,12 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
   // the network threads (DESIGN.md §4).
   co_await ctx.blocking(
       [&] {
-        for (auto& n : messages) lemonade::mailbox::describe(n);
+        auto& cfg = ctx.server.cfg;
+        lemonade::mailbox::describe_limits limits;
+        limits.parse.max_depth = cfg.max_mime_depth;
+        limits.parse.max_parts = cfg.max_mime_parts;
+        limits.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
+        for (auto& n : messages) lemonade::mailbox::describe(n, limits);
       },
       command_context::work::read);
   auto& acct = *ctx.session.account;
