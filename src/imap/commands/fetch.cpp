@@ -4,6 +4,7 @@
 // APPEND time: a section is a byte range of the blob, read with one pread;
 // ranges above fetch_stream_threshold are streamed in pieces instead of
 // being held in memory whole.
+#include <algorithm>
 #include <ctime>
 
 #include "core/strings.hpp"
@@ -25,6 +26,10 @@ namespace {
 // Sections larger than this are streamed from the blob in pieces of this
 // size; smaller ones are read whole.
 constexpr std::uint64_t stream_piece = 256 * 1024;
+// Messages loaded per trip to the read pool, and octets held at most
+// (beyond one message's own sections).
+constexpr std::size_t batch_messages = 64;
+constexpr std::uint64_t batch_octets = 1024 * 1024;
 
 // RFC 3501 §9 date-time: "17-Jul-1996 02:44:25 -0700"
 std::string internal_date(std::int64_t seconds, int zone_minutes) {
@@ -189,8 +194,19 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     uid_listed = uid_listed || att.what == kind::uid;
   }
   auto& acct = *ctx.session.account;
-  auto records = co_await ctx.blocking([&] { return acct.store().fetch(view.info().id, uids); },
-                                       command_context::work::read);
+  // FLAGS and UID come from the view: the common "FETCH 1:* (UID FLAGS)"
+  // of a resync never touches the store.
+  bool view_only = !mark_seen && std::all_of(cmd.atts.begin(), cmd.atts.end(), [](auto& att) {
+    return att.what == kind::flags || att.what == kind::uid;
+  });
+  std::vector<store::message_record> records;
+  if (view_only) {
+    records.resize(uids.size());
+    for (std::size_t i = 0; i < uids.size(); ++i) records[i].id = uids[i];
+  } else {
+    records = co_await ctx.blocking([&] { return acct.store().fetch(view.info().id, uids); },
+                                    command_context::work::read);
+  }
   std::vector<store::uid> newly_seen;
   if (mark_seen) {
     std::vector<store::uid> unseen;
@@ -205,15 +221,31 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       for (auto& up : res.updated) newly_seen.push_back(up.id);
     }
   }
-  bool need_data = need_structure;
-  for (auto& rec : records) {
+  // Messages are loaded in batches (one trip to the read pool each),
+  // bounded in count and in octets held, so FETCH 1:* BODY[] of a big
+  // mailbox neither makes a trip per message nor holds it all at once.
+  std::vector<message_data> batch;
+  std::size_t batch_start = 0;
+  for (std::size_t r = 0; r < records.size(); ++r) {
+    auto& rec = records[r];
+    if (need_structure && r == batch_start + batch.size()) {
+      batch_start = r;
+      batch = co_await ctx.blocking(
+          [&] {
+            std::vector<message_data> out;
+            std::uint64_t held = 0;
+            for (auto i = r; i < records.size() && out.size() < batch_messages && held < batch_octets; ++i) {
+              out.push_back(load(acct.store(), records[i], cmd.atts, need_structure));
+              for (auto& ans : out.back().answers) held += ans.octets.size();
+            }
+            return out;
+          },
+          command_context::work::read);
+    }
+    message_data empty;
+    auto& data = need_structure ? batch[r - batch_start] : empty;
     auto seq = view.seq_of(rec.id);
     if (!seq) continue;
-    message_data data;
-    if (need_data) {
-      data = co_await ctx.blocking([&] { return load(acct.store(), rec, cmd.atts, need_structure); },
-                                   command_context::work::read);
-    }
     auto& entry = view.messages()[*seq - 1];
     wire_list items;
     // RFC 3501 §6.4.8: UID FETCH always reports the UID.
