@@ -204,8 +204,10 @@ scram_sha256_server::step_result scram_sha256_server::on_client_first(std::strin
 void scram_sha256_server::use_fake_secrets(std::string reason) {
   doomed_reason_ = std::move(reason);
   // HMAC under a server secret: stable per username, unpredictable without
-  // the key, and the same length as real salts.
-  secrets_.salt = hmac_sha256(fake_salt_key_, "lemonade-scram-fake-salt:" + username_)
+  // the key, and the same length as real salts. Keyed by the case-folded
+  // name, as account lookup is case-insensitive: "Bob" and "bob" must get
+  // one salt, as they would if the account existed.
+  secrets_.salt = hmac_sha256(fake_salt_key_, "lemonade-scram-fake-salt:" + core::to_lower(username_))
                       .substr(0, fake_salt_size);
   secrets_.iterations = fake_iterations;
   // Random keys: the proof check below still runs in full, then fails.

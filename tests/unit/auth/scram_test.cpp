@@ -189,12 +189,16 @@ TEST_F(auth_scram, unknown_user_gets_a_stable_fake_salt_then_fails) {
   auto a2 = probe("nobody", "key-1");
   auto b = probe("somebody", "key-1");
   auto a_other_key = probe("nobody", "key-2");
+  auto a_upper = probe("NoBody", "key-1");
   EXPECT_EQ(a1.nonce, rfc_client_nonce + rfc_server_nonce);
   EXPECT_EQ(a1.salt.size(), 16u);  // as long as derive_scram's salts
   EXPECT_EQ(a1.iterations, 4096u);
   EXPECT_EQ(a1.salt, a2.salt);      // same answer on every probe, like a real account
   EXPECT_NE(a1.salt, b.salt);
   EXPECT_NE(a1.salt, a_other_key.salt);
+  // Lookup is case-insensitive, so a real account answers "NoBody" with the
+  // salt of "nobody"; an unknown one must too, or the difference tells.
+  EXPECT_EQ(a1.salt, a_upper.salt);
 }
 
 TEST_F(auth_scram, full_exchange_variants) {
