@@ -145,7 +145,9 @@ std::optional<std::string> convert_to_utf8(std::string_view text, std::string_vi
 
 std::string charset_to_utf8(std::string_view text, std::string_view charset) {
   if (auto r = convert_to_utf8(text, charset)) return std::move(*r);
-  return std::string(text);  // unknown charset: the octets as they are
+  // Unknown charset: valid UTF-8 stays, other octets are read as
+  // ISO-8859-1, the most common undeclared 8-bit text.
+  return repair_utf8(text, true);
 }
 
 }  // namespace lemonade::mime

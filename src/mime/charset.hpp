@@ -20,7 +20,8 @@ namespace lemonade::mime {
 std::optional<std::string> convert_to_utf8(std::string_view text, std::string_view charset);
 
 // Like convert_to_utf8, but never fails: text in an unknown charset comes
-// back unchanged (raw octets). An empty charset means US-ASCII.
+// back as UTF-8 all the same (valid UTF-8 kept, other octets read as
+// ISO-8859-1). An empty charset means US-ASCII.
 std::string charset_to_utf8(std::string_view text, std::string_view charset);
 
 // text with every octet that does not start a valid UTF-8 sequence replaced

@@ -232,9 +232,10 @@ class parser {
     };
 
     auto first = next_delimiter(start);
-    if (!first) {
-      // No delimiter at all: the body is described as one text part so the
-      // multipart still has the one part RFC 3501 §7.4.2 requires.
+    if (!first || first->close) {
+      // No delimiter at all (or only the close delimiter): the body is
+      // described as one text part so the multipart still has the one
+      // part RFC 3501 §7.4.2 requires.
       raw_leaf(start, end, index, false);
       return;
     }

@@ -8,6 +8,7 @@
 #include "mime/content_fields.hpp"
 #include "mime/decode.hpp"
 #include "mime/header.hpp"
+#include "mime/lex.hpp"
 
 namespace lemonade::mime {
 namespace {
@@ -38,10 +39,15 @@ void put_utf8(std::string& out, char32_t c) {
 
 void append_header_text(std::string& out, std::string_view header) {
   for (auto& f : split_header(header)) {
-    out += core::to_lower(f.name);
+    // Field names may hold 8-bit octets (header.hpp tolerates them).
+    out += repair_utf8(core::to_lower(f.name));
     out += ": ";
-    out += fold_case(decode_header_value(f.value));
-    // Values are unfolded; a stray CR or LF left in one would split it.
+    auto value = fold_case(decode_header_value(f.value));
+    // One line per field: a CR or LF from an encoded word ("=0D=0A") must
+    // not start a line that reads as another field to HEADER searches.
+    for (auto& c : value)
+      if (c == '\r' || c == '\n') c = ' ';
+    out += lex::trim(value);
     out += '\n';
   }
 }
