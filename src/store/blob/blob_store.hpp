@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lemonade::store {
 
@@ -25,6 +26,9 @@ class blob_store {
   std::string put(std::string_view data);
   // As put(), with a hash the caller already computed.
   void put(std::string_view data, const std::string& hash);
+  // put() for several contents at once (their hashes, in order), syncing
+  // after all are written: one MULTIAPPEND pays for its fsyncs together.
+  std::vector<std::string> put_many(const std::vector<std::string_view>& items);
 
   bool exists(const std::string& hash) const;
   // Whole content. Throws std::system_error if missing or unreadable.

@@ -518,9 +518,10 @@ mailbox_status sqlite_account::status(mailbox_id id) {
 append_result sqlite_account::append(mailbox_id id, std::vector<new_message> messages) {
   // Blobs are written and fsynced here, in parallel with other appenders;
   // only the database commit is shared.
-  std::vector<std::string> hashes;
-  hashes.reserve(messages.size());
-  for (auto& m : messages) hashes.push_back(blobs_.put(m.data));
+  std::vector<std::string_view> contents;
+  contents.reserve(messages.size());
+  for (auto& m : messages) contents.push_back(m.data);
+  auto hashes = blobs_.put_many(contents);
 
   append_result out;
   write([&](db& d, after_commit&) {
