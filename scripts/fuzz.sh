@@ -1,20 +1,50 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
-# SECONDS (default 60) on a working copy of its seeds. Exits non-zero on a
-# crash; the reproducer is left in build-fuzz/.
-#   scripts/fuzz.sh [SECONDS]
+# SECONDS (default 40) on a working copy of its seeds, with the one *.dict
+# in its folder. Every target runs even when an earlier one crashed; exits
+# non-zero if any crashed. Reproducers are left in build-fuzz/ as
+# <target>-crash-*, -leak-*, -timeout-* or -oom-*.
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     (default: every target below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-60}
+
+# One line per target: fuzz_<name> lives in tests/fuzz/<name>/ (fuzz.cpp,
+# seeds/, one *.dict) and is declared in tests/fuzz/CMakeLists.txt.
+targets=(
+  fuzz_imap_command
+  fuzz_mime_message
+  fuzz_imap_search
+)
+
+seconds=${1:-40}
+shift || true
+if [ "$#" -gt 0 ]; then targets=("$@"); fi
+
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLEMONADE_FUZZ=ON -DLEMONADE_TESTS=OFF >/dev/null
-for target in fuzz_imap_command; do
-  cmake --build build-fuzz --target "$target"
+cmake --build build-fuzz --target "${targets[@]}"
+
+failed=()
+for target in "${targets[@]}"; do
   dir=tests/fuzz/${target#fuzz_}
+  dicts=("$dir"/*.dict)
+  if [ "${#dicts[@]}" -ne 1 ] || [ ! -f "${dicts[0]}" ]; then
+    echo "fuzz: $dir needs exactly one *.dict" >&2
+    exit 2
+  fi
   corpus=build-fuzz/corpus/$target
   mkdir -p "$corpus"
   cp -n "$dir"/seeds/* "$corpus"/ 2>/dev/null || true
-  (cd build-fuzz && ./tests/fuzz/"$target" -max_total_time="$seconds" -dict="../$dir/imap.dict" \
-      -artifact_prefix="./$target-" -print_final_stats=1 "corpus/$target" 2>&1 | tail -n 12)
+  echo "== $target: ${seconds}s, dict ${dicts[0]}"
+  if ! (cd build-fuzz && ./tests/fuzz/"$target" -max_total_time="$seconds" -dict="../${dicts[0]}" \
+        -artifact_prefix="./$target-" -print_final_stats=1 "corpus/$target" >"$target.log" 2>&1); then
+    failed+=("$target")
+  fi
+  tail -n 12 "build-fuzz/$target.log"
 done
-echo "fuzz: no crash in ${seconds}s per target"
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzz: crash in ${failed[*]} (logs: build-fuzz/<target>.log, reproducers: build-fuzz/<target>-*)" >&2
+  exit 1
+fi
+echo "fuzz: no crash in ${seconds}s per target (${targets[*]})"

@@ -21,5 +21,5 @@ ctest --test-dir build --output-on-failure -j2
 
 # Fuzz smoke run: the parsers under libFuzzer + ASan/UBSan for a bounded time.
 if [[ -f tests/fuzz/CMakeLists.txt ]]; then
-  scripts/fuzz.sh "${LEMONADE_FUZZ_SECONDS:-60}"
+  scripts/fuzz.sh "${LEMONADE_FUZZ_SECONDS:-40}"
 fi

@@ -20,6 +20,8 @@ any IMAP server on loopback.
               APPEND         B: APPEND mix-<run>-<i> (a corpus message)
               EXPUNGE        B: STORE 1 +FLAGS.SILENT (\\Deleted) (not timed),
                                 then EXPUNGE (timed)
+            With --only OP and --count-per-client K, one command alone:
+            its latency without the others competing.
             INBOX keeps its size: only the client's own folder grows and
             shrinks. Prints JSON with per-command count, ops/s, p50, p99 and
             errors (tagged NO/BAD), and the generator's own CPU time.
@@ -145,10 +147,12 @@ async def client(args, i, corpus, stats, errors, deadline):
     exists = exists_of(un, 0)
     await b.command(b"SELECT " + folder)
     own = 0
-    names = list(WEIGHTS)
+    names = [args.only] if args.only else list(WEIGHTS)
     weights = [WEIGHTS[n] for n in names]
     t = time.perf_counter
-    while t() < deadline:
+    done = 0
+    while t() < deadline and (not args.count_per_client or done < args.count_per_client):
+        done += 1
         op = rnd.choices(names, weights)[0]
         n = rnd.randint(1, max(1, exists))
         if op == "SELECT":
@@ -180,7 +184,11 @@ async def client(args, i, corpus, stats, errors, deadline):
             st, un = await b.command(b"NOOP")
             own = exists_of(un, own)
             if own == 0:
-                continue
+                # Nothing to expunge yet (always so when EXPUNGE runs
+                # alone): put one message there, untimed.
+                st, un = await b.command(b"APPEND " + folder, [corpus[rnd.randrange(len(corpus))]])
+                st, un = await b.command(b"NOOP")
+                own = exists_of(un, own)
             await b.command(b"STORE 1 +FLAGS.SILENT (\\Deleted)")
             cmd, conn = b"EXPUNGE", b
         s = t()
@@ -233,6 +241,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tag", default="r0")
+    ap.add_argument("--only", choices=list(WEIGHTS), help="run just this command (latency alone)")
+    ap.add_argument("--count-per-client", type=int, default=0, help="stop after this many commands")
     ap.add_argument("--header-words", default="quarterly,invoice,escalation,zqxjkvw")
     ap.add_argument("--body-words", default="latency,offline,zqxjkvw")
     args = ap.parse_args()

@@ -1,6 +1,7 @@
 // RFC 5322 §3.4 addresses as RFC 3501 §7.4.2 ENVELOPE shows them, read
 // leniently: obsolete forms (§4.4: routes, "a . b" local parts, empty list
 // elements), missing domains, unclosed quotes and brackets.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -86,8 +87,12 @@ class address_parser {
 
   // The first comment among tokens [from, to], for "addr@host (Name)".
   std::optional<std::string> comment_between(std::size_t from, std::size_t to) const {
-    for (auto& [at, text] : t_.comments)
-      if (at >= from && at <= to && !text.empty()) return text;
+    // Comments are recorded in token order: binary search, so a header of
+    // many commented addresses stays linear.
+    auto it = std::lower_bound(t_.comments.begin(), t_.comments.end(), from,
+                               [](const auto& c, std::size_t v) { return c.first < v; });
+    for (; it != t_.comments.end() && it->first <= to; ++it)
+      if (!it->second.empty()) return it->second;
     return std::nullopt;
   }
 

@@ -72,10 +72,12 @@ class reader {
     }
     return fail();
   }
-  std::uint64_t count() {
+  // A count of items that each take at least min_size encoded octets: a
+  // count beyond what is left is corrupt, and is refused before anything
+  // is allocated for it.
+  std::uint64_t count(std::size_t min_size) {
     auto n = u();
-    // Each item takes at least one octet: a count beyond what is left is corrupt.
-    if (n > max_items || n > d_.size() - pos_) return fail();
+    if (n > max_items || n > (d_.size() - pos_) / min_size) return fail();
     return n;
   }
   std::string bytes(std::uint64_t n) {
@@ -94,7 +96,7 @@ class reader {
     return bytes(n - 1);
   }
   std::vector<parameter> params() {
-    std::vector<parameter> ps(count());
+    std::vector<parameter> ps(count(3));
     for (auto& p : ps) {
       p.name = str();
       p.value = str();
@@ -103,7 +105,7 @@ class reader {
     return ps;
   }
   std::vector<address> addresses() {
-    std::vector<address> as(count());
+    std::vector<address> as(count(4));
     for (auto& a : as) {
       a.name = opt();
       a.adl = opt();
@@ -174,7 +176,7 @@ std::optional<message_structure> decode_structure(std::string_view data) {
   message_structure s;
   s.size = r.u();
   s.limited = r.u() != 0;
-  s.parts.resize(r.count());
+  s.parts.resize(r.count(17));
   std::uint32_t index = 0;
   for (auto& p : s.parts) {
     p.header.offset = r.u();
@@ -194,7 +196,7 @@ std::optional<message_structure> decode_structure(std::string_view data) {
     p.encoding = r.str();
     p.disposition = r.opt();
     p.disposition_params = r.params();
-    p.languages.resize(r.count());
+    p.languages.resize(r.count(1));
     for (auto& l : p.languages) l = r.str();
     p.location = r.opt();
     auto parent = r.u();
@@ -212,7 +214,7 @@ std::optional<message_structure> decode_structure(std::string_view data) {
     ++index;
   }
   if (s.parts.empty()) return std::nullopt;
-  s.envelopes.resize(r.count());
+  s.envelopes.resize(r.count(10));
   for (auto& e : s.envelopes) {
     e.date = r.opt();
     e.subject = r.opt();

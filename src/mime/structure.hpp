@@ -43,8 +43,8 @@ struct parameter {
 // encoded words are not decoded, CFWS is dropped.
 //   - group start: name, adl and host nullopt, mailbox = the group's phrase;
 //   - group end: all four nullopt;
-//   - an address without a domain has host nullopt too (so it reads like a
-//     group start; see README.md).
+//   - an address without a domain has host "" (an empty string, never
+//     nullopt: a NIL host means group syntax; see README.md).
 struct address {
   std::optional<std::string> name;     // display name (quotes removed), or the
                                        // trailing comment when there is none

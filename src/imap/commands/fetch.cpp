@@ -199,13 +199,32 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
   bool view_only = !mark_seen && std::all_of(cmd.atts.begin(), cmd.atts.end(), [](auto& att) {
     return att.what == kind::flags || att.what == kind::uid;
   });
+  // Messages are loaded in batches (one trip to the read pool each),
+  // bounded in count and in octets held, so FETCH 1:* BODY[] of a big
+  // mailbox neither makes a trip per message nor holds it all at once.
   std::vector<store::message_record> records;
+  auto load_batch = [&](std::size_t from) {
+    std::vector<message_data> out;
+    std::uint64_t held = 0;
+    for (auto i = from; i < records.size() && out.size() < batch_messages && held < batch_octets; ++i) {
+      out.push_back(load(acct.store(), records[i], cmd.atts, need_structure));
+      for (auto& ans : out.back().answers) held += ans.octets.size();
+    }
+    return out;
+  };
+  std::vector<message_data> batch;
   if (view_only) {
     records.resize(uids.size());
     for (std::size_t i = 0; i < uids.size(); ++i) records[i].id = uids[i];
   } else {
-    records = co_await ctx.blocking([&] { return acct.store().fetch(view.info().id, uids); },
-                                    command_context::work::read);
+    // The records and the first batch in one trip (loading does not
+    // depend on the \Seen flag set below).
+    batch = co_await ctx.blocking(
+        [&] {
+          records = acct.store().fetch(view.info().id, uids);
+          return need_structure ? load_batch(0) : std::vector<message_data>{};
+        },
+        command_context::work::read);
   }
   std::vector<store::uid> newly_seen;
   if (mark_seen) {
@@ -221,26 +240,12 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       for (auto& up : res.updated) newly_seen.push_back(up.id);
     }
   }
-  // Messages are loaded in batches (one trip to the read pool each),
-  // bounded in count and in octets held, so FETCH 1:* BODY[] of a big
-  // mailbox neither makes a trip per message nor holds it all at once.
-  std::vector<message_data> batch;
   std::size_t batch_start = 0;
   for (std::size_t r = 0; r < records.size(); ++r) {
     auto& rec = records[r];
     if (need_structure && r == batch_start + batch.size()) {
       batch_start = r;
-      batch = co_await ctx.blocking(
-          [&] {
-            std::vector<message_data> out;
-            std::uint64_t held = 0;
-            for (auto i = r; i < records.size() && out.size() < batch_messages && held < batch_octets; ++i) {
-              out.push_back(load(acct.store(), records[i], cmd.atts, need_structure));
-              for (auto& ans : out.back().answers) held += ans.octets.size();
-            }
-            return out;
-          },
-          command_context::work::read);
+      batch = co_await ctx.blocking([&] { return load_batch(r); }, command_context::work::read);
     }
     message_data empty;
     auto& data = need_structure ? batch[r - batch_start] : empty;

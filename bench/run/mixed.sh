@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The mixed message-access workload, Lemonade vs Dovecot (bench/README.md).
+# Environment: BENCH_MIXED_SIZES (1000,100000) BENCH_CLIENTS (10,50)
+# BENCH_MIXED_SECONDS (30) BENCH_REPS (3) BENCH_MIXED_CORPUS (2000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+scripts/install-deps.sh --bench
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEMONADE_TESTS=OFF >/dev/null
+cmake --build build-bench --target lemonade
+ulimit -n "$(ulimit -Hn)"
+exec python3 bench/run/mixed.py "$@"
