@@ -2,6 +2,8 @@
 // RFC 4315 UID EXPUNGE and COPYUID; RFC 6851 MOVE; RFC 7162 §3.1.3
 // UNCHANGEDSINCE. Untagged EXPUNGE and FETCH for other sessions' changes
 // come from the session's report (session.cpp), not from here.
+#include <algorithm>
+
 #include "imap/commands/commands.hpp"
 #include "imap/commands/flags.hpp"
 #include "imap/syntax/sequence_set.hpp"
@@ -15,20 +17,37 @@ std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view,
   auto& msgs = view.messages();
   std::vector<store::uid> out;
   if (set.saved) reject_syntax("$ (SEARCHRES) is not supported yet");
+  // Ranges are walked directly (binary search for UIDs), so a small set
+  // costs little in a mailbox of 100,000 messages; the result is in
+  // ascending order without repeats, however the set was written.
+  std::vector<std::size_t> index;
   if (uid) {
     // RFC 3501 §6.4.8: "*" is the highest UID; UIDs not in the mailbox are
     // ignored.
     std::uint32_t largest = msgs.empty() ? 0 : store::to_int(msgs.back().id);
-    for (auto& m : msgs)
-      if (set.contains(store::to_int(m.id), largest)) out.push_back(m.id);
-    return out;
+    for (auto& r : set.ranges) {
+      auto a = r.first == 0 ? largest : r.first, b = r.last == 0 ? largest : r.last;
+      if (a > b) std::swap(a, b);  // "x:y" is "y:x" (RFC 3501 §9)
+      auto it = std::lower_bound(msgs.begin(), msgs.end(), a,
+                                 [](const store::message_entry& m, std::uint32_t v) { return store::to_int(m.id) < v; });
+      for (; it != msgs.end() && store::to_int(it->id) <= b; ++it)
+        index.push_back(static_cast<std::size_t>(it - msgs.begin()));
+    }
+  } else {
+    auto exists = view.exists();
+    for (auto& r : set.ranges)
+      for (auto n : {r.first, r.last})
+        if (n > exists) reject_syntax("Invalid message sequence number " + std::to_string(n));
+    for (auto& r : set.ranges) {
+      auto a = r.first == 0 ? exists : r.first, b = r.last == 0 ? exists : r.last;
+      if (a > b) std::swap(a, b);
+      for (auto n = a; n >= 1 && n <= b; ++n) index.push_back(n - 1);
+    }
   }
-  auto exists = view.exists();
-  for (auto& r : set.ranges)
-    for (auto n : {r.first, r.last})
-      if (n > exists) reject_syntax("Invalid message sequence number " + std::to_string(n));
-  for (std::uint32_t i = 0; i < exists; ++i)
-    if (set.contains(i + 1, exists)) out.push_back(msgs[i].id);
+  std::sort(index.begin(), index.end());
+  index.erase(std::unique(index.begin(), index.end()), index.end());
+  out.reserve(index.size());
+  for (auto i : index) out.push_back(msgs[i].id);
   return out;
 }
 

@@ -549,6 +549,27 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
   mailbox_snapshot snap;
   try {
     snap.info = get_by_id(*r, id);
+    // A whole-mailbox snapshot is what SELECT reads: for a big mailbox,
+    // reading and decoding every row costs tens of milliseconds. Every
+    // change to a mailbox's messages raises HIGHESTMODSEQ or UIDNEXT or
+    // changes the message count (RFC 7162 §3.1: one MODSEQ per change), so
+    // a cached copy with the same four values, checked inside this read
+    // transaction, is exactly what the rows would give.
+    auto& c = r->cached("SELECT messages FROM mailboxes WHERE id = ?1");
+    c.bind(1, id);
+    std::int64_t count = c.step() ? c.int64(0) : -1;
+    c.reset();
+    auto key = snapshot_key{snap.info.uidvalidity, to_int(snap.info.uidnext), to_int(snap.info.highestmodseq), count};
+    if (to_int(from) <= 1) {
+      std::lock_guard lock(snapshots_mu_);
+      for (auto& e : snapshots_)
+        if (e.id == id && e.key == key) {
+          snap.messages = *e.messages;
+          e.used = ++snapshot_clock_;
+          r->exec("COMMIT");
+          return snap;
+        }
+    }
     auto& s = r->cached(
         "SELECT uid, modseq, flags, keywords FROM messages WHERE mailbox_id = ?1 AND uid >= ?2 "
         "ORDER BY uid");
@@ -562,6 +583,15 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
       snap.messages.push_back(std::move(e));
     }
     s.reset();
+    if (to_int(from) <= 1 && snap.messages.size() >= snapshot_cache_min) {
+      std::lock_guard lock(snapshots_mu_);
+      auto copy = std::make_shared<const std::vector<message_entry>>(snap.messages);
+      auto it = std::find_if(snapshots_.begin(), snapshots_.end(), [&](auto& e) { return e.id == id; });
+      if (it == snapshots_.end() && snapshots_.size() < snapshot_cache_size) it = snapshots_.emplace(snapshots_.end());
+      if (it == snapshots_.end())
+        it = std::min_element(snapshots_.begin(), snapshots_.end(), [](auto& a, auto& b) { return a.used < b.used; });
+      *it = {id, key, std::move(copy), ++snapshot_clock_};
+    }
   } catch (...) {
     r->exec("ROLLBACK");
     throw;

@@ -58,6 +58,27 @@ class sqlite_account final : public account_store {
   std::unique_ptr<commit_queue> queue_;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<db>> idle_readers_;
+
+  // Recent whole-mailbox snapshots of big mailboxes (see snapshot()), at
+  // most snapshot_cache_size, least recently used replaced first.
+  struct snapshot_key {
+    std::uint32_t uidvalidity;
+    std::uint32_t uidnext;
+    std::uint64_t highestmodseq;
+    std::int64_t messages;
+    bool operator==(const snapshot_key&) const = default;
+  };
+  struct cached_snapshot {
+    mailbox_id id = 0;
+    snapshot_key key{};
+    std::shared_ptr<const std::vector<message_entry>> messages;
+    std::uint64_t used = 0;
+  };
+  static constexpr std::size_t snapshot_cache_size = 4;
+  static constexpr std::size_t snapshot_cache_min = 1000;  // smaller ones are cheap to read
+  std::mutex snapshots_mu_;
+  std::vector<cached_snapshot> snapshots_;
+  std::uint64_t snapshot_clock_ = 0;
 };
 
 }  // namespace lemonade::store::sqlite
