@@ -52,36 +52,57 @@ WEIGHTS = {
     "EXPUNGE": 3,
 }
 
-LITERAL_END = re.compile(rb"\{(\d+)\+?\}\r\n$")
-
-
 class Conn:
+    """A minimal IMAP client that reads responses in bulk (a Python
+    readline per line would bound FETCH 1:* of a big mailbox by the client,
+    not the server)."""
+
     def __init__(self, reader, writer):
         self.r, self.w, self.n = reader, writer, 0
+        self.buf, self.pos = bytearray(), 0
 
     @classmethod
     async def open(cls, port, user, password):
         r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 24)
         c = cls(r, w)
-        await r.readline()
+        await c.read_response_line()  # greeting
         st, _ = await c.command(b'LOGIN %s "%s"' % (user.encode(), password.encode()))
         if st != b"OK":
             raise RuntimeError("login failed")
         return c
 
-    async def read_response_line(self):
-        """One response line with any literals it carries."""
-        line = await self.r.readline()
-        if not line:
+    async def _fill(self):
+        data = await self.r.read(1 << 20)
+        if not data:
             raise RuntimeError("connection closed")
-        out = [line]
-        m = LITERAL_END.search(line)
-        while m:
-            out.append(await self.r.readexactly(int(m.group(1))))
-            rest = await self.r.readline()
-            out.append(rest)
-            m = LITERAL_END.search(rest)
-        return b"".join(out)
+        self.buf += data
+
+    async def read_response_line(self):
+        """One response: its line with any literals it carries."""
+        start = scan = self.pos
+        while True:
+            end = self.buf.find(b"\r\n", scan)
+            if end < 0:
+                await self._fill()
+                continue
+            # A literal "{n}" (or "{n+}") right before the CRLF: skip its octets.
+            n = None
+            if end > scan and self.buf[end - 1] == ord("}"):
+                brace = self.buf.rfind(b"{", scan, end)
+                digits = bytes(self.buf[brace + 1:end - 1]).rstrip(b"+") if brace >= 0 else b""
+                if digits.isdigit():
+                    n = int(digits)
+            if n is not None:
+                while len(self.buf) < end + 2 + n:
+                    await self._fill()
+                scan = end + 2 + n
+                continue
+            resp = bytes(self.buf[start:end + 2])
+            self.pos = end + 2
+            if self.pos > (1 << 20):
+                del self.buf[:self.pos]
+                self.pos = 0
+            return resp
 
     async def command(self, text, literals=()):
         """Sends a command (literals as LITERAL+) and returns (status, untagged)."""

@@ -30,6 +30,8 @@ constexpr std::uint64_t stream_piece = 256 * 1024;
 // (beyond one message's own sections).
 constexpr std::size_t batch_messages = 64;
 constexpr std::uint64_t batch_octets = 1024 * 1024;
+// Responses waiting in the output buffer before FETCH writes them out.
+constexpr std::size_t flush_at = 256 * 1024;
 
 // RFC 3501 §9 date-time: "17-Jul-1996 02:44:25 -0700"
 std::string internal_date(std::int64_t seconds, int zone_minutes) {
@@ -214,8 +216,38 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
   };
   std::vector<message_data> batch;
   if (view_only) {
-    records.resize(uids.size());
-    for (std::size_t i = 0; i < uids.size(); ++i) records[i].id = uids[i];
+    // UIDs and the view are both in UID order: one cursor finds every
+    // sequence number in a single pass.
+    auto& msgs = view.messages();
+    std::size_t cursor = 0;
+    for (auto id : uids) {
+      while (cursor < msgs.size() && msgs[cursor].id < id) ++cursor;
+      if (cursor == msgs.size() || msgs[cursor].id != id) continue;
+      wire_list items;
+      items.reserve(2 * cmd.atts.size() + 2);
+      if (cmd.uid && !uid_listed) {
+        items.push_back(atom{"UID"});
+        items.push_back(number{store::to_int(id)});
+      }
+      for (auto& att : cmd.atts) {
+        if (att.what == kind::uid) {
+          items.push_back(atom{"UID"});
+          items.push_back(number{store::to_int(id)});
+        } else {
+          items.push_back(atom{"FLAGS"});
+          items.push_back(flags_of(view, msgs[cursor]));
+        }
+      }
+      untagged response;
+      response.items.reserve(3);
+      response.items.push_back(number{cursor + 1});
+      response.items.push_back(atom{"FETCH"});
+      response.items.push_back(std::move(items));
+      ctx.untagged(std::move(response));
+      // A big FETCH goes out as it is made, not held whole.
+      if (ctx.session.out.size() > flush_at) co_await ctx.io.flush();
+    }
+    co_return;
   } else {
     // The records and the first batch in one trip (loading does not
     // depend on the \Seen flag set below).
@@ -241,6 +273,7 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     }
   }
   std::size_t batch_start = 0;
+  std::size_t cursor = 0;
   for (std::size_t r = 0; r < records.size(); ++r) {
     auto& rec = records[r];
     if (need_structure && r == batch_start + batch.size()) {
@@ -249,9 +282,11 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     }
     message_data empty;
     auto& data = need_structure ? batch[r - batch_start] : empty;
-    auto seq = view.seq_of(rec.id);
-    if (!seq) continue;
-    auto& entry = view.messages()[*seq - 1];
+    auto& msgs = view.messages();
+    while (cursor < msgs.size() && msgs[cursor].id < rec.id) ++cursor;
+    if (cursor == msgs.size() || msgs[cursor].id != rec.id) continue;
+    std::optional<std::uint32_t> seq = static_cast<std::uint32_t>(cursor + 1);
+    auto& entry = msgs[cursor];
     wire_list items;
     // RFC 3501 §6.4.8: UID FETCH always reports the UID.
     if (cmd.uid && !uid_listed) {
@@ -309,19 +344,28 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       items.push_back(atom{"FLAGS"});
       items.push_back(flags_of(view, entry));
     }
-    untagged response{{number{*seq}, atom{"FETCH"}, std::move(items)}};
-    std::string text;
+    untagged response;
+    response.items.reserve(3);
+    response.items.push_back(number{*seq});
+    response.items.push_back(atom{"FETCH"});
+    response.items.push_back(std::move(items));
+    auto& out = ctx.session.out;
+    auto base = out.size();
     std::vector<splice> splices;
-    write(text, response, ctx.session.wopts, &splices);
+    write(out, response, ctx.session.wopts, &splices);
     if (splices.empty()) {
-      ctx.session.out += text;
+      // A big FETCH goes out as it is made, not held whole.
+      if (out.size() > flush_at) co_await ctx.io.flush();
       continue;
     }
     // Stream each large section between the writer's bytes.
+    std::string text = out.substr(base);
+    out.resize(base);
     std::size_t done = 0;
     for (auto& sp : splices) {
-      ctx.session.out.append(text, done, sp.at - done);
-      done = sp.at;
+      auto at = sp.at - base;
+      ctx.session.out.append(text, done, at - done);
+      done = at;
       auto range = data.answers[sp.id].range;
       for (std::uint64_t sent = 0; sent < range.length;) {
         auto n = std::min(stream_piece, range.length - sent);
