@@ -38,6 +38,8 @@ std::optional<store::text_query> text_query_of(const parse::search_key& k) {
 }
 
 void collect(const parse::search_key& k, std::vector<const parse::search_key*>& texts, bool& needs_meta) {
+  // RFC 5182 "$" comes with SEARCHRES, which is not advertised yet.
+  if (k.set.saved) reject_syntax("$ (SEARCHRES) is not supported yet");
   switch (k.what) {
     case key_kind::before: case key_kind::on: case key_kind::since:
     case key_kind::sentbefore: case key_kind::senton: case key_kind::sentsince:

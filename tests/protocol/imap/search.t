@@ -270,6 +270,8 @@ S: b61 OK NOOP completed
 C: b62 SEARCH FROM smith
 S: * SEARCH 2
 S: b62 OK SEARCH completed
+C: b63 SEARCH $
+S: b63 BAD $ (SEARCHRES) is not supported yet
 C: b59 LOGOUT
 S: * BYE Lemonade logging out
 S: b59 OK LOGOUT completed
