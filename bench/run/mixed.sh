@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The mixed message-access workload, Lemonade vs Dovecot (bench/README.md).
+# The mixed message-access workload alone, Lemonade vs Dovecot
+# (bench/README.md); run.sh runs it after the others.
 # Environment: BENCH_MIXED_SIZES (1000,100000) BENCH_CLIENTS (10,50)
-# BENCH_MIXED_SECONDS (30) BENCH_REPS (3) BENCH_MIXED_CORPUS (2000).
+# BENCH_REPS (3) BENCH_MIXED_SECONDS (20) BENCH_MIXED_OPS (0: use seconds)
+# BENCH_SOLO (30) BENCH_MIXED_CORPUS (2000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/install-deps.sh --bench

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Runs the same IMAP workload against Lemonade and Dovecot (Debian
+"""Runs the same IMAP workloads against Lemonade and Dovecot (Debian
 dovecot-imapd) on loopback, one after the other, and prints medians, spread
-and the Lemonade/Dovecot ratio; then the servers' total RSS with K
-logged-in idle connections. See bench/README.md."""
+and the Lemonade/Dovecot ratio: "mailbox" (APPEND-heavy, a user per
+client), "idle" (the servers' total RSS with K logged-in idle connections)
+and "mixed" (message access on one shared mailbox, mixed.py). BENCH_WORKLOADS
+picks them. See bench/README.md."""
 
 import argparse
 import json
@@ -230,7 +232,21 @@ def main():
     ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "3")))
     ap.add_argument("--idle", type=int, default=int(os.environ.get("BENCH_IDLE", "1000")))
     ap.add_argument("--corpus-count", type=int, default=int(os.environ.get("BENCH_CORPUS", "300")))
+    ap.add_argument("--workloads", default=os.environ.get("BENCH_WORKLOADS", "mailbox,idle,mixed"),
+                    help="any of mailbox, idle, mixed")
+    import mixed
+    mixed.add_options(ap)
     args = ap.parse_args()
+    workloads = set(args.workloads.split(","))
+    if workloads - {"mailbox", "idle", "mixed"}:
+        ap.error("unknown workload in %r" % args.workloads)
+    if workloads & {"mailbox", "idle"}:
+        mailbox_and_idle(args, workloads)
+    if "mixed" in workloads:
+        mixed.report(args, mixed.run(args))
+
+
+def mailbox_and_idle(args, workloads):
     clients = [int(c) for c in args.clients.split(",")]
     users = max(clients)
 
@@ -248,11 +264,12 @@ def main():
             print("bench: starting %s" % server.name, file=sys.stderr, flush=True)
             server.start()
             try:
-                for c in clients:
+                for c in clients if "mailbox" in workloads else []:
                     print("bench: %s C=%d" % (server.name, c), file=sys.stderr, flush=True)
                     table[(server.name, c)] = mailbox_runs(server, corpus, c, args.messages, args.reps)
-                print("bench: %s idle" % server.name, file=sys.stderr, flush=True)
-                table[(server.name, "idle")] = idle_rss(server, args.idle, users)
+                if "idle" in workloads:
+                    print("bench: %s idle" % server.name, file=sys.stderr, flush=True)
+                    table[(server.name, "idle")] = idle_rss(server, args.idle, users)
             finally:
                 server.stop()
     except BaseException:
@@ -263,6 +280,13 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    if "mailbox" in workloads:
+        print_mailbox(args, clients, table)
+    if "idle" in workloads:
+        print_idle(args, table)
+
+
+def print_mailbox(args, clients, table):
     print("\nWorkload: C clients, each LOGIN, 3 CREATE, %d APPEND (corpus of %d messages, gen-corpus.py seed 1),"
           " 3 STATUS, LIST; %d runs each; median (median absolute deviation)." % (args.messages, args.corpus_count,
                                                                                  args.reps))
@@ -287,6 +311,8 @@ def main():
         gen = med([r["generator_cpu_s"] / r["wall_s"] for r in table[("lemonade", c)] + table[("dovecot", c)]])
         print("(load generator CPU: %.0f%% of one core)" % (100 * gen))
 
+
+def print_idle(args, table):
     print("\nIdle: %d connections logged in and idle; total server RSS (all processes)" % args.idle)
     for name in ("lemonade", "dovecot"):
         base, loaded = table[(name, "idle")]

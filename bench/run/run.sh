@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lemonade vs Dovecot on loopback, same workload, one run (bench/README.md).
-# Environment: BENCH_CLIENTS (10,50) BENCH_MESSAGES (40) BENCH_REPS (3)
-# BENCH_IDLE (1000) BENCH_CORPUS (300).
+# Environment: BENCH_WORKLOADS (mailbox,idle,mixed) BENCH_CLIENTS (10,50)
+# BENCH_MESSAGES (40) BENCH_REPS (3) BENCH_IDLE (1000) BENCH_CORPUS (300);
+# the mixed workload's BENCH_MIXED_* and BENCH_SOLO are in mixed.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/install-deps.sh --bench
