@@ -85,6 +85,7 @@ asio::awaitable<void> session::idle(command_context& ctx) {
       say(status::ok, "Still here");
       co_await flush();
       keepalive_at = now() + srv_.cfg.idle_keepalive;
+      continue;  // what happened during the flush is seen before waiting
     }
     wake_.expires_at(std::min(logout_at, keepalive_at));
     boost::system::error_code ec;

@@ -117,6 +117,9 @@ asio::awaitable<session::read_result> session::read_more(std::size_t hint) {
   }
   // Buffers grow only while a big command is in flight (DESIGN.md §3).
   std::size_t want = std::clamp(hint, read_chunk, max_read_chunk);
+  // A shutdown requested while we were busy (say, flushing the last
+  // response) found no read to cancel: do not start one.
+  if (shutdown_requested_ && !framer_.mid_command()) co_return read_result::cancelled;
   std::size_t old = in_.size();
   in_.resize(old + want);
   waiting_for_client_ = true;
