@@ -38,6 +38,8 @@ const std::vector<capability_row>& capability_table() {
       {"CREATE-SPECIAL-USE", "RFC 6154", after_login},
       {"UIDPLUS", "RFC 4315", after_login},
       {"MOVE", "RFC 6851", after_login},
+      {"CONDSTORE", "RFC 7162 §3.1", after_login},
+      {"QRESYNC", "RFC 7162 §3.2", after_login},
   };
   return rows;
 }

@@ -67,6 +67,11 @@ struct session_data {
   std::string user;
   std::shared_ptr<mailbox::account> account;
   std::shared_ptr<mailbox::selected_mailbox> selected;
+  // RFC 7162 §3.1: CONDSTORE is enabled by ENABLE or by the first
+  // CONDSTORE-enabling command; QRESYNC only by ENABLE (§3.2.3), and it
+  // enables CONDSTORE too.
+  bool condstore = false;
+  bool qresync = false;
   response::writer_options wopts;
   std::string out;  // responses not yet written
 };

@@ -6,6 +6,7 @@
 #include "imap/parse/parse.hpp"
 #include "imap/commands/commands.hpp"
 #include "imap/registry.hpp"
+#include "imap/syntax/sequence_set.hpp"
 
 namespace lemonade::imap {
 
@@ -229,16 +230,31 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
     data_.state = session_state::logout;
     co_return;
   }
-  for (auto seq : ch.expunged) ctx.untagged(untagged{{number{seq}, atom{"EXPUNGE"}}});
+  if (data_.qresync) {
+    // RFC 7162 §3.2.10.2: once QRESYNC is enabled, VANISHED replaces
+    // EXPUNGE.
+    if (!ch.expunged_uids.empty()) {
+      std::vector<std::uint32_t> uids;
+      for (auto u : ch.expunged_uids) uids.push_back(store::to_int(u));
+      ctx.untagged(untagged{{atom{"VANISHED"}, atom{syntax::format_sequence_set(uids)}}});
+    }
+  } else {
+    for (auto seq : ch.expunged) ctx.untagged(untagged{{number{seq}, atom{"EXPUNGE"}}});
+  }
   if (ch.exists_changed) {
     ctx.untagged(untagged{{number{view->exists()}, atom{"EXISTS"}}});
     ctx.untagged(untagged{{number{view->recent()}, atom{"RECENT"}}});
   }
   for (auto seq : ch.flags_changed) {
     auto& m = view->messages()[seq - 1];
-    ctx.untagged(untagged{{number{seq}, atom{"FETCH"},
-                           response::list{atom{"FLAGS"}, commands::flags_of(*view, m), atom{"UID"},
-                                          number{store::to_int(m.id)}}}});
+    // The UID always (RFC 7162 §3.2.4 requires it under QRESYNC), MODSEQ
+    // once CONDSTORE is enabled (§3.1).
+    response::list items{atom{"FLAGS"}, commands::flags_of(*view, m), atom{"UID"}, number{store::to_int(m.id)}};
+    if (data_.condstore) {
+      items.push_back(atom{"MODSEQ"});
+      items.push_back(response::list{number{store::to_int(m.mod)}});
+    }
+    ctx.untagged(untagged{{number{seq}, atom{"FETCH"}, std::move(items)}});
   }
 }
 

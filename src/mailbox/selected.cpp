@@ -156,10 +156,12 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
     for (std::size_t i = messages_.size(); i-- > 0;) {
       if (!std::binary_search(gone_uids.begin(), gone_uids.end(), messages_[i].id)) continue;
       out.expunged.push_back(static_cast<std::uint32_t>(i + 1));
+      out.expunged_uids.push_back(messages_[i].id);
       std::erase(recent_, messages_[i].id);
       messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(i));
     }
     recent_count_ = static_cast<std::uint32_t>(recent_.size());
+    std::reverse(out.expunged_uids.begin(), out.expunged_uids.end());
   }
   if (load) {
     auto before = messages_.size();

@@ -44,6 +44,7 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   // What changed since the last sync, as the untagged responses to send.
   struct changes {
     std::vector<std::uint32_t> expunged;  // sequence numbers, in sending order
+    std::vector<store::uid> expunged_uids;  // the same messages, ascending (RFC 7162 VANISHED)
     bool exists_changed = false;
     bool mailbox_gone = false;            // deleted or renamed away
     // Flags changed by other sessions: sequence numbers (after the

@@ -22,7 +22,8 @@ are ignored):
   !differ A B           the values bound to ${A} and ${B} differ
 
 In S lines, ${name} matches one token (no space, ']' or ')') and binds it;
-a later ${name} must match the same value. A literal the server sends
+a later ${name} must match the same value. In C lines, ${name} is replaced
+by the value bound (a UIDVALIDITY for QRESYNC, say). A literal the server sends
 shows inline as {n} followed by its octets with CR and LF written as \\r
 and \\n. Before each client line and at the end, no unexpected output may
 be waiting: an extra untagged response fails the test.
@@ -168,6 +169,7 @@ def run(path, binary):
                     for c in conns.values():
                         if c.pending_output():
                             raise Failure("unexpected output before this command: %r" % c.read_line())
+                    text = re.sub(r"\$\{(\w+)\}", lambda m: bound[m.group(1)], text)
                     conns[n].send(text.encode("utf-8") + b"\r\n")
                 elif kind == "S":
                     got = conns[n].read_line()

@@ -1,4 +1,6 @@
 // RFC 3501 §6.1 CAPABILITY, NOOP, LOGOUT; RFC 2971 ID; RFC 5161 ENABLE.
+#include <algorithm>
+
 #include "imap/commands/commands.hpp"
 
 #include <spdlog/spdlog.h>
@@ -47,10 +49,24 @@ asio::awaitable<void> id(command_context& ctx, args& a) {
 
 asio::awaitable<void> enable(command_context& ctx, args& a) {
   // RFC 5161 §3.1: "* ENABLED" lists the extensions this command enabled;
-  // unknown ones are ignored. No extension of ours needs enabling yet
-  // (CONDSTORE, QRESYNC and UTF8=ACCEPT will).
-  (void)std::get<parse::enable_cmd>(a);
-  ctx.untagged(untagged{{atom{"ENABLED"}}});
+  // unknown ones are ignored.
+  auto& cmd = std::get<parse::enable_cmd>(a);
+  untagged r{{atom{"ENABLED"}}};
+  std::vector<std::string> enabled;
+  for (auto& name : cmd.capabilities) {
+    if (name == "CONDSTORE") {
+      ctx.session.condstore = true;  // RFC 7162 §3.1
+    } else if (name == "QRESYNC") {
+      // RFC 7162 §3.2.3: enabling QRESYNC enables CONDSTORE too.
+      ctx.session.qresync = ctx.session.condstore = true;
+    } else {
+      continue;
+    }
+    if (std::find(enabled.begin(), enabled.end(), name) != enabled.end()) continue;
+    enabled.push_back(name);
+    r.items.push_back(atom{name});
+  }
+  ctx.untagged(std::move(r));
   co_return;
 }
 

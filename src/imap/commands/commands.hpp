@@ -26,6 +26,11 @@ asio::awaitable<void> select(command_context& ctx, args& a);
 asio::awaitable<void> check(command_context& ctx, args& a);
 asio::awaitable<void> close(command_context& ctx, args& a);
 asio::awaitable<void> unselect(command_context& ctx, args& a);
+// RFC 7162 §3.2.5.1 / §3.2.6: VANISHED (EARLIER) for the UIDs of `set` (all
+// when null) expunged since `since`, then, if `changes`, FETCH (UID FLAGS
+// MODSEQ) for its messages changed since then.
+asio::awaitable<void> report_since(command_context& ctx, store::modseq since, const syntax::sequence_set* set,
+                                   bool changes);
 
 // mailbox.cpp: RFC 3501 §6.3.3-7, §6.3.10
 asio::awaitable<void> create(command_context& ctx, args& a);

@@ -49,8 +49,15 @@ std::string internal_date(std::int64_t seconds, int zone_minutes) {
 
 bool needs_structure(const parse::fetch_att& a) {
   return a.what != kind::flags && a.what != kind::uid && a.what != kind::internaldate &&
-         a.what != kind::rfc822_size;
+         a.what != kind::rfc822_size && a.what != kind::modseq;
 }
+
+// Items answered from the session's view alone.
+bool from_view(const parse::fetch_att& a) {
+  return a.what == kind::flags || a.what == kind::uid || a.what == kind::modseq;
+}
+
+value modseq_value(const store::message_entry& m) { return wire_list{number{store::to_int(m.mod)}}; }
 
 // Non-peek body items set \Seen (RFC 3501 §6.4.5).
 bool sets_seen(const parse::fetch_att& a) {
@@ -187,7 +194,27 @@ value body_item(section_answer& a, std::uint32_t index) {
 asio::awaitable<void> fetch(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::fetch_cmd>(a);
   auto& view = *ctx.session.selected;
+  // RFC 7162 §3.2.6: VANISHED needs QRESYNC enabled (the parser checked
+  // the rest of its rules).
+  if (cmd.vanished && !ctx.session.qresync) reject_syntax("VANISHED without ENABLE QRESYNC");
+  bool want_modseq = std::any_of(cmd.atts.begin(), cmd.atts.end(), [](auto& att) { return att.what == kind::modseq; });
+  if (cmd.changed_since && !want_modseq) {
+    // RFC 7162 §3.1.4.1: CHANGEDSINCE implies the MODSEQ item.
+    cmd.atts.push_back({kind::modseq});
+    want_modseq = true;
+  }
+  // RFC 7162 §3.1: FETCH MODSEQ and CHANGEDSINCE enable CONDSTORE.
+  if (want_modseq) ctx.session.condstore = true;
   auto uids = resolve(view, cmd.set, cmd.uid);
+  if (cmd.changed_since) {
+    // Only messages whose MODSEQ is above the given one (§3.1.4.1).
+    std::erase_if(uids, [&](store::uid u) {
+      auto seq = view.seq_of(u);
+      return !seq || store::to_int(view.messages()[*seq - 1].mod) <= *cmd.changed_since;
+    });
+  }
+  // RFC 7162 §3.2.6: VANISHED (EARLIER) comes before any FETCH.
+  if (cmd.vanished) co_await report_since(ctx, store::modseq{*cmd.changed_since}, &cmd.set, false);
   bool need_structure = false, mark_seen = false, want_flags = false, uid_listed = false;
   for (auto& att : cmd.atts) {
     need_structure = need_structure || needs_structure(att);
@@ -196,11 +223,9 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     uid_listed = uid_listed || att.what == kind::uid;
   }
   auto& acct = *ctx.session.account;
-  // FLAGS and UID come from the view: the common "FETCH 1:* (UID FLAGS)"
-  // of a resync never touches the store.
-  bool view_only = !mark_seen && std::all_of(cmd.atts.begin(), cmd.atts.end(), [](auto& att) {
-    return att.what == kind::flags || att.what == kind::uid;
-  });
+  // FLAGS, UID and MODSEQ come from the view: the common "FETCH 1:* (UID
+  // FLAGS)" of a resync never touches the store.
+  bool view_only = !mark_seen && std::all_of(cmd.atts.begin(), cmd.atts.end(), from_view);
   // Messages are loaded in batches (one trip to the read pool each),
   // bounded in count and in octets held, so FETCH 1:* BODY[] of a big
   // mailbox neither makes a trip per message nor holds it all at once.
@@ -233,6 +258,9 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
         if (att.what == kind::uid) {
           items.push_back(atom{"UID"});
           items.push_back(number{store::to_int(id)});
+        } else if (att.what == kind::modseq) {
+          items.push_back(atom{"MODSEQ"});
+          items.push_back(modseq_value(msgs[cursor]));
         } else {
           items.push_back(atom{"FLAGS"});
           items.push_back(flags_of(view, msgs[cursor]));
@@ -304,6 +332,10 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           items.push_back(atom{"FLAGS"});
           items.push_back(flags_of(view, entry));
           break;
+        case kind::modseq:
+          items.push_back(atom{"MODSEQ"});
+          items.push_back(modseq_value(entry));
+          break;
         case kind::internaldate:
           items.push_back(atom{"INTERNALDATE"});
           items.push_back(string{internal_date(rec.internal_date, rec.tz_offset_minutes)});
@@ -343,6 +375,11 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     if (!want_flags && std::find(newly_seen.begin(), newly_seen.end(), rec.id) != newly_seen.end()) {
       items.push_back(atom{"FLAGS"});
       items.push_back(flags_of(view, entry));
+      // RFC 7162 §3.1: a flag change carries its MODSEQ under CONDSTORE.
+      if (ctx.session.condstore && !want_modseq) {
+        items.push_back(atom{"MODSEQ"});
+        items.push_back(modseq_value(entry));
+      }
     }
     untagged response;
     response.items.reserve(3);

@@ -1,6 +1,8 @@
 // RFC 3501 §6.3.3 CREATE, §6.3.4 DELETE, §6.3.5 RENAME, §6.3.6 SUBSCRIBE,
 // §6.3.7 UNSUBSCRIBE, §6.3.10 STATUS; RFC 6154 §3 CREATE-SPECIAL-USE.
 // Store refusals (store::error) are mapped to NO codes by the session.
+#include <algorithm>
+
 #include "imap/commands/commands.hpp"
 #include "store/api/mailbox_name.hpp"
 
@@ -98,6 +100,11 @@ response::list status_values(const std::vector<parse::status_item>& items, const
         out.push_back(atom{"UNSEEN"});
         out.push_back(number{st.unseen});
         break;
+      case parse::status_item::highestmodseq:
+        // RFC 7162 §3.1.7
+        out.push_back(atom{"HIGHESTMODSEQ"});
+        out.push_back(number{to_int(st.highestmodseq)});
+        break;
     }
   }
   return out;
@@ -105,6 +112,9 @@ response::list status_values(const std::vector<parse::status_item>& items, const
 
 asio::awaitable<void> status(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::status_cmd>(a);
+  // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) enables CONDSTORE.
+  if (std::find(cmd.items.begin(), cmd.items.end(), parse::status_item::highestmodseq) != cmd.items.end())
+    ctx.session.condstore = true;
   auto& store = ctx.session.account->store();
   auto st = co_await ctx.blocking([&] {
     auto mb = store.find_mailbox(cmd.mailbox);

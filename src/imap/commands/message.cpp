@@ -77,28 +77,47 @@ asio::awaitable<void> store(command_context& ctx, args& a) {
                       : cmd.operation == parse::store_cmd::op::remove ? store::flag_op::remove
                                                                       : store::flag_op::replace;
   std::optional<store::modseq> since;
-  if (cmd.unchanged_since) since = store::modseq{*cmd.unchanged_since};
+  if (cmd.unchanged_since) {
+    since = store::modseq{*cmd.unchanged_since};
+    ctx.session.condstore = true;  // RFC 7162 §3.1: a CONDSTORE-enabling command
+  }
+  bool condstore = ctx.session.condstore;
+  // RFC 3501 §6.4.8: UID commands report the UID; RFC 7162 §3.2.4: so does
+  // every FETCH response under QRESYNC.
+  bool with_uid = cmd.uid || ctx.session.qresync;
   auto res = co_await ctx.blocking([&] {
     return ctx.session.account->store_flags(view.info().id, uids, op, flags, since, &view);
   });
   view.apply_own(res.updated);
+  auto report = [&](store::uid u, bool flags) {
+    auto seq = view.seq_of(u);
+    if (!seq) return;
+    auto& m = view.messages()[*seq - 1];
+    wire_list items;
+    if (flags) {
+      items.push_back(atom{"FLAGS"});
+      items.push_back(flags_of(view, m));
+    }
+    if (with_uid) {
+      items.push_back(atom{"UID"});
+      items.push_back(number{store::to_int(u)});
+    }
+    if (condstore) {
+      items.push_back(atom{"MODSEQ"});
+      items.push_back(wire_list{number{store::to_int(m.mod)}});
+    }
+    ctx.untagged(untagged{{number{*seq}, atom{"FETCH"}, std::move(items)}});
+  };
   if (!cmd.silent) {
     // RFC 3501 §6.4.6: the new flags of every message in the set.
     std::vector<std::uint32_t> failed;
     for (auto u : res.modified) failed.push_back(store::to_int(u));
-    for (auto u : uids) {
-      if (std::find(failed.begin(), failed.end(), store::to_int(u)) != failed.end()) continue;
-      auto seq = view.seq_of(u);
-      if (!seq) continue;
-      auto& m = view.messages()[*seq - 1];
-      wire_list items{atom{"FLAGS"}, flags_of(view, m)};
-      if (cmd.uid) {
-        // RFC 3501 §6.4.8: UID commands report the UID too.
-        items.push_back(atom{"UID"});
-        items.push_back(number{store::to_int(u)});
-      }
-      ctx.untagged(untagged{{number{*seq}, atom{"FETCH"}, std::move(items)}});
-    }
+    for (auto u : uids)
+      if (std::find(failed.begin(), failed.end(), store::to_int(u)) == failed.end()) report(u, true);
+  } else if (condstore) {
+    // RFC 7162 §3.1.3: even under .SILENT, a FETCH with the new MODSEQ of
+    // every message changed, so the client's cache stays right.
+    for (auto& up : res.updated) report(up.id, false);
   }
   if (!res.modified.empty()) {
     // RFC 7162 §3.1.3: [MODIFIED] lists what UNCHANGEDSINCE kept.
@@ -135,9 +154,13 @@ asio::awaitable<void> copy(command_context& ctx, args& a) {
                            atom{syntax::format_sequence_set(dst)}}};
   if (cmd.move) {
     // RFC 6851 §4.3: COPYUID in an untagged OK before the expunges, which
-    // the session reports from the event before the tagged OK.
+    // the session reports from the event before the tagged OK (as
+    // VANISHED under QRESYNC, RFC 6851 §4.4), with the new HIGHESTMODSEQ
+    // as for EXPUNGE (RFC 7162 §3.2.7).
     ctx.untagged_ok(copyuid, "Moved");
     ctx.result.text = "MOVE completed";
+    if (ctx.session.qresync)
+      ctx.result.resp_code = code{"HIGHESTMODSEQ", {number{store::to_int(res.source_highestmodseq)}}};
   } else {
     ctx.result.resp_code = copyuid;
     ctx.result.text = "COPY completed";
@@ -151,7 +174,12 @@ asio::awaitable<void> expunge(command_context& ctx, args& a) {
   std::vector<store::uid> only;
   if (cmd.uids) only = resolve(view, *cmd.uids, true);  // RFC 4315 §2.1
   if (cmd.uids && only.empty()) co_return;
-  co_await ctx.blocking([&] { ctx.session.account->expunge_deleted(view.info().id, cmd.uids ? &only : nullptr); });
+  auto res = co_await ctx.blocking(
+      [&] { return ctx.session.account->expunge_deleted(view.info().id, cmd.uids ? &only : nullptr); });
+  // RFC 7162 §3.2.7, §3.2.9: under QRESYNC, the new HIGHESTMODSEQ when
+  // anything was expunged.
+  if (ctx.session.qresync && !res.uids.empty())
+    ctx.result.resp_code = code{"HIGHESTMODSEQ", {number{store::to_int(res.highestmodseq)}}};
 }
 
 }  // namespace lemonade::imap::commands

@@ -4,6 +4,7 @@
 // full-text index (store::account_store::search_text), one query per key,
 // so no message blob is read.
 #include <algorithm>
+#include <ctime>
 #include <map>
 
 #include "core/dates.hpp"
@@ -37,19 +38,29 @@ std::optional<store::text_query> text_query_of(const parse::search_key& k) {
   return q;
 }
 
-void collect(const parse::search_key& k, std::vector<const parse::search_key*>& texts, bool& needs_meta) {
+struct key_needs {
+  std::vector<const parse::search_key*> texts;
+  bool meta = false;
+  bool modseq = false;
+};
+
+void collect(const parse::search_key& k, key_needs& needs) {
   // RFC 5182 "$" comes with SEARCHRES, which is not advertised yet.
   if (k.set.saved) reject_syntax("$ (SEARCHRES) is not supported yet");
   switch (k.what) {
     case key_kind::before: case key_kind::on: case key_kind::since:
     case key_kind::sentbefore: case key_kind::senton: case key_kind::sentsince:
     case key_kind::larger: case key_kind::smaller:
-      needs_meta = true;
+    case key_kind::older: case key_kind::younger:
+      needs.meta = true;
+      break;
+    case key_kind::modseq:
+      needs.modseq = true;
       break;
     default:
-      if (text_query_of(k)) texts.push_back(&k);
+      if (text_query_of(k)) needs.texts.push_back(&k);
   }
-  for (auto& c : k.children) collect(c, texts, needs_meta);
+  for (auto& c : k.children) collect(c, needs);
 }
 
 struct evaluator {
@@ -57,6 +68,7 @@ struct evaluator {
   std::map<const parse::search_key*, std::vector<store::uid>> text_hits;
   std::vector<store::message_meta> meta;  // ascending UIDs
   std::uint32_t largest_uid = 0;
+  std::int64_t now = 0;  // RFC 5032: OLDER/YOUNGER count back from here
 
   const store::message_meta* meta_of(store::uid u) const {
     auto it = std::lower_bound(meta.begin(), meta.end(), u, [](auto& m, store::uid x) { return m.id < x; });
@@ -120,6 +132,18 @@ struct evaluator {
         auto* md = meta_of(m.id);
         return md && md->size < k.number;
       }
+      // RFC 5032 §3: the INTERNALDATE older than, or within, the interval
+      // (each is the other's negation).
+      case key_kind::older: {
+        auto* md = meta_of(m.id);
+        return md && md->internal_date < now - static_cast<std::int64_t>(k.number);
+      }
+      case key_kind::younger: {
+        auto* md = meta_of(m.id);
+        return md && md->internal_date >= now - static_cast<std::int64_t>(k.number);
+      }
+      // RFC 7162 §3.1.5: MODSEQ at or above the given one.
+      case key_kind::modseq: return store::to_int(m.mod) >= k.number;
       default: {
         auto it = text_hits.find(&k);
         return it != text_hits.end() && std::binary_search(it->second.begin(), it->second.end(), m.id);
@@ -147,16 +171,19 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::search_cmd>(a);
   auto& view = *ctx.session.selected;
   if (cmd.charset) to_utf8("", cmd.charset);  // BADCHARSET even when no key has text
-  std::vector<const parse::search_key*> texts;
-  bool needs_meta = false;
-  collect(cmd.key, texts, needs_meta);
+  key_needs needs;
+  collect(cmd.key, needs);
+  auto& texts = needs.texts;
+  bool needs_meta = needs.meta;
+  // RFC 7162 §3.1: SEARCH MODSEQ enables CONDSTORE.
+  if (needs.modseq) ctx.session.condstore = true;
   std::vector<store::text_query> queries;
   for (auto* k : texts) {
     auto q = *text_query_of(*k);
     q.needle = mime::fold_case(to_utf8(k->text, cmd.charset));
     queries.push_back(std::move(q));
   }
-  evaluator ev{view, {}, {}, 0};
+  evaluator ev{view, {}, {}, 0, static_cast<std::int64_t>(std::time(nullptr))};
   auto& acct = *ctx.session.account;
   auto id = view.info().id;
   struct store_answers {
@@ -176,9 +203,15 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
   auto& msgs = view.messages();
   ev.largest_uid = msgs.empty() ? 0 : store::to_int(msgs.back().id);
   untagged out{{atom{"SEARCH"}}};
+  std::uint64_t highest = 0;
   for (std::uint32_t i = 0; i < msgs.size(); ++i)
-    if (ev.match(cmd.key, i + 1, msgs[i]))
+    if (ev.match(cmd.key, i + 1, msgs[i])) {
       out.items.push_back(number{cmd.uid ? store::to_int(msgs[i].id) : i + 1});
+      highest = std::max(highest, store::to_int(msgs[i].mod));
+    }
+  // RFC 7162 §3.1.6: with a MODSEQ key, the highest MODSEQ of the
+  // messages found (nothing when none is).
+  if (needs.modseq && highest) out.items.push_back(response::list{atom{"MODSEQ"}, number{highest}});
   ctx.untagged(std::move(out));
 }
 

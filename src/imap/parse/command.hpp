@@ -37,9 +37,20 @@ struct login_cmd {
   std::string password;
 };
 
+// RFC 7162 §3.2.5: SELECT/EXAMINE (QRESYNC (uidvalidity modseq
+// [known-uids] [(known-sequence-set known-uid-set)]))
+struct qresync_params {
+  std::uint32_t uidvalidity = 0;
+  std::uint64_t modseq = 0;
+  std::optional<sequence_set> known_uids;
+  std::optional<std::pair<sequence_set, sequence_set>> seq_match;
+};
+
 struct select_cmd {
   std::string mailbox;
   bool read_only = false;  // EXAMINE
+  bool condstore = false;  // RFC 7162 §3.1.8 (CONDSTORE)
+  std::optional<qresync_params> qresync;
 };
 
 struct create_cmd {
@@ -61,7 +72,7 @@ struct subscribe_cmd {
   bool subscribe = true;  // false: UNSUBSCRIBE
 };
 
-enum class status_item { messages, recent, uidnext, uidvalidity, unseen };
+enum class status_item { messages, recent, uidnext, uidvalidity, unseen, highestmodseq };
 
 struct list_cmd {
   bool lsub = false;
@@ -145,6 +156,7 @@ struct fetch_att {
   enum class kind {
     envelope, flags, internaldate, rfc822, rfc822_header, rfc822_size, rfc822_text,
     body, bodystructure, uid, body_section,
+    modseq,  // RFC 7162 §3.1.4.2
   } what = kind::flags;
   section_spec section;
   bool peek = false;
@@ -155,6 +167,8 @@ struct fetch_cmd {
   bool uid = false;
   sequence_set set;
   std::vector<fetch_att> atts;
+  std::optional<std::uint64_t> changed_since;  // RFC 7162 §3.1.4.1
+  bool vanished = false;                       // RFC 7162 §3.2.6
 };
 
 // RFC 3501 §6.4.4 search-key, as a tree. The top level and parenthesised
@@ -174,6 +188,8 @@ struct search_key {
     larger, smaller,                    // number: RFC822.SIZE
     bcc, body, cc, from, subject, text, to,  // text (in the command's CHARSET)
     header,                             // field and text
+    modseq,                             // number: RFC 7162 §3.1.5
+    older, younger,                     // number: seconds, RFC 5032
   } what = kind::all_of;
   std::vector<search_key> children;
   sequence_set set;

@@ -45,6 +45,7 @@ std::vector<status_item> status_items(lexer& in) {
     else if (name == "UIDNEXT") items.push_back(status_item::uidnext);
     else if (name == "UIDVALIDITY") items.push_back(status_item::uidvalidity);
     else if (name == "UNSEEN") items.push_back(status_item::unseen);
+    else if (name == "HIGHESTMODSEQ") items.push_back(status_item::highestmodseq);  // RFC 7162 §3.1.7
     else in.fail("unknown status item " + name);
   } while (in.skip(' '));
   in.close_list();

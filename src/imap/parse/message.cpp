@@ -62,6 +62,7 @@ fetch_att one_att(lexer& in, std::string_view raw_input) {
   else if (name == "RFC822.TEXT") a.what = k::rfc822_text;
   else if (name == "BODYSTRUCTURE") a.what = k::bodystructure;
   else if (name == "UID") a.what = k::uid;
+  else if (name == "MODSEQ") a.what = k::modseq;  // RFC 7162 §3.1.4.2
   else if (name == "BODY" || name == "BODY.PEEK") {
     a.peek = name == "BODY.PEEK";
     if (!in.peek('[')) {
@@ -119,6 +120,27 @@ command_args fetch(lexer& in, std::string_view raw) {
     } else {
       c.atts.push_back(one_att(in, raw));
     }
+  }
+  if (in.skip(' ')) {
+    // RFC 4466 §2.4 fetch-modifiers; RFC 7162 §3.1.4.1 CHANGEDSINCE,
+    // §3.2.6 VANISHED.
+    in.open_list();
+    do {
+      auto word = in.keyword();
+      if (!in.ok()) break;
+      if (word == "CHANGEDSINCE" && !c.changed_since) {
+        in.sp();
+        c.changed_since = in.number64();
+      } else if (word == "VANISHED" && !c.vanished) {
+        c.vanished = true;
+      } else {
+        in.fail("unknown FETCH modifier " + word.substr(0, 32));
+      }
+    } while (in.ok() && in.skip(' '));
+    in.close_list();
+    // RFC 7162 §3.2.6: VANISHED only in UID FETCH, and with CHANGEDSINCE.
+    if (in.ok() && c.vanished && !Uid) in.fail("VANISHED is only allowed in UID FETCH");
+    if (in.ok() && c.vanished && !c.changed_since) in.fail("VANISHED needs CHANGEDSINCE");
   }
   in.end();
   return c;

@@ -126,6 +126,27 @@ search_key one_key(lexer& in, unsigned depth) {
     key.what = word == "LARGER" ? k::larger : k::smaller;
     in.sp();
     key.number = in.number64();
+  } else if (word == "MODSEQ") {
+    // RFC 7162 §3.1.5: "MODSEQ" [SP entry-name SP entry-type-req] SP
+    // mod-sequence-valzer. We keep one MODSEQ per message, so the entry is
+    // checked and then ignored (§3.1.5 allows that).
+    key.what = k::modseq;
+    in.sp();
+    if (in.peek('"')) {
+      auto entry = in.string();
+      if (in.ok() && (entry.size() < 8 || !core::iequals(entry.substr(0, 7), "/flags/")))
+        in.fail("invalid MODSEQ entry name");
+      in.sp();
+      auto type = in.keyword();
+      if (in.ok() && type != "PRIV" && type != "SHARED" && type != "ALL") in.fail("invalid MODSEQ entry type");
+      in.sp();
+    }
+    key.number = in.number64();
+  } else if (word == "OLDER" || word == "YOUNGER") {
+    // RFC 5032 §3: "OLDER" / "YOUNGER" SP nz-number (seconds)
+    key.what = word == "OLDER" ? k::older : k::younger;
+    in.sp();
+    key.number = in.nz_number();
   } else if (word == "UID") {
     key.what = k::uid;
     in.sp();

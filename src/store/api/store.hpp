@@ -81,6 +81,11 @@ class account_store {
   // Dates and sizes of every message of the mailbox, ascending UIDs.
   virtual std::vector<message_meta> search_meta(mailbox_id id) = 0;
 
+  // RFC 7162 §3.2.5.1, §3.2.6 (VANISHED (EARLIER)): UIDs, ascending, that
+  // left the mailbox by an expunge (or MOVE) whose MODSEQ is above `since`.
+  // The log is complete: nothing is ever pruned from it.
+  virtual std::vector<uid> expunged_since(mailbox_id id, modseq since) = 0;
+
   // RFC 3501 §6.4.6 STORE: changes flags and gives every changed message a
   // new MODSEQ (RFC 7162 §3.1.3). With unchanged_since, messages whose
   // MODSEQ is higher are left alone and reported in `modified`.

@@ -796,6 +796,16 @@ std::vector<message_meta> sqlite_account::search_meta(mailbox_id id) {
   return out;
 }
 
+std::vector<uid> sqlite_account::expunged_since(mailbox_id id, modseq since) {
+  auto r = reader();
+  std::vector<uid> out;
+  auto& st = r->cached("SELECT uid FROM expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+  st.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(since)));
+  while (st.step()) out.push_back(uid{static_cast<std::uint32_t>(st.int64(0))});
+  st.reset();
+  return out;
+}
+
 std::string sqlite_account::read_message(const std::string& blob, std::uint64_t offset, std::uint64_t length) {
   return blobs_.read(blob, offset, length);
 }

@@ -95,6 +95,11 @@ CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');
     R"sql(
 ALTER TABLE messages ADD COLUMN sent_day INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // QRESYNC (RFC 7162 §3.2.5.1): expunges since a MODSEQ without a scan
+    // of the mailbox's whole expunge log.
+    R"sql(
+CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
+)sql",
 };
 
 const char* const user_steps[] = {

@@ -62,6 +62,7 @@ void put_key(std::string& out, const search_key& key) {
       {k::senton, "SENTON"}, {k::sentsince, "SENTSINCE"}, {k::larger, "LARGER"}, {k::smaller, "SMALLER"},
       {k::bcc, "BCC"}, {k::body, "BODY"}, {k::cc, "CC"}, {k::from, "FROM"}, {k::subject, "SUBJECT"},
       {k::text, "TEXT"}, {k::to, "TO"}, {k::header, "HEADER"}, {k::uid, "UID"},
+      {k::modseq, "MODSEQ"}, {k::older, "OLDER"}, {k::younger, "YOUNGER"},
   };
   switch (key.what) {
     case k::all_of:
@@ -94,7 +95,7 @@ void put_key(std::string& out, const search_key& key) {
       out += ' ';
       put_date(out, key.day);
       break;
-    case k::larger: case k::smaller: out += ' ' + std::to_string(key.number); break;
+    case k::larger: case k::smaller: case k::modseq: case k::older: case k::younger: out += ' ' + std::to_string(key.number); break;
     case k::header: out += ' '; put_literal(out, key.field); out += ' '; put_literal(out, key.text); break;
     case k::bcc: case k::body: case k::cc: case k::from: case k::subject: case k::text: case k::to:
       out += ' ';

@@ -3,7 +3,7 @@
 # §6.4.5 example), and of malformed mail described as well as it can be.
 S: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
 C: a0 LOGIN demo secret
-S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE] Logged in
+S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC] Logged in
 C: a1 APPEND INBOX {1226+}
 C: From: Ann <ann@example.com>
 C: To: Bob <bob@example.com>
@@ -136,6 +136,7 @@ S: * 0 RECENT
 S: * OK [UNSEEN 1] Message 1 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 6] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hms1}] Highest
 S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
 S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
 S: b1 OK [READ-ONLY] EXAMINE completed

@@ -2,7 +2,7 @@
 # whole-message sections; \Seen set by BODY[] but not BODY.PEEK[].
 S: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
 C: a0 LOGIN demo secret
-S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE] Logged in
+S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC] Logged in
 C: a1 APPEND INBOX (\Flagged) "17-Jul-1996 02:44:25 -0700" {64+}
 C: Date: Wed, 17 Jul 1996 02:23:25 -0700
 C: From: a@b.example
@@ -16,6 +16,7 @@ S: * 0 RECENT
 S: * OK [UNSEEN 1] Message 1 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 2] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hms1}] Highest
 S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
 S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
 S: a2 OK [READ-ONLY] EXAMINE completed
@@ -27,11 +28,13 @@ C: a4 FETCH 1 (BODY[HEADER.FIELDS (from)] BODY[TEXT])
 S: * 1 FETCH (BODY[HEADER.FIELDS (from)] {21}From: a@b.example\r\n\r\n BODY[TEXT] {4}Hi\r\n)
 S: a4 OK FETCH completed
 C: a5 SELECT INBOX
+S: * OK [CLOSED] Previous mailbox closed
 S: * 1 EXISTS
 S: * 1 RECENT
 S: * OK [UNSEEN 1] Message 1 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 2] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hms2}] Highest
 S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
 S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted
 S: a5 OK [READ-WRITE] SELECT completed

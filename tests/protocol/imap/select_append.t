@@ -3,12 +3,13 @@
 # RFC 3691 UNSELECT; RFC 7888 LITERAL+.
 S: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
 C: a0 LOGIN demo secret
-S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE] Logged in
+S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC] Logged in
 C: a1 SELECT INBOX
 S: * 0 EXISTS
 S: * 0 RECENT
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 1] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hms1}] Highest
 S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
 S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted
 S: a1 OK [READ-WRITE] SELECT completed
@@ -57,11 +58,13 @@ C: A045 CHECK
 S: A045 OK CHECK completed
 # EXAMINE claims no \Recent and offers no permanent flags.
 C: A046 EXAMINE INBOX
+S: * OK [CLOSED] Previous mailbox closed
 S: * 3 EXISTS
 S: * 0 RECENT
 S: * OK [UNSEEN 2] Message 2 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 4] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hms2}] Highest
 S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded)
 S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
 S: A046 OK [READ-ONLY] EXAMINE completed
@@ -80,6 +83,7 @@ S: * 1 RECENT
 S: * OK [UNSEEN 2] Message 2 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 5] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hms3}] Highest
 S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded)
 S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded \*)] Flags permitted
 S: A050 OK [READ-WRITE] SELECT completed

@@ -3,7 +3,7 @@
 # UNCHANGEDSINCE; flag changes by another session reported as FETCH.
 S: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
 C: a0 LOGIN demo secret
-S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE] Logged in
+S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC] Logged in
 C: a1 APPEND INBOX {12+}
 C: Subject: 1
 C:  {12+}
@@ -20,6 +20,7 @@ S: * 4 RECENT
 S: * OK [UNSEEN 1] Message 1 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 5] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hms1}] Highest
 S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
 S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted
 S: a2 OK [READ-WRITE] SELECT completed
@@ -60,24 +61,27 @@ S: * STATUS Trash (MESSAGES 1)
 S: A012 OK STATUS completed
 # Another session's flag change reaches this one as an untagged FETCH.
 C: A013 SELECT Archive
+S: * OK [CLOSED] Previous mailbox closed
 S: * 2 EXISTS
 S: * 2 RECENT
 S: * OK [UNSEEN 2] Message 2 is first unseen
 S: * OK [UIDVALIDITY ${auv}] UIDs valid
 S: * OK [UIDNEXT 3] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hms2}] Highest
 S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded)
 S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded \*)] Flags permitted
 S: A013 OK [READ-WRITE] SELECT completed
 !connect 2
 S2: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
 C2: b1 LOGIN demo secret
-S2: b1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE] Logged in
+S2: b1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC] Logged in
 C2: b2 EXAMINE Archive
 S2: * 2 EXISTS
 S2: * 0 RECENT
 S2: * OK [UNSEEN 2] Message 2 is first unseen
 S2: * OK [UIDVALIDITY ${auv}] UIDs valid
 S2: * OK [UIDNEXT 3] Predicted next UID
+S2: * OK [HIGHESTMODSEQ ${hms3}] Highest
 S2: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded)
 S2: * OK [PERMANENTFLAGS ()] No permanent flags permitted
 S2: b2 OK [READ-ONLY] EXAMINE completed
