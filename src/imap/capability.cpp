@@ -40,6 +40,7 @@ const std::vector<capability_row>& capability_table() {
       {"MOVE", "RFC 6851", after_login},
       {"CONDSTORE", "RFC 7162 §3.1", after_login},
       {"QRESYNC", "RFC 7162 §3.2", after_login},
+      {"WITHIN", "RFC 5032", after_login},
   };
   return rows;
 }

@@ -1,0 +1,42 @@
+# RFC 5032 WITHIN: SEARCH OLDER and YOUNGER count seconds back from now
+# against INTERNALDATE; each is the other's negation.
+S: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+C: a0 LOGIN demo secret
+S: a0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC WITHIN] Logged in
+C: a1 APPEND INBOX "01-Jan-2000 00:00:00 +0000" {12+}
+C: Subject: a
+C: 
+S: a1 OK [APPENDUID ${uv} 1] APPEND completed
+C: a2 APPEND INBOX {12+}
+C: Subject: b
+C: 
+S: a2 OK [APPENDUID ${uv} 2] APPEND completed
+C: a3 EXAMINE INBOX
+S: * 2 EXISTS
+S: * 0 RECENT
+S: * OK [UNSEEN 1] Message 1 is first unseen
+S: * OK [UIDVALIDITY ${uv}] UIDs valid
+S: * OK [UIDNEXT 3] Predicted next UID
+S: * OK [HIGHESTMODSEQ 3] Highest
+S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
+S: a3 OK [READ-ONLY] EXAMINE completed
+C: a4 SEARCH OLDER 3600
+S: * SEARCH 1
+S: a4 OK SEARCH completed
+C: a5 SEARCH YOUNGER 3600
+S: * SEARCH 2
+S: a5 OK SEARCH completed
+C: a6 UID SEARCH NOT OLDER 3600
+S: * SEARCH 2
+S: a6 OK UID SEARCH completed
+C: a7 SEARCH YOUNGER 4294967295 OLDER 600
+S: * SEARCH 1
+S: a7 OK SEARCH completed
+C: a8 SEARCH OR YOUNGER 60 OLDER 60
+S: * SEARCH 1 2
+S: a8 OK SEARCH completed
+C: a9 SEARCH OLDER 0
+S: a9 BAD SEARCH: expected a non-zero number
+C: b0 SEARCH YOUNGER -5
+S: b0 BAD SEARCH: expected a number
