@@ -41,6 +41,8 @@ const std::vector<capability_row>& capability_table() {
       {"CONDSTORE", "RFC 7162 §3.1", after_login},
       {"QRESYNC", "RFC 7162 §3.2", after_login},
       {"WITHIN", "RFC 5032", after_login},
+      {"ESEARCH", "RFC 4731", after_login},
+      {"SEARCHRES", "RFC 5182", after_login},
   };
   return rows;
 }

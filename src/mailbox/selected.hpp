@@ -41,6 +41,12 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   // them itself, or not under .SILENT).
   void apply_own(const std::vector<store::flag_update>& updates);
 
+  // RFC 5182 §2.1: the result of SEARCH RETURN (SAVE) that "$" refers to,
+  // as ascending UIDs. It lives as long as this selection; expunged
+  // messages drop out when "$" is resolved against the view.
+  std::vector<store::uid>& saved_result() { return saved_; }
+  const std::vector<store::uid>& saved_result() const { return saved_; }
+
   // What changed since the last sync, as the untagged responses to send.
   struct changes {
     std::vector<std::uint32_t> expunged;  // sequence numbers, in sending order
@@ -76,6 +82,7 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   std::vector<store::message_entry> messages_;
   std::vector<store::uid> recent_;   // ascending
   std::uint32_t recent_count_ = 0;
+  std::vector<store::uid> saved_;
 
   std::atomic<bool> pending_{false};
   std::mutex events_mu_;

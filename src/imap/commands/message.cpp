@@ -16,7 +16,12 @@ using wire_list = response::list;
 std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view, const syntax::sequence_set& set, bool uid) {
   auto& msgs = view.messages();
   std::vector<store::uid> out;
-  if (set.saved) reject_syntax("$ (SEARCHRES) is not supported yet");
+  if (set.saved) {
+    // RFC 5182 §2.1: "$" is the saved result, less what was expunged since.
+    for (auto u : view.saved_result())
+      if (view.seq_of(u)) out.push_back(u);
+    return out;
+  }
   // Ranges are walked directly (binary search for UIDs), so a small set
   // costs little in a mailbox of 100,000 messages; the result is in
   // ascending order without repeats, however the set was written.

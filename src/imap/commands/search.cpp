@@ -45,8 +45,6 @@ struct key_needs {
 };
 
 void collect(const parse::search_key& k, key_needs& needs) {
-  // RFC 5182 "$" comes with SEARCHRES, which is not advertised yet.
-  if (k.set.saved) reject_syntax("$ (SEARCHRES) is not supported yet");
   switch (k.what) {
     case key_kind::before: case key_kind::on: case key_kind::since:
     case key_kind::sentbefore: case key_kind::senton: case key_kind::sentsince:
@@ -69,11 +67,14 @@ struct evaluator {
   std::vector<store::message_meta> meta;  // ascending UIDs
   std::uint32_t largest_uid = 0;
   std::int64_t now = 0;  // RFC 5032: OLDER/YOUNGER count back from here
+  std::vector<store::uid> saved;  // RFC 5182 "$" as it was before this SEARCH
 
   const store::message_meta* meta_of(store::uid u) const {
     auto it = std::lower_bound(meta.begin(), meta.end(), u, [](auto& m, store::uid x) { return m.id < x; });
     return it != meta.end() && it->id == u ? &*it : nullptr;
   }
+
+  bool in_saved(store::uid u) const { return std::binary_search(saved.begin(), saved.end(), u); }
 
   static bool has_keyword(const store::flag_set& f, const std::string& kw) {
     for (auto& k : f.keywords)
@@ -94,8 +95,13 @@ struct evaluator {
         return true;
       case key_kind::not_: return !match(k.children[0], seq, m);
       case key_kind::or_: return match(k.children[0], seq, m) || match(k.children[1], seq, m);
-      case key_kind::sequence: return k.set.contains(seq, view.exists());
-      case key_kind::uid: return k.set.contains(store::to_int(m.id), largest_uid);
+      // RFC 5182 §2.1: "$" as a sequence set or UID set is the saved result.
+      case key_kind::sequence:
+        if (k.set.saved) return in_saved(m.id);
+        return k.set.contains(seq, view.exists());
+      case key_kind::uid:
+        if (k.set.saved) return in_saved(m.id);
+        return k.set.contains(store::to_int(m.id), largest_uid);
       case key_kind::all: return true;
       case key_kind::answered: return sys(store::flag_answered);
       case key_kind::deleted: return sys(store::flag_deleted);
@@ -170,6 +176,10 @@ std::string to_utf8(const std::string& text, const std::optional<std::string>& c
 asio::awaitable<void> search(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::search_cmd>(a);
   auto& view = *ctx.session.selected;
+  // RFC 5182 §2.4: a SEARCH with SAVE that fails leaves "$" empty; "$" in
+  // its own keys is the result saved before.
+  auto previous = view.saved_result();
+  if (cmd.ret && cmd.ret->save) view.saved_result().clear();
   if (cmd.charset) to_utf8("", cmd.charset);  // BADCHARSET even when no key has text
   key_needs needs;
   collect(cmd.key, needs);
@@ -183,7 +193,7 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
     q.needle = mime::fold_case(to_utf8(k->text, cmd.charset));
     queries.push_back(std::move(q));
   }
-  evaluator ev{view, {}, {}, 0, static_cast<std::int64_t>(std::time(nullptr))};
+  evaluator ev{view, {}, {}, 0, static_cast<std::int64_t>(std::time(nullptr)), std::move(previous)};
   auto& acct = *ctx.session.account;
   auto id = view.info().id;
   struct store_answers {
@@ -202,16 +212,71 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
   ev.meta = std::move(answers.meta);
   auto& msgs = view.messages();
   ev.largest_uid = msgs.empty() ? 0 : store::to_int(msgs.back().id);
-  untagged out{{atom{"SEARCH"}}};
-  std::uint64_t highest = 0;
+  std::vector<std::uint32_t> found;  // indexes into the view, ascending
   for (std::uint32_t i = 0; i < msgs.size(); ++i)
-    if (ev.match(cmd.key, i + 1, msgs[i])) {
-      out.items.push_back(number{cmd.uid ? store::to_int(msgs[i].id) : i + 1});
-      highest = std::max(highest, store::to_int(msgs[i].mod));
+    if (ev.match(cmd.key, i + 1, msgs[i])) found.push_back(i);
+  auto number_of = [&](std::uint32_t i) { return cmd.uid ? store::to_int(msgs[i].id) : i + 1; };
+  auto highest_of = [&](const std::vector<std::uint32_t>& which) {
+    std::uint64_t h = 0;
+    for (auto i : which) h = std::max(h, store::to_int(msgs[i].mod));
+    return h;
+  };
+  if (!cmd.ret) {
+    untagged out{{atom{"SEARCH"}}};
+    for (auto i : found) out.items.push_back(number{number_of(i)});
+    // RFC 7162 §3.1.6: with a MODSEQ key, the highest MODSEQ of the
+    // messages found (nothing when none is).
+    if (needs.modseq && !found.empty()) out.items.push_back(response::list{atom{"MODSEQ"}, number{highest_of(found)}});
+    ctx.untagged(std::move(out));
+    co_return;
+  }
+  auto& ret = *cmd.ret;
+  // RFC 5182 §2.4: SAVE keeps what MIN/MAX name when only they are asked
+  // for, else every message found.
+  std::vector<std::uint32_t> named;  // the messages the response is about
+  bool only_ends = (ret.min || ret.max) && !ret.all && !ret.count;
+  if (only_ends && !found.empty()) {
+    if (ret.min) named.push_back(found.front());
+    if (ret.max && (!ret.min || found.size() > 1)) named.push_back(found.back());
+  } else {
+    named = found;
+  }
+  if (ret.save) {
+    auto& saved = view.saved_result();
+    for (auto i : named) saved.push_back(msgs[i].id);
+  }
+  // RFC 5182 §2.4: SAVE alone returns no ESEARCH.
+  if (!ret.min && !ret.max && !ret.all && !ret.count) co_return;
+  // RFC 4731 §3.1: * ESEARCH (TAG "t") [UID] then the requested data;
+  // MIN, MAX and ALL are left out when nothing matched.
+  untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{ctx.tag()}}}};
+  if (cmd.uid) out.items.push_back(atom{"UID"});
+  if (!found.empty()) {
+    if (ret.min) {
+      out.items.push_back(atom{"MIN"});
+      out.items.push_back(number{number_of(found.front())});
     }
-  // RFC 7162 §3.1.6: with a MODSEQ key, the highest MODSEQ of the
-  // messages found (nothing when none is).
-  if (needs.modseq && highest) out.items.push_back(response::list{atom{"MODSEQ"}, number{highest}});
+    if (ret.max) {
+      out.items.push_back(atom{"MAX"});
+      out.items.push_back(number{number_of(found.back())});
+    }
+    if (ret.all) {
+      std::vector<std::uint32_t> nums;
+      nums.reserve(found.size());
+      for (auto i : found) nums.push_back(number_of(i));
+      out.items.push_back(atom{"ALL"});
+      out.items.push_back(atom{syntax::format_sequence_set(nums)});
+    }
+  }
+  if (ret.count) {
+    out.items.push_back(atom{"COUNT"});
+    out.items.push_back(number{found.size()});
+  }
+  // RFC 7162 §3.1.10: the highest MODSEQ of the messages returned.
+  if (needs.modseq && !named.empty()) {
+    out.items.push_back(atom{"MODSEQ"});
+    out.items.push_back(number{highest_of(named)});
+  }
   ctx.untagged(std::move(out));
 }
 

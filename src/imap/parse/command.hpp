@@ -199,8 +199,18 @@ struct search_key {
   std::uint64_t number = 0;
 };
 
+// RFC 4731 §3.1 search-return-opts; RFC 5182 §2.4 SAVE.
+struct search_return {
+  bool min = false;
+  bool max = false;
+  bool all = false;
+  bool count = false;
+  bool save = false;
+};
+
 struct search_cmd {
   bool uid = false;
+  std::optional<search_return> ret;  // RETURN (...): ESEARCH responses
   std::optional<std::string> charset;
   search_key key;
 };

@@ -172,9 +172,34 @@ command_args search(lexer& in) {
   search_cmd c;
   c.uid = Uid;
   in.sp();
-  // RFC 3501 §6.4.4: [CHARSET SP astring] first. "CHARSET" is no search
-  // key, so peeking at the word is unambiguous.
+  // RFC 4731 §3.1: [SP "RETURN" SP "(" [search-return-opt *(SP
+  // search-return-opt)] ")"] comes first; neither it nor CHARSET is a
+  // search key, so peeking at the word is unambiguous.
   lexer probe = in;
+  if (probe.keyword() == "RETURN" && probe.ok()) {
+    in = probe;
+    in.sp();
+    search_return r;
+    in.open_list();
+    if (!in.peek(')')) {
+      do {
+        auto opt = in.keyword();
+        if (!in.ok()) break;
+        if (opt == "MIN") r.min = true;
+        else if (opt == "MAX") r.max = true;
+        else if (opt == "ALL") r.all = true;
+        else if (opt == "COUNT") r.count = true;
+        else if (opt == "SAVE") r.save = true;  // RFC 5182 §2.4
+        else in.fail("unknown SEARCH return option " + opt.substr(0, 32));
+      } while (in.ok() && in.skip(' '));
+    } else {
+      r.all = true;  // RFC 4731 §3.1: "RETURN ()" is "RETURN (ALL)"
+    }
+    in.close_list();
+    in.sp();
+    c.ret = r;
+  }
+  probe = in;
   if (probe.keyword() == "CHARSET" && probe.ok()) {
     in = probe;
     in.sp();
