@@ -140,6 +140,7 @@ const key_def key_defs[] = {
   {"imap.timeout_authenticated", "1800", "autologout: seconds of client silence after login (RFC 3501 §5.4: at least 30 minutes)", set_seconds<&config::timeout_authenticated>},
   {"imap.short_autologout", "false", "allow imap.timeout_authenticated below RFC 3501's 30 minutes (tests; not for service)", set_bool<&config::short_autologout>},
   {"imap.idle_keepalive", "120", "seconds between \"* OK Still here\" keepalives during IDLE, so NAT bindings of mobile clients stay open", set_seconds<&config::idle_keepalive>},
+  {"imap.notify_queue_limit", "10000", "NOTIFY events (a change of n messages counts n) a session may have waiting; beyond, it gets [NOTIFICATIONOVERFLOW] and NOTIFY is off (RFC 5465 §5.8)", set_unsigned<&config::notify_queue_limit>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
 
   {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},

@@ -46,6 +46,7 @@ struct config {
   // RFC 2177 §3 / DESIGN.md §3: an IDLE-ing client behind a carrier NAT
   // hears "* OK Still here" this often, so the binding stays open.
   std::chrono::seconds idle_keepalive{120};
+  unsigned notify_queue_limit = 10000;
   bool short_autologout = false;
 
   // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.

@@ -43,6 +43,7 @@ const std::vector<capability_row>& capability_table() {
       {"WITHIN", "RFC 5032", after_login},
       {"ESEARCH", "RFC 4731", after_login},
       {"SEARCHRES", "RFC 5182", after_login},
+      {"NOTIFY", "RFC 5465", after_login},
   };
   return rows;
 }

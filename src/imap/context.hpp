@@ -26,6 +26,8 @@
 #include "imap/response/writer.hpp"
 #include "mailbox/account.hpp"
 #include "mailbox/selected.hpp"
+#include "mailbox/watch.hpp"
+#include "imap/parse/command.hpp"
 #include "store/api/store.hpp"
 
 namespace lemonade::imap {
@@ -72,6 +74,19 @@ struct session_data {
   // enables CONDSTORE too.
   bool condstore = false;
   bool qresync = false;
+  // RFC 5465: what NOTIFY SET asked for, and the account's events queued
+  // for it (null: NOTIFY NONE, the default).
+  struct notify_state {
+    parse::notify_cmd spec;
+    std::shared_ptr<mailbox::event_queue> queue;
+    // The SELECTED or SELECTED-DELAYED group, if any.
+    const parse::notify_group* selected_group() const {
+      for (auto& g : spec.groups)
+        if (g.is_selected()) return &g;
+      return nullptr;
+    }
+  };
+  std::shared_ptr<notify_state> notify;
   response::writer_options wopts;
   std::string out;  // responses not yet written
 };

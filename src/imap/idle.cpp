@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/strings.hpp"
+#include "imap/commands/commands.hpp"
 #include "imap/session.hpp"
 
 namespace lemonade::imap {
@@ -51,14 +52,16 @@ asio::awaitable<void> session::idle(command_context& ctx) {
   auto view = data_.selected;
   auto self = shared_from_this();
   auto ex = wake_.get_executor();
-  if (view) {
-    std::weak_ptr<session> weak = self;
-    view->set_waker([weak, ex] {
-      asio::post(ex, [weak] {
-        if (auto s = weak.lock()) s->wake();
-      });
+  std::weak_ptr<session> weak = self;
+  auto waker = [weak, ex] {
+    asio::post(ex, [weak] {
+      if (auto s = weak.lock()) s->wake();
     });
-  }
+  };
+  if (view) view->set_waker(waker);
+  // RFC 5465 §4: NOTIFY's events go out during IDLE as they would without.
+  auto notify = data_.notify;
+  if (notify) notify->queue->set_waker(waker);
   idling_ = true;
   idle_input_ = idle_broken_ = false;
   write(data_.out, continuation{"idling"});
@@ -74,6 +77,10 @@ asio::awaitable<void> session::idle(command_context& ctx) {
       co_await report_changes(ctx);
       co_await flush();
       if (data_.state == session_state::logout) break;
+    }
+    if (data_.notify && data_.notify->queue->pending()) {
+      co_await commands::report_notify_events(ctx);
+      co_await flush();
     }
     if (idle_input_ || idle_broken_ || shutdown_requested_) break;
     if (now() >= logout_at) {
@@ -93,6 +100,7 @@ asio::awaitable<void> session::idle(command_context& ctx) {
   }
   idling_ = false;
   if (view) view->set_waker({});
+  if (notify) notify->queue->set_waker({});
 
   if (data_.state == session_state::logout) co_return;
   if (idle_broken_) throw boost::system::system_error(asio::error::eof);

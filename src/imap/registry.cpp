@@ -33,6 +33,7 @@ const command_spec table[] = {
     {"STATUS", parse_status, c::status, after_login},
     {"APPEND", parse_append, c::append, after_login},
     {"IDLE", parse_bare<idle_cmd>, c::idle, after_login},  // RFC 2177 §3
+    {"NOTIFY", parse_notify, c::notify, after_login},     // RFC 5465 §3.1
     // RFC 3501 §6.4: selected
     {"CHECK", parse_bare<check_cmd>, c::check, in_selected},
     {"CLOSE", parse_bare<close_cmd>, c::close, in_selected},

@@ -1,5 +1,10 @@
 #include "imap/session.hpp"
 
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <spdlog/spdlog.h>
 
@@ -88,7 +93,7 @@ void session::request_shutdown() {
   // (The framer has scanned every buffered octet before a read, so
   // mid_command() also covers a partly received command line.)
   if (waiting_for_client_ && !framer_.mid_command()) stream_.cancel();
-  if (idling_) wake();
+  if (idling_ || notify_waiting_) wake();
 }
 
 void session::wake() { wake_.cancel(); }
@@ -139,6 +144,85 @@ asio::awaitable<session::read_result> session::read_more(std::size_t hint) {
   waiting_for_client_ = false;
   in_.resize(old + n);
   co_return result;
+}
+
+// `self` keeps the session alive while the read is outstanding.
+asio::awaitable<void> session::notify_reader([[maybe_unused]] std::shared_ptr<session> self, std::size_t want) {
+  std::size_t old = in_.size();
+  in_.resize(old + want);
+  read_result r = read_result::data;
+  std::size_t n = 0;
+  try {
+    n = co_await stream_.read_some(asio::buffer(in_.data() + old, want));
+  } catch (const boost::system::system_error& e) {
+    r = e.code() == asio::error::operation_aborted ? read_result::cancelled : read_result::closed;
+  }
+  in_.resize(old + n);
+  notify_read_ = r;
+  wake();
+}
+
+asio::awaitable<session::read_result> session::read_notifying(std::size_t hint) {
+  if (start_ > 0) {
+    in_.erase(0, start_);
+    start_ = 0;
+  }
+  if (shutdown_requested_) co_return read_result::cancelled;
+  // As in IDLE: a reader waits for the client (a read and a write may be
+  // outstanding at once) while this loop reports events when they come.
+  auto self = shared_from_this();
+  auto ex = wake_.get_executor();
+  std::weak_ptr<session> weak = self;
+  auto waker = [weak, ex] {
+    asio::post(ex, [weak] {
+      if (auto s = weak.lock()) s->wake();
+    });
+  };
+  auto view = data_.selected;
+  auto state = data_.notify;
+  if (view) view->set_waker(waker);
+  state->queue->set_waker(waker);
+  // Events of the selected mailbox go out at once only when NOTIFY asked
+  // for them; its expunges only with SELECTED, not SELECTED-DELAYED
+  // (RFC 5465 §6.1.1, §6.1.2).
+  auto* group = state->selected_group();
+  bool selected_events = view && group && !group->none && group->message_new;
+  bool expunges_now = selected_events && group->which == parse::notify_group::filter::selected;
+  notify_read_.reset();
+  waiting_for_client_ = notify_waiting_ = true;
+  timed_out_ = false;
+  asio::co_spawn(ex, notify_reader(self, std::clamp(hint, read_chunk, max_read_chunk)), asio::detached);
+  auto logout_at = std::chrono::steady_clock::now() + idle_timeout();
+  bool stopping = false;
+  while (!notify_read_) {
+    if (!stopping && (shutdown_requested_ || std::chrono::steady_clock::now() >= logout_at ||
+                      data_.state == session_state::logout)) {
+      // Autologout (RFC 3501 §5.4), shutdown, or the selected mailbox went
+      // away: end the read, then let serve() say why.
+      timed_out_ = !shutdown_requested_ && data_.state != session_state::logout;
+      stopping = true;
+      stream_.cancel();
+      continue;
+    }
+    bool work = !stopping && ((selected_events && view->has_unreported(expunges_now)) ||
+                              (data_.notify && data_.notify->queue->pending()));
+    if (work) {
+      command_context ctx("*", "NOTIFY", srv_, data_, *this);
+      if (selected_events) co_await report_changes(ctx, expunges_now);
+      if (data_.state != session_state::logout) co_await commands::report_notify_events(ctx);
+      co_await flush();
+      continue;
+    }
+    wake_.expires_at(stopping ? std::chrono::steady_clock::time_point::max() : logout_at);
+    boost::system::error_code ec;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  waiting_for_client_ = notify_waiting_ = false;
+  if (view) view->set_waker({});
+  state->queue->set_waker({});
+  if (timed_out_) co_return read_result::timeout;
+  if (data_.state == session_state::logout) co_return read_result::closed;
+  co_return *notify_read_;
 }
 
 void session::consume(std::size_t n) {
@@ -224,6 +308,7 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
   // FETCH, STORE or SEARCH is answered (§7.4.1).
   auto view = data_.selected;
   if (!view || !view->pending()) co_return;
+  std::size_t count_before = view->exists();
   auto ch = co_await ctx.blocking([&] { return view->sync(allow_expunge); });
   if (ch.mailbox_gone) {
     say(status::bye, "Selected mailbox was deleted");
@@ -244,6 +329,19 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
   if (ch.exists_changed) {
     ctx.untagged(untagged{{number{view->exists()}, atom{"EXISTS"}}});
     ctx.untagged(untagged{{number{view->recent()}, atom{"RECENT"}}});
+    // RFC 5465 §5.2: MessageNew with fetch attributes: a FETCH of each new
+    // message after the EXISTS.
+    auto* group = data_.notify ? data_.notify->selected_group() : nullptr;
+    std::size_t kept = count_before - ch.expunged.size();
+    if (group && group->message_new && !group->new_atts.empty() && view->exists() > kept) {
+      parse::fetch_cmd f;
+      f.uid = true;
+      f.atts = group->new_atts;
+      auto& msgs = view->messages();
+      f.set.ranges.push_back({store::to_int(msgs[kept].id), store::to_int(msgs.back().id)});
+      parse::command_args args = std::move(f);
+      co_await commands::fetch(ctx, args);
+    }
   }
   for (auto seq : ch.flags_changed) {
     auto& m = view->messages()[seq - 1];
@@ -308,6 +406,13 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
       spdlog::error("conn={} event=sync_failed error=\"{}\"", data_.conn.id, e.what());
     }
   }
+  if (data_.notify && data_.state != session_state::logout) {
+    try {
+      co_await commands::report_notify_events(ctx);
+    } catch (const std::exception& e) {
+      spdlog::error("conn={} event=notify_failed error=\"{}\"", data_.conn.id, e.what());
+    }
+  }
   if (!ctx.result_sent) write(data_.out, ctx.result, data_.wopts);
 
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -357,7 +462,14 @@ asio::awaitable<void> session::serve() {
         break;
       case syntax::framer::kind::need_more: {
         co_await flush();
-        auto r = co_await read_more(framer_.literal_remaining());
+        // RFC 5465 §3: with NOTIFY, events go out while the client is
+        // silent between commands.
+        bool notifying = data_.notify && !framer_.mid_command() && start_ >= in_.size();
+        // (Two co_await statements: GCC 12 mishandles awaitables chosen
+        // by a conditional expression.)
+        read_result r;
+        if (notifying) r = co_await read_notifying(framer_.literal_remaining());
+        else r = co_await read_more(framer_.literal_remaining());
         if (r == read_result::data && in_.size() > start_) break;
         if (r == read_result::timeout) {
           // RFC 3501 §5.4

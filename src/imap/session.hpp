@@ -38,6 +38,9 @@ class session final : public session_io, public std::enable_shared_from_this<ses
  private:
   enum class read_result { data, closed, timeout, cancelled };
   asio::awaitable<read_result> read_more(std::size_t hint);
+  // read_more for a session with NOTIFY on: reports events while it waits.
+  asio::awaitable<read_result> read_notifying(std::size_t hint);
+  asio::awaitable<void> notify_reader(std::shared_ptr<session> self, std::size_t want);
   asio::awaitable<void> serve();
   asio::awaitable<void> handle(std::string_view command);
   asio::awaitable<void> report_changes(command_context& ctx, bool allow_expunge = true);
@@ -64,6 +67,9 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   bool idling_ = false;
   bool idle_input_ = false;   // a line (or too much) arrived
   bool idle_broken_ = false;  // the reader failed: peer gone
+  // NOTIFY between commands: the reader's outcome, once it has one.
+  bool notify_waiting_ = false;
+  std::optional<read_result> notify_read_;
 };
 
 }  // namespace lemonade::imap

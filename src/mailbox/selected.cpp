@@ -68,6 +68,12 @@ bool selected_mailbox::is_recent(store::uid u) const {
   return std::binary_search(recent_.begin(), recent_.end(), u);
 }
 
+bool selected_mailbox::has_unreported(bool allow_expunge) {
+  std::lock_guard lock(events_mu_);
+  return new_messages_ || gone_ || renamed_to_ || !flag_updates_.empty() ||
+         (allow_expunge && (!expunged_.empty() || resync_all_));
+}
+
 void selected_mailbox::set_waker(std::function<void()> wake) {
   std::lock_guard lock(events_mu_);
   waker_ = std::move(wake);

@@ -59,6 +59,9 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   };
   // True when events are waiting to be reported.
   bool pending() const { return pending_.load(); }
+  // True when sync(allow_expunge) would report something (pending() stays
+  // true while expunges are held back).
+  bool has_unreported(bool allow_expunge);
   // Blocking: applies pending events. Expunges are reported only when
   // allow_expunge (RFC 3501 §7.4.1: not during FETCH, STORE, SEARCH).
   changes sync(bool allow_expunge);

@@ -60,6 +60,12 @@ asio::awaitable<void> fetch(command_context& ctx, args& a);
 // search.cpp: RFC 3501 §6.4.4
 asio::awaitable<void> search(command_context& ctx, args& a);
 
+// notify.cpp: RFC 5465
+asio::awaitable<void> notify(command_context& ctx, args& a);
+// Reports the queued events of mailboxes other than the selected one
+// (STATUS, LIST), or [NOTIFICATIONOVERFLOW].
+asio::awaitable<void> report_notify_events(command_context& ctx);
+
 // idle.cpp: RFC 2177
 asio::awaitable<void> idle(command_context& ctx, args& a);
 

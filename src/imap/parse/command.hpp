@@ -215,11 +215,34 @@ struct search_cmd {
   search_key key;
 };
 
+// RFC 5465 NOTIFY
+struct notify_group {
+  // RFC 5465 §6 filter-mailboxes
+  enum class filter { selected, selected_delayed, inboxes, personal, subscribed, subtree, mailboxes } which =
+      filter::selected;
+  std::vector<std::string> mailboxes;  // SUBTREE / MAILBOXES
+  bool none = false;                   // events = "NONE"
+  bool message_new = false;
+  bool message_expunge = false;
+  bool flag_change = false;
+  bool mailbox_name = false;
+  bool subscription_change = false;
+  std::vector<fetch_att> new_atts;       // MessageNew (fetch-att ...)
+  std::vector<std::string> unsupported;  // event names we do not offer
+  bool is_selected() const { return which == filter::selected || which == filter::selected_delayed; }
+};
+
+struct notify_cmd {
+  bool none = false;    // NOTIFY NONE
+  bool status = false;  // NOTIFY SET STATUS
+  std::vector<notify_group> groups;
+};
+
 using command_args =
     std::variant<capability_cmd, noop_cmd, logout_cmd, starttls_cmd, check_cmd, close_cmd,
                  unselect_cmd, namespace_cmd, idle_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
-                 enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd>;
+                 enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

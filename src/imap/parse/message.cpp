@@ -200,6 +200,8 @@ command_args copy(lexer& in, const parse_options& opts) {
 
 }  // namespace
 
+fetch_att parse_fetch_att(lexer& in) { return one_att(in, in.input()); }
+
 command_args parse_fetch(lexer& in, const parse_options&) { return fetch<false>(in, in.input()); }
 command_args parse_uid_fetch(lexer& in, const parse_options&) { return fetch<true>(in, in.input()); }
 command_args parse_store(lexer& in, const parse_options&) { return store<false>(in); }
