@@ -70,7 +70,7 @@ bool selected_mailbox::is_recent(store::uid u) const {
 
 bool selected_mailbox::has_unreported(bool allow_expunge) {
   std::lock_guard lock(events_mu_);
-  return new_messages_ || gone_ || renamed_to_ || !flag_updates_.empty() ||
+  return new_messages_ || gone_ || renamed_to_ || !flag_updates_.empty() || flags_resync_ ||
          (allow_expunge && (!expunged_.empty() || resync_all_));
 }
 
@@ -89,7 +89,15 @@ void selected_mailbox::on_event(const event& e) {
     expunged_.insert(expunged_.end(), x->uids.begin(), x->uids.end());
   } else if (auto* f = std::get_if<flags_changed>(&e); f && f->mailbox == id_) {
     if (f->origin == this) return;  // applied and reported by our own session
-    flag_updates_.insert(flag_updates_.end(), f->updates.begin(), f->updates.end());
+    if (flags_resync_) {
+      // already past the limit: the next sync compares with the store
+    } else if (flag_updates_.size() + f->updates.size() > max_flag_updates) {
+      flags_resync_ = true;
+      flag_updates_.clear();
+      flag_updates_.shrink_to_fit();
+    } else {
+      flag_updates_.insert(flag_updates_.end(), f->updates.begin(), f->updates.end());
+    }
   } else if (auto* d = std::get_if<mailbox_deleted>(&e); d && d->mailbox == id_) {
     gone_ = true;
   } else if (auto* r = std::get_if<mailbox_renamed>(&e); r && r->old_name == name_) {
@@ -130,9 +138,11 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
   bool load = false;
   std::vector<store::uid> gone_uids;
   std::vector<store::flag_update> flag_updates;
+  bool flags_resync = false;
   {
     std::lock_guard lock(events_mu_);
     flag_updates.swap(flag_updates_);
+    flags_resync = std::exchange(flags_resync_, false);
     load = new_messages_;
     new_messages_ = false;
     out.mailbox_gone = gone_;
@@ -154,6 +164,17 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
     pending_ = !expunged_.empty() || resync_all_;
   }
   if (out.mailbox_gone) return out;
+  if (flags_resync) {
+    // Too many flag changes were waiting: every message whose MODSEQ moved
+    // since the view last saw it, read outside the lock.
+    auto snap = account_.store().snapshot(info_.id, store::uid{1});
+    std::size_t k = 0;
+    for (auto& m : messages_) {
+      while (k < snap.messages.size() && to_int(snap.messages[k].id) < to_int(m.id)) ++k;
+      if (k < snap.messages.size() && snap.messages[k].id == m.id && to_int(snap.messages[k].mod) > to_int(m.mod))
+        flag_updates.push_back({m.id, snap.messages[k].mod, snap.messages[k].flags});
+    }
+  }
 
   if (!gone_uids.empty()) {
     std::sort(gone_uids.begin(), gone_uids.end());

@@ -97,6 +97,11 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   std::function<void()> waker_;
   std::vector<store::uid> expunged_;  // reported by events, not yet applied
   std::vector<store::flag_update> flag_updates_;  // from other sessions
+  // More flag changes than this waiting (a session that sends no command
+  // while another changes a big mailbox) are dropped for a comparison with
+  // the store at the next sync: memory per session stays bounded.
+  static constexpr std::size_t max_flag_updates = 10000;
+  bool flags_resync_ = false;
 };
 
 }  // namespace lemonade::mailbox
