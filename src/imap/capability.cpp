@@ -44,6 +44,7 @@ const std::vector<capability_row>& capability_table() {
       {"ESEARCH", "RFC 4731", after_login},
       {"SEARCHRES", "RFC 5182", after_login},
       {"NOTIFY", "RFC 5465", after_login},
+      {"CONTEXT=SEARCH", "RFC 5267 §4", after_login},
   };
   return rows;
 }

@@ -87,6 +87,16 @@ struct session_data {
     }
   };
   std::shared_ptr<notify_state> notify;
+  // RFC 5267 §4.3: SEARCH RETURN (UPDATE) results kept current while the
+  // mailbox stays selected.
+  struct live_search {
+    std::string tag;
+    bool uid = false;
+    parse::search_key key;
+    std::optional<std::string> charset;
+    std::vector<store::uid> result;  // ascending
+  };
+  std::vector<live_search> live_searches;
   response::writer_options wopts;
   std::string out;  // responses not yet written
 };

@@ -315,6 +315,14 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
     data_.state = session_state::logout;
     co_return;
   }
+  if (!ch.expunged.empty() && !data_.live_searches.empty()) {
+    // RFC 5267 §4.3.4: updating searches drop them first. ch.expunged runs
+    // from the highest number down, ch.expunged_uids up.
+    std::vector<std::pair<store::uid, std::uint32_t>> gone;
+    for (std::size_t i = 0; i < ch.expunged_uids.size(); ++i)
+      gone.emplace_back(ch.expunged_uids[i], ch.expunged[ch.expunged.size() - 1 - i]);
+    co_await commands::update_live_searches(ctx, &gone);
+  }
   if (data_.qresync) {
     // RFC 7162 §3.2.10.2: once QRESYNC is enabled, VANISHED replaces
     // EXPUNGE.
@@ -354,6 +362,9 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
     }
     ctx.untagged(untagged{{number{seq}, atom{"FETCH"}, std::move(items)}});
   }
+  // RFC 5267 §4.3.3: new and changed messages may join or leave updating
+  // searches (after the EXISTS).
+  if (ch.exists_changed || !ch.flags_changed.empty()) co_await commands::update_live_searches(ctx, nullptr);
 }
 
 asio::awaitable<void> session::handle(std::string_view bytes) {

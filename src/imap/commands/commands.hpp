@@ -57,8 +57,21 @@ response::list flags_of(const lemonade::mailbox::selected_mailbox& view, const s
 // fetch.cpp: RFC 3501 §6.4.5
 asio::awaitable<void> fetch(command_context& ctx, args& a);
 
-// search.cpp: RFC 3501 §6.4.4
+// search.cpp: RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 5267
 asio::awaitable<void> search(command_context& ctx, args& a);
+// The messages of the selected mailbox that match (indexes into its view,
+// ascending). Throws command_error for an unknown charset.
+asio::awaitable<std::vector<std::uint32_t>> evaluate_search(command_context& ctx, const parse::search_key& key,
+                                                            const std::optional<std::string>& charset,
+                                                            std::vector<store::uid> saved);
+// RFC 5267 §4.3: ADDTO/REMOVEFROM for the updating searches. With
+// `expunged` (UID and sequence number of each message about to be reported
+// expunged, ascending): REMOVEFROM
+// for those only, sent before the expunges; without: re-evaluated after
+// the view changed.
+asio::awaitable<void> update_live_searches(command_context& ctx,
+                                          const std::vector<std::pair<store::uid, std::uint32_t>>* expunged);
+asio::awaitable<void> cancel_update(command_context& ctx, args& a);
 
 // notify.cpp: RFC 5465
 asio::awaitable<void> notify(command_context& ctx, args& a);

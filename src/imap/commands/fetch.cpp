@@ -298,6 +298,7 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       });
       view.apply_own(res.updated);
       for (auto& up : res.updated) newly_seen.push_back(up.id);
+      if (!res.updated.empty()) co_await update_live_searches(ctx, nullptr);
     }
   }
   std::size_t batch_start = 0;

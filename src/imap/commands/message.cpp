@@ -124,6 +124,9 @@ asio::awaitable<void> store(command_context& ctx, args& a) {
     // every message changed, so the client's cache stays right.
     for (auto& up : res.updated) report(up.id, false);
   }
+  // RFC 5267 §4.3: this session's own changes move messages in and out of
+  // its updating searches too.
+  if (!res.updated.empty()) co_await update_live_searches(ctx, nullptr);
   if (!res.modified.empty()) {
     // RFC 7162 §3.1.3: [MODIFIED] lists what UNCHANGEDSINCE kept.
     std::vector<std::uint32_t> nums;

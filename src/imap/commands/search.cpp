@@ -20,6 +20,9 @@ using key_kind = parse::search_key::kind;
 
 namespace {
 
+// RFC 5267 §4.3.1: updating searches kept per session.
+constexpr std::size_t max_live_searches = 16;
+
 // Text keys and the header field each one searches (RFC 3501 §6.4.4).
 std::optional<store::text_query> text_query_of(const parse::search_key& k) {
   store::text_query q;
@@ -173,27 +176,21 @@ std::string to_utf8(const std::string& text, const std::optional<std::string>& c
 
 }  // namespace
 
-asio::awaitable<void> search(command_context& ctx, args& a) {
-  auto& cmd = std::get<parse::search_cmd>(a);
+asio::awaitable<std::vector<std::uint32_t>> evaluate_search(command_context& ctx, const parse::search_key& key,
+                                                            const std::optional<std::string>& charset,
+                                                            std::vector<store::uid> saved) {
   auto& view = *ctx.session.selected;
-  // RFC 5182 §2.4: a SEARCH with SAVE that fails leaves "$" empty; "$" in
-  // its own keys is the result saved before.
-  auto previous = view.saved_result();
-  if (cmd.ret && cmd.ret->save) view.saved_result().clear();
-  if (cmd.charset) to_utf8("", cmd.charset);  // BADCHARSET even when no key has text
   key_needs needs;
-  collect(cmd.key, needs);
+  collect(key, needs);
   auto& texts = needs.texts;
   bool needs_meta = needs.meta;
-  // RFC 7162 §3.1: SEARCH MODSEQ enables CONDSTORE.
-  if (needs.modseq) ctx.session.condstore = true;
   std::vector<store::text_query> queries;
   for (auto* k : texts) {
     auto q = *text_query_of(*k);
-    q.needle = mime::fold_case(to_utf8(k->text, cmd.charset));
+    q.needle = mime::fold_case(to_utf8(k->text, charset));
     queries.push_back(std::move(q));
   }
-  evaluator ev{view, {}, {}, 0, static_cast<std::int64_t>(std::time(nullptr)), std::move(previous)};
+  evaluator ev{view, {}, {}, 0, static_cast<std::int64_t>(std::time(nullptr)), std::move(saved)};
   auto& acct = *ctx.session.account;
   auto id = view.info().id;
   struct store_answers {
@@ -214,7 +211,28 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
   ev.largest_uid = msgs.empty() ? 0 : store::to_int(msgs.back().id);
   std::vector<std::uint32_t> found;  // indexes into the view, ascending
   for (std::uint32_t i = 0; i < msgs.size(); ++i)
-    if (ev.match(cmd.key, i + 1, msgs[i])) found.push_back(i);
+    if (ev.match(key, i + 1, msgs[i])) found.push_back(i);
+  co_return found;
+}
+
+asio::awaitable<void> search(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::search_cmd>(a);
+  auto& view = *ctx.session.selected;
+  // RFC 5267 §4.3: a tag already naming an updating search is BAD.
+  if (cmd.ret && cmd.ret->update)
+    for (auto& live : ctx.session.live_searches)
+      if (live.tag == ctx.tag()) reject_syntax("Tag already in use by an updating search");
+  // RFC 5182 §2.4: a SEARCH with SAVE that fails leaves "$" empty; "$" in
+  // its own keys is the result saved before.
+  auto previous = view.saved_result();
+  if (cmd.ret && cmd.ret->save) view.saved_result().clear();
+  if (cmd.charset) to_utf8("", cmd.charset);  // BADCHARSET even when no key has text
+  key_needs needs;
+  collect(cmd.key, needs);
+  // RFC 7162 §3.1: SEARCH MODSEQ enables CONDSTORE.
+  if (needs.modseq) ctx.session.condstore = true;
+  auto found = co_await evaluate_search(ctx, cmd.key, cmd.charset, std::move(previous));
+  auto& msgs = view.messages();
   auto number_of = [&](std::uint32_t i) { return cmd.uid ? store::to_int(msgs[i].id) : i + 1; };
   auto highest_of = [&](const std::vector<std::uint32_t>& which) {
     std::uint64_t h = 0;
@@ -245,8 +263,26 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
     auto& saved = view.saved_result();
     for (auto i : named) saved.push_back(msgs[i].id);
   }
-  // RFC 5182 §2.4: SAVE alone returns no ESEARCH.
-  if (!ret.min && !ret.max && !ret.all && !ret.count) co_return;
+  if (ret.update) {
+    // RFC 5267 §4.3: keep the result and report how it changes. At least
+    // one per session (§4.3.1); past the limit, NOUPDATE and the rest of
+    // the answer all the same.
+    if (ctx.session.live_searches.size() >= max_live_searches) {
+      response::write(ctx.session.out,
+                      status_line{"*", status::no, code{"NOUPDATE", {string{ctx.tag()}}}, "Too many updating searches"},
+                      ctx.session.wopts);
+    } else {
+      session_data::live_search live;
+      live.tag = ctx.tag();
+      live.uid = cmd.uid;
+      live.key = cmd.key;
+      live.charset = cmd.charset;
+      for (auto i : found) live.result.push_back(msgs[i].id);
+      ctx.session.live_searches.push_back(std::move(live));
+    }
+  }
+  // RFC 5182 §2.4: SAVE alone returns no ESEARCH (nor does UPDATE alone).
+  if (!ret.min && !ret.max && !ret.all && !ret.count && !ret.partial) co_return;
   // RFC 4731 §3.1: * ESEARCH (TAG "t") [UID] then the requested data;
   // MIN, MAX and ALL are left out when nothing matched.
   untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{ctx.tag()}}}};
@@ -272,12 +308,95 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
     out.items.push_back(atom{"COUNT"});
     out.items.push_back(number{found.size()});
   }
+  if (ret.partial) {
+    // RFC 5267 §4.4: the messages at positions first..last of the result
+    // (1-based, mailbox order), or NIL when there are none.
+    auto [first, last] = *ret.partial;
+    std::vector<std::uint32_t> nums;
+    for (std::size_t pos = first; pos <= last && pos <= found.size(); ++pos) nums.push_back(number_of(found[pos - 1]));
+    response::list p{atom{std::to_string(first) + ":" + std::to_string(last)}};
+    if (nums.empty()) p.push_back(nil{});
+    else p.push_back(atom{syntax::format_sequence_set(nums)});
+    out.items.push_back(atom{"PARTIAL"});
+    out.items.push_back(std::move(p));
+  }
   // RFC 7162 §3.1.10: the highest MODSEQ of the messages returned.
   if (needs.modseq && !named.empty()) {
     out.items.push_back(atom{"MODSEQ"});
     out.items.push_back(number{highest_of(named)});
   }
   ctx.untagged(std::move(out));
+}
+
+namespace {
+
+// "* ESEARCH (TAG "t") [UID] ADDTO (0 set)": position 0, as SEARCH results
+// are in mailbox order (RFC 5267 §4.3.2).
+void send_update(command_context& ctx, const session_data::live_search& live, const char* what,
+                 std::vector<std::uint32_t> numbers) {
+  if (numbers.empty()) return;
+  std::sort(numbers.begin(), numbers.end());
+  untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{live.tag}}}};
+  if (live.uid) out.items.push_back(atom{"UID"});
+  out.items.push_back(atom{what});
+  out.items.push_back(response::list{number{0}, atom{syntax::format_sequence_set(numbers)}});
+  ctx.untagged(std::move(out));
+}
+
+}  // namespace
+
+asio::awaitable<void> update_live_searches(command_context& ctx,
+                                          const std::vector<std::pair<store::uid, std::uint32_t>>* expunged) {
+  auto& lives = ctx.session.live_searches;
+  if (lives.empty() || !ctx.session.selected) co_return;
+  auto& view = *ctx.session.selected;
+  for (auto& live : lives) {
+    if (expunged) {
+      // RFC 5267 §4.3.4: REMOVEFROM before the expunge is reported, with
+      // the numbers the messages had.
+      std::vector<std::uint32_t> numbers;
+      for (auto& [u, seq] : *expunged) {
+        auto it = std::lower_bound(live.result.begin(), live.result.end(), u);
+        if (it == live.result.end() || *it != u) continue;
+        live.result.erase(it);
+        numbers.push_back(live.uid ? store::to_int(u) : seq);
+      }
+      send_update(ctx, live, "REMOVEFROM", std::move(numbers));
+      continue;
+    }
+    auto found = co_await evaluate_search(ctx, live.key, live.charset, view.saved_result());
+    auto& msgs = view.messages();
+    std::vector<store::uid> now;
+    now.reserve(found.size());
+    for (auto i : found) now.push_back(msgs[i].id);
+    std::vector<store::uid> gone, added;
+    std::set_difference(live.result.begin(), live.result.end(), now.begin(), now.end(), std::back_inserter(gone));
+    std::set_difference(now.begin(), now.end(), live.result.begin(), live.result.end(), std::back_inserter(added));
+    auto numbers = [&](const std::vector<store::uid>& uids) {
+      std::vector<std::uint32_t> out;
+      for (auto u : uids)
+        if (live.uid) out.push_back(store::to_int(u));
+        else if (auto seq = view.seq_of(u)) out.push_back(*seq);
+      return out;
+    };
+    // RFC 5267 §4.3.3/§4.3.4: messages that stopped or started matching
+    // (ADDTO after the EXISTS that announced new ones).
+    send_update(ctx, live, "REMOVEFROM", numbers(gone));
+    send_update(ctx, live, "ADDTO", numbers(added));
+    live.result = std::move(now);
+  }
+}
+
+asio::awaitable<void> cancel_update(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::cancelupdate_cmd>(a);
+  // RFC 5267 §4.3.5: stop updating the searches these tags started.
+  auto& lives = ctx.session.live_searches;
+  for (auto& tag : cmd.tags) {
+    auto it = std::find_if(lives.begin(), lives.end(), [&](auto& l) { return l.tag == tag; });
+    if (it == lives.end()) refuse("No updating search with tag " + tag.substr(0, 32));
+    lives.erase(it);
+  }
+  co_return;
 }
 
 }  // namespace lemonade::imap::commands

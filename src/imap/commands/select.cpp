@@ -13,6 +13,7 @@ namespace {
 
 void deselect(command_context& ctx) {
   ctx.session.selected.reset();
+  ctx.session.live_searches.clear();  // RFC 5267 §4.3: contexts end with the selection
   ctx.session.state = session_state::authenticated;
 }
 

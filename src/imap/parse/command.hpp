@@ -206,6 +206,10 @@ struct search_return {
   bool all = false;
   bool count = false;
   bool save = false;
+  // RFC 5267 §4: CONTEXT (a hint), UPDATE, PARTIAL first:last.
+  bool context = false;
+  bool update = false;
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;
 };
 
 struct search_cmd {
@@ -213,6 +217,11 @@ struct search_cmd {
   std::optional<search_return> ret;  // RETURN (...): ESEARCH responses
   std::optional<std::string> charset;
   search_key key;
+};
+
+// RFC 5267 §4.3.5 CANCELUPDATE
+struct cancelupdate_cmd {
+  std::vector<std::string> tags;
 };
 
 // RFC 5465 NOTIFY
@@ -242,7 +251,8 @@ using command_args =
     std::variant<capability_cmd, noop_cmd, logout_cmd, starttls_cmd, check_cmd, close_cmd,
                  unselect_cmd, namespace_cmd, idle_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
-                 enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd>;
+                 enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd,
+                 cancelupdate_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

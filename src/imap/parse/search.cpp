@@ -190,12 +190,24 @@ command_args search(lexer& in) {
         else if (opt == "ALL") r.all = true;
         else if (opt == "COUNT") r.count = true;
         else if (opt == "SAVE") r.save = true;  // RFC 5182 §2.4
+        else if (opt == "CONTEXT") r.context = true;  // RFC 5267 §4.2
+        else if (opt == "UPDATE") r.update = true;    // RFC 5267 §4.3
+        else if (opt == "PARTIAL" && !r.partial) {
+          // RFC 5267 §4.4: partial-range = nz-number ":" nz-number
+          in.sp();
+          auto a = in.nz_number();
+          in.expect(':');
+          auto b = in.nz_number();
+          r.partial = std::pair{std::min(a, b), std::max(a, b)};
+        }
         else in.fail("unknown SEARCH return option " + opt.substr(0, 32));
       } while (in.ok() && in.skip(' '));
     } else {
       r.all = true;  // RFC 4731 §3.1: "RETURN ()" is "RETURN (ALL)"
     }
     in.close_list();
+    // RFC 9394 §3.1 (which updates RFC 5267): PARTIAL or ALL, not both.
+    if (in.ok() && r.partial && r.all) in.fail("PARTIAL and ALL together");
     in.sp();
     c.ret = r;
   }
@@ -215,6 +227,17 @@ command_args search(lexer& in) {
 }  // namespace
 
 command_args parse_search(lexer& in, const parse_options&) { return search<false>(in); }
+
+command_args parse_cancelupdate(lexer& in, const parse_options&) {
+  // RFC 5267 §5: "CANCELUPDATE" 1*(SP quoted)
+  cancelupdate_cmd c;
+  do {
+    in.sp();
+    c.tags.push_back(in.string());
+  } while (in.ok() && in.peek(' '));
+  in.end();
+  return c;
+}
 command_args parse_uid_search(lexer& in, const parse_options&) { return search<true>(in); }
 
 }  // namespace lemonade::imap::parse
