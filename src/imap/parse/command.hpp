@@ -219,6 +219,29 @@ struct search_cmd {
   search_key key;
 };
 
+// RFC 5256 §3 SORT (RFC 5957 DISPLAYFROM/DISPLAYTO), with RFC 5267 ESORT
+// return options.
+struct sort_criterion {
+  enum class key { arrival, cc, date, from, size, subject, to, display_from, display_to } what = key::arrival;
+  bool reverse = false;
+};
+
+struct sort_cmd {
+  bool uid = false;
+  std::optional<search_return> ret;
+  std::vector<sort_criterion> criteria;
+  std::string charset;
+  search_key key;
+};
+
+// RFC 5256 §3 THREAD
+struct thread_cmd {
+  bool uid = false;
+  std::string algorithm;  // upper-cased: ORDEREDSUBJECT, REFERENCES
+  std::string charset;
+  search_key key;
+};
+
 // RFC 5267 §4.3.5 CANCELUPDATE
 struct cancelupdate_cmd {
   std::vector<std::string> tags;
@@ -252,7 +275,7 @@ using command_args =
                  unselect_cmd, namespace_cmd, idle_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
                  enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd,
-                 cancelupdate_cmd>;
+                 cancelupdate_cmd, sort_cmd, thread_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

@@ -59,6 +59,10 @@ command_args parse_uid_move(lexer& in, const parse_options& opts);
 command_args parse_expunge(lexer& in, const parse_options& opts);
 command_args parse_notify(lexer& in, const parse_options& opts);
 command_args parse_cancelupdate(lexer& in, const parse_options& opts);
+command_args parse_sort(lexer& in, const parse_options& opts);
+command_args parse_uid_sort(lexer& in, const parse_options& opts);
+command_args parse_thread(lexer& in, const parse_options& opts);
+command_args parse_uid_thread(lexer& in, const parse_options& opts);
 // RFC 3501 §9 fetch-att (one item; macros are not items).
 fetch_att parse_fetch_att(lexer& in);
 command_args parse_uid_expunge(lexer& in, const parse_options& opts);

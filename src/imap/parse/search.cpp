@@ -1,5 +1,7 @@
 // RFC 3501 §6.4.4 SEARCH and §6.4.8 UID SEARCH: the whole search-key
 // grammar of §9, with CHARSET.
+#include <algorithm>
+
 #include "core/dates.hpp"
 #include "core/strings.hpp"
 #include "imap/parse/parse.hpp"
@@ -167,59 +169,143 @@ search_key one_key(lexer& in, unsigned depth) {
   return key;
 }
 
+// RFC 4731 §3.1 search-return-opts (and RFC 5182 SAVE, RFC 5267 §4):
+// "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")", the
+// word RETURN already read.
+search_return return_options(lexer& in) {
+  search_return r;
+  in.sp();
+  in.open_list();
+  if (!in.peek(')')) {
+    do {
+      auto opt = in.keyword();
+      if (!in.ok()) break;
+      if (opt == "MIN") r.min = true;
+      else if (opt == "MAX") r.max = true;
+      else if (opt == "ALL") r.all = true;
+      else if (opt == "COUNT") r.count = true;
+      else if (opt == "SAVE") r.save = true;  // RFC 5182 §2.4
+      else if (opt == "CONTEXT") r.context = true;  // RFC 5267 §4.2
+      else if (opt == "UPDATE") r.update = true;    // RFC 5267 §4.3
+      else if (opt == "PARTIAL" && !r.partial) {
+        // RFC 5267 §4.4: partial-range = nz-number ":" nz-number
+        in.sp();
+        auto a = in.nz_number();
+        in.expect(':');
+        auto b = in.nz_number();
+        r.partial = std::pair{std::min(a, b), std::max(a, b)};
+      } else {
+        in.fail("unknown SEARCH return option " + opt.substr(0, 32));
+      }
+    } while (in.ok() && in.skip(' '));
+  } else {
+    r.all = true;  // RFC 4731 §3.1: "RETURN ()" is "RETURN (ALL)"
+  }
+  in.close_list();
+  // RFC 9394 §3.1 (which updates RFC 5267): PARTIAL or ALL, not both.
+  if (in.ok() && r.partial && r.all) in.fail("PARTIAL and ALL together");
+  return r;
+}
+
+// Optional "RETURN (...)" SP, peeked: RETURN is no search key.
+std::optional<search_return> maybe_return(lexer& in) {
+  lexer probe = in;
+  if (probe.keyword() != "RETURN" || !probe.ok()) return std::nullopt;
+  in = probe;
+  auto r = return_options(in);
+  in.sp();
+  return r;
+}
+
+// 1*(SP search-key) after the first SP: the top level is an implicit AND.
+search_key key_program(lexer& in) {
+  search_key key;
+  do key.children.push_back(one_key(in, 1));
+  while (in.ok() && in.skip(' '));
+  return key;
+}
+
 template <bool Uid>
 command_args search(lexer& in) {
   search_cmd c;
   c.uid = Uid;
   in.sp();
-  // RFC 4731 §3.1: [SP "RETURN" SP "(" [search-return-opt *(SP
-  // search-return-opt)] ")"] comes first; neither it nor CHARSET is a
-  // search key, so peeking at the word is unambiguous.
+  c.ret = maybe_return(in);
+  // RFC 3501 §6.4.4: [CHARSET SP astring]; "CHARSET" is no search key, so
+  // peeking at the word is unambiguous.
   lexer probe = in;
-  if (probe.keyword() == "RETURN" && probe.ok()) {
-    in = probe;
-    in.sp();
-    search_return r;
-    in.open_list();
-    if (!in.peek(')')) {
-      do {
-        auto opt = in.keyword();
-        if (!in.ok()) break;
-        if (opt == "MIN") r.min = true;
-        else if (opt == "MAX") r.max = true;
-        else if (opt == "ALL") r.all = true;
-        else if (opt == "COUNT") r.count = true;
-        else if (opt == "SAVE") r.save = true;  // RFC 5182 §2.4
-        else if (opt == "CONTEXT") r.context = true;  // RFC 5267 §4.2
-        else if (opt == "UPDATE") r.update = true;    // RFC 5267 §4.3
-        else if (opt == "PARTIAL" && !r.partial) {
-          // RFC 5267 §4.4: partial-range = nz-number ":" nz-number
-          in.sp();
-          auto a = in.nz_number();
-          in.expect(':');
-          auto b = in.nz_number();
-          r.partial = std::pair{std::min(a, b), std::max(a, b)};
-        }
-        else in.fail("unknown SEARCH return option " + opt.substr(0, 32));
-      } while (in.ok() && in.skip(' '));
-    } else {
-      r.all = true;  // RFC 4731 §3.1: "RETURN ()" is "RETURN (ALL)"
-    }
-    in.close_list();
-    // RFC 9394 §3.1 (which updates RFC 5267): PARTIAL or ALL, not both.
-    if (in.ok() && r.partial && r.all) in.fail("PARTIAL and ALL together");
-    in.sp();
-    c.ret = r;
-  }
-  probe = in;
   if (probe.keyword() == "CHARSET" && probe.ok()) {
     in = probe;
     in.sp();
     c.charset = in.astring();
     in.sp();
   }
-  do c.key.children.push_back(one_key(in, 1));
-  while (in.ok() && in.skip(' '));
+  c.key = key_program(in);
+  in.end();
+  return c;
+}
+
+// RFC 5256 §4: sort-criteria = "(" sort-criterion *(SP sort-criterion) ")"
+std::vector<sort_criterion> sort_criteria(lexer& in) {
+  using k = sort_criterion::key;
+  static const std::pair<const char*, k> names[] = {
+      {"ARRIVAL", k::arrival}, {"CC", k::cc},     {"DATE", k::date},
+      {"FROM", k::from},       {"SIZE", k::size}, {"SUBJECT", k::subject},
+      {"TO", k::to},           {"DISPLAYFROM", k::display_from}, {"DISPLAYTO", k::display_to},  // RFC 5957 §3
+  };
+  std::vector<sort_criterion> out;
+  in.open_list();
+  do {
+    sort_criterion c;
+    auto word = in.keyword();
+    if (in.ok() && word == "REVERSE") {
+      c.reverse = true;
+      in.sp();
+      word = in.keyword();
+    }
+    if (!in.ok()) break;
+    bool known = false;
+    for (auto& [name, what] : names)
+      if (word == name) {
+        c.what = what;
+        known = true;
+      }
+    if (!known) in.fail("unknown sort key " + word.substr(0, 32));
+    out.push_back(c);
+  } while (in.ok() && in.skip(' '));
+  in.close_list();
+  return out;
+}
+
+template <bool Uid>
+command_args sort(lexer& in) {
+  // RFC 5256 §4: ["UID" SP] "SORT" [SP search-return-opts] SP sort-criteria
+  // SP search-charset 1*(SP search-key)
+  sort_cmd c;
+  c.uid = Uid;
+  in.sp();
+  c.ret = maybe_return(in);
+  c.criteria = sort_criteria(in);
+  in.sp();
+  c.charset = in.astring();
+  in.sp();
+  c.key = key_program(in);
+  in.end();
+  return c;
+}
+
+template <bool Uid>
+command_args thread(lexer& in) {
+  // RFC 5256 §4: ["UID" SP] "THREAD" SP thread-alg SP search-charset
+  // 1*(SP search-key)
+  thread_cmd c;
+  c.uid = Uid;
+  in.sp();
+  c.algorithm = in.keyword();
+  in.sp();
+  c.charset = in.astring();
+  in.sp();
+  c.key = key_program(in);
   in.end();
   return c;
 }
@@ -239,5 +325,9 @@ command_args parse_cancelupdate(lexer& in, const parse_options&) {
   return c;
 }
 command_args parse_uid_search(lexer& in, const parse_options&) { return search<true>(in); }
+command_args parse_sort(lexer& in, const parse_options&) { return sort<false>(in); }
+command_args parse_uid_sort(lexer& in, const parse_options&) { return sort<true>(in); }
+command_args parse_thread(lexer& in, const parse_options&) { return thread<false>(in); }
+command_args parse_uid_thread(lexer& in, const parse_options&) { return thread<true>(in); }
 
 }  // namespace lemonade::imap::parse

@@ -80,6 +80,8 @@ class account_store {
   virtual std::vector<uid> search_text(mailbox_id id, const text_query& q) = 0;
   // Dates and sizes of every message of the mailbox, ascending UIDs.
   virtual std::vector<message_meta> search_meta(mailbox_id id) = 0;
+  // SORT/THREAD keys of every message of the mailbox, ascending UIDs.
+  virtual std::vector<sort_row> sort_rows(mailbox_id id) = 0;
 
   // RFC 7162 §3.2.5.1, §3.2.6 (VANISHED (EARLIER)): UIDs, ascending, that
   // left the mailbox by an expunge (or MOVE) whose MODSEQ is above `since`.

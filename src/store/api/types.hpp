@@ -78,6 +78,7 @@ struct new_message {
   // The Date: header's day as written (days since 1970-01-01) for
   // SENTBEFORE/SENTON/SENTSINCE; the INTERNALDATE's day when absent.
   std::int64_t sent_day = 0;
+  std::string sort_info;  // SORT/THREAD keys (opaque here; src/sort)
 };
 
 // One stored message, as FETCH and SEARCH need it.
@@ -102,6 +103,14 @@ struct message_meta {
   int tz_offset_minutes = 0;
   std::int64_t sent_day = 0;
   std::uint64_t size = 0;
+};
+
+// What SORT and THREAD read of every message (RFC 5256).
+struct sort_row {
+  uid id{0};
+  std::int64_t internal_date = 0;
+  std::uint64_t size = 0;
+  std::string sort_info;  // as given at append; empty for older rows
 };
 
 // One text criterion of SEARCH (RFC 3501 §6.4.4) for the full-text index:

@@ -195,11 +195,12 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
       .bind(9, size)
       .bind(10, blob)
       .run();
-  d.cached("UPDATE messages SET structure = ?3, sent_day = ?4 WHERE mailbox_id = ?1 AND uid = ?2")
+  d.cached("UPDATE messages SET structure = ?3, sent_day = ?4, sort_info = ?5 WHERE mailbox_id = ?1 AND uid = ?2")
       .bind(1, mb.id)
       .bind(2, static_cast<std::int64_t>(to_int(id)))
       .bind_blob(3, m.structure)
       .bind(4, m.sent_day)
+      .bind_blob(5, m.sort_info)
       .run();
   if (!m.search_headers.empty() || !m.search_body.empty())
     d.cached("INSERT INTO search(rowid, headers, body) VALUES(?1, ?2, ?3)")
@@ -791,6 +792,23 @@ std::vector<message_meta> sqlite_account::search_meta(mailbox_id id) {
     m.sent_day = st.int64(3);
     m.size = static_cast<std::uint64_t>(st.int64(4));
     out.push_back(m);
+  }
+  st.reset();
+  return out;
+}
+
+std::vector<sort_row> sqlite_account::sort_rows(mailbox_id id) {
+  auto r = reader();
+  std::vector<sort_row> out;
+  auto& st = r->cached("SELECT uid, internal_date, size, sort_info FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
+  st.bind(1, id);
+  while (st.step()) {
+    sort_row row;
+    row.id = uid{static_cast<std::uint32_t>(st.int64(0))};
+    row.internal_date = st.int64(1);
+    row.size = static_cast<std::uint64_t>(st.int64(2));
+    row.sort_info = st.blob(3);
+    out.push_back(std::move(row));
   }
   st.reset();
   return out;

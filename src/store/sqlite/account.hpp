@@ -38,6 +38,7 @@ class sqlite_account final : public account_store {
   std::string read_message(const std::string& blob) override;
   std::vector<uid> search_text(mailbox_id id, const text_query& q) override;
   std::vector<message_meta> search_meta(mailbox_id id) override;
+  std::vector<sort_row> sort_rows(mailbox_id id) override;
   std::vector<uid> expunged_since(mailbox_id id, modseq since) override;
   std::string read_message(const std::string& blob, std::uint64_t offset, std::uint64_t length) override;
   store_flags_result store_flags(mailbox_id id, const std::vector<uid>& uids, flag_op op, const flag_set& flags,

@@ -100,6 +100,11 @@ ALTER TABLE messages ADD COLUMN sent_day INTEGER NOT NULL DEFAULT 0;
     R"sql(
 CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
 )sql",
+    // SORT and THREAD (RFC 5256): the keys of each message, computed at
+    // append (src/sort/README.md has the format).
+    R"sql(
+ALTER TABLE messages ADD COLUMN sort_info BLOB NOT NULL DEFAULT x'';
+)sql",
 };
 
 const char* const user_steps[] = {
