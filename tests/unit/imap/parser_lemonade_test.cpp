@@ -1,0 +1,187 @@
+// imap/parse: the grammars of RFC 7162 (SELECT/FETCH/STORE/SEARCH
+// modifiers), RFC 4731/5182/5267 (SEARCH RETURN), RFC 5465 (NOTIFY) and
+// RFC 5256 (SORT, THREAD), with the RFCs' own command examples first.
+#include <gtest/gtest.h>
+
+#include "imap/parse/parse.hpp"
+
+namespace lemonade::imap::parse {
+namespace {
+
+struct parsed {
+  bool ok;
+  std::string error;
+  command_args args;
+};
+
+parsed parse_with(parser_fn fn, std::string_view text) {
+  std::string input = std::string(text) + "\r\n";
+  parse_options opts;
+  syntax::lexer in(input, opts.max_nesting_depth);
+  parse_head(in);
+  auto args = fn(in, opts);
+  return {in.ok(), in.error().message, std::move(args)};
+}
+
+TEST(imap_parse_lemonade, select_condstore_qresync) {
+  auto p = parse_with(parse_select, "a SELECT INBOX (CONDSTORE)");  // RFC 7162 §3.1.8
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_TRUE(std::get<select_cmd>(p.args).condstore);
+  // RFC 7162 §3.2.5.1 example
+  p = parse_with(parse_select,
+                 "A02 SELECT INBOX (QRESYNC (67890007 90060115194045000 41:211,214:541 (1:3 1,5:6)))");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& q = *std::get<select_cmd>(p.args).qresync;
+  EXPECT_EQ(q.uidvalidity, 67890007u);
+  EXPECT_EQ(q.modseq, 90060115194045000u);
+  ASSERT_TRUE(q.known_uids);
+  EXPECT_EQ(q.known_uids->ranges.size(), 2u);
+  ASSERT_TRUE(q.seq_match);
+  EXPECT_EQ(q.seq_match->second.ranges.size(), 2u);
+  p = parse_with(parse_examine, "a EXAMINE INBOX (QRESYNC (1 0))");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_FALSE(std::get<select_cmd>(p.args).qresync->known_uids);
+  p = parse_with(parse_select, "a SELECT INBOX (QRESYNC (1 2 (1:2 3:4)))");  // no known-uids
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_TRUE(std::get<select_cmd>(p.args).qresync->seq_match);
+  EXPECT_FALSE(parse_with(parse_select, "a SELECT INBOX (QRESYNC (0 1))").ok);      // uidvalidity is nz
+  EXPECT_FALSE(parse_with(parse_select, "a SELECT INBOX (QRESYNC (1 1 1:*))").ok);  // no "*" in known-uids
+  EXPECT_FALSE(parse_with(parse_select, "a SELECT INBOX (QRESYNC (1))").ok);
+  EXPECT_FALSE(parse_with(parse_select, "a SELECT INBOX (NOSUCH)").ok);
+  EXPECT_FALSE(parse_with(parse_select, "a SELECT INBOX ()").ok);
+}
+
+TEST(imap_parse_lemonade, fetch_modifiers) {
+  // RFC 7162 §3.1.4.1 and §3.2.6 examples
+  auto p = parse_with(parse_uid_fetch, "s100 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<fetch_cmd>(p.args).changed_since, 12345u);
+  p = parse_with(parse_uid_fetch, "s100 UID FETCH 300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_TRUE(std::get<fetch_cmd>(p.args).vanished);
+  p = parse_with(parse_fetch, "a FETCH 1 (FLAGS MODSEQ)");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<fetch_cmd>(p.args).atts.back().what, fetch_att::kind::modseq);
+  EXPECT_FALSE(parse_with(parse_fetch, "a FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)").ok);
+  EXPECT_FALSE(parse_with(parse_uid_fetch, "a UID FETCH 1:* (FLAGS) (VANISHED)").ok);
+  EXPECT_FALSE(parse_with(parse_uid_fetch, "a UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 CHANGEDSINCE 2)").ok);
+  EXPECT_FALSE(parse_with(parse_fetch, "a FETCH 1 FLAGS (UNKNOWN)").ok);
+}
+
+TEST(imap_parse_lemonade, store_unchangedsince) {
+  // RFC 7162 §3.1.3 example 3
+  auto p = parse_with(parse_uid_store, "a103 UID STORE 6,4,8 (UNCHANGEDSINCE 12121230045) +FLAGS.SILENT (\\Deleted)");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& c = std::get<store_cmd>(p.args);
+  EXPECT_EQ(c.unchanged_since, 12121230045u);
+  EXPECT_TRUE(c.silent);
+  EXPECT_FALSE(parse_with(parse_store, "a STORE 1 (CHANGEDSINCE 1) +FLAGS (\\Seen)").ok);
+}
+
+TEST(imap_parse_lemonade, search_modseq_within_return) {
+  // RFC 7162 §3.1.5 example
+  auto p = parse_with(parse_search, "a SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& k = std::get<search_cmd>(p.args).key.children.at(0);
+  EXPECT_EQ(k.what, search_key::kind::modseq);
+  EXPECT_EQ(k.number, 620162338u);
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH MODSEQ \"/flags/\\\\draft\" mine 1").ok);
+  // RFC 5032 §3
+  p = parse_with(parse_search, "a SEARCH UNSEEN YOUNGER 259200");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<search_cmd>(p.args).key.children.at(1).what, search_key::kind::younger);
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH OLDER 0").ok);
+  // RFC 4731 §3.1 examples
+  p = parse_with(parse_search, "A282 SEARCH RETURN (MIN COUNT) FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto r = *std::get<search_cmd>(p.args).ret;
+  EXPECT_TRUE(r.min && r.count && !r.max && !r.all);
+  p = parse_with(parse_search, "A283 SEARCH RETURN () FLAGGED");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_TRUE(std::get<search_cmd>(p.args).ret->all);
+  // RFC 5182 §2.4, RFC 5267 §4
+  p = parse_with(parse_uid_search, "a UID SEARCH RETURN (SAVE UPDATE CONTEXT PARTIAL 100:1) CHARSET UTF-8 $");
+  ASSERT_TRUE(p.ok) << p.error;
+  r = *std::get<search_cmd>(p.args).ret;
+  EXPECT_TRUE(r.save && r.update && r.context);
+  EXPECT_EQ(r.partial, (std::pair<std::uint32_t, std::uint32_t>{1, 100}));
+  EXPECT_EQ(std::get<search_cmd>(p.args).charset, "UTF-8");
+  EXPECT_TRUE(std::get<search_cmd>(p.args).key.children.at(0).set.saved);
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (ALL PARTIAL 1:5) ALL").ok);
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (PARTIAL 0:5) ALL").ok);
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (FIRST) ALL").ok);
+  p = parse_with(parse_cancelupdate, "a CANCELUPDATE \"B01\" \"B02\"");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<cancelupdate_cmd>(p.args).tags, (std::vector<std::string>{"B01", "B02"}));
+  EXPECT_FALSE(parse_with(parse_cancelupdate, "a CANCELUPDATE").ok);
+}
+
+TEST(imap_parse_lemonade, notify) {
+  // RFC 5465 §3.1 example
+  auto p = parse_with(parse_notify,
+                      "a NOTIFY SET STATUS (selected (MessageNew (uid body.peek[header.fields (from to subject)]) "
+                      "MessageExpunge)) (subtree Lists (MessageNew MessageExpunge FlagChange)) "
+                      "(mailboxes (Misc \"Other Mail\") (MessageNew MessageExpunge))");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& n = std::get<notify_cmd>(p.args);
+  EXPECT_TRUE(n.status);
+  ASSERT_EQ(n.groups.size(), 3u);
+  EXPECT_EQ(n.groups[0].which, notify_group::filter::selected);
+  EXPECT_EQ(n.groups[0].new_atts.size(), 2u);
+  EXPECT_EQ(n.groups[1].which, notify_group::filter::subtree);
+  EXPECT_EQ(n.groups[1].mailboxes, (std::vector<std::string>{"Lists"}));
+  EXPECT_TRUE(n.groups[1].flag_change);
+  EXPECT_EQ(n.groups[2].mailboxes, (std::vector<std::string>{"Misc", "Other Mail"}));
+  p = parse_with(parse_notify, "a NOTIFY NONE");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_TRUE(std::get<notify_cmd>(p.args).none);
+  p = parse_with(parse_notify, "a NOTIFY SET (personal NONE) (inboxes (MailboxName SubscriptionChange))");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_TRUE(std::get<notify_cmd>(p.args).groups[0].none);
+  p = parse_with(parse_notify, "a NOTIFY SET (personal (MessageNew MessageExpunge MailboxMetadataChange))");
+  ASSERT_TRUE(p.ok) << p.error;  // unsupported: refused by the executor with NO [BADEVENT]
+  EXPECT_EQ(std::get<notify_cmd>(p.args).groups[0].unsupported, (std::vector<std::string>{"MAILBOXMETADATACHANGE"}));
+  // RFC 5465 §5 and §6.1 rules
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (selected (MessageExpunge))").ok);
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (personal (FlagChange))").ok);
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (selected (MailboxName))").ok);
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (personal (MessageNew (UID) MessageExpunge))").ok);
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (selected NONE) (selected-delayed NONE)").ok);
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET").ok);
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (everything (MessageNew MessageExpunge))").ok);
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (subtree (MessageNew MessageExpunge))").ok);
+}
+
+TEST(imap_parse_lemonade, sort_and_thread) {
+  // RFC 5256 §3 examples
+  auto p = parse_with(parse_sort, "A282 SORT (SUBJECT) UTF-8 SINCE 1-Feb-1994");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& s = std::get<sort_cmd>(p.args);
+  ASSERT_EQ(s.criteria.size(), 1u);
+  EXPECT_EQ(s.criteria[0].what, sort_criterion::key::subject);
+  EXPECT_EQ(s.charset, "UTF-8");
+  p = parse_with(parse_uid_sort, "A285 UID SORT (REVERSE DATE DISPLAYFROM) UTF-8 ALL");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& u = std::get<sort_cmd>(p.args);
+  EXPECT_TRUE(u.uid);
+  EXPECT_TRUE(u.criteria[0].reverse);
+  EXPECT_EQ(u.criteria[1].what, sort_criterion::key::display_from);
+  // RFC 5267 §3.3 example
+  p = parse_with(parse_uid_sort, "E01 UID SORT RETURN () (REVERSE DATE) UTF-8 UNDELETED UNKEYWORD $Junk");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_TRUE(std::get<sort_cmd>(p.args).ret->all);
+  EXPECT_FALSE(parse_with(parse_sort, "a SORT (SUBJECT) ALL").ok);  // the charset is required
+  EXPECT_FALSE(parse_with(parse_sort, "a SORT (REVERSE) UTF-8 ALL").ok);
+  EXPECT_FALSE(parse_with(parse_sort, "a SORT () UTF-8 ALL").ok);
+  EXPECT_FALSE(parse_with(parse_sort, "a SORT (COLOUR) UTF-8 ALL").ok);
+  p = parse_with(parse_thread, "A283 THREAD ORDEREDSUBJECT UTF-8 SINCE 5-MAR-2000");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<thread_cmd>(p.args).algorithm, "ORDEREDSUBJECT");
+  p = parse_with(parse_uid_thread, "A284 UID THREAD references US-ASCII TEXT \"gewp\"");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<thread_cmd>(p.args).algorithm, "REFERENCES");
+  EXPECT_FALSE(parse_with(parse_thread, "a THREAD REFERENCES").ok);
+}
+
+}  // namespace
+}  // namespace lemonade::imap::parse
