@@ -14,6 +14,7 @@ targets=(
   fuzz_imap_command
   fuzz_mime_message
   fuzz_imap_search
+  fuzz_sort_info
 )
 
 seconds=${1:-40}

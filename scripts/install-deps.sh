@@ -10,6 +10,7 @@ packages=(
   # libraries (DESIGN.md §6)
   libboost1.81-dev libssl-dev libsodium-dev zlib1g-dev libsqlite3-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libicu-dev
   # tests
   libgtest-dev libgmock-dev python3 curl openssl isync
 )

@@ -45,6 +45,11 @@ const std::vector<capability_row>& capability_table() {
       {"SEARCHRES", "RFC 5182", after_login},
       {"NOTIFY", "RFC 5465", after_login},
       {"CONTEXT=SEARCH", "RFC 5267 §4", after_login},
+      {"SORT", "RFC 5256", after_login},
+      {"SORT=DISPLAY", "RFC 5957", after_login},
+      {"ESORT", "RFC 5267 §3", after_login},
+      {"THREAD=ORDEREDSUBJECT", "RFC 5256", after_login},
+      {"THREAD=REFERENCES", "RFC 5256", after_login},
   };
   return rows;
 }

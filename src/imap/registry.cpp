@@ -42,6 +42,10 @@ const command_spec table[] = {
     {"UID FETCH", parse_uid_fetch, c::fetch, in_selected},
     {"SEARCH", parse_search, c::search, in_selected, true},
     {"UID SEARCH", parse_uid_search, c::search, in_selected},
+    {"SORT", parse_sort, c::sort, in_selected},              // RFC 5256 §3
+    {"UID SORT", parse_uid_sort, c::sort, in_selected},
+    {"THREAD", parse_thread, c::thread, in_selected},
+    {"UID THREAD", parse_uid_thread, c::thread, in_selected},
     {"CANCELUPDATE", parse_cancelupdate, c::cancel_update, in_selected},  // RFC 5267 §4.3.5
     {"STORE", parse_store, c::store, in_selected, true},
     {"UID STORE", parse_uid_store, c::store, in_selected},

@@ -4,6 +4,7 @@
 #include "mime/header.hpp"
 #include "mime/parser.hpp"
 #include "mime/text.hpp"
+#include "sort/sort_info.hpp"
 
 namespace lemonade::mailbox {
 
@@ -15,6 +16,8 @@ void describe(store::new_message& m, const describe_limits& limits) {
   // RFC 3501 §6.4.4 leaves a message without a readable Date: to the
   // server; its INTERNALDATE's day stands in.
   m.sent_day = day ? *day : core::day_of(m.internal_date, m.tz_offset_minutes);
+  // RFC 5256: what SORT and THREAD compare, kept ready to compare.
+  m.sort_info = sort::compute_sort_info(m.data, s, m.internal_date).serialize();
   m.structure = mime::encode_structure(s);
   m.search_headers = std::move(text.headers);
   m.search_body = std::move(text.body);

@@ -31,6 +31,19 @@ std::vector<address> parse_address_list(std::string_view value);
 // unreadable.
 std::optional<std::int64_t> parse_date_day(std::string_view value);
 
+// The moment of an RFC 5322 §3.3 Date: value, in seconds since
+// 1970-01-01T00:00:00Z (RFC 5256 §2.2 sent date: "adjusted by time zone
+// to normalize to UTC"). Read as leniently as parse_date_day (whenever that
+// finds a day, this finds a moment on that day in the written zone), plus:
+//   - a time "hh:mm[:ss]" (RFC 5322 §4.3 allows CFWS around the colons);
+//     a missing or invalid time reads as 00:00:00 UTC (RFC 5256 §2.2);
+//   - a zone "+hhmm"/"-hhmm", or an RFC 5322 §4.3 obs-zone name (UT, GMT,
+//     EST/EDT, CST/CDT, MST/MDT, PST/PDT); a missing, unknown or invalid
+//     zone, "-0000" and the military letters read as UTC (RFC 5256 §2.2,
+//     RFC 5322 §4.3).
+// nullopt when no day-month-year can be read.
+std::optional<std::int64_t> parse_date_time(std::string_view value);
+
 // RFC 3501 §6.4.5 section numbers "1.2.3" resolved to an entity: the index
 // in s.parts, or nullopt when the message has no such part. An empty path
 // is the message itself.

@@ -72,6 +72,12 @@ asio::awaitable<std::vector<std::uint32_t>> evaluate_search(command_context& ctx
 asio::awaitable<void> update_live_searches(command_context& ctx,
                                           const std::vector<std::pair<store::uid, std::uint32_t>>* expunged);
 asio::awaitable<void> cancel_update(command_context& ctx, args& a);
+// NO [BADCHARSET] unless iconv knows the charset (RFC 3501 §6.4.4).
+void check_charset(const std::optional<std::string>& charset);
+
+// sort.cpp: RFC 5256, RFC 5957, RFC 5267 §3 ESORT
+asio::awaitable<void> sort(command_context& ctx, args& a);
+asio::awaitable<void> thread(command_context& ctx, args& a);
 
 // notify.cpp: RFC 5465
 asio::awaitable<void> notify(command_context& ctx, args& a);

@@ -176,6 +176,10 @@ std::string to_utf8(const std::string& text, const std::optional<std::string>& c
 
 }  // namespace
 
+void check_charset(const std::optional<std::string>& charset) {
+  if (charset) to_utf8("", charset);
+}
+
 asio::awaitable<std::vector<std::uint32_t>> evaluate_search(command_context& ctx, const parse::search_key& key,
                                                             const std::optional<std::string>& charset,
                                                             std::vector<store::uid> saved) {

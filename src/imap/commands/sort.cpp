@@ -1,0 +1,178 @@
+// RFC 5256 SORT and THREAD (with RFC 5957 DISPLAYFROM/DISPLAYTO and the
+// RFC 5267 ESORT return options): the messages SEARCH finds, ordered or
+// threaded by the keys stored with each message at APPEND (src/sort), so
+// no message is read or parsed here.
+#include <algorithm>
+
+#include "imap/commands/commands.hpp"
+#include "sort/sort_info.hpp"
+#include "sort/thread.hpp"
+
+namespace lemonade::imap::commands {
+
+using namespace response;
+
+namespace {
+
+// The found messages with their stored keys, in mailbox order.
+struct sort_input {
+  std::vector<std::uint32_t> found;               // indexes into the view
+  std::vector<std::optional<sort::sort_info>> info;  // per found message
+  std::vector<store::sort_row> rows;              // per found message
+};
+
+asio::awaitable<sort_input> load(command_context& ctx, const parse::search_key& key, const std::string& charset,
+                                 std::vector<store::uid> saved) {
+  auto& view = *ctx.session.selected;
+  sort_input in;
+  in.found = co_await evaluate_search(ctx, key, charset, std::move(saved));
+  auto all = co_await ctx.blocking([&] { return ctx.session.account->store().sort_rows(view.info().id); },
+                                   command_context::work::read);
+  auto& msgs = view.messages();
+  in.rows.reserve(in.found.size());
+  in.info.reserve(in.found.size());
+  std::size_t k = 0;
+  for (auto i : in.found) {
+    // Both ascending by UID: one pass. A message the store no longer has
+    // (expunged, not yet reported) sorts with no keys.
+    while (k < all.size() && all[k].id < msgs[i].id) ++k;
+    store::sort_row row;
+    row.id = msgs[i].id;
+    if (k < all.size() && all[k].id == msgs[i].id) row = std::move(all[k]);
+    // Rows stored before SORT existed have no keys (sorted as having none).
+    in.info.push_back(row.sort_info.empty() ? std::nullopt : sort::sort_info::deserialize(row.sort_info));
+    in.rows.push_back(std::move(row));
+  }
+  co_return in;
+}
+
+sort::sort_key key_of(parse::sort_criterion::key k) {
+  using p = parse::sort_criterion::key;
+  switch (k) {
+    case p::arrival: return sort::sort_key::arrival;
+    case p::cc: return sort::sort_key::cc;
+    case p::date: return sort::sort_key::date;
+    case p::from: return sort::sort_key::from;
+    case p::size: return sort::sort_key::size;
+    case p::subject: return sort::sort_key::subject;
+    case p::to: return sort::sort_key::to;
+    case p::display_from: return sort::sort_key::display_from;
+    case p::display_to: return sort::sort_key::display_to;
+  }
+  return sort::sort_key::arrival;
+}
+
+// RFC 5267 §3.2: numbers in the order given; a range only where the order
+// runs up by one ("23765,23764,23763" stays as it is).
+std::string ordered_set(const std::vector<std::uint32_t>& nums) {
+  std::string out;
+  for (std::size_t i = 0; i < nums.size();) {
+    std::size_t j = i;
+    while (j + 1 < nums.size() && nums[j + 1] == nums[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(nums[i]);
+    if (j > i) out += ':' + std::to_string(nums[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<void> sort(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::sort_cmd>(a);
+  auto& view = *ctx.session.selected;
+  if (cmd.ret && (cmd.ret->update || cmd.ret->partial || cmd.ret->context))
+    reject_syntax("UPDATE, PARTIAL and CONTEXT need CONTEXT=SORT, which is not offered");
+  check_charset(cmd.charset);  // RFC 5256 §3: BADCHARSET as SEARCH
+  // RFC 5182 §2.4: "$" in the keys is the result saved before; a failing
+  // SORT with SAVE leaves it empty.
+  auto previous = view.saved_result();
+  if (cmd.ret && cmd.ret->save) view.saved_result().clear();
+  auto in = co_await load(ctx, cmd.key, cmd.charset, std::move(previous));
+  auto& msgs = view.messages();
+  std::vector<sort::sort_message> messages;
+  messages.reserve(in.found.size());
+  for (std::size_t n = 0; n < in.found.size(); ++n) {
+    auto i = in.found[n];
+    messages.push_back({i + 1, store::to_int(msgs[i].id), in.rows[n].internal_date, in.rows[n].size,
+                        in.info[n] ? &*in.info[n] : nullptr});
+  }
+  std::vector<sort::sort_criterion> criteria;
+  for (auto& c : cmd.criteria) criteria.push_back({key_of(c.what), c.reverse});
+  auto order = sort::sort_order(messages, criteria);
+  std::vector<std::uint32_t> nums;
+  nums.reserve(order.size());
+  for (auto pos : order) nums.push_back(cmd.uid ? messages[pos].uid : messages[pos].seq);
+  if (!cmd.ret) {
+    // RFC 5256 §4: "* SORT" and the numbers in sorted order.
+    untagged out{{atom{"SORT"}}};
+    for (auto n : nums) out.items.push_back(number{n});
+    ctx.untagged(std::move(out));
+    co_return;
+  }
+  // RFC 5267 §3.1 ESORT: MIN and MAX are the first and last in sorted
+  // order, ALL is in sorted order.
+  auto& ret = *cmd.ret;
+  if (ret.save) {
+    // RFC 5182 §2.4: MIN/MAX alone save only those; "$" is a set (UIDs).
+    std::vector<store::uid> saved;
+    bool only_ends = (ret.min || ret.max) && !ret.all && !ret.count;
+    for (std::size_t p = 0; p < order.size(); ++p)
+      if (!only_ends || (ret.min && p == 0) || (ret.max && p + 1 == order.size()))
+        saved.push_back(store::uid{messages[order[p]].uid});
+    std::sort(saved.begin(), saved.end());
+    saved.erase(std::unique(saved.begin(), saved.end()), saved.end());
+    view.saved_result() = std::move(saved);
+  }
+  if (!ret.min && !ret.max && !ret.all && !ret.count) co_return;
+  untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{ctx.tag()}}}};
+  if (cmd.uid) out.items.push_back(atom{"UID"});
+  if (!nums.empty()) {
+    if (ret.min) {
+      out.items.push_back(atom{"MIN"});
+      out.items.push_back(number{nums.front()});
+    }
+    if (ret.max) {
+      out.items.push_back(atom{"MAX"});
+      out.items.push_back(number{nums.back()});
+    }
+    if (ret.all) {
+      out.items.push_back(atom{"ALL"});
+      out.items.push_back(atom{ordered_set(nums)});
+    }
+  }
+  if (ret.count) {
+    out.items.push_back(atom{"COUNT"});
+    out.items.push_back(number{nums.size()});
+  }
+  ctx.untagged(std::move(out));
+}
+
+asio::awaitable<void> thread(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::thread_cmd>(a);
+  auto& view = *ctx.session.selected;
+  sort::thread_algorithm alg;
+  if (cmd.algorithm == "ORDEREDSUBJECT") alg = sort::thread_algorithm::orderedsubject;
+  else if (cmd.algorithm == "REFERENCES") alg = sort::thread_algorithm::references;
+  else reject_syntax("Unsupported thread algorithm " + cmd.algorithm.substr(0, 32));  // RFC 5256 §3
+  check_charset(cmd.charset);
+  auto in = co_await load(ctx, cmd.key, cmd.charset, view.saved_result());
+  auto& msgs = view.messages();
+  std::vector<sort::thread_message> messages;
+  messages.reserve(in.found.size());
+  for (std::size_t n = 0; n < in.found.size(); ++n) {
+    auto i = in.found[n];
+    messages.push_back({cmd.uid ? store::to_int(msgs[i].id) : i + 1, in.rows[n].internal_date,
+                        in.info[n] ? &*in.info[n] : nullptr});
+  }
+  auto forest = sort::thread_messages(alg, messages);
+  // RFC 5256 §4: "* THREAD" thread-list...; the lists are written as they
+  // are (parentheses and numbers only).
+  auto text = sort::format_thread_list(forest);
+  untagged out{{atom{"THREAD"}}};
+  if (!text.empty()) out.items.push_back(atom{std::move(text)});
+  ctx.untagged(std::move(out));
+}
+
+}  // namespace lemonade::imap::commands
