@@ -48,6 +48,7 @@ const std::vector<capability_row>& capability_table() {
       {"SORT", "RFC 5256", after_login},
       {"SORT=DISPLAY", "RFC 5957", after_login},
       {"ESORT", "RFC 5267 §3", after_login},
+      {"CONTEXT=SORT", "RFC 5267 §4", after_login},
       {"THREAD=ORDEREDSUBJECT", "RFC 5256", after_login},
       {"THREAD=REFERENCES", "RFC 5256", after_login},
   };

@@ -94,7 +94,10 @@ struct session_data {
     bool uid = false;
     parse::search_key key;
     std::optional<std::string> charset;
-    std::vector<store::uid> result;  // ascending
+    // A SORT (CONTEXT=SORT): its criteria, and result in sorted order;
+    // a SEARCH: none, and result ascending.
+    std::vector<parse::sort_criterion> sorted_by;
+    std::vector<store::uid> result;
   };
   std::vector<live_search> live_searches;
   response::writer_options wopts;

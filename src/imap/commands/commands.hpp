@@ -75,8 +75,15 @@ asio::awaitable<void> cancel_update(command_context& ctx, args& a);
 // NO [BADCHARSET] unless iconv knows the charset (RFC 3501 §6.4.4).
 void check_charset(const std::optional<std::string>& charset);
 
-// sort.cpp: RFC 5256, RFC 5957, RFC 5267 §3 ESORT
+// sort.cpp: RFC 5256, RFC 5957, RFC 5267 §3 ESORT and §4 CONTEXT=SORT
 asio::awaitable<void> sort(command_context& ctx, args& a);
+// The matching messages (indexes into the view) in the criteria's order.
+asio::awaitable<std::vector<std::uint32_t>> sort_found(command_context& ctx, const parse::search_key& key,
+                                                       const std::string& charset,
+                                                       const std::vector<parse::sort_criterion>& by,
+                                                       std::vector<store::uid> saved);
+// RFC 5267 §3.2: numbers in the given order, ranges only where they run up.
+std::string ordered_number_set(const std::vector<std::uint32_t>& nums);
 asio::awaitable<void> thread(command_context& ctx, args& a);
 
 // notify.cpp: RFC 5465

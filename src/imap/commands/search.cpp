@@ -347,6 +347,25 @@ void send_update(command_context& ctx, const session_data::live_search& live, co
   ctx.untagged(std::move(out));
 }
 
+// A SORT context (RFC 5267 §4.3.3, §4.3.4): (position, numbers) pairs,
+// applied in the order given.
+void send_pairs(command_context& ctx, const session_data::live_search& live, const char* what,
+                const std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>>& pairs) {
+  if (pairs.empty()) return;
+  // One atom for the pairs ("5 17 2 9"): a list built element by element
+  // trips GCC 12's -Wmaybe-uninitialized here.
+  std::string text;
+  for (auto& [pos, nums] : pairs) {
+    if (!text.empty()) text += ' ';
+    text += std::to_string(pos) + ' ' + ordered_number_set(nums);
+  }
+  untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{live.tag}}}};
+  if (live.uid) out.items.push_back(atom{"UID"});
+  out.items.push_back(atom{what});
+  out.items.push_back(atom{"(" + text + ")"});
+  ctx.untagged(std::move(out));
+}
+
 }  // namespace
 
 asio::awaitable<void> update_live_searches(command_context& ctx,
@@ -355,6 +374,57 @@ asio::awaitable<void> update_live_searches(command_context& ctx,
   if (lives.empty() || !ctx.session.selected) co_return;
   auto& view = *ctx.session.selected;
   for (auto& live : lives) {
+    if (!live.sorted_by.empty()) {
+      // A sorted result keeps its order (sort keys never change), so the
+      // update is removals, highest position first, then insertions at
+      // their final positions, lowest first.
+      auto number_of = [&](store::uid u, std::uint32_t seq_hint) -> std::uint32_t {
+        if (live.uid) return store::to_int(u);
+        if (seq_hint) return seq_hint;
+        auto seq = view.seq_of(u);
+        return seq ? *seq : 0;
+      };
+      std::vector<store::uid> now;
+      std::vector<std::pair<store::uid, std::uint32_t>> gone;  // with the number to show
+      if (expunged) {
+        for (auto& [u, seq] : *expunged)
+          if (std::find(live.result.begin(), live.result.end(), u) != live.result.end()) gone.emplace_back(u, seq);
+        now = live.result;
+        std::erase_if(now, [&](store::uid u) {
+          return std::any_of(gone.begin(), gone.end(), [&](auto& g) { return g.first == u; });
+        });
+      } else {
+        auto sorted = co_await sort_found(ctx, live.key, live.charset.value_or("UTF-8"), live.sorted_by,
+                                          view.saved_result());
+        for (auto i : sorted) now.push_back(view.messages()[i].id);
+        std::vector<store::uid> in_now(now);
+        std::sort(in_now.begin(), in_now.end());
+        for (auto u : live.result)
+          if (!std::binary_search(in_now.begin(), in_now.end(), u)) gone.emplace_back(u, 0);
+      }
+      std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> removals;
+      for (std::size_t p = live.result.size(); p-- > 0;) {
+        auto it = std::find_if(gone.begin(), gone.end(), [&](auto& g) { return g.first == live.result[p]; });
+        if (it == gone.end()) continue;
+        removals.push_back({static_cast<std::uint32_t>(p + 1), {number_of(it->first, it->second)}});
+      }
+      send_pairs(ctx, live, "REMOVEFROM", removals);
+      std::vector<store::uid> before(live.result);
+      std::sort(before.begin(), before.end());
+      std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> additions;
+      for (std::size_t p = 0; p < now.size(); ++p) {
+        if (std::binary_search(before.begin(), before.end(), now[p])) continue;
+        auto pos = static_cast<std::uint32_t>(p + 1);
+        auto n = number_of(now[p], 0);
+        if (!additions.empty() && additions.back().first + additions.back().second.size() == pos)
+          additions.back().second.push_back(n);
+        else
+          additions.push_back({pos, {n}});
+      }
+      send_pairs(ctx, live, "ADDTO", additions);
+      live.result = std::move(now);
+      continue;
+    }
     if (expunged) {
       // RFC 5267 §4.3.4: REMOVEFROM before the expunge is reported, with
       // the numbers the messages had.

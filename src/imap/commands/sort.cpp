@@ -14,6 +14,9 @@ using namespace response;
 
 namespace {
 
+// RFC 5267 §4.3.1: updating searches kept per session (SEARCH and SORT).
+constexpr std::size_t max_live_searches = 16;
+
 // The found messages with their stored keys, in mailbox order.
 struct sort_input {
   std::vector<std::uint32_t> found;               // indexes into the view
@@ -79,17 +82,14 @@ std::string ordered_set(const std::vector<std::uint32_t>& nums) {
 
 }  // namespace
 
-asio::awaitable<void> sort(command_context& ctx, args& a) {
-  auto& cmd = std::get<parse::sort_cmd>(a);
+std::string ordered_number_set(const std::vector<std::uint32_t>& nums) { return ordered_set(nums); }
+
+asio::awaitable<std::vector<std::uint32_t>> sort_found(command_context& ctx, const parse::search_key& key,
+                                                       const std::string& charset,
+                                                       const std::vector<parse::sort_criterion>& by,
+                                                       std::vector<store::uid> saved) {
   auto& view = *ctx.session.selected;
-  if (cmd.ret && (cmd.ret->update || cmd.ret->partial || cmd.ret->context))
-    reject_syntax("UPDATE, PARTIAL and CONTEXT need CONTEXT=SORT, which is not offered");
-  check_charset(cmd.charset);  // RFC 5256 §3: BADCHARSET as SEARCH
-  // RFC 5182 §2.4: "$" in the keys is the result saved before; a failing
-  // SORT with SAVE leaves it empty.
-  auto previous = view.saved_result();
-  if (cmd.ret && cmd.ret->save) view.saved_result().clear();
-  auto in = co_await load(ctx, cmd.key, cmd.charset, std::move(previous));
+  auto in = co_await load(ctx, key, charset, std::move(saved));
   auto& msgs = view.messages();
   std::vector<sort::sort_message> messages;
   messages.reserve(in.found.size());
@@ -99,8 +99,35 @@ asio::awaitable<void> sort(command_context& ctx, args& a) {
                         in.info[n] ? &*in.info[n] : nullptr});
   }
   std::vector<sort::sort_criterion> criteria;
-  for (auto& c : cmd.criteria) criteria.push_back({key_of(c.what), c.reverse});
+  for (auto& c : by) criteria.push_back({key_of(c.what), c.reverse});
   auto order = sort::sort_order(messages, criteria);
+  std::vector<std::uint32_t> out;
+  out.reserve(order.size());
+  for (auto pos : order) out.push_back(in.found[pos]);
+  co_return out;
+}
+
+asio::awaitable<void> sort(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::sort_cmd>(a);
+  auto& view = *ctx.session.selected;
+  // RFC 5267 §4.3: a tag already naming an updating search is BAD.
+  if (cmd.ret && cmd.ret->update)
+    for (auto& live : ctx.session.live_searches)
+      if (live.tag == ctx.tag()) reject_syntax("Tag already in use by an updating search");
+  check_charset(cmd.charset);  // RFC 5256 §3: BADCHARSET as SEARCH
+  // RFC 5182 §2.4: "$" in the keys is the result saved before; a failing
+  // SORT with SAVE leaves it empty.
+  auto previous = view.saved_result();
+  if (cmd.ret && cmd.ret->save) view.saved_result().clear();
+  auto sorted = co_await sort_found(ctx, cmd.key, cmd.charset, cmd.criteria, std::move(previous));
+  auto& msgs = view.messages();
+  struct entry {
+    std::uint32_t seq, uid;
+  };
+  std::vector<entry> messages;
+  for (auto i : sorted) messages.push_back({i + 1, store::to_int(msgs[i].id)});
+  std::vector<std::uint32_t> order(messages.size());
+  for (std::uint32_t p = 0; p < order.size(); ++p) order[p] = p;
   std::vector<std::uint32_t> nums;
   nums.reserve(order.size());
   for (auto pos : order) nums.push_back(cmd.uid ? messages[pos].uid : messages[pos].seq);
@@ -125,7 +152,24 @@ asio::awaitable<void> sort(command_context& ctx, args& a) {
     saved.erase(std::unique(saved.begin(), saved.end()), saved.end());
     view.saved_result() = std::move(saved);
   }
-  if (!ret.min && !ret.max && !ret.all && !ret.count) co_return;
+  if (ret.update) {
+    // RFC 5267 §4.3 (CONTEXT=SORT): keep the sorted result current.
+    if (ctx.session.live_searches.size() >= max_live_searches) {
+      response::write(ctx.session.out,
+                      status_line{"*", status::no, code{"NOUPDATE", {string{ctx.tag()}}}, "Too many updating searches"},
+                      ctx.session.wopts);
+    } else {
+      session_data::live_search live;
+      live.tag = ctx.tag();
+      live.uid = cmd.uid;
+      live.key = cmd.key;
+      live.charset = cmd.charset;
+      live.sorted_by = cmd.criteria;
+      for (auto& m : messages) live.result.push_back(store::uid{m.uid});
+      ctx.session.live_searches.push_back(std::move(live));
+    }
+  }
+  if (!ret.min && !ret.max && !ret.all && !ret.count && !ret.partial) co_return;
   untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{ctx.tag()}}}};
   if (cmd.uid) out.items.push_back(atom{"UID"});
   if (!nums.empty()) {
@@ -145,6 +189,17 @@ asio::awaitable<void> sort(command_context& ctx, args& a) {
   if (ret.count) {
     out.items.push_back(atom{"COUNT"});
     out.items.push_back(number{nums.size()});
+  }
+  if (ret.partial) {
+    // RFC 5267 §4.4: positions first..last of the sorted result.
+    auto [first, last] = *ret.partial;
+    std::vector<std::uint32_t> part;
+    for (std::size_t pos = first; pos <= last && pos <= nums.size(); ++pos) part.push_back(nums[pos - 1]);
+    response::list p{atom{std::to_string(first) + ":" + std::to_string(last)}};
+    if (part.empty()) p.push_back(nil{});
+    else p.push_back(atom{ordered_set(part)});
+    out.items.push_back(atom{"PARTIAL"});
+    out.items.push_back(std::move(p));
   }
   ctx.untagged(std::move(out));
 }
