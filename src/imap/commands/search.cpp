@@ -71,6 +71,14 @@ struct evaluator {
   std::uint32_t largest_uid = 0;
   std::int64_t now = 0;  // RFC 5032: OLDER/YOUNGER count back from here
   std::vector<store::uid> saved;  // RFC 5182 "$" as it was before this SEARCH
+  // Sequence and UID set keys, resolved once (binary search per message).
+  std::map<const parse::search_key*, syntax::interval_set> sets;
+
+  void index_sets(const parse::search_key& k) {
+    if (!k.set.saved && (k.what == key_kind::sequence || k.what == key_kind::uid))
+      sets.emplace(&k, syntax::interval_set(k.set, k.what == key_kind::sequence ? view.exists() : largest_uid));
+    for (auto& c : k.children) index_sets(c);
+  }
 
   const store::message_meta* meta_of(store::uid u) const {
     auto it = std::lower_bound(meta.begin(), meta.end(), u, [](auto& m, store::uid x) { return m.id < x; });
@@ -101,10 +109,10 @@ struct evaluator {
       // RFC 5182 §2.1: "$" as a sequence set or UID set is the saved result.
       case key_kind::sequence:
         if (k.set.saved) return in_saved(m.id);
-        return k.set.contains(seq, view.exists());
+        return sets.at(&k).contains(seq);
       case key_kind::uid:
         if (k.set.saved) return in_saved(m.id);
-        return k.set.contains(store::to_int(m.id), largest_uid);
+        return sets.at(&k).contains(store::to_int(m.id));
       case key_kind::all: return true;
       case key_kind::answered: return sys(store::flag_answered);
       case key_kind::deleted: return sys(store::flag_deleted);
@@ -213,6 +221,7 @@ asio::awaitable<std::vector<std::uint32_t>> evaluate_search(command_context& ctx
   ev.meta = std::move(answers.meta);
   auto& msgs = view.messages();
   ev.largest_uid = msgs.empty() ? 0 : store::to_int(msgs.back().id);
+  ev.index_sets(key);
   std::vector<std::uint32_t> found;  // indexes into the view, ascending
   for (std::uint32_t i = 0; i < msgs.size(); ++i)
     if (ev.match(key, i + 1, msgs[i])) found.push_back(i);

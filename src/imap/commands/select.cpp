@@ -36,11 +36,15 @@ asio::awaitable<void> report_since(command_context& ctx, store::modseq since, co
   // number then counts as inside "n:*".
   auto& msgs = view.messages();
   std::uint32_t largest = msgs.empty() ? 0 : store::to_int(msgs.back().id);
+  std::optional<syntax::interval_set> known;
+  if (set) known.emplace(*set, largest);
   std::vector<std::uint32_t> vanished;
   for (auto u : gone) {
     if (view.seq_of(u)) continue;
     auto n = store::to_int(u);
-    if (set && !set->contains(n, std::max(largest, n))) continue;
+    // An expunged UID above the largest in use: "*" stands for it (rare,
+    // so the plain walk over the ranges).
+    if (set && !(n > largest ? set->contains(n, n) : known->contains(n))) continue;
     vanished.push_back(n);
   }
   if (!vanished.empty())
@@ -49,7 +53,7 @@ asio::awaitable<void> report_since(command_context& ctx, store::modseq since, co
   for (std::size_t i = 0; i < msgs.size(); ++i) {
     auto& m = msgs[i];
     if (store::to_int(m.mod) <= store::to_int(since)) continue;
-    if (set && !set->contains(store::to_int(m.id), largest)) continue;
+    if (set && !known->contains(store::to_int(m.id))) continue;
     ctx.untagged(untagged{{number{i + 1}, atom{"FETCH"},
                            wire_list{atom{"UID"}, number{store::to_int(m.id)}, atom{"FLAGS"}, flags_of(view, m),
                                      atom{"MODSEQ"}, wire_list{number{store::to_int(m.mod)}}}}});

@@ -6,6 +6,31 @@
 
 namespace lemonade::imap::syntax {
 
+interval_set::interval_set(const sequence_set& set, std::uint32_t largest) {
+  for (auto& r : set.ranges) {
+    auto a = r.first == 0 ? largest : r.first;
+    auto b = r.last == 0 ? largest : r.last;
+    if (a > b) std::swap(a, b);
+    spans_.emplace_back(a, b);
+  }
+  std::sort(spans_.begin(), spans_.end());
+  std::size_t out = 0;
+  for (auto& s : spans_) {
+    if (out > 0 && s.first <= spans_[out - 1].second + std::uint64_t{1}) {
+      spans_[out - 1].second = std::max(spans_[out - 1].second, s.second);
+    } else {
+      spans_[out++] = s;
+    }
+  }
+  spans_.resize(out);
+}
+
+bool interval_set::contains(std::uint32_t n) const {
+  // The last span starting at or before n.
+  auto it = std::upper_bound(spans_.begin(), spans_.end(), n, [](std::uint32_t v, auto& s) { return v < s.first; });
+  return it != spans_.begin() && n <= std::prev(it)->second;
+}
+
 bool sequence_set::contains(std::uint32_t n, std::uint32_t largest) const {
   for (auto& r : ranges) {
     auto a = r.first == 0 ? largest : r.first;

@@ -25,6 +25,19 @@ struct sequence_set {
   bool contains(std::uint32_t n, std::uint32_t largest) const;
 };
 
+// A sequence set resolved against `largest` ("*"), as sorted, merged
+// closed intervals: membership by binary search, so a set of many ranges
+// tested against every message of a big mailbox stays cheap.
+class interval_set {
+ public:
+  interval_set() = default;
+  interval_set(const sequence_set& set, std::uint32_t largest);
+  bool contains(std::uint32_t n) const;
+
+ private:
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;
+};
+
 // Parses a whole sequence-set; nullopt if malformed (zero, junk, empty).
 std::optional<sequence_set> parse_sequence_set(std::string_view text);
 

@@ -165,3 +165,25 @@ TEST(imap_syntax, sequence_sets) {
 
 }  // namespace
 }  // namespace lemonade::imap::syntax
+
+namespace lemonade::imap::syntax {
+namespace {
+
+TEST(imap_syntax, interval_set_matches_sequence_set) {
+  // Overlapping, adjacent, reversed and "*" ranges: the same answers as the
+  // plain walk, for every number around them.
+  for (auto text : {"1:3,5,7:*", "9:4,2,3:1", "*", "10:12,13,15:14,100", "4:*,2"}) {
+    auto set = parse_sequence_set(text);
+    ASSERT_TRUE(set) << text;
+    for (std::uint32_t largest : {0u, 1u, 8u, 20u}) {
+      interval_set idx(*set, largest);
+      for (std::uint32_t n = 0; n <= 30; ++n)
+        EXPECT_EQ(idx.contains(n), set->contains(n, largest)) << text << " n=" << n << " * =" << largest;
+    }
+  }
+  interval_set empty;
+  EXPECT_FALSE(empty.contains(1));
+}
+
+}  // namespace
+}  // namespace lemonade::imap::syntax
