@@ -3,7 +3,8 @@
 dovecot-imapd) on loopback, one after the other, and prints medians, spread
 and the Lemonade/Dovecot ratio: "mailbox" (APPEND-heavy, a user per
 client), "idle" (the servers' total RSS with K logged-in idle connections)
-and "mixed" (message access on one shared mailbox, mixed.py). BENCH_WORKLOADS
+and "mixed" (message access on one shared mailbox, mixed.py); "resync"
+(QRESYNC against a full resync, resync.py) on request. BENCH_WORKLOADS
 picks them. See bench/README.md."""
 
 import argparse
@@ -233,17 +234,21 @@ def main():
     ap.add_argument("--idle", type=int, default=int(os.environ.get("BENCH_IDLE", "1000")))
     ap.add_argument("--corpus-count", type=int, default=int(os.environ.get("BENCH_CORPUS", "300")))
     ap.add_argument("--workloads", default=os.environ.get("BENCH_WORKLOADS", "mailbox,idle,mixed"),
-                    help="any of mailbox, idle, mixed")
+                    help="any of mailbox, idle, mixed, resync")
     import mixed
+    import resync
     mixed.add_options(ap)
+    resync.add_options(ap)
     args = ap.parse_args()
     workloads = set(args.workloads.split(","))
-    if workloads - {"mailbox", "idle", "mixed"}:
+    if workloads - {"mailbox", "idle", "mixed", "resync"}:
         ap.error("unknown workload in %r" % args.workloads)
     if workloads & {"mailbox", "idle"}:
         mailbox_and_idle(args, workloads)
     if "mixed" in workloads:
         mixed.report(args, mixed.run(args))
+    if "resync" in workloads and not resync.report(args, resync.run(args)):
+        sys.exit(1)  # a server answered a resync wrongly
 
 
 def mailbox_and_idle(args, workloads):
