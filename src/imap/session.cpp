@@ -309,7 +309,16 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
   auto view = data_.selected;
   if (!view || !view->pending()) co_return;
   std::size_t count_before = view->exists();
-  auto ch = co_await ctx.blocking([&] { return view->sync(allow_expunge); });
+  // RFC 7162 §3.1.2.1: under CONDSTORE the client also learns the new
+  // HIGHESTMODSEQ, read before the events are applied so that every change
+  // up to it is among them (account::settled_highestmodseq). Without it a
+  // client that appended or saw an APPEND keeps an old value and takes the
+  // new messages for changed ones on its next resync.
+  std::optional<store::modseq> settled;
+  auto ch = co_await ctx.blocking([&] {
+    if (data_.condstore) settled = data_.account->settled_highestmodseq(view->info().id);
+    return view->sync(allow_expunge);
+  });
   if (ch.mailbox_gone) {
     say(status::bye, "Selected mailbox was deleted");
     data_.state = session_state::logout;
@@ -361,6 +370,18 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
       items.push_back(response::list{number{store::to_int(m.mod)}});
     }
     ctx.untagged(untagged{{number{seq}, atom{"FETCH"}, std::move(items)}});
+  }
+  if (settled && ch.complete && store::to_int(*settled) > store::to_int(view->announced_modseq())) {
+    view->set_announced_modseq(*settled);
+    // Not when the FETCH responses above already carried it, nor when the
+    // tagged OK will (EXPUNGE and MOVE under QRESYNC, §3.2.10): the bytes
+    // matter on a phone.
+    std::uint64_t in_fetches = 0;
+    for (auto seq : ch.flags_changed)
+      in_fetches = std::max(in_fetches, store::to_int(view->messages()[seq - 1].mod));
+    bool in_result = ctx.result.resp_code && ctx.result.resp_code->name == "HIGHESTMODSEQ";
+    if (store::to_int(*settled) > in_fetches && !in_result)
+      ctx.untagged_ok(code{"HIGHESTMODSEQ", {number{store::to_int(*settled)}}}, "Highest");
   }
   // RFC 5267 §4.3.3: new and changed messages may join or leave updating
   // searches (after the EXISTS).

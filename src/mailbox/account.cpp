@@ -53,12 +53,14 @@ store::append_result account::append(const store::mailbox_info& mb,
   // commits. Their events may then arrive out of UID order, so listeners
   // treat messages_added as a hint and read new UIDs from the store
   // (selected_mailbox::sync), where they are always gap-free.
+  write_scope w(*this);
   auto res = store_->append(mb.id, std::move(messages));
   publish(messages_added{mb.id, res.uids});
   return res;
 }
 
 store::expunge_result account::expunge_deleted(store::mailbox_id id, const std::vector<store::uid>* only) {
+  write_scope w(*this);
   std::lock_guard lock(publish_mu_);
   auto res = store_->expunge_deleted(id, only);
   if (!res.uids.empty()) publish(messages_expunged{id, res.uids, res.highestmodseq});
@@ -68,6 +70,7 @@ store::expunge_result account::expunge_deleted(store::mailbox_id id, const std::
 store::store_flags_result account::store_flags(store::mailbox_id id, const std::vector<store::uid>& uids,
                                                store::flag_op op, const store::flag_set& flags,
                                                std::optional<store::modseq> unchanged_since, const void* origin) {
+  write_scope w(*this);
   std::lock_guard lock(publish_mu_);
   auto res = store_->store_flags(id, uids, op, flags, unchanged_since);
   if (!res.updated.empty()) publish(flags_changed{id, res.updated, origin});
@@ -76,11 +79,29 @@ store::store_flags_result account::store_flags(store::mailbox_id id, const std::
 
 store::copy_result account::copy(store::mailbox_id from, const std::vector<store::uid>& uids, store::mailbox_id to,
                                  bool move) {
+  write_scope w(*this);
   std::lock_guard lock(publish_mu_);
   auto res = store_->copy(from, uids, to, move);
   if (!res.target.empty()) publish(messages_added{to, res.target});
   if (!res.expunged.empty()) publish(messages_expunged{from, res.expunged, res.source_highestmodseq});
   return res;
+}
+
+std::optional<store::modseq> account::settled_highestmodseq(store::mailbox_id id) {
+  // Every write counted in writes_started_ before `started` was read has
+  // finished (published) if the two counters agree; a write visible in the
+  // status read below began before it, so if no write began since
+  // `started`, every change up to the value read has been published.
+  auto started = writes_started_.load();
+  if (writes_finished_.load() != started) return std::nullopt;
+  store::mailbox_status st;
+  try {
+    st = store_->status(id);
+  } catch (const store::error&) {
+    return std::nullopt;  // deleted meanwhile: the session learns it from its view
+  }
+  if (writes_started_.load() != started) return std::nullopt;
+  return st.highestmodseq;
 }
 
 std::shared_ptr<account> account_registry::open(const store::user_record& user) {

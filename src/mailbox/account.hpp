@@ -3,6 +3,8 @@
 // Mutations go through here so that none can bypass the bus; reads may use
 // store() directly. All calls block on disk: storage executor only.
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,13 +38,35 @@ class account {
   store::copy_result copy(store::mailbox_id from, const std::vector<store::uid>& uids, store::mailbox_id to,
                           bool move);
 
+  // The mailbox's HIGHESTMODSEQ read at a moment when every change
+  // committed so far had also been published, or nullopt if writes were
+  // in flight. A listener that applies its queued events after this call
+  // has then seen every change up to the value, so a session may announce
+  // it (RFC 7162 §3.1.2.1) without a client skipping a change it was never
+  // told of. Blocking.
+  std::optional<store::modseq> settled_highestmodseq(store::mailbox_id id);
+
  private:
+  // Counts one mutation from before its commit until after its publish.
+  class write_scope {
+   public:
+    explicit write_scope(account& a) : a_(a) { a_.writes_started_.fetch_add(1); }
+    ~write_scope() { a_.writes_finished_.fetch_add(1); }
+    write_scope(const write_scope&) = delete;
+    write_scope& operator=(const write_scope&) = delete;
+
+   private:
+    account& a_;
+  };
+
   void publish(const event& e);
 
   std::shared_ptr<store::account_store> store_;
   // Held while committing and publishing, so listeners see events in
   // commit order.
   std::mutex publish_mu_;
+  std::atomic<std::uint64_t> writes_started_{0};
+  std::atomic<std::uint64_t> writes_finished_{0};
   std::mutex listeners_mu_;
   std::vector<std::weak_ptr<listener>> listeners_;
 };

@@ -20,6 +20,7 @@ std::shared_ptr<selected_mailbox> selected_mailbox::open(account& acct, store::m
     if (view->name_.empty()) view->name_ = view->info_.name;
   }
   view->messages_ = std::move(snap.messages);
+  view->announced_ = view->info_.highestmodseq;
   if (!read_only) {
     // RFC 3501 §2.3.2: \Recent belongs to the first session to see it;
     // EXAMINE does not claim (§6.3.2).
@@ -161,7 +162,8 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
         }
       }
     }
-    pending_ = !expunged_.empty() || resync_all_;
+    out.complete = expunged_.empty() && !resync_all_;
+    pending_ = !out.complete;
   }
   if (out.mailbox_gone) return out;
   if (flags_resync) {

@@ -56,6 +56,9 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
     // Flags changed by other sessions: sequence numbers (after the
     // expunges above) whose FLAGS to report.
     std::vector<std::uint32_t> flags_changed;
+    // False when expunges were held back (allow_expunge false): the view
+    // is then behind the store by changes the client has not been told of.
+    bool complete = true;
   };
   // True when events are waiting to be reported.
   bool pending() const { return pending_.load(); }
@@ -67,6 +70,12 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   changes sync(bool allow_expunge);
 
   void on_event(const event& e) override;
+
+  // The HIGHESTMODSEQ the client was last told of (SELECT, or an untagged
+  // OK since): the session announces a higher one only once the view has
+  // reported every change up to it.
+  store::modseq announced_modseq() const { return announced_; }
+  void set_announced_modseq(store::modseq m) { announced_ = m; }
 
   // Called (on the committing thread) after an event made the view
   // pending: the session uses it to wake an IDLE. Must be quick and
@@ -86,6 +95,7 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   std::vector<store::uid> recent_;   // ascending
   std::uint32_t recent_count_ = 0;
   std::vector<store::uid> saved_;
+  store::modseq announced_{0};
 
   std::atomic<bool> pending_{false};
   std::mutex events_mu_;

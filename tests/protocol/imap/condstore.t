@@ -126,7 +126,34 @@ S: c3 OK FETCH completed
 C: c4 ENABLE CONDSTORE
 S: * ENABLED CONDSTORE
 S: c4 OK ENABLE completed
-C: c5 LOGOUT
+# New messages carry no MODSEQ in EXISTS: the new HIGHESTMODSEQ follows
+# (§3.1.2.1), whether another session appended or this one did, so a
+# client that records it does not take them for changed ones later.
+C2: d3 APPEND INBOX {12+}
+C2: Subject: e
+C2: 
+S2: * 5 EXISTS
+S2: * 1 RECENT
+S2: * 1 FETCH (FLAGS (\Deleted \Seen) UID 1)
+S2: d3 OK [APPENDUID ${uv} 5] APPEND completed
+C: c5 NOOP
+S: * 5 EXISTS
+S: * 4 RECENT
+S: * OK [HIGHESTMODSEQ 11] Highest
+S: c5 OK NOOP completed
+C: c6 APPEND INBOX {12+}
+C: Subject: f
+C: 
+S: * 6 EXISTS
+S: * 5 RECENT
+S: * OK [HIGHESTMODSEQ 12] Highest
+S: c6 OK [APPENDUID ${uv} 6] APPEND completed
+# Session 2 did not enable CONDSTORE: no HIGHESTMODSEQ for it.
+C2: d4 NOOP
+S2: * 6 EXISTS
+S2: * 1 RECENT
+S2: d4 OK NOOP completed
+C: c7 LOGOUT
 S: * BYE Lemonade logging out
-S: c5 OK LOGOUT completed
+S: c7 OK LOGOUT completed
 !closed 1

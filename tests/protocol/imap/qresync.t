@@ -181,8 +181,11 @@ S: * 1 FETCH (UID 1 MODSEQ (1009))
 S: d1 OK STORE completed
 C: d2 CLOSE
 S: d2 OK CLOSE completed
+# An expunge by another session: VANISHED, and the HIGHESTMODSEQ that
+# came with it, which the client could not know otherwise (§3.1.2.1).
 C2: b10 NOOP
 S2: * VANISHED 1
+S2: * OK [HIGHESTMODSEQ 1010] Highest
 S2: b10 OK NOOP completed
 # A mailbox deleted and created again has another UIDVALIDITY: the old one
 # gets a plain SELECT.
