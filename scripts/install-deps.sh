@@ -12,7 +12,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libicu-dev
   # tests
-  libgtest-dev libgmock-dev python3 curl openssl isync
+  libgtest-dev libgmock-dev python3 curl openssl isync interimap
 )
 # Node.js with npm (imapflow tests): the machine may already carry a Node.js
 # build that bundles npm and conflicts with Debian's npm package.

@@ -20,7 +20,7 @@ def main():
     if not os.path.isdir(os.path.join(project, "node_modules", "imapflow")):
         raise SystemExit("imapflow is not installed: run (cd tests/clients/imapflow && npm ci)")
     with LemonadeServer(args.lemonade, users={"carol": "s3cret pass"}) as srv:
-        for script in ("imapflow_test.mjs", "imapflow_idle.mjs"):
+        for script in ("imapflow_test.mjs", "imapflow_idle.mjs", "imapflow_qresync.mjs"):
             out = subprocess.run(["node", script, str(srv.imaps_port), srv.cert, "carol", "s3cret pass"],
                                  cwd=project, capture_output=True, timeout=60)
             sys.stdout.write(out.stdout.decode())
