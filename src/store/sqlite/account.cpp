@@ -561,6 +561,8 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
     std::int64_t count = c.step() ? c.int64(0) : -1;
     c.reset();
     auto key = snapshot_key{snap.info.uidvalidity, to_int(snap.info.uidnext), to_int(snap.info.highestmodseq), count};
+    std::shared_ptr<const std::vector<message_entry>> base;
+    snapshot_key base_key{};
     if (to_int(from) <= 1) {
       std::lock_guard lock(snapshots_mu_);
       for (auto& e : snapshots_)
@@ -569,7 +571,15 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
           e.used = ++snapshot_clock_;
           r->exec("COMMIT");
           return snap;
+        } else if (e.id == id && e.key.uidvalidity == key.uidvalidity && e.key.highestmodseq <= key.highestmodseq) {
+          base = e.messages;
+          base_key = e.key;
         }
+    }
+    if (base && update_snapshot(*r, id, *base, base_key.highestmodseq, count, snap.messages)) {
+      remember_snapshot(id, key, snap.messages);
+      r->exec("COMMIT");
+      return snap;
     }
     auto& s = r->cached(
         "SELECT uid, modseq, flags, keywords FROM messages WHERE mailbox_id = ?1 AND uid >= ?2 "
@@ -584,21 +594,77 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
       snap.messages.push_back(std::move(e));
     }
     s.reset();
-    if (to_int(from) <= 1 && snap.messages.size() >= snapshot_cache_min) {
-      std::lock_guard lock(snapshots_mu_);
-      auto copy = std::make_shared<const std::vector<message_entry>>(snap.messages);
-      auto it = std::find_if(snapshots_.begin(), snapshots_.end(), [&](auto& e) { return e.id == id; });
-      if (it == snapshots_.end() && snapshots_.size() < snapshot_cache_size) it = snapshots_.emplace(snapshots_.end());
-      if (it == snapshots_.end())
-        it = std::min_element(snapshots_.begin(), snapshots_.end(), [](auto& a, auto& b) { return a.used < b.used; });
-      *it = {id, key, std::move(copy), ++snapshot_clock_};
-    }
+    if (to_int(from) <= 1) remember_snapshot(id, key, snap.messages);
   } catch (...) {
     r->exec("ROLLBACK");
     throw;
   }
   r->exec("COMMIT");
   return snap;
+}
+
+bool sqlite_account::update_snapshot(db& r, mailbox_id id, const std::vector<message_entry>& base,
+                                     std::uint64_t base_modseq, std::int64_t count,
+                                     std::vector<message_entry>& out) {
+  // RFC 7162 §3.1: every change to a message gives it a new MODSEQ above
+  // all earlier ones, and every expunge is logged with its MODSEQ. So the
+  // rows with a MODSEQ above the cached copy's, and the expunges logged
+  // above it, are all that changed: the cached copy brought up to date is
+  // what reading every row would give, at the cost of the changes alone.
+  std::vector<message_entry> changed;
+  auto& c = r.cached(
+      "SELECT uid, modseq, flags, keywords FROM messages WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+  c.bind(1, id).bind(2, static_cast<std::int64_t>(base_modseq));
+  while (c.step()) {
+    message_entry e;
+    e.id = uid{static_cast<std::uint32_t>(c.int64(0))};
+    e.mod = modseq{static_cast<std::uint64_t>(c.int64(1))};
+    e.flags.system = static_cast<std::uint8_t>(c.int64(2));
+    e.flags.keywords = split_keywords(c.text(3));
+    changed.push_back(std::move(e));
+  }
+  c.reset();
+  // A mailbox changed more than this is read whole: cheaper than merging.
+  if (changed.size() > base.size() / 4 + 16) return false;
+  std::vector<std::uint32_t> gone;
+  auto& g = r.cached("SELECT uid FROM expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+  g.bind(1, id).bind(2, static_cast<std::int64_t>(base_modseq));
+  while (g.step()) gone.push_back(static_cast<std::uint32_t>(g.int64(0)));
+  g.reset();
+
+  out.clear();
+  out.reserve(base.size() + changed.size());
+  auto next = changed.begin();
+  for (auto& m : base) {
+    while (next != changed.end() && to_int(next->id) < to_int(m.id)) out.push_back(std::move(*next++));
+    if (next != changed.end() && next->id == m.id) {
+      out.push_back(std::move(*next++));
+    } else if (!std::binary_search(gone.begin(), gone.end(), to_int(m.id))) {
+      out.push_back(m);
+    }
+  }
+  while (next != changed.end()) out.push_back(std::move(*next++));
+  // The mailbox's own count must agree; if anything ever moved rows
+  // without a MODSEQ, the merge is refused and the rows are read.
+  if (static_cast<std::int64_t>(out.size()) != count) {
+    out.clear();
+    return false;
+  }
+  return true;
+}
+
+void sqlite_account::remember_snapshot(mailbox_id id, const snapshot_key& key,
+                                       const std::vector<message_entry>& messages) {
+  if (messages.size() < snapshot_cache_min) return;
+  auto copy = std::make_shared<const std::vector<message_entry>>(messages);
+  std::lock_guard lock(snapshots_mu_);
+  auto it = std::find_if(snapshots_.begin(), snapshots_.end(), [&](auto& e) { return e.id == id; });
+  if (it == snapshots_.end() && snapshots_.size() < snapshot_cache_size) it = snapshots_.emplace(snapshots_.end());
+  if (it == snapshots_.end())
+    it = std::min_element(snapshots_.begin(), snapshots_.end(), [](auto& a, auto& b) { return a.used < b.used; });
+  // A slower reader must not replace a newer copy with an older one.
+  if (it->id == id && it->key.uidvalidity == key.uidvalidity && it->key.highestmodseq > key.highestmodseq) return;
+  *it = {id, key, std::move(copy), ++snapshot_clock_};
 }
 
 uid sqlite_account::claim_recent(mailbox_id id, uid up_to) {

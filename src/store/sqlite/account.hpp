@@ -76,6 +76,12 @@ class sqlite_account final : public account_store {
     std::shared_ptr<const std::vector<message_entry>> messages;
     std::uint64_t used = 0;
   };
+  // The cached copy `base` (at MODSEQ base_modseq) brought up to date
+  // inside the read transaction of r; false when a full read is cheaper or
+  // the result does not agree with the mailbox's message count.
+  static bool update_snapshot(db& r, mailbox_id id, const std::vector<message_entry>& base,
+                              std::uint64_t base_modseq, std::int64_t count, std::vector<message_entry>& out);
+  void remember_snapshot(mailbox_id id, const snapshot_key& key, const std::vector<message_entry>& messages);
   static constexpr std::size_t snapshot_cache_size = 4;
   static constexpr std::size_t snapshot_cache_min = 1000;  // smaller ones are cheap to read
   std::mutex snapshots_mu_;

@@ -105,6 +105,11 @@ CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
     R"sql(
 ALTER TABLE messages ADD COLUMN sort_info BLOB NOT NULL DEFAULT x'';
 )sql",
+    // The messages changed since a MODSEQ without a scan of the mailbox:
+    // a cached SELECT snapshot brought up to date (sqlite_account::snapshot).
+    R"sql(
+CREATE INDEX messages_by_modseq ON messages(mailbox_id, modseq);
+)sql",
 };
 
 const char* const user_steps[] = {

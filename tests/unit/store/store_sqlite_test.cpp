@@ -3,6 +3,7 @@
 // once store/postgres exists (STYLE.md §7).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -153,6 +154,67 @@ TEST_F(store_sqlite, copy_move_and_inbox_rename_share_blobs) {
   acct->rename_mailbox("INBOX", "old");
   EXPECT_EQ(acct->status(inbox.id).messages, 0u);
   EXPECT_EQ(acct->status(acct->find_mailbox("old")->id).messages, 2u);
+}
+
+// SELECT of a big mailbox brings a cached snapshot up to date from the
+// rows and expunges above its MODSEQ: after any mix of changes it must
+// equal what a store with an empty cache reads row by row.
+TEST_F(store_sqlite, cached_snapshot_follows_every_change) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto trash = *acct->find_mailbox("Trash");
+  std::vector<new_message> many;
+  for (int i = 0; i < 1500; ++i) many.push_back(msg("message " + std::to_string(i % 7)));
+  acct->append(inbox.id, std::move(many));
+  auto same = [&](const char* what) {
+    auto cached = acct->snapshot(inbox.id, uid{1});
+    auto fresh = st->open_account(user)->snapshot(inbox.id, uid{1});
+    ASSERT_EQ(cached.messages.size(), fresh.messages.size()) << what;
+    for (std::size_t i = 0; i < fresh.messages.size(); ++i) {
+      auto& a = cached.messages[i];
+      auto& b = fresh.messages[i];
+      ASSERT_TRUE(a.id == b.id && a.mod == b.mod && a.flags == b.flags)
+          << what << ": message " << i << " uid " << to_int(a.id) << "/" << to_int(b.id);
+    }
+    EXPECT_EQ(cached.info.highestmodseq, fresh.info.highestmodseq) << what;
+  };
+  same("first read");
+  std::mt19937 rng(7162);
+  auto pick = [&](std::size_t n) {
+    auto snap = acct->snapshot(inbox.id, uid{1});
+    std::vector<uid> out;
+    for (std::size_t i = 0; i < n && !snap.messages.empty(); ++i)
+      out.push_back(snap.messages[rng() % snap.messages.size()].id);
+    std::sort(out.begin(), out.end(), [](uid a, uid b) { return to_int(a) < to_int(b); });
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  };
+  for (int round = 0; round < 40; ++round) {
+    switch (rng() % 5) {
+      case 0:
+        acct->store_flags(inbox.id, pick(1 + rng() % 30), flag_op::add, {flag_seen, {"$Forwarded"}}, std::nullopt);
+        break;
+      case 1:
+        acct->store_flags(inbox.id, pick(1 + rng() % 30), flag_op::replace, {flag_flagged, {"Work"}}, std::nullopt);
+        break;
+      case 2:
+        acct->store_flags(inbox.id, pick(1 + rng() % 10), flag_op::add, {flag_deleted, {}}, std::nullopt);
+        acct->expunge_deleted(inbox.id, nullptr);
+        break;
+      case 3:
+        acct->append(inbox.id, {msg("new a"), msg("new b", flag_seen)});
+        break;
+      case 4:
+        acct->copy(inbox.id, pick(1 + rng() % 5), trash.id, true);
+        break;
+    }
+    same(("round " + std::to_string(round)).c_str());
+  }
+  // Most of the mailbox changed at once: read whole, still the same.
+  acct->store_flags(inbox.id, pick(1000), flag_op::add, {flag_answered, {}}, std::nullopt);
+  same("after a big change");
+  // RENAME INBOX moves every message away (RFC 3501 §6.3.5).
+  acct->rename_mailbox("INBOX", "old");
+  same("after renaming INBOX");
 }
 
 TEST_F(store_sqlite, blobs_are_collected_with_their_last_message) {
