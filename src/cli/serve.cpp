@@ -130,7 +130,7 @@ int serve(const core::config& cfg) {
   policy.lockout = cfg.auth_lockout;
   imap::server_context ctx{cfg,
                            *store,
-                           mailbox::account_registry(*store),
+                           mailbox::account_registry(*store, cfg.keep_accounts_open),
                            auth::login_throttle(policy),
                            server_secret(cfg.data_dir),
                            storage.get_executor(),

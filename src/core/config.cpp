@@ -133,6 +133,7 @@ const key_def key_defs[] = {
   {"server.max_connections", "10000", "connections served at once; more are refused with * BYE", set_unsigned<&config::max_connections>},
   {"server.shutdown_grace", "10", "seconds SIGTERM waits for in-flight commands", set_seconds<&config::shutdown_grace>},
   {"server.hostname", "\"localhost\"", "name in greetings and certificates", set_string<&config::hostname>},
+  {"server.keep_accounts_open", "32", "accounts kept open after their last session ends, most recently used first, so a client that reconnects finds its big mailboxes cached; 0 closes an account with its last session", set_unsigned<&config::keep_accounts_open>},
 
   {"imap.listen", "[\"127.0.0.1:1143\"]", "IMAP with STARTTLS: list of host:port ([::1]:port for IPv6); [] disables", set_list<&config::imap_listen>},
   {"imap.literal", "\"plus\"", "non-synchronizing literals: \"plus\" (RFC 7888 LITERAL+) or \"minus\" (LITERAL-, at most 4096 octets)", set_literal},

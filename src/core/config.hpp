@@ -35,6 +35,7 @@ struct config {
   unsigned max_connections = 10000;
   std::chrono::seconds shutdown_grace{10};
   std::string hostname = "localhost";
+  unsigned keep_accounts_open = 32;
 
   // [imap] / [imaps]: "host:port" or "[v6]:port"; empty list disables.
   std::vector<std::string> imap_listen{"127.0.0.1:1143"};

@@ -107,11 +107,19 @@ std::optional<store::modseq> account::settled_highestmodseq(store::mailbox_id id
 std::shared_ptr<account> account_registry::open(const store::user_record& user) {
   std::lock_guard lock(mu_);
   std::erase_if(open_, [](auto& p) { return p.second.expired(); });
+  std::shared_ptr<account> a;
   for (auto& [id, w] : open_)
     if (id == user.id)
-      if (auto a = w.lock()) return a;
-  auto a = std::make_shared<account>(store_.open_account(user));
-  open_.emplace_back(user.id, a);
+      if ((a = w.lock())) break;
+  if (!a) {
+    a = std::make_shared<account>(store_.open_account(user));
+    open_.emplace_back(user.id, a);
+  }
+  if (keep_open_ > 0) {
+    std::erase(kept_, a);
+    kept_.push_back(a);
+    if (kept_.size() > keep_open_) kept_.erase(kept_.begin());
+  }
   return a;
 }
 

@@ -71,16 +71,23 @@ class account {
   std::vector<std::weak_ptr<listener>> listeners_;
 };
 
-// Open accounts, one per user while any session holds it.
+// Open accounts, one per user while any session holds it. The keep_open
+// most recently opened stay open after their last session ends: a phone
+// that lost its connection and comes back finds its account's store, and
+// the snapshots it caches, still there (a cold SELECT of a big mailbox
+// reads every row; a warm one reads only what changed).
 class account_registry {
  public:
-  explicit account_registry(store::mail_store& store) : store_(store) {}
+  explicit account_registry(store::mail_store& store, std::size_t keep_open = 0)
+      : store_(store), keep_open_(keep_open) {}
   std::shared_ptr<account> open(const store::user_record& user);
 
  private:
   store::mail_store& store_;
+  const std::size_t keep_open_;
   std::mutex mu_;
   std::vector<std::pair<std::int64_t, std::weak_ptr<account>>> open_;
+  std::vector<std::shared_ptr<account>> kept_;  // least recently opened first
 };
 
 }  // namespace lemonade::mailbox
