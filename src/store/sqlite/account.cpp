@@ -183,7 +183,8 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
   auto mod = modseq{to_int(mb.highestmodseq) + 1};
   auto& s = d.cached(
       "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, tz_offset, "
-      "save_date, size, blob) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      "save_date, size, blob, structure, sent_day, sort_info) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   s.bind(1, mb.id)
       .bind(2, static_cast<std::int64_t>(to_int(id)))
       .bind(3, static_cast<std::int64_t>(to_int(mod)))
@@ -194,13 +195,9 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
       .bind(8, now_seconds())
       .bind(9, size)
       .bind(10, blob)
-      .run();
-  d.cached("UPDATE messages SET structure = ?3, sent_day = ?4, sort_info = ?5 WHERE mailbox_id = ?1 AND uid = ?2")
-      .bind(1, mb.id)
-      .bind(2, static_cast<std::int64_t>(to_int(id)))
-      .bind_blob(3, m.structure)
-      .bind(4, m.sent_day)
-      .bind_blob(5, m.sort_info)
+      .bind_blob(11, m.structure)
+      .bind(12, m.sent_day)
+      .bind_blob(13, m.sort_info)
       .run();
   if (!m.search_headers.empty() || !m.search_body.empty())
     d.cached("INSERT INTO search(rowid, headers, body) VALUES(?1, ?2, ?3)")
