@@ -371,6 +371,14 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
     }
     ctx.untagged(untagged{{number{seq}, atom{"FETCH"}, std::move(items)}});
   }
+  if (data_.condstore && ch.below_held) {
+    // RFC 7162 §3.2: expunges wait (RFC 3501 §7.4.1) while MODSEQs above
+    // theirs may have gone out (FETCH responses, this command's own); the
+    // last HIGHESTMODSEQ the client hears must be below them, so that a
+    // client cut off now resyncs from before the expunges.
+    view->set_announced_modseq(*ch.below_held);
+    ctx.untagged_ok(code{"HIGHESTMODSEQ", {number{store::to_int(*ch.below_held)}}}, "Highest");
+  }
   if (settled && ch.complete && store::to_int(*settled) > store::to_int(view->announced_modseq())) {
     view->set_announced_modseq(*settled);
     // Not when the FETCH responses above already carried it, nor when the

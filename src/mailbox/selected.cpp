@@ -87,6 +87,7 @@ void selected_mailbox::on_event(const event& e) {
   if (auto* a = std::get_if<messages_added>(&e); a && a->mailbox == id_) {
     new_messages_ = true;
   } else if (auto* x = std::get_if<messages_expunged>(&e); x && x->mailbox == id_) {
+    if (expunged_.empty() || to_int(x->highestmodseq) < to_int(expunged_min_)) expunged_min_ = x->highestmodseq;
     expunged_.insert(expunged_.end(), x->uids.begin(), x->uids.end());
   } else if (auto* f = std::get_if<flags_changed>(&e); f && f->mailbox == id_) {
     if (f->origin == this) return;  // applied and reported by our own session
@@ -164,6 +165,16 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
     }
     out.complete = expunged_.empty() && !resync_all_;
     pending_ = !out.complete;
+    if (!out.complete) {
+      // A moved-away INBOX (resync_all_) has no MODSEQ here; what the
+      // client was last told is below it.
+      std::uint64_t below = to_int(announced_);
+      if (!expunged_.empty()) {
+        auto under = to_int(expunged_min_) > 0 ? to_int(expunged_min_) - 1 : 0;
+        below = resync_all_ ? std::min(below, under) : under;
+      }
+      out.below_held = store::modseq{below};
+    }
   }
   if (out.mailbox_gone) return out;
   if (flags_resync) {

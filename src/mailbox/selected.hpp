@@ -59,6 +59,10 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
     // False when expunges were held back (allow_expunge false): the view
     // is then behind the store by changes the client has not been told of.
     bool complete = true;
+    // With expunges held back: a MODSEQ below all of them, to announce
+    // after any MODSEQ sent meanwhile (RFC 7162 §3.2: a client that lost
+    // the connection then resyncs from before the expunges).
+    std::optional<store::modseq> below_held;
   };
   // True when events are waiting to be reported.
   bool pending() const { return pending_.load(); }
@@ -106,6 +110,7 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   std::optional<std::string> renamed_to_;
   std::function<void()> waker_;
   std::vector<store::uid> expunged_;  // reported by events, not yet applied
+  store::modseq expunged_min_{0};     // the lowest MODSEQ among them
   std::vector<store::flag_update> flag_updates_;  // from other sessions
   // More flag changes than this waiting (a session that sends no command
   // while another changes a big mailbox) are dropped for a comparison with

@@ -187,6 +187,46 @@ C2: b10 NOOP
 S2: * VANISHED 1
 S2: * OK [HIGHESTMODSEQ 1010] Highest
 S2: b10 OK NOOP completed
+# §3.2: an expunge that must wait (no EXPUNGE or VANISHED during FETCH,
+# STORE or SEARCH, RFC 3501 §7.4.1) while MODSEQs above it go out: the
+# client hears a HIGHESTMODSEQ below the expunge's last, so if it is cut
+# off now it resyncs from before it.
+!connect 3
+S3: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+C3: e0 LOGIN demo secret
+S3: e0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC WITHIN ESEARCH SEARCHRES NOTIFY CONTEXT=SEARCH SORT SORT=DISPLAY ESORT CONTEXT=SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES] Logged in
+C3: e1 SELECT INBOX
+S3: * 5 EXISTS
+S3: * 0 RECENT
+S3: * OK [UNSEEN 1] Message 1 is first unseen
+S3: * OK [UIDVALIDITY ${uv}] UIDs valid
+S3: * OK [UIDNEXT 1001] Predicted next UID
+S3: * OK [HIGHESTMODSEQ 1010] Highest
+S3: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+S3: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted
+S3: e1 OK [READ-WRITE] SELECT completed
+C3: e2 UID STORE 404 +FLAGS.SILENT (\Deleted)
+S3: e2 OK UID STORE completed
+C3: e3 UID EXPUNGE 404
+S3: * 3 EXPUNGE
+S3: e3 OK UID EXPUNGE completed
+C2: b11 FETCH 2 (FLAGS)
+S2: * 2 FETCH (FLAGS (\Flagged \Recent))
+S2: * 3 FETCH (FLAGS (\Deleted \Seen \Recent) UID 404 MODSEQ (1011))
+S2: * OK [HIGHESTMODSEQ 1011] Highest
+S2: b11 OK FETCH completed
+C2: b12 STORE 2 +FLAGS (\Answered)
+S2: * 2 FETCH (FLAGS (\Answered \Flagged \Recent) UID 403 MODSEQ (1013))
+S2: * OK [HIGHESTMODSEQ 1011] Highest
+S2: b12 OK STORE completed
+C2: b13 NOOP
+S2: * VANISHED 404
+S2: * OK [HIGHESTMODSEQ 1013] Highest
+S2: b13 OK NOOP completed
+C3: e4 LOGOUT
+S3: * BYE Lemonade logging out
+S3: e4 OK LOGOUT completed
+!closed 3
 # A mailbox deleted and created again has another UIDVALIDITY: the old one
 # gets a plain SELECT.
 C: d3 DELETE fresh
