@@ -177,6 +177,12 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
     }
   }
   if (out.mailbox_gone) return out;
+  // Appends publish outside account::publish_mu_ (they share commits), so
+  // a flag change or expunge committed after an append can arrive before
+  // the append's event. Reading new UIDs whenever other changes are
+  // applied keeps the view from announcing a MODSEQ above a message it
+  // has not shown (RFC 7162 §3.2: the client must lose no change).
+  bool probe = !load && (!flag_updates.empty() || flags_resync || !gone_uids.empty());
   if (flags_resync) {
     // Too many flag changes were waiting: every message whose MODSEQ moved
     // since the view last saw it, read outside the lock.
@@ -203,7 +209,7 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
     recent_count_ = static_cast<std::uint32_t>(recent_.size());
     std::reverse(out.expunged_uids.begin(), out.expunged_uids.end());
   }
-  if (load) {
+  if (load || probe) {
     auto before = messages_.size();
     load_new();
     out.exists_changed = messages_.size() != before;
