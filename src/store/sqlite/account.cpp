@@ -3,7 +3,6 @@
 #include <chrono>
 #include <algorithm>
 #include <random>
-#include <sstream>
 
 #include "core/strings.hpp"
 #include "store/api/mailbox_name.hpp"
@@ -60,10 +59,17 @@ std::string join_keywords(const std::vector<std::string>& kws) {
   return out;
 }
 
-std::vector<std::string> split_keywords(const std::string& s) {
+std::vector<std::string> split_keywords(std::string_view s) {
+  // Called for every row a SELECT reads: no stream, and nothing at all
+  // for the common message without keywords.
   std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string k; in >> k;) out.push_back(k);
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    auto start = i;
+    while (i < s.size() && s[i] != ' ') ++i;
+    if (i > start) out.emplace_back(s.substr(start, i - start));
+  }
   return out;
 }
 
