@@ -72,6 +72,15 @@ asio::awaitable<std::vector<std::uint32_t>> evaluate_search(command_context& ctx
 asio::awaitable<void> update_live_searches(command_context& ctx,
                                           const std::vector<std::pair<store::uid, std::uint32_t>>* expunged);
 asio::awaitable<void> cancel_update(command_context& ctx, args& a);
+// RFC 5267 §4.3: keeps an updating search (SEARCH or SORT RETURN (UPDATE)),
+// or answers * NO [NOUPDATE] past the per-session limit (§4.3.1).
+void keep_live_search(command_context& ctx, session_data::live_search live);
+// RFC 4731 §3.1 / RFC 5267 §3.1, §4.4: the MIN MAX ALL COUNT PARTIAL data
+// of an ESEARCH response, for a result given as message numbers in its
+// order (ascending for SEARCH, sorted for SORT). MIN, MAX and ALL are left
+// out when nothing matched.
+void add_esearch_data(response::untagged& out, const parse::search_return& ret,
+                      const std::vector<std::uint32_t>& nums);
 // NO [BADCHARSET] unless iconv knows the charset (RFC 3501 §6.4.4).
 void check_charset(const std::optional<std::string>& charset);
 

@@ -277,22 +277,14 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
     for (auto i : named) saved.push_back(msgs[i].id);
   }
   if (ret.update) {
-    // RFC 5267 §4.3: keep the result and report how it changes. At least
-    // one per session (§4.3.1); past the limit, NOUPDATE and the rest of
-    // the answer all the same.
-    if (ctx.session.live_searches.size() >= max_live_searches) {
-      response::write(ctx.session.out,
-                      status_line{"*", status::no, code{"NOUPDATE", {string{ctx.tag()}}}, "Too many updating searches"},
-                      ctx.session.wopts);
-    } else {
-      session_data::live_search live;
-      live.tag = ctx.tag();
-      live.uid = cmd.uid;
-      live.key = cmd.key;
-      live.charset = cmd.charset;
-      for (auto i : found) live.result.push_back(msgs[i].id);
-      ctx.session.live_searches.push_back(std::move(live));
-    }
+    // RFC 5267 §4.3: keep the result and report how it changes.
+    session_data::live_search live;
+    live.tag = ctx.tag();
+    live.uid = cmd.uid;
+    live.key = cmd.key;
+    live.charset = cmd.charset;
+    for (auto i : found) live.result.push_back(msgs[i].id);
+    keep_live_search(ctx, std::move(live));
   }
   // RFC 5182 §2.4: SAVE alone returns no ESEARCH (nor does UPDATE alone).
   if (!ret.min && !ret.max && !ret.all && !ret.count && !ret.partial) co_return;
@@ -300,45 +292,61 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
   // MIN, MAX and ALL are left out when nothing matched.
   untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{ctx.tag()}}}};
   if (cmd.uid) out.items.push_back(atom{"UID"});
-  if (!found.empty()) {
-    if (ret.min) {
-      out.items.push_back(atom{"MIN"});
-      out.items.push_back(number{number_of(found.front())});
-    }
-    if (ret.max) {
-      out.items.push_back(atom{"MAX"});
-      out.items.push_back(number{number_of(found.back())});
-    }
-    if (ret.all) {
-      std::vector<std::uint32_t> nums;
-      nums.reserve(found.size());
-      for (auto i : found) nums.push_back(number_of(i));
-      out.items.push_back(atom{"ALL"});
-      out.items.push_back(atom{syntax::format_sequence_set(nums)});
-    }
-  }
-  if (ret.count) {
-    out.items.push_back(atom{"COUNT"});
-    out.items.push_back(number{found.size()});
-  }
-  if (ret.partial) {
-    // RFC 5267 §4.4: the messages at positions first..last of the result
-    // (1-based, mailbox order), or NIL when there are none.
-    auto [first, last] = *ret.partial;
-    std::vector<std::uint32_t> nums;
-    for (std::size_t pos = first; pos <= last && pos <= found.size(); ++pos) nums.push_back(number_of(found[pos - 1]));
-    response::list p{atom{std::to_string(first) + ":" + std::to_string(last)}};
-    if (nums.empty()) p.push_back(nil{});
-    else p.push_back(atom{syntax::format_sequence_set(nums)});
-    out.items.push_back(atom{"PARTIAL"});
-    out.items.push_back(std::move(p));
-  }
+  std::vector<std::uint32_t> nums;
+  nums.reserve(found.size());
+  for (auto i : found) nums.push_back(number_of(i));
+  add_esearch_data(out, ret, nums);
   // RFC 7162 §3.1.10: the highest MODSEQ of the messages returned.
   if (needs.modseq && !named.empty()) {
     out.items.push_back(atom{"MODSEQ"});
     out.items.push_back(number{highest_of(named)});
   }
   ctx.untagged(std::move(out));
+}
+
+void keep_live_search(command_context& ctx, session_data::live_search live) {
+  // At least one per session (§4.3.1); past the limit, NOUPDATE and the
+  // rest of the answer all the same.
+  if (ctx.session.live_searches.size() >= max_live_searches) {
+    response::write(ctx.session.out,
+                    status_line{"*", status::no, code{"NOUPDATE", {string{ctx.tag()}}}, "Too many updating searches"},
+                    ctx.session.wopts);
+    return;
+  }
+  ctx.session.live_searches.push_back(std::move(live));
+}
+
+void add_esearch_data(untagged& out, const parse::search_return& ret, const std::vector<std::uint32_t>& nums) {
+  if (!nums.empty()) {
+    if (ret.min) {
+      out.items.push_back(atom{"MIN"});
+      out.items.push_back(number{nums.front()});
+    }
+    if (ret.max) {
+      out.items.push_back(atom{"MAX"});
+      out.items.push_back(number{nums.back()});
+    }
+    if (ret.all) {
+      out.items.push_back(atom{"ALL"});
+      out.items.push_back(atom{syntax::format_sequence_set(nums)});
+    }
+  }
+  if (ret.count) {
+    out.items.push_back(atom{"COUNT"});
+    out.items.push_back(number{nums.size()});
+  }
+  if (ret.partial) {
+    // RFC 5267 §4.4: the messages at positions first..last of the result
+    // (1-based), or NIL when there are none.
+    auto [first, last] = *ret.partial;
+    std::vector<std::uint32_t> part;
+    for (std::size_t pos = first; pos <= last && pos <= nums.size(); ++pos) part.push_back(nums[pos - 1]);
+    response::list p{atom{std::to_string(first) + ":" + std::to_string(last)}};
+    if (part.empty()) p.push_back(nil{});
+    else p.push_back(atom{syntax::format_sequence_set(part)});
+    out.items.push_back(atom{"PARTIAL"});
+    out.items.push_back(std::move(p));
+  }
 }
 
 namespace {
@@ -366,7 +374,7 @@ void send_pairs(command_context& ctx, const session_data::live_search& live, con
   std::string text;
   for (auto& [pos, nums] : pairs) {
     if (!text.empty()) text += ' ';
-    text += std::to_string(pos) + ' ' + ordered_number_set(nums);
+    text += std::to_string(pos) + ' ' + syntax::format_sequence_set(nums);
   }
   untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{live.tag}}}};
   if (live.uid) out.items.push_back(atom{"UID"});

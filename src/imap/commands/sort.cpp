@@ -14,9 +14,6 @@ using namespace response;
 
 namespace {
 
-// RFC 5267 §4.3.1: updating searches kept per session (SEARCH and SORT).
-constexpr std::size_t max_live_searches = 16;
-
 // The found messages with their stored keys, in mailbox order.
 struct sort_input {
   std::vector<std::uint32_t> found;               // indexes into the view
@@ -65,24 +62,7 @@ sort::sort_key key_of(parse::sort_criterion::key k) {
   return sort::sort_key::arrival;
 }
 
-// RFC 5267 §3.2: numbers in the order given; a range only where the order
-// runs up by one ("23765,23764,23763" stays as it is).
-std::string ordered_set(const std::vector<std::uint32_t>& nums) {
-  std::string out;
-  for (std::size_t i = 0; i < nums.size();) {
-    std::size_t j = i;
-    while (j + 1 < nums.size() && nums[j + 1] == nums[j] + 1) ++j;
-    if (!out.empty()) out += ',';
-    out += std::to_string(nums[i]);
-    if (j > i) out += ':' + std::to_string(nums[j]);
-    i = j + 1;
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string ordered_number_set(const std::vector<std::uint32_t>& nums) { return ordered_set(nums); }
 
 asio::awaitable<std::vector<std::uint32_t>> sort_found(command_context& ctx, const parse::search_key& key,
                                                        const std::string& charset,
@@ -126,11 +106,9 @@ asio::awaitable<void> sort(command_context& ctx, args& a) {
   };
   std::vector<entry> messages;
   for (auto i : sorted) messages.push_back({i + 1, store::to_int(msgs[i].id)});
-  std::vector<std::uint32_t> order(messages.size());
-  for (std::uint32_t p = 0; p < order.size(); ++p) order[p] = p;
   std::vector<std::uint32_t> nums;
-  nums.reserve(order.size());
-  for (auto pos : order) nums.push_back(cmd.uid ? messages[pos].uid : messages[pos].seq);
+  nums.reserve(messages.size());
+  for (auto& m : messages) nums.push_back(cmd.uid ? m.uid : m.seq);
   if (!cmd.ret) {
     // RFC 5256 §4: "* SORT" and the numbers in sorted order.
     untagged out{{atom{"SORT"}}};
@@ -145,62 +123,28 @@ asio::awaitable<void> sort(command_context& ctx, args& a) {
     // RFC 5182 §2.4: MIN/MAX alone save only those; "$" is a set (UIDs).
     std::vector<store::uid> saved;
     bool only_ends = (ret.min || ret.max) && !ret.all && !ret.count;
-    for (std::size_t p = 0; p < order.size(); ++p)
-      if (!only_ends || (ret.min && p == 0) || (ret.max && p + 1 == order.size()))
-        saved.push_back(store::uid{messages[order[p]].uid});
+    for (std::size_t p = 0; p < messages.size(); ++p)
+      if (!only_ends || (ret.min && p == 0) || (ret.max && p + 1 == messages.size()))
+        saved.push_back(store::uid{messages[p].uid});
     std::sort(saved.begin(), saved.end());
     saved.erase(std::unique(saved.begin(), saved.end()), saved.end());
     view.saved_result() = std::move(saved);
   }
   if (ret.update) {
     // RFC 5267 §4.3 (CONTEXT=SORT): keep the sorted result current.
-    if (ctx.session.live_searches.size() >= max_live_searches) {
-      response::write(ctx.session.out,
-                      status_line{"*", status::no, code{"NOUPDATE", {string{ctx.tag()}}}, "Too many updating searches"},
-                      ctx.session.wopts);
-    } else {
-      session_data::live_search live;
-      live.tag = ctx.tag();
-      live.uid = cmd.uid;
-      live.key = cmd.key;
-      live.charset = cmd.charset;
-      live.sorted_by = cmd.criteria;
-      for (auto& m : messages) live.result.push_back(store::uid{m.uid});
-      ctx.session.live_searches.push_back(std::move(live));
-    }
+    session_data::live_search live;
+    live.tag = ctx.tag();
+    live.uid = cmd.uid;
+    live.key = cmd.key;
+    live.charset = cmd.charset;
+    live.sorted_by = cmd.criteria;
+    for (auto& m : messages) live.result.push_back(store::uid{m.uid});
+    keep_live_search(ctx, std::move(live));
   }
   if (!ret.min && !ret.max && !ret.all && !ret.count && !ret.partial) co_return;
   untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{ctx.tag()}}}};
   if (cmd.uid) out.items.push_back(atom{"UID"});
-  if (!nums.empty()) {
-    if (ret.min) {
-      out.items.push_back(atom{"MIN"});
-      out.items.push_back(number{nums.front()});
-    }
-    if (ret.max) {
-      out.items.push_back(atom{"MAX"});
-      out.items.push_back(number{nums.back()});
-    }
-    if (ret.all) {
-      out.items.push_back(atom{"ALL"});
-      out.items.push_back(atom{ordered_set(nums)});
-    }
-  }
-  if (ret.count) {
-    out.items.push_back(atom{"COUNT"});
-    out.items.push_back(number{nums.size()});
-  }
-  if (ret.partial) {
-    // RFC 5267 §4.4: positions first..last of the sorted result.
-    auto [first, last] = *ret.partial;
-    std::vector<std::uint32_t> part;
-    for (std::size_t pos = first; pos <= last && pos <= nums.size(); ++pos) part.push_back(nums[pos - 1]);
-    response::list p{atom{std::to_string(first) + ":" + std::to_string(last)}};
-    if (part.empty()) p.push_back(nil{});
-    else p.push_back(atom{ordered_set(part)});
-    out.items.push_back(atom{"PARTIAL"});
-    out.items.push_back(std::move(p));
-  }
+  add_esearch_data(out, ret, nums);
   ctx.untagged(std::move(out));
 }
 

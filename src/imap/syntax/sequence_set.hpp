@@ -41,7 +41,9 @@ class interval_set {
 // Parses a whole sequence-set; nullopt if malformed (zero, junk, empty).
 std::optional<sequence_set> parse_sequence_set(std::string_view text);
 
-// "1:3,5" from ascending numbers, with ranges compacted.
-std::string format_sequence_set(const std::vector<std::uint32_t>& ascending);
+// "1:3,5": numbers in the order given, a range where they run up by one
+// (ascending input gives the compact set; RFC 5267 §3.2's sorted results
+// stay in their order: "23765,23764,23763").
+std::string format_sequence_set(const std::vector<std::uint32_t>& nums);
 
 }  // namespace lemonade::imap::syntax
