@@ -48,16 +48,20 @@ asio::awaitable<void> session::idle_reader([[maybe_unused]] std::shared_ptr<sess
   wake();
 }
 
-asio::awaitable<void> session::idle(command_context& ctx) {
-  auto view = data_.selected;
-  auto self = shared_from_this();
-  auto ex = wake_.get_executor();
-  std::weak_ptr<session> weak = self;
-  auto waker = [weak, ex] {
+std::function<void()> session::waker() {
+  std::weak_ptr<session> weak = shared_from_this();
+  return [weak, ex = wake_.get_executor()] {
     asio::post(ex, [weak] {
       if (auto s = weak.lock()) s->wake();
     });
   };
+}
+
+asio::awaitable<void> session::idle(command_context& ctx) {
+  auto view = data_.selected;
+  auto self = shared_from_this();
+  auto ex = wake_.get_executor();
+  auto waker = this->waker();
   if (view) view->set_waker(waker);
   // RFC 5465 §4: NOTIFY's events go out during IDLE as they would without.
   auto notify = data_.notify;

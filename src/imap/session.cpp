@@ -172,12 +172,7 @@ asio::awaitable<session::read_result> session::read_notifying(std::size_t hint) 
   // outstanding at once) while this loop reports events when they come.
   auto self = shared_from_this();
   auto ex = wake_.get_executor();
-  std::weak_ptr<session> weak = self;
-  auto waker = [weak, ex] {
-    asio::post(ex, [weak] {
-      if (auto s = weak.lock()) s->wake();
-    });
-  };
+  auto waker = this->waker();
   auto view = data_.selected;
   auto state = data_.notify;
   if (view) view->set_waker(waker);

@@ -3,6 +3,7 @@
 // (STYLE.md §2 step 6), as one coroutine on its own strand.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,9 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   void arm_deadline(std::chrono::steady_clock::duration d, bool hard);
   asio::awaitable<void> idle_reader(std::shared_ptr<session> self);
   void wake();
+  // A thread-safe callable that wakes this session (if it still exists)
+  // on its own executor: what views and NOTIFY queues call on an event.
+  std::function<void()> waker();
 
   server_context& srv_;
   net::stream stream_;

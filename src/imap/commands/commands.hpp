@@ -72,6 +72,9 @@ asio::awaitable<std::vector<std::uint32_t>> evaluate_search(command_context& ctx
 asio::awaitable<void> update_live_searches(command_context& ctx,
                                           const std::vector<std::pair<store::uid, std::uint32_t>>* expunged);
 asio::awaitable<void> cancel_update(command_context& ctx, args& a);
+// RFC 5267 §4.3: BAD when RETURN (UPDATE) reuses the tag of an updating
+// search; checked before the search runs.
+void check_update_tag(command_context& ctx, const std::optional<parse::search_return>& ret);
 // RFC 5267 §4.3: keeps an updating search (SEARCH or SORT RETURN (UPDATE)),
 // or answers * NO [NOUPDATE] past the per-session limit (§4.3.1).
 void keep_live_search(command_context& ctx, session_data::live_search live);

@@ -231,10 +231,7 @@ asio::awaitable<std::vector<std::uint32_t>> evaluate_search(command_context& ctx
 asio::awaitable<void> search(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::search_cmd>(a);
   auto& view = *ctx.session.selected;
-  // RFC 5267 §4.3: a tag already naming an updating search is BAD.
-  if (cmd.ret && cmd.ret->update)
-    for (auto& live : ctx.session.live_searches)
-      if (live.tag == ctx.tag()) reject_syntax("Tag already in use by an updating search");
+  check_update_tag(ctx, cmd.ret);
   // RFC 5182 §2.4: a SEARCH with SAVE that fails leaves "$" empty; "$" in
   // its own keys is the result saved before.
   auto previous = view.saved_result();
@@ -302,6 +299,13 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
     out.items.push_back(number{highest_of(named)});
   }
   ctx.untagged(std::move(out));
+}
+
+void check_update_tag(command_context& ctx, const std::optional<parse::search_return>& ret) {
+  // RFC 5267 §4.3: a tag already naming an updating search is BAD.
+  if (ret && ret->update)
+    for (auto& live : ctx.session.live_searches)
+      if (live.tag == ctx.tag()) reject_syntax("Tag already in use by an updating search");
 }
 
 void keep_live_search(command_context& ctx, session_data::live_search live) {

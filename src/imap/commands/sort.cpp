@@ -90,10 +90,7 @@ asio::awaitable<std::vector<std::uint32_t>> sort_found(command_context& ctx, con
 asio::awaitable<void> sort(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::sort_cmd>(a);
   auto& view = *ctx.session.selected;
-  // RFC 5267 §4.3: a tag already naming an updating search is BAD.
-  if (cmd.ret && cmd.ret->update)
-    for (auto& live : ctx.session.live_searches)
-      if (live.tag == ctx.tag()) reject_syntax("Tag already in use by an updating search");
+  check_update_tag(ctx, cmd.ret);
   check_charset(cmd.charset);  // RFC 5256 §3: BADCHARSET as SEARCH
   // RFC 5182 §2.4: "$" in the keys is the result saved before; a failing
   // SORT with SAVE leaves it empty.

@@ -73,6 +73,16 @@ std::vector<std::string> split_keywords(std::string_view s) {
   return out;
 }
 
+// A snapshot row: SELECT uid, modseq, flags, keywords.
+message_entry read_entry(const statement& s) {
+  message_entry e;
+  e.id = uid{static_cast<std::uint32_t>(s.int64(0))};
+  e.mod = modseq{static_cast<std::uint64_t>(s.int64(1))};
+  e.flags.system = static_cast<std::uint8_t>(s.int64(2));
+  e.flags.keywords = split_keywords(s.text(3));
+  return e;
+}
+
 // Keywords compare case-insensitively (RFC 3501 §2.3.2); keep the first
 // spelling of each.
 std::vector<std::string> dedupe_keywords(const std::vector<std::string>& kws) {
@@ -588,14 +598,7 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
         "SELECT uid, modseq, flags, keywords FROM messages WHERE mailbox_id = ?1 AND uid >= ?2 "
         "ORDER BY uid");
     s.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(from)));
-    while (s.step()) {
-      message_entry e;
-      e.id = uid{static_cast<std::uint32_t>(s.int64(0))};
-      e.mod = modseq{static_cast<std::uint64_t>(s.int64(1))};
-      e.flags.system = static_cast<std::uint8_t>(s.int64(2));
-      e.flags.keywords = split_keywords(s.text(3));
-      snap.messages.push_back(std::move(e));
-    }
+    while (s.step()) snap.messages.push_back(read_entry(s));
     s.reset();
     if (to_int(from) <= 1) remember_snapshot(id, key, snap.messages);
   } catch (...) {
@@ -618,14 +621,7 @@ bool sqlite_account::update_snapshot(db& r, mailbox_id id, const std::vector<mes
   auto& c = r.cached(
       "SELECT uid, modseq, flags, keywords FROM messages WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
   c.bind(1, id).bind(2, static_cast<std::int64_t>(base_modseq));
-  while (c.step()) {
-    message_entry e;
-    e.id = uid{static_cast<std::uint32_t>(c.int64(0))};
-    e.mod = modseq{static_cast<std::uint64_t>(c.int64(1))};
-    e.flags.system = static_cast<std::uint8_t>(c.int64(2));
-    e.flags.keywords = split_keywords(c.text(3));
-    changed.push_back(std::move(e));
-  }
+  while (c.step()) changed.push_back(read_entry(c));
   c.reset();
   // A mailbox changed more than this is read whole: cheaper than merging.
   if (changed.size() > base.size() / 4 + 16) return false;
