@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import PASSWORD, ROOT, Dovecot, Lemonade, free_port  # noqa: E402
+from servers import PASSWORD, ROOT, Dovecot, Lemonade, free_port  # noqa: E402
 
 LOAD = os.path.join(ROOT, "bench", "load", "mixed_load.py")
 COMMANDS = ["SELECT", "FETCH_FLAGS", "FETCH_ENV_BS", "FETCH_BODY", "SEARCH_HEADER", "SEARCH_BODY", "STORE",

@@ -44,7 +44,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import PASSWORD, ROOT, Dovecot  # noqa: E402
+from servers import PASSWORD, ROOT, Dovecot  # noqa: E402
 from mixed import MixedLemonade, load  # noqa: E402
 
 USER = "mixed"  # the one user MixedLemonade creates
