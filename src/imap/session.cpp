@@ -338,13 +338,19 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
   } else {
     for (auto seq : ch.expunged) ctx.untagged(untagged{{number{seq}, atom{"EXPUNGE"}}});
   }
+  // RFC 3501 §7.2.6: keywords that other sessions set, or that new
+  // messages carry, are announced in FLAGS before a FETCH shows them.
+  std::size_t kept = count_before - ch.expunged.size();
+  bool learned = false;
+  for (auto seq : ch.flags_changed) learned = view->learn(view->messages()[seq - 1].flags) || learned;
+  for (std::size_t i = kept; i < view->messages().size(); ++i) learned = view->learn(view->messages()[i].flags) || learned;
+  if (learned) commands::send_flags(ctx, *view);
   if (ch.exists_changed) {
     ctx.untagged(untagged{{number{view->exists()}, atom{"EXISTS"}}});
     ctx.untagged(untagged{{number{view->recent()}, atom{"RECENT"}}});
     // RFC 5465 §5.2: MessageNew with fetch attributes: a FETCH of each new
     // message after the EXISTS.
     auto* group = data_.notify ? data_.notify->selected_group() : nullptr;
-    std::size_t kept = count_before - ch.expunged.size();
     if (group && group->message_new && !group->new_atts.empty() && view->exists() > kept) {
       parse::fetch_cmd f;
       f.uid = true;
@@ -391,6 +397,19 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
   if (ch.exists_changed || !ch.flags_changed.empty()) co_await commands::update_live_searches(ctx, nullptr);
 }
 
+asio::awaitable<void> session::announce_highestmodseq(command_context& ctx) {
+  auto view = data_.selected;
+  // The mailbox's value if every change up to it has reached the client
+  // (nothing pending in the view after the settled read: see
+  // account::settled_highestmodseq), else the last value it was told.
+  auto settled = co_await ctx.blocking(
+      [&] { return data_.account->settled_highestmodseq(view->info().id); }, command_context::work::read);
+  auto value = view->announced_modseq();
+  if (settled && !view->pending() && store::to_int(*settled) > store::to_int(value)) value = *settled;
+  view->set_announced_modseq(value);
+  ctx.untagged_ok(code{"HIGHESTMODSEQ", {number{store::to_int(value)}}}, "Highest");
+}
+
 asio::awaitable<void> session::handle(std::string_view bytes) {
   auto started = std::chrono::steady_clock::now();
   syntax::lexer in(bytes, srv_.cfg.max_nesting_depth);
@@ -417,8 +436,14 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
     write(data_.out, status_line{head.tag, status::bad, c, head.name + ": " + e.message}, data_.wopts);
     co_return;
   }
+  if (auto& r = in.refusal()) {
+    write(data_.out, status_line{head.tag, status::no, code{r->code, {}}, r->message}, data_.wopts);
+    co_return;
+  }
 
   command_context ctx(head.tag, head.name, srv_, data_, *this);
+  bool condstore_before = data_.condstore;
+  auto selected_before = data_.selected;
   std::exception_ptr failure;
   try {
     co_await spec->execute(ctx, args);
@@ -436,7 +461,16 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
 
   if (data_.state == session_state::selected) {
     try {
+      auto announced = data_.selected->announced_modseq();
       co_await report_changes(ctx, !spec->holds_expunges);
+      // RFC 7162 §3.1: "A first CONDSTORE enabling command executed in the
+      // session with a mailbox selected MUST cause the server to return
+      // HIGHESTMODSEQ (Section 3.1.2.1) for the mailbox" (unless
+      // report_changes just did).
+      // (A SELECT or EXAMINE reports its own.)
+      if (!condstore_before && data_.condstore && data_.selected == selected_before &&
+          data_.state == session_state::selected && data_.selected->announced_modseq() == announced)
+        co_await announce_highestmodseq(ctx);
     } catch (const std::exception& e) {
       spdlog::error("conn={} event=sync_failed error=\"{}\"", data_.conn.id, e.what());
     }
@@ -495,6 +529,15 @@ asio::awaitable<void> session::serve() {
         consume(ev.size);
         reject(ev);
         break;
+      case syntax::framer::kind::reject_and_close:
+        // The literal's octets cannot be framed as commands: BAD, BYE and
+        // close (STYLE.md §5).
+        write(data_.out, status_line{ev.tag, status::bad, code{"TOOBIG", {}}, "Literal too big"}, data_.wopts);
+        say(status::bye, "Closing: the rest of the command cannot be read");
+        spdlog::info("conn={} event=rejected_and_closed tag={} reason={}", data_.conn.id, ev.tag,
+                     static_cast<int>(ev.why));
+        co_await flush();
+        co_return;
       case syntax::framer::kind::need_more: {
         co_await flush();
         // RFC 5465 §3: with NOTIFY, events go out while the client is

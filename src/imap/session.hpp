@@ -45,6 +45,8 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   asio::awaitable<void> serve();
   asio::awaitable<void> handle(std::string_view command);
   asio::awaitable<void> report_changes(command_context& ctx, bool allow_expunge = true);
+  // RFC 7162 §3.1: an untagged OK [HIGHESTMODSEQ] for the selected mailbox.
+  asio::awaitable<void> announce_highestmodseq(command_context& ctx);
   void reject(const syntax::framer::event& ev);
   void say(response::status st, std::string text, std::string tag = "*");
   void consume(std::size_t n);

@@ -21,13 +21,13 @@ std::shared_ptr<selected_mailbox> selected_mailbox::open(account& acct, store::m
   }
   view->messages_ = std::move(snap.messages);
   view->announced_ = view->info_.highestmodseq;
-  if (!read_only) {
-    // RFC 3501 §2.3.2: \Recent belongs to the first session to see it;
-    // EXAMINE does not claim (§6.3.2).
-    auto first = acct.store().claim_recent(id, view->info_.uidnext);
-    for (auto& m : view->messages_)
-      if (to_int(m.id) >= to_int(first)) view->recent_.push_back(m.id);
-  }
+  view->announced_keywords_ = view->keywords();
+  // RFC 3501 §2.3.2: \Recent belongs to the first session to see it.
+  // EXAMINE does not claim (§6.3.2) but shows what no session has claimed
+  // yet, as STATUS (RECENT) counts it.
+  auto first = read_only ? snap.first_recent : acct.store().claim_recent(id, view->info_.uidnext);
+  for (auto& m : view->messages_)
+    if (to_int(m.id) >= to_int(first)) view->recent_.push_back(m.id);
   view->recent_count_ = static_cast<std::uint32_t>(view->recent_.size());
   return view;
 }
@@ -45,6 +45,17 @@ std::vector<std::string> selected_mailbox::keywords() const {
       if (std::none_of(out.begin(), out.end(), [&](auto& o) { return core::iequals(o, k); }))
         out.push_back(k);
   return out;
+}
+
+bool selected_mailbox::learn(const store::flag_set& f) {
+  bool added = false;
+  for (auto& k : f.keywords)
+    if (std::none_of(announced_keywords_.begin(), announced_keywords_.end(),
+                     [&](auto& o) { return core::iequals(o, k); })) {
+      announced_keywords_.push_back(k);
+      added = true;
+    }
+  return added;
 }
 
 std::optional<std::uint32_t> selected_mailbox::seq_of(store::uid u) const {
@@ -126,12 +137,10 @@ void selected_mailbox::load_new() {
   info_.uidnext = snap.info.uidnext;
   info_.highestmodseq = snap.info.highestmodseq;
   if (snap.messages.empty()) return;
-  if (!read_only_) {
-    auto first = account_.store().claim_recent(info_.id, snap.info.uidnext);
-    for (auto& m : snap.messages)
-      if (to_int(m.id) >= to_int(first)) recent_.push_back(m.id);
-    recent_count_ = static_cast<std::uint32_t>(recent_.size());
-  }
+  auto first = read_only_ ? snap.first_recent : account_.store().claim_recent(info_.id, snap.info.uidnext);
+  for (auto& m : snap.messages)
+    if (to_int(m.id) >= to_int(first)) recent_.push_back(m.id);
+  recent_count_ = static_cast<std::uint32_t>(recent_.size());
   for (auto& m : snap.messages) messages_.push_back(std::move(m));
 }
 

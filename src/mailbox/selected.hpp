@@ -33,6 +33,12 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   std::optional<std::uint32_t> first_unseen() const;
   // Keywords in use in this mailbox, for the FLAGS response.
   std::vector<std::string> keywords() const;
+  // RFC 3501 §7.2.6: the keywords of the last FLAGS response the client
+  // got. FETCH FLAGS may show only those: learn() adds the keywords of f
+  // it has not been told of and returns true if there were any, and the
+  // session then sends FLAGS and PERMANENTFLAGS before the FETCH.
+  const std::vector<std::string>& announced_keywords() const { return announced_keywords_; }
+  bool learn(const store::flag_set& f);
   const std::vector<store::message_entry>& messages() const { return messages_; }
   bool is_recent(store::uid u) const;
   // Sequence number of a UID, if the view has it.
@@ -100,6 +106,7 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
   std::uint32_t recent_count_ = 0;
   std::vector<store::uid> saved_;
   store::modseq announced_{0};
+  std::vector<std::string> announced_keywords_;
 
   std::atomic<bool> pending_{false};
   std::mutex events_mu_;

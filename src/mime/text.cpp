@@ -9,6 +9,7 @@
 #include "mime/decode.hpp"
 #include "mime/header.hpp"
 #include "mime/lex.hpp"
+#include "mime/parser.hpp"
 
 namespace lemonade::mime {
 namespace {
@@ -37,12 +38,44 @@ void put_utf8(std::string& out, char32_t c) {
   }
 }
 
+bool is_address_field(std::string_view lower_name) {
+  // RFC 5322 §3.6.2, §3.6.3, §3.6.6: the fields SEARCH FROM/TO/CC/BCC and
+  // HEADER match that hold address lists.
+  static constexpr std::string_view fields[] = {"from",   "sender",    "reply-to",      "to",
+                                                 "cc",     "bcc",       "resent-from",   "resent-sender",
+                                                 "resent-to", "resent-cc", "resent-bcc"};
+  for (auto f : fields)
+    if (lower_name == f) return true;
+  return false;
+}
+
+// The addresses of an address field as a reader sees them, after RFC 5322
+// parsing: "local@domain" with comments and CFWS gone, so that SEARCH FROM
+// user@domain.org finds "<user (comment)@ (comment) domain.org>" as well
+// as the raw text does. Those the decoded text already holds as written
+// (the common case) are not repeated.
+std::string parsed_addresses(std::string_view raw_value, std::string_view decoded) {
+  std::string out;
+  for (auto& a : parse_address_list(raw_value)) {
+    if (!a.mailbox || !a.host) continue;  // group start or end
+    auto spec = a.host->empty() ? *a.mailbox : *a.mailbox + "@" + *a.host;
+    if (decoded.find(spec) != std::string_view::npos) continue;
+    if (!out.empty()) out += ' ';
+    out += spec;
+  }
+  return out;
+}
+
 void append_header_text(std::string& out, std::string_view header) {
   for (auto& f : split_header(header)) {
     // Field names may hold 8-bit octets (header.hpp tolerates them).
-    out += repair_utf8(core::to_lower(f.name));
+    auto name = repair_utf8(core::to_lower(f.name));
+    out += name;
     out += ": ";
-    auto value = fold_case(decode_header_value(f.value));
+    auto text = decode_header_value(f.value);
+    if (is_address_field(name))
+      if (auto parsed = parsed_addresses(f.value, text); !parsed.empty()) text += " " + parsed;
+    auto value = fold_case(text);
     // One line per field: a CR or LF from an encoded word ("=0D=0A") must
     // not start a line that reads as another field to HEADER searches.
     for (auto& c : value)

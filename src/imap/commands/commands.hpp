@@ -53,6 +53,10 @@ asio::awaitable<void> expunge(command_context& ctx, args& a);
 std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view, const syntax::sequence_set& set,
                                 bool uid);
 response::list flags_of(const lemonade::mailbox::selected_mailbox& view, const store::message_entry& m);
+// RFC 3501 §7.2.6 FLAGS and §7.1 PERMANENTFLAGS for the view's announced
+// keywords (SELECT, and again whenever a message shows a keyword the
+// client has not been told of: see selected_mailbox::learn).
+void send_flags(command_context& ctx, const lemonade::mailbox::selected_mailbox& view);
 
 // fetch.cpp: RFC 3501 §6.4.5
 asio::awaitable<void> fetch(command_context& ctx, args& a);

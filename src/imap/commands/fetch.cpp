@@ -376,7 +376,12 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     if (!want_flags && std::find(newly_seen.begin(), newly_seen.end(), rec.id) != newly_seen.end()) {
       items.push_back(atom{"FLAGS"});
       items.push_back(flags_of(view, entry));
-      // RFC 7162 §3.1: a flag change carries its MODSEQ under CONDSTORE.
+      // RFC 7162 §3.2.4: under CONDSTORE a FETCH "that implicitly set the
+      // \Seen flag" reports UID and MODSEQ.
+      if (ctx.session.condstore && !cmd.uid && !uid_listed) {
+        items.push_back(atom{"UID"});
+        items.push_back(number{store::to_int(rec.id)});
+      }
       if (ctx.session.condstore && !want_modseq) {
         items.push_back(atom{"MODSEQ"});
         items.push_back(modseq_value(entry));

@@ -89,11 +89,21 @@ asio::awaitable<void> store(command_context& ctx, args& a) {
   bool condstore = ctx.session.condstore;
   // RFC 3501 §6.4.8: UID commands report the UID; RFC 7162 §3.2.4: so does
   // every FETCH response under QRESYNC.
-  bool with_uid = cmd.uid || ctx.session.qresync;
+  // RFC 7162 §3.2.4: "Once a CONDSTORE enabling command is issued by the
+  // client, the server MUST automatically include both UID and
+  // mod-sequence data in all subsequent untagged FETCH responses ...
+  // whether they were caused by a regular STORE/UID STORE ..." (a MUST
+  // for QRESYNC servers, which we are).
+  bool with_uid = cmd.uid || condstore;
   auto res = co_await ctx.blocking([&] {
     return ctx.session.account->store_flags(view.info().id, uids, op, flags, since, &view);
   });
   view.apply_own(res.updated);
+  // RFC 3501 §7.2.6: a keyword new to the mailbox is announced before a
+  // FETCH shows it.
+  bool learned = false;
+  for (auto& up : res.updated) learned = view.learn(up.flags) || learned;
+  if (learned) send_flags(ctx, view);
   auto report = [&](store::uid u, bool flags) {
     auto seq = view.seq_of(u);
     if (!seq) return;

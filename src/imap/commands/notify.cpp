@@ -50,12 +50,14 @@ const parse::notify_group* group_for(const parse::notify_cmd& spec, std::string_
 
 // RFC 5465 §5.2/§5.3 (STATUS (UIDNEXT MESSAGES)), §5.1 (UIDVALIDITY and
 // HIGHESTMODSEQ) and §3.1 (MESSAGES, UIDNEXT, UIDVALIDITY): one STATUS that
-// answers all of them.
-asio::awaitable<void> send_status(command_context& ctx, const std::vector<store::mailbox_info>& boxes) {
+// answers all of them. with_modseq: HIGHESTMODSEQ even while CONDSTORE is
+// not enabled (see notify()).
+asio::awaitable<void> send_status(command_context& ctx, const std::vector<store::mailbox_info>& boxes,
+                                  bool with_modseq = false) {
   if (boxes.empty()) co_return;
   std::vector<parse::status_item> items{parse::status_item::messages, parse::status_item::uidnext,
                                         parse::status_item::uidvalidity, parse::status_item::unseen};
-  if (ctx.session.condstore) items.push_back(parse::status_item::highestmodseq);
+  if (ctx.session.condstore || with_modseq) items.push_back(parse::status_item::highestmodseq);
   auto& store = ctx.session.account->store();
   auto states = co_await ctx.blocking(
       [&] {
@@ -100,12 +102,21 @@ asio::awaitable<void> notify(command_context& ctx, args& a) {
         [&] { return std::pair{store.list_mailboxes(), store.subscriptions()}; }, command_context::work::read);
     std::vector<store::mailbox_info> watched;
     auto selected_id = ctx.session.selected ? ctx.session.selected->info().id : -1;
+    bool flag_changes = false;
     for (auto& mb : boxes) {
       if (!mb.selectable || mb.id == selected_id) continue;
       auto* g = group_for(state->spec, mb.name, subscribed);
-      if (g && message_events(*g)) watched.push_back(mb);
+      if (g && message_events(*g)) {
+        watched.push_back(mb);
+        flag_changes = flag_changes || g->flag_change;
+      }
     }
-    co_await send_status(ctx, watched);
+    // RFC 5465 §3.1: "If either AnnotationChange or FlagChange are
+    // included and the server also supports the CONDSTORE [RFC4551] and/or
+    // QRESYNC [RFC5162] extensions, the STATUS response MUST contain
+    // UIDVALIDITY and HIGHESTMODSEQ" (support, not enabling; NOTIFY does
+    // not enable CONDSTORE). One STATUS form for all keeps it simple.
+    co_await send_status(ctx, watched, flag_changes);
   }
   // RFC 5465 §3.1: NOTIFY SET is also an implicit NOOP; the session
   // reports the selected mailbox's changes after every command.

@@ -90,15 +90,7 @@ asio::awaitable<void> select(command_context& ctx, args& a) {
   // always sent.
   ctx.untagged_ok(code{"HIGHESTMODSEQ", {number{store::to_int(view->info().highestmodseq)}}}, "Highest");
 
-  store::flag_set all{0x1f, view->keywords()};
-  ctx.untagged(untagged{{atom{"FLAGS"}, flags_to_wire(all)}});
-  wire_list permanent;
-  if (!cmd.read_only) {
-    permanent = flags_to_wire(all);
-    permanent.push_back(atom{"\\*"});  // new keywords may be created
-  }
-  ctx.untagged_ok(code{"PERMANENTFLAGS", {permanent}},
-                  cmd.read_only ? "No permanent flags permitted" : "Flags permitted");
+  send_flags(ctx, *view);
 
   ctx.session.selected = std::move(view);
   ctx.session.state = session_state::selected;
@@ -111,6 +103,18 @@ asio::awaitable<void> select(command_context& ctx, args& a) {
   }
   ctx.result.resp_code = code{cmd.read_only ? "READ-ONLY" : "READ-WRITE", {}};
   ctx.result.text = cmd.read_only ? "EXAMINE completed" : "SELECT completed";
+}
+
+void send_flags(command_context& ctx, const lemonade::mailbox::selected_mailbox& view) {
+  store::flag_set all{0x1f, view.announced_keywords()};
+  ctx.untagged(untagged{{atom{"FLAGS"}, flags_to_wire(all)}});
+  wire_list permanent;
+  if (!view.read_only()) {
+    permanent = flags_to_wire(all);
+    permanent.push_back(atom{"\\*"});  // new keywords may be created
+  }
+  ctx.untagged_ok(code{"PERMANENTFLAGS", {permanent}},
+                  view.read_only() ? "No permanent flags permitted" : "Flags permitted");
 }
 
 asio::awaitable<void> check(command_context&, args&) {

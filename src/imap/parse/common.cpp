@@ -22,14 +22,17 @@ std::string normalize_inbox(std::string_view utf8) {
   return std::string(utf8);
 }
 
-std::string mailbox(lexer& in, const parse_options& opts) {
+std::string mailbox(lexer& in, const parse_options& opts, const char* refusal_code) {
   auto raw = in.astring();
   if (!in.ok()) return {};
   if (opts.utf8_names) return normalize_inbox(raw);
   auto utf8 = syntax::mutf7_decode(raw);
   if (!utf8) {
-    in.fail("mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)");
-    return {};
+    // A valid astring, so no syntax error (BAD would make strict clients
+    // drop the connection): no mailbox can have this name (RFC 3501
+    // §5.1.3), so the command is refused.
+    in.refuse("Mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)", refusal_code);
+    return raw;
   }
   return normalize_inbox(*utf8);
 }

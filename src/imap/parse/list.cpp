@@ -6,14 +6,17 @@
 namespace lemonade::imap::parse {
 namespace {
 
+// Not UTF-8 (0xFF never occurs in it), so it matches no mailbox name.
+const std::string never_matches = "\xFF";
+
 std::string pattern(lexer& in, const parse_options& opts) {
   auto raw = in.list_mailbox();
   if (!in.ok() || opts.utf8_names) return raw;
   auto utf8 = syntax::mutf7_decode(raw);
-  if (!utf8) {
-    in.fail("pattern is not valid modified UTF-7 (RFC 3501 §5.1.3)");
-    return {};
-  }
+  // RFC 3501 §6.3.8: "The returned mailbox names MUST match the supplied
+  // mailbox name pattern": no name, shown in modified UTF-7, can match
+  // one that is not valid modified UTF-7, so the LIST is an empty OK.
+  if (!utf8) return never_matches;
   return *utf8;
 }
 
@@ -21,10 +24,7 @@ std::string reference(lexer& in, const parse_options& opts) {
   auto raw = in.astring();
   if (!in.ok() || opts.utf8_names) return raw;
   auto utf8 = syntax::mutf7_decode(raw);
-  if (!utf8) {
-    in.fail("reference is not valid modified UTF-7 (RFC 3501 §5.1.3)");
-    return {};
-  }
+  if (!utf8) return never_matches;  // as for the pattern
   return *utf8;
 }
 

@@ -88,7 +88,7 @@ command_args parse_examine(lexer& in, const parse_options& opts) { return select
 command_args parse_create(lexer& in, const parse_options& opts) {
   create_cmd c;
   in.sp();
-  c.mailbox = mailbox(in, opts);
+  c.mailbox = mailbox(in, opts, "CANNOT");
   if (in.skip(' ')) {
     // RFC 4466 §2.2 create-params; RFC 6154 §6: "USE" SP "(" [use-attr
     // *(SP use-attr)] ")"
@@ -123,7 +123,7 @@ command_args parse_rename(lexer& in, const parse_options& opts) {
   in.sp();
   c.from = mailbox(in, opts);
   in.sp();
-  c.to = mailbox(in, opts);
+  c.to = mailbox(in, opts, "CANNOT");
   in.end();
   return c;
 }

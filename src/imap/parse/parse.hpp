@@ -20,8 +20,10 @@ struct command_head {
 command_head parse_head(lexer& in);
 
 // mailbox = "INBOX" / astring (RFC 3501 §9), decoded from modified UTF-7
-// unless UTF-8 names are on, with INBOX normalised.
-std::string mailbox(lexer& in, const parse_options& opts);
+// unless UTF-8 names are on, with INBOX normalised. A name that is not
+// valid modified UTF-7 is a refusal (lexer::refuse) with refusal_code:
+// NONEXISTENT for a name to find, CANNOT for one to create.
+std::string mailbox(lexer& in, const parse_options& opts, const char* refusal_code = "NONEXISTENT");
 // RFC 3501 §5.1: INBOX is case-insensitive; we read that for the first
 // level too, so "inbox/Work" names "INBOX/Work".
 std::string normalize_inbox(std::string_view utf8);

@@ -202,6 +202,13 @@ search_return return_options(lexer& in) {
     r.all = true;  // RFC 4731 §3.1: "RETURN ()" is "RETURN (ALL)"
   }
   in.close_list();
+  // RFC 5267 §4.3 UPDATE (and CONTEXT, SAVE) ask for no result data of
+  // their own; with none of MIN, MAX, ALL, COUNT or PARTIAL beside them,
+  // RFC 4731 §3.1 reads as for "RETURN ()": "equivalent to (ALL)". The
+  // client then has the initial result its updates apply to, and always
+  // gets the ESEARCH response (RFC 4466 §2.6.2: it "SHOULD be sent"),
+  // also when nothing matched. SAVE alone stays silent (RFC 5182 §2.4).
+  if (in.ok() && (r.update || r.context) && !r.min && !r.max && !r.count && !r.partial) r.all = true;
   // RFC 9394 §3.1 (which updates RFC 5267): PARTIAL or ALL, not both.
   if (in.ok() && r.partial && r.all) in.fail("PARTIAL and ALL together");
   return r;

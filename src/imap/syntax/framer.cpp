@@ -160,8 +160,14 @@ framer::event framer::next(std::string_view input) {
         reset();
         return e;
       }
-      // A non-synchronizing literal arrives anyway: drop it and the rest of
-      // the command, then answer.
+      if (lit->size > limits_.max_line) {
+        // Too much to read only to drop it (RFC 7888 §4).
+        event e{kind::reject_and_close, end, over, leading_tag(input)};
+        reset();
+        return e;
+      }
+      // A small non-synchronizing literal arrives anyway: drop it and the
+      // rest of the command, then answer.
       start_rejecting(over, input);
       command_size_ += end;
       literal_remaining_ = lit->size;

@@ -11,7 +11,14 @@
 //   command            input[0, size) is one whole command, CRLF included:
 //                      parse it, consume it, call again;
 //   discard            drop input[0, size): bytes of a rejected command;
-//   reject             drop input[0, size) and answer `tag` with `reason`.
+//   reject             drop input[0, size) and answer `tag` with `reason`;
+//   reject_and_close   answer `tag` with `reason` and close the connection:
+//                      a non-synchronizing literal over the limit that is
+//                      too big to read and drop (over max_line octets).
+//                      RFC 7888 §4 lets a server "Read the number of bytes
+//                      specified in the non-synchronizing literal and
+//                      reject the command" or close the connection; we
+//                      read and drop at most max_line octets.
 // Limits are checked before anything is buffered: an over-long line or a
 // literal over the limit never grows the buffer past the limit.
 
@@ -30,7 +37,7 @@ struct framer_limits {
 
 class framer {
  public:
-  enum class kind { need_more, need_continuation, command, discard, reject };
+  enum class kind { need_more, need_continuation, command, discard, reject, reject_and_close };
   enum class reason {
     none,
     line_too_long,       // BAD [TOOBIG]

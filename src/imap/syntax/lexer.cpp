@@ -34,6 +34,10 @@ void lexer::fail(std::string message, std::string code) {
   error_ = {std::move(message), std::move(code)};
 }
 
+void lexer::refuse(std::string message, std::string code) {
+  if (!refusal_) refusal_ = parse_error{std::move(message), std::move(code)};
+}
+
 bool lexer::need(std::size_t n) {
   if (failed_) return false;
   if (pos_ + n > in_.size()) {

@@ -24,6 +24,12 @@ class lexer {
   bool ok() const { return !failed_; }
   const parse_error& error() const { return error_; }
   void fail(std::string message, std::string code = {});
+  // An argument that is well-formed but names what cannot exist (a
+  // mailbox name that is not valid modified UTF-7): the command is
+  // answered NO, not BAD (RFC 3501 §7.1.2 vs §7.1.3), once it has parsed
+  // to the end without a syntax error. The first refusal is kept.
+  void refuse(std::string message, std::string code);
+  const std::optional<parse_error>& refusal() const { return refusal_; }
 
   // tag SP: the tag and the space after it.
   std::string tag();
@@ -89,6 +95,7 @@ class lexer {
   unsigned max_depth_;
   bool failed_ = false;
   parse_error error_;
+  std::optional<parse_error> refusal_;
 };
 
 bool is_atom_char(char c);

@@ -65,6 +65,10 @@ struct message_entry {
 struct mailbox_snapshot {
   mailbox_info info;
   std::vector<message_entry> messages;
+  // RFC 3501 §2.3.2: the first UID no session has claimed as \Recent yet.
+  // EXAMINE shows the messages from here on as recent without claiming
+  // them (§6.3.2), as STATUS (RECENT) counts them.
+  uid first_recent{1};
 };
 
 struct new_message {

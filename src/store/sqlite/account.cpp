@@ -569,9 +569,13 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
     // changes the message count (RFC 7162 §3.1: one MODSEQ per change), so
     // a cached copy with the same four values, checked inside this read
     // transaction, is exactly what the rows would give.
-    auto& c = r->cached("SELECT messages FROM mailboxes WHERE id = ?1");
+    auto& c = r->cached("SELECT messages, first_recent_uid FROM mailboxes WHERE id = ?1");
     c.bind(1, id);
-    std::int64_t count = c.step() ? c.int64(0) : -1;
+    std::int64_t count = -1;
+    if (c.step()) {
+      count = c.int64(0);
+      snap.first_recent = uid{static_cast<std::uint32_t>(c.int64(1))};
+    }
     c.reset();
     auto key = snapshot_key{snap.info.uidvalidity, to_int(snap.info.uidnext), to_int(snap.info.highestmodseq), count};
     std::shared_ptr<const std::vector<message_entry>> base;

@@ -52,6 +52,9 @@ std::vector<std::string> frame(std::string_view input, std::size_t split) {
       if (ev.size > buf.size()) std::abort();
       if (ev.what == syntax::framer::kind::reject) out.emplace_back("<reject " + ev.tag + ">");
       buf.erase(0, ev.size);
+    } else if (ev.what == syntax::framer::kind::reject_and_close) {
+      out.emplace_back("<close " + ev.tag + ">");  // the session closes here
+      return out;
     } else if (ev.what == syntax::framer::kind::need_more) {
       if (fed == input.size()) return out;
       auto n = fed < split ? split - fed : input.size() - fed;

@@ -132,7 +132,7 @@ C:
 S: a5 OK [APPENDUID ${uv} 5] APPEND completed
 C: b1 EXAMINE INBOX
 S: * 5 EXISTS
-S: * 0 RECENT
+S: * 5 RECENT
 S: * OK [UNSEEN 1] Message 1 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 6] Predicted next UID

@@ -47,9 +47,14 @@ S: * 2 FETCH (UID 2 MODSEQ (6))
 S: * 4 FETCH (UID 4 MODSEQ (6))
 S: a5 OK UID STORE completed
 # §3.1.3 example 4: message 1 changed after MODSEQ 2, so it fails the test
-# and is listed in [MODIFIED]; message 3 is changed and reported.
+# and is listed in [MODIFIED]; message 3 is changed and reported. §3.2.4:
+# "Once a CONDSTORE enabling command is issued by the client, the server
+# MUST automatically include both UID and mod-sequence data in all
+# subsequent untagged FETCH responses ..., whether they were caused by a
+# regular STORE/UID STORE, ..., a FETCH/UID FETCH that implicitly set the
+# \Seen flag, or an external agent."
 C: a6 STORE 1,3 (UNCHANGEDSINCE 5) +FLAGS (\Flagged)
-S: * 3 FETCH (FLAGS (\Flagged \Seen \Recent) MODSEQ (7))
+S: * 3 FETCH (FLAGS (\Flagged \Seen \Recent) UID 3 MODSEQ (7))
 S: a6 OK [MODIFIED 1] Conditional STORE failed
 # UID STORE lists UIDs in [MODIFIED]; UNCHANGEDSINCE 0 fails for every
 # message (§3.1.3: a way to test that messages exist without changing them).
@@ -58,10 +63,10 @@ S: a7 OK [MODIFIED 1:4] Conditional STORE failed
 # Setting a flag a message already has changes nothing and takes no MODSEQ;
 # the FETCH shows the current one.
 C: a8 STORE 3 +FLAGS (\Seen)
-S: * 3 FETCH (FLAGS (\Flagged \Seen \Recent) MODSEQ (7))
+S: * 3 FETCH (FLAGS (\Flagged \Seen \Recent) UID 3 MODSEQ (7))
 S: a8 OK STORE completed
 C: a9 STORE 2 -FLAGS.SILENT (\Deleted)
-S: * 2 FETCH (MODSEQ (8))
+S: * 2 FETCH (UID 2 MODSEQ (8))
 S: a9 OK STORE completed
 # §3.1.4.1: CHANGEDSINCE keeps only messages changed after the MODSEQ and
 # implies the MODSEQ item.
@@ -111,16 +116,23 @@ S2: * OK [HIGHESTMODSEQ 8] Highest
 S2: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
 S2: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted
 S2: d1 OK [READ-WRITE] SELECT completed
-# Not CONDSTORE-aware: no MODSEQ in its own STORE's FETCH.
+# Not CONDSTORE-aware: no MODSEQ in its own STORE's FETCH. A keyword new
+# to the mailbox is announced in FLAGS (and PERMANENTFLAGS) before any
+# FETCH shows it, to this session and to the other (RFC 3501 §7.2.6: "The
+# update from the FLAGS response MUST be recorded by the client").
 C2: d2 STORE 4 +FLAGS ($Forwarded)
+S2: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded)
+S2: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded \*)] Flags permitted
 S2: * 4 FETCH (FLAGS (\Deleted $Forwarded))
 S2: d2 OK STORE completed
 C: c2 NOOP
+S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded)
+S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded \*)] Flags permitted
 S: * 4 FETCH (FLAGS (\Deleted $Forwarded \Recent) UID 4 MODSEQ (9))
 S: c2 OK NOOP completed
 # A message FETCH marks \Seen changes its MODSEQ, which is reported.
 C: c3 FETCH 1 BODY[HEADER]
-S: * 1 FETCH (BODY[HEADER] {12}Subject: a\r\n FLAGS (\Deleted \Seen \Recent) MODSEQ (10))
+S: * 1 FETCH (BODY[HEADER] {12}Subject: a\r\n FLAGS (\Deleted \Seen \Recent) UID 1 MODSEQ (10))
 S: c3 OK FETCH completed
 # ENABLE lists CONDSTORE even though it is already on (implicitly).
 C: c4 ENABLE CONDSTORE

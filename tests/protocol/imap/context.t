@@ -36,9 +36,15 @@ S: * ESEARCH (TAG "a5") PARTIAL (5:9 NIL)
 S: a5 OK SEARCH completed
 C: a6 SEARCH RETURN (ALL PARTIAL 1:2) ALL
 S: a6 BAD SEARCH: PARTIAL and ALL together
-# UPDATE alone returns no ESEARCH now.
+# UPDATE alone asks for no result data; read as RETURN () (RFC 4731 §3.1:
+# "equivalent to (ALL)"), so the client has the initial result its updates
+# apply to, and the ESEARCH response comes even when nothing matches.
 C: a7 SEARCH RETURN (UPDATE) SUBJECT b
+S: * ESEARCH (TAG "a7") ALL 2
 S: a7 OK SEARCH completed
+C: a7z SEARCH RETURN (UPDATE) SUBJECT nothing-has-this
+S: * ESEARCH (TAG "a7z")
+S: a7z OK SEARCH completed
 # §4.3: a tag already updating a search is BAD.
 C: a3 SEARCH RETURN (UPDATE) ALL
 S: a3 BAD Tag already in use by an updating search

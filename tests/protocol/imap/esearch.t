@@ -57,8 +57,11 @@ C: A289 SEARCH RETURN (COUNT) CHARSET UTF-8 FROM "Jones"
 S: * ESEARCH (TAG "A289") COUNT 2
 S: A289 OK SEARCH completed
 # RFC 7162 §3.1.10: MODSEQ of the messages returned.
+# It is the first CONDSTORE enabling command with a mailbox selected:
+# §3.1 "MUST cause the server to return HIGHESTMODSEQ".
 C: A290 SEARCH RETURN (MAX) MODSEQ 3
 S: * ESEARCH (TAG "A290") MAX 6 MODSEQ 7
+S: * OK [HIGHESTMODSEQ 7] Highest
 S: A290 OK SEARCH completed
 # RFC 5182 §2.4: SAVE alone returns no ESEARCH; "$" is then the result.
 C: A301 SEARCH RETURN (SAVE) FLAGGED SINCE 1-Feb-1994 NOT FROM "Smith"
@@ -83,8 +86,8 @@ S: * SEARCH 2 6
 S: A306 OK SEARCH completed
 # (SEARCH MODSEQ enabled CONDSTORE: .SILENT still reports MODSEQs.)
 C: A307 STORE $ +FLAGS.SILENT (\Deleted)
-S: * 2 FETCH (MODSEQ (8))
-S: * 6 FETCH (MODSEQ (8))
+S: * 2 FETCH (UID 2 MODSEQ (8))
+S: * 6 FETCH (UID 6 MODSEQ (8))
 S: A307 OK STORE completed
 C: A308 UID EXPUNGE $
 S: * 6 EXPUNGE

@@ -12,7 +12,7 @@ C:
 S: a1 OK [APPENDUID ${uv} 1] APPEND completed
 C: a2 EXAMINE INBOX
 S: * 1 EXISTS
-S: * 0 RECENT
+S: * 1 RECENT
 S: * OK [UNSEEN 1] Message 1 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 2] Predicted next UID
@@ -21,7 +21,7 @@ S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
 S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
 S: a2 OK [READ-ONLY] EXAMINE completed
 C: a3 FETCH 1 FAST
-S: * 1 FETCH (FLAGS (\Flagged) INTERNALDATE "17-Jul-1996 02:44:25 -0700" RFC822.SIZE 64)
+S: * 1 FETCH (FLAGS (\Flagged \Recent) INTERNALDATE "17-Jul-1996 02:44:25 -0700" RFC822.SIZE 64)
 S: a3 OK FETCH completed
 # Read-only: BODY[] does not set \Seen.
 C: a4 FETCH 1 (BODY[HEADER.FIELDS (from)] BODY[TEXT])

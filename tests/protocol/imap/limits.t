@@ -56,3 +56,19 @@ S2: b1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTI
 C: a14 STATUS INBOX (MESSAGES)
 S: * STATUS INBOX (MESSAGES 1)
 S: a14 OK STATUS completed
+# RFC 7888 §4: a non-synchronizing literal over the limit that is bigger
+# than a command line is not read only to be dropped (4 GB would be read
+# in silence): "Send an untagged BYE response explaining the reason for
+# rejecting the literal ... and close the connection". The tagged BAD
+# [TOOBIG] comes first so the client knows which command failed.
+!raw 1 b"a15 APPEND INBOX {4000000000+}\r\nSubject: the start of a huge message\r\n"
+S: a15 BAD [TOOBIG] Literal too big
+S: * BYE Closing: the rest of the command cannot be read
+!closed 1
+!connect 3
+S3: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+C3: c1 LOGIN demo secret
+S3: c1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC WITHIN ESEARCH SEARCHRES NOTIFY CONTEXT=SEARCH SORT SORT=DISPLAY ESORT CONTEXT=SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES] Logged in
+C3: c2 STATUS INBOX (MESSAGES)
+S3: * STATUS INBOX (MESSAGES 1)
+S3: c2 OK STATUS completed

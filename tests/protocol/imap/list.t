@@ -106,10 +106,28 @@ C: A120 LIST "" ~peter/mail/*
 S: * LIST (\HasChildren) "/" ~peter/mail/&U,BTFw-
 S: * LIST (\HasNoChildren) "/" ~peter/mail/&U,BTFw-/&ZeVnLIqe-
 S: A120 OK LIST completed
+# "&Jjo!" is the RFC's example of a name that is not valid modified
+# UTF-7. It is a valid astring, so no syntax error (BAD is "a protocol-
+# level error in the client's command", RFC 3501 §7.1.3): no mailbox can
+# have the name, so NO [CANNOT] to create it, NO [NONEXISTENT] to use it,
+# and a LIST pattern of it matches nothing (§6.3.8: "The returned mailbox
+# names MUST match the supplied mailbox name pattern").
 C: a9 CREATE &Jjo!
-S: a9 BAD CREATE: mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)
+S: a9 NO [CANNOT] Mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)
 C: a10 CREATE "&-amp &AGE-"
-S: a10 BAD CREATE: mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)
+S: a10 NO [CANNOT] Mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)
+C: a10a SELECT "!#$&'+,-.0123456789:;<=>?@^_`|[}"
+S: a10a NO [NONEXISTENT] Mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)
+C: a10b STATUS &Jjo! (MESSAGES)
+S: a10b NO [NONEXISTENT] Mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)
+C: a10c RENAME INBOX &Jjo!
+S: a10c NO [CANNOT] Mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)
+C: a10d LIST "" "!#$&'+,-.0123456789:;<=>?@^_`|[}%*"
+S: a10d OK LIST completed
+C: a10e LIST "" &Jjo!*
+S: a10e OK LIST completed
+C: a10f SELECT &Jjo! extra
+S: a10f BAD SELECT: expected '('
 C: a11 CREATE "Q&-A"
 S: a11 OK CREATE completed
 C: A121 LIST "" Q*

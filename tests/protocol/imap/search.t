@@ -276,6 +276,24 @@ S: b62 OK SEARCH completed
 C: b63 SEARCH $
 S: * SEARCH
 S: b63 OK SEARCH completed
+# RFC 5322 §3.4 allows comments and folding white space inside an
+# address; FROM matches the address as parsed too (comments and CFWS
+# removed), not only the raw text.
+C: b64 APPEND INBOX {67+}
+C: From: <user (comment)@ (comment) domain.org>
+C: Subject: cfws
+C: 
+C: hi
+C: 
+S: * 4 EXISTS
+S: * 4 RECENT
+S: b64 OK [APPENDUID ${uv} 5] APPEND completed
+C: b65 UID SEARCH FROM user@domain.org
+S: * SEARCH 5
+S: b65 OK UID SEARCH completed
+C: b66 UID SEARCH FROM "(comment) domain.org"
+S: * SEARCH 5
+S: b66 OK UID SEARCH completed
 C: b59 LOGOUT
 S: * BYE Lemonade logging out
 S: b59 OK LOGOUT completed

@@ -28,6 +28,8 @@ C: Subject: a
 C:  {12+}
 C: Subject: b
 C: 
+S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded)
+S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded \*)] Flags permitted
 S: * 3 EXISTS
 S: * 3 RECENT
 S: A004 OK [APPENDUID ${uv} 2:3] APPEND completed

@@ -31,6 +31,8 @@ S: * 3 FETCH (FLAGS (\Deleted \Recent))
 S: * 4 FETCH (FLAGS (\Deleted \Recent))
 S: A003 OK STORE completed
 C: A004 UID STORE 1 FLAGS.SILENT ($Forwarded \Seen)
+S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded)
+S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded \*)] Flags permitted
 S: A004 OK UID STORE completed
 C: A005 STORE 5 +FLAGS (\Seen)
 S: A005 BAD Invalid message sequence number 5
@@ -93,5 +95,9 @@ C2: b4 NOOP
 S2: * 2 FETCH (FLAGS (\Flagged \Deleted) UID 2)
 S2: b4 OK NOOP completed
 # RFC 7162 §3.1.3: a message changed since the given MODSEQ is left alone.
+# RFC 7162 §3.1: "A first CONDSTORE enabling command executed in the
+# session with a mailbox selected MUST cause the server to return
+# HIGHESTMODSEQ (Section 3.1.2.1) for the mailbox".
 C: A015 STORE 1:2 (UNCHANGEDSINCE 1) +FLAGS (\Answered)
+S: * OK [HIGHESTMODSEQ 4] Highest
 S: A015 OK [MODIFIED 1:2] Conditional STORE failed

@@ -13,7 +13,7 @@ C:
 S: a2 OK [APPENDUID ${uv} 2] APPEND completed
 C: a3 EXAMINE INBOX
 S: * 2 EXISTS
-S: * 0 RECENT
+S: * 2 RECENT
 S: * OK [UNSEEN 1] Message 1 is first unseen
 S: * OK [UIDVALIDITY ${uv}] UIDs valid
 S: * OK [UIDNEXT 3] Predicted next UID

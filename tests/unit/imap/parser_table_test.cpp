@@ -62,7 +62,21 @@ TEST(imap_parse_table, mailbox_names) {
   p = parse_with(parse_create, "a CREATE ~peter/mail/&U,BTFw-/&ZeVnLIqe-");
   EXPECT_EQ(std::get<create_cmd>(p.args).mailbox,
             "~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
-  EXPECT_FALSE(parse_with(parse_create, "a CREATE &Jjo!").ok);
+  {
+    // RFC 3501 §5.1.3's invalid example: a valid astring, so no syntax
+    // error but a refusal (NO, not BAD) with the code for the command.
+    lexer in("a CREATE &Jjo!\r\n");
+    parse_head(in);
+    parse_create(in, {});
+    EXPECT_TRUE(in.ok());
+    ASSERT_TRUE(in.refusal());
+    EXPECT_EQ(in.refusal()->code, "CANNOT");
+    lexer sel("a SELECT &Jjo!\r\n");
+    parse_head(sel);
+    parse_select(sel, {});
+    ASSERT_TRUE(sel.refusal());
+    EXPECT_EQ(sel.refusal()->code, "NONEXISTENT");
+  }
   parse_options utf8;
   utf8.utf8_names = true;
   p = parse_with(parse_create, "a CREATE \"Gr\xc3\xb6\xc3\x9f" "e\"", utf8);

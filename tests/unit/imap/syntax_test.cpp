@@ -42,6 +42,9 @@ outcome run(std::string_view input, framer_limits limits, std::size_t step) {
         out.rejects.push_back(ev.tag + ":" + std::to_string(static_cast<int>(ev.why)));
         buf.erase(0, ev.size);
         continue;
+      case framer::kind::reject_and_close:
+        out.rejects.push_back(ev.tag + ":close:" + std::to_string(static_cast<int>(ev.why)));
+        return out;  // the session closes the connection here
       case framer::kind::need_continuation:
         ++out.continuations;
         continue;
@@ -90,6 +93,10 @@ TEST(imap_syntax, framer_table_whole_and_bytewise) {
        {{"a3 NOOP\r\n"}, {rej("t2", r::literal_too_big)}, 0}},
       {"nonsync literal too big", "t3 APPEND x {17+}\r\n" + std::string(17, 'y') + "\r\na4 NOOP\r\n",
        {{"a4 NOOP\r\n"}, {rej("t3", r::literal_too_big)}, 0}},
+      // RFC 7888 §4: one over max_line octets is not read to be dropped:
+      // answered at once, then the connection closes.
+      {"nonsync literal too big to drop", "t5 APPEND x {65+}\r\n" + std::string(65, 'y') + "\r\na6 NOOP\r\n",
+       {{}, {"t5:close:" + std::to_string(static_cast<int>(r::literal_too_big))}, 0}},
       {"command too big", "t4 A {16+}\r\n" + std::string(16, 'y') + " {16+}\r\n" + std::string(16, 'y') +
                               " {16+}\r\n" + std::string(16, 'y') + " {16+}\r\n" + std::string(16, 'y') + "\r\n",
        {{}, {rej("t4", r::command_too_big)}, 0}},

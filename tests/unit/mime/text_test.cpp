@@ -155,5 +155,16 @@ TEST(MimeText, ExtractSearchTextSmallCases) {
   EXPECT_EQ(extract_search_text(enc, parse_message(enc)).body, "");
 }
 
+// RFC 5322 §3.4: comments and CFWS may sit inside an address; SEARCH FROM
+// user@domain.org must still find it, so the parsed form joins the text.
+TEST(MimeText, ExtractSearchTextParsedAddresses) {
+  auto m = crlf("From: <user (comment)@ (comment) domain.org>\nTo: a@b, Bob <bob@c>\nSubject: x\n\nbody\n");
+  auto t = extract_search_text(m, parse_message(m));
+  EXPECT_EQ(t.headers,
+            "from: <user (comment)@ (comment) domain.org> user@domain.org\n"
+            "to: a@b, bob <bob@c>\n"
+            "subject: x\n");
+}
+
 }  // namespace
 }  // namespace lemonade::mime
