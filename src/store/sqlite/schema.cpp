@@ -8,7 +8,11 @@ namespace {
 int user_version(db& d) {
   auto& s = d.cached("PRAGMA user_version");
   s.step();
-  return static_cast<int>(s.int64(0));
+  auto v = static_cast<int>(s.int64(0));
+  // A statement left on its row keeps its read snapshot: the connection
+  // would go on seeing the database as it was now (new users unseen).
+  s.reset();
+  return v;
 }
 
 void run_steps(db& d, const char* const* steps, int count) {

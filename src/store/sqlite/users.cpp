@@ -48,6 +48,7 @@ bool valid_user_name(std::string_view name) {
 sqlite_users::sqlite_users(const std::filesystem::path& file, std::filesystem::path mail_root)
     : db_(file), mail_root_(std::move(mail_root)) {
   migrate_users(db_);
+  db_.reset_all();
 }
 
 user_record sqlite_users::add_user(const user_record& r) {
@@ -101,6 +102,7 @@ std::vector<user_record> sqlite_users::list_users() {
   auto& s = db_.cached(sql.c_str());
   std::vector<user_record> out;
   while (s.step()) out.push_back(read_user(s));
+  s.reset();
   return out;
 }
 

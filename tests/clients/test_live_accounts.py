@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Accounts changed with `lemonade user` while the server runs take effect
+at once (issue 12 §3): a user added can log in, a changed password
+replaces the old one, a deleted user can no longer log in, all without a
+restart. Python imaplib as the client."""
+
+import argparse
+import imaplib
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from lemonade_server import LemonadeServer  # noqa: E402
+
+
+def user(binary, data_dir, *args, password=None):
+    subprocess.run([binary, "user", *args, "--data-dir", data_dir],
+                   input=(password + "\n").encode() if password else b"", check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def can_login(port, name, password):
+    m = imaplib.IMAP4("127.0.0.1", port)
+    try:
+        m.login(name, password)
+        m.logout()
+        return True
+    except imaplib.IMAP4.error as e:
+        if b"AUTHENTICATIONFAILED" not in str(e).encode():
+            raise
+        return False
+
+
+def expect(value, wanted, what):
+    if value != wanted:
+        raise AssertionError("%s: expected %r, got %r" % (what, wanted, value))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lemonade", required=True)
+    args = ap.parse_args()
+    # No failure delay: this test fails logins on purpose.
+    with LemonadeServer(args.lemonade, users={"alice": "pw1"},
+                        options=["auth.failure_delay=0", "auth.max_failures=1000"]) as srv:
+        port, d = srv.imap_port, srv.data_dir
+        expect(can_login(port, "alice", "pw1"), True, "alice before any change")
+        user(args.lemonade, d, "add", "bob", password="pw2")
+        expect(can_login(port, "bob", "pw2"), True, "bob, added while the server runs")
+        user(args.lemonade, d, "passwd", "alice", password="pw3")
+        expect(can_login(port, "alice", "pw1"), False, "alice's old password")
+        expect(can_login(port, "alice", "pw3"), True, "alice's new password")
+        user(args.lemonade, d, "del", "bob")
+        expect(can_login(port, "bob", "pw2"), False, "bob, deleted")
+        # Added again: a new, empty account.
+        user(args.lemonade, d, "add", "bob", password="pw4")
+        m = imaplib.IMAP4("127.0.0.1", port)
+        m.login("bob", "pw4")
+        expect(m.select("INBOX"), ("OK", [b"0"]), "bob's new INBOX")
+        m.logout()
+    print("PASS test_live_accounts")
+
+
+if __name__ == "__main__":
+    main()
