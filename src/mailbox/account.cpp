@@ -1,5 +1,7 @@
 #include "mailbox/account.hpp"
 
+#include "mailbox/selected.hpp"
+
 #include <algorithm>
 
 namespace lemonade::mailbox {
@@ -12,6 +14,14 @@ void account::subscribe(std::weak_ptr<listener> l) {
   listeners_.push_back(std::move(l));
 }
 
+void account::add_view(const std::shared_ptr<selected_mailbox>& v) {
+  std::lock_guard lock(listeners_mu_);
+  std::erase_if(listeners_, [](auto& w) { return w.expired(); });
+  std::erase_if(views_, [](auto& w) { return w.expired(); });
+  listeners_.push_back(v);
+  views_.push_back(v);
+}
+
 void account::publish(const event& e) {
   std::vector<std::shared_ptr<listener>> live;
   {
@@ -20,6 +30,35 @@ void account::publish(const event& e) {
       if (auto l = w.lock()) live.push_back(std::move(l));
   }
   for (auto& l : live) l->on_event(e);
+  // Every listener has now heard of this expunge (events are published
+  // under publish_mu_, in commit order).
+  std::optional<std::pair<store::mailbox_id, std::uint64_t>> gone;
+  if (auto* x = std::get_if<messages_expunged>(&e)) gone.emplace(x->mailbox, store::to_int(x->highestmodseq));
+  if (auto* d = std::get_if<mailbox_deleted>(&e)) gone.emplace(d->mailbox, UINT64_MAX - 1);
+  if (gone) {
+    std::lock_guard lock(listeners_mu_);
+    auto& last = published_expunges_[gone->first];
+    last = std::max(last, gone->second);
+  }
+}
+
+void account::release_expunged(store::mailbox_id id) {
+  std::uint64_t below = 0;
+  std::vector<std::shared_ptr<selected_mailbox>> views;
+  {
+    std::lock_guard lock(listeners_mu_);
+    auto it = published_expunges_.find(id);
+    if (it == published_expunges_.end()) return;  // nothing expunged here
+    below = it->second + 1;
+    for (auto& w : views_)
+      if (auto v = w.lock()) views.push_back(std::move(v));
+  }
+  // A view that has not applied an expunge may still FETCH what it
+  // removed: nothing from its lowest such MODSEQ on may go yet.
+  for (auto& v : views)
+    if (v->info().id == id)
+      if (auto held = v->held_expunges()) below = std::min(below, store::to_int(*held));
+  if (below > 0) store_->release_expunged(id, store::modseq{below});
 }
 
 store::mailbox_info account::create_mailbox(std::string_view name, std::string_view special_use) {
@@ -33,12 +72,24 @@ void account::delete_mailbox(std::string_view name) {
   std::lock_guard lock(publish_mu_);
   auto id = store_->delete_mailbox(name);
   publish(mailbox_deleted{id, std::string(name)});
+  release_expunged(id);
 }
 
 void account::rename_mailbox(std::string_view from, std::string_view to) {
   std::lock_guard lock(publish_mu_);
+  std::optional<store::mailbox_id> inbox;
+  if (from == "INBOX")
+    if (auto m = store_->find_mailbox("INBOX")) inbox = m->id;
   auto changed = store_->rename_mailbox(from, to);
   for (auto& r : changed) publish(mailbox_renamed{r.old_name, r.now.name});
+  if (inbox) {
+    // RFC 3501 §6.3.5: INBOX's messages moved away (expunged from it).
+    {
+      std::lock_guard l(listeners_mu_);
+      published_expunges_[*inbox] = UINT64_MAX - 1;
+    }
+    release_expunged(*inbox);
+  }
 }
 
 void account::set_subscribed(std::string_view name, bool subscribed) {
@@ -63,7 +114,10 @@ store::expunge_result account::expunge_deleted(store::mailbox_id id, const std::
   write_scope w(*this);
   std::lock_guard lock(publish_mu_);
   auto res = store_->expunge_deleted(id, only);
-  if (!res.uids.empty()) publish(messages_expunged{id, res.uids, res.highestmodseq});
+  if (!res.uids.empty()) {
+    publish(messages_expunged{id, res.uids, res.highestmodseq});
+    release_expunged(id);
+  }
   return res;
 }
 
@@ -83,7 +137,10 @@ store::copy_result account::copy(store::mailbox_id from, const std::vector<store
   std::lock_guard lock(publish_mu_);
   auto res = store_->copy(from, uids, to, move);
   if (!res.target.empty()) publish(messages_added{to, res.target});
-  if (!res.expunged.empty()) publish(messages_expunged{from, res.expunged, res.source_highestmodseq});
+  if (!res.expunged.empty()) {
+    publish(messages_expunged{from, res.expunged, res.source_highestmodseq});
+    release_expunged(from);
+  }
   return res;
 }
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +17,8 @@
 
 namespace lemonade::mailbox {
 
+class selected_mailbox;
+
 class account {
  public:
   explicit account(std::shared_ptr<store::account_store> store);
@@ -25,6 +28,14 @@ class account {
   // Listeners are held weakly: a session that goes away just stops
   // receiving. subscribe() returns after which events will be delivered.
   void subscribe(std::weak_ptr<listener> l);
+  // A selected view: subscribed, and counted by release_expunged().
+  void add_view(const std::shared_ptr<selected_mailbox>& v);
+
+  // RFC 3501 §7.4.1: lets the store reclaim the messages of mailbox `id`
+  // whose expunge every open view of it has applied (a view that has not
+  // may still FETCH them). Called after an expunge is published, after a
+  // view applies expunges, and when a view closes. Quick; no I/O.
+  void release_expunged(store::mailbox_id id);
 
   store::mailbox_info create_mailbox(std::string_view name, std::string_view special_use);
   void delete_mailbox(std::string_view name);
@@ -69,6 +80,10 @@ class account {
   std::atomic<std::uint64_t> writes_finished_{0};
   std::mutex listeners_mu_;
   std::vector<std::weak_ptr<listener>> listeners_;
+  std::vector<std::weak_ptr<selected_mailbox>> views_;
+  // Per mailbox, the MODSEQ of the last expunge every listener has heard
+  // of: ghosts of later (still unpublished) expunges are never released.
+  std::map<store::mailbox_id, std::uint64_t> published_expunges_;
 };
 
 // Open accounts, one per user while any session holds it. The keep_open

@@ -10,8 +10,9 @@ namespace lemonade::mailbox {
 std::shared_ptr<selected_mailbox> selected_mailbox::open(account& acct, store::mailbox_id id, bool read_only) {
   auto view = std::shared_ptr<selected_mailbox>(new selected_mailbox(acct, id, read_only));
   // Listen first, then read: an append committed in between is both in
-  // the snapshot and announced, and sync() ignores UIDs it already has.
-  acct.subscribe(view);
+  // the snapshot and announced, and sync() ignores UIDs it already has;
+  // an expunge committed in between is held back (held_expunges()).
+  acct.add_view(view);
   auto snap = acct.store().snapshot(id, store::uid{1});
   if (!snap.info.selectable) throw store::error(store::error::code::noselect, "mailbox is not selectable");
   view->info_ = std::move(snap.info);
@@ -45,6 +46,21 @@ std::vector<std::string> selected_mailbox::keywords() const {
       if (std::none_of(out.begin(), out.end(), [&](auto& o) { return core::iequals(o, k); }))
         out.push_back(k);
   return out;
+}
+
+selected_mailbox::~selected_mailbox() {
+  // What this view held back may go now.
+  try {
+    account_.release_expunged(id_);
+  } catch (...) {
+  }
+}
+
+std::optional<store::modseq> selected_mailbox::held_expunges() {
+  std::lock_guard lock(events_mu_);
+  if (gone_ || resync_all_) return store::modseq{0};
+  if (!expunged_.empty()) return expunged_min_;
+  return std::nullopt;
 }
 
 bool selected_mailbox::learn(const store::flag_set& f) {
@@ -236,6 +252,8 @@ selected_mailbox::changes selected_mailbox::sync(bool allow_expunge) {
       out.flags_changed.push_back(*seq);
   }
   std::sort(out.flags_changed.begin(), out.flags_changed.end());
+  // The session no longer names what it just expunged.
+  if (!gone_uids.empty()) account_.release_expunged(id_);
   return out;
 }
 

@@ -81,6 +81,13 @@ class selected_mailbox final : public listener, public std::enable_shared_from_t
 
   void on_event(const event& e) override;
 
+  // The lowest MODSEQ of the expunges this view has heard of but not
+  // applied (0 while it waits to learn that its mailbox was deleted or its
+  // messages moved away), or nullopt: messages expunged at or above it
+  // may still be named by this session (RFC 3501 §7.4.1). Thread-safe.
+  std::optional<store::modseq> held_expunges();
+  ~selected_mailbox() override;
+
   // The HIGHESTMODSEQ the client was last told of (SELECT, or an untagged
   // OK since): the session announces a higher one only once the view has
   // reported every change up to it.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Several sessions on one mailbox append, flag and expunge at once
+"""Several sessions on one mailbox append, flag, expunge and read at once
 (RFC 3501 §5.2, §7.4.1). Every session follows the untagged EXISTS and
 EXPUNGE it receives; an EXPUNGE must name a message the session knows, and
 once all are quiet each session's view (count and UID list) must equal a
@@ -84,8 +84,18 @@ def worker(port, seed, errors):
                 s.command("STORE %d +FLAGS (\\Deleted)" % seq)
             elif op < 0.85:
                 s.command("EXPUNGE")
-            elif op < 0.95:
+            elif op < 0.9:
                 s.command("FETCH 1:%d (FLAGS)" % s.count)
+            elif op < 0.97:
+                # RFC 3501 §7.4.1 / RFC 2180 §4.1.1: a message another
+                # session expunged, not yet reported here, is still
+                # readable: its content comes back, never NO [SERVERBUG]
+                # or nothing.
+                seq = rng.randint(1, s.count)
+                lines = s.command("FETCH %d (BODY.PEEK[])" % seq)
+                if not any(l.startswith(b"* %d FETCH (BODY[] {" % seq) for l in lines) or \
+                        not any(l.startswith(b"Subject: ") for l in lines):
+                    raise AssertionError("FETCH %d BODY.PEEK[] gave %r" % (seq, lines[:3]))
             else:
                 s.command("NOOP")
         errors.append(None)

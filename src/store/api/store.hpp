@@ -102,6 +102,14 @@ class account_store {
   // Removes messages flagged \Deleted (all of them, or only those with UIDs
   // in `only` when given) and logs them for QRESYNC.
   virtual expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) = 0;
+
+  // RFC 3501 §7.4.1, RFC 2180 §4.1.1: a message expunged (EXPUNGE, MOVE,
+  // DELETE of its mailbox) stays readable by fetch(), with its blob, for
+  // the sessions not yet told of the expunge. The mailbox layer calls this
+  // once no open view can name the messages of `id` expunged with a
+  // MODSEQ below `below`; their space is reclaimed with a later write (at
+  // the latest when the account closes or opens again). No I/O.
+  virtual void release_expunged(mailbox_id id, modseq below) = 0;
 };
 
 class user_directory {

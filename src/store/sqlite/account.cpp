@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <algorithm>
+#include <climits>
+#include <map>
 #include <random>
 
 #include "core/strings.hpp"
@@ -157,11 +159,17 @@ bool has_inferiors(db& d, std::string_view name) {
   return s.step();
 }
 
-// Removes every message of a mailbox; their blobs may now be unreferenced.
-void remove_messages(db& d, mailbox_id id, after_commit& after) {
-  auto& blobs = d.cached("SELECT DISTINCT blob FROM messages WHERE mailbox_id = ?1");
-  blobs.bind(1, id);
-  while (blobs.step()) after.maybe_orphaned_blobs.push_back(blobs.text(0));
+// Removes every message of a mailbox (DELETE): they become ghosts, as
+// expunged ones do, until no session can still FETCH them.
+void remove_messages(db& d, const mailbox_info& mb) {
+  auto id = mb.id;
+  d.cached("INSERT OR REPLACE INTO ghosts(mailbox_id, uid, expunge_modseq, modseq, flags, keywords, internal_date, "
+           "tz_offset, save_date, size, blob, structure, sent_day) "
+           "SELECT mailbox_id, uid, ?2, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
+           "structure, sent_day FROM messages WHERE mailbox_id = ?1")
+      .bind(1, id)
+      .bind(2, static_cast<std::int64_t>(to_int(mb.highestmodseq) + 1))
+      .run();
   d.cached("DELETE FROM search WHERE rowid >= ?1 AND rowid < ?2")
       .bind(1, search_key(id, 0))
       .bind(2, search_key(id + 1, 0))
@@ -246,6 +254,31 @@ void create_default_mailboxes(db& d, const store_limits& limits) {
   }
 }
 
+// Expunges one message under the MODSEQ of its expunge: logged for
+// QRESYNC (RFC 7162 §3.2.5.1), dropped from the index, and its row kept as
+// a ghost so that a session not yet told of the expunge can still FETCH
+// it (RFC 3501 §7.4.1; RFC 2180 §4.1.1) until release_expunged().
+void expunge_message(db& d, mailbox_id id, std::uint32_t u, modseq expunge_mod) {
+  d.cached("INSERT OR REPLACE INTO ghosts(mailbox_id, uid, expunge_modseq, modseq, flags, keywords, internal_date, "
+           "tz_offset, save_date, size, blob, structure, sent_day) "
+           "SELECT mailbox_id, uid, ?3, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
+           "structure, sent_day FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+      .bind(1, id)
+      .bind(2, static_cast<std::int64_t>(u))
+      .bind(3, static_cast<std::int64_t>(to_int(expunge_mod)))
+      .run();
+  d.cached("DELETE FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+      .bind(1, id)
+      .bind(2, static_cast<std::int64_t>(u))
+      .run();
+  d.cached("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)")
+      .bind(1, id)
+      .bind(2, static_cast<std::int64_t>(u))
+      .bind(3, static_cast<std::int64_t>(to_int(expunge_mod)))
+      .run();
+  unindex(d, id, u);
+}
+
 // Copies messages (ascending UIDs) to `to`, sharing blobs, index entries
 // and structure; with `move` also removes them from `from` and logs the
 // expunge under one new MODSEQ (RFC 7162 §3.2.7). Updates both infos.
@@ -286,16 +319,7 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
     // After the inserts: `from` and `to` may be the same mailbox.
     auto expunge_mod = modseq{to_int(from.highestmodseq) + 1};
     for (auto u : out.source) {
-      d.cached("DELETE FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
-          .bind(1, from.id)
-          .bind(2, static_cast<std::int64_t>(to_int(u)))
-          .run();
-      d.cached("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)")
-          .bind(1, from.id)
-          .bind(2, static_cast<std::int64_t>(to_int(u)))
-          .bind(3, static_cast<std::int64_t>(to_int(expunge_mod)))
-          .run();
-      unindex(d, from.id, to_int(u));
+      expunge_message(d, from.id, to_int(u), expunge_mod);
       out.expunged.push_back(u);
     }
     from.highestmodseq = expunge_mod;
@@ -330,16 +354,25 @@ sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits)
   writer_ = std::make_unique<db>(dir_ / "mail.db");
   migrate_account(*writer_);
   queue_ = std::make_unique<commit_queue>(
-      *writer_, [this](db& d, const after_commit& a) { collect_garbage(d, a); });
+      *writer_, [this](db& d, const after_commit& a) { collect_garbage(d, a); },
+      [this](db& d, after_commit& a) { purge_ghosts(d, a); });
   write([&](db& d, after_commit&) {
     if (!d.meta("initialized")) {
       create_default_mailboxes(d, limits_);
       d.set_meta("initialized", "1");
     }
   });
+  // Ghosts left by a crash or a stop: no session can name them now.
+  purge_all_ghosts();
 }
 
-sqlite_account::~sqlite_account() = default;
+sqlite_account::~sqlite_account() {
+  try {
+    purge_all_ghosts();
+  } catch (...) {
+    // Left for the next open.
+  }
+}
 
 sqlite_account::reader_lease sqlite_account::reader() {
   {
@@ -362,8 +395,43 @@ void sqlite_account::collect_garbage(db& d, const after_commit& after) {
   for (auto& hash : after.maybe_orphaned_blobs) {
     auto& s = d.cached("SELECT 1 FROM messages WHERE blob = ?1 LIMIT 1");
     s.bind(1, hash);
-    if (!s.step()) blobs_.remove(hash);
+    if (s.step()) continue;
+    auto& g = d.cached("SELECT 1 FROM ghosts WHERE blob = ?1 LIMIT 1");
+    g.bind(1, hash);
+    if (!g.step()) blobs_.remove(hash);
   }
+}
+
+void sqlite_account::release_expunged(mailbox_id id, modseq below) {
+  std::lock_guard lock(releases_mu_);
+  auto& r = releases_[id];
+  r = std::max(r, to_int(below));
+}
+
+void sqlite_account::purge_ghosts(db& d, after_commit& after) {
+  // Inside a batch's transaction (commit_queue's housekeeping step): no
+  // fsync of its own; if the batch fails, the ghosts wait for the next.
+  std::map<mailbox_id, std::uint64_t> due;
+  {
+    std::lock_guard lock(releases_mu_);
+    due.swap(releases_);
+  }
+  for (auto& [id, below] : due) {
+    auto& s = d.cached("DELETE FROM ghosts WHERE mailbox_id = ?1 AND expunge_modseq < ?2 RETURNING blob");
+    // MODSEQs are 63-bit in SQLite; "every one" is the largest.
+    s.bind(1, id).bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(below, INT64_MAX)));
+    while (s.step()) after.maybe_orphaned_blobs.push_back(s.text(0));
+    s.reset();
+  }
+}
+
+void sqlite_account::purge_all_ghosts() {
+  // No view is open (start, or the account closing): every ghost goes.
+  write([](db& d, after_commit& after) {
+    auto& s = d.cached("DELETE FROM ghosts RETURNING blob");
+    while (s.step()) after.maybe_orphaned_blobs.push_back(s.text(0));
+    s.reset();
+  });
 }
 
 std::vector<mailbox_info> sqlite_account::list_mailboxes() {
@@ -408,11 +476,11 @@ mailbox_info sqlite_account::create_mailbox(std::string_view name, std::string_v
 mailbox_id sqlite_account::delete_mailbox(std::string_view name) {
   if (name == "INBOX") throw error(error::code::not_permitted, "INBOX cannot be deleted");
   mailbox_id removed = 0;
-  write([&](db& d, after_commit& after) {
+  write([&](db& d, after_commit&) {
     auto m = find_in(d, name);
     if (!m) throw error(error::code::nonexistent, "mailbox does not exist");
     removed = m->id;
-    remove_messages(d, m->id, after);
+    remove_messages(d, *m);
     if (has_inferiors(d, name)) {
       // RFC 3501 §6.3.4: messages go, the name stays as \Noselect; a
       // \Noselect name with inferiors cannot be deleted.
@@ -691,20 +759,19 @@ uid sqlite_account::claim_recent(mailbox_id id, uid up_to) {
 
 expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<uid>* only) {
   expunge_result out;
-  write([&](db& d, after_commit& after) {
+  write([&](db& d, after_commit&) {
     auto mb = get_by_id(d, id);
     out.uids.clear();
-    auto& s = d.cached(
-        "SELECT uid, blob FROM messages WHERE mailbox_id = ?1 AND (flags & 4) != 0 ORDER BY uid");
+    auto& s = d.cached("SELECT uid FROM messages WHERE mailbox_id = ?1 AND (flags & 4) != 0 ORDER BY uid");
     s.bind(1, id);
-    std::vector<std::pair<std::uint32_t, std::string>> hits;
-    while (s.step()) hits.emplace_back(static_cast<std::uint32_t>(s.int64(0)), s.text(1));
+    std::vector<std::uint32_t> hits;
+    while (s.step()) hits.push_back(static_cast<std::uint32_t>(s.int64(0)));
     s.reset();
     if (only) {
       std::vector<std::uint32_t> wanted;
       for (auto u : *only) wanted.push_back(to_int(u));
       std::sort(wanted.begin(), wanted.end());
-      std::erase_if(hits, [&](auto& h) { return !std::binary_search(wanted.begin(), wanted.end(), h.first); });
+      std::erase_if(hits, [&](auto h) { return !std::binary_search(wanted.begin(), wanted.end(), h); });
     }
     if (hits.empty()) {
       out.highestmodseq = mb.highestmodseq;
@@ -712,18 +779,8 @@ expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<
     }
     // RFC 7162 §3.2.7: one expunge operation gets one new MODSEQ.
     mb.highestmodseq = modseq{to_int(mb.highestmodseq) + 1};
-    for (auto& [u, blob] : hits) {
-      d.cached("DELETE FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
-          .bind(1, id)
-          .bind(2, static_cast<std::int64_t>(u))
-          .run();
-      d.cached("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)")
-          .bind(1, id)
-          .bind(2, static_cast<std::int64_t>(u))
-          .bind(3, static_cast<std::int64_t>(to_int(mb.highestmodseq)))
-          .run();
-      unindex(d, id, u);
-      after.maybe_orphaned_blobs.push_back(blob);
+    for (auto u : hits) {
+      expunge_message(d, id, u, mb.highestmodseq);
       out.uids.push_back(uid{u});
     }
     save_counters(d, mb);
@@ -741,9 +798,22 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
     auto& s = r->cached(
         "SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, structure, "
         "sent_day FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
+    // RFC 3501 §7.4.1: a message expunged since the session was told of
+    // it is read from its ghost (same columns) until it is released.
+    auto& g = r->cached(
+        "SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, structure, "
+        "sent_day FROM ghosts WHERE mailbox_id = ?1 AND uid = ?2");
     for (auto u : uids) {
       s.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(u)));
-      if (s.step()) {
+      bool found = s.step();
+      auto* row = &s;
+      if (!found) {
+        g.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(u)));
+        found = g.step();
+        row = &g;
+      }
+      if (found) {
+        auto& s = *row;
         message_record m;
         m.id = u;
         m.mod = modseq{static_cast<std::uint64_t>(s.int64(1))};
@@ -759,6 +829,7 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
         out.push_back(std::move(m));
       }
       s.reset();
+      g.reset();
     }
   } catch (...) {
     r->exec("ROLLBACK");

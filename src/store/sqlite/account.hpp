@@ -4,6 +4,7 @@
 // read connections, which WAL lets run beside the writer.
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -44,6 +45,7 @@ class sqlite_account final : public account_store {
   store_flags_result store_flags(mailbox_id id, const std::vector<uid>& uids, flag_op op, const flag_set& flags,
                                  std::optional<modseq> unchanged_since) override;
   copy_result copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) override;
+  void release_expunged(mailbox_id id, modseq below) override;
 
   std::uint64_t commits() const { return queue_->commits(); }
 
@@ -52,12 +54,17 @@ class sqlite_account final : public account_store {
   reader_lease reader();
   void write(const commit_queue::job_fn& fn);
   void collect_garbage(db& d, const after_commit& after);
+  // Deletes the ghosts release_expunged() let go (inside a batch).
+  void purge_ghosts(db& d, after_commit& after);
+  void purge_all_ghosts();
 
   std::filesystem::path dir_;
   store_limits limits_;
   blob_store blobs_;
   std::unique_ptr<db> writer_;
   std::unique_ptr<commit_queue> queue_;
+  std::mutex releases_mu_;
+  std::map<mailbox_id, std::uint64_t> releases_;  // ghosts below these MODSEQs may go
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<db>> idle_readers_;
 

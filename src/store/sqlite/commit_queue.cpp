@@ -2,8 +2,8 @@
 
 namespace lemonade::store::sqlite {
 
-commit_queue::commit_queue(db& writer, finish_fn finish)
-    : writer_(writer), finish_(std::move(finish)) {}
+commit_queue::commit_queue(db& writer, finish_fn finish, job_fn housekeeping)
+    : writer_(writer), finish_(std::move(finish)), housekeeping_(std::move(housekeeping)) {}
 
 void commit_queue::run(job_fn fn) {
   job self{std::move(fn)};
@@ -41,6 +41,16 @@ void commit_queue::lead(std::vector<job*> batch) {
         j->error = std::current_exception();
         writer_.exec("ROLLBACK TO job");
         writer_.exec("RELEASE job");
+      }
+    }
+    if (housekeeping_) {
+      writer_.exec("SAVEPOINT housekeeping");
+      try {
+        housekeeping_(writer_, after);
+        writer_.exec("RELEASE housekeeping");
+      } catch (...) {
+        writer_.exec("ROLLBACK TO housekeeping");
+        writer_.exec("RELEASE housekeeping");
       }
     }
     writer_.reset_all();

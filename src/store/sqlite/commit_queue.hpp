@@ -29,7 +29,10 @@ class commit_queue {
   using finish_fn = std::function<void(db&, const after_commit&)>;
 
   // `finish` runs after each successful commit with the batch's requests.
-  commit_queue(db& writer, finish_fn finish);
+  // `housekeeping`, if given, runs inside each batch's transaction after
+  // its jobs, in a savepoint of its own: what it fails to do is rolled back
+  // without failing the jobs.
+  commit_queue(db& writer, finish_fn finish, job_fn housekeeping = {});
 
   // Runs fn inside a committed transaction; rethrows what fn threw (its
   // savepoint rolled back) or the commit error.
@@ -48,6 +51,7 @@ class commit_queue {
 
   db& writer_;
   finish_fn finish_;
+  job_fn housekeeping_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<job*> pending_;

@@ -114,6 +114,30 @@ ALTER TABLE messages ADD COLUMN sort_info BLOB NOT NULL DEFAULT x'';
     R"sql(
 CREATE INDEX messages_by_modseq ON messages(mailbox_id, modseq);
 )sql",
+    // Expunged messages a session may still FETCH (RFC 3501 §7.4.1: it
+    // has not been told yet; RFC 2180 §4.1.1): the row moves here with the
+    // MODSEQ of its expunge, and its blob stays, until no open view can
+    // name it (account_store::release_expunged); every one is gone after
+    // a restart.
+    R"sql(
+CREATE TABLE ghosts(
+  mailbox_id     INTEGER NOT NULL,
+  uid            INTEGER NOT NULL,
+  expunge_modseq INTEGER NOT NULL,
+  modseq         INTEGER NOT NULL,
+  flags          INTEGER NOT NULL,
+  keywords       TEXT NOT NULL,
+  internal_date  INTEGER NOT NULL,
+  tz_offset      INTEGER NOT NULL,
+  save_date      INTEGER NOT NULL,
+  size           INTEGER NOT NULL,
+  blob           TEXT NOT NULL,
+  structure      BLOB NOT NULL,
+  sent_day       INTEGER NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX ghosts_by_blob ON ghosts(blob);
+)sql",
 };
 
 const char* const user_steps[] = {

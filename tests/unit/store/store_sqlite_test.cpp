@@ -217,14 +217,52 @@ TEST_F(store_sqlite, cached_snapshot_follows_every_change) {
   same("after renaming INBOX");
 }
 
-TEST_F(store_sqlite, blobs_are_collected_with_their_last_message) {
+// RFC 3501 §7.4.1 / RFC 2180 §4.1.1: an expunged message stays readable
+// (row and blob) until the mailbox layer releases it, and is collected
+// with the next write after that; whatever a stop leaves is collected when
+// the account opens again.
+TEST_F(store_sqlite, expunged_messages_stay_readable_until_released) {
   auto inbox = *acct->find_mailbox("INBOX");
-  auto r = acct->append(inbox.id, {msg("doomed", flag_deleted)});
+  auto r = acct->append(inbox.id, {msg("doomed", flag_deleted), msg("kept")});
   auto blob = acct->fetch(inbox.id, r.uids)[0].blob;
   auto path = dir.path / "mail" / std::to_string(user.id) / "blobs" / blob.substr(0, 2) / blob;
   EXPECT_TRUE(std::filesystem::exists(path));
-  acct->expunge_deleted(inbox.id, nullptr);
+  auto x = acct->expunge_deleted(inbox.id, nullptr);
+  EXPECT_EQ(acct->status(inbox.id).messages, 1u);
+  auto ghost = acct->fetch(inbox.id, {r.uids[0]});
+  ASSERT_EQ(ghost.size(), 1u);
+  EXPECT_EQ(acct->read_message(ghost[0].blob), "doomed");
+  // Released below the expunge's MODSEQ: still kept.
+  acct->release_expunged(inbox.id, x.highestmodseq);
+  acct->set_subscribed("INBOX", true);  // any write
+  EXPECT_TRUE(std::filesystem::exists(path));
+  acct->release_expunged(inbox.id, modseq{to_int(x.highestmodseq) + 1});
+  EXPECT_TRUE(std::filesystem::exists(path));  // until the next write
+  acct->set_subscribed("INBOX", true);
   EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(acct->fetch(inbox.id, {r.uids[0]}).empty());
+  EXPECT_EQ(acct->fetch(inbox.id, {r.uids[1]}).size(), 1u);
+
+  // Not released, then the account closes and opens: collected.
+  auto r2 = acct->append(inbox.id, {msg("doomed too", flag_deleted)});
+  auto blob2 = acct->fetch(inbox.id, r2.uids)[0].blob;
+  auto path2 = dir.path / "mail" / std::to_string(user.id) / "blobs" / blob2.substr(0, 2) / blob2;
+  acct->expunge_deleted(inbox.id, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(path2));
+  acct.reset();
+  acct = st->open_account(user);
+  EXPECT_FALSE(std::filesystem::exists(path2));
+}
+
+// A blob shared by a live message is never collected with a ghost.
+TEST_F(store_sqlite, shared_blob_outlives_its_expunged_copy) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto r = acct->append(inbox.id, {msg("same", flag_deleted), msg("same")});
+  auto blob = acct->fetch(inbox.id, r.uids)[0].blob;
+  acct->expunge_deleted(inbox.id, nullptr);
+  acct->release_expunged(inbox.id, modseq{1000});
+  acct->set_subscribed("INBOX", true);
+  EXPECT_EQ(acct->read_message(blob), "same");
 }
 
 TEST_F(store_sqlite, concurrent_appends_share_commits) {
