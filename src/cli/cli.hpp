@@ -4,11 +4,13 @@
 // dir, store error), 2 bad usage or bad config.
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/config.hpp"
+#include "store/api/store.hpp"
 
 namespace lemonade::cli {
 
@@ -23,6 +25,10 @@ core::config prepare_data_dir(const std::filesystem::path& dir,
                               const std::vector<std::pair<std::string, std::string>>& overrides);
 // 32 random octets kept in DATA_DIR/secret (SCRAM fake salts).
 std::string server_secret(const std::filesystem::path& dir);
+
+// The store the config names (today the embedded SQLite one), with the
+// config's limits.
+std::unique_ptr<store::mail_store> open_store(const core::config& cfg);
 
 int serve(const core::config& cfg);
 int user_add(const core::config& cfg, const std::string& name);

@@ -6,8 +6,14 @@
 
 #include "auth/password.hpp"
 #include "cli/cli.hpp"
+#include "store/sqlite/store.hpp"
 
 namespace lemonade::cli {
+
+std::unique_ptr<store::mail_store> open_store(const core::config& cfg) {
+  return store::sqlite::open_store(cfg.data_dir, {cfg.max_mailboxes, cfg.max_mailbox_name_length,
+                                                  cfg.max_mailbox_depth, cfg.min_free_space});
+}
 
 core::config prepare_data_dir(const std::filesystem::path& dir,
                               const std::vector<std::pair<std::string, std::string>>& overrides) {

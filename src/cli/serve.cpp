@@ -115,8 +115,7 @@ int serve(const core::config& cfg) {
     throw exit_error(2, e.what());
   }
 
-  auto store = store::sqlite::open_store(cfg.data_dir, {cfg.max_mailboxes, cfg.max_mailbox_name_length,
-                                                        cfg.max_mailbox_depth});
+  auto store = open_store(cfg);
   unsigned threads = cfg.network_threads ? cfg.network_threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
   asio::thread_pool storage(cfg.storage_threads);

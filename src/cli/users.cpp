@@ -52,10 +52,6 @@ store::user_record credentials(const core::config& cfg, const std::string& name,
   return r;
 }
 
-std::unique_ptr<store::mail_store> open(const core::config& cfg) {
-  return store::sqlite::open_store(cfg.data_dir, {cfg.max_mailboxes, cfg.max_mailbox_name_length,
-                                                  cfg.max_mailbox_depth});
-}
 
 int store_failure(const store::error& e) {
   std::cerr << "lemonade: " << e.what() << "\n";
@@ -69,7 +65,7 @@ int store_failure(const store::error& e) {
 
 int user_add(const core::config& cfg, const std::string& name) {
   auth::init_crypto();
-  auto st = open(cfg);
+  auto st = open_store(cfg);
   try {
     if (st->users().find_user(name)) throw store::error(store::error::code::already_exists, "user " + name + " already exists");
     auto rec = st->users().add_user(credentials(cfg, name, read_password()));
@@ -84,7 +80,7 @@ int user_add(const core::config& cfg, const std::string& name) {
 
 int user_passwd(const core::config& cfg, const std::string& name) {
   auth::init_crypto();
-  auto st = open(cfg);
+  auto st = open_store(cfg);
   try {
     if (!st->users().find_user(name)) throw store::error(store::error::code::nonexistent, "no such user " + name);
     st->users().update_credentials(credentials(cfg, name, read_password()));
@@ -96,7 +92,7 @@ int user_passwd(const core::config& cfg, const std::string& name) {
 }
 
 int user_del(const core::config& cfg, const std::string& name) {
-  auto st = open(cfg);
+  auto st = open_store(cfg);
   try {
     st->users().delete_user(name);
   } catch (const store::error& e) {
@@ -107,7 +103,7 @@ int user_del(const core::config& cfg, const std::string& name) {
 }
 
 int user_list(const core::config& cfg) {
-  auto st = open(cfg);
+  auto st = open_store(cfg);
   for (auto& u : st->users().list_users()) std::cout << u.name << "\n";
   return 0;
 }

@@ -72,6 +72,7 @@ struct config {
   std::size_t max_mailbox_name_length = 1024;     // octets, UTF-8
   unsigned max_mailbox_depth = 32;
   unsigned max_mailboxes = 10000;
+  std::uint64_t min_free_space = 64 << 20;  // kept free on the data directory's disk
   unsigned max_append_messages = 1000;            // messages in one MULTIAPPEND
   unsigned max_mime_depth = 32;                   // MIME nesting parsed
   unsigned max_mime_parts = 1000;                 // MIME parts parsed per message

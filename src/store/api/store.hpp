@@ -129,6 +129,11 @@ struct store_limits {
   unsigned max_mailboxes = 10000;
   std::size_t max_mailbox_name_length = 1024;
   unsigned max_mailbox_depth = 32;
+  // Free space kept on the store's disk (like Postfix's queue_minfree):
+  // writes that add mail are refused below it with error{no_space}, so
+  // that flag changes and deletions, which need a little room for their
+  // journal, can still commit and free space.
+  std::uint64_t min_free_space = 0;
 };
 
 class mail_store {

@@ -186,6 +186,7 @@ struct error : std::runtime_error {
     not_permitted,   // e.g. DELETE INBOX
     invalid_name,
     limit,           // a configured limit would be exceeded
+    no_space,        // the disk is (nearly) full: nothing was written
   };
   code what_code;
   error(code c, const std::string& msg) : std::runtime_error(msg), what_code(c) {}

@@ -6,6 +6,11 @@
 #include <map>
 #include <random>
 
+#include <sqlite3.h>
+#include <sys/statvfs.h>
+
+#include <spdlog/spdlog.h>
+
 #include "core/strings.hpp"
 #include "store/api/mailbox_name.hpp"
 #include "store/sqlite/schema.hpp"
@@ -362,8 +367,13 @@ sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits)
       d.set_meta("initialized", "1");
     }
   });
-  // Ghosts left by a crash or a stop: no session can name them now.
-  purge_all_ghosts();
+  // Ghosts left by a crash or a stop: no session can name them now. (Not
+  // fatal: on a full disk the account must still open.)
+  try {
+    purge_all_ghosts();
+  } catch (const db_error& e) {
+    spdlog::warn("event=purge_failed dir={} error=\"{}\"", dir_.string(), e.what());
+  }
 }
 
 sqlite_account::~sqlite_account() {
@@ -597,7 +607,42 @@ mailbox_status sqlite_account::status(mailbox_id id) {
   return st;
 }
 
+void sqlite_account::check_space(std::uint64_t incoming) const {
+  if (limits_.min_free_space == 0) return;
+  struct statvfs fs {};
+  if (statvfs(dir_.c_str(), &fs) != 0) return;  // unknown: let the write try
+  auto avail = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (avail >= limits_.min_free_space + incoming) return;
+  spdlog::warn("event=disk_full dir={} free_bytes={} min_free_space={} incoming_bytes={}", dir_.string(), avail,
+               limits_.min_free_space, incoming);
+  throw error(error::code::no_space, "Not enough disk space on the server; delete mail or try again later");
+}
+
+template <class F>
+auto sqlite_account::adding_mail(F f) -> decltype(f()) {
+  // The disk filled up under us (another process, or the margin was too
+  // small): the client hears it as such, the log says what is full, and
+  // nothing half-written stays acknowledged.
+  try {
+    return f();
+  } catch (const std::system_error& e) {
+    if (e.code() != std::errc::no_space_on_device) throw;
+    spdlog::warn("event=disk_full dir={} error=\"{}\"", dir_.string(), e.what());
+  } catch (const db_error& e) {
+    if ((e.code & 0xff) != SQLITE_FULL) throw;
+    spdlog::warn("event=disk_full dir={} error=\"{}\"", dir_.string(), e.what());
+  }
+  throw error(error::code::no_space, "Not enough disk space on the server; delete mail or try again later");
+}
+
 append_result sqlite_account::append(mailbox_id id, std::vector<new_message> messages) {
+  std::uint64_t incoming = 0;
+  for (auto& m : messages) incoming += m.data.size();
+  check_space(incoming);
+  return adding_mail([&] { return append_checked(id, messages); });
+}
+
+append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_message>& messages) {
   // Blobs are written and fsynced here, in parallel with other appenders;
   // only the database commit is shared.
   std::vector<std::string_view> contents;
@@ -740,6 +785,20 @@ void sqlite_account::remember_snapshot(mailbox_id id, const snapshot_key& key,
 
 uid sqlite_account::claim_recent(mailbox_id id, uid up_to) {
   uid first = up_to;
+  // On a full disk SELECT must still work (the user has to be able to
+  // read and delete mail): the messages just stay unclaimed (no session
+  // sees them \Recent) until a claim can be written.
+  try {
+    claim_recent_write(id, up_to, first);
+  } catch (const db_error& e) {
+    if ((e.code & 0xff) != SQLITE_FULL) throw;
+    spdlog::warn("event=disk_full dir={} what=claim_recent", dir_.string());
+    return up_to;
+  }
+  return first;
+}
+
+void sqlite_account::claim_recent_write(mailbox_id id, uid up_to, uid& first) {
   write([&](db& d, after_commit&) {
     auto& s = d.cached("SELECT first_recent_uid FROM mailboxes WHERE id = ?1");
     s.bind(1, id);
@@ -754,7 +813,6 @@ uid sqlite_account::claim_recent(mailbox_id id, uid up_to) {
           .run();
     }
   });
-  return first;
 }
 
 expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<uid>* only) {
@@ -1048,6 +1106,12 @@ store_flags_result sqlite_account::store_flags(mailbox_id id, const std::vector<
 }
 
 copy_result sqlite_account::copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) {
+  // A copy shares blobs, but its rows and index entries take room too.
+  if (!move) check_space(0);
+  return adding_mail([&] { return copy_checked(from, uids, to, move); });
+}
+
+copy_result sqlite_account::copy_checked(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) {
   copy_result out;
   write([&](db& d, after_commit&) {
     auto src = get_by_id(d, from);

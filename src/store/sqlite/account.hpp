@@ -51,6 +51,16 @@ class sqlite_account final : public account_store {
 
  private:
   class reader_lease;
+  // Throws error{no_space} unless `incoming` octets fit above
+  // limits_.min_free_space (and logs what is full).
+  void check_space(std::uint64_t incoming) const;
+  // Runs f (a write that adds mail); a disk that fills up meanwhile
+  // becomes error{no_space}.
+  template <class F>
+  auto adding_mail(F f) -> decltype(f());
+  append_result append_checked(mailbox_id id, std::vector<new_message>& messages);
+  copy_result copy_checked(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move);
+  void claim_recent_write(mailbox_id id, uid up_to, uid& first);
   reader_lease reader();
   void write(const commit_queue::job_fn& fn);
   void collect_garbage(db& d, const after_commit& after);
