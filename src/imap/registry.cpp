@@ -20,8 +20,8 @@ const command_spec table[] = {
     {"LOGIN", parse_login, c::login, in_not_authenticated},
     // RFC 3501 §6.3: authenticated (and selected)
     {"ENABLE", parse_enable, c::enable, after_login},  // RFC 5161 §3.1
-    {"SELECT", parse_select, c::select, after_login},
-    {"EXAMINE", parse_examine, c::select, after_login},
+    {"SELECT", parse_select, c::select, after_login, false, true},
+    {"EXAMINE", parse_examine, c::select, after_login, false, true},
     {"CREATE", parse_create, c::create, after_login},
     {"DELETE", parse_delete, c::delete_, after_login},
     {"RENAME", parse_rename, c::rename, after_login},

@@ -28,6 +28,8 @@ struct command_spec {
   // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (not their
   // UID forms) are answered, lest sequence numbers shift under them.
   bool holds_expunges = false;
+  // SELECT, EXAMINE: deselect first, even when they fail (RFC 3501 §6.3.1).
+  bool deselects = false;
 };
 
 // nullptr for an unknown command; name is upper case.

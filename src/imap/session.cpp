@@ -307,6 +307,7 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
   auto view = data_.selected;
   if (!view || !view->pending()) co_return;
   std::size_t count_before = view->exists();
+  auto recent_before = view->recent();
   // RFC 7162 §3.1.2.1: under CONDSTORE the client also learns the new
   // HIGHESTMODSEQ, read before the events are applied so that every change
   // up to it is among them (account::settled_highestmodseq). Without it a
@@ -348,6 +349,11 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
   for (auto seq : ch.flags_changed) learned = view->learn(view->messages()[seq - 1].flags) || learned;
   for (std::size_t i = kept; i < view->messages().size(); ++i) learned = view->learn(view->messages()[i].flags) || learned;
   if (learned) commands::send_flags(ctx, *view);
+  if (!ch.exists_changed && view->recent() != recent_before) {
+    // RFC 3501 §7.3.2: RECENT is sent "if the size of the mailbox
+    // changes"; an expunge of recent messages changes the count.
+    ctx.untagged(untagged{{number{view->recent()}, atom{"RECENT"}}});
+  }
   if (ch.exists_changed) {
     ctx.untagged(untagged{{number{view->exists()}, atom{"EXISTS"}}});
     ctx.untagged(untagged{{number{view->recent()}, atom{"RECENT"}}});
@@ -440,6 +446,14 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
     co_return;
   }
   if (auto& r = in.refusal()) {
+    // RFC 3501 §6.3.1: "if a mailbox is selected and a SELECT command that
+    // fails is attempted, no mailbox is selected" (EXAMINE alike).
+    if (spec->deselects && data_.selected) {
+      write(data_.out, status_line{"*", status::ok, code{"CLOSED", {}}, "Previous mailbox closed"}, data_.wopts);
+      data_.selected.reset();
+      data_.live_searches.clear();
+      data_.state = session_state::authenticated;
+    }
     write(data_.out, status_line{head.tag, status::no, code{r->code, {}}, r->message}, data_.wopts);
     co_return;
   }

@@ -116,11 +116,19 @@ asio::awaitable<void> status(command_context& ctx, args& a) {
   if (std::find(cmd.items.begin(), cmd.items.end(), parse::status_item::highestmodseq) != cmd.items.end())
     ctx.session.condstore = true;
   auto& store = ctx.session.account->store();
+  store::mailbox_id id = 0;
   auto st = co_await ctx.blocking([&] {
     auto mb = store.find_mailbox(cmd.mailbox);
     if (!mb) throw store::error(store::error::code::nonexistent, "Mailbox does not exist");
+    id = mb->id;
     return store.status(mb->id);
   }, command_context::work::read);
+  // RFC 3501 §6.3.10 RECENT: "The number of messages with the \Recent
+  // flag set". For the selected mailbox that is this session's count:
+  // the messages it claimed are recent to it alone (§2.3.2), and those
+  // arrived since its last report are not claimed yet (the store counts).
+  // EXAMINE claims nothing: the store's count is already the session's.
+  if (auto& v = ctx.session.selected; v && v->info().id == id && !v->read_only()) st.recent += v->recent();
   ctx.untagged(untagged{{atom{"STATUS"}, mailbox{cmd.mailbox}, status_values(cmd.items, st)}});
 }
 

@@ -94,6 +94,7 @@ S: * ESEARCH (TAG "a3") REMOVEFROM (0 2)
 S: * ESEARCH (TAG "a4") UID REMOVEFROM (0 2)
 S: * ESEARCH (TAG "a7") REMOVEFROM (0 2)
 S: * 2 EXPUNGE
+S: * 2 RECENT
 S: b6 OK NOOP completed
 # This session's own changes count too.
 C: b7 STORE 2 -FLAGS (\Seen)

@@ -83,6 +83,7 @@ C: a7 NOOP
 S: * ESEARCH (TAG "a3") REMOVEFROM (1 2)
 S: * ESEARCH (TAG "a4") UID REMOVEFROM (4 2)
 S: * 2 EXPUNGE
+S: * 2 RECENT
 S: a7 OK NOOP completed
 # This session's change: "c" (now message 1) seen, so it leaves a3 at 3.
 C: a8 STORE 1 +FLAGS (\Seen)

@@ -92,6 +92,7 @@ S: A307 OK STORE completed
 C: A308 UID EXPUNGE $
 S: * 6 EXPUNGE
 S: * 2 EXPUNGE
+S: * 4 RECENT
 S: * OK [HIGHESTMODSEQ 9] Highest
 S: A308 OK UID EXPUNGE completed
 # Expunged messages leave "$".

@@ -59,6 +59,7 @@ S: * 1 FETCH (UID 1 BODY[HEADER.FIELDS (SUBJECT)] {12}Subject: a\r\n)
 # for the UID versions of these commands"): the session is told now, and
 # the message is gone.
 S: * 1 EXPUNGE
+S: * 1 RECENT
 S: a5 OK UID FETCH completed
 C: a6 NOOP
 S: a6 OK NOOP completed

@@ -128,6 +128,22 @@ C: a10e LIST "" &Jjo!*
 S: a10e OK LIST completed
 C: a10f SELECT &Jjo! extra
 S: a10f BAD SELECT: expected '('
+# RFC 3501 §6.3.1: "if a mailbox is selected and a SELECT command that
+# fails is attempted, no mailbox is selected", whatever made it fail.
+C: a10g EXAMINE INBOX
+S: * 0 EXISTS
+S: * 0 RECENT
+S: * OK [UIDVALIDITY ${uvi}] UIDs valid
+S: * OK [UIDNEXT 1] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${hmsi}] Highest
+S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
+S: a10g OK [READ-ONLY] EXAMINE completed
+C: a10h SELECT &Jjo!
+S: * OK [CLOSED] Previous mailbox closed
+S: a10h NO [NONEXISTENT] Mailbox name is not valid modified UTF-7 (RFC 3501 §5.1.3)
+C: a10i CLOSE
+S: a10i BAD CLOSE is not allowed in this state
 C: a11 CREATE "Q&-A"
 S: a11 OK CREATE completed
 C: A121 LIST "" Q*

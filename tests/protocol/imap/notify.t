@@ -84,6 +84,7 @@ C2: c7 EXPUNGE
 S2: * 1 EXPUNGE
 S2: c7 OK EXPUNGE completed
 S: * 1 EXPUNGE
+S: * 0 RECENT
 # §5.4 MailboxName and §5.5 SubscriptionChange as LIST responses.
 C2: c8 CREATE Foo
 S2: c8 OK CREATE completed
@@ -138,6 +139,7 @@ S2: * 1 EXPUNGE
 S2: d6 OK EXPUNGE completed
 C: b4 NOOP
 S: * 1 EXPUNGE
+S: * 0 RECENT
 S: b4 OK NOOP completed
 # §5.8: a change bigger than the queue: NOTIFICATIONOVERFLOW, then NOTIFY
 # is off (as after NOTIFY NONE).

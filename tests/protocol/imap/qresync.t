@@ -76,6 +76,7 @@ S2: b2 OK [READ-WRITE] SELECT completed
 C2: b3 UID MOVE 3:400,402,405:997 Trash
 S2: * OK [COPYUID ${uvt} 3:400,402,405:997 1:992] Moved
 S2: * VANISHED 3:400,402,405:997
+S2: * 8 RECENT
 S2: b3 OK [HIGHESTMODSEQ 1002] MOVE completed
 C2: b4 UID STORE 403 +FLAGS (\Flagged)
 S2: * 4 FETCH (FLAGS (\Flagged \Recent) UID 403 MODSEQ (1003))
@@ -86,6 +87,7 @@ S2: * 8 FETCH (UID 1000 MODSEQ (1004))
 S2: b5 OK STORE completed
 C2: b6 EXPUNGE
 S2: * VANISHED 1000
+S2: * 7 RECENT
 S2: b6 OK [HIGHESTMODSEQ 1005] EXPUNGE completed
 # §3.2.5.1: resync from MODSEQ 1001. The expunges come as one compact
 # VANISHED (EARLIER), before the FETCH of the flag change.
@@ -167,6 +169,7 @@ S2: * 3 FETCH (UID 401 MODSEQ (1006))
 S2: b7 OK UID STORE completed
 C2: b8 UID EXPUNGE 401
 S2: * VANISHED 401
+S2: * 6 RECENT
 S2: b8 OK [HIGHESTMODSEQ 1007] UID EXPUNGE completed
 C2: b9 UID STORE 404 +FLAGS (\Seen)
 S2: * 4 FETCH (FLAGS (\Seen \Recent) UID 404 MODSEQ (1008))
@@ -185,6 +188,7 @@ S: d2 OK CLOSE completed
 # came with it, which the client could not know otherwise (§3.1.2.1).
 C2: b10 NOOP
 S2: * VANISHED 1
+S2: * 5 RECENT
 S2: * OK [HIGHESTMODSEQ 1010] Highest
 S2: b10 OK NOOP completed
 # §3.2: an expunge that must wait (no EXPUNGE or VANISHED during FETCH,
@@ -221,6 +225,7 @@ S2: * OK [HIGHESTMODSEQ 1011] Highest
 S2: b12 OK STORE completed
 C2: b13 NOOP
 S2: * VANISHED 404
+S2: * 4 RECENT
 S2: * OK [HIGHESTMODSEQ 1013] Highest
 S2: b13 OK NOOP completed
 C3: e4 LOGOUT

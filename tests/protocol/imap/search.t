@@ -268,6 +268,7 @@ S: * 1 FETCH (FLAGS (\Flagged \Deleted \Recent) UID 1)
 S: b60 OK SEARCH completed
 C: b61 NOOP
 S: * 1 EXPUNGE
+S: * 3 RECENT
 S: b61 OK NOOP completed
 C: b62 SEARCH FROM smith
 S: * SEARCH 2

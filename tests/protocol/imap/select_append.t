@@ -48,9 +48,11 @@ C: A008 APPEND INBOX "31-Feb-1994 21:52:25 -0800" {12+}
 C: Subject: c
 C: 
 S: A008 BAD APPEND: bad date-time
-# RFC 3501 §6.3.10 example
+# RFC 3501 §6.3.10 example. On the selected mailbox RECENT counts the
+# messages recent to this session ("The number of messages with the
+# \Recent flag set"), as its * 3 RECENT said.
 C: A042 STATUS INBOX (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT)
-S: * STATUS INBOX (MESSAGES 3 UNSEEN 2 UIDNEXT 4 UIDVALIDITY ${uv} RECENT 0)
+S: * STATUS INBOX (MESSAGES 3 UNSEEN 2 UIDNEXT 4 UIDVALIDITY ${uv} RECENT 3)
 S: A042 OK STATUS completed
 C: A043 STATUS nosuch (MESSAGES)
 S: A043 NO [NONEXISTENT] Mailbox does not exist

@@ -47,16 +47,19 @@ S: A008 OK STATUS completed
 # RFC 4315 §2.1: only the given UIDs go, even if others are \Deleted.
 C: A009 UID EXPUNGE 3
 S: * 3 EXPUNGE
+S: * 3 RECENT
 S: A009 OK UID EXPUNGE completed
 # RFC 3501 §6.4.3 example shape
 C: A010 EXPUNGE
 S: * 3 EXPUNGE
 S: * 2 EXPUNGE
+S: * 1 RECENT
 S: A010 OK EXPUNGE completed
 # RFC 6851 §4.3: COPYUID first, then the expunges.
 C: A011 UID MOVE 1 Trash
 S: * OK [COPYUID ${tuv} 1 1] Moved
 S: * 1 EXPUNGE
+S: * 0 RECENT
 S: A011 OK MOVE completed
 C: A012 STATUS Trash (MESSAGES)
 S: * STATUS Trash (MESSAGES 1)
