@@ -1,35 +1,107 @@
 #include "net/stream.hpp"
 
+#include <cerrno>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio/error.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 namespace lemonade::net {
 
+void stream::ssl_free::operator()(ssl_st* s) const { SSL_free(s); }
+
 stream::stream(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
 
 stream::~stream() = default;
 
+asio::awaitable<void> stream::wait_for_tls(int r) {
+  switch (SSL_get_error(ssl_.get(), r)) {
+    case SSL_ERROR_WANT_READ:
+      co_await socket_.async_wait(asio::socket_base::wait_read, asio::use_awaitable);
+      co_return;
+    case SSL_ERROR_WANT_WRITE:
+      co_await socket_.async_wait(asio::socket_base::wait_write, asio::use_awaitable);
+      co_return;
+    case SSL_ERROR_ZERO_RETURN:  // close_notify
+      throw boost::system::system_error(asio::error::eof);
+    case SSL_ERROR_SYSCALL: {
+      auto e = ERR_get_error();
+      ERR_clear_error();
+      if (e == 0 && errno != 0 && errno != EAGAIN)
+        throw boost::system::system_error(boost::system::error_code(errno, boost::system::system_category()));
+      throw boost::system::system_error(asio::error::eof);  // the peer went away
+    }
+    default: {
+      auto e = ERR_get_error();
+      ERR_clear_error();
+      throw boost::system::system_error(
+          boost::system::error_code(static_cast<int>(e), asio::error::get_ssl_category()));
+    }
+  }
+}
+
 asio::awaitable<std::size_t> stream::read_some(asio::mutable_buffer buf) {
-  if (tls_) co_return co_await tls_->async_read_some(buf, asio::use_awaitable);
-  co_return co_await socket_.async_read_some(buf, asio::use_awaitable);
+  if (!ssl_) co_return co_await socket_.async_read_some(buf, asio::use_awaitable);
+  for (;;) {
+    std::size_t n = 0;
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_read_ex(ssl_.get(), buf.data(), buf.size(), &n);
+    if (r == 1) co_return n;
+    co_await wait_for_tls(r);
+  }
 }
 
 asio::awaitable<void> stream::write(asio::const_buffer buf) {
-  if (tls_) co_await asio::async_write(*tls_, buf, asio::use_awaitable);
-  else co_await asio::async_write(socket_, buf, asio::use_awaitable);
+  if (!ssl_) {
+    co_await asio::async_write(socket_, buf, asio::use_awaitable);
+    co_return;
+  }
+  auto* p = static_cast<const char*>(buf.data());
+  std::size_t left = buf.size();
+  while (left > 0) {
+    // Partial writes are on, so a retry after WANT_WRITE starts where the
+    // last record ended.
+    std::size_t n = 0;
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_write_ex(ssl_.get(), p, left, &n);
+    if (r == 1) {
+      p += n;
+      left -= n;
+      continue;
+    }
+    co_await wait_for_tls(r);
+  }
 }
 
 asio::awaitable<void> stream::start_tls(std::shared_ptr<asio::ssl::context> ctx) {
   tls_ctx_ = std::move(ctx);
-  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_ctx_);
-  co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+  ssl_.reset(SSL_new(tls_ctx_->native_handle()));
+  if (!ssl_) throw boost::system::system_error(asio::error::no_memory);
+  socket_.native_non_blocking(true);
+  SSL_set_fd(ssl_.get(), socket_.native_handle());
+  // Record buffers only while a record is in flight; an idle connection
+  // keeps none.
+  SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  for (;;) {
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_accept(ssl_.get());
+    if (r == 1) co_return;
+    co_await wait_for_tls(r);
+  }
 }
 
 std::string stream::tls_description() const {
-  if (!tls_) return "none";
-  auto* ssl = const_cast<asio::ssl::stream<asio::ip::tcp::socket&>&>(*tls_).native_handle();
-  return std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
+  if (!ssl_) return "none";
+  return std::string(SSL_get_version(ssl_.get())) + " " + SSL_get_cipher_name(ssl_.get());
 }
 
 void stream::cancel() {
@@ -44,10 +116,11 @@ void stream::close() {
 }
 
 asio::awaitable<void> stream::shutdown() {
-  if (tls_ && socket_.is_open()) {
-    // Best effort: a peer that is gone must not hold us up.
-    SSL_set_quiet_shutdown(tls_->native_handle(), 1);
-    SSL_shutdown(tls_->native_handle());
+  if (ssl_ && socket_.is_open()) {
+    // Best effort, never waited for: a peer that is gone must not hold us
+    // up.
+    SSL_set_quiet_shutdown(ssl_.get(), 1);
+    SSL_shutdown(ssl_.get());
   }
   close();
   co_return;

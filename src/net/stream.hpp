@@ -2,6 +2,12 @@
 // A client connection's byte stream: plain TCP, upgraded in place to TLS
 // by STARTTLS or at accept for implicit-TLS listeners. Later layers
 // (COMPRESS) stack here too. Include only where Asio is wanted.
+//
+// TLS runs OpenSSL directly on the socket (SSL_set_fd, non-blocking, with
+// Asio waiting for readiness) rather than through asio::ssl::stream, whose
+// engine keeps four 17 KB buffers per connection for life: an idle phone
+// must cost a few kilobytes (DESIGN.md §3), and with SSL_MODE_RELEASE_BUFFERS
+// OpenSSL frees its own record buffers whenever nothing is in flight.
 
 #include <cstddef>
 #include <memory>
@@ -11,7 +17,8 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
+
+struct ssl_st;
 
 namespace lemonade::net {
 
@@ -20,7 +27,6 @@ namespace asio = boost::asio;
 class stream {
  public:
   explicit stream(asio::ip::tcp::socket socket);
-  // Movable only before start_tls (the TLS layer refers to socket_).
   stream(stream&&) = default;
   ~stream();
 
@@ -31,7 +37,7 @@ class stream {
   // Server-side TLS handshake on this connection; afterwards every read
   // and write is encrypted. Throws on handshake failure.
   asio::awaitable<void> start_tls(std::shared_ptr<asio::ssl::context> ctx);
-  bool tls_active() const { return tls_ != nullptr; }
+  bool tls_active() const { return ssl_ != nullptr; }
   // "TLSv1.3 TLS_AES_256_GCM_SHA384", for logs.
   std::string tls_description() const;
 
@@ -47,9 +53,16 @@ class stream {
   bool remote_is_loopback() const;
 
  private:
+  // Waits until the socket is ready for what OpenSSL asked (its
+  // SSL_get_error after a call returned r); throws for real errors.
+  asio::awaitable<void> wait_for_tls(int r);
+
+  struct ssl_free {
+    void operator()(ssl_st* s) const;
+  };
   asio::ip::tcp::socket socket_;
-  std::shared_ptr<asio::ssl::context> tls_ctx_;  // outlives tls_ (SIGHUP swaps contexts)
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::shared_ptr<asio::ssl::context> tls_ctx_;  // outlives ssl_ (SIGHUP swaps contexts)
+  std::unique_ptr<ssl_st, ssl_free> ssl_;
 };
 
 }  // namespace lemonade::net

@@ -7,6 +7,7 @@
 // disk (blob fsynced, transaction committed). Concurrent writers of one
 // account share commits.
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -134,6 +135,11 @@ struct store_limits {
   // that flag changes and deletions, which need a little room for their
   // journal, can still commit and free space.
   std::uint64_t min_free_space = 0;
+  // Database connections kept open for reuse, over all accounts; an
+  // account whose sessions are idle holds none (DESIGN.md §3).
+  std::size_t idle_connections = 64;
+  // ... and closed once unused this long.
+  std::chrono::milliseconds idle_connection_time{5000};
 };
 
 class mail_store {

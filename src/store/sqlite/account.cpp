@@ -337,36 +337,25 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
 
 }  // namespace
 
-class sqlite_account::reader_lease {
- public:
-  reader_lease(sqlite_account& owner, std::unique_ptr<db> d) : owner_(owner), d_(std::move(d)) {}
-  ~reader_lease() {
-    d_->reset_all();
-    std::lock_guard lock(owner_.readers_mu_);
-    owner_.idle_readers_.push_back(std::move(d_));
-  }
-  db& operator*() { return *d_; }
-  db* operator->() { return d_.get(); }
-
- private:
-  sqlite_account& owner_;
-  std::unique_ptr<db> d_;
-};
-
-sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits)
-    : dir_(std::move(dir)), limits_(limits), blobs_(dir_ / "blobs") {
+sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits, connection_pool& pool)
+    : dir_(std::move(dir)), file_(dir_ / "mail.db"), limits_(limits), pool_(pool), blobs_(dir_ / "blobs") {
   std::filesystem::create_directories(dir_);
-  writer_ = std::make_unique<db>(dir_ / "mail.db");
-  migrate_account(*writer_);
+  bool initialized = false;
+  {
+    auto d = pool_.acquire(file_);
+    migrate_account(*d);
+    initialized = d->meta("initialized").has_value();
+  }
   queue_ = std::make_unique<commit_queue>(
-      *writer_, [this](db& d, const after_commit& a) { collect_garbage(d, a); },
+      [this] { return pool_.acquire(file_); }, [this](db& d, const after_commit& a) { collect_garbage(d, a); },
       [this](db& d, after_commit& a) { purge_ghosts(d, a); });
-  write([&](db& d, after_commit&) {
-    if (!d.meta("initialized")) {
-      create_default_mailboxes(d, limits_);
-      d.set_meta("initialized", "1");
-    }
-  });
+  if (!initialized)
+    write([&](db& d, after_commit&) {
+      if (!d.meta("initialized")) {
+        create_default_mailboxes(d, limits_);
+        d.set_meta("initialized", "1");
+      }
+    });
   // Ghosts left by a crash or a stop: no session can name them now. (Not
   // fatal: on a full disk the account must still open.)
   try {
@@ -382,19 +371,11 @@ sqlite_account::~sqlite_account() {
   } catch (...) {
     // Left for the next open.
   }
+  // A closed account keeps no connection (its files may be deleted next).
+  pool_.close(file_);
 }
 
-sqlite_account::reader_lease sqlite_account::reader() {
-  {
-    std::lock_guard lock(readers_mu_);
-    if (!idle_readers_.empty()) {
-      auto d = std::move(idle_readers_.back());
-      idle_readers_.pop_back();
-      return reader_lease(*this, std::move(d));
-    }
-  }
-  return reader_lease(*this, std::make_unique<db>(dir_ / "mail.db"));
-}
+connection_pool::lease sqlite_account::reader() { return pool_.acquire(file_); }
 
 void sqlite_account::write(const commit_queue::job_fn& fn) { queue_->run(fn); }
 
@@ -437,6 +418,11 @@ void sqlite_account::purge_ghosts(db& d, after_commit& after) {
 
 void sqlite_account::purge_all_ghosts() {
   // No view is open (start, or the account closing): every ghost goes.
+  {
+    auto r = reader();
+    auto& any = r->cached("SELECT 1 FROM ghosts LIMIT 1");
+    if (!any.step()) return;  // the common case: no write at all
+  }
   write([](db& d, after_commit& after) {
     auto& s = d.cached("DELETE FROM ghosts RETURNING blob");
     while (s.step()) after.maybe_orphaned_blobs.push_back(s.text(0));

@@ -13,6 +13,7 @@
 #include "store/blob/blob_store.hpp"
 #include "store/sqlite/commit_queue.hpp"
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/pool.hpp"
 
 namespace lemonade::store::sqlite {
 
@@ -20,7 +21,9 @@ class sqlite_account final : public account_store {
  public:
   // Opens or creates the account in dir; a new account gets INBOX and the
   // RFC 6154 special-use mailboxes.
-  sqlite_account(std::filesystem::path dir, store_limits limits);
+  // Connections to its database come from `pool` (shared by every
+  // account), which must outlive the account.
+  sqlite_account(std::filesystem::path dir, store_limits limits, connection_pool& pool);
   ~sqlite_account() override;
 
   std::vector<mailbox_info> list_mailboxes() override;
@@ -50,7 +53,6 @@ class sqlite_account final : public account_store {
   std::uint64_t commits() const { return queue_->commits(); }
 
  private:
-  class reader_lease;
   // Throws error{no_space} unless `incoming` octets fit above
   // limits_.min_free_space (and logs what is full).
   void check_space(std::uint64_t incoming) const;
@@ -61,7 +63,7 @@ class sqlite_account final : public account_store {
   append_result append_checked(mailbox_id id, std::vector<new_message>& messages);
   copy_result copy_checked(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move);
   void claim_recent_write(mailbox_id id, uid up_to, uid& first);
-  reader_lease reader();
+  connection_pool::lease reader();
   void write(const commit_queue::job_fn& fn);
   void collect_garbage(db& d, const after_commit& after);
   // Deletes the ghosts release_expunged() let go (inside a batch).
@@ -69,14 +71,13 @@ class sqlite_account final : public account_store {
   void purge_all_ghosts();
 
   std::filesystem::path dir_;
+  std::filesystem::path file_;  // DIR/mail.db
   store_limits limits_;
+  connection_pool& pool_;
   blob_store blobs_;
-  std::unique_ptr<db> writer_;
   std::unique_ptr<commit_queue> queue_;
   std::mutex releases_mu_;
   std::map<mailbox_id, std::uint64_t> releases_;  // ghosts below these MODSEQs may go
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<db>> idle_readers_;
 
   // Recent whole-mailbox snapshots of big mailboxes (see snapshot()), at
   // most snapshot_cache_size, least recently used replaced first.

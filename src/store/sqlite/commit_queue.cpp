@@ -1,9 +1,11 @@
 #include "store/sqlite/commit_queue.hpp"
 
+#include <optional>
+
 namespace lemonade::store::sqlite {
 
-commit_queue::commit_queue(db& writer, finish_fn finish, job_fn housekeeping)
-    : writer_(writer), finish_(std::move(finish)), housekeeping_(std::move(housekeeping)) {}
+commit_queue::commit_queue(connect_fn connect, finish_fn finish, job_fn housekeeping)
+    : connect_(std::move(connect)), finish_(std::move(finish)), housekeeping_(std::move(housekeeping)) {}
 
 void commit_queue::run(job_fn fn) {
   job self{std::move(fn)};
@@ -30,43 +32,51 @@ void commit_queue::run(job_fn fn) {
 void commit_queue::lead(std::vector<job*> batch) {
   after_commit after;
   std::exception_ptr commit_error;
+  std::optional<connection_pool::lease> lease;
   try {
-    writer_.exec("BEGIN IMMEDIATE");
+    lease.emplace(connect_());
+  } catch (...) {
+    commit_error = std::current_exception();
+  }
+  db* w = lease ? &**lease : nullptr;
+  if (w) try {
+    auto& writer = *w;
+    writer.exec("BEGIN IMMEDIATE");
     for (auto* j : batch) {
-      writer_.exec("SAVEPOINT job");
+      writer.exec("SAVEPOINT job");
       try {
-        j->fn(writer_, after);
-        writer_.exec("RELEASE job");
+        j->fn(writer, after);
+        writer.exec("RELEASE job");
       } catch (...) {
         j->error = std::current_exception();
-        writer_.exec("ROLLBACK TO job");
-        writer_.exec("RELEASE job");
+        writer.exec("ROLLBACK TO job");
+        writer.exec("RELEASE job");
       }
     }
     if (housekeeping_) {
-      writer_.exec("SAVEPOINT housekeeping");
+      writer.exec("SAVEPOINT housekeeping");
       try {
-        housekeeping_(writer_, after);
-        writer_.exec("RELEASE housekeeping");
+        housekeeping_(writer, after);
+        writer.exec("RELEASE housekeeping");
       } catch (...) {
-        writer_.exec("ROLLBACK TO housekeeping");
-        writer_.exec("RELEASE housekeeping");
+        writer.exec("ROLLBACK TO housekeeping");
+        writer.exec("RELEASE housekeeping");
       }
     }
-    writer_.reset_all();
-    writer_.exec("COMMIT");
+    writer.reset_all();
+    writer.exec("COMMIT");
     ++commits_;
   } catch (...) {
     commit_error = std::current_exception();
     try {
-      writer_.exec("ROLLBACK");
+      w->exec("ROLLBACK");
     } catch (...) {
     }
   }
   if (!commit_error) {
     try {
-      finish_(writer_, after);
-      writer_.reset_all();
+      finish_(*w, after);
+      w->reset_all();
     } catch (...) {
       // Housekeeping (blob GC) failing loses nothing acknowledged; the
       // store check finds the leftovers.

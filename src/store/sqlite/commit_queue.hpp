@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/pool.hpp"
 
 namespace lemonade::store::sqlite {
 
@@ -28,11 +29,14 @@ class commit_queue {
   using job_fn = std::function<void(db&, after_commit&)>;
   using finish_fn = std::function<void(db&, const after_commit&)>;
 
-  // `finish` runs after each successful commit with the batch's requests.
-  // `housekeeping`, if given, runs inside each batch's transaction after
-  // its jobs, in a savepoint of its own: what it fails to do is rolled back
-  // without failing the jobs.
-  commit_queue(db& writer, finish_fn finish, job_fn housekeeping = {});
+  using connect_fn = std::function<connection_pool::lease()>;
+
+  // The leader of each batch takes a connection from `connect` for it (an
+  // account keeps none between writes). `finish` runs after each
+  // successful commit with the batch's requests. `housekeeping`, if given,
+  // runs inside each batch's transaction after its jobs, in a savepoint of
+  // its own: what it fails to do is rolled back without failing the jobs.
+  commit_queue(connect_fn connect, finish_fn finish, job_fn housekeeping = {});
 
   // Runs fn inside a committed transaction; rethrows what fn threw (its
   // savepoint rolled back) or the commit error.
@@ -49,7 +53,7 @@ class commit_queue {
   };
   void lead(std::vector<job*> batch);
 
-  db& writer_;
+  connect_fn connect_;
   finish_fn finish_;
   job_fn housekeeping_;
   mutable std::mutex mu_;

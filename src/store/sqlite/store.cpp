@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "store/sqlite/account.hpp"
+#include "store/sqlite/pool.hpp"
 #include "store/sqlite/users.hpp"
 
 namespace lemonade::store::sqlite {
@@ -12,7 +13,10 @@ namespace {
 class sqlite_store final : public mail_store {
  public:
   sqlite_store(const std::filesystem::path& data_dir, store_limits limits)
-      : mail_root_(data_dir / "mail"), limits_(limits), users_(data_dir / "accounts.db", mail_root_) {
+      : mail_root_(data_dir / "mail"),
+        limits_(limits),
+        pool_(limits.idle_connections, limits.idle_connection_time),
+        users_(data_dir / "accounts.db", mail_root_) {
     std::filesystem::create_directories(mail_root_);
   }
 
@@ -22,7 +26,7 @@ class sqlite_store final : public mail_store {
     std::lock_guard lock(mu_);
     auto& slot = open_[user.id];
     if (auto live = slot.lock()) return live;
-    auto acct = std::make_shared<sqlite_account>(mail_root_ / std::to_string(user.id), limits_);
+    auto acct = std::make_shared<sqlite_account>(mail_root_ / std::to_string(user.id), limits_, pool_);
     slot = acct;
     return acct;
   }
@@ -30,6 +34,7 @@ class sqlite_store final : public mail_store {
  private:
   std::filesystem::path mail_root_;
   store_limits limits_;
+  connection_pool pool_;  // before the accounts that lease from it
   sqlite_users users_;
   std::mutex mu_;
   std::map<std::int64_t, std::weak_ptr<account_store>> open_;
