@@ -31,6 +31,11 @@ asio::awaitable<void> session::idle_reader([[maybe_unused]] std::shared_ptr<sess
         start_ = 0;
       }
       std::size_t old = in_.size();
+      if (in_.empty()) {
+        // An idling phone holds no read buffer (DESIGN.md §3).
+        release_buffers();
+        co_await stream_.wait_readable();
+      }
       in_.resize(old + 1024);
       std::size_t n = 0;
       try {

@@ -129,14 +129,21 @@ asio::awaitable<session::read_result> session::read_more(std::size_t hint) {
   // A shutdown requested while we were busy (say, flushing the last
   // response) found no read to cancel: do not start one.
   if (shutdown_requested_ && !framer_.mid_command()) co_return read_result::cancelled;
-  std::size_t old = in_.size();
-  in_.resize(old + want);
   waiting_for_client_ = true;
   timed_out_ = false;
   arm_deadline(idle_timeout(), false);
   read_result result = read_result::data;
   std::size_t n = 0;
+  std::size_t old = in_.size();
   try {
+    // DESIGN.md §3: a connection waiting for its client holds no buffers.
+    // The input and output buffers go while it waits (a command being
+    // received keeps its bytes) and a read buffer comes when input does.
+    if (in_.empty()) {
+      release_buffers();
+      co_await stream_.wait_readable();
+    }
+    in_.resize(old + want);
     n = co_await stream_.read_some(asio::buffer(in_.data() + old, want));
   } catch (const boost::system::system_error& e) {
     if (timed_out_) result = read_result::timeout;
@@ -145,22 +152,31 @@ asio::awaitable<session::read_result> session::read_more(std::size_t hint) {
   }
   timer_.cancel();
   waiting_for_client_ = false;
-  in_.resize(old + n);
+  if (in_.size() >= old) in_.resize(old + n);
   co_return result;
+}
+
+void session::release_buffers() {
+  if (in_.empty()) std::string().swap(in_);
+  if (data_.out.empty()) std::string().swap(data_.out);
 }
 
 // `self` keeps the session alive while the read is outstanding.
 asio::awaitable<void> session::notify_reader([[maybe_unused]] std::shared_ptr<session> self, std::size_t want) {
   std::size_t old = in_.size();
-  in_.resize(old + want);
   read_result r = read_result::data;
   std::size_t n = 0;
   try {
+    if (in_.empty()) {
+      release_buffers();
+      co_await stream_.wait_readable();
+    }
+    in_.resize(old + want);
     n = co_await stream_.read_some(asio::buffer(in_.data() + old, want));
   } catch (const boost::system::system_error& e) {
     r = e.code() == asio::error::operation_aborted ? read_result::cancelled : read_result::closed;
   }
-  in_.resize(old + n);
+  if (in_.size() >= old) in_.resize(old + n);
   notify_read_ = r;
   wake();
 }

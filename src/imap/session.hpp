@@ -50,6 +50,8 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   void reject(const syntax::framer::event& ev);
   void say(response::status st, std::string text, std::string tag = "*");
   void consume(std::size_t n);
+  // Frees the input and output buffers when they hold nothing.
+  void release_buffers();
   std::chrono::seconds idle_timeout() const;
   void arm_deadline(std::chrono::steady_clock::duration d, bool hard);
   asio::awaitable<void> idle_reader(std::shared_ptr<session> self);

@@ -57,6 +57,12 @@ asio::awaitable<std::size_t> stream::read_some(asio::mutable_buffer buf) {
   }
 }
 
+asio::awaitable<void> stream::wait_readable() {
+  // Decrypted input already buffered by OpenSSL needs no wait.
+  if (ssl_ && SSL_pending(ssl_.get()) > 0) co_return;
+  co_await socket_.async_wait(asio::socket_base::wait_read, asio::use_awaitable);
+}
+
 asio::awaitable<void> stream::write(asio::const_buffer buf) {
   if (!ssl_) {
     co_await asio::async_write(socket_, buf, asio::use_awaitable);

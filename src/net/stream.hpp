@@ -32,6 +32,9 @@ class stream {
 
   // Throws boost::system::system_error (eof, reset, aborted by close()).
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer buf);
+  // Returns once read_some would find input (or an error): a connection
+  // waits here holding no read buffer. Throws like read_some.
+  asio::awaitable<void> wait_readable();
   asio::awaitable<void> write(asio::const_buffer buf);
 
   // Server-side TLS handshake on this connection; afterwards every read
