@@ -135,7 +135,9 @@ const key_def key_defs[] = {
   {"server.hostname", "\"localhost\"", "name in greetings and certificates", set_string<&config::hostname>},
   {"server.keep_accounts_open", "32", "accounts kept open after their last session ends, most recently used first, so a client that reconnects finds its big mailboxes cached; 0 closes an account with its last session", set_unsigned<&config::keep_accounts_open>},
 
-  {"store.idle_connections", "64", "database connections kept open for reuse, over all accounts (an account whose sessions are all idle holds none); each costs up to its page cache", set_unsigned<&config::store_idle_connections>},
+  {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
+
+  {"store.idle_connections", "16", "database connections kept open for reuse, over all accounts (an account whose sessions are all idle holds none); each costs up to its page cache", set_unsigned<&config::store_idle_connections>},
   {"store.idle_connection_time", "\"5s\"", "a database connection unused this long is closed, so an account whose sessions are all idle holds none", set_millis<&config::store_idle_connection_time>},
 
   {"imap.listen", "[\"127.0.0.1:1143\"]", "IMAP with STARTTLS: list of host:port ([::1]:port for IPv6); [] disables", set_list<&config::imap_listen>},

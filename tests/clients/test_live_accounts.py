@@ -59,6 +59,16 @@ def main():
         m.login("bob", "pw4")
         expect(m.select("INBOX"), ("OK", [b"0"]), "bob's new INBOX")
         m.logout()
+        # Several `user add` at once (an operator's script): each waits its
+        # turn for the users database instead of failing "database is
+        # locked".
+        procs = [subprocess.Popen([args.lemonade, "user", "add", "batch%d" % i, "--data-dir", d],
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for i in range(6)]
+        for i, p in enumerate(procs):
+            _, err = p.communicate(b"pw%d\n" % i)
+            expect((p.returncode, err), (0, b""), "concurrent user add %d" % i)
+        expect(can_login(port, "batch5", "pw5"), True, "a user added concurrently")
     print("PASS test_live_accounts")
 
 

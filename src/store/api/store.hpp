@@ -137,7 +137,7 @@ struct store_limits {
   std::uint64_t min_free_space = 0;
   // Database connections kept open for reuse, over all accounts; an
   // account whose sessions are idle holds none (DESIGN.md §3).
-  std::size_t idle_connections = 64;
+  std::size_t idle_connections = 16;
   // ... and closed once unused this long.
   std::chrono::milliseconds idle_connection_time{5000};
 };

@@ -56,21 +56,32 @@ user_record sqlite_users::add_user(const user_record& r) {
     throw error(error::code::invalid_name,
                 "user names are 1-64 letters, digits, '.', '_', '-' or '@'");
   std::lock_guard lock(mu_);
-  if (auto& f = db_.cached("SELECT 1 FROM users WHERE name = ?1"); f.bind(1, r.name).step()) {
-    f.reset();
-    throw error(error::code::already_exists, "user already exists");
-  }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  bind_credentials(db_.cached("INSERT INTO users(name, password_hash, scram_salt, scram_iterations, "
-                              "scram_stored_key, scram_server_key, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-                   r)
-      .bind(7, now)
-      .run();
+  // One write transaction taken at once: a read first and an upgrade
+  // later fails at once ("database is locked") when another process (a
+  // second `lemonade user add`) wrote in between, instead of waiting.
+  db_.exec("BEGIN IMMEDIATE");
   user_record out = r;
-  out.id = db_.last_insert_rowid();
-  db_.reset_all();
+  try {
+    if (auto& f = db_.cached("SELECT 1 FROM users WHERE name = ?1"); f.bind(1, r.name).step()) {
+      f.reset();
+      throw error(error::code::already_exists, "user already exists");
+    }
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    bind_credentials(db_.cached("INSERT INTO users(name, password_hash, scram_salt, scram_iterations, "
+                                "scram_stored_key, scram_server_key, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                     r)
+        .bind(7, now)
+        .run();
+    out.id = db_.last_insert_rowid();
+    db_.reset_all();
+    db_.exec("COMMIT");
+  } catch (...) {
+    db_.reset_all();
+    db_.exec("ROLLBACK");
+    throw;
+  }
   return out;
 }
 
@@ -85,12 +96,22 @@ void sqlite_users::update_credentials(const user_record& r) {
 
 void sqlite_users::delete_user(std::string_view name) {
   std::lock_guard lock(mu_);
-  auto& f = db_.cached("SELECT id FROM users WHERE name = ?1");
-  f.bind(1, name);
-  if (!f.step()) throw error(error::code::nonexistent, "no such user");
-  auto id = f.int64(0);
-  f.reset();
-  db_.cached("DELETE FROM users WHERE id = ?1").bind(1, id).run();
+  db_.exec("BEGIN IMMEDIATE");  // as in add_user
+  std::int64_t id = 0;
+  try {
+    auto& f = db_.cached("SELECT id FROM users WHERE name = ?1");
+    f.bind(1, name);
+    if (!f.step()) throw error(error::code::nonexistent, "no such user");
+    id = f.int64(0);
+    f.reset();
+    db_.cached("DELETE FROM users WHERE id = ?1").bind(1, id).run();
+    db_.reset_all();
+    db_.exec("COMMIT");
+  } catch (...) {
+    db_.reset_all();
+    db_.exec("ROLLBACK");
+    throw;
+  }
   // The row goes first: a crash between the two leaves unreachable files
   // (which `lemonade check` reports), never a user without a mail store.
   std::filesystem::remove_all(mail_root_ / std::to_string(id));
