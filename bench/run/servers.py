@@ -4,6 +4,7 @@ Dovecot from Debian (passwd-file users with the same argon2id hashes,
 Maildir). The workloads (run.py, mixed.py, resync.py, ...) import this
 module; it imports none of them."""
 
+import concurrent.futures
 import os
 import pwd
 import signal
@@ -34,6 +35,21 @@ def wait_greeting(port, proc, timeout=20):
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("no greeting on port %d" % port)
+
+
+def wait_listening(port, proc, timeout=20):
+    """Waits until port accepts connections (a TLS port: no greeting
+    before the handshake)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("nothing listening on port %d" % port)
 
 
 def process_tree(pid):
@@ -71,22 +87,61 @@ def rss_kb(pid):
 class Lemonade:
     name = "lemonade"
 
-    def __init__(self, binary, work, users):
+    def __init__(self, binary, work, users, tls=False, names=None, jobs=1):
+        """users accounts named user00, user01, ... (or the given names),
+        made by `lemonade user add`, up to jobs of them at a time (each
+        hashes its password with argon2id). tls=True also serves IMAP over
+        TLS (imaps.listen) on self.tls_port, with the self-signed
+        certificate Lemonade makes in DIR/tls."""
         self.binary, self.dir, self.port = binary, os.path.join(work, "lemonade"), free_port()
-        for i in range(users):
-            subprocess.run([binary, "user", "add", "user%02d" % i, "--data-dir", self.dir],
-                           input=(PASSWORD + "\n").encode(), check=True, stdout=subprocess.DEVNULL)
+        self.tls_port = free_port() if tls else None
+        names = list(names) if names is not None else ["user%02d" % i for i in range(users)]
+        started = time.time()
+        # The first one alone: it creates the data directory and its files.
+        for name in names[:1]:
+            self.add_user(name)
+        if jobs <= 1:
+            for name in names[1:]:
+                self.add_user(name)
+        else:
+            with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+                list(pool.map(self.add_user, names[1:]))
+        self.user_add_seconds = time.time() - started
+
+    def add_user(self, name):
+        # Concurrent `user add`s can fail with "database is locked" (SQLite
+        # gives up on a write lock without waiting): those are retried.
+        for attempt in range(50):
+            out = subprocess.run([self.binary, "user", "add", name, "--data-dir", self.dir],
+                                 input=(PASSWORD + "\n").encode(), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
+            if out.returncode == 0:
+                return
+            if b"database is locked" not in out.stderr or self.user_exists(name):
+                break
+            time.sleep(0.05 * (1 + attempt % 5))
+        raise RuntimeError("lemonade user add %s failed: %s" % (name, out.stderr.decode(errors="replace").strip()))
+
+    def user_exists(self, name):
+        try:
+            db = sqlite3.connect(os.path.join(self.dir, "accounts.db"), timeout=30)
+            return db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone() is not None
+        except sqlite3.Error:
+            return False
 
     def hashes(self):
         db = sqlite3.connect(os.path.join(self.dir, "accounts.db"))
         return dict(db.execute("SELECT name, password_hash FROM users"))
 
     def start(self):
+        imaps = "127.0.0.1:%d" % self.tls_port if self.tls_port else ""
         self.proc = subprocess.Popen([self.binary, "serve", "--data-dir", self.dir,
-                                      "-o", "imap.listen=127.0.0.1:%d" % self.port, "-o", "imaps.listen=",
+                                      "-o", "imap.listen=127.0.0.1:%d" % self.port, "-o", "imaps.listen=" + imaps,
                                       "-o", "log.level=warn", "-o", "server.max_connections=20000"],
                                      stderr=open(os.path.join(self.dir, "bench.log"), "ab"))
         wait_greeting(self.port, self.proc)
+        if self.tls_port:
+            wait_listening(self.tls_port, self.proc)
         self.pid = self.proc.pid
 
     def stop(self):
@@ -97,8 +152,15 @@ class Lemonade:
 class Dovecot:
     name = "dovecot"
 
-    def __init__(self, work, hashes):
+    def __init__(self, work, hashes, tls=False, hibernate_timeout=None, imap_process_limit=None):
+        """tls=True adds an imaps listener on self.tls_port with a
+        self-signed P-256 certificate (the key type Lemonade makes) made
+        by openssl; hibernate_timeout (e.g. "5s") sets
+        imap_hibernate_timeout; imap_process_limit raises Dovecot's
+        default of 1024 imap processes (one per logged-in connection).
+        configure() changes them later, while the server is stopped."""
         self.dir, self.port = os.path.join(work, "dovecot"), free_port()
+        self.tls_port = None
         home = os.path.join(self.dir, "home")
         os.makedirs(home)
         # Mail is owned by the dovecot system user (Dovecot refuses uid 0).
@@ -110,6 +172,41 @@ class Dovecot:
                 # two servers pay the same for a login.
                 f.write("%s:{ARGON2ID}%s\n" % (user, h))
         self.conf = os.path.join(self.dir, "dovecot.conf")
+        self.configure(tls, hibernate_timeout, imap_process_limit)
+
+    def make_cert(self):
+        tls = os.path.join(self.dir, "tls")
+        cert, key = os.path.join(tls, "cert.pem"), os.path.join(tls, "key.pem")
+        if not os.path.exists(cert):
+            os.makedirs(tls, exist_ok=True)
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-nodes", "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=localhost"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return cert, key
+
+    def configure(self, tls=False, hibernate_timeout=None, imap_process_limit=None):
+        """Writes dovecot.conf; without arguments, the default setup
+        (plain IMAP only, no hibernation)."""
+        ssl = "ssl = no"
+        imaps = "port = 0"
+        if tls:
+            cert, key = self.make_cert()
+            self.tls_port = self.tls_port or free_port()
+            ssl = "ssl = yes\nssl_cert = <%s\nssl_key = <%s" % (cert, key)
+            imaps = "address = 127.0.0.1\n    port = %d\n    ssl = yes" % self.tls_port
+        else:
+            self.tls_port = None
+        imap = []
+        if imap_process_limit:
+            imap.append("  process_limit = %d\n" % imap_process_limit)
+        if hibernate_timeout:
+            # IDLE sessions move to the imap-hibernate process after the
+            # timeout. imap-hibernate (running as $default_internal_user)
+            # hands a session back to an imap process through imap-master.
+            imap.append("  unix_listener imap-master {\n    user = $default_internal_user\n  }\n")
+        hibernate = ("imap_hibernate_timeout = %s\n" % hibernate_timeout) if hibernate_timeout else ""
+        if imap:
+            hibernate += "service imap {\n%s}\n" % "".join(imap)
         with open(self.conf, "w") as f:
             f.write(f"""
 base_dir = {self.dir}/run
@@ -117,7 +214,7 @@ state_dir = {self.dir}/state
 log_path = {self.dir}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain
 first_valid_uid = 100
@@ -137,13 +234,13 @@ mail_location = maildir:~/Maildir
 mail_fsync = optimized
 # The idle test holds many connections per user; Lemonade has no such cap.
 mail_max_userip_connections = 100000
-service imap-login {{
+{hibernate}service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    {imaps}
   }}
 }}
 service stats {{
@@ -170,6 +267,8 @@ service stats {{
             def poll(self_inner):
                 return None
         wait_greeting(self.port, P())
+        if self.tls_port:
+            wait_listening(self.tls_port, P())
 
     def stop(self):
         subprocess.run(["doveadm", "-c", self.conf, "stop"], check=False)
