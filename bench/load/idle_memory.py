@@ -25,11 +25,15 @@ counted by step, with the first answer of each kind, never fatal.
 import argparse
 import asyncio
 import json
+import os
 import re
 import resource
 import ssl
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from imap_load import load_corpus  # noqa: E402
 
 EXISTS = re.compile(rb"^\* (\d+) EXISTS\r?\n$")
 EXPUNGE = re.compile(rb"^\* \d+ EXPUNGE\r?\n$")
@@ -39,28 +43,6 @@ STEP_TIMEOUT = 120
 
 def log(*a):
     print("idle_memory:", *a, file=sys.stderr, flush=True)
-
-
-def load_corpus(path, limit):
-    """Messages of an mbox (gen-corpus.py), CRLF line ends, >From unescaped."""
-    messages, cur = [], []
-    with open(path, "rb") as f:
-        for line in f:
-            if line.startswith(b"From "):
-                if cur:
-                    messages.append(b"".join(cur))
-                    cur = []
-                    if len(messages) >= limit:
-                        break
-                continue
-            if line.startswith(b">From "):
-                line = line[1:]
-            if not line.endswith(b"\r\n"):
-                line = line.rstrip(b"\n") + b"\r\n"
-            cur.append(line)
-    if cur and len(messages) < limit:
-        messages.append(b"".join(cur))
-    return messages
 
 
 class Failure(Exception):

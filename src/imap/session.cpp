@@ -466,9 +466,7 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
     // fails is attempted, no mailbox is selected" (EXAMINE alike).
     if (spec->deselects && data_.selected) {
       write(data_.out, status_line{"*", status::ok, code{"CLOSED", {}}, "Previous mailbox closed"}, data_.wopts);
-      data_.selected.reset();
-      data_.live_searches.clear();
-      data_.state = session_state::authenticated;
+      commands::deselect(data_);
     }
     write(data_.out, status_line{head.tag, status::no, code{r->code, {}}, r->message}, data_.wopts);
     co_return;

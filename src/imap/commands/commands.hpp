@@ -26,6 +26,8 @@ asio::awaitable<void> select(command_context& ctx, args& a);
 asio::awaitable<void> check(command_context& ctx, args& a);
 asio::awaitable<void> close(command_context& ctx, args& a);
 asio::awaitable<void> unselect(command_context& ctx, args& a);
+// Ends the selection: no mailbox, no updating searches, authenticated.
+void deselect(session_data& s);
 // RFC 7162 §3.2.5.1 / §3.2.6: VANISHED (EARLIER) for the UIDs of `set` (all
 // when null) expunged since `since`, then, if `changes`, FETCH (UID FLAGS
 // MODSEQ) for its messages changed since then.

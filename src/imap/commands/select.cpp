@@ -9,15 +9,11 @@ namespace lemonade::imap::commands {
 using namespace response;
 using wire_list = response::list;
 
-namespace {
-
-void deselect(command_context& ctx) {
-  ctx.session.selected.reset();
-  ctx.session.live_searches.clear();  // RFC 5267 §4.3: contexts end with the selection
-  ctx.session.state = session_state::authenticated;
+void deselect(session_data& s) {
+  s.selected.reset();
+  s.live_searches.clear();  // RFC 5267 §4.3: contexts end with the selection
+  s.state = session_state::authenticated;
 }
-
-}  // namespace
 
 // RFC 7162 §3.2.5.1 / §3.2.6: the messages of `set` (UIDs; all when absent)
 // changed since `since`, as FETCH (UID FLAGS MODSEQ), after one VANISHED
@@ -71,7 +67,7 @@ asio::awaitable<void> select(command_context& ctx, args& a) {
   // stays authenticated. RFC 7162 §3.2.11 / RFC 9051 §7.1: [CLOSED] marks
   // where the old mailbox's responses end.
   if (ctx.session.selected) ctx.untagged_ok(code{"CLOSED", {}}, "Previous mailbox closed");
-  deselect(ctx);
+  deselect(ctx.session);
   auto& acct = *ctx.session.account;
   auto mb = co_await ctx.blocking([&] { return acct.store().find_mailbox(cmd.mailbox); }, command_context::work::read);
   if (!mb) refuse("Mailbox does not exist", "NONEXISTENT");
@@ -127,7 +123,7 @@ asio::awaitable<void> close(command_context& ctx, args&) {
   // RFC 3501 §6.4.2: remove \Deleted messages without EXPUNGE responses,
   // unless the mailbox was opened read-only.
   auto view = ctx.session.selected;
-  deselect(ctx);
+  deselect(ctx.session);
   if (view && !view->read_only()) {
     co_await ctx.blocking([&] { ctx.session.account->expunge_deleted(view->info().id, nullptr); });
   }
@@ -135,7 +131,7 @@ asio::awaitable<void> close(command_context& ctx, args&) {
 
 asio::awaitable<void> unselect(command_context& ctx, args&) {
   // RFC 3691 §2: like CLOSE, without expunging.
-  deselect(ctx);
+  deselect(ctx.session);
   co_return;
 }
 
