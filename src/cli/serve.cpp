@@ -184,6 +184,7 @@ int serve(const core::config& cfg) {
                            *store,
                            mailbox::account_registry(*store, cfg.keep_accounts_open),
                            auth::login_throttle(policy),
+                           auth::credential_cache({cfg.auth_cache_ttl, cfg.auth_cache_size}),
                            server_secret(cfg.data_dir),
                            storage.get_executor(),
                            reads.get_executor(),

@@ -160,6 +160,8 @@ const key_def key_defs[] = {
   {"auth.argon2_opslimit", "2", "argon2id passes for new password hashes", set_argon2_ops},
   {"auth.argon2_memlimit", "\"19MB\"", "argon2id memory for new password hashes", set_size<&config::argon2_memlimit>},
   {"auth.scram_iterations", "4096", "PBKDF2 iterations for SCRAM-SHA-256 keys (RFC 7677: at least 4096)", set_unsigned<&config::scram_iterations>},
+  {"auth.cache_ttl", "3600", "seconds a verified password is remembered, so a reconnecting client skips argon2id; failures are never cached; 0 disables", set_seconds<&config::auth_cache_ttl>},
+  {"auth.cache_size", "10000", "accounts whose verified password is remembered (least recently verified dropped first); 0 disables", set_unsigned<&config::auth_cache_size>},
 
   {"limits.max_line_length", "\"64KB\"", "longest command line, literals excluded; longer gets BAD [TOOBIG]", set_size<&config::max_line_length>},
   {"limits.max_literal_size", "\"50MB\"", "largest literal (and so message) accepted; larger gets NO [TOOBIG]", set_size<&config::max_literal_size>},

@@ -63,6 +63,8 @@ struct config {
   unsigned long long argon2_opslimit = 2;
   std::size_t argon2_memlimit = 19 * 1024 * 1024;
   unsigned scram_iterations = 4096;
+  std::chrono::seconds auth_cache_ttl{3600};  // verified passwords; 0 disables
+  unsigned auth_cache_size = 10000;
 
   // [limits]
   std::size_t max_line_length = 64 * 1024;        // command text, literals excluded

@@ -19,6 +19,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "auth/credential_cache.hpp"
 #include "auth/throttle.hpp"
 #include "core/config.hpp"
 #include "imap/capability.hpp"
@@ -42,6 +43,7 @@ struct server_context {
   store::mail_store& store;
   mailbox::account_registry accounts;
   auth::login_throttle throttle;
+  auth::credential_cache credentials;
   std::string scram_fake_salt_key;
   // Blocking work runs off the network threads, on three pools, so a read
   // never queues behind fsyncs and a login's argon2id never delays either.

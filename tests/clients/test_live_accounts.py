@@ -2,11 +2,17 @@
 """Accounts changed with `lemonade user` while the server runs take effect
 at once (issue 12 §3): a user added can log in, a changed password
 replaces the old one, a deleted user can no longer log in, all without a
-restart. Python imaplib as the client."""
+restart. Python imaplib as the client.
+
+The verified-password cache (auth.cache_ttl) must not change any of that:
+a client that logs in again with the same password skips argon2id (the
+login log line says auth=cache), but a changed password, a deleted and
+re-added user, or a wrong password always go to argon2id."""
 
 import argparse
 import imaplib
 import os
+import re
 import subprocess
 import sys
 
@@ -37,6 +43,11 @@ def expect(value, wanted, what):
         raise AssertionError("%s: expected %r, got %r" % (what, wanted, value))
 
 
+def auth_methods(srv, name):
+    """The auth= of every login of name so far, in order."""
+    return re.findall(r'event=login user="%s" auth=(\w+)' % re.escape(name), srv.log())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lemonade", required=True)
@@ -46,11 +57,15 @@ def main():
                         options=["auth.failure_delay=0", "auth.max_failures=1000"]) as srv:
         port, d = srv.imap_port, srv.data_dir
         expect(can_login(port, "alice", "pw1"), True, "alice before any change")
+        expect(can_login(port, "alice", "wrong"), False, "alice, wrong password after a cached login")
+        expect(can_login(port, "alice", "pw1"), True, "alice again")
+        expect(auth_methods(srv, "alice"), ["argon2id", "cache"], "alice's logins")
         user(args.lemonade, d, "add", "bob", password="pw2")
         expect(can_login(port, "bob", "pw2"), True, "bob, added while the server runs")
         user(args.lemonade, d, "passwd", "alice", password="pw3")
         expect(can_login(port, "alice", "pw1"), False, "alice's old password")
         expect(can_login(port, "alice", "pw3"), True, "alice's new password")
+        expect(auth_methods(srv, "alice"), ["argon2id", "cache", "argon2id"], "alice's logins after passwd")
         user(args.lemonade, d, "del", "bob")
         expect(can_login(port, "bob", "pw2"), False, "bob, deleted")
         # Added again: a new, empty account.
@@ -59,6 +74,12 @@ def main():
         m.login("bob", "pw4")
         expect(m.select("INBOX"), ("OK", [b"0"]), "bob's new INBOX")
         m.logout()
+        # Deleted and added again with the password he had: a new hash, so
+        # no stale cache entry answers for it.
+        user(args.lemonade, d, "del", "bob")
+        user(args.lemonade, d, "add", "bob", password="pw2")
+        expect(can_login(port, "bob", "pw2"), True, "bob, added again with his first password")
+        expect(auth_methods(srv, "bob"), ["argon2id", "argon2id", "argon2id"], "bob's logins")
         # Several `user add` at once (an operator's script): each waits its
         # turn for the users database instead of failing "database is
         # locked".

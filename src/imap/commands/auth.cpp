@@ -38,7 +38,19 @@ asio::awaitable<void> login_failed(command_context& ctx, std::string_view user, 
   refuse("Authentication failed", "AUTHENTICATIONFAILED");
 }
 
-asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& user) {
+// How the credentials were checked, for the login log line.
+enum class checked_by { argon2id, cache, scram };
+
+const char* to_string(checked_by c) {
+  switch (c) {
+    case checked_by::argon2id: return "argon2id";
+    case checked_by::cache: return "cache";
+    case checked_by::scram: return "scram";
+  }
+  return "?";
+}
+
+asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& user, checked_by how) {
   ctx.server.throttle.record_success(ctx.session.conn.address);
   auto acct = co_await ctx.blocking([&] { return ctx.server.accounts.open(user); });
   ctx.session.user = user.name;
@@ -47,19 +59,45 @@ asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& 
   // RFC 3501 §7.1: the capabilities change at login, so send them along.
   ctx.result.resp_code = ctx.capability_code();
   ctx.result.text = "Logged in";
-  spdlog::info("conn={} event=login user=\"{}\"", ctx.session.conn.id, user.name);
+  spdlog::info("conn={} event=login user=\"{}\" auth={}", ctx.session.conn.id, user.name, to_string(how));
 }
 
-// Checks a password. Unknown users cost as much as known ones, so timing
-// does not tell which names exist.
-std::optional<store::user_record> check_password(command_context& ctx, const std::string& name,
-                                                 const std::string& password) {
-  static const std::string dummy = auth::hash_password("lemonade-dummy", {ctx.server.cfg.argon2_opslimit,
-                                                                          ctx.server.cfg.argon2_memlimit});
-  auto user = ctx.server.store.users().find_user(name);
-  bool ok = auth::verify_password(user ? user->password_hash : dummy, password);
-  if (!user || !ok) return std::nullopt;
-  return user;
+// Checks a password. Unknown users cost as much as known ones (argon2id
+// of a dummy hash), so timing does not tell which names exist. A password
+// that matched less than auth.cache_ttl ago skips argon2id
+// (auth::credential_cache); a wrong one never does.
+struct checked_user {
+  store::user_record user;
+  checked_by how;
+};
+
+asio::awaitable<std::optional<checked_user>> check_password(command_context& ctx, const std::string& name,
+                                                            const std::string& password) {
+  auto& cache = ctx.server.credentials;
+  struct lookup {
+    std::optional<store::user_record> user;
+    bool cached = false;
+  };
+  auto found = co_await ctx.blocking(
+      [&] {
+        lookup l{ctx.server.store.users().find_user(name)};
+        if (l.user) l.cached = cache.check(l.user->name, l.user->password_hash, password);
+        else cache.forget(name);  // deleted since: drop what was remembered
+        return l;
+      },
+      command_context::work::read);
+  if (found.cached) co_return checked_user{std::move(*found.user), checked_by::cache};
+  const auto& user = found.user;
+  bool ok = co_await ctx.blocking(
+      [&] {
+        static const std::string dummy = auth::hash_password(
+            "lemonade-dummy", {ctx.server.cfg.argon2_opslimit, ctx.server.cfg.argon2_memlimit});
+        return auth::verify_password(user ? user->password_hash : dummy, password);
+      },
+      command_context::work::hash);
+  if (!user || !ok) co_return std::nullopt;
+  cache.remember(user->name, user->password_hash, password);
+  co_return checked_user{std::move(*found.user), checked_by::argon2id};
 }
 
 // One SASL client response: the initial response if given, else "+ " and
@@ -100,13 +138,12 @@ asio::awaitable<void> authenticate_plain(command_context& ctx, const parse::auth
     co_await login_failed(ctx, creds->authcid, "authzid not permitted");
     co_return;
   }
-  auto user = co_await ctx.blocking([&] { return check_password(ctx, creds->authcid, creds->password); },
-                                    command_context::work::hash);
+  auto user = co_await check_password(ctx, creds->authcid, creds->password);
   if (!user) {
     co_await login_failed(ctx, creds->authcid, "bad credentials");
     co_return;
   }
-  co_await logged_in(ctx, *user);
+  co_await logged_in(ctx, user->user, user->how);
 }
 
 asio::awaitable<void> authenticate_scram(command_context& ctx, const parse::authenticate_cmd& cmd) {
@@ -140,7 +177,7 @@ asio::awaitable<void> authenticate_scram(command_context& ctx, const parse::auth
     co_await login_failed(ctx, scram.username(), "user vanished");
     co_return;
   }
-  co_await logged_in(ctx, *user);
+  co_await logged_in(ctx, *user, checked_by::scram);
 }
 
 }  // namespace
@@ -160,13 +197,12 @@ asio::awaitable<void> login(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::login_cmd>(a);
   require_plaintext(ctx);
   check_lockout(ctx);
-  auto user = co_await ctx.blocking([&] { return check_password(ctx, cmd.user, cmd.password); },
-                                    command_context::work::hash);
+  auto user = co_await check_password(ctx, cmd.user, cmd.password);
   if (!user) {
     co_await login_failed(ctx, cmd.user, "bad credentials");
     co_return;
   }
-  co_await logged_in(ctx, *user);
+  co_await logged_in(ctx, user->user, user->how);
 }
 
 asio::awaitable<void> authenticate(command_context& ctx, args& a) {
