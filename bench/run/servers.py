@@ -84,6 +84,16 @@ def rss_kb(pid):
     return total
 
 
+def extra_options():
+    """BENCH_LEMONADE_OPTIONS: more `-o key=value` settings for Lemonade,
+    separated by spaces (e.g. "store.idle_connections=64"), to measure a
+    setting's effect."""
+    out = []
+    for kv in os.environ.get("BENCH_LEMONADE_OPTIONS", "").split():
+        out += ["-o", kv]
+    return out
+
+
 class Lemonade:
     name = "lemonade"
 
@@ -137,7 +147,8 @@ class Lemonade:
         imaps = "127.0.0.1:%d" % self.tls_port if self.tls_port else ""
         self.proc = subprocess.Popen([self.binary, "serve", "--data-dir", self.dir,
                                       "-o", "imap.listen=127.0.0.1:%d" % self.port, "-o", "imaps.listen=" + imaps,
-                                      "-o", "log.level=warn", "-o", "server.max_connections=20000"],
+                                      "-o", "log.level=warn", "-o", "server.max_connections=20000",
+                                      *extra_options()],
                                      stderr=open(os.path.join(self.dir, "bench.log"), "ab"))
         wait_greeting(self.port, self.proc)
         if self.tls_port:
@@ -222,6 +233,11 @@ default_login_user = dovenull
 default_internal_user = dovecot
 default_process_limit = 5000
 default_client_limit = 20000
+# Dovecot's auth cache, as Lemonade has its verified-password cache
+# (auth.cache_ttl): a reconnecting client skips argon2id on both.
+auth_cache_size = 10M
+auth_cache_ttl = 1 hour
+auth_cache_negative_ttl = 0
 passdb {{
   driver = passwd-file
   args = {self.dir}/passwd

@@ -1,5 +1,8 @@
 #include "mime/text.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include <locale.h>
 #include <wctype.h>
 
@@ -38,51 +41,71 @@ void put_utf8(std::string& out, char32_t c) {
   }
 }
 
-bool is_address_field(std::string_view lower_name) {
-  // RFC 5322 §3.6.2, §3.6.3, §3.6.6: the fields SEARCH FROM/TO/CC/BCC and
-  // HEADER match that hold address lists.
-  static constexpr std::string_view fields[] = {"from",   "sender",    "reply-to",      "to",
-                                                 "cc",     "bcc",       "resent-from",   "resent-sender",
-                                                 "resent-to", "resent-cc", "resent-bcc"};
+// The envelope address fields (RFC 3501 §7.4.2) that SEARCH has keys for:
+// FROM, TO, CC and BCC match "the envelope structure's" field (§6.4.4),
+// not its raw text.
+bool is_envelope_address_field(std::string_view lower_name) {
+  static constexpr std::string_view fields[] = {"from", "to", "cc", "bcc"};
   for (auto f : fields)
     if (lower_name == f) return true;
   return false;
 }
 
-// The addresses of an address field as a reader sees them, after RFC 5322
-// parsing: "local@domain" with comments and CFWS gone, so that SEARCH FROM
-// user@domain.org finds "<user (comment)@ (comment) domain.org>" as well
-// as the raw text does. Those the decoded text already holds as written
-// (the common case) are not repeated.
-std::string parsed_addresses(std::string_view raw_value, std::string_view decoded) {
+// An address field as its envelope has it, for SEARCH FROM/TO/CC/BCC:
+// "display name <mailbox@host>" per address, display names RFC
+// 2047-decoded, comments and CFWS gone (so "<user (comment)@ (comment)
+// domain.org>" is "<user@domain.org>" and "comment" does not match it), a
+// group as "name: ... ;".
+std::string envelope_addresses(std::string_view raw_value) {
   std::string out;
   for (auto& a : parse_address_list(raw_value)) {
-    if (!a.mailbox || !a.host) continue;  // group start or end
-    auto spec = a.host->empty() ? *a.mailbox : *a.mailbox + "@" + *a.host;
-    if (decoded.find(spec) != std::string_view::npos) continue;
-    if (!out.empty()) out += ' ';
-    out += spec;
+    if (!a.host && a.mailbox) {  // RFC 3501 §7.4.2: group start, mailbox = its name
+      if (!out.empty()) out += ", ";
+      out += decode_header_value(*a.mailbox) + ":";
+      continue;
+    }
+    if (!a.host) {  // group end
+      out += out.ends_with(':') ? " ;" : ";";
+      continue;
+    }
+    if (!out.empty()) out += out.ends_with(':') ? " " : ", ";
+    if (a.name && !a.name->empty()) out += decode_header_value(*a.name) + " ";
+    out += '<';
+    if (a.mailbox) out += *a.mailbox;
+    if (!a.host->empty()) out += "@" + *a.host;
+    out += '>';
   }
   return out;
 }
 
-void append_header_text(std::string& out, std::string_view header) {
+// One line; a CR or LF from an encoded word ("=0D=0A") must not start a
+// line that reads as another field to HEADER searches.
+void append_line(std::string& out, std::string_view prefix, std::string_view text) {
+  auto value = fold_case(text);
+  for (auto& c : value)
+    if (c == '\r' || c == '\n') c = ' ';
+  out += prefix;
+  out += ": ";
+  out += lex::trim(value);
+  out += '\n';
+}
+
+// "name: decoded value" per field for HEADER and SUBJECT. With envelope,
+// also " name: addresses" for the first of each envelope address field
+// (a field name cannot start with a space, so HEADER never sees these).
+void append_header_text(std::string& out, std::string_view header, bool envelope) {
+  std::string addresses;
+  std::vector<std::string> seen;
   for (auto& f : split_header(header)) {
     // Field names may hold 8-bit octets (header.hpp tolerates them).
     auto name = repair_utf8(core::to_lower(f.name));
-    out += name;
-    out += ": ";
-    auto text = decode_header_value(f.value);
-    if (is_address_field(name))
-      if (auto parsed = parsed_addresses(f.value, text); !parsed.empty()) text += " " + parsed;
-    auto value = fold_case(text);
-    // One line per field: a CR or LF from an encoded word ("=0D=0A") must
-    // not start a line that reads as another field to HEADER searches.
-    for (auto& c : value)
-      if (c == '\r' || c == '\n') c = ' ';
-    out += lex::trim(value);
-    out += '\n';
+    append_line(out, name, decode_header_value(f.value));
+    if (!envelope || !is_envelope_address_field(name)) continue;
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;  // the envelope has the first
+    seen.push_back(name);
+    append_line(addresses, " " + name, envelope_addresses(f.value));
   }
+  out += addresses;
 }
 
 }  // namespace
@@ -117,12 +140,12 @@ search_text extract_search_text(std::string_view message, const message_structur
     if (r.offset >= message.size()) return std::string_view();
     return message.substr(r.offset, r.length);
   };
-  append_header_text(t.headers, slice(s.parts[0].header));
+  append_header_text(t.headers, slice(s.parts[0].header), true);
   for (std::size_t i = 0; i < s.parts.size() && t.body.size() < max_body; ++i) {
     auto& p = s.parts[i];
     std::string piece;
     if (i != 0 && p.envelope != no_index) {
-      append_header_text(piece, slice(p.header));  // an encapsulated message's header is body text
+      append_header_text(piece, slice(p.header), false);  // an encapsulated message's header is body text
     }
     if (p.kind == part_kind::leaf && !p.opaque && p.type == "text") {
       auto decoded = decode_transfer_encoding(slice(p.body), p.encoding);

@@ -18,7 +18,11 @@ std::string fold_case(std::string_view utf8);
 
 struct search_text {
   // The message header, one field per line: "name: decoded value\n", the
-  // name lower-case, the value unfolded, RFC 2047-decoded and case-folded.
+  // name lower-case, the value unfolded, RFC 2047-decoded and case-folded;
+  // then, for the first From, To, Cc and Bcc, " name: addresses\n" (a
+  // leading space: no field name starts with one) with the addresses as
+  // the envelope has them ("display name <mailbox@host>", comments gone),
+  // for SEARCH FROM/TO/CC/BCC (RFC 3501 §6.4.4).
   std::string headers;
   // The decoded (transfer encoding and charset) and case-folded content of
   // every text/* leaf and of the headers of encapsulated messages, parts

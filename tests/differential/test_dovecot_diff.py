@@ -67,13 +67,6 @@ WAIT_TIMEOUT = 10.0
 # -> why. They are reported as expected failures; once a block agrees
 # with Dovecot the test fails until the entry is removed.
 KNOWN_LEMONADE_BUGS = {
-                    ("rfc5258_list_extended.txt", "A22"):
-        "RFC 5819 §5 (second example): with RECURSIVEMATCH a mailbox listed only for its CHILDINFO does "
-        "not match the selection criteria and gets no STATUS; Lemonade sends STATUS for Fruit",
-    ("rfc3501_search.txt", "A288"):
-        "RFC 3501 §6.4.4: 'FROM <string> Messages that contain the specified string in the envelope "
-        "structure's FROM field'; the envelope of <user (comment)@ (comment) domain.org> is (NIL NIL "
-        "\"user\" \"domain.org\") (A287), Lemonade still matches the comment text",
 }
 
 # Blocks where we believe Dovecot is wrong per the RFC text (same

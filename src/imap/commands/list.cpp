@@ -159,7 +159,11 @@ asio::awaitable<void> list(command_context& ctx, args& a) {
   }
 
   bool want_subscribed = cmd.return_subscribed || cmd.select_subscribed;
-  std::vector<const entry*> hits;
+  struct hit {
+    const entry* e;
+    bool selected;  // matches the selection criteria, not only listed for CHILDINFO
+  };
+  std::vector<hit> hits;
   for (auto& [name, e] : all) {
     bool matched = false;
     for (auto& p : cmd.patterns)
@@ -173,20 +177,22 @@ asio::awaitable<void> list(command_context& ctx, args& a) {
     // match the selection, with CHILDINFO.
     bool childinfo = cmd.select_recursivematch && cmd.select_subscribed && e.child_subscribed;
     if (!selected && !childinfo) continue;
-    hits.push_back(&e);
+    hits.push_back({&e, selected});
   }
   // INBOX first, then by name.
-  std::stable_partition(hits.begin(), hits.end(), [](const entry* e) { return e->name == "INBOX"; });
+  std::stable_partition(hits.begin(), hits.end(), [](const hit& h) { return h.e->name == "INBOX"; });
 
   std::vector<store::mailbox_id> status_ids;
-  for (auto* e : hits) {
+  for (auto [e, selected] : hits) {
     untagged line{{atom{"LIST"}, attributes(*e, cmd, want_subscribed), string{"/"}, mailbox{e->name}}};
     if (cmd.select_recursivematch && cmd.select_subscribed && e->child_subscribed)
       line.items.push_back(wire_list{string{"CHILDINFO"}, wire_list{string{"SUBSCRIBED"}}});
     ctx.untagged(std::move(line));
-    if (cmd.return_status && e->exists && e->selectable) {
+    if (cmd.return_status && selected && e->exists && e->selectable) {
       // RFC 5819 §2: a STATUS response follows the LIST of each
-      // selectable mailbox.
+      // selectable mailbox that matches the selection criteria; one
+      // listed only for its CHILDINFO gets none (the second example of
+      // RFC 5819 §5: Fruit, with subscribed children, has no STATUS).
       auto st = co_await ctx.blocking([&] { return store.status(e->id); }, command_context::work::read);
       ctx.untagged(untagged{{atom{"STATUS"}, mailbox{e->name}, status_values(*cmd.return_status, st)}});
     }

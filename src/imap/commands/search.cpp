@@ -28,10 +28,10 @@ std::optional<store::text_query> text_query_of(const parse::search_key& k) {
   store::text_query q;
   q.in = store::text_query::where::field;
   switch (k.what) {
-    case key_kind::bcc: q.field = "bcc"; break;
-    case key_kind::cc: q.field = "cc"; break;
-    case key_kind::from: q.field = "from"; break;
-    case key_kind::to: q.field = "to"; break;
+    case key_kind::bcc: q.field = "bcc"; q.in = store::text_query::where::address; break;
+    case key_kind::cc: q.field = "cc"; q.in = store::text_query::where::address; break;
+    case key_kind::from: q.field = "from"; q.in = store::text_query::where::address; break;
+    case key_kind::to: q.field = "to"; q.in = store::text_query::where::address; break;
     case key_kind::subject: q.field = "subject"; break;
     case key_kind::header: q.field = core::to_lower(k.field); break;
     case key_kind::body: q.in = store::text_query::where::body; break;

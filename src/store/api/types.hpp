@@ -121,8 +121,12 @@ struct sort_row {
 // case-insensitive substring match on decoded text. The needle is already
 // case-folded the way the index text was (mime::fold_case).
 struct text_query {
-  enum class where { field, headers, body, text } in = where::text;
-  std::string field;   // where::field: the header field name, lower-case
+  // field: the text of the header field named field (HEADER, SUBJECT);
+  // address: the addresses of the envelope field named field, after RFC
+  // 5322 parsing (RFC 3501 §6.4.4 FROM/TO/CC/BCC: "the envelope
+  // structure's ... field"), display names decoded, comments gone.
+  enum class where { field, address, headers, body, text } in = where::text;
+  std::string field;   // where::field and where::address: the header field name, lower-case
   std::string needle;
 };
 

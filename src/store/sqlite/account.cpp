@@ -913,6 +913,15 @@ bool field_contains(std::string_view headers, std::string_view field, std::strin
   return false;
 }
 
+// The envelope addresses of field (mime/text.hpp writes them on lines
+// " field: ..."; a field name never starts with a space). Rows indexed
+// before those lines existed have none at all: their raw field is used.
+bool address_contains(std::string_view headers, std::string_view field, std::string_view needle) {
+  bool has_envelope_lines = headers.starts_with(' ') || headers.find("\n ") != std::string_view::npos;
+  if (!has_envelope_lines) return field_contains(headers, field, needle);
+  return field_contains(headers, " " + std::string(field), needle);
+}
+
 }  // namespace
 
 std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q) {
@@ -926,7 +935,7 @@ std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q)
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++chars;
   bool indexed = chars >= 3;
   using w = text_query::where;
-  bool verify = q.in == w::field;
+  bool verify = q.in == w::field || q.in == w::address;
   // Statements are cached by their literal, so each shape has its own.
   const char* sql = nullptr;
   if (verify) {
@@ -955,7 +964,8 @@ std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q)
   }
   while (st.step()) {
     auto key = st.int64(0);
-    if (verify && !field_contains(st.text(1), q.field, q.needle)) continue;
+    if (q.in == w::field && !field_contains(st.text(1), q.field, q.needle)) continue;
+    if (q.in == w::address && !address_contains(st.text(1), q.field, q.needle)) continue;
     out.push_back(uid{static_cast<std::uint32_t>(key & 0xffffffff)});
   }
   st.reset();

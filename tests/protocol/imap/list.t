@@ -99,6 +99,14 @@ S: * STATUS work/mail (MESSAGES 0 UNSEEN 0)
 S: * LIST (\HasNoChildren) "/" work/misc
 S: * STATUS work/misc (MESSAGES 1 UNSEEN 1)
 S: A119 OK LIST completed
+# RFC 5819 §5, second example: "work" is listed only because a child is
+# subscribed (CHILDINFO); it does not match the selection criteria, so
+# it gets no STATUS. The subscribed child does.
+C: A119b LIST (SUBSCRIBED RECURSIVEMATCH) "" work* RETURN (STATUS (MESSAGES))
+S: * LIST (\HasChildren) "/" work ("CHILDINFO" ("SUBSCRIBED"))
+S: * LIST (\HasNoChildren \Subscribed) "/" work/misc
+S: * STATUS work/misc (MESSAGES 1)
+S: A119b OK LIST completed
 # RFC 3501 §5.1.3 example: modified UTF-7 names round-trip.
 C: a8 CREATE ~peter/mail/&U,BTFw-/&ZeVnLIqe-
 S: a8 OK CREATE completed

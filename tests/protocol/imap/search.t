@@ -278,8 +278,11 @@ C: b63 SEARCH $
 S: * SEARCH
 S: b63 OK SEARCH completed
 # RFC 5322 §3.4 allows comments and folding white space inside an
-# address; FROM matches the address as parsed too (comments and CFWS
-# removed), not only the raw text.
+# address. RFC 3501 §6.4.4: "FROM <string> Messages that contain the
+# specified string in the envelope structure's FROM field." The envelope
+# of this From is (NIL NIL "user" "domain.org"): comments and CFWS are
+# gone, so FROM finds user@domain.org and not the comment; HEADER FROM
+# ("the text of the header (what comes after the colon)") still does.
 C: b64 APPEND INBOX {67+}
 C: From: <user (comment)@ (comment) domain.org>
 C: Subject: cfws
@@ -292,9 +295,18 @@ S: b64 OK [APPENDUID ${uv} 5] APPEND completed
 C: b65 UID SEARCH FROM user@domain.org
 S: * SEARCH 5
 S: b65 OK UID SEARCH completed
-C: b66 UID SEARCH FROM "(comment) domain.org"
-S: * SEARCH 5
+C: b66 UID SEARCH FROM comment
+S: * SEARCH
 S: b66 OK UID SEARCH completed
+C: b67 UID SEARCH HEADER FROM "(comment) domain.org"
+S: * SEARCH 5
+S: b67 OK UID SEARCH completed
+C: b68 UID SEARCH FROM "mary jones <jones@"
+S: * SEARCH 2
+S: b68 OK UID SEARCH completed
+C: b69 UID SEARCH CC BOSS@EXAMPLE
+S: * SEARCH 2
+S: b69 OK UID SEARCH completed
 C: b59 LOGOUT
 S: * BYE Lemonade logging out
 S: b59 OK LOGOUT completed

@@ -99,7 +99,8 @@ TEST(MimeText, ExtractSearchTextHeaders) {
   EXPECT_EQ(t.headers,
             "from: andr\u00e9 <andre@x>\n"
             "subject: hello world\n"
-            "content-type: multipart/mixed; boundary=s\n");
+            "content-type: multipart/mixed; boundary=s\n"
+            " from: andr\u00e9 <andre@x>\n");
   std::vector<std::string> subjects;
   for_each_header(t.headers, "subject", [&](std::string_view v) { subjects.emplace_back(v); });
   EXPECT_EQ(subjects, (std::vector<std::string>{"hello world"}));
@@ -111,7 +112,7 @@ TEST(MimeText, ExtractSearchTextHeaders) {
 TEST(MimeText, ExtractSearchTextHeaderValueStaysOnOneLine) {
   auto m = crlf("Subject: =?utf-8?q?a=0D=0Afrom:_x?=\nFrom: real@y\n\nbody\n");
   auto t = extract_search_text(m, parse_message(m));
-  EXPECT_EQ(std::count(t.headers.begin(), t.headers.end(), '\n'), 2);
+  EXPECT_EQ(std::count(t.headers.begin(), t.headers.end(), '\n'), 3);  // and " from: <real@y>"
   std::vector<std::string> froms;
   for_each_header(t.headers, "from", [&](std::string_view v) { froms.emplace_back(v); });
   ASSERT_EQ(froms.size(), 1u);
@@ -157,13 +158,22 @@ TEST(MimeText, ExtractSearchTextSmallCases) {
 
 // RFC 5322 §3.4: comments and CFWS may sit inside an address; SEARCH FROM
 // user@domain.org must still find it, so the parsed form joins the text.
-TEST(MimeText, ExtractSearchTextParsedAddresses) {
-  auto m = crlf("From: <user (comment)@ (comment) domain.org>\nTo: a@b, Bob <bob@c>\nSubject: x\n\nbody\n");
+TEST(MimeText, ExtractSearchTextEnvelopeAddresses) {
+  // Raw lines for HEADER; then the envelope's addresses (RFC 3501 §6.4.4,
+  // §7.4.2) on lines starting with a space, for FROM/TO/CC/BCC: comments
+  // gone, display names decoded, the first field of each name only.
+  auto m = crlf("From: <user (comment)@ (comment) domain.org>\nTo: a@b, Bob <bob@c>\n"
+                "Cc: =?utf-8?q?J=C3=BCrgen?= <j@d>, undisclosed: ;\nTo: second@x\nSubject: x\n\nbody\n");
   auto t = extract_search_text(m, parse_message(m));
   EXPECT_EQ(t.headers,
-            "from: <user (comment)@ (comment) domain.org> user@domain.org\n"
+            "from: <user (comment)@ (comment) domain.org>\n"
             "to: a@b, bob <bob@c>\n"
-            "subject: x\n");
+            "cc: j\xc3\xbcrgen <j@d>, undisclosed: ;\n"
+            "to: second@x\n"
+            "subject: x\n"
+            " from: <user@domain.org>\n"
+            " to: <a@b>, bob <bob@c>\n"
+            " cc: j\xc3\xbcrgen <j@d>, undisclosed: ;\n");
 }
 
 }  // namespace
