@@ -71,6 +71,24 @@ def process_tree(pid):
     return out
 
 
+def cpu_seconds(pid):
+    """CPU time (user + system) of pid's process tree so far: each live
+    process's own time plus what its reaped children used (cutime,
+    cstime), so Dovecot's imap processes that ended during a run still
+    count, in their master. Take the difference of two readings."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            # After the command name: state is field 3; utime..cstime are 14..17.
+            total += sum(int(x) for x in fields[11:15])
+        except OSError:
+            pass
+    return total / ticks
+
+
 def rss_kb(pid):
     total = 0
     for p in process_tree(pid):
@@ -92,6 +110,17 @@ def extra_options():
     for kv in os.environ.get("BENCH_LEMONADE_OPTIONS", "").split():
         out += ["-o", kv]
     return out
+
+
+def server_env():
+    """BENCH_LEMONADE_PRELOAD: a malloc to run Lemonade with (LD_PRELOAD),
+    e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 or libmimalloc.so.2,
+    to compare allocators by numbers."""
+    env = dict(os.environ)
+    preload = os.environ.get("BENCH_LEMONADE_PRELOAD")
+    if preload:
+        env["LD_PRELOAD"] = preload
+    return env
 
 
 class Lemonade:
@@ -149,7 +178,7 @@ class Lemonade:
                                       "-o", "imap.listen=127.0.0.1:%d" % self.port, "-o", "imaps.listen=" + imaps,
                                       "-o", "log.level=warn", "-o", "server.max_connections=20000",
                                       *extra_options()],
-                                     stderr=open(os.path.join(self.dir, "bench.log"), "ab"))
+                                     stderr=open(os.path.join(self.dir, "bench.log"), "ab"), env=server_env())
         wait_greeting(self.port, self.proc)
         if self.tls_port:
             wait_listening(self.tls_port, self.proc)
@@ -163,7 +192,8 @@ class Lemonade:
 class Dovecot:
     name = "dovecot"
 
-    def __init__(self, work, hashes, tls=False, hibernate_timeout=None, imap_process_limit=None):
+    def __init__(self, work, hashes, tls=False, hibernate_timeout=None, imap_process_limit=None,
+                 plain_passwords=False):
         """tls=True adds an imaps listener on self.tls_port with a
         self-signed P-256 certificate (the key type Lemonade makes) made
         by openssl; hibernate_timeout (e.g. "5s") sets
@@ -179,9 +209,13 @@ class Dovecot:
         os.chown(home, vmail.pw_uid, vmail.pw_gid)
         with open(os.path.join(self.dir, "passwd"), "w") as f:
             for user, h in sorted(hashes.items()):
-                # The same argon2id hash (m=19 MiB, t=2) Lemonade made: the
-                # two servers pay the same for a login.
-                f.write("%s:{ARGON2ID}%s\n" % (user, h))
+                if plain_passwords:
+                    # No hashing at all: Dovecot's best case for logins.
+                    f.write("%s:{PLAIN}%s\n" % (user, PASSWORD))
+                else:
+                    # The same argon2id hash (m=19 MiB, t=2) Lemonade made:
+                    # the two servers pay the same for a login.
+                    f.write("%s:{ARGON2ID}%s\n" % (user, h))
         self.conf = os.path.join(self.dir, "dovecot.conf")
         self.configure(tls, hibernate_timeout, imap_process_limit)
 

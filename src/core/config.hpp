@@ -75,7 +75,7 @@ struct config {
   unsigned max_mailbox_depth = 32;
   unsigned max_mailboxes = 10000;
   std::uint64_t min_free_space = 64 << 20;  // kept free on the data directory's disk
-  unsigned store_idle_connections = 16;
+  unsigned store_idle_connections = 256;
   std::chrono::milliseconds memory_trim_interval{5000};
   std::chrono::milliseconds store_idle_connection_time{5000};
   unsigned max_append_messages = 1000;            // messages in one MULTIAPPEND
