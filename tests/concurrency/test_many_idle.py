@@ -3,8 +3,9 @@
 in, selects INBOX and idles; the server raises its own file-descriptor
 limit (and would log event=fd_limit if it could not), keeps serving new
 commands, and an APPEND still reaches idling connections. The account's
-password hash is made cheap (auth.argon2_*) so that 10,000 logins test the
-server, not argon2id. Python asyncio, one process."""
+password hash is made cheap (auth.argon2_*), and after the first login the
+verified-password cache answers, so that 10,000 logins test the server, not
+argon2id. Python asyncio, one process."""
 
 import argparse
 import asyncio
