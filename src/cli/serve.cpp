@@ -22,6 +22,7 @@
 #include "core/log.hpp"
 #include "imap/server.hpp"
 #include "net/tls.hpp"
+#include "store/sqlite/memory.hpp"
 #include "store/sqlite/store.hpp"
 
 namespace lemonade::cli {
@@ -118,8 +119,10 @@ void watch_signals(asio::signal_set& sigs, imap::server& srv, imap::server_conte
 // (between the small blocks of live sessions) until malloc_trim asks;
 // measured with 300 idle phones after their database connections closed:
 // 53 KiB per connection without, 28 KiB with (jemalloc and mimalloc, tried
-// by LD_PRELOAD, kept 57 and 61). A thread of its own: a trim of a big
-// heap takes milliseconds that no network or storage thread should wait.
+// by LD_PRELOAD, kept 57 and 61). SQLite's memory is apart from that heap
+// (store/sqlite/memory.hpp); its empty slabs go back at the same time. A
+// thread of its own: a trim of a big heap takes milliseconds that no
+// network or storage thread should wait.
 class memory_janitor {
  public:
   explicit memory_janitor(std::chrono::milliseconds every) {
@@ -139,6 +142,7 @@ class memory_janitor {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, every, [this] { return stopping_; })) {
       lock.unlock();
+      store::sqlite::release_free_memory();
       malloc_trim(0);
       lock.lock();
     }

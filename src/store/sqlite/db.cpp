@@ -1,5 +1,7 @@
 #include "store/sqlite/db.hpp"
 
+#include "store/sqlite/memory.hpp"
+
 #include <sqlite3.h>
 
 namespace lemonade::store::sqlite {
@@ -71,6 +73,7 @@ std::string statement::blob(int col) const {
 bool statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 db::db(const std::filesystem::path& file) {
+  install_memory_allocator();  // before SQLite initialises: memory.hpp
   int rc = sqlite3_open_v2(file.c_str(), &h_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
