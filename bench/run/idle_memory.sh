@@ -3,7 +3,7 @@
 # hibernation, plain and TLS (bench/README.md).
 # Environment: BENCH_IDLE_ACCOUNTS (1000) BENCH_IDLE_MODES (plain,tls)
 # BENCH_IDLE_SERVERS (lemonade,dovecot,dovecot-hibernate) BENCH_REPS (1)
-# BENCH_IDLE_SAMPLES (20) BENCH_IDLE_HIBERNATE (5) BENCH_IDLE_SETTLE (5)
+# BENCH_IDLE_SAMPLES (20) BENCH_IDLE_HIBERNATE (5) BENCH_IDLE_SETTLE (15)
 # BENCH_IDLE_AFTER_CLOSE (5) BENCH_IDLE_JOBS (4) BENCH_IDLE_INOTIFY (raise).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -137,7 +137,7 @@ const key_def key_defs[] = {
 
   {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
 
-  {"store.idle_connections", "256", "database connections kept open for reuse, over all accounts, so the accounts in use find theirs warm (an account whose sessions are all idle holds none after store.idle_connection_time); each costs up to its page cache, and a login burst that fills the pool leaves the heap fragmented: 16 keeps an idle phone near 14 KiB instead of 24 but halves the throughput of twenty busy accounts", set_unsigned<&config::store_idle_connections>},
+  {"store.idle_connections", "256", "database connections kept open for reuse, over all accounts, so the accounts in use find theirs warm (an account whose sessions are all idle holds none after store.idle_connection_time); each costs up to its page cache, given back to the system once it closes (SQLite has an allocator of its own); 16 halves the throughput of twenty busy accounts", set_unsigned<&config::store_idle_connections>},
   {"store.idle_connection_time", "\"5s\"", "a database connection unused this long is closed, so an account whose sessions are all idle holds none", set_millis<&config::store_idle_connection_time>},
 
   {"imap.listen", "[\"127.0.0.1:1143\"]", "IMAP with STARTTLS: list of host:port ([::1]:port for IPv6); [] disables", set_list<&config::imap_listen>},
