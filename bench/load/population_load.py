@@ -44,6 +44,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
 import re
 import resource
@@ -51,6 +52,8 @@ import sys
 import time
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "run"))
+from servers import cpu_seconds as server_cpu_seconds  # noqa: E402
 from imap_load import load_corpus  # noqa: E402
 from mixed_load import Conn, cpu_seconds  # noqa: E402
 
@@ -568,6 +571,7 @@ async def run(args):
         await asyncio.gather(*[limited(c.setup_open(accounts)) for c in clients])
     setup = time.perf_counter() - t0
     cpu0 = cpu_seconds()
+    server_cpu0 = server_cpu_seconds(args.server_pid) if args.server_pid else None
     start = time.perf_counter()
     if args.variant == "open":
         await asyncio.gather(*[c.run_open(start + args.seconds) for c in clients])
@@ -575,6 +579,9 @@ async def run(args):
         await asyncio.gather(*[c.run_login(start + args.seconds, accounts) for c in clients])
     wall = max(c.end for c in clients) - start
     cpu = cpu_seconds() - cpu0
+    # The server's CPU over the clocked part only: not the logins of the
+    # open variant's set-up (argon2id on Dovecot at every one of them).
+    server_cpu = server_cpu_seconds(args.server_pid) - server_cpu0 if args.server_pid else None
     if args.variant == "open":
         await asyncio.gather(*[c.close_open() for c in clients])
     commands = sum(st.cmds.values())
@@ -588,7 +595,7 @@ async def run(args):
         "variant": args.variant, "clients": args.clients, "accounts": args.accounts, "conns": args.conns,
         "setup_s": setup, "wall_s": wall, "commands": commands, "commands_per_s": commands / wall,
         "draws": sum(c.draws for c in clients), "cycles": st.cycles, "reconnects": st.reconnects,
-        "generator_cpu_s": cpu, "kinds": kinds, "error_lines": errors[:100],
+        "generator_cpu_s": cpu, "server_cpu_s": server_cpu, "kinds": kinds, "error_lines": errors[:100],
         "violations": st.violations, "violation_examples": st.violation_examples, "untagged": st.untagged,
         "draw_prefix": [c.prefix for c in clients]}))
 
@@ -608,6 +615,7 @@ def main():
     ap.add_argument("--conns", type=int, default=2, help="connections per client (open)")
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--server-pid", type=int, help="measure the CPU of this process tree while the clock runs")
     args = ap.parse_args()
     args.users = args.users.split(",")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import PASSWORD, ROOT, Dovecot, Lemonade, cpu_seconds  # noqa: E402
+from servers import PASSWORD, ROOT, Dovecot, Lemonade  # noqa: E402
 
 LOAD = os.path.join(ROOT, "bench", "load", "population_load.py")
 sys.path.insert(0, os.path.join(ROOT, "bench", "load"))
@@ -98,13 +98,10 @@ def run(args):
                 for server in (servers if r % 2 == 0 else servers[::-1]):
                     print("bench: population, %s, %s, C=%d A=%d, run %d" % (server.name, variant, c, a, r + 1),
                           file=sys.stderr, flush=True)
-                    cpu_before = cpu_seconds(server.pid)
                     out = load(server, "run", args, "--variant", variant, "--clients", str(c), "--accounts", str(a),
                                "--conns", str(args.conns), "--seconds", str(args.seconds),
-                               "--seed", str(args.seed + r), "--corpus-limit", str(args.corpus))
-                    # Includes the generator's connection set-up before the
-                    # clock and its logouts after: a little over wall_s.
-                    out["server_cpu_s"] = cpu_seconds(server.pid) - cpu_before
+                               "--seed", str(args.seed + r), "--corpus-limit", str(args.corpus),
+                               "--server-pid", str(server.pid))
                     res["runs"].setdefault((variant, c, a, server.name), []).append(out)
     except BaseException:
         log = os.path.join(work, "dovecot", "dovecot.log")

@@ -62,15 +62,15 @@ asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& 
   spdlog::info("conn={} event=login user=\"{}\" auth={}", ctx.session.conn.id, user.name, to_string(how));
 }
 
-// Checks a password. Unknown users cost as much as known ones (argon2id
-// of a dummy hash), so timing does not tell which names exist. A password
-// that matched less than auth.cache_ttl ago skips argon2id
-// (auth::credential_cache); a wrong one never does.
 struct checked_user {
   store::user_record user;
   checked_by how;
 };
 
+// Checks a password. Unknown users cost as much as known ones (argon2id
+// of a dummy hash), so timing does not tell which names exist. A password
+// that matched less than auth.cache_ttl ago skips argon2id
+// (auth::credential_cache); a wrong one never does.
 asio::awaitable<std::optional<checked_user>> check_password(command_context& ctx, const std::string& name,
                                                             const std::string& password) {
   auto& cache = ctx.server.credentials;
