@@ -255,32 +255,28 @@ bool install_memory_allocator() {
   return installed;
 }
 
-std::size_t release_free_memory() {
+namespace {
+// Unmaps every block of a list linked through next; returns the bytes.
+std::size_t unmap_list(header* list) {
   std::size_t released = 0;
-  header* list;
-  {
-    std::lock_guard lock(large.mu);
-    list = std::exchange(large.free, nullptr);
-  }
   while (list) {
     header* next = list->next;
     released += list->length;
     unmap(list);
     list = next;
   }
-  for (auto& c : classes) {
-    header* list;
-    {
-      std::lock_guard lock(c.mu);
-      list = std::exchange(c.spares, nullptr);
-    }
-    while (list) {
-      header* next = list->next;
-      released += list->length;
-      unmap(list);
-      list = next;
-    }
-  }
+  return released;
+}
+}  // namespace
+
+std::size_t release_free_memory() {
+  // Each list is taken under its lock and unmapped outside it.
+  auto take = [](std::mutex& mu, header*& list) {
+    std::lock_guard lock(mu);
+    return std::exchange(list, nullptr);
+  };
+  std::size_t released = unmap_list(take(large.mu, large.free));
+  for (auto& c : classes) released += unmap_list(take(c.mu, c.spares));
   return released;
 }
 

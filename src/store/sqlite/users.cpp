@@ -51,17 +51,32 @@ sqlite_users::sqlite_users(const std::filesystem::path& file, std::filesystem::p
   db_.reset_all();
 }
 
+namespace {
+// Runs f in one write transaction taken at once: a read first and an
+// upgrade later fails at once ("database is locked") when another process
+// (a second `lemonade user add`) wrote in between, instead of waiting.
+template <class F>
+void immediate_transaction(db& d, F f) {
+  d.exec("BEGIN IMMEDIATE");
+  try {
+    f();
+    d.reset_all();
+    d.exec("COMMIT");
+  } catch (...) {
+    d.reset_all();
+    d.exec("ROLLBACK");
+    throw;
+  }
+}
+}  // namespace
+
 user_record sqlite_users::add_user(const user_record& r) {
   if (!valid_user_name(r.name))
     throw error(error::code::invalid_name,
                 "user names are 1-64 letters, digits, '.', '_', '-' or '@'");
   std::lock_guard lock(mu_);
-  // One write transaction taken at once: a read first and an upgrade
-  // later fails at once ("database is locked") when another process (a
-  // second `lemonade user add`) wrote in between, instead of waiting.
-  db_.exec("BEGIN IMMEDIATE");
   user_record out = r;
-  try {
+  immediate_transaction(db_, [&] {
     if (auto& f = db_.cached("SELECT 1 FROM users WHERE name = ?1"); f.bind(1, r.name).step()) {
       f.reset();
       throw error(error::code::already_exists, "user already exists");
@@ -75,13 +90,7 @@ user_record sqlite_users::add_user(const user_record& r) {
         .bind(7, now)
         .run();
     out.id = db_.last_insert_rowid();
-    db_.reset_all();
-    db_.exec("COMMIT");
-  } catch (...) {
-    db_.reset_all();
-    db_.exec("ROLLBACK");
-    throw;
-  }
+  });
   return out;
 }
 
@@ -96,22 +105,15 @@ void sqlite_users::update_credentials(const user_record& r) {
 
 void sqlite_users::delete_user(std::string_view name) {
   std::lock_guard lock(mu_);
-  db_.exec("BEGIN IMMEDIATE");  // as in add_user
   std::int64_t id = 0;
-  try {
+  immediate_transaction(db_, [&] {
     auto& f = db_.cached("SELECT id FROM users WHERE name = ?1");
     f.bind(1, name);
     if (!f.step()) throw error(error::code::nonexistent, "no such user");
     id = f.int64(0);
     f.reset();
     db_.cached("DELETE FROM users WHERE id = ?1").bind(1, id).run();
-    db_.reset_all();
-    db_.exec("COMMIT");
-  } catch (...) {
-    db_.reset_all();
-    db_.exec("ROLLBACK");
-    throw;
-  }
+  });
   // The row goes first: a crash between the two leaves unreachable files
   // (which `lemonade check` reports), never a user without a mail store.
   std::filesystem::remove_all(mail_root_ / std::to_string(id));
