@@ -138,6 +138,7 @@ const key_def key_defs[] = {
   {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
 
   {"store.idle_connections", "256", "database connections kept open for reuse, over all accounts, so the accounts in use find theirs warm (an account whose sessions are all idle holds none after store.idle_connection_time); each costs up to its page cache, given back to the system once it closes (SQLite has an allocator of its own); 16 halves the throughput of twenty busy accounts", set_unsigned<&config::store_idle_connections>},
+  {"store.search_index_batch", "64", "messages an account's SEARCH index takes in (or lets go) at a time, in the background once this many wait; a text SEARCH first brings its mailbox's index up to date. Batches cost less per message (FTS5 writes one segment per batch): 0.35 ms of CPU a message at 64 against 0.8 ms one at a time; 0 indexes only when a SEARCH needs it", set_unsigned<&config::search_index_batch>},
   {"store.idle_connection_time", "\"5s\"", "a database connection unused this long is closed, so an account whose sessions are all idle holds none", set_millis<&config::store_idle_connection_time>},
 
   {"imap.listen", "[\"127.0.0.1:1143\"]", "IMAP with STARTTLS: list of host:port ([::1]:port for IPv6); [] disables", set_list<&config::imap_listen>},

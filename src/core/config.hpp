@@ -78,6 +78,7 @@ struct config {
   unsigned store_idle_connections = 256;
   std::chrono::milliseconds memory_trim_interval{5000};
   std::chrono::milliseconds store_idle_connection_time{5000};
+  unsigned search_index_batch = 64;
   unsigned max_append_messages = 1000;            // messages in one MULTIAPPEND
   unsigned max_mime_depth = 32;                   // MIME nesting parsed
   unsigned max_mime_parts = 1000;                 // MIME parts parsed per message

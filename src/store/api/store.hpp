@@ -140,6 +140,9 @@ struct store_limits {
   std::size_t idle_connections = 16;
   // ... and closed once unused this long.
   std::chrono::milliseconds idle_connection_time{5000};
+  // SEARCH index work done in the background once this many messages wait
+  // (0: only when a SEARCH needs it).
+  std::size_t search_index_batch = 64;
 };
 
 class mail_store {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <algorithm>
 #include <climits>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -14,6 +15,7 @@
 #include "core/strings.hpp"
 #include "store/api/mailbox_name.hpp"
 #include "store/sqlite/schema.hpp"
+#include "store/sqlite/search_index.hpp"
 
 namespace lemonade::store::sqlite {
 namespace {
@@ -47,14 +49,6 @@ mailbox_info get_by_id(db& d, mailbox_id id) {
   s.bind(1, id);
   if (!s.step()) throw error(error::code::nonexistent, "mailbox does not exist");
   return read_mailbox(s);
-}
-
-std::int64_t search_key(mailbox_id mb, std::uint32_t u) {
-  return (static_cast<std::int64_t>(mb) << 32) | static_cast<std::int64_t>(u);
-}
-
-void unindex(db& d, mailbox_id mb, std::uint32_t u) {
-  d.cached("DELETE FROM search WHERE rowid = ?1").bind(1, search_key(mb, u)).run();
 }
 
 std::string join_keywords(const std::vector<std::string>& kws) {
@@ -175,10 +169,7 @@ void remove_messages(db& d, const mailbox_info& mb) {
       .bind(1, id)
       .bind(2, static_cast<std::int64_t>(to_int(mb.highestmodseq) + 1))
       .run();
-  d.cached("DELETE FROM search WHERE rowid >= ?1 AND rowid < ?2")
-      .bind(1, search_key(id, 0))
-      .bind(2, search_key(id + 1, 0))
-      .run();
+  drop_mailbox_search_text(d, id);
   d.cached("DELETE FROM messages WHERE mailbox_id = ?1").bind(1, id).run();
   d.cached("DELETE FROM expunged WHERE mailbox_id = ?1").bind(1, id).run();
 }
@@ -228,12 +219,7 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
       .bind(12, m.sent_day)
       .bind_blob(13, m.sort_info)
       .run();
-  if (!m.search_headers.empty() || !m.search_body.empty())
-    d.cached("INSERT INTO search(rowid, headers, body) VALUES(?1, ?2, ?3)")
-        .bind(1, search_key(mb.id, to_int(id)))
-        .bind(2, m.search_headers)
-        .bind(3, m.search_body)
-        .run();
+  add_search_text(d, search_key(mb.id, to_int(id)), m.search_headers, m.search_body);
   mb.uidnext = uid{to_int(id) + 1};
   mb.highestmodseq = mod;
   return {id, mod};
@@ -281,7 +267,7 @@ void expunge_message(db& d, mailbox_id id, std::uint32_t u, modseq expunge_mod) 
       .bind(2, static_cast<std::int64_t>(u))
       .bind(3, static_cast<std::int64_t>(to_int(expunge_mod)))
       .run();
-  unindex(d, id, u);
+  drop_search_text(d, search_key(id, u));
 }
 
 // Copies messages (ascending UIDs) to `to`, sharing blobs, index entries
@@ -292,7 +278,6 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
   auto& sel = d.cached(
       "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure, sent_day FROM messages "
       "WHERE mailbox_id = ?1 AND uid = ?2");
-  auto& text = d.cached("SELECT headers, body FROM search WHERE rowid = ?1");
   for (auto u : uids) {
     sel.bind(1, from.id).bind(2, static_cast<std::int64_t>(to_int(u)));
     if (!sel.step()) {
@@ -309,12 +294,10 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
     m.structure = sel.blob(7);
     m.sent_day = sel.int64(8);
     sel.reset();
-    text.bind(1, search_key(from.id, to_int(u)));
-    if (text.step()) {
-      m.search_headers = text.text(0);
-      m.search_body = text.text(1);
+    if (auto text = read_search_text(d, search_key(from.id, to_int(u)))) {
+      m.search_headers = std::move(text->headers);
+      m.search_body = std::move(text->body);
     }
-    text.reset();
     auto ins = insert_message(d, to, m, size, blob);
     out.source.push_back(u);
     out.target.push_back(ins.id);
@@ -337,8 +320,14 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
 
 }  // namespace
 
-sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits, connection_pool& pool)
-    : dir_(std::move(dir)), file_(dir_ / "mail.db"), limits_(limits), pool_(pool), blobs_(dir_ / "blobs") {
+sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits, connection_pool& pool,
+                               search_indexer* indexer)
+    : dir_(std::move(dir)),
+      file_(dir_ / "mail.db"),
+      limits_(limits),
+      pool_(pool),
+      blobs_(dir_ / "blobs"),
+      indexer_(limits.search_index_batch ? indexer : nullptr) {
   std::filesystem::create_directories(dir_);
   bool initialized = false;
   {
@@ -348,7 +337,10 @@ sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits, c
   }
   queue_ = std::make_unique<commit_queue>(
       [this] { return pool_.acquire(file_); }, [this](db& d, const after_commit& a) { collect_garbage(d, a); },
-      [this](db& d, after_commit& a) { purge_ghosts(d, a); });
+      [this](db& d, after_commit& a) {
+        purge_ghosts(d, a);
+        note_search_backlog(d);
+      });
   if (!initialized)
     write([&](db& d, after_commit&) {
       if (!d.meta("initialized")) {
@@ -414,6 +406,47 @@ void sqlite_account::purge_ghosts(db& d, after_commit& after) {
     while (s.step()) after.maybe_orphaned_blobs.push_back(s.text(0));
     s.reset();
   }
+}
+
+void sqlite_account::note_search_backlog(db& d) {
+  if (!indexer_ || index_requested_.load()) return;
+  if (sqlite::search_backlog(d) < static_cast<std::int64_t>(limits_.search_index_batch)) return;
+  // Not yet owned by a shared_ptr (a write from the constructor): the
+  // store asks once it is.
+  auto self = weak_from_this();
+  if (self.expired()) return;
+  if (!index_requested_.exchange(true)) indexer_->request(std::move(self));
+}
+
+std::int64_t sqlite_account::search_backlog() {
+  auto r = reader();
+  return sqlite::search_backlog(*r);
+}
+
+void sqlite_account::request_indexing_if_behind() {
+  if (!indexer_ || index_requested_.load()) return;
+  auto backlog = search_backlog();
+  if (backlog >= static_cast<std::int64_t>(limits_.search_index_batch) && !index_requested_.exchange(true))
+    indexer_->request(weak_from_this());
+}
+
+bool sqlite_account::index_search_batch() {
+  // Index pages are new data: they must not take the margin kept for
+  // deletions (store_limits::min_free_space). Left for later.
+  if (space_short(index_growth(std::nullopt, limits_.search_index_batch))) return false;
+  std::size_t done = 0;
+  write([&](db& d, after_commit&) { done = catch_up_search_index(d, std::nullopt, limits_.search_index_batch); });
+  return done == limits_.search_index_batch;
+}
+
+void sqlite_account::search_index_done() { index_requested_ = false; }
+
+std::uint64_t sqlite_account::index_growth(std::optional<mailbox_id> id, std::size_t limit) {
+  auto r = reader();
+  // Measured with the trigram tokenizer: the index grows by about 3.5
+  // times the text it takes in; the rest is room for FTS5's merges and
+  // the write-ahead log.
+  return 4 * pending_search_text(*r, id, limit) + 256 * 1024;
 }
 
 void sqlite_account::purge_all_ghosts() {
@@ -593,12 +626,19 @@ mailbox_status sqlite_account::status(mailbox_id id) {
   return st;
 }
 
-void sqlite_account::check_space(std::uint64_t incoming) const {
-  if (limits_.min_free_space == 0) return;
+std::optional<std::uint64_t> sqlite_account::space_short(std::uint64_t incoming) const {
+  if (limits_.min_free_space == 0) return std::nullopt;
   struct statvfs fs {};
-  if (statvfs(dir_.c_str(), &fs) != 0) return;  // unknown: let the write try
+  if (statvfs(dir_.c_str(), &fs) != 0) return std::nullopt;  // unknown: let the write try
   auto avail = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
-  if (avail >= limits_.min_free_space + incoming) return;
+  if (avail >= limits_.min_free_space + incoming) return std::nullopt;
+  return avail;
+}
+
+void sqlite_account::check_space(std::uint64_t incoming) const {
+  auto short_of = space_short(incoming);
+  if (!short_of) return;
+  auto avail = *short_of;
   spdlog::warn("event=disk_full dir={} free_bytes={} min_free_space={} incoming_bytes={}", dir_.string(), avail,
                limits_.min_free_space, incoming);
   throw error(error::code::no_space, "Not enough disk space on the server; delete mail or try again later");
@@ -925,8 +965,6 @@ bool address_contains(std::string_view headers, std::string_view field, std::str
 }  // namespace
 
 std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q) {
-  auto r = reader();
-  std::vector<uid> out;
   // The trigram tokenizer answers substring phrases of three or more
   // characters from the index; shorter needles scan the stored text
   // (still no blob is read).
@@ -934,23 +972,49 @@ std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q)
   for (char c : q.needle)
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++chars;
   bool indexed = chars >= 3;
+  if (indexed) {
+    // The index first takes in what this mailbox's sessions may know of
+    // (search_index.hpp): every message in a view was committed before.
+    bool behind = false;
+    {
+      auto r = reader();
+      behind = search_index_behind(*r, id);
+    }
+    if (behind && !space_short(index_growth(id, std::numeric_limits<std::size_t>::max()))) {
+      try {
+        write([&](db& d, after_commit&) { catch_up_search_index(d, id, std::numeric_limits<std::size_t>::max()); });
+        behind = false;
+      } catch (const db_error& e) {
+        if ((e.code & 0xff) != SQLITE_FULL) throw;
+        spdlog::warn("event=disk_full dir={} error=\"{}\"", dir_.string(), e.what());
+      }
+    }
+    // On a full disk the index stays behind: the stored text answers
+    // instead, without the index (same substring match, slower).
+    if (behind) indexed = false;
+  }
+  auto r = reader();
+  std::vector<uid> out;
   using w = text_query::where;
   bool verify = q.in == w::field || q.in == w::address;
   // Statements are cached by their literal, so each shape has its own.
+  // search_text may still hold expunged messages whose removal from the
+  // index waits; the caller keeps only UIDs of its view.
   const char* sql = nullptr;
   if (verify) {
-    sql = indexed ? "SELECT rowid, headers FROM search WHERE rowid >= ?1 AND rowid < ?2 AND search MATCH ?3 "
-                    "ORDER BY rowid"
-                  : "SELECT rowid, headers FROM search WHERE rowid >= ?1 AND rowid < ?2 ORDER BY rowid";
+    sql = indexed ? "SELECT rowid, headers FROM search_index WHERE rowid >= ?1 AND rowid < ?2 "
+                    "AND search_index MATCH ?3 ORDER BY rowid"
+                  : "SELECT id, headers FROM search_text WHERE id >= ?1 AND id < ?2 ORDER BY id";
   } else if (indexed) {
-    sql = "SELECT rowid FROM search WHERE rowid >= ?1 AND rowid < ?2 AND search MATCH ?3 ORDER BY rowid";
+    sql = "SELECT rowid FROM search_index WHERE rowid >= ?1 AND rowid < ?2 AND search_index MATCH ?3 "
+          "ORDER BY rowid";
   } else if (q.in == w::headers) {
-    sql = "SELECT rowid FROM search WHERE rowid >= ?1 AND rowid < ?2 AND instr(headers, ?3) > 0 ORDER BY rowid";
+    sql = "SELECT id FROM search_text WHERE id >= ?1 AND id < ?2 AND instr(headers, ?3) > 0 ORDER BY id";
   } else if (q.in == w::body) {
-    sql = "SELECT rowid FROM search WHERE rowid >= ?1 AND rowid < ?2 AND instr(body, ?3) > 0 ORDER BY rowid";
+    sql = "SELECT id FROM search_text WHERE id >= ?1 AND id < ?2 AND instr(body, ?3) > 0 ORDER BY id";
   } else {
-    sql = "SELECT rowid FROM search WHERE rowid >= ?1 AND rowid < ?2 "
-          "AND (instr(headers, ?3) > 0 OR instr(body, ?3) > 0) ORDER BY rowid";
+    sql = "SELECT id FROM search_text WHERE id >= ?1 AND id < ?2 "
+          "AND (instr(headers, ?3) > 0 OR instr(body, ?3) > 0) ORDER BY id";
   }
   auto& st = r->cached(sql);
   st.bind(1, search_key(id, 0)).bind(2, search_key(id + 1, 0));

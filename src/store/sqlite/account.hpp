@@ -3,6 +3,7 @@
 // Writes go through the account's commit queue; reads use a small pool of
 // read connections, which WAL lets run beside the writer.
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -14,16 +15,20 @@
 #include "store/sqlite/commit_queue.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/pool.hpp"
+#include "store/sqlite/search_indexer.hpp"
 
 namespace lemonade::store::sqlite {
 
-class sqlite_account final : public account_store {
+class sqlite_account final : public account_store, public std::enable_shared_from_this<sqlite_account> {
  public:
   // Opens or creates the account in dir; a new account gets INBOX and the
   // RFC 6154 special-use mailboxes.
   // Connections to its database come from `pool` (shared by every
   // account), which must outlive the account.
-  sqlite_account(std::filesystem::path dir, store_limits limits, connection_pool& pool);
+  // `indexer`, if given (it must outlive the account), brings the SEARCH
+  // index up to date in the background (search_index.hpp).
+  sqlite_account(std::filesystem::path dir, store_limits limits, connection_pool& pool,
+                 search_indexer* indexer = nullptr);
   ~sqlite_account() override;
 
   std::vector<mailbox_info> list_mailboxes() override;
@@ -52,10 +57,25 @@ class sqlite_account final : public account_store {
 
   std::uint64_t commits() const { return queue_->commits(); }
 
+  // For search_indexer: one batch of SEARCH index work in a transaction of
+  // its own; true if more waits. Then search_index_done() once none does.
+  bool index_search_batch();
+  void search_index_done();
+  // SEARCH index rows waiting (tests, metrics).
+  std::int64_t search_backlog();
+  // Asks the indexer to run if a batch's worth waits (a store opening the
+  // account: mail stored before the index was kept apart waits for it).
+  void request_indexing_if_behind();
+
  private:
   // Throws error{no_space} unless `incoming` octets fit above
   // limits_.min_free_space (and logs what is full).
   void check_space(std::uint64_t incoming) const;
+  // The free space if it is short of min_free_space + incoming (no log).
+  std::optional<std::uint64_t> space_short(std::uint64_t incoming) const;
+  // Octets the SEARCH index may grow by taking in the next `limit` rows
+  // waiting (for the mailbox, or the account).
+  std::uint64_t index_growth(std::optional<mailbox_id> id, std::size_t limit);
   // Runs f (a write that adds mail); a disk that fills up meanwhile
   // becomes error{no_space}.
   template <class F>
@@ -69,6 +89,9 @@ class sqlite_account final : public account_store {
   // Deletes the ghosts release_expunged() let go (inside a batch).
   void purge_ghosts(db& d, after_commit& after);
   void purge_all_ghosts();
+  // Inside a batch: asks the indexer once a batch's worth of index work
+  // waits.
+  void note_search_backlog(db& d);
 
   std::filesystem::path dir_;
   std::filesystem::path file_;  // DIR/mail.db
@@ -76,6 +99,8 @@ class sqlite_account final : public account_store {
   connection_pool& pool_;
   blob_store blobs_;
   std::unique_ptr<commit_queue> queue_;
+  search_indexer* indexer_;
+  std::atomic<bool> index_requested_{false};
   std::mutex releases_mu_;
   std::map<mailbox_id, std::uint64_t> releases_;  // ghosts below these MODSEQs may go
 

@@ -138,6 +138,20 @@ CREATE TABLE ghosts(
 ) WITHOUT ROWID;
 CREATE INDEX ghosts_by_blob ON ghosts(blob);
 )sql",
+    // SEARCH text apart from its index, and the index brought up to date
+    // in batches (search_index.hpp): an APPEND queues its text in
+    // search_pending, an EXPUNGE of an indexed message its removal in
+    // search_unindex. Mail stored before this step is queued for the index.
+    R"sql(
+CREATE TABLE search_text(id INTEGER PRIMARY KEY, headers TEXT NOT NULL, body TEXT NOT NULL);
+INSERT INTO search_text(id, headers, body) SELECT rowid, headers, body FROM search;
+DROP TABLE search;
+CREATE VIRTUAL TABLE search_index USING fts5(headers, body, content = 'search_text', content_rowid = 'id',
+                                             tokenize = 'trigram');
+CREATE TABLE search_pending(id INTEGER PRIMARY KEY);
+INSERT INTO search_pending(id) SELECT id FROM search_text;
+CREATE TABLE search_unindex(id INTEGER PRIMARY KEY);
+)sql",
 };
 
 const char* const user_steps[] = {

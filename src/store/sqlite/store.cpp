@@ -5,6 +5,7 @@
 
 #include "store/sqlite/account.hpp"
 #include "store/sqlite/pool.hpp"
+#include "store/sqlite/search_indexer.hpp"
 #include "store/sqlite/users.hpp"
 
 namespace lemonade::store::sqlite {
@@ -26,7 +27,8 @@ class sqlite_store final : public mail_store {
     std::lock_guard lock(mu_);
     auto& slot = open_[user.id];
     if (auto live = slot.lock()) return live;
-    auto acct = std::make_shared<sqlite_account>(mail_root_ / std::to_string(user.id), limits_, pool_);
+    auto acct = std::make_shared<sqlite_account>(mail_root_ / std::to_string(user.id), limits_, pool_, &indexer_);
+    acct->request_indexing_if_behind();
     slot = acct;
     return acct;
   }
@@ -36,6 +38,7 @@ class sqlite_store final : public mail_store {
   store_limits limits_;
   connection_pool pool_;  // before the accounts that lease from it
   sqlite_users users_;
+  search_indexer indexer_;  // after the pool: stops before it closes
   std::mutex mu_;
   std::map<std::int64_t, std::weak_ptr<account_store>> open_;
 };

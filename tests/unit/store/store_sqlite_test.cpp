@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <thread>
 
 #include "store/sqlite/account.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/sqlite/store.hpp"
 
 namespace lemonade::store {
@@ -287,6 +289,103 @@ TEST_F(store_sqlite, concurrent_appends_share_commits) {
   EXPECT_EQ(all.size(), static_cast<std::size_t>(threads * per_thread));
   // Group commit: fewer commits than appends (DESIGN.md §5).
   EXPECT_LT(sq->commits() - before, static_cast<std::uint64_t>(threads * per_thread));
+}
+
+new_message text_msg(std::string body_text, std::uint8_t flags = 0) {
+  auto m = msg("Subject: x\r\n\r\n" + body_text + "\r\n", flags);
+  m.search_headers = "subject: x\n";
+  m.search_body = std::move(body_text);
+  return m;
+}
+
+std::vector<std::uint32_t> body_hits(account_store& a, mailbox_id id, std::string needle) {
+  text_query q;
+  q.in = text_query::where::body;
+  q.needle = std::move(needle);
+  std::vector<std::uint32_t> out;
+  for (auto u : a.search_text(id, q)) out.push_back(to_int(u));
+  return out;
+}
+
+// The index is brought up to date in batches (search_index.hpp); a SEARCH
+// never misses what was appended before it, nor finds what was expunged.
+TEST_F(store_sqlite, search_index_catches_up_before_a_search) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto r = acct->append(inbox.id, {text_msg("apple banana"), text_msg("banana cherry"), text_msg("cherry date")});
+  auto* sq = dynamic_cast<sqlite::sqlite_account*>(acct.get());
+  ASSERT_NE(sq, nullptr);
+  EXPECT_EQ(sq->search_backlog(), 3);  // below a batch: left for the SEARCH
+  EXPECT_EQ(body_hits(*acct, inbox.id, "banana"), (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(sq->search_backlog(), 0);
+  // An indexed message expunged: its removal from the index waits, and
+  // the next SEARCH does it first.
+  acct->store_flags(inbox.id, {r.uids[1]}, flag_op::add, {flag_deleted, {}}, std::nullopt);
+  acct->expunge_deleted(inbox.id, nullptr);
+  EXPECT_EQ(sq->search_backlog(), 1);
+  EXPECT_EQ(body_hits(*acct, inbox.id, "banana"), (std::vector<std::uint32_t>{1}));
+  EXPECT_EQ(body_hits(*acct, inbox.id, "cherry"), (std::vector<std::uint32_t>{3}));
+  // One never indexed, expunged: nothing waits for it.
+  acct->append(inbox.id, {text_msg("elderberry", flag_deleted)});
+  acct->expunge_deleted(inbox.id, nullptr);
+  EXPECT_EQ(sq->search_backlog(), 0);
+  EXPECT_TRUE(body_hits(*acct, inbox.id, "elderberry").empty());
+  // COPY gives the copy the text; a deleted mailbox's text goes at once.
+  auto work = acct->create_mailbox("Work", "");
+  acct->copy(inbox.id, {r.uids[0]}, work.id, false);
+  EXPECT_EQ(body_hits(*acct, work.id, "apple"), (std::vector<std::uint32_t>{1}));
+  acct->delete_mailbox("Work");
+  EXPECT_EQ(sq->search_backlog(), 0);
+  auto again = acct->create_mailbox("Work", "");
+  EXPECT_TRUE(body_hits(*acct, again.id, "apple").empty());
+  EXPECT_EQ(body_hits(*acct, inbox.id, "apple"), (std::vector<std::uint32_t>{1}));
+}
+
+// Once a batch's worth waits, the store's indexer takes it in without a
+// SEARCH.
+TEST(store_sqlite_index, background_batches) {
+  temp_dir dir;
+  store_limits limits;
+  limits.search_index_batch = 4;
+  auto st = sqlite::open_store(dir.path, limits);
+  auto user = st->users().add_user({0, "alice", "hash", {"s", 4096, "k1", "k2"}});
+  auto acct = st->open_account(user);
+  auto* sq = dynamic_cast<sqlite::sqlite_account*>(acct.get());
+  ASSERT_NE(sq, nullptr);
+  auto inbox = *acct->find_mailbox("INBOX");
+  for (int i = 0; i < 10; ++i) acct->append(inbox.id, {text_msg("word" + std::to_string(i))});
+  // What is left below a batch waits for a SEARCH; the rest is done soon.
+  for (int tries = 0; tries < 500 && sq->search_backlog() >= 4; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_LT(sq->search_backlog(), 4);
+  EXPECT_EQ(body_hits(*acct, inbox.id, "word7"), (std::vector<std::uint32_t>{8}));
+}
+
+// An account stored before the index was kept apart (schema step 8): its
+// text moves to search_text and waits for the index.
+TEST(store_sqlite_index, old_index_migrates) {
+  temp_dir dir;
+  auto st = sqlite::open_store(dir.path, {});
+  auto user = st->users().add_user({0, "alice", "hash", {"s", 4096, "k1", "k2"}});
+  std::filesystem::path file;
+  {
+    auto acct = st->open_account(user);
+    acct->append(acct->find_mailbox("INBOX")->id, {text_msg("ignored")});
+  }
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir.path / "mail"))
+    if (e.path().filename() == "mail.db") file = e.path();
+  ASSERT_FALSE(file.empty());
+  {
+    // Back to schema 7: the FTS5 table with its own copy of the text.
+    sqlite::db d(file);
+    d.exec("DROP TABLE search_index; DROP TABLE search_text; DROP TABLE search_pending; DROP TABLE search_unindex;"
+           "CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');"
+           "INSERT INTO search(rowid, headers, body) SELECT (mailbox_id << 32) | uid, 'subject: x', 'old text here' "
+           "FROM messages; PRAGMA user_version = 7;");
+  }
+  auto acct = st->open_account(user);
+  auto inbox = *acct->find_mailbox("INBOX");
+  EXPECT_EQ(body_hits(*acct, inbox.id, "old text"), (std::vector<std::uint32_t>{1}));
+  EXPECT_TRUE(body_hits(*acct, inbox.id, "ignored").empty());
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+#include "store/sqlite/search_indexer.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "store/sqlite/account.hpp"
+
+namespace lemonade::store::sqlite {
+
+search_indexer::search_indexer() : thread_([this] { run(); }) {}
+
+search_indexer::~search_indexer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void search_indexer::request(std::weak_ptr<sqlite_account> account) {
+  {
+    std::lock_guard lock(mu_);
+    todo_.push_back(std::move(account));
+  }
+  wake_.notify_one();
+}
+
+void search_indexer::run() {
+  // Index work yields the CPU to the threads that answer clients (Linux
+  // gives each thread its own nice value).
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || !todo_.empty(); });
+    if (stopping_) return;
+    auto next = std::move(todo_.front());
+    todo_.pop_front();
+    lock.unlock();
+    bool more = false;
+    if (auto account = next.lock()) {
+      try {
+        // One batch per turn, so a big backlog does not hold back the
+        // other accounts.
+        more = account->index_search_batch();
+      } catch (const std::exception& e) {
+        // Left for a later batch or the next SEARCH.
+        spdlog::warn("event=search_index_failed error=\"{}\"", e.what());
+      }
+      if (!more) account->search_index_done();
+      // The account may close here, and its destructor write: not under mu_.
+    }
+    lock.lock();
+    if (more) todo_.push_back(std::move(next));
+  }
+}
+
+}  // namespace lemonade::store::sqlite
