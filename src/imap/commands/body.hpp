@@ -1,16 +1,18 @@
 #pragma once
-// RFC 3501 §7.4.2 ENVELOPE, BODY and BODYSTRUCTURE as typed values, from
-// the MIME structure stored at APPEND time.
+// RFC 3501 §7.4.2 ENVELOPE, BODY and BODYSTRUCTURE, written straight from
+// the MIME structure stored at APPEND time (a page of FETCH ENVELOPE
+// BODYSTRUCTURE is the commonest request of a phone's message list: no
+// tree of values is built for it).
 
-#include "imap/response/response.hpp"
+#include "imap/response/writer.hpp"
 #include "mime/structure.hpp"
 
 namespace lemonade::imap::commands {
 
-response::value envelope_value(const mime::envelope& e);
+void write_envelope(response::emitter& e, const mime::envelope& env);
 
 // The body structure of part `index` (0: the whole message); extension
 // data only for BODYSTRUCTURE (`extensible`), never for BODY.
-response::value body_value(const mime::message_structure& s, std::uint32_t index, bool extensible);
+void write_body(response::emitter& e, const mime::message_structure& s, std::uint32_t index, bool extensible);
 
 }  // namespace lemonade::imap::commands

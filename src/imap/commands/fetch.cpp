@@ -345,15 +345,23 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           items.push_back(atom{"RFC822.SIZE"});
           items.push_back(number{rec.size});
           break;
-        case kind::envelope:
+        case kind::envelope: {
           items.push_back(atom{"ENVELOPE"});
-          items.push_back(envelope_value(data.structure.envelopes[0]));
+          raw r;
+          emitter e(r.octets, ctx.session.wopts);
+          write_envelope(e, data.structure.envelopes[0]);
+          items.push_back(std::move(r));
           break;
+        }
         case kind::body:
-        case kind::bodystructure:
+        case kind::bodystructure: {
           items.push_back(atom{att.what == kind::body ? "BODY" : "BODYSTRUCTURE"});
-          items.push_back(body_value(data.structure, 0, att.what == kind::bodystructure));
+          raw r;
+          emitter e(r.octets, ctx.session.wopts);
+          write_body(e, data.structure, 0, att.what == kind::bodystructure);
+          items.push_back(std::move(r));
           break;
+        }
         case kind::rfc822:
         case kind::rfc822_header:
         case kind::rfc822_text:

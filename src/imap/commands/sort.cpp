@@ -14,6 +14,25 @@ using namespace response;
 
 namespace {
 
+// Built outside the coroutines: GCC 12 warns of uninitialised variant
+// storage for response values made in a coroutine frame (a false positive).
+untagged esearch_response(const std::string& tag, bool uid, const parse::search_return& ret,
+                          const std::vector<std::uint32_t>& nums) {
+  // RFC 5256 §3 with RFC 4731 §3.1: * ESEARCH (TAG "t") [UID] and the data.
+  untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{tag}}}};
+  if (uid) out.items.push_back(atom{"UID"});
+  add_esearch_data(out, ret, nums);
+  return out;
+}
+
+// RFC 5256 §4: "* THREAD" thread-list...; the lists are written as they
+// are (parentheses and numbers only).
+untagged thread_response(std::string text) {
+  untagged out{{atom{"THREAD"}}};
+  if (!text.empty()) out.items.push_back(atom{std::move(text)});
+  return out;
+}
+
 // The found messages with their stored keys, in mailbox order.
 struct sort_input {
   std::vector<std::uint32_t> found;               // indexes into the view
@@ -139,10 +158,7 @@ asio::awaitable<void> sort(command_context& ctx, args& a) {
     keep_live_search(ctx, std::move(live));
   }
   if (!ret.min && !ret.max && !ret.all && !ret.count && !ret.partial) co_return;
-  untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{ctx.tag()}}}};
-  if (cmd.uid) out.items.push_back(atom{"UID"});
-  add_esearch_data(out, ret, nums);
-  ctx.untagged(std::move(out));
+  ctx.untagged(esearch_response(ctx.tag(), cmd.uid, ret, nums));
 }
 
 asio::awaitable<void> thread(command_context& ctx, args& a) {
@@ -163,12 +179,7 @@ asio::awaitable<void> thread(command_context& ctx, args& a) {
                         in.info[n] ? &*in.info[n] : nullptr});
   }
   auto forest = sort::thread_messages(alg, messages);
-  // RFC 5256 §4: "* THREAD" thread-list...; the lists are written as they
-  // are (parentheses and numbers only).
-  auto text = sort::format_thread_list(forest);
-  untagged out{{atom{"THREAD"}}};
-  if (!text.empty()) out.items.push_back(atom{std::move(text)});
-  ctx.untagged(std::move(out));
+  ctx.untagged(thread_response(sort::format_thread_list(forest)));
 }
 
 }  // namespace lemonade::imap::commands

@@ -34,11 +34,11 @@ struct literal {       // always "{n}" CRLF octets: message bodies
   std::string octets;
 };
 
-// Values written one after the other with no space between them, inside
-// the enclosing list: RFC 3501 §9 "1*body" of body-type-mpart and
-// "1*address" of the envelope address lists.
-struct adjacent {
-  list items;
+// Octets already in wire form, made by an emitter (writer.hpp) with the
+// session's writer options: FETCH's ENVELOPE and BODYSTRUCTURE, written
+// straight from the stored structure with no tree of values between.
+struct raw {
+  std::string octets;
 };
 // "{n}" CRLF whose n octets the executor supplies itself, streamed from
 // the blob after the writer's bytes up to this point (large bodies never
@@ -49,7 +49,7 @@ struct literal_ref {
 };
 
 struct value {
-  std::variant<atom, number, nil, string, astring, mailbox, literal, list, adjacent, literal_ref> v;
+  std::variant<atom, number, nil, string, astring, mailbox, literal, list, literal_ref, raw> v;
   template <class T>
   value(T x) : v(std::move(x)) {}
 };

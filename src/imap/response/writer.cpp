@@ -1,5 +1,6 @@
 #include "imap/response/writer.hpp"
 
+#include <charconv>
 #include <stdexcept>
 
 #include "core/strings.hpp"
@@ -14,7 +15,7 @@ namespace {
 // goes as a literal (8-bit quoted strings only under UTF8=ACCEPT).
 constexpr std::size_t max_quoted = 1024;
 
-bool quotable(const std::string& s, bool utf8) {
+bool quotable(std::string_view s, bool utf8) {
   if (s.size() > max_quoted) return false;
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
@@ -24,7 +25,9 @@ bool quotable(const std::string& s, bool utf8) {
   return true;
 }
 
-void write_string(std::string& out, const std::string& s, bool utf8) {
+}  // namespace
+
+void write_string(std::string& out, std::string_view s, bool utf8) {
   if (quotable(s, utf8)) {
     out += '"';
     for (char c : s) {
@@ -39,6 +42,8 @@ void write_string(std::string& out, const std::string& s, bool utf8) {
   out += "}\r\n";
   out += s;
 }
+
+namespace {
 
 bool atom_safe(const std::string& s) {
   if (s.empty() || core::iequals(s, "NIL")) return false;
@@ -92,9 +97,7 @@ void write_value(std::string& out, const value& v, const writer_options& o, std:
       }
       out += ')';
     }
-    void operator()(const adjacent& a) {
-      for (auto& item : a.items) write_value(out, item, o, splices);
-    }
+    void operator()(const raw& r) { out += r.octets; }
     void operator()(const literal_ref& l) {
       if (!splices) throw std::logic_error("literal_ref written without splices");
       out += '{';
@@ -134,6 +137,60 @@ void write(std::string& out, const status_line& r, const writer_options& o) {
   std::string text = r.text.empty() ? std::string(status_name(r.st)) : r.text;
   for (char c : text) out += (c == '\r' || c == '\n') ? ' ' : c;
   out += "\r\n";
+}
+
+emitter& emitter::separate() {
+  if (spaced_) out_ += ' ';
+  spaced_ = true;
+  return *this;
+}
+
+emitter& emitter::open() {
+  separate();
+  out_ += '(';
+  spaced_ = false;
+  return *this;
+}
+
+emitter& emitter::close() {
+  out_ += ')';
+  spaced_ = true;
+  return *this;
+}
+
+emitter& emitter::atom(std::string_view a) {
+  separate();
+  out_ += a;
+  return *this;
+}
+
+emitter& emitter::number(std::uint64_t n) {
+  separate();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out_.append(buf, end);
+  return *this;
+}
+
+emitter& emitter::nil() { return atom("NIL"); }
+
+emitter& emitter::string(std::string_view s) {
+  separate();
+  write_string(out_, s, o_.utf8);
+  return *this;
+}
+
+emitter& emitter::nstring(const std::optional<std::string>& s) { return s ? string(*s) : nil(); }
+
+emitter& emitter::upper_string(std::string_view s) {
+  separate();
+  std::size_t at = out_.size();
+  write_string(out_, s, o_.utf8);
+  // Only the text changes case: quotes and a literal's "{n}" prefix do not
+  // (their characters have no case), nor does the length.
+  for (std::size_t i = at; i < out_.size(); ++i)
+    if (out_[i] >= 'a' && out_[i] <= 'z') out_[i] = static_cast<char>(out_[i] - 'a' + 'A');
+  return *this;
 }
 
 void write(std::string& out, const continuation& r) {
