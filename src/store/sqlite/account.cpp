@@ -369,7 +369,7 @@ sqlite_account::~sqlite_account() {
 
 connection_pool::lease sqlite_account::reader() { return pool_.acquire(file_); }
 
-void sqlite_account::write(const commit_queue::job_fn& fn) { queue_->run(fn); }
+void sqlite_account::write(const commit_queue::job_fn& fn, bool durable) { queue_->run(fn, durable); }
 
 void sqlite_account::collect_garbage(db& d, const after_commit& after) {
   // Runs while this thread leads the queue, so no append can add a
@@ -435,7 +435,9 @@ bool sqlite_account::index_search_batch() {
   // deletions (store_limits::min_free_space). Left for later.
   if (space_short(index_growth(std::nullopt, limits_.search_index_batch))) return false;
   std::size_t done = 0;
-  write([&](db& d, after_commit&) { done = catch_up_search_index(d, std::nullopt, limits_.search_index_batch); });
+  // Not durable: a crash loses the index work and its queue rows together.
+  write([&](db& d, after_commit&) { done = catch_up_search_index(d, std::nullopt, limits_.search_index_batch); },
+        /*durable=*/false);
   return done == limits_.search_index_batch;
 }
 
@@ -838,7 +840,7 @@ void sqlite_account::claim_recent_write(mailbox_id id, uid up_to, uid& first) {
           .bind(2, static_cast<std::int64_t>(to_int(up_to)))
           .run();
     }
-  });
+  }, /*durable=*/false);
 }
 
 expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<uid>* only) {
@@ -982,7 +984,8 @@ std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q)
     }
     if (behind && !space_short(index_growth(id, std::numeric_limits<std::size_t>::max()))) {
       try {
-        write([&](db& d, after_commit&) { catch_up_search_index(d, id, std::numeric_limits<std::size_t>::max()); });
+        write([&](db& d, after_commit&) { catch_up_search_index(d, id, std::numeric_limits<std::size_t>::max()); },
+              /*durable=*/false);
         behind = false;
       } catch (const db_error& e) {
         if ((e.code & 0xff) != SQLITE_FULL) throw;

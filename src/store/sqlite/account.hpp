@@ -84,7 +84,8 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   copy_result copy_checked(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move);
   void claim_recent_write(mailbox_id id, uid up_to, uid& first);
   connection_pool::lease reader();
-  void write(const commit_queue::job_fn& fn);
+  // Through the commit queue; `durable`: see commit_queue::run.
+  void write(const commit_queue::job_fn& fn, bool durable = true);
   void collect_garbage(db& d, const after_commit& after);
   // Deletes the ghosts release_expunged() let go (inside a batch).
   void purge_ghosts(db& d, after_commit& after);

@@ -7,8 +7,8 @@ namespace lemonade::store::sqlite {
 commit_queue::commit_queue(connect_fn connect, finish_fn finish, job_fn housekeeping)
     : connect_(std::move(connect)), finish_(std::move(finish)), housekeeping_(std::move(housekeeping)) {}
 
-void commit_queue::run(job_fn fn) {
-  job self{std::move(fn)};
+void commit_queue::run(job_fn fn, bool durable) {
+  job self{std::move(fn), durable};
   std::unique_lock lock(mu_);
   pending_.push_back(&self);
   while (!self.done) {
@@ -39,37 +39,68 @@ void commit_queue::lead(std::vector<job*> batch) {
     commit_error = std::current_exception();
   }
   db* w = lease ? &**lease : nullptr;
+  bool durable = false;
+  for (auto* j : batch) durable = durable || j->durable;
+  // Statements prepared once per connection (db::run): BEGIN, SAVEPOINT
+  // and COMMIT come with every write.
   if (w) try {
     auto& writer = *w;
-    writer.exec("BEGIN IMMEDIATE");
-    for (auto* j : batch) {
-      writer.exec("SAVEPOINT job");
+    if (!durable) writer.run("PRAGMA synchronous=NORMAL");
+    writer.run("BEGIN IMMEDIATE");
+    if (batch.size() == 1) {
+      // Alone in its batch, a job needs no savepoint: if it fails, the
+      // whole transaction goes.
       try {
-        j->fn(writer, after);
-        writer.exec("RELEASE job");
+        batch[0]->fn(writer, after);
       } catch (...) {
-        j->error = std::current_exception();
-        writer.exec("ROLLBACK TO job");
-        writer.exec("RELEASE job");
+        batch[0]->error = std::current_exception();
+      }
+    } else {
+      for (auto* j : batch) {
+        writer.run("SAVEPOINT job");
+        try {
+          j->fn(writer, after);
+          writer.run("RELEASE job");
+        } catch (...) {
+          j->error = std::current_exception();
+          writer.run("ROLLBACK TO job");
+          writer.run("RELEASE job");
+        }
       }
     }
+    if (batch.size() == 1 && batch[0]->error) {
+      writer.reset_all();
+      writer.run("ROLLBACK");
+      if (!durable) writer.run("PRAGMA synchronous=FULL");
+      after = {};
+      // Nothing committed: nothing for finish_ to collect.
+      std::lock_guard lock(mu_);
+      batch[0]->done = true;
+      return;
+    }
     if (housekeeping_) {
-      writer.exec("SAVEPOINT housekeeping");
+      writer.run("SAVEPOINT housekeeping");
       try {
         housekeeping_(writer, after);
-        writer.exec("RELEASE housekeeping");
+        writer.run("RELEASE housekeeping");
       } catch (...) {
-        writer.exec("ROLLBACK TO housekeeping");
-        writer.exec("RELEASE housekeeping");
+        writer.run("ROLLBACK TO housekeeping");
+        writer.run("RELEASE housekeeping");
       }
     }
     writer.reset_all();
-    writer.exec("COMMIT");
+    writer.run("COMMIT");
     ++commits_;
+    if (!durable) writer.run("PRAGMA synchronous=FULL");
   } catch (...) {
     commit_error = std::current_exception();
     try {
-      w->exec("ROLLBACK");
+      w->reset_all();
+      w->run("ROLLBACK");
+    } catch (...) {
+    }
+    try {
+      if (!durable) w->run("PRAGMA synchronous=FULL");
     } catch (...) {
     }
   }

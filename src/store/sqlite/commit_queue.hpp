@@ -39,8 +39,11 @@ class commit_queue {
   commit_queue(connect_fn connect, finish_fn finish, job_fn housekeeping = {});
 
   // Runs fn inside a committed transaction; rethrows what fn threw (its
-  // savepoint rolled back) or the commit error.
-  void run(job_fn fn);
+  // savepoint rolled back) or the commit error. A job that is not
+  // `durable` (state a crash may lose, like which session saw a message
+  // first as \Recent) lets its batch commit without an fsync when no
+  // durable job shares it; the next durable commit syncs it with its own.
+  void run(job_fn fn, bool durable = true);
 
   // Number of commits so far (tests and metrics).
   std::uint64_t commits() const;
@@ -48,6 +51,7 @@ class commit_queue {
  private:
   struct job {
     job_fn fn;
+    bool durable = true;
     std::exception_ptr error;
     bool done = false;
   };

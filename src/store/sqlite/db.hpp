@@ -60,6 +60,9 @@ class db {
   db& operator=(const db&) = delete;
 
   void exec(const char* sql);
+  // One statement without parameters or rows, prepared once per
+  // connection (a string literal, as for cached()).
+  void run(const char* sql) { cached(sql).run(); }
   // A statement prepared once per connection and reset for each use; sql
   // must be a string literal (the pointer is the cache key).
   statement& cached(const char* sql);
