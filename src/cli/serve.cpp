@@ -184,6 +184,7 @@ int serve(const core::config& cfg) {
   policy.max_failures = cfg.auth_max_failures;
   policy.window = cfg.auth_failure_window;
   policy.lockout = cfg.auth_lockout;
+  imap::inline_reads quick_reads(cfg.inline_read_budget);
   imap::server_context ctx{cfg,
                            *store,
                            mailbox::account_registry(*store, cfg.keep_accounts_open),
@@ -193,6 +194,7 @@ int serve(const core::config& cfg) {
                            storage.get_executor(),
                            reads.get_executor(),
                            hashing.get_executor(),
+                           quick_reads,
                            [t = tls.get()] { return t->current(); }};
 
   imap::server srv(ioc, ctx);

@@ -99,6 +99,10 @@ void set_seconds(config& c, const toml::node& n, const std::string& k) {
 }
 template <auto M>
 void set_millis(config& c, const toml::node& n, const std::string& k) { c.*M = as_duration(n, k); }
+template <auto M>
+void set_micros(config& c, const toml::node& n, const std::string& k) {
+  c.*M = std::chrono::duration_cast<std::chrono::microseconds>(as_duration(n, k));
+}
 
 void set_log_level(config& c, const toml::node& n, const std::string& k) {
   auto v = to_lower(as_string(n, k));
@@ -130,6 +134,7 @@ const key_def key_defs[] = {
 
   {"server.network_threads", "0", "network threads; 0 means one per core", set_unsigned<&config::network_threads>},
   {"server.storage_threads", "4", "threads for store writes, and as many again for store reads", set_unsigned<&config::storage_threads>},
+  {"server.inline_read_budget", "\"2ms\"", "a quick store read (a page of FETCH, STATUS, LIST) runs on the network thread instead of the read pool, saving two thread switches; one that takes longer than this sends them all to the pool for a second, so a slow disk cannot stall the network threads; 0 always uses the pool", set_micros<&config::inline_read_budget>},
   {"server.max_connections", "10000", "connections served at once; more are refused with * BYE", set_unsigned<&config::max_connections>},
   {"server.shutdown_grace", "10", "seconds SIGTERM waits for in-flight commands", set_seconds<&config::shutdown_grace>},
   {"server.hostname", "\"localhost\"", "name in greetings and certificates", set_string<&config::hostname>},

@@ -23,6 +23,7 @@
 #include "auth/throttle.hpp"
 #include "core/config.hpp"
 #include "imap/capability.hpp"
+#include "imap/inline_reads.hpp"
 #include "imap/response/response.hpp"
 #include "imap/response/writer.hpp"
 #include "mailbox/account.hpp"
@@ -50,6 +51,8 @@ struct server_context {
   asio::any_io_executor storage;  // store writes (they wait for fsync)
   asio::any_io_executor reads;    // store reads
   asio::any_io_executor hashing;  // password hashing: CPU-bound
+  // Quick reads run on the network thread within a budget (inline_reads.hpp).
+  imap::inline_reads& quick_reads;
   // The current TLS context; SIGHUP replaces it.
   std::function<std::shared_ptr<asio::ssl::context>()> tls;
   std::atomic<bool> shutting_down{false};
@@ -175,9 +178,12 @@ class command_context {
   // "[CAPABILITY ...]" for greetings and login results.
   response::code capability_code() const;
 
-  enum class work { write, read, hash };
-  // Runs f on the pool for that kind of work and resumes here with its
-  // result (or its exception).
+  // quick: a pure read that the SQLite page cache most likely answers
+  // (inline_reads.hpp); read: any other read, on the read pool.
+  enum class work { write, read, quick, hash };
+  // Runs f on the pool for that kind of work (a quick read: here, while
+  // inline_reads admits it) and resumes here with its result (or its
+  // exception).
   template <class F>
   asio::awaitable<std::invoke_result_t<F>> blocking(F f, work kind = work::write);
 
@@ -191,7 +197,23 @@ asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f, work kin
   using result_t = std::invoke_result_t<F>;
   std::exception_ptr error;
   std::optional<std::conditional_t<std::is_void_v<result_t>, int, result_t>> value;
-  auto storage = kind == work::read ? server.reads : kind == work::hash ? server.hashing : server.storage;
+  if (kind == work::quick && server.quick_reads.admit()) {
+    auto started = inline_reads::clock::now();
+    struct timer {
+      inline_reads& policy;
+      inline_reads::clock::time_point started;
+      ~timer() { policy.took(inline_reads::clock::now() - started); }
+    } t{server.quick_reads, started};
+    if constexpr (std::is_void_v<result_t>) {
+      f();
+      co_return;
+    } else {
+      co_return f();
+    }
+  }
+  auto storage = kind == work::hash    ? server.hashing
+                 : kind == work::write ? server.storage
+                                       : server.reads;
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
       [&, storage](auto handler) {
         asio::post(storage, [&, handler = std::move(handler)]() mutable {

@@ -428,7 +428,7 @@ asio::awaitable<void> session::announce_highestmodseq(command_context& ctx) {
   // (nothing pending in the view after the settled read: see
   // account::settled_highestmodseq), else the last value it was told.
   auto settled = co_await ctx.blocking(
-      [&] { return data_.account->settled_highestmodseq(view->info().id); }, command_context::work::read);
+      [&] { return data_.account->settled_highestmodseq(view->info().id); }, command_context::work::quick);
   auto value = view->announced_modseq();
   if (settled && !view->pending() && store::to_int(*settled) > store::to_int(value)) value = *settled;
   view->set_announced_modseq(value);

@@ -1,6 +1,7 @@
 #include "mailbox/selected.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 #include <utility>
 
 #include "core/strings.hpp"
@@ -40,11 +41,14 @@ std::optional<std::uint32_t> selected_mailbox::first_unseen() const {
 }
 
 std::vector<std::string> selected_mailbox::keywords() const {
+  // In the order first seen; a set of the case-folded names keeps this
+  // linear in the flags of the mailbox (a SELECT of a mailbox with
+  // hundreds of keywords over thousands of messages).
   std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
   for (auto& m : messages_)
     for (auto& k : m.flags.keywords)
-      if (std::none_of(out.begin(), out.end(), [&](auto& o) { return core::iequals(o, k); }))
-        out.push_back(k);
+      if (seen.insert(core::to_lower(k)).second) out.push_back(k);
   return out;
 }
 

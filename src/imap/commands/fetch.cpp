@@ -284,7 +284,7 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           records = acct.store().fetch(view.info().id, uids);
           return need_structure ? load_batch(0) : std::vector<message_data>{};
         },
-        command_context::work::read);
+        command_context::work::quick);
   }
   std::vector<store::uid> newly_seen;
   if (mark_seen) {
@@ -307,7 +307,7 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     auto& rec = records[r];
     if (need_structure && r == batch_start + batch.size()) {
       batch_start = r;
-      batch = co_await ctx.blocking([&] { return load_batch(r); }, command_context::work::read);
+      batch = co_await ctx.blocking([&] { return load_batch(r); }, command_context::work::quick);
     }
     message_data empty;
     auto& data = need_structure ? batch[r - batch_start] : empty;

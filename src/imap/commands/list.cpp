@@ -151,7 +151,7 @@ asio::awaitable<void> list(command_context& ctx, args& a) {
   }
   auto& store = ctx.session.account->store();
   auto [mailboxes, subs] = co_await ctx.blocking([&] { return std::pair(store.list_mailboxes(), store.subscriptions()); },
-                                                 command_context::work::read);
+                                                 command_context::work::quick);
   auto all = collect(mailboxes, subs);
   if (cmd.lsub) {
     lsub(ctx, cmd, all);
@@ -193,7 +193,7 @@ asio::awaitable<void> list(command_context& ctx, args& a) {
       // selectable mailbox that matches the selection criteria; one
       // listed only for its CHILDINFO gets none (the second example of
       // RFC 5819 §5: Fruit, with subscribed children, has no STATUS).
-      auto st = co_await ctx.blocking([&] { return store.status(e->id); }, command_context::work::read);
+      auto st = co_await ctx.blocking([&] { return store.status(e->id); }, command_context::work::quick);
       ctx.untagged(untagged{{atom{"STATUS"}, mailbox{e->name}, status_values(*cmd.return_status, st)}});
     }
   }

@@ -122,7 +122,7 @@ asio::awaitable<void> status(command_context& ctx, args& a) {
     if (!mb) throw store::error(store::error::code::nonexistent, "Mailbox does not exist");
     id = mb->id;
     return store.status(mb->id);
-  }, command_context::work::read);
+  }, command_context::work::quick);
   // RFC 3501 §6.3.10 RECENT: "The number of messages with the \Recent
   // flag set". For the selected mailbox that is this session's count:
   // the messages it claimed are recent to it alone (§2.3.2), and those

@@ -69,7 +69,7 @@ asio::awaitable<void> select(command_context& ctx, args& a) {
   if (ctx.session.selected) ctx.untagged_ok(code{"CLOSED", {}}, "Previous mailbox closed");
   deselect(ctx.session);
   auto& acct = *ctx.session.account;
-  auto mb = co_await ctx.blocking([&] { return acct.store().find_mailbox(cmd.mailbox); }, command_context::work::read);
+  auto mb = co_await ctx.blocking([&] { return acct.store().find_mailbox(cmd.mailbox); }, command_context::work::quick);
   if (!mb) refuse("Mailbox does not exist", "NONEXISTENT");
   if (!mb->selectable) refuse("Mailbox is not selectable", "CANNOT");
   auto view = co_await ctx.blocking(

@@ -14,9 +14,10 @@ using namespace response;
 
 namespace {
 
-// Built outside the coroutines: GCC 12 warns of uninitialised variant
-// storage for response values made in a coroutine frame (a false positive).
-untagged esearch_response(const std::string& tag, bool uid, const parse::search_return& ret,
+// Built outside the coroutines (and not inlined into them): GCC 12 warns
+// of uninitialised variant storage for response values made in a
+// coroutine frame, a false positive.
+[[gnu::noinline]] untagged esearch_response(const std::string& tag, bool uid, const parse::search_return& ret,
                           const std::vector<std::uint32_t>& nums) {
   // RFC 5256 §3 with RFC 4731 §3.1: * ESEARCH (TAG "t") [UID] and the data.
   untagged out{{atom{"ESEARCH"}, response::list{atom{"TAG"}, string{tag}}}};
@@ -27,7 +28,7 @@ untagged esearch_response(const std::string& tag, bool uid, const parse::search_
 
 // RFC 5256 §4: "* THREAD" thread-list...; the lists are written as they
 // are (parentheses and numbers only).
-untagged thread_response(std::string text) {
+[[gnu::noinline]] untagged thread_response(std::string text) {
   untagged out{{atom{"THREAD"}}};
   if (!text.empty()) out.items.push_back(atom{std::move(text)});
   return out;
