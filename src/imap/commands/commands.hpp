@@ -54,7 +54,7 @@ asio::awaitable<void> expunge(command_context& ctx, args& a);
 // Message UIDs of a sequence set (MSNs or UIDs); BAD for MSNs past EXISTS.
 std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view, const syntax::sequence_set& set,
                                 bool uid);
-response::list flags_of(const lemonade::mailbox::selected_mailbox& view, const store::message_entry& m);
+response::raw flags_of(const lemonade::mailbox::selected_mailbox& view, const store::message_entry& m);
 // RFC 3501 §7.2.6 FLAGS and §7.1 PERMANENTFLAGS for the view's announced
 // keywords (SELECT, and again whenever a message shows a keyword the
 // client has not been told of: see selected_mailbox::learn).

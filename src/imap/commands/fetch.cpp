@@ -248,30 +248,22 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     for (auto id : uids) {
       while (cursor < msgs.size() && msgs[cursor].id < id) ++cursor;
       if (cursor == msgs.size() || msgs[cursor].id != id) continue;
-      wire_list items;
-      items.reserve(2 * cmd.atts.size() + 2);
-      if (cmd.uid && !uid_listed) {
-        items.push_back(atom{"UID"});
-        items.push_back(number{store::to_int(id)});
-      }
+      // Numbers and atoms only: written straight out, a line per message
+      // of a resync's FETCH 1:* (UID FLAGS).
+      emitter e(ctx.session.out, ctx.session.wopts);
+      e.atom("*").number(cursor + 1).atom("FETCH").open();
+      if (cmd.uid && !uid_listed) e.atom("UID").number(store::to_int(id));
       for (auto& att : cmd.atts) {
         if (att.what == kind::uid) {
-          items.push_back(atom{"UID"});
-          items.push_back(number{store::to_int(id)});
+          e.atom("UID").number(store::to_int(id));
         } else if (att.what == kind::modseq) {
-          items.push_back(atom{"MODSEQ"});
-          items.push_back(modseq_value(msgs[cursor]));
+          e.atom("MODSEQ").open().number(store::to_int(msgs[cursor].mod)).close();
         } else {
-          items.push_back(atom{"FLAGS"});
-          items.push_back(flags_of(view, msgs[cursor]));
+          e.atom("FLAGS").raw(flags_of(view, msgs[cursor]).octets);
         }
       }
-      untagged response;
-      response.items.reserve(3);
-      response.items.push_back(number{cursor + 1});
-      response.items.push_back(atom{"FETCH"});
-      response.items.push_back(std::move(items));
-      ctx.untagged(std::move(response));
+      e.close();
+      ctx.session.out += "\r\n";
       // A big FETCH goes out as it is made, not held whole.
       if (ctx.session.out.size() > flush_at) co_await ctx.io.flush();
     }

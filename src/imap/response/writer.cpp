@@ -174,6 +174,8 @@ emitter& emitter::number(std::uint64_t n) {
 
 emitter& emitter::nil() { return atom("NIL"); }
 
+emitter& emitter::raw(std::string_view octets) { return atom(octets); }
+
 emitter& emitter::string(std::string_view s) {
   separate();
   write_string(out_, s, o_.utf8);

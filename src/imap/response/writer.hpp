@@ -58,6 +58,8 @@ class emitter {
   emitter& nstring(const std::optional<std::string>& s);
   // A string of the text in upper case (media types, encodings).
   emitter& upper_string(std::string_view s);
+  // A value already in wire form (response::raw).
+  emitter& raw(std::string_view octets);
 
  private:
   emitter& separate();
