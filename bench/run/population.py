@@ -107,6 +107,12 @@ def run(args):
         log = os.path.join(work, "dovecot", "dovecot.log")
         if os.path.exists(log):
             print(open(log).read()[-3000:], file=sys.stderr)
+        for server in servers:
+            if getattr(server, "proc", None) is not None and server.proc.poll() is not None:
+                print("bench: %s exited with status %s" % (server.name, server.proc.returncode), file=sys.stderr)
+        log = os.path.join(work, "lemonade", "bench.log")
+        if os.path.exists(log):
+            print("bench: the end of lemonade's log:\n" + open(log, errors="replace").read()[-3000:], file=sys.stderr)
         raise
     finally:
         for server in servers:

@@ -387,15 +387,9 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
     }
   }
   for (auto seq : ch.flags_changed) {
-    auto& m = view->messages()[seq - 1];
     // The UID always (RFC 7162 §3.2.4 requires it under QRESYNC), MODSEQ
     // once CONDSTORE is enabled (§3.1).
-    response::list items{atom{"FLAGS"}, commands::flags_of(*view, m), atom{"UID"}, number{store::to_int(m.id)}};
-    if (data_.condstore) {
-      items.push_back(atom{"MODSEQ"});
-      items.push_back(response::list{number{store::to_int(m.mod)}});
-    }
-    ctx.untagged(untagged{{number{seq}, atom{"FETCH"}, std::move(items)}});
+    commands::write_flags_fetch(ctx, seq, *view, view->messages()[seq - 1], /*uid_first=*/false, data_.condstore);
   }
   if (data_.condstore && ch.below_held) {
     // RFC 7162 §3.2: expunges wait (RFC 3501 §7.4.1) while MODSEQs above

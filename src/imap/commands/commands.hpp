@@ -55,6 +55,14 @@ asio::awaitable<void> expunge(command_context& ctx, args& a);
 std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view, const syntax::sequence_set& set,
                                 bool uid);
 response::raw flags_of(const lemonade::mailbox::selected_mailbox& view, const store::message_entry& m);
+
+// "* seq FETCH (FLAGS (...) UID u [MODSEQ (m)])" (UID first with
+// uid_first), written straight into the session's output. A plain
+// function, not inlined: GCC 12 miscompiles initializer lists of response
+// values in a coroutine frame (a double free in report_changes, -O3).
+[[gnu::noinline]] void write_flags_fetch(command_context& ctx, std::uint32_t seq,
+                                         const lemonade::mailbox::selected_mailbox& view,
+                                         const store::message_entry& m, bool uid_first, bool with_modseq);
 // RFC 3501 §7.2.6 FLAGS and §7.1 PERMANENTFLAGS for the view's announced
 // keywords (SELECT, and again whenever a message shows a keyword the
 // client has not been told of: see selected_mailbox::learn).

@@ -73,6 +73,18 @@ response::raw flags_of(const lemonade::mailbox::selected_mailbox& view, const st
   return out;
 }
 
+void write_flags_fetch(command_context& ctx, std::uint32_t seq, const lemonade::mailbox::selected_mailbox& view,
+                       const store::message_entry& m, bool uid_first, bool with_modseq) {
+  response::emitter e(ctx.session.out, ctx.session.wopts);
+  e.atom("*").number(seq).atom("FETCH").open();
+  if (uid_first) e.atom("UID").number(store::to_int(m.id));
+  e.atom("FLAGS").raw(flags_of(view, m).octets);
+  if (!uid_first) e.atom("UID").number(store::to_int(m.id));
+  if (with_modseq) e.atom("MODSEQ").open().number(store::to_int(m.mod)).close();
+  e.close();
+  ctx.session.out += "\r\n";
+}
+
 namespace {
 
 lemonade::mailbox::selected_mailbox& selected(command_context& ctx) { return *ctx.session.selected; }

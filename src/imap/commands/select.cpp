@@ -50,9 +50,7 @@ asio::awaitable<void> report_since(command_context& ctx, store::modseq since, co
     auto& m = msgs[i];
     if (store::to_int(m.mod) <= store::to_int(since)) continue;
     if (set && !known->contains(store::to_int(m.id))) continue;
-    ctx.untagged(untagged{{number{i + 1}, atom{"FETCH"},
-                           wire_list{atom{"UID"}, number{store::to_int(m.id)}, atom{"FLAGS"}, flags_of(view, m),
-                                     atom{"MODSEQ"}, wire_list{number{store::to_int(m.mod)}}}}});
+    write_flags_fetch(ctx, static_cast<std::uint32_t>(i + 1), view, m, /*uid_first=*/true, /*with_modseq=*/true);
     if (ctx.session.out.size() > 256 * 1024) co_await ctx.io.flush();
   }
 }
