@@ -198,12 +198,11 @@ asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f, work kin
   std::exception_ptr error;
   std::optional<std::conditional_t<std::is_void_v<result_t>, int, result_t>> value;
   if (kind == work::quick && server.quick_reads.admit()) {
-    auto started = inline_reads::clock::now();
     struct timer {
       inline_reads& policy;
-      inline_reads::clock::time_point started;
+      inline_reads::clock::time_point started = inline_reads::clock::now();
       ~timer() { policy.took(inline_reads::clock::now() - started); }
-    } t{server.quick_reads, started};
+    } t{server.quick_reads};
     if constexpr (std::is_void_v<result_t>) {
       f();
       co_return;
