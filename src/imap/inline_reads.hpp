@@ -13,9 +13,15 @@
 // thread preempted in the middle of a read from memory on a busy machine
 // must not count as one. (The thread's block-input count was tried as the
 // signal: under the population load a 4 kB read from disk came every
-// second or so, always cheap, and kept every read in the pool.) Reads that may write (a SEARCH that
-// brings the index up to date), stream large bodies, or do heavy CPU work
-// (SORT, a login's password check) always go to their pools.
+// second or so, always cheap, and kept every read in the pool.)
+//
+// Quick are: FETCH of at most one batch of messages (64, sections up to
+// 1 MB in all), STATUS, LIST, SELECT's lookup, the HIGHESTMODSEQ read.
+// Reads that may write (a SEARCH that brings the index up to date), FETCH
+// of more messages or of sections streamed in pieces, and heavy CPU work
+// (SORT, a login's password check) always go to their pools. Connections
+// the store's pool evicts are closed by its sweeper thread, not by the
+// thread that gave them back (a last close checkpoints and syncs).
 
 #include <atomic>
 #include <chrono>

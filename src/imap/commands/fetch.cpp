@@ -276,7 +276,9 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           records = acct.store().fetch(view.info().id, uids);
           return need_structure ? load_batch(0) : std::vector<message_data>{};
         },
-        command_context::work::quick);
+        // A page of messages (one batch: at most 1 MB of sections, read
+        // whole) is a quick read; FETCH 1:* of a big mailbox is not.
+        uids.size() <= batch_messages ? command_context::work::quick : command_context::work::read);
   }
   std::vector<store::uid> newly_seen;
   if (mark_seen) {
@@ -299,7 +301,7 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     auto& rec = records[r];
     if (need_structure && r == batch_start + batch.size()) {
       batch_start = r;
-      batch = co_await ctx.blocking([&] { return load_batch(r); }, command_context::work::quick);
+      batch = co_await ctx.blocking([&] { return load_batch(r); }, command_context::work::read);
     }
     message_data empty;
     auto& data = need_structure ? batch[r - batch_start] : empty;

@@ -426,6 +426,13 @@ std::int64_t sqlite_account::search_backlog() {
 void sqlite_account::request_indexing_if_behind() {
   if (!indexer_ || index_requested_.load()) return;
   auto backlog = search_backlog();
+  if (backlog >= static_cast<std::int64_t>(limits_.search_index_batch) &&
+      space_short(index_growth(std::nullopt, limits_.search_index_batch))) {
+    // Short of disk: only removals can be done; the next commit asks
+    // again (not a loop here while the disk stays full).
+    auto r = reader();
+    if (!search_removals_waiting(*r)) return;
+  }
   if (backlog >= static_cast<std::int64_t>(limits_.search_index_batch) && !index_requested_.exchange(true))
     indexer_->request(weak_from_this());
 }
@@ -433,11 +440,12 @@ void sqlite_account::request_indexing_if_behind() {
 bool sqlite_account::index_search_batch() {
   // Index pages are new data: they must not take the margin kept for
   // deletions (store_limits::min_free_space). Left for later.
-  if (space_short(index_growth(std::nullopt, limits_.search_index_batch))) return false;
+  bool additions = !space_short(index_growth(std::nullopt, limits_.search_index_batch));
   std::size_t done = 0;
   // Not durable: a crash loses the index work and its queue rows together.
-  write([&](db& d, after_commit&) { done = catch_up_search_index(d, std::nullopt, limits_.search_index_batch); },
-        /*durable=*/false);
+  write([&](db& d, after_commit&) {
+    done = catch_up_search_index(d, std::nullopt, limits_.search_index_batch, additions);
+  }, /*durable=*/false);
   return done == limits_.search_index_batch;
 }
 
@@ -984,8 +992,14 @@ std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q)
     }
     if (behind && !space_short(index_growth(id, std::numeric_limits<std::size_t>::max()))) {
       try {
-        write([&](db& d, after_commit&) { catch_up_search_index(d, id, std::numeric_limits<std::size_t>::max()); },
-              /*durable=*/false);
+        // In transactions of catch_up_chunk rows, so that the account's
+        // other writes are not held back for the whole of a big backlog
+        // (a mailbox stored before the index was kept apart).
+        std::size_t done = 0;
+        do {
+          write([&](db& d, after_commit&) { done = catch_up_search_index(d, id, catch_up_chunk); },
+                /*durable=*/false);
+        } while (done == catch_up_chunk);
         behind = false;
       } catch (const db_error& e) {
         if ((e.code & 0xff) != SQLITE_FULL) throw;

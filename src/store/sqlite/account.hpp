@@ -76,6 +76,8 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   // Octets the SEARCH index may grow by taking in the next `limit` rows
   // waiting (for the mailbox, or the account).
   std::uint64_t index_growth(std::optional<mailbox_id> id, std::size_t limit);
+  // Rows a SEARCH's catch-up takes in per transaction (~0.3 s of work).
+  static constexpr std::size_t catch_up_chunk = 1000;
   // Runs f (a write that adds mail); a disk that fills up meanwhile
   // becomes error{no_space}.
   template <class F>

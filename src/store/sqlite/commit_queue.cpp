@@ -41,11 +41,16 @@ void commit_queue::lead(std::vector<job*> batch) {
   db* w = lease ? &**lease : nullptr;
   bool durable = false;
   for (auto* j : batch) durable = durable || j->durable;
-  // Statements prepared once per connection (db::run): BEGIN, SAVEPOINT
-  // and COMMIT come with every write.
+  // BEGIN, SAVEPOINT and COMMIT are prepared once per connection
+  // (db::run). PRAGMA synchronous is not: SQLite applies it when the
+  // statement is prepared, so a cached one would act only once.
+  bool relaxed = false;
   if (w) try {
     auto& writer = *w;
-    if (!durable) writer.run("PRAGMA synchronous=NORMAL");
+    if (!durable) {
+      writer.exec("PRAGMA synchronous=NORMAL");
+      relaxed = true;
+    }
     writer.run("BEGIN IMMEDIATE");
     if (batch.size() == 1) {
       // Alone in its batch, a job needs no savepoint: if it fails, the
@@ -71,40 +76,44 @@ void commit_queue::lead(std::vector<job*> batch) {
     if (batch.size() == 1 && batch[0]->error) {
       writer.reset_all();
       writer.run("ROLLBACK");
-      if (!durable) writer.run("PRAGMA synchronous=FULL");
       after = {};
-      // Nothing committed: nothing for finish_ to collect.
-      std::lock_guard lock(mu_);
-      batch[0]->done = true;
-      return;
-    }
-    if (housekeeping_) {
-      writer.run("SAVEPOINT housekeeping");
-      try {
-        housekeeping_(writer, after);
-        writer.run("RELEASE housekeeping");
-      } catch (...) {
-        writer.run("ROLLBACK TO housekeeping");
-        writer.run("RELEASE housekeeping");
+    } else {
+      // Housekeeping (ghosts whose blobs then go) only in durable
+      // batches: a commit a crash may lose must not be followed by
+      // unlinking blobs.
+      if (housekeeping_ && durable) {
+        writer.run("SAVEPOINT housekeeping");
+        try {
+          housekeeping_(writer, after);
+          writer.run("RELEASE housekeeping");
+        } catch (...) {
+          writer.run("ROLLBACK TO housekeeping");
+          writer.run("RELEASE housekeeping");
+        }
       }
+      writer.reset_all();
+      writer.run("COMMIT");
+      ++commits_;
     }
-    writer.reset_all();
-    writer.run("COMMIT");
-    ++commits_;
-    if (!durable) writer.run("PRAGMA synchronous=FULL");
   } catch (...) {
     commit_error = std::current_exception();
     try {
       w->reset_all();
-      w->run("ROLLBACK");
-    } catch (...) {
-    }
-    try {
-      if (!durable) w->run("PRAGMA synchronous=FULL");
+      w->exec("ROLLBACK");
     } catch (...) {
     }
   }
-  if (!commit_error) {
+  if (relaxed) {
+    // Outside the try: the batch is committed (or not) whatever this
+    // does; a connection left relaxed is not given back to the pool.
+    try {
+      w->exec("PRAGMA synchronous=FULL");
+    } catch (...) {
+      lease->discard();
+      w = nullptr;
+    }
+  }
+  if (!commit_error && w) {
     try {
       finish_(*w, after);
       w->reset_all();

@@ -114,10 +114,15 @@ void db::exec(const char* sql) {
 }
 
 statement& db::cached(const char* sql) {
-  auto& slot = cache_[sql];
-  if (!slot) slot = std::make_unique<statement>(h_, sql);
-  else slot->reset();
-  return *slot;
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) {
+    it->second->reset();
+    return *it->second;
+  }
+  // Prepared before it enters the cache: a failed prepare leaves no empty
+  // entry behind for reset_all() to trip on.
+  auto st = std::make_unique<statement>(h_, sql);
+  return *cache_.emplace(sql, std::move(st)).first->second;
 }
 
 void db::reset_all() {

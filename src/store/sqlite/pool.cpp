@@ -22,6 +22,7 @@ void connection_pool::sweep() {
     wake_.wait_for(lock, max_age_ / 2 + std::chrono::milliseconds(1));
     auto now = std::chrono::steady_clock::now();
     std::vector<std::unique_ptr<db>> closing;
+    closing.swap(evicted_);
     for (auto& e : idle_)
       if (now - e.since >= max_age_) closing.push_back(std::move(e.d));
     if (closing.empty()) continue;
@@ -60,14 +61,17 @@ connection_pool::lease connection_pool::acquire(const std::filesystem::path& fil
 }
 
 void connection_pool::give_back(std::filesystem::path file, std::unique_ptr<db> d) {
-  std::unique_ptr<db> evicted;  // closed outside the lock
   std::lock_guard lock(mu_);
   if (max_idle_ == 0) return;  // d closes here
   idle_.push_back({std::move(file), std::move(d), ++clock_, std::chrono::steady_clock::now()});
   if (idle_.size() > max_idle_) {
     auto lru = std::min_element(idle_.begin(), idle_.end(), [](auto& a, auto& b) { return a.used < b.used; });
-    evicted = std::move(lru->d);
+    // Closed by the sweeper, not here: the last connection to a database
+    // checkpoints and syncs as it closes, and this may be a network
+    // thread (a quick read, imap/inline_reads.hpp).
+    evicted_.push_back(std::move(lru->d));
     idle_.erase(lru);
+    wake_.notify_one();
   }
 }
 

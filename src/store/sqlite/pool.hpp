@@ -42,6 +42,9 @@ class connection_pool {
     // Resets every statement (a statement stopped mid-way keeps its read
     // snapshot) and gives the connection back.
     ~lease();
+    // Closes the connection instead of giving it back (its state is not
+    // what the next borrower expects).
+    void discard() { d_.reset(); }
     db& operator*() { return *d_; }
     db* operator->() { return d_.get(); }
 
@@ -76,6 +79,7 @@ class connection_pool {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::vector<idle_entry> idle_;
+  std::vector<std::unique_ptr<db>> evicted_;  // for the sweeper to close
   std::uint64_t clock_ = 0;
   std::thread sweeper_;
 };

@@ -96,6 +96,13 @@ std::int64_t search_backlog(db& d) {
   return n;
 }
 
+bool search_removals_waiting(db& d) {
+  auto& s = d.cached("SELECT 1 FROM search_unindex LIMIT 1");
+  bool any = s.step();
+  s.reset();
+  return any;
+}
+
 std::uint64_t pending_search_text(db& d, std::optional<mailbox_id> mb, std::size_t limit) {
   auto [low, high] = key_range(mb);
   auto& s = d.cached(
@@ -108,7 +115,7 @@ std::uint64_t pending_search_text(db& d, std::optional<mailbox_id> mb, std::size
   return n;
 }
 
-std::size_t catch_up_search_index(db& d, std::optional<mailbox_id> mb, std::size_t limit) {
+std::size_t catch_up_search_index(db& d, std::optional<mailbox_id> mb, std::size_t limit, bool additions) {
   auto [low, high] = key_range(mb);
   std::size_t done = 0;
   // Removals first: their text goes with them.
@@ -124,7 +131,7 @@ std::size_t catch_up_search_index(db& d, std::optional<mailbox_id> mb, std::size
     d.cached("DELETE FROM search_unindex WHERE id = ?1").bind(1, key).run();
   }
   done += gone.size();
-  if (done >= limit) return done;
+  if (done >= limit || !additions) return done;
   auto added = keys_in(d.cached("SELECT id FROM search_pending WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3"),
                        low, high, limit - done);
   for (auto key : added) {

@@ -50,6 +50,8 @@ std::optional<search_text_row> read_search_text(db& d, std::int64_t key);
 bool search_index_behind(db& d, mailbox_id mb);
 // Rows waiting over the whole account.
 std::int64_t search_backlog(db& d);
+// Whether removals from the index wait (they can be done on a short disk).
+bool search_removals_waiting(db& d);
 
 // Octets of text the next `limit` rows to index hold (what the index will
 // grow by is a few times this: each character starts a trigram).
@@ -57,6 +59,8 @@ std::uint64_t pending_search_text(db& d, std::optional<mailbox_id> mb, std::size
 
 // Inside a write transaction: brings the index up to date for the mailbox
 // (or the whole account), at most `limit` rows; returns the rows done.
-std::size_t catch_up_search_index(db& d, std::optional<mailbox_id> mb, std::size_t limit);
+// Without `additions`, only the removals (they free space; what is added
+// needs it).
+std::size_t catch_up_search_index(db& d, std::optional<mailbox_id> mb, std::size_t limit, bool additions = true);
 
 }  // namespace lemonade::store::sqlite

@@ -49,7 +49,16 @@ void search_indexer::run() {
         // Left for a later batch or the next SEARCH.
         spdlog::warn("event=search_index_failed error=\"{}\"", e.what());
       }
-      if (!more) account->search_index_done();
+      if (!more) {
+        account->search_index_done();
+        // Commits between the last batch and now saw the request still
+        // standing and asked for none.
+        try {
+          account->request_indexing_if_behind();
+        } catch (const std::exception& e) {
+          spdlog::warn("event=search_index_failed error=\"{}\"", e.what());
+        }
+      }
       // The account may close here, and its destructor write: not under mu_.
     }
     lock.lock();
