@@ -33,11 +33,18 @@ store::flag_set flags_from_wire(const std::vector<std::string>& flags) {
   return out;
 }
 
-response::list flags_to_wire(const store::flag_set& f) {
-  response::list out;
+response::raw flags_to_wire(const store::flag_set& f, std::string_view extra) {
+  response::raw out;
+  out.octets += '(';
+  auto add = [&](std::string_view flag) {
+    if (out.octets.size() > 1) out.octets += ' ';
+    out.octets += flag;
+  };
   for (auto& [name, bit] : system_flags())
-    if (f.system & bit) out.push_back(response::atom{name});
-  for (auto& k : f.keywords) out.push_back(response::atom{k});
+    if (f.system & bit) add(name);
+  for (auto& k : f.keywords) add(k);
+  if (!extra.empty()) add(extra);
+  out.octets += ')';
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "imap/response/response.hpp"
@@ -17,7 +18,8 @@ const std::vector<std::pair<std::string, std::uint8_t>>& system_flags();
 // unknown system flag (RFC 3501 §9: flag-extension is reserved).
 store::flag_set flags_from_wire(const std::vector<std::string>& flags);
 
-// "(\Seen $Forwarded ...)"
-response::list flags_to_wire(const store::flag_set& f);
+// "(\Seen $Forwarded ...)", then `extra` if given (\Recent, \*). Flags are
+// atoms (RFC 3501 §9 flag): written as they are, the list as one string.
+response::raw flags_to_wire(const store::flag_set& f, std::string_view extra = {});
 
 }  // namespace lemonade::imap::commands

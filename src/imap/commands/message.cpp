@@ -57,20 +57,7 @@ std::vector<store::uid> resolve(const lemonade::mailbox::selected_mailbox& view,
 }
 
 response::raw flags_of(const lemonade::mailbox::selected_mailbox& view, const store::message_entry& m) {
-  // Flags are atoms (RFC 3501 §9 flag-keyword, system flags): written as
-  // they are, one string for the list instead of a value each.
-  response::raw out;
-  out.octets += '(';
-  auto add = [&](std::string_view flag) {
-    if (out.octets.size() > 1) out.octets += ' ';
-    out.octets += flag;
-  };
-  for (auto& [name, bit] : system_flags())
-    if (m.flags.system & bit) add(name);
-  for (auto& k : m.flags.keywords) add(k);
-  if (view.is_recent(m.id)) add("\\Recent");
-  out.octets += ')';
-  return out;
+  return flags_to_wire(m.flags, view.is_recent(m.id) ? "\\Recent" : "");
 }
 
 void write_flags_fetch(command_context& ctx, std::uint32_t seq, const lemonade::mailbox::selected_mailbox& view,

@@ -102,12 +102,9 @@ asio::awaitable<void> select(command_context& ctx, args& a) {
 void send_flags(command_context& ctx, const lemonade::mailbox::selected_mailbox& view) {
   store::flag_set all{0x1f, view.announced_keywords()};
   ctx.untagged(untagged{{atom{"FLAGS"}, flags_to_wire(all)}});
-  wire_list permanent;
-  if (!view.read_only()) {
-    permanent = flags_to_wire(all);
-    permanent.push_back(atom{"\\*"});  // new keywords may be created
-  }
-  ctx.untagged_ok(code{"PERMANENTFLAGS", {permanent}},
+  // "\*": new keywords may be created.
+  auto permanent = view.read_only() ? response::raw{"()"} : flags_to_wire(all, "\\*");
+  ctx.untagged_ok(code{"PERMANENTFLAGS", {std::move(permanent)}},
                   view.read_only() ? "No permanent flags permitted" : "Flags permitted");
 }
 

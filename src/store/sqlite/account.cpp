@@ -414,8 +414,7 @@ void sqlite_account::note_search_backlog(db& d) {
   // Not yet owned by a shared_ptr (a write from the constructor): the
   // store asks once it is.
   auto self = weak_from_this();
-  if (self.expired()) return;
-  if (!index_requested_.exchange(true)) indexer_->request(std::move(self));
+  if (!self.expired()) ask_indexer(std::move(self));
 }
 
 std::int64_t sqlite_account::search_backlog() {
@@ -427,20 +426,23 @@ void sqlite_account::request_indexing_if_behind() {
   if (!indexer_ || index_requested_.load()) return;
   auto backlog = search_backlog();
   if (backlog >= static_cast<std::int64_t>(limits_.search_index_batch) &&
-      space_short(index_growth(std::nullopt, limits_.search_index_batch))) {
+      !room_for_index(std::nullopt, limits_.search_index_batch)) {
     // Short of disk: only removals can be done; the next commit asks
     // again (not a loop here while the disk stays full).
     auto r = reader();
     if (!search_removals_waiting(*r)) return;
   }
-  if (backlog >= static_cast<std::int64_t>(limits_.search_index_batch) && !index_requested_.exchange(true))
-    indexer_->request(weak_from_this());
+  if (backlog >= static_cast<std::int64_t>(limits_.search_index_batch)) ask_indexer(weak_from_this());
+}
+
+void sqlite_account::ask_indexer(std::weak_ptr<sqlite_account> self) {
+  if (!index_requested_.exchange(true)) indexer_->request(std::move(self));
 }
 
 bool sqlite_account::index_search_batch() {
   // Index pages are new data: they must not take the margin kept for
   // deletions (store_limits::min_free_space). Left for later.
-  bool additions = !space_short(index_growth(std::nullopt, limits_.search_index_batch));
+  bool additions = room_for_index(std::nullopt, limits_.search_index_batch);
   std::size_t done = 0;
   // Not durable: a crash loses the index work and its queue rows together.
   write([&](db& d, after_commit&) {
@@ -451,12 +453,13 @@ bool sqlite_account::index_search_batch() {
 
 void sqlite_account::search_index_done() { index_requested_ = false; }
 
-std::uint64_t sqlite_account::index_growth(std::optional<mailbox_id> id, std::size_t limit) {
+bool sqlite_account::room_for_index(std::optional<mailbox_id> id, std::size_t limit) {
+  if (limits_.min_free_space == 0) return true;  // no margin to keep: no query
   auto r = reader();
   // Measured with the trigram tokenizer: the index grows by about 3.5
   // times the text it takes in; the rest is room for FTS5's merges and
   // the write-ahead log.
-  return 4 * pending_search_text(*r, id, limit) + 256 * 1024;
+  return !space_short(4 * pending_search_text(*r, id, limit) + 256 * 1024);
 }
 
 void sqlite_account::purge_all_ghosts() {
@@ -990,7 +993,7 @@ std::vector<uid> sqlite_account::search_text(mailbox_id id, const text_query& q)
       auto r = reader();
       behind = search_index_behind(*r, id);
     }
-    if (behind && !space_short(index_growth(id, std::numeric_limits<std::size_t>::max()))) {
+    if (behind && room_for_index(id, std::numeric_limits<std::size_t>::max())) {
       try {
         // In transactions of catch_up_chunk rows, so that the account's
         // other writes are not held back for the whole of a big backlog

@@ -73,9 +73,10 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   void check_space(std::uint64_t incoming) const;
   // The free space if it is short of min_free_space + incoming (no log).
   std::optional<std::uint64_t> space_short(std::uint64_t incoming) const;
-  // Octets the SEARCH index may grow by taking in the next `limit` rows
-  // waiting (for the mailbox, or the account).
-  std::uint64_t index_growth(std::optional<mailbox_id> id, std::size_t limit);
+  // Whether the disk has room, above min_free_space, for the SEARCH index
+  // to take in the next `limit` rows waiting (for the mailbox, or the
+  // account).
+  bool room_for_index(std::optional<mailbox_id> id, std::size_t limit);
   // Rows a SEARCH's catch-up takes in per transaction (~0.3 s of work).
   static constexpr std::size_t catch_up_chunk = 1000;
   // Runs f (a write that adds mail); a disk that fills up meanwhile
@@ -95,6 +96,8 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   // Inside a batch: asks the indexer once a batch's worth of index work
   // waits.
   void note_search_backlog(db& d);
+  // Queues the account with the indexer unless it already is.
+  void ask_indexer(std::weak_ptr<sqlite_account> self);
 
   std::filesystem::path dir_;
   std::filesystem::path file_;  // DIR/mail.db
