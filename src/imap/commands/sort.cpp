@@ -14,9 +14,10 @@ using namespace response;
 
 namespace {
 
-// Built outside the coroutines (and not inlined into them): GCC 12 warns
-// of uninitialised variant storage for response values made in a
-// coroutine frame, a false positive.
+// Built outside the coroutines (and not inlined into them): GCC 12 warned
+// of uninitialised variant storage for these response values made in a
+// coroutine frame, and at -O3 it did miscompile such a list elsewhere
+// (see write_flags_fetch in commands.hpp).
 [[gnu::noinline]] untagged esearch_response(const std::string& tag, bool uid, const parse::search_return& ret,
                           const std::vector<std::uint32_t>& nums) {
   // RFC 5256 §3 with RFC 4731 §3.1: * ESEARCH (TAG "t") [UID] and the data.
