@@ -112,6 +112,41 @@ void watch_signals(asio::signal_set& sigs, imap::server& srv, imap::server_conte
   });
 }
 
+// `lemonade user del` runs in another process. The server polls the user
+// directory's version (one tiny query); once it moves, the open accounts
+// of users that are gone are forgotten and their sessions end with BYE
+// (RFC 3501 §7.1.5), on the storage pool, off the network threads. Adding
+// users and changing passwords need none of this: every login reads the
+// directory.
+struct user_watch {
+  imap::server& srv;
+  imap::server_context& ctx;
+  asio::steady_timer timer;
+  std::uint64_t seen = 0;
+};
+
+void watch_users(std::shared_ptr<user_watch> w) {
+  w->timer.expires_after(w->ctx.cfg.user_check_interval);
+  w->timer.async_wait([w](boost::system::error_code ec) {
+    if (ec || w->ctx.shutting_down) return;
+    asio::post(w->ctx.storage, [w] {
+      try {
+        auto v = w->ctx.store.users().version();
+        if (v != w->seen) {
+          w->seen = v;
+          for (auto id : w->ctx.accounts.drop_deleted_users()) {
+            spdlog::info("event=user_deleted user_id={}", id);
+            w->srv.end_sessions_of(id, "Account deleted");
+          }
+        }
+      } catch (const std::exception& e) {
+        spdlog::warn("event=user_check_failed error=\"{}\"", e.what());
+      }
+      watch_users(w);
+    });
+  });
+}
+
 }  // namespace
 
 // DESIGN.md §3: memory that closed sessions and database connections
@@ -215,6 +250,11 @@ int serve(const core::config& cfg) {
   asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);
   watch_signals(sigs, srv, ctx, *tls, ioc);
   srv.start();
+  if (cfg.user_check_interval.count() > 0) {
+    auto w = std::make_shared<user_watch>(user_watch{srv, ctx, asio::steady_timer(ioc)});
+    w->seen = store->users().version();
+    watch_users(w);
+  }
   spdlog::info("event=started version={} data_dir={} network_threads={} storage_threads={}", LEMONADE_VERSION,
                cfg.data_dir.string(), threads, cfg.storage_threads);
 

@@ -138,12 +138,14 @@ const key_def key_defs[] = {
   {"server.max_connections", "10000", "connections served at once; more are refused with * BYE", set_unsigned<&config::max_connections>},
   {"server.shutdown_grace", "10", "seconds SIGTERM waits for in-flight commands", set_seconds<&config::shutdown_grace>},
   {"server.hostname", "\"localhost\"", "name in greetings and certificates", set_string<&config::hostname>},
+  {"server.user_check_interval", "\"1s\"", "how often the server looks for users deleted by `lemonade user del` while it runs; their sessions get * BYE and close (adding a user or changing a password needs no wait); 0 never looks", set_millis<&config::user_check_interval>},
   {"server.keep_accounts_open", "32", "accounts kept open after their last session ends, most recently used first, so a client that reconnects finds its big mailboxes cached; 0 closes an account with its last session", set_unsigned<&config::keep_accounts_open>},
 
   {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
 
   {"store.idle_connections", "256", "database connections kept open for reuse, over all accounts, so the accounts in use find theirs warm (an account whose sessions are all idle holds none after store.idle_connection_time); each costs up to its page cache, given back to the system once it closes (SQLite has an allocator of its own); 16 halves the throughput of twenty busy accounts", set_unsigned<&config::store_idle_connections>},
   {"store.search_index_batch", "64", "messages an account's SEARCH index takes in (or lets go) at a time, in the background once this many wait; a text SEARCH first brings its mailbox's index up to date. Batches cost less per message (FTS5 writes one segment per batch): 0.35 ms of CPU a message at 64 against 0.8 ms one at a time; 0 indexes only when a SEARCH needs it", set_unsigned<&config::search_index_batch>},
+  {"store.blob_sweep_age", "\"10m\"", "a message file no message refers to (left by a crash or a failed APPEND) is deleted once it is this old, when its account is first opened after a start; younger ones may belong to an APPEND in progress", set_seconds<&config::blob_sweep_age>},
   {"store.idle_connection_time", "\"5s\"", "a database connection unused this long is closed, so an account whose sessions are all idle holds none", set_millis<&config::store_idle_connection_time>},
 
   {"imap.listen", "[\"127.0.0.1:1143\"]", "IMAP with STARTTLS: list of host:port ([::1]:port for IPv6); [] disables", set_list<&config::imap_listen>},

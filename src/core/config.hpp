@@ -35,6 +35,7 @@ struct config {
   std::chrono::microseconds inline_read_budget{10000};
   unsigned max_connections = 10000;
   std::chrono::seconds shutdown_grace{10};
+  std::chrono::milliseconds user_check_interval{1000};
   std::string hostname = "localhost";
   unsigned keep_accounts_open = 32;
 
@@ -80,6 +81,7 @@ struct config {
   std::chrono::milliseconds memory_trim_interval{5000};
   std::chrono::milliseconds store_idle_connection_time{5000};
   unsigned search_index_batch = 64;
+  std::chrono::seconds blob_sweep_age{600};
   unsigned max_append_messages = 1000;            // messages in one MULTIAPPEND
   unsigned max_mime_depth = 32;                   // MIME nesting parsed
   unsigned max_mime_parts = 1000;                 // MIME parts parsed per message

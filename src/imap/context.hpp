@@ -72,6 +72,7 @@ struct session_data {
   session_state state = session_state::not_authenticated;
   bool tls_active = false;
   std::string user;
+  std::int64_t user_id = 0;  // 0 before login
   std::shared_ptr<mailbox::account> account;
   std::shared_ptr<mailbox::selected_mailbox> selected;
   // RFC 7162 §3.1: CONDSTORE is enabled by ENABLE or by the first

@@ -115,7 +115,7 @@ asio::awaitable<void> session::idle(command_context& ctx) {
   if (idle_broken_) throw boost::system::system_error(asio::error::eof);
   if (autologout || shutdown_requested_) {
     // The reader still waits on the socket; closing it ends the reader.
-    say(status::bye, autologout ? "Autologout; idle for too long" : "Server shutting down");
+    say(status::bye, autologout ? "Autologout; idle for too long" : shutdown_text_);
     data_.state = session_state::logout;
     ctx.result_sent = true;
     co_return;

@@ -123,6 +123,22 @@ void server::begin_shutdown() {
   }
 }
 
+void server::end_sessions_of(std::int64_t id, const std::string& why) {
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard lock(sessions_mu_);
+    for (auto& [n, w] : sessions_)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  // A session's user is its own state: each looks at it on its strand.
+  for (auto& s : live) {
+    auto ex = s->executor();
+    asio::dispatch(ex, [s, id, why] {
+      if (s->user_id() == id) s->request_shutdown(why);
+    });
+  }
+}
+
 std::size_t server::session_count() const {
   std::lock_guard lock(sessions_mu_);
   return sessions_.size();

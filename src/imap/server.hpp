@@ -32,6 +32,9 @@ class server {
   // Closes the listeners and asks every session to finish.
   void begin_shutdown();
   std::size_t session_count() const;
+  // Ends the sessions logged in as user `id` with `* BYE <why>` (the user
+  // was deleted while they were connected).
+  void end_sessions_of(std::int64_t id, const std::string& why);
 
  private:
   struct listener {

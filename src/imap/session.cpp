@@ -87,7 +87,8 @@ void session::arm_deadline(std::chrono::steady_clock::duration d, bool hard) {
   });
 }
 
-void session::request_shutdown() {
+void session::request_shutdown(std::string why) {
+  if (!shutdown_requested_) shutdown_text_ = std::move(why);
   shutdown_requested_ = true;
   spdlog::debug("conn={} event=shutdown_requested waiting={} mid_command={}", data_.conn.id, waiting_for_client_,
                 framer_.mid_command());
@@ -524,7 +525,7 @@ asio::awaitable<void> session::serve() {
       co_return;
     }
     if (shutdown_requested_ && !framer_.mid_command()) {
-      say(status::bye, "Server shutting down");
+      say(status::bye, shutdown_text_);
       co_await flush();
       co_return;
     }
@@ -601,7 +602,7 @@ asio::awaitable<void> session::run() {
     }
     command_context greeting("*", "", srv_, data_, *this);
     if (srv_.shutting_down) {
-      say(status::bye, "Server shutting down");
+      say(status::bye, shutdown_text_);
     } else {
       write(data_.out, status_line{"*", status::ok, greeting.capability_code(), "Lemonade ready"}, data_.wopts);
       co_await serve();

@@ -23,10 +23,12 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   // Serves the connection until LOGOUT, error, timeout or shutdown.
   asio::awaitable<void> run();
 
-  // Asks the session to end (SIGTERM): at once if it waits for the client
-  // between commands, else after the command in flight. Call on the
-  // session's executor.
-  void request_shutdown();
+  // Asks the session to end (SIGTERM, or its user deleted) with
+  // `* BYE <why>`: at once if it waits for the client between commands,
+  // else after the command in flight. Call on the session's executor.
+  void request_shutdown(std::string why = "Server shutting down");
+  // The logged-in user's id, 0 before login. On the session's executor.
+  std::int64_t user_id() const { return data_.user_id; }
   asio::any_io_executor executor() { return timer_.get_executor(); }
 
   // session_io
@@ -70,6 +72,7 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   bool waiting_for_client_ = false;
   bool timed_out_ = false;
   bool shutdown_requested_ = false;
+  std::string shutdown_text_;
   // IDLE: wake_ is cancelled to wake the loop (input, events, shutdown).
   asio::steady_timer wake_;
   bool idling_ = false;

@@ -163,14 +163,14 @@ std::optional<store::modseq> account::settled_highestmodseq(store::mailbox_id id
 
 std::shared_ptr<account> account_registry::open(const store::user_record& user) {
   std::lock_guard lock(mu_);
-  std::erase_if(open_, [](auto& p) { return p.second.expired(); });
+  std::erase_if(open_, [](auto& p) { return p.acct.expired(); });
   std::shared_ptr<account> a;
-  for (auto& [id, w] : open_)
-    if (id == user.id)
-      if ((a = w.lock())) break;
+  for (auto& o : open_)
+    if (o.id == user.id)
+      if ((a = o.acct.lock())) break;
   if (!a) {
     a = std::make_shared<account>(store_.open_account(user));
-    open_.emplace_back(user.id, a);
+    open_.push_back({user.id, user.name, a});
   }
   if (keep_open_ > 0) {
     std::erase(kept_, a);
@@ -178,6 +178,30 @@ std::shared_ptr<account> account_registry::open(const store::user_record& user) 
     if (kept_.size() > keep_open_) kept_.erase(kept_.begin());
   }
   return a;
+}
+
+std::vector<std::int64_t> account_registry::drop_deleted_users() {
+  std::vector<std::int64_t> gone;
+  std::vector<std::shared_ptr<account>> closing;  // released after mu_
+  std::lock_guard lock(mu_);
+  std::erase_if(open_, [](auto& p) { return p.acct.expired(); });
+  for (auto& o : open_) {
+    auto now = store_.users().find_user(o.name);
+    // Deleted, or deleted and added again (a new id, a new, empty store).
+    if (!now || now->id != o.id) gone.push_back(o.id);
+  }
+  std::erase_if(open_, [&](auto& o) { return std::find(gone.begin(), gone.end(), o.id) != gone.end(); });
+  for (auto it = kept_.begin(); it != kept_.end();) {
+    bool still_open = false;
+    for (auto& o : open_) still_open = still_open || o.acct.lock() == *it;
+    if (still_open) {
+      ++it;
+    } else {
+      closing.push_back(std::move(*it));
+      it = kept_.erase(it);
+    }
+  }
+  return gone;
 }
 
 }  // namespace lemonade::mailbox

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -96,12 +97,22 @@ class account_registry {
   explicit account_registry(store::mail_store& store, std::size_t keep_open = 0)
       : store_(store), keep_open_(keep_open) {}
   std::shared_ptr<account> open(const store::user_record& user);
+  // The open accounts whose user no longer exists (`lemonade user del`
+  // while the server runs, seen by polling users().version()): forgotten
+  // here, so no later login gets them, and their user ids returned so the
+  // server can end their sessions. Blocking (reads the user directory).
+  std::vector<std::int64_t> drop_deleted_users();
 
  private:
+  struct open_account {
+    std::int64_t id;
+    std::string name;
+    std::weak_ptr<account> acct;
+  };
   store::mail_store& store_;
   const std::size_t keep_open_;
   std::mutex mu_;
-  std::vector<std::pair<std::int64_t, std::weak_ptr<account>>> open_;
+  std::vector<open_account> open_;
   std::vector<std::shared_ptr<account>> kept_;  // least recently opened first
 };
 

@@ -13,8 +13,10 @@ import argparse
 import imaplib
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from lemonade_server import LemonadeServer  # noqa: E402
@@ -46,6 +48,76 @@ def expect(value, wanted, what):
 def auth_methods(srv, name):
     """The auth= of every login of name so far, in order."""
     return re.findall(r'event=login user="%s" auth=(\w+)' % re.escape(name), srv.log())
+
+
+class Raw:
+    """A plain-socket session, to see exactly what the server sends."""
+
+    def __init__(self, port, name, password):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.f = self.s.makefile("rb")
+        self.f.readline()
+        self.send('a LOGIN %s "%s"' % (name, password))
+        expect(self.until(b"a ")[-1][:4], b"a OK", "login of " + name)
+
+    def send(self, line):
+        self.s.sendall(line.encode() + b"\r\n")
+
+    def until(self, prefix):
+        lines = []
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise AssertionError("connection closed after %r" % lines)
+            lines.append(line)
+            if line.startswith(prefix):
+                return lines
+
+    def rest(self):
+        """Everything until the server closes the connection."""
+        out = []
+        while True:
+            line = self.f.readline()
+            if not line:
+                return out
+            out.append(line)
+
+
+def deleted_while_connected(binary, port, d):
+    """`lemonade user del` of a user with open sessions: RFC 3501 §7.1.5
+    "The BYE response is always untagged, and indicates that the server is
+    about to close the connection". Each of the user's sessions, selected
+    or in IDLE, gets `* BYE` and is closed; other users' sessions go on;
+    the user added again later gets a new, empty account, not the deleted
+    one's store the server still had open."""
+    user(binary, d, "add", "carol", password="pw5")
+    selected = Raw(port, "carol", "pw5")
+    selected.send("b APPEND INBOX {21+}\r\nSubject: old mail\r\n\r\n")
+    expect(selected.until(b"b ")[-1][:4], b"b OK", "carol's APPEND")
+    selected.send("c SELECT INBOX")
+    expect(selected.until(b"c ")[-1][:4], b"c OK", "carol's SELECT")
+    idling = Raw(port, "carol", "pw5")
+    idling.send("i IDLE")
+    idling.until(b"+ ")
+    other = Raw(port, "alice", "pw3")
+    user(binary, d, "del", "carol")
+    start = time.time()
+    for name, session in (("selected", selected), ("idling", idling)):
+        rest = session.rest()
+        expect(rest, [b"* BYE Account deleted\r\n"], "carol's %s session after user del" % name)
+    if time.time() - start > 5:
+        raise AssertionError("the BYE took %.1f s" % (time.time() - start))
+    other.send("n NOOP")
+    expect(other.until(b"n ")[-1], b"n OK NOOP completed\r\n", "alice's session after carol's deletion")
+    other.send("z LOGOUT")
+    other.rest()
+    user(binary, d, "add", "carol", password="pw5")
+    again = Raw(port, "carol", "pw5")
+    again.send("s SELECT INBOX")
+    expect([l for l in again.until(b"s ") if l.endswith(b" EXISTS\r\n")], [b"* 0 EXISTS\r\n"],
+           "carol added again: a new, empty INBOX")
+    again.send("z LOGOUT")
+    again.rest()
 
 
 def main():
@@ -90,6 +162,7 @@ def main():
             _, err = p.communicate(b"pw%d\n" % i)
             expect((p.returncode, err), (0, b""), "concurrent user add %d" % i)
         expect(can_login(port, "batch5", "pw5"), True, "a user added concurrently")
+        deleted_while_connected(args.lemonade, port, d)
     print("PASS test_live_accounts")
 
 

@@ -2,9 +2,13 @@
 """Crash test (DESIGN.md §5): concurrent APPENDs, kill -9 at a random
 moment, restart; every acknowledged message is there byte-exact under its
 UID (read back with UID FETCH BODY.PEEK[]), UIDs never go back,
-UIDVALIDITY is unchanged. Three cycles."""
+UIDVALIDITY is unchanged. Three cycles. And no message file outlives the
+crash unreferenced (issue 12: "a crash must not leak it forever"): blobs
+written for APPENDs the kill cut short, and their temporary files, are
+swept once the account opens (store.blob_sweep_age=0 here)."""
 
 import argparse
+import glob
 import os
 import random
 import socket
@@ -87,13 +91,35 @@ def fetch_all(port):
     return out
 
 
+def blob_files(data_dir):
+    files = glob.glob(os.path.join(data_dir, "mail", "*", "blobs", "*", "*"))
+    files += glob.glob(os.path.join(data_dir, "mail", "*", "blobs", "*", ".tmp.*"))
+    return files
+
+
+def check_no_leak(data_dir, store):
+    """Every message here has its own content, so once the sweep has run
+    there is exactly one blob file per stored message and no temporary."""
+    want = sum(len(box["messages"]) for box in store.values())
+    deadline = time.time() + 20
+    while True:
+        files = blob_files(data_dir)
+        tmp = [f for f in files if os.path.basename(f).startswith(".tmp.")]
+        if len(files) == want and not tmp:
+            return len(files)
+        if time.time() > deadline:
+            raise AssertionError("%d blob files (%d temporary) for %d messages: the sweep left some"
+                                 % (len(files), len(tmp), want))
+        time.sleep(0.2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lemonade", required=True)
     args = ap.parse_args()
     rng = random.Random(int(os.environ.get("LEMONADE_CRASH_SEED", time.time())))
     acked = []
-    server = LemonadeServer(args.lemonade, users={USER: PASSWORD})
+    server = LemonadeServer(args.lemonade, users={USER: PASSWORD}, options=["store.blob_sweep_age=0"])
     server.start()
     validity = {}
     highest = {}
@@ -111,6 +137,7 @@ def main():
             for t in threads:
                 t.join(timeout=30)
 
+            before = len(blob_files(server.data_dir))
             server.start()  # same data directory
             store = fetch_all(server.imap_port)
             for folder, uidvalidity, uid, body in acked:
@@ -130,7 +157,9 @@ def main():
                 if box["uidnext"] < highest.get(folder, 0):
                     raise AssertionError("%s: UIDNEXT went back" % folder)
                 highest[folder] = box["uidnext"]
-            print("cycle %d: %d acknowledged appends verified" % (cycle, len(acked)))
+            after = check_no_leak(server.data_dir, store)
+            print("cycle %d: %d acknowledged appends verified; %d blob files after the sweep (%d after the kill)"
+                  % (cycle, len(acked), after, before))
         # After the last restart a new APPEND gets a UID above all before.
         s = socket.create_connection(("127.0.0.1", server.imap_port), timeout=30)
         f = s.makefile("rb")

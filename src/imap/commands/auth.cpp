@@ -54,6 +54,7 @@ asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& 
   ctx.server.throttle.record_success(ctx.session.conn.address);
   auto acct = co_await ctx.blocking([&] { return ctx.server.accounts.open(user); });
   ctx.session.user = user.name;
+  ctx.session.user_id = user.id;
   ctx.session.account = std::move(acct);
   ctx.session.state = session_state::authenticated;
   // RFC 3501 §7.1: the capabilities change at login, so send them along.

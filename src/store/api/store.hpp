@@ -124,6 +124,9 @@ class user_directory {
   virtual void delete_user(std::string_view name) = 0;
   virtual std::vector<user_record> list_users() = 0;
   virtual std::optional<user_record> find_user(std::string_view name) = 0;
+  // Changes whenever another process (`lemonade user ...`) has changed
+  // the users since the last call; cheap enough to poll every second.
+  virtual std::uint64_t version() = 0;
 };
 
 struct store_limits {
@@ -143,6 +146,9 @@ struct store_limits {
   // SEARCH index work done in the background once this many messages wait
   // (0: only when a SEARCH needs it).
   std::size_t search_index_batch = 64;
+  // A blob file no message refers to is deleted by the sweep once it is
+  // this old (younger ones may be an APPEND's, not yet committed).
+  std::chrono::seconds blob_sweep_age{600};
 };
 
 class mail_store {

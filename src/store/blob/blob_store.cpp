@@ -4,11 +4,15 @@
 #include <utility>
 #include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <ctime>
+#include <memory>
 #include <system_error>
 
 #include <openssl/evp.h>
@@ -192,6 +196,44 @@ std::string blob_store::read(const std::string& hash, std::uint64_t offset, std:
 void blob_store::remove(const std::string& hash) {
   auto p = path_of(hash);
   if (::unlink(p.c_str()) != 0 && errno != ENOENT) throw_errno("unlink " + p.string());
+}
+
+std::size_t blob_store::walk_older_than(std::chrono::seconds age,
+                                        const std::function<void(const std::string&)>& visit) {
+  auto cutoff = ::time(nullptr) - static_cast<time_t>(age.count());
+  std::size_t temporaries = 0;
+  // One fan-out directory at a time, names collected before visiting, so
+  // memory stays small and a visit that deletes does not disturb readdir.
+  std::error_code ec;
+  for (const auto& sub : std::filesystem::directory_iterator(dir_, ec)) {
+    auto dname = sub.path().filename().string();
+    if (dname.size() != 2 || !sub.is_directory()) continue;
+    std::vector<std::string> old;
+    {
+      std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(sub.path().c_str()), ::closedir);
+      if (!d) {
+        if (errno == ENOENT) continue;
+        throw_errno("opendir " + sub.path().string());
+      }
+      while (auto* e = ::readdir(d.get())) {
+        std::string_view name(e->d_name);
+        if (name == "." || name == "..") continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+          continue;
+        if (st.st_mtime > cutoff) continue;
+        if (name.starts_with(".tmp.")) {
+          if (::unlinkat(::dirfd(d.get()), e->d_name, 0) == 0) ++temporaries;
+        } else if (name.size() == 64 && name.substr(0, 2) == dname) {
+          old.emplace_back(name);
+        }
+      }
+    }
+    for (auto& hash : old) visit(hash);
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw std::system_error(ec, "read " + dir_.string());
+  return temporaries;
 }
 
 }  // namespace lemonade::store

@@ -4,7 +4,9 @@
 // fsynced, so a name that exists always holds complete, durable content.
 // Blobs are immutable; COPY shares them by reference.
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -39,6 +41,13 @@ class blob_store {
   void remove(const std::string& hash);
 
   std::filesystem::path path_of(const std::string& hash) const;
+
+  // For the sweep of unreferenced blobs: calls visit(hash) for every blob
+  // whose file is at least `age` old, and deletes the temporary files that
+  // old (a put() a crash interrupted; a live one is younger). Returns the
+  // number of temporaries deleted. Throws std::system_error if the
+  // directory cannot be read.
+  std::size_t walk_older_than(std::chrono::seconds age, const std::function<void(const std::string&)>& visit);
 
  private:
   std::filesystem::path dir_;

@@ -385,6 +385,45 @@ void sqlite_account::collect_garbage(db& d, const after_commit& after) {
   }
 }
 
+std::size_t sqlite_account::sweep_unreferenced_blobs() {
+  // References are looked up one by one (indexed) rather than read into a
+  // set: an account of a million messages must not cost 100 MB here.
+  // The deletion itself is collect_garbage(), which checks again while
+  // leading the commit queue: an APPEND that found the blob present and
+  // did not write it commits under that same lead, and rewrites it if it
+  // is gone (append_checked()).
+  std::vector<std::string> unreferenced;
+  std::size_t removed = 0;
+  auto flush = [&] {
+    if (unreferenced.empty()) return;
+    removed += unreferenced.size();
+    write([&](db&, after_commit& after) { after.maybe_orphaned_blobs = unreferenced; });
+    unreferenced.clear();
+  };
+  std::size_t temporaries = 0;
+  {
+    auto r = reader();
+    temporaries = blobs_.walk_older_than(limits_.blob_sweep_age, [&](const std::string& hash) {
+      auto& m = r->cached("SELECT 1 FROM messages WHERE blob = ?1 LIMIT 1");
+      m.bind(1, hash);
+      bool used = m.step();
+      m.reset();
+      if (!used) {
+        auto& g = r->cached("SELECT 1 FROM ghosts WHERE blob = ?1 LIMIT 1");
+        g.bind(1, hash);
+        used = g.step();
+        g.reset();
+      }
+      if (!used) unreferenced.push_back(hash);
+      if (unreferenced.size() >= 256) flush();
+    });
+  }
+  flush();
+  if (removed || temporaries)
+    spdlog::info("event=blob_sweep dir={} unreferenced={} temporaries={}", dir_.string(), removed, temporaries);
+  return removed + temporaries;
+}
+
 void sqlite_account::release_expunged(mailbox_id id, modseq below) {
   std::lock_guard lock(releases_mu_);
   auto& r = releases_[id];
@@ -690,22 +729,35 @@ append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_mess
   auto hashes = blobs_.put_many(contents);
 
   append_result out;
-  write([&](db& d, after_commit&) {
-    auto mb = get_by_id(d, id);
-    if (!mb.selectable) throw error(error::code::noselect, "mailbox is not selectable");
-    out.uids.clear();
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-      // A concurrent expunge may have collected an identical blob after we
-      // wrote it; we lead the queue now, so rewriting it is race-free.
-      if (!blobs_.exists(hashes[i])) blobs_.put(messages[i].data, hashes[i]);
-      auto ins = insert_message(d, mb, messages[i], static_cast<std::int64_t>(messages[i].data.size()),
-                                hashes[i]);
-      out.uids.push_back(ins.id);
+  try {
+    write([&](db& d, after_commit&) {
+      auto mb = get_by_id(d, id);
+      if (!mb.selectable) throw error(error::code::noselect, "mailbox is not selectable");
+      out.uids.clear();
+      for (std::size_t i = 0; i < messages.size(); ++i) {
+        // A concurrent expunge may have collected an identical blob after we
+        // wrote it; we lead the queue now, so rewriting it is race-free.
+        if (!blobs_.exists(hashes[i])) blobs_.put(messages[i].data, hashes[i]);
+        auto ins = insert_message(d, mb, messages[i], static_cast<std::int64_t>(messages[i].data.size()),
+                                  hashes[i]);
+        out.uids.push_back(ins.id);
+      }
+      save_counters(d, mb);
+      out.uidvalidity = mb.uidvalidity;
+      out.highestmodseq = mb.highestmodseq;
+    });
+  } catch (...) {
+    // Nothing refers to the blobs written above unless they were there
+    // already: collect_garbage() (checking while it leads the queue) takes
+    // the rest. Best effort: the sweep at the next start finds what this
+    // misses.
+    try {
+      write([&](db&, after_commit& after) { after.maybe_orphaned_blobs = hashes; });
+    } catch (const std::exception& e) {
+      spdlog::warn("event=blob_cleanup_failed dir={} error=\"{}\"", dir_.string(), e.what());
     }
-    save_counters(d, mb);
-    out.uidvalidity = mb.uidvalidity;
-    out.highestmodseq = mb.highestmodseq;
-  });
+    throw;
+  }
   return out;
 }
 

@@ -66,6 +66,11 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   // Asks the indexer to run if a batch's worth waits (a store opening the
   // account: mail stored before the index was kept apart waits for it).
   void request_indexing_if_behind();
+  // Deletes the blob files no message or ghost refers to that are at least
+  // store_limits::blob_sweep_age old (a crash between writing a blob and
+  // committing its message leaves one). Run in the background once per
+  // account and server start; returns how many files went.
+  std::size_t sweep_unreferenced_blobs();
 
  private:
   // Throws error{no_space} unless `incoming` octets fit above

@@ -167,6 +167,24 @@ CREATE TABLE users(
   created          INTEGER NOT NULL
 );
 )sql",
+    // 2: ids are never reused (AUTOINCREMENT). A running server may still
+    // hold a deleted user's account under its id; a new user given the
+    // same id would be handed the deleted one's store.
+    R"sql(
+CREATE TABLE users_v2(
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  name             TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash    TEXT NOT NULL,
+  scram_salt       BLOB NOT NULL,
+  scram_iterations INTEGER NOT NULL,
+  scram_stored_key BLOB NOT NULL,
+  scram_server_key BLOB NOT NULL,
+  created          INTEGER NOT NULL
+);
+INSERT INTO users_v2 SELECT * FROM users;
+DROP TABLE users;
+ALTER TABLE users_v2 RENAME TO users;
+)sql",
 };
 
 }  // namespace

@@ -28,14 +28,36 @@ void search_indexer::request(std::weak_ptr<sqlite_account> account) {
   wake_.notify_one();
 }
 
+void search_indexer::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
 void search_indexer::run() {
   // Index work yields the CPU to the threads that answer clients (Linux
   // gives each thread its own nice value).
   ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !todo_.empty(); });
+    wake_.wait(lock, [&] { return stopping_ || !todo_.empty() || !tasks_.empty(); });
     if (stopping_) return;
+    if (!tasks_.empty()) {
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      try {
+        task();
+      } catch (const std::exception& e) {
+        spdlog::warn("event=background_task_failed error=\"{}\"", e.what());
+      }
+      // Whatever the task held (an account) is released here, not under mu_.
+      task = nullptr;
+      lock.lock();
+      continue;
+    }
     auto next = std::move(todo_.front());
     todo_.pop_front();
     lock.unlock();

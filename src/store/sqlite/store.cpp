@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "store/sqlite/account.hpp"
 #include "store/sqlite/pool.hpp"
@@ -30,6 +31,10 @@ class sqlite_store final : public mail_store {
     auto acct = std::make_shared<sqlite_account>(mail_root_ / std::to_string(user.id), limits_, pool_, &indexer_);
     acct->request_indexing_if_behind();
     slot = acct;
+    // Once per account and start: blobs a crash (or a failed cleanup) left
+    // behind. The task holds the account open until it has run.
+    if (swept_.insert(user.id).second)
+      indexer_.post([acct] { acct->sweep_unreferenced_blobs(); });
     return acct;
   }
 
@@ -41,6 +46,7 @@ class sqlite_store final : public mail_store {
   search_indexer indexer_;  // after the pool: stops before it closes
   std::mutex mu_;
   std::map<std::int64_t, std::weak_ptr<account_store>> open_;
+  std::set<std::int64_t> swept_;
 };
 
 }  // namespace

@@ -119,6 +119,16 @@ void sqlite_users::delete_user(std::string_view name) {
   std::filesystem::remove_all(mail_root_ / std::to_string(id));
 }
 
+std::uint64_t sqlite_users::version() {
+  std::lock_guard lock(mu_);
+  // Differs between two calls on one connection iff another connection
+  // committed in between (https://sqlite.org/pragma.html#pragma_data_version).
+  auto& s = db_.cached("PRAGMA data_version");
+  std::uint64_t v = s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
+  s.reset();
+  return v;
+}
+
 std::vector<user_record> sqlite_users::list_users() {
   std::lock_guard lock(mu_);
   static const std::string sql = std::string(select_user) + " ORDER BY name";

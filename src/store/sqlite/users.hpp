@@ -21,6 +21,7 @@ class sqlite_users final : public user_directory {
   void delete_user(std::string_view name) override;
   std::vector<user_record> list_users() override;
   std::optional<user_record> find_user(std::string_view name) override;
+  std::uint64_t version() override;
 
  private:
   std::mutex mu_;
