@@ -105,38 +105,32 @@ void server::spawn(asio::ip::tcp::socket socket, bool implicit_tls) {
   });
 }
 
-void server::begin_shutdown() {
-  for (auto& l : listeners_) {
-    boost::system::error_code ec;
-    l->acceptor.close(ec);
-  }
+void server::on_each_session(const std::function<void(session&)>& fn) {
   std::vector<std::shared_ptr<session>> live;
   {
     std::lock_guard lock(sessions_mu_);
     for (auto& [id, w] : sessions_)
       if (auto s = w.lock()) live.push_back(std::move(s));
   }
+  // fn touches the session's state: run it on its strand.
   for (auto& s : live) {
-    // request_shutdown touches the session's state: run it on its strand.
     auto ex = s->executor();
-    asio::dispatch(ex, [s] { s->request_shutdown(); });
+    asio::dispatch(ex, [s, fn] { fn(*s); });
   }
 }
 
+void server::begin_shutdown() {
+  for (auto& l : listeners_) {
+    boost::system::error_code ec;
+    l->acceptor.close(ec);
+  }
+  on_each_session([](session& s) { s.request_shutdown(); });
+}
+
 void server::end_sessions_of(std::int64_t id, const std::string& why) {
-  std::vector<std::shared_ptr<session>> live;
-  {
-    std::lock_guard lock(sessions_mu_);
-    for (auto& [n, w] : sessions_)
-      if (auto s = w.lock()) live.push_back(std::move(s));
-  }
-  // A session's user is its own state: each looks at it on its strand.
-  for (auto& s : live) {
-    auto ex = s->executor();
-    asio::dispatch(ex, [s, id, why] {
-      if (s->user_id() == id) s->request_shutdown(why);
-    });
-  }
+  on_each_session([id, why](session& s) {
+    if (s.user_id() == id) s.request_shutdown(why);
+  });
 }
 
 std::size_t server::session_count() const {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -43,6 +44,8 @@ class server {
   };
   asio::awaitable<void> accept_loop(listener& l);
   void spawn(asio::ip::tcp::socket socket, bool implicit_tls);
+  // Runs fn on every live session, each on its own strand.
+  void on_each_session(const std::function<void(session&)>& fn);
 
   asio::io_context& ioc_;
   server_context& ctx_;

@@ -184,23 +184,16 @@ std::vector<std::int64_t> account_registry::drop_deleted_users() {
   std::vector<std::int64_t> gone;
   std::vector<std::shared_ptr<account>> closing;  // released after mu_
   std::lock_guard lock(mu_);
-  std::erase_if(open_, [](auto& p) { return p.acct.expired(); });
-  for (auto& o : open_) {
+  std::erase_if(open_, [&](auto& o) {
+    if (o.acct.expired()) return true;
     auto now = store_.users().find_user(o.name);
     // Deleted, or deleted and added again (a new id, a new, empty store).
-    if (!now || now->id != o.id) gone.push_back(o.id);
-  }
-  std::erase_if(open_, [&](auto& o) { return std::find(gone.begin(), gone.end(), o.id) != gone.end(); });
-  for (auto it = kept_.begin(); it != kept_.end();) {
-    bool still_open = false;
-    for (auto& o : open_) still_open = still_open || o.acct.lock() == *it;
-    if (still_open) {
-      ++it;
-    } else {
-      closing.push_back(std::move(*it));
-      it = kept_.erase(it);
-    }
-  }
+    if (now && now->id == o.id) return false;
+    gone.push_back(o.id);
+    if (auto a = o.acct.lock()) closing.push_back(std::move(a));
+    return true;
+  });
+  std::erase_if(kept_, [&](auto& a) { return std::find(closing.begin(), closing.end(), a) != closing.end(); });
   return gone;
 }
 
