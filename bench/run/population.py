@@ -58,7 +58,10 @@ def settings(args):
 
 
 def load(server, mode, args, *extra, timeout=3600):
-    out = subprocess.run([sys.executable, LOAD, mode, "--port", str(server.port), "--password", PASSWORD,
+    # The clocked runs use the C++ generator unless told otherwise; the
+    # untimed populate is Python's.
+    program = [args.generator] if mode == "run" and args.generator != "python" else [sys.executable, LOAD]
+    out = subprocess.run([*program, mode, "--port", str(server.port), "--password", PASSWORD,
                           "--corpus", args.corpus_path, "--users", ",".join(args.names), *extra],
                          capture_output=True, timeout=timeout)
     if out.returncode != 0:
@@ -261,6 +264,9 @@ def main():
     env = os.environ.get
     ap = argparse.ArgumentParser()
     ap.add_argument("--lemonade", default=os.path.join(ROOT, "build-bench", "lemonade"))
+    ap.add_argument("--generator", default=env("BENCH_POP_GENERATOR",
+                                               os.path.join(ROOT, "build-bench", "bench", "load", "population-load")),
+                    help="the load generator's binary, or 'python' for load/population_load.py")
     ap.add_argument("--accounts", default=env("BENCH_POP_ACCOUNTS", "20,100"),
                     help="accounts per setting, paired with --clients")
     ap.add_argument("--clients", default=env("BENCH_POP_CLIENTS", "20,50"))
