@@ -115,18 +115,28 @@ void db::exec(const char* sql) {
 
 statement& db::cached(const char* sql) {
   auto it = cache_.find(sql);
+  statement* st = nullptr;
   if (it != cache_.end()) {
-    it->second->reset();
-    return *it->second;
+    st = it->second.get();
+    st->reset();
+  } else {
+    // Prepared before it enters the cache: a failed prepare leaves no
+    // empty entry behind.
+    st = cache_.emplace(sql, std::make_unique<statement>(h_, sql)).first->second.get();
   }
-  // Prepared before it enters the cache: a failed prepare leaves no empty
-  // entry behind for reset_all() to trip on.
-  auto st = std::make_unique<statement>(h_, sql);
-  return *cache_.emplace(sql, std::move(st)).first->second;
+  if (!st->used_) {
+    st->used_ = true;
+    used_.push_back(st);
+  }
+  return *st;
 }
 
 void db::reset_all() {
-  for (auto& [sql, st] : cache_) st->reset();
+  for (auto* st : used_) {
+    st->reset();
+    st->used_ = false;
+  }
+  used_.clear();
 }
 
 std::int64_t db::last_insert_rowid() const { return sqlite3_last_insert_rowid(h_); }
