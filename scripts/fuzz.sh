@@ -15,6 +15,7 @@ targets=(
   fuzz_mime_message
   fuzz_imap_search
   fuzz_sort_info
+  fuzz_imap_url
 )
 
 seconds=${1:-40}
