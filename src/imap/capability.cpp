@@ -51,6 +51,7 @@ const std::vector<capability_row>& capability_table() {
       {"CONTEXT=SORT", "RFC 5267 §4", after_login},
       {"THREAD=ORDEREDSUBJECT", "RFC 5256", after_login},
       {"THREAD=REFERENCES", "RFC 5256", after_login},
+      {"BINARY", "RFC 3516", after_login},
   };
   return rows;
 }

@@ -72,6 +72,14 @@ KNOWN_LEMONADE_BUGS = {
 # Blocks where we believe Dovecot is wrong per the RFC text (same
 # handling: reported, and the test fails once they agree).
 DOVECOT_DEVIATIONS = {
+    **{("rfc3516_binary.txt", tag):
+       "RFC 3516 §4.3: BINARY.SIZE fails with UNKNOWN-CTE only 'If the server does not know how to "
+       "decode the section's CTE'; Dovecot 2.3 answers NO [UNKNOWN-CTE] for quoted-printable, base64 "
+       "and 7bit parts alike"
+       for tag in ("A003b", "A004b", "A005b")},
+    ("rfc3516_binary.txt", "A012"):
+        "RFC 3516 §7: section-binary = \"[\" [section-part] \"]\", part numbers only; Dovecot answers "
+        "BINARY[1.MIME] with the MIME header instead of BAD",
     "rule:highestmodseq-in-select":
         "RFC 7162 §3.1.2.1: a server with persistent mod-sequences 'MUST send the OK untagged response "
         "including HIGHESTMODSEQ response code with every successful SELECT or EXAMINE command'; "

@@ -24,9 +24,10 @@ are ignored):
 In S lines, ${name} matches one token (no space, ']' or ')') and binds it;
 a later ${name} must match the same value. In C lines, ${name} is replaced
 by the value bound (a UIDVALIDITY for QRESYNC, say). A literal the server sends
-shows inline as {n} followed by its octets with CR and LF written as \\r
-and \\n. Before each client line and at the end, no unexpected output may
-be waiting: an extra untagged response fails the test.
+shows inline as {n} (or ~{n}, RFC 3516 literal8) followed by its octets
+with CR, LF and NUL written as \\r, \\n and \\0. Before each client line
+and at the end, no unexpected output may be waiting: an extra untagged
+response fails the test.
 """
 
 import argparse
@@ -93,7 +94,7 @@ class Connection:
             while b"\r\n" not in self.buf:
                 self._fill(0.2)
             rest, self.buf = self.buf.split(b"\r\n", 1)
-            line += data.replace(b"\r", b"\\r").replace(b"\n", b"\\n") + rest
+            line += data.replace(b"\r", b"\\r").replace(b"\n", b"\\n").replace(b"\0", b"\\0") + rest
             m = re.search(rb"\{(\d+)\}$", rest)
         return line.decode("utf-8", errors="backslashreplace")
 

@@ -5,6 +5,8 @@
 #include "imap/commands/commands.hpp"
 #include "imap/commands/flags.hpp"
 #include "mailbox/describe.hpp"
+#include "mime/binary.hpp"
+#include "mime/parser.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -54,7 +56,18 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
         limits.parse.max_depth = cfg.max_mime_depth;
         limits.parse.max_parts = cfg.max_mime_parts;
         limits.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
-        for (auto& n : messages) lemonade::mailbox::describe(n, limits);
+        for (auto& n : messages) {
+          // RFC 3516 §4.4: data sent as literal8 may hold NUL octets, which
+          // no IMAP4rev1 client may be sent; such parts are stored as
+          // base64 ("MAY modify the CTE ... MUST NOT result in a loss of
+          // data"), so BODY[] stays valid and BINARY[] gives them back.
+          if (n.data.find('\0') != std::string::npos) {
+            auto fixed = mime::encode_nul_parts(n.data, mime::parse_message(n.data, limits.parse));
+            if (!fixed) refuse("A NUL octet outside any body part cannot be stored", "UNKNOWN-CTE");
+            n.data = std::move(*fixed);
+          }
+          lemonade::mailbox::describe(n, limits);
+        }
       },
       command_context::work::read);
   auto& acct = *ctx.session.account;

@@ -11,6 +11,7 @@
 #include "imap/commands/body.hpp"
 #include "imap/commands/commands.hpp"
 #include "imap/commands/flags.hpp"
+#include "mime/binary.hpp"
 #include "mime/header.hpp"
 #include "mime/parser.hpp"
 
@@ -60,16 +61,20 @@ bool from_view(const parse::fetch_att& a) {
 value modseq_value(const store::message_entry& m) { return wire_list{number{store::to_int(m.mod)}}; }
 
 // Non-peek body items set \Seen (RFC 3501 §6.4.5).
+// RFC 3516 §4.2: BINARY too; BINARY.PEEK and BINARY.SIZE do not.
 bool sets_seen(const parse::fetch_att& a) {
-  return a.what == kind::rfc822 || a.what == kind::rfc822_text || (a.what == kind::body_section && !a.peek);
+  return a.what == kind::rfc822 || a.what == kind::rfc822_text ||
+         ((a.what == kind::body_section || a.what == kind::binary) && !a.peek);
 }
 
 // What one body item answers: NIL, octets built here (HEADER.FIELDS), or a
 // byte range of the message.
 struct section_answer {
-  enum class form { nil, octets, range } f = form::nil;
+  enum class form { nil, octets, range, size } f = form::nil;
   std::string octets;
   mime::byte_range range;
+  bool literal8 = false;     // octets hold a NUL (RFC 3516 §4.3)
+  std::uint64_t size = 0;    // BINARY.SIZE
 };
 
 section_answer range_answer(mime::byte_range r) {
@@ -110,6 +115,44 @@ section_answer resolve_section(const parse::section_spec& s, const mime::message
   return {};
 }
 
+// RFC 3516 §4.2-4.3: BINARY[part]<partial> and BINARY.SIZE[part]: the
+// part's body with its Content-Transfer-Encoding undone (BINARY[]: the
+// whole message as stored, which has no encoding of its own). The part
+// is read and decoded whole; a part that does not exist is NIL (size 0).
+template <class Read>
+section_answer binary_answer(const parse::fetch_att& a, const mime::message_structure& st, Read read) {
+  section_answer ans;
+  std::optional<std::string> content;
+  if (a.section.part.empty()) {
+    content = read(mime::byte_range{0, st.size});
+  } else if (auto p = mime::find_part(st, a.section.part)) {
+    auto& part = st.parts[*p];
+    content = mime::binary_content(read(part.body), part);
+    // "If the server does not know how to decode the section's CTE, it
+    // MUST fail the request and issue a "NO" response that contains the
+    // "UNKNOWN-CTE" extended response code."
+    if (!content) refuse("Unknown Content-Transfer-Encoding " + part.encoding.substr(0, 64), "UNKNOWN-CTE");
+  }
+  if (a.what == kind::binary_size) {
+    ans.f = section_answer::form::size;
+    ans.size = content ? content->size() : 0;
+    return ans;
+  }
+  if (!content) return ans;
+  if (a.partial) {
+    // "the <partial> arguments refer to the DECODED section data"
+    auto [origin, length] = *a.partial;
+    *content = origin >= content->size() ? std::string() : content->substr(origin, length);
+  }
+  ans.f = section_answer::form::octets;
+  // "If the domain of the decoded data is "8bit" and the data does not
+  // contain the NUL octet, the server SHOULD return the data in a <string>
+  // instead of a <literal8>".
+  ans.literal8 = content->find('\0') != std::string::npos;
+  ans.octets = std::move(*content);
+  return ans;
+}
+
 // What the executor reads for one message, off the network thread.
 struct message_data {
   mime::message_structure structure;
@@ -140,6 +183,10 @@ message_data load(store::account_store& store, const store::message_record& rec,
     return r.length == 0 ? std::string() : store.read_message(rec.blob, r.offset, r.length);
   };
   for (auto& a : atts) {
+    if (a.what == kind::binary || a.what == kind::binary_size) {
+      d.answers.push_back(binary_answer(a, d.structure, read));
+      continue;
+    }
     section_answer ans;
     switch (a.what) {
       case kind::rfc822: ans = range_answer({0, d.structure.size}); break;
@@ -183,8 +230,9 @@ message_data load(store::account_store& store, const store::message_record& rec,
 value body_item(section_answer& a, std::uint32_t index) {
   switch (a.f) {
     case section_answer::form::nil: return nil{};
-    case section_answer::form::octets: return literal{std::move(a.octets)};
+    case section_answer::form::octets: return literal{std::move(a.octets), a.literal8};
     case section_answer::form::range: return literal_ref{a.range.length, index};
+    case section_answer::form::size: return number{a.size};
   }
   return nil{};
 }
@@ -367,6 +415,18 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
         case kind::body_section: {
           std::string label = "BODY[" + att.section.text + "]";
           // RFC 3501 §7.4.2: the response names the origin of a partial.
+          if (att.partial) label += "<" + std::to_string(att.partial->first) + ">";
+          items.push_back(atom{std::move(label)});
+          items.push_back(body_item(data.answers[i], i));
+          break;
+        }
+        case kind::binary:
+        case kind::binary_size: {
+          // RFC 3516 §4.3: "BINARY<section-binary>[<<number>>] ... If
+          // <number> is present it refers to the offset within the DECODED
+          // section data" (the §7 grammar leaves the origin out; the prose,
+          // BODY[]<n> and Dovecot have it, so clients parse it).
+          std::string label = std::string(att.what == kind::binary ? "BINARY[" : "BINARY.SIZE[") + att.section.text + "]";
           if (att.partial) label += "<" + std::to_string(att.partial->first) + ">";
           items.push_back(atom{std::move(label)});
           items.push_back(body_item(data.answers[i], i));

@@ -22,8 +22,8 @@ append_message one_message(lexer& in) {
     m.date = date_time{dt.seconds, dt.zone_minutes};
     in.sp();
   }
-  bool binary = false;
-  m.data = in.literal_data(false, binary);
+  // RFC 3516 §4.4 (RFC 4466 append-data): literal or literal8.
+  m.data = in.literal_data(true, m.literal8);
   return m;
 }
 

@@ -105,6 +105,7 @@ struct append_message {
   std::vector<std::string> flags;  // as written, "\Seen" or keywords
   std::optional<date_time> date;
   std::string_view data;           // points into the framed command
+  bool literal8 = false;           // RFC 3516 §4.4: sent as "~{n}"
 };
 
 struct append_cmd {
@@ -156,7 +157,9 @@ struct fetch_att {
   enum class kind {
     envelope, flags, internaldate, rfc822, rfc822_header, rfc822_size, rfc822_text,
     body, bodystructure, uid, body_section,
-    modseq,  // RFC 7162 §3.1.4.2
+    modseq,       // RFC 7162 §3.1.4.2
+    binary,       // RFC 3516 BINARY[part]<partial> and BINARY.PEEK (peek)
+    binary_size,  // RFC 3516 BINARY.SIZE[part]
   } what = kind::flags;
   section_spec section;
   bool peek = false;

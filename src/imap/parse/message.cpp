@@ -47,6 +47,28 @@ section_spec section(lexer& in) {
   return s;
 }
 
+// RFC 3501 §9 partial = "<" number "." nz-number ">"
+std::optional<std::pair<std::uint32_t, std::uint32_t>> partial(lexer& in) {
+  if (!in.skip('<')) return std::nullopt;
+  auto origin = in.number();
+  in.expect('.');
+  auto length = in.nz_number();
+  in.expect('>');
+  return std::pair{origin, length};
+}
+
+// RFC 3516 §7: section-binary = "[" [section-part] "]"; no HEADER, TEXT
+// or MIME.
+section_spec section_binary(lexer& in) {
+  section_spec s;
+  in.expect('[');
+  if (in.skip(']')) return s;
+  do s.part.push_back(in.nz_number());
+  while (in.ok() && in.skip('.'));
+  in.expect(']');
+  return s;
+}
+
 fetch_att one_att(lexer& in, std::string_view raw_input) {
   fetch_att a;
   // RFC 3501 §9: "BODY" section: the name ends at "[".
@@ -74,13 +96,14 @@ fetch_att one_att(lexer& in, std::string_view raw_input) {
     auto sec_start = in.position();
     a.section = section(in);
     if (in.ok()) a.section.text = std::string(raw_input.substr(sec_start + 1, in.position() - sec_start - 2));
-    if (in.skip('<')) {
-      auto origin = in.number();
-      in.expect('.');
-      auto length = in.nz_number();
-      in.expect('>');
-      a.partial = std::pair{origin, length};
-    }
+    a.partial = partial(in);
+  } else if (name == "BINARY" || name == "BINARY.PEEK" || name == "BINARY.SIZE") {
+    a.what = name == "BINARY.SIZE" ? k::binary_size : k::binary;
+    a.peek = name == "BINARY.PEEK";
+    auto sec_start = in.position();
+    a.section = section_binary(in);
+    if (in.ok()) a.section.text = std::string(raw_input.substr(sec_start + 1, in.position() - sec_start - 2));
+    if (a.what == k::binary) a.partial = partial(in);
   } else {
     in.fail("unknown FETCH attribute " + name.substr(0, 32));
   }

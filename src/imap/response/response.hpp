@@ -32,6 +32,7 @@ struct mailbox {       // UTF-8 name; modified UTF-7 unless UTF-8 is enabled
 };
 struct literal {       // always "{n}" CRLF octets: message bodies
   std::string octets;
+  bool literal8 = false;  // "~{n}": RFC 3516 FETCH BINARY data holding a NUL
 };
 
 // Octets already in wire form, made by an emitter (writer.hpp) with the

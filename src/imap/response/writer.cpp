@@ -84,6 +84,7 @@ void write_value(std::string& out, const value& v, const writer_options& o, std:
       write_astring(out, o.utf8 ? m.utf8 : syntax::mutf7_encode(m.utf8), o.utf8);
     }
     void operator()(const literal& l) {
+      if (l.literal8) out += '~';
       out += '{';
       out += std::to_string(l.octets.size());
       out += "}\r\n";

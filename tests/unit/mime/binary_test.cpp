@@ -1,0 +1,82 @@
+// mime/binary: RFC 3516 decoding of a part for FETCH BINARY, and the
+// re-encoding of NUL-holding parts of a literal8 APPEND (§4.4: no data lost).
+#include <gtest/gtest.h>
+
+#include "mime/binary.hpp"
+#include "mime/decode.hpp"
+#include "mime/parser.hpp"
+
+namespace lemonade::mime {
+namespace {
+
+using namespace std::string_literals;
+
+part leaf(std::string type, std::string encoding) {
+  part p;
+  p.type = std::move(type);
+  p.subtype = "plain";
+  p.encoding = std::move(encoding);
+  return p;
+}
+
+TEST(MimeBinary, DecodesByTransferEncoding) {
+  EXPECT_EQ(binary_content("AEFC", leaf("application", "base64")), "\0AB"s);
+  EXPECT_EQ(binary_content("a=3Db=\r\nc", leaf("application", "quoted-printable")), "a=bc");
+  EXPECT_EQ(binary_content("as is", leaf("application", "8bit")), "as is");
+  EXPECT_EQ(binary_content("as is", leaf("application", "")), "as is");
+  EXPECT_EQ(binary_content("x", leaf("application", "x-uuencode")), std::nullopt);
+  // §6: text goes out with CRLF line ends whatever the decoding gave.
+  EXPECT_EQ(binary_content("YQpiDWM=", leaf("text", "base64")), "a\r\nb\r\nc");
+  EXPECT_EQ(classify_cte("BASE64"), cte_kind::base64);
+  EXPECT_EQ(classify_cte("Binary"), cte_kind::identity);
+}
+
+TEST(MimeBinary, NulPartsBecomeBase64AndDecodeBack) {
+  auto payload = "\0\x01\xff\0z"s;
+  auto msg = "From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n"
+             "--q\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+             "--q\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding:\r\n binary\r\n\r\n" +
+             payload + "\r\n--q--\r\n";
+  auto fixed = encode_nul_parts(msg, parse_message(msg));
+  ASSERT_TRUE(fixed);
+  EXPECT_EQ(fixed->find('\0'), std::string::npos);
+  // The folded field is replaced whole.
+  EXPECT_NE(fixed->find("Content-Transfer-Encoding: base64\r\n\r\nAAH/AHo=\r\n--q--"), std::string::npos) << *fixed;
+  EXPECT_EQ(fixed->find("binary"), std::string::npos);
+  auto s = parse_message(*fixed);
+  ASSERT_EQ(s.parts.size(), 3u);
+  auto& p = s.parts[2];
+  EXPECT_EQ(p.encoding, "base64");
+  EXPECT_EQ(binary_content(std::string_view(*fixed).substr(p.body.offset, p.body.length), p), payload);
+  // The text part is untouched.
+  EXPECT_EQ(fixed->substr(0, fixed->find("--q\r\nContent-Type: application")),
+            msg.substr(0, msg.find("--q\r\nContent-Type: application")));
+}
+
+TEST(MimeBinary, NulInASinglePartMessageAddsTheField) {
+  auto msg = "Subject: x\r\nContent-Type: application/octet-stream\r\n\r\nab\0cd"s;
+  auto fixed = encode_nul_parts(msg, parse_message(msg));
+  ASSERT_TRUE(fixed);
+  EXPECT_EQ(*fixed, "Subject: x\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                    "YWIAY2Q=");
+}
+
+TEST(MimeBinary, LongBase64IsWrappedAt76) {
+  std::string payload(100, '\0');
+  auto msg = "Content-Type: application/octet-stream\r\n\r\n" + payload;
+  auto fixed = encode_nul_parts(msg, parse_message(msg));
+  ASSERT_TRUE(fixed);
+  auto body = fixed->substr(fixed->find("\r\n\r\n") + 4);
+  EXPECT_EQ(body.find("\r\n"), 76u);
+  EXPECT_EQ(decode_base64(body), payload);
+}
+
+TEST(MimeBinary, NulOutsideABodyCannotBeKept) {
+  auto msg = "Subject: a\0b\r\n\r\nbody"s;
+  EXPECT_EQ(encode_nul_parts(msg, parse_message(msg)), std::nullopt);
+  auto clean = "Subject: ab\r\n\r\nbody"s;
+  EXPECT_EQ(encode_nul_parts(clean, parse_message(clean)), clean);
+}
+
+}  // namespace
+}  // namespace lemonade::mime
