@@ -52,6 +52,7 @@ const std::vector<capability_row>& capability_table() {
       {"THREAD=ORDEREDSUBJECT", "RFC 5256", after_login},
       {"THREAD=REFERENCES", "RFC 5256", after_login},
       {"BINARY", "RFC 3516", after_login},
+      {"CATENATE", "RFC 4469", after_login},
   };
   return rows;
 }

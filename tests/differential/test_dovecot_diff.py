@@ -77,6 +77,9 @@ DOVECOT_DEVIATIONS = {
        "decode the section's CTE'; Dovecot 2.3 answers NO [UNKNOWN-CTE] for quoted-printable, base64 "
        "and 7bit parts alike"
        for tag in ("A003b", "A004b", "A005b")},
+    ("rfc4469_catenate.txt", "A015"):
+        "RFC 4469 §4.1: BADURL is returned for a URL naming an 'invalid body part'; Dovecot appends an "
+        "empty message for a section the message does not have",
     ("rfc3516_binary.txt", "A012"):
         "RFC 3516 §7: section-binary = \"[\" [section-part] \"]\", part numbers only; Dovecot answers "
         "BINARY[1.MIME] with the MIME header instead of BAD",

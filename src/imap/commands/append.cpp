@@ -1,6 +1,10 @@
 // RFC 3501 §6.3.11 APPEND; RFC 3502 MULTIAPPEND (all or none); RFC 4315
-// §3 APPENDUID.
+// §3 APPENDUID; RFC 3516 §4.4 literal8; RFC 4469 CATENATE.
 #include <chrono>
+
+#include "core/strings.hpp"
+#include "imap/parse/parse.hpp"
+#include "imap/syntax/url.hpp"
 
 #include "imap/commands/commands.hpp"
 #include "imap/commands/flags.hpp"
@@ -30,6 +34,72 @@ std::string uid_set(const std::vector<store::uid>& uids) {
   return out;
 }
 
+// RFC 4469 §4.1: "NO [BADURL <url>]" with "the first URL ... that has
+// caused the operation to fail", as given; "]", controls and 8-bit octets
+// (which url-resp-text or the log cannot carry) shown as '?'.
+[[noreturn]] void bad_url(std::string_view url, const std::string& why) {
+  std::string shown;
+  for (char c : url.substr(0, 1024))
+    shown += (c == ']' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
+  command_error e(status::no, "Bad URL: " + why);
+  e.resp_code = code{"BADURL", {raw{shown}}};
+  throw e;
+}
+
+// RFC 4469 §5: the message one CATENATE list builds, its TEXT parts as
+// given and each URL part replaced by the octets FETCH BODY.PEEK[section]
+// <partial> of the message it names would give. URLs are resolved in the
+// session's own account only: a relative one ("/INBOX;UIDVALIDITY=…/;UID=…")
+// or an absolute one naming this server (server.hostname) and this user;
+// any other, or one with URLAUTH (not offered), is BADURL. A message
+// expunged by another session stays readable here until every session
+// has been told, as for FETCH (RFC 2180 §4.1.1). Runs on a storage thread.
+std::string catenate(command_context& ctx, const std::vector<parse::cat_part>& parts, std::uint64_t max_size) {
+  auto& store = ctx.session.account->store();
+  std::string out;
+  auto add = [&](std::string_view data) {
+    // RFC 4469 §5: TOOBIG when the result is over the size limit.
+    if (out.size() + data.size() > max_size) refuse("The message would be too big", "TOOBIG");
+    out += data;
+  };
+  for (auto& part : parts) {
+    if (!part.is_url) {
+      add(part.text);
+      continue;
+    }
+    syntax::url_error err;
+    auto u = syntax::parse_url(part.url, true, &err);
+    if (!u) bad_url(part.url, err.message);
+    if (u->server) {
+      if (!core::iequals(u->server->host, ctx.server.cfg.hostname)) bad_url(part.url, "not a URL of this server");
+      if (u->server->user && *u->server->user != ctx.session.user) bad_url(part.url, "another user's mail");
+    }
+    if (u->access) bad_url(part.url, "URLAUTH is not offered here");
+    if (!u->uid) bad_url(part.url, "it names no message");
+    auto mb = store.find_mailbox(parse::normalize_inbox(u->mailbox));
+    if (!mb || !mb->selectable) bad_url(part.url, "no such mailbox");
+    if (u->uidvalidity && *u->uidvalidity != mb->uidvalidity) bad_url(part.url, "the UIDVALIDITY has changed");
+    auto recs = store.fetch(mb->id, {store::uid{*u->uid}});
+    if (recs.empty()) bad_url(part.url, "no such message");
+    parse::section_spec section;
+    if (u->section) {
+      auto s = parse::section_from_text(*u->section);
+      if (!s) bad_url(part.url, "not a section");
+      section = std::move(*s);
+    }
+    auto data = section_octets(store, recs.front(), section);
+    if (!data) bad_url(part.url, "the message has no such section");
+    std::string_view piece = *data;
+    if (u->partial) {
+      // RFC 5092 partial-range: offset and, if given, length, in octets.
+      auto from = std::min<std::uint64_t>(u->partial->offset, piece.size());
+      piece = piece.substr(from, u->partial->length ? *u->partial->length : std::string_view::npos);
+    }
+    add(piece);
+  }
+  return out;
+}
+
 }  // namespace
 
 asio::awaitable<void> append(command_context& ctx, args& a) {
@@ -38,14 +108,29 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
+  bool catenating = false;
   for (auto& m : cmd.messages) {
-    if (m.data.empty()) refuse("Cannot append an empty message", "CANNOT");
+    if (m.data.empty() && m.catenate.empty()) refuse("Cannot append an empty message", "CANNOT");
     store::new_message n;
     n.flags = flags_from_wire(m.flags);
     n.internal_date = m.date ? m.date->seconds : now;
     n.tz_offset_minutes = m.date ? m.date->zone_minutes : 0;
     n.data.assign(m.data);
+    catenating = catenating || !m.catenate.empty();
     messages.push_back(std::move(n));
+  }
+  if (catenating) {
+    // Every URL is resolved before anything is stored: one that fails
+    // fails the whole APPEND (RFC 4469 §5; RFC 3502 all or none).
+    co_await ctx.blocking(
+        [&] {
+          for (std::size_t i = 0; i < messages.size(); ++i)
+            if (!cmd.messages[i].catenate.empty())
+              messages[i].data = catenate(ctx, cmd.messages[i].catenate, ctx.server.cfg.max_literal_size);
+        },
+        command_context::work::read);
+    for (auto& n : messages)
+      if (n.data.empty()) refuse("Cannot append an empty message", "CANNOT");
   }
   // MIME structure, search text and Date: are computed once, now, off
   // the network threads (DESIGN.md §4).

@@ -69,6 +69,11 @@ response::raw flags_of(const lemonade::mailbox::selected_mailbox& view, const st
 void send_flags(command_context& ctx, const lemonade::mailbox::selected_mailbox& view);
 
 // fetch.cpp: RFC 3501 §6.4.5
+// The octets FETCH BODY.PEEK[section] gives for rec (RFC 4469 §5: what a
+// CATENATE URL stands for), read whole; nullopt when the message has no
+// such section. Runs on a storage thread.
+std::optional<std::string> section_octets(store::account_store& store, const store::message_record& rec,
+                                          const parse::section_spec& section);
 asio::awaitable<void> fetch(command_context& ctx, args& a);
 
 // search.cpp: RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 5267

@@ -239,6 +239,21 @@ value body_item(section_answer& a, std::uint32_t index) {
 
 }  // namespace
 
+std::optional<std::string> section_octets(store::account_store& store, const store::message_record& rec,
+                                          const parse::section_spec& section) {
+  parse::fetch_att att;
+  att.what = kind::body_section;
+  att.peek = true;
+  att.section = section;
+  auto d = load(store, rec, {att}, true);
+  auto& ans = d.answers[0];
+  switch (ans.f) {
+    case section_answer::form::octets: return std::move(ans.octets);
+    case section_answer::form::range: return store.read_message(rec.blob, ans.range.offset, ans.range.length);
+    default: return std::nullopt;
+  }
+}
+
 asio::awaitable<void> fetch(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::fetch_cmd>(a);
   auto& view = *ctx.session.selected;

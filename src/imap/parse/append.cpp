@@ -22,8 +22,37 @@ append_message one_message(lexer& in) {
     m.date = date_time{dt.seconds, dt.zone_minutes};
     in.sp();
   }
-  // RFC 3516 §4.4 (RFC 4466 append-data): literal or literal8.
-  m.data = in.literal_data(true, m.literal8);
+  // RFC 4466 append-data = literal / literal8 (RFC 3516 §4.4) / the
+  // RFC 4469 §5 CATENATE list.
+  if (in.peek('{') || in.peek('~')) {
+    m.data = in.literal_data(true, m.literal8);
+    return m;
+  }
+  if (in.keyword() != "CATENATE") {
+    in.fail("expected a literal or CATENATE");
+    return m;
+  }
+  in.sp();
+  in.open_list();
+  do {
+    // cat-part = text-literal / url; text-literal = "TEXT" SP literal
+    // (a literal8 too: the data may hold NULs as in a plain APPEND);
+    // url = "URL" SP astring.
+    auto kind = in.keyword();
+    in.sp();
+    cat_part part;
+    if (kind == "TEXT") {
+      bool binary = false;
+      part.text = in.literal_data(true, binary);
+    } else if (kind == "URL") {
+      part.is_url = true;
+      part.url = in.astring();
+    } else if (in.ok()) {
+      in.fail("expected TEXT or URL in CATENATE");
+    }
+    m.catenate.push_back(std::move(part));
+  } while (in.ok() && in.skip(' '));
+  in.close_list();
   return m;
 }
 

@@ -101,11 +101,21 @@ struct date_time {
   int zone_minutes = 0;
 };
 
+// RFC 4469 §5 cat-part = text-literal / url
+struct cat_part {
+  bool is_url = false;
+  std::string_view text;  // TEXT: the literal's octets, in the framed command
+  std::string url;        // URL: the astring as given
+};
+
 struct append_message {
   std::vector<std::string> flags;  // as written, "\Seen" or keywords
   std::optional<date_time> date;
   std::string_view data;           // points into the framed command
   bool literal8 = false;           // RFC 3516 §4.4: sent as "~{n}"
+  // RFC 4469: "CATENATE" SP "(" cat-part *(SP cat-part) ")" instead of
+  // data; the parts in order.
+  std::vector<cat_part> catenate;
 };
 
 struct append_cmd {

@@ -69,6 +69,19 @@ section_spec section_binary(lexer& in) {
   return s;
 }
 
+}  // namespace
+
+std::optional<section_spec> section_from_text(std::string_view text) {
+  std::string input = "[" + std::string(text) + "]\r\n";
+  lexer in(input);
+  auto s = section(in);
+  if (!in.ok() || !in.at_end()) return std::nullopt;
+  s.text = std::string(text);
+  return s;
+}
+
+namespace {
+
 fetch_att one_att(lexer& in, std::string_view raw_input) {
   fetch_att a;
   // RFC 3501 §9: "BODY" section: the name ends at "[".

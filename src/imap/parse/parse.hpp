@@ -28,6 +28,11 @@ std::string mailbox(lexer& in, const parse_options& opts, const char* refusal_co
 // level too, so "inbox/Work" names "INBOX/Work".
 std::string normalize_inbox(std::string_view utf8);
 
+// A section-spec given as text (RFC 5092 enc-section, decoded: "1.MIME",
+// "HEADER.FIELDS (From)"), as FETCH BODY[...] reads it; nullopt if it is
+// not one.
+std::optional<section_spec> section_from_text(std::string_view text);
+
 // Commands without arguments.
 template <class T>
 command_args parse_bare(lexer& in, const parse_options&) {
