@@ -42,6 +42,9 @@ struct config {
   // [imap] / [imaps]: "host:port" or "[v6]:port"; empty list disables.
   std::vector<std::string> imap_listen{"127.0.0.1:1143"};
   std::vector<std::string> imaps_listen{"127.0.0.1:1993"};
+  // RFC 4467 §3 "submit+NAME": the users whose sessions may redeem such
+  // URLs with URLFETCH (the submission server's identities).
+  std::vector<std::string> urlauth_submit_users;
   literal_mode literal = literal_mode::plus;
   std::chrono::seconds timeout_unauthenticated{60};
   // RFC 3501 §5.4: at least 30 minutes.

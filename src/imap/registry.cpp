@@ -32,6 +32,9 @@ const command_spec table[] = {
     {"NAMESPACE", parse_bare<namespace_cmd>, c::namespace_, after_login},
     {"STATUS", parse_status, c::status, after_login},
     {"APPEND", parse_append, c::append, after_login},
+    {"RESETKEY", parse_resetkey, c::resetkey, after_login},      // RFC 4467 §7.1
+    {"GENURLAUTH", parse_genurlauth, c::genurlauth, after_login},  // RFC 4467 §7.2
+    {"URLFETCH", parse_urlfetch, c::urlfetch, after_login},      // RFC 4467 §7.3
     {"IDLE", parse_bare<idle_cmd>, c::idle, after_login},  // RFC 2177 §3
     {"NOTIFY", parse_notify, c::notify, after_login},     // RFC 5465 §3.1
     // RFC 3501 §6.4: selected

@@ -106,6 +106,11 @@ void add_esearch_data(response::untagged& out, const parse::search_return& ret,
 // NO [BADCHARSET] unless iconv knows the charset (RFC 3501 §6.4.4).
 void check_charset(const std::optional<std::string>& charset);
 
+// urlauth.cpp: RFC 4467 §7
+asio::awaitable<void> resetkey(command_context& ctx, args& a);
+asio::awaitable<void> genurlauth(command_context& ctx, args& a);
+asio::awaitable<void> urlfetch(command_context& ctx, args& a);
+
 // sort.cpp: RFC 5256, RFC 5957, RFC 5267 §3 ESORT and §4 CONTEXT=SORT
 asio::awaitable<void> sort(command_context& ctx, args& a);
 // The matching messages (indexes into the view) in the criteria's order.

@@ -123,6 +123,26 @@ struct append_cmd {
   std::vector<append_message> messages;  // RFC 3502 MULTIAPPEND: one or more
 };
 
+// RFC 4467 §9: resetkey = "RESETKEY" [SP mailbox *(SP mechanism)]
+struct resetkey_cmd {
+  std::optional<std::string> mailbox;
+  std::vector<std::string> mechanisms;  // upper-cased
+};
+
+// genurlauth = "GENURLAUTH" 1*(SP url-rump SP mechanism)
+struct genurlauth_cmd {
+  struct item {
+    std::string rump;
+    std::string mechanism;  // upper-cased
+  };
+  std::vector<item> items;
+};
+
+// urlfetch = "URLFETCH" 1*(SP url-full)
+struct urlfetch_cmd {
+  std::vector<std::string> urls;
+};
+
 struct enable_cmd {
   std::vector<std::string> capabilities;  // upper-cased
 };
@@ -288,7 +308,7 @@ using command_args =
                  unselect_cmd, namespace_cmd, idle_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
                  enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd,
-                 cancelupdate_cmd, sort_cmd, thread_cmd>;
+                 cancelupdate_cmd, sort_cmd, thread_cmd, resetkey_cmd, genurlauth_cmd, urlfetch_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

@@ -111,6 +111,14 @@ class account_store {
   // MODSEQ below `below`; their space is reclaimed with a later write (at
   // the latest when the account closes or opens again). No I/O.
   virtual void release_expunged(mailbox_id id, modseq below) = 0;
+
+  // RFC 4467 §3 URLAUTH: the mailbox's access key (at least 128 random
+  // bits), made durably on first use; it never leaves the server.
+  virtual std::string urlauth_key(mailbox_id id) = 0;
+  // RFC 4467 §7.1 RESETKEY: a new key for the mailbox, or every key
+  // dropped (new ones are made on next use); URLs made with the old keys
+  // stop working.
+  virtual void reset_urlauth_keys(std::optional<mailbox_id> id) = 0;
 };
 
 class user_directory {

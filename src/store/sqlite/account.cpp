@@ -1,4 +1,5 @@
 #include "store/sqlite/account.hpp"
+#include "store/sqlite/access_keys.hpp"
 
 #include <chrono>
 #include <algorithm>
@@ -424,6 +425,20 @@ std::size_t sqlite_account::sweep_unreferenced_blobs() {
   return removed + temporaries;
 }
 
+std::string sqlite_account::urlauth_key(mailbox_id id) {
+  {
+    auto r = reader();
+    if (auto key = read_access_key(*r, id)) return *key;
+  }
+  std::string key;
+  write([&](db& d, after_commit&) { key = make_access_key(d, id); });
+  return key;
+}
+
+void sqlite_account::reset_urlauth_keys(std::optional<mailbox_id> id) {
+  write([&](db& d, after_commit&) { reset_access_keys(d, id); });
+}
+
 void sqlite_account::release_expunged(mailbox_id id, modseq below) {
   std::lock_guard lock(releases_mu_);
   auto& r = releases_[id];
@@ -570,6 +585,8 @@ mailbox_id sqlite_account::delete_mailbox(std::string_view name) {
       return;
     }
     d.cached("DELETE FROM mailboxes WHERE id = ?1").bind(1, m->id).run();
+    // A mailbox made later may get this id again: not this key.
+    d.cached("DELETE FROM urlauth_keys WHERE mailbox_id = ?1").bind(1, m->id).run();
     prune_noselect_superiors(d, name);
   });
   return removed;

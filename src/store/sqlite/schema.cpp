@@ -152,6 +152,10 @@ CREATE TABLE search_pending(id INTEGER PRIMARY KEY);
 INSERT INTO search_pending(id) SELECT id FROM search_text;
 CREATE TABLE search_unindex(id INTEGER PRIMARY KEY);
 )sql",
+    // RFC 4467 URLAUTH: each mailbox's access key (access_keys.hpp).
+    R"sql(
+CREATE TABLE urlauth_keys(mailbox_id INTEGER PRIMARY KEY, key BLOB NOT NULL);
+)sql",
 };
 
 const char* const user_steps[] = {

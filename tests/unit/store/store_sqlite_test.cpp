@@ -444,6 +444,7 @@ TEST(store_sqlite_index, old_index_migrates) {
     // Back to schema 7: the FTS5 table with its own copy of the text.
     sqlite::db d(file);
     d.exec("DROP TABLE search_index; DROP TABLE search_text; DROP TABLE search_pending; DROP TABLE search_unindex;"
+           "DROP TABLE urlauth_keys;"
            "CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');"
            "INSERT INTO search(rowid, headers, body) SELECT (mailbox_id << 32) | uid, 'subject: x', 'old text here' "
            "FROM messages; PRAGMA user_version = 7;");
@@ -452,6 +453,39 @@ TEST(store_sqlite_index, old_index_migrates) {
   auto inbox = *acct->find_mailbox("INBOX");
   EXPECT_EQ(body_hits(*acct, inbox.id, "old text"), (std::vector<std::uint32_t>{1}));
   EXPECT_TRUE(body_hits(*acct, inbox.id, "ignored").empty());
+}
+
+// RFC 4467 URLAUTH access keys: one per mailbox, stable until RESETKEY,
+// different between mailboxes, gone with the mailbox, durable.
+TEST(store_sqlite_urlauth, keys_per_mailbox) {
+  temp_dir dir;
+  std::string inbox_key, work_key;
+  store::mailbox_id work_id = 0;
+  {
+    auto st = sqlite::open_store(dir.path, {});
+    auto user = st->users().add_user({0, "alice", "hash", {"s", 4096, "k1", "k2"}});
+    auto acct = st->open_account(user);
+    auto inbox = acct->find_mailbox("INBOX")->id;
+    work_id = acct->create_mailbox("Work", "").id;
+    inbox_key = acct->urlauth_key(inbox);
+    work_key = acct->urlauth_key(work_id);
+    EXPECT_GE(inbox_key.size(), 16u);  // at least 128 bits (RFC 4467 §3)
+    EXPECT_NE(inbox_key, work_key);
+    EXPECT_EQ(acct->urlauth_key(inbox), inbox_key);
+  }
+  auto st = sqlite::open_store(dir.path, {});
+  auto acct = st->open_account(*st->users().find_user("alice"));
+  auto inbox = acct->find_mailbox("INBOX")->id;
+  EXPECT_EQ(acct->urlauth_key(inbox), inbox_key);  // survives a restart
+  acct->reset_urlauth_keys(inbox);
+  auto reset = acct->urlauth_key(inbox);
+  EXPECT_NE(reset, inbox_key);
+  EXPECT_EQ(acct->urlauth_key(work_id), work_key);  // only that mailbox's
+  acct->delete_mailbox("Work");
+  auto again = acct->create_mailbox("Work", "").id;
+  EXPECT_NE(acct->urlauth_key(again), work_key);
+  acct->reset_urlauth_keys(std::nullopt);
+  EXPECT_NE(acct->urlauth_key(inbox), reset);
 }
 
 }  // namespace
