@@ -3,11 +3,10 @@
 #include <chrono>
 
 #include "core/strings.hpp"
-#include "imap/parse/parse.hpp"
-#include "imap/syntax/url.hpp"
-
 #include "imap/commands/commands.hpp"
 #include "imap/commands/flags.hpp"
+#include "imap/parse/parse.hpp"
+#include "imap/syntax/url.hpp"
 #include "mailbox/describe.hpp"
 #include "mime/binary.hpp"
 #include "mime/parser.hpp"
