@@ -53,6 +53,9 @@ const std::vector<capability_row>& capability_table() {
       {"THREAD=REFERENCES", "RFC 5256", after_login},
       {"BINARY", "RFC 3516", after_login},
       {"CATENATE", "RFC 4469", after_login},
+      {"URLAUTH", "RFC 4467", after_login},
+      {"URLAUTH=BINARY", "RFC 5524", after_login},
+      {"URL-PARTIAL", "RFC 5550 §5.7.1", after_login},
   };
   return rows;
 }

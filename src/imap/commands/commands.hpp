@@ -4,6 +4,7 @@
 #include "imap/context.hpp"
 #include "imap/parse/command.hpp"
 #include "imap/syntax/sequence_set.hpp"
+#include "mime/structure.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -74,6 +75,8 @@ void send_flags(command_context& ctx, const lemonade::mailbox::selected_mailbox&
 // such section. Runs on a storage thread.
 std::optional<std::string> section_octets(store::account_store& store, const store::message_record& rec,
                                           const parse::section_spec& section);
+// The MIME structure of rec (as stored at APPEND, or parsed again).
+mime::message_structure structure_of(store::account_store& store, const store::message_record& rec);
 asio::awaitable<void> fetch(command_context& ctx, args& a);
 
 // search.cpp: RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 5267

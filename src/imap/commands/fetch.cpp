@@ -239,6 +239,11 @@ value body_item(section_answer& a, std::uint32_t index) {
 
 }  // namespace
 
+mime::message_structure structure_of(store::account_store& store, const store::message_record& rec) {
+  if (auto s = mime::decode_structure(rec.structure); s && s->size == rec.size) return std::move(*s);
+  return mime::parse_message(store.read_message(rec.blob));
+}
+
 std::optional<std::string> section_octets(store::account_store& store, const store::message_record& rec,
                                           const parse::section_spec& section) {
   parse::fetch_att att;

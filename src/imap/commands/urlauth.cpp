@@ -11,9 +11,12 @@
 #include <chrono>
 
 #include "core/strings.hpp"
+#include "imap/commands/body.hpp"
 #include "imap/commands/commands.hpp"
 #include "imap/parse/parse.hpp"
 #include "imap/syntax/url.hpp"
+#include "mime/binary.hpp"
+#include "mime/parser.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -50,8 +53,18 @@ bool may_fetch(const command_context& ctx, const std::string& access) {
   return false;
 }
 
-// One URLFETCH URL: its data, or nullopt (NIL). Runs on a storage thread.
-std::optional<std::string> fetch_one(command_context& ctx, const std::string& text) {
+// What a valid URLAUTH URL names: the message (its owner's account held
+// open) and the section and partial range of it.
+struct target {
+  std::shared_ptr<lemonade::mailbox::account> acct;
+  store::message_record rec;
+  parse::section_spec section;
+  std::optional<syntax::imap_url::partial_range> partial;
+};
+
+// RFC 4467 §7.3 checks for one URLFETCH URL; nullopt (NIL) for a URL it
+// will not serve, whatever the reason. Runs on a storage thread.
+std::optional<target> resolve(command_context& ctx, const std::string& text) {
   auto u = syntax::parse_url(text, false);
   // §7.3: NIL for a URL naming a server, a mailbox or a search, and for
   // one without a valid URLAUTH.
@@ -67,28 +80,117 @@ std::optional<std::string> fetch_one(command_context& ctx, const std::string& te
   if (!owner) return std::nullopt;
   // §7.3: "effectively executes with the access of the userid in the
   // server component of the URL".
-  auto acct = ctx.server.accounts.open(*owner);
-  auto& store = acct->store();
+  target t;
+  t.acct = ctx.server.accounts.open(*owner);
+  auto& store = t.acct->store();
   auto mb = store.find_mailbox(parse::normalize_inbox(u->mailbox));
   if (!mb || !mb->selectable) return std::nullopt;
   if (u->uidvalidity && *u->uidvalidity != mb->uidvalidity) return std::nullopt;
   if (!same_token(mac_hex(store.urlauth_key(mb->id), u->rump), *u->token)) return std::nullopt;
   auto recs = store.fetch(mb->id, {store::uid{*u->uid}});
   if (recs.empty()) return std::nullopt;
-  parse::section_spec section;
+  t.rec = std::move(recs.front());
   if (u->section) {
     auto s = parse::section_from_text(*u->section);
     if (!s) return std::nullopt;
-    section = std::move(*s);
+    t.section = std::move(*s);
   }
-  auto data = section_octets(store, recs.front(), section);
-  if (!data) return std::nullopt;
-  if (u->partial) {
-    // RFC 5550 §5.7.1 (URL-PARTIAL): offset and length in octets.
-    auto from = std::min<std::uint64_t>(u->partial->offset, data->size());
-    *data = data->substr(from, u->partial->length ? *u->partial->length : std::string::npos);
+  t.partial = u->partial;
+  return t;
+}
+
+// RFC 5550 §5.7.1 (URL-PARTIAL): offset and length in octets.
+void apply_partial(std::string& data, const std::optional<syntax::imap_url::partial_range>& p) {
+  if (!p) return;
+  auto from = std::min<std::uint64_t>(p->offset, data.size());
+  data = data.substr(from, p->length ? *p->length : std::string::npos);
+}
+
+// One URL's answer: NIL, its data (the unextended form), or the RFC 5524
+// metadata asked for.
+struct answer {
+  bool nil = true;
+  std::optional<std::string> data;       // BODY (or the unextended data)
+  std::optional<std::string> structure;  // BODYPARTSTRUCTURE, in wire form
+  bool binary_asked = false;
+  std::optional<std::string> binary;     // BINARY; nullopt: NIL (undecodable)
+};
+
+answer fetch_one(command_context& ctx, const parse::urlfetch_cmd::item& item) {
+  answer a;
+  auto t = resolve(ctx, item.url);
+  if (!t) return a;
+  auto& store = t->acct->store();
+  if (!item.extended || item.body) {
+    auto data = section_octets(store, t->rec, t->section);
+    if (!data) return a;  // RFC 5524 §4: a part that does not exist is NIL
+    apply_partial(*data, t->partial);
+    a.data = std::move(data);
   }
-  return data;
+  if (item.binary || item.structure) {
+    // Both describe a body part: the whole message or a numbered part.
+    auto st = structure_of(store, t->rec);
+    std::optional<std::uint32_t> index;
+    if (t->section.what == parse::section_spec::kind::all)
+      index = t->section.part.empty() ? std::optional<std::uint32_t>(0) : mime::find_part(st, t->section.part);
+    if (!index && !t->section.part.empty()) return a;  // no such part: NIL
+    auto& part = index ? st.parts[*index] : st.parts[0];
+    if (item.binary) {
+      a.binary_asked = true;
+      if (index && *index != 0) {
+        a.binary = mime::binary_content(store.read_message(t->rec.blob, part.body.offset, part.body.length), part);
+      } else if (index) {
+        a.binary = store.read_message(t->rec.blob);  // the whole message, as BINARY[] gives it
+      }
+      if (a.binary) apply_partial(*a.binary, t->partial);
+    }
+    if (item.structure && index) {
+      // RFC 5524 §3.2: "It will reflect any conversions or decoding that
+      // have taken place": an identity encoding and the decoded size.
+      if (a.binary && *index != 0) {
+        st.parts[*index].encoding = "binary";
+        st.parts[*index].body.length = a.binary->size();
+      }
+      std::string wire;
+      response::emitter e(wire, ctx.session.wopts);
+      write_body(e, st, *index, false);
+      a.structure = std::move(wire);
+    }
+  }
+  a.nil = false;
+  return a;
+}
+
+// RFC 4467 §7.3 / RFC 5524 §3.2: one untagged URLFETCH with every URL and
+// its data, metadata or NIL. Built outside the coroutine (see below).
+[[gnu::noinline]] untagged urlfetch_response(const parse::urlfetch_cmd& cmd, std::vector<answer>& answers) {
+  untagged r;
+  r.items.push_back(atom{"URLFETCH"});
+  for (std::size_t i = 0; i < cmd.items.size(); ++i) {
+    auto& item = cmd.items[i];
+    auto& a = answers[i];
+    r.items.push_back(string{item.url});
+    if (a.nil) {
+      r.items.push_back(nil{});
+      continue;
+    }
+    if (!item.extended) {
+      r.items.push_back(literal{std::move(*a.data)});
+      continue;
+    }
+    // Metadata in a fixed order: BODYPARTSTRUCTURE, then BINARY or BODY.
+    if (a.structure) r.items.push_back(response::list{atom{"BODYPARTSTRUCTURE"}, raw{std::move(*a.structure)}});
+    if (a.binary_asked) {
+      if (a.binary) {
+        bool nul = a.binary->find('\0') != std::string::npos;
+        r.items.push_back(response::list{atom{"BINARY"}, literal{std::move(*a.binary), nul}});
+      } else {
+        r.items.push_back(response::list{atom{"BINARY"}, nil{}});
+      }
+    }
+    if (item.body) r.items.push_back(response::list{atom{"BODY"}, literal{std::move(*a.data)}});
+  }
+  return r;
 }
 
 // Built outside the coroutine: GCC 12 miscompiles initializer lists of
@@ -166,28 +268,20 @@ asio::awaitable<void> genurlauth(command_context& ctx, args& a) {
 
 asio::awaitable<void> urlfetch(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::urlfetch_cmd>(a);
-  auto data = co_await ctx.blocking(
+  auto answers = co_await ctx.blocking(
       [&] {
-        std::vector<std::optional<std::string>> out;
-        for (auto& url : cmd.urls) {
+        std::vector<answer> out;
+        for (auto& item : cmd.items) {
           try {
-            out.push_back(fetch_one(ctx, url));
+            out.push_back(fetch_one(ctx, item));
           } catch (const store::error&) {
-            out.push_back(std::nullopt);
+            out.push_back(answer{});
           }
         }
         return out;
       },
       command_context::work::read);
-  // §7.3: one untagged URLFETCH with every URL and its data or NIL.
-  untagged r;
-  r.items.push_back(atom{"URLFETCH"});
-  for (std::size_t i = 0; i < cmd.urls.size(); ++i) {
-    r.items.push_back(string{cmd.urls[i]});
-    if (data[i]) r.items.push_back(literal{std::move(*data[i])});
-    else r.items.push_back(nil{});
-  }
-  ctx.untagged(std::move(r));
+  ctx.untagged(urlfetch_response(cmd, answers));
 }
 
 }  // namespace lemonade::imap::commands

@@ -138,9 +138,17 @@ struct genurlauth_cmd {
   std::vector<item> items;
 };
 
-// urlfetch = "URLFETCH" 1*(SP url-full)
+// urlfetch = "URLFETCH" 1*(SP url-fetch-arg) (RFC 5524 §5): a URL, or
+// "(" url *(SP param) ")" asking for metadata items.
 struct urlfetch_cmd {
-  std::vector<std::string> urls;
+  struct item {
+    std::string url;
+    bool extended = false;  // the parenthesized form
+    bool body = false;
+    bool binary = false;
+    bool structure = false;  // BODYPARTSTRUCTURE
+  };
+  std::vector<item> items;
 };
 
 struct enable_cmd {

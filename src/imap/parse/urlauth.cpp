@@ -36,7 +36,31 @@ command_args parse_urlfetch(lexer& in, const parse_options&) {
   urlfetch_cmd c;
   do {
     in.sp();
-    c.urls.push_back(in.astring());
+    urlfetch_cmd::item item;
+    if (!in.peek('(')) {
+      item.url = in.astring();
+      c.items.push_back(std::move(item));
+      continue;
+    }
+    // RFC 5524 §5: url-fetch-ext = "(" url-full *(SP url-fetch-param) ")",
+    // url-fetch-param = "BODY" / "BINARY" / "BODYPARTSTRUCTURE" / atom.
+    // §3.1: "Metadata items MUST NOT appear more than once per URL
+    // requested, and clients MUST NOT request both BINARY and BODY."
+    item.extended = true;
+    in.open_list();
+    item.url = in.astring();
+    while (in.ok() && in.skip(' ')) {
+      auto p = in.keyword();
+      bool* flag = p == "BODY" ? &item.body : p == "BINARY" ? &item.binary : p == "BODYPARTSTRUCTURE" ? &item.structure : nullptr;
+      if (!flag) continue;  // an atom this server does not know: ignored
+      if (*flag) in.fail(p + " twice for one URL");
+      *flag = true;
+    }
+    if (item.body && item.binary) in.fail("BODY and BINARY for one URL");
+    // "If no url-fetch-param present, as unextended."
+    item.extended = item.body || item.binary || item.structure;
+    in.close_list();
+    c.items.push_back(std::move(item));
   } while (in.ok() && !in.at_end());
   in.end();
   return c;

@@ -32,6 +32,7 @@ const named_parser parsers[] = {
     {"FETCH", parse::parse_fetch}, {"UID FETCH", parse::parse_uid_fetch}, {"STORE", parse::parse_store},
     {"COPY", parse::parse_copy}, {"MOVE", parse::parse_move}, {"UID EXPUNGE", parse::parse_uid_expunge},
     {"SEARCH", parse::parse_search}, {"UID SEARCH", parse::parse_uid_search},
+    {"RESETKEY", parse::parse_resetkey}, {"GENURLAUTH", parse::parse_genurlauth}, {"URLFETCH", parse::parse_urlfetch},
 };
 
 std::vector<std::string> frame(std::string_view input, std::size_t split) {
