@@ -50,9 +50,10 @@ std::string uid_set(const std::vector<store::uid>& uids) {
 // <partial> of the message it names would give. URLs are resolved in the
 // session's own account only: a relative one ("/INBOX;UIDVALIDITY=…/;UID=…")
 // or an absolute one naming this server (server.hostname) and this user;
-// any other, or one with URLAUTH (not offered), is BADURL. A message
-// expunged by another session stays readable here until every session
-// has been told, as for FETCH (RFC 2180 §4.1.1). Runs on a storage thread.
+// any other, or one with URLAUTH (which names mail CATENATE does not
+// take: URLFETCH redeems those), is BADURL. An expunged
+// message is gone here even while sessions not yet told may still FETCH
+// it. Runs on a storage thread.
 std::string catenate(command_context& ctx, const std::vector<parse::cat_part>& parts, std::uint64_t max_size) {
   auto& store = ctx.session.account->store();
   std::string out;
@@ -73,13 +74,13 @@ std::string catenate(command_context& ctx, const std::vector<parse::cat_part>& p
       if (!core::iequals(u->server->host, ctx.server.cfg.hostname)) bad_url(part.url, "not a URL of this server");
       if (u->server->user && *u->server->user != ctx.session.user) bad_url(part.url, "another user's mail");
     }
-    if (u->access) bad_url(part.url, "URLAUTH is not offered here");
+    if (u->access) bad_url(part.url, "CATENATE takes no URLAUTH URL");
     if (!u->uid) bad_url(part.url, "it names no message");
     auto mb = store.find_mailbox(parse::normalize_inbox(u->mailbox));
     if (!mb || !mb->selectable) bad_url(part.url, "no such mailbox");
     if (u->uidvalidity && *u->uidvalidity != mb->uidvalidity) bad_url(part.url, "the UIDVALIDITY has changed");
     auto recs = store.fetch(mb->id, {store::uid{*u->uid}});
-    if (recs.empty()) bad_url(part.url, "no such message");
+    if (recs.empty() || recs.front().expunged) bad_url(part.url, "no such message");
     parse::section_spec section;
     if (u->section) {
       auto s = parse::section_from_text(*u->section);

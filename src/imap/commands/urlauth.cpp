@@ -88,7 +88,7 @@ std::optional<target> resolve(command_context& ctx, const std::string& text) {
   if (u->uidvalidity && *u->uidvalidity != mb->uidvalidity) return std::nullopt;
   if (!same_token(mac_hex(store.urlauth_key(mb->id), u->rump), *u->token)) return std::nullopt;
   auto recs = store.fetch(mb->id, {store::uid{*u->uid}});
-  if (recs.empty()) return std::nullopt;
+  if (recs.empty() || recs.front().expunged) return std::nullopt;
   t.rec = std::move(recs.front());
   if (u->section) {
     auto s = parse::section_from_text(*u->section);

@@ -97,6 +97,9 @@ struct message_record {
   std::string blob;       // content hash
   std::string structure;  // as given at append
   std::int64_t sent_day = 0;
+  // Already expunged, read from what stays for the sessions not yet told
+  // (RFC 3501 §7.4.1): FETCH serves it; URLs (CATENATE, URLFETCH) do not.
+  bool expunged = false;
 };
 
 // What SEARCH reads of every message besides flags (RFC 3501 §6.4.4 dates

@@ -992,6 +992,7 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
         m.blob = s.text(8);
         m.structure = s.blob(9);
         m.sent_day = s.int64(10);
+        m.expunged = row == &g;
         out.push_back(std::move(m));
       }
       s.reset();

@@ -98,7 +98,7 @@ S: b6 NO [BADURL /Work/;UID=1/;SECTION=9] Bad URL: the message has no such secti
 C: b7 APPEND Work CATENATE (TEXT {2+}
 C: 
 C:  URL "/Work/;UID=1;URLAUTH=anonymous")
-S: b7 NO [BADURL /Work/;UID=1;URLAUTH=anonymous] Bad URL: URLAUTH is not offered here
+S: b7 NO [BADURL /Work/;UID=1;URLAUTH=anonymous] Bad URL: CATENATE takes no URLAUTH URL
 C: b8 APPEND Work CATENATE (TEXT {2+}
 C: 
 C:  URL "/Work")

@@ -101,3 +101,45 @@ C: a12 RESETKEY INBOX XSAMPLE
 S: a12 BAD Unknown URLAUTH mechanism XSAMPLE
 C: a13 RESETKEY Nosuch
 S: a13 NO [NONEXISTENT] Mailbox does not exist
+# A message expunged is NIL at once, even while a session that has not
+# been told of the expunge may still FETCH it (RFC 3501 §7.4.1).
+!connect 4
+S4: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+C4: d0 LOGIN demo secret
+S4: d0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC WITHIN ESEARCH SEARCHRES NOTIFY CONTEXT=SEARCH SORT SORT=DISPLAY ESORT CONTEXT=SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY CATENATE URLAUTH URLAUTH=BINARY URL-PARTIAL] Logged in
+C4: d1 EXAMINE INBOX
+S4: * 1 EXISTS
+S4: * 1 RECENT
+S4: * OK [UNSEEN 1] Message 1 is first unseen
+S4: * OK [UIDVALIDITY ${uv}] UIDs valid
+S4: * OK [UIDNEXT 2] Predicted next UID
+S4: * OK [HIGHESTMODSEQ ${h4}] Highest
+S4: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+S4: * OK [PERMANENTFLAGS ()] No permanent flags permitted
+S4: d1 OK [READ-ONLY] EXAMINE completed
+C: a30 GENURLAUTH "imap://demo@localhost/INBOX/;uid=1;urlauth=anonymous" INTERNAL
+S: * GENURLAUTH "imap://demo@localhost/INBOX/;uid=1;urlauth=anonymous:INTERNAL:${whole}"
+S: a30 OK GENURLAUTH completed
+C: a31 SELECT INBOX
+S: * 1 EXISTS
+S: * 1 RECENT
+S: * OK [UNSEEN 1] Message 1 is first unseen
+S: * OK [UIDVALIDITY ${uv}] UIDs valid
+S: * OK [UIDNEXT 2] Predicted next UID
+S: * OK [HIGHESTMODSEQ ${h5}] Highest
+S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted
+S: a31 OK [READ-WRITE] SELECT completed
+C: a32 STORE 1 +FLAGS.SILENT (\Deleted)
+S: a32 OK STORE completed
+C: a33 EXPUNGE
+S: * 1 EXPUNGE
+S: * 0 RECENT
+S: a33 OK EXPUNGE completed
+C4: d2 FETCH 1 BODY.PEEK[HEADER.FIELDS (Subject)]
+S4: * 1 FETCH (BODY[HEADER.FIELDS (Subject)] {25}Subject: forward this\r\n\r\n)
+S4: * 1 FETCH (FLAGS (\Deleted \Recent) UID 1)
+S4: d2 OK FETCH completed
+C2: b20 URLFETCH "imap://demo@localhost/INBOX/;uid=1;urlauth=anonymous:INTERNAL:${whole}"
+S2: * URLFETCH "imap://demo@localhost/INBOX/;uid=1;urlauth=anonymous:INTERNAL:${whole}" NIL
+S2: b20 OK URLFETCH completed
