@@ -31,6 +31,7 @@ class MixedLemonade(Lemonade):
 
     def __init__(self, binary, work):
         self.binary, self.dir, self.port = binary, os.path.join(work, "lemonade"), free_port()
+        self.tls_port = None  # plain IMAP only (servers.Lemonade.start reads it)
         subprocess.run([binary, "user", "add", "mixed", "--data-dir", self.dir],
                        input=(PASSWORD + "\n").encode(), check=True, stdout=subprocess.DEVNULL)
 
