@@ -86,7 +86,9 @@ std::optional<target> resolve(command_context& ctx, const std::string& text) {
   auto mb = store.find_mailbox(parse::normalize_inbox(u->mailbox));
   if (!mb || !mb->selectable) return std::nullopt;
   if (u->uidvalidity && *u->uidvalidity != mb->uidvalidity) return std::nullopt;
-  if (!same_token(mac_hex(store.urlauth_key(mb->id), u->rump), *u->token)) return std::nullopt;
+  // A mailbox without a key has no valid URL (and a URLFETCH makes none).
+  auto key = store.find_urlauth_key(mb->id);
+  if (!key || !same_token(mac_hex(*key, u->rump), *u->token)) return std::nullopt;
   auto recs = store.fetch(mb->id, {store::uid{*u->uid}});
   if (recs.empty() || recs.front().expunged) return std::nullopt;
   t.rec = std::move(recs.front());

@@ -115,6 +115,9 @@ class account_store {
   // RFC 4467 §3 URLAUTH: the mailbox's access key (at least 128 random
   // bits), made durably on first use; it never leaves the server.
   virtual std::string urlauth_key(mailbox_id id) = 0;
+  // The key if the mailbox has one; no write (URLFETCH: a URL for a
+  // mailbox without a key is invalid).
+  virtual std::optional<std::string> find_urlauth_key(mailbox_id id) = 0;
   // RFC 4467 §7.1 RESETKEY: a new key for the mailbox, or every key
   // dropped (new ones are made on next use); URLs made with the old keys
   // stop working.

@@ -425,11 +425,13 @@ std::size_t sqlite_account::sweep_unreferenced_blobs() {
   return removed + temporaries;
 }
 
+std::optional<std::string> sqlite_account::find_urlauth_key(mailbox_id id) {
+  auto r = reader();
+  return read_access_key(*r, id);
+}
+
 std::string sqlite_account::urlauth_key(mailbox_id id) {
-  {
-    auto r = reader();
-    if (auto key = read_access_key(*r, id)) return *key;
-  }
+  if (auto key = find_urlauth_key(id)) return *key;
   std::string key;
   write([&](db& d, after_commit&) { key = make_access_key(d, id); });
   return key;

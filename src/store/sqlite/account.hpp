@@ -55,6 +55,7 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   copy_result copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) override;
   void release_expunged(mailbox_id id, modseq below) override;
   std::string urlauth_key(mailbox_id id) override;
+  std::optional<std::string> find_urlauth_key(mailbox_id id) override;
   void reset_urlauth_keys(std::optional<mailbox_id> id) override;
 
   std::uint64_t commits() const { return queue_->commits(); }

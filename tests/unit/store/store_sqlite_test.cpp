@@ -467,7 +467,9 @@ TEST(store_sqlite_urlauth, keys_per_mailbox) {
     auto acct = st->open_account(user);
     auto inbox = acct->find_mailbox("INBOX")->id;
     work_id = acct->create_mailbox("Work", "").id;
+    EXPECT_EQ(acct->find_urlauth_key(inbox), std::nullopt);  // none until GENURLAUTH needs one
     inbox_key = acct->urlauth_key(inbox);
+    EXPECT_EQ(acct->find_urlauth_key(inbox), inbox_key);
     work_key = acct->urlauth_key(work_id);
     EXPECT_GE(inbox_key.size(), 16u);  // at least 128 bits (RFC 4467 §3)
     EXPECT_NE(inbox_key, work_key);
