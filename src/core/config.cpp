@@ -149,6 +149,7 @@ const key_def key_defs[] = {
   {"store.idle_connection_time", "\"5s\"", "a database connection unused this long is closed, so an account whose sessions are all idle holds none", set_millis<&config::store_idle_connection_time>},
 
   {"imap.urlauth_submit_users", "[]", "users whose sessions may fetch (URLFETCH) the URLs made for \"submit+NAME\" (RFC 4467): the submission server's identities", set_list<&config::urlauth_submit_users>},
+  {"imap.binary_size_cache", "4096", "decoded sizes of large body parts (FETCH BINARY.SIZE, RFC 3516) remembered server-wide, so a part is decoded once to learn its size, not at every FETCH; 0 remembers none", set_unsigned<&config::binary_size_cache>},
   {"imap.listen", "[\"127.0.0.1:1143\"]", "IMAP with STARTTLS: list of host:port ([::1]:port for IPv6); [] disables", set_list<&config::imap_listen>},
   {"imap.literal", "\"plus\"", "non-synchronizing literals: \"plus\" (RFC 7888 LITERAL+) or \"minus\" (LITERAL-, at most 4096 octets)", set_literal},
   {"imap.timeout_unauthenticated", "60", "seconds before an idle connection that has not logged in is closed", set_seconds<&config::timeout_unauthenticated>},

@@ -45,6 +45,7 @@ struct config {
   // RFC 4467 §3 "submit+NAME": the users whose sessions may redeem such
   // URLs with URLFETCH (the submission server's identities).
   std::vector<std::string> urlauth_submit_users;
+  unsigned binary_size_cache = 4096;
   literal_mode literal = literal_mode::plus;
   std::chrono::seconds timeout_unauthenticated{60};
   // RFC 3501 §5.4: at least 30 minutes.

@@ -22,6 +22,7 @@
 #include "auth/credential_cache.hpp"
 #include "auth/throttle.hpp"
 #include "core/config.hpp"
+#include "imap/binary_sizes.hpp"
 #include "imap/capability.hpp"
 #include "imap/inline_reads.hpp"
 #include "imap/response/response.hpp"
@@ -55,6 +56,8 @@ struct server_context {
   imap::inline_reads& quick_reads;
   // The current TLS context; SIGHUP replaces it.
   std::function<std::shared_ptr<asio::ssl::context>()> tls;
+  // Decoded sizes of large parts (RFC 3516 BINARY.SIZE), server-wide.
+  imap::binary_size_cache binary_sizes{cfg.binary_size_cache};
   std::atomic<bool> shutting_down{false};
 };
 

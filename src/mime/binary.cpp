@@ -2,27 +2,10 @@
 
 #include "core/strings.hpp"
 #include "mime/decode.hpp"
+#include "mime/lex.hpp"
 
 namespace lemonade::mime {
 namespace {
-
-// Bare LF and bare CR become CRLF.
-std::string crlf_lines(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() + in.size() / 32);
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '\r') {
-      out += "\r\n";
-      if (i + 1 < in.size() && in[i + 1] == '\n') ++i;
-    } else if (c == '\n') {
-      out += "\r\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 // RFC 2045 §6.8: base64 in lines of at most 76 characters, CRLF between
 // them (none after the last: what followed the body still follows it).
@@ -84,15 +67,99 @@ cte_kind classify_cte(std::string_view encoding) {
   return cte_kind::unknown;
 }
 
-std::optional<std::string> binary_content(std::string_view body, const part& p) {
-  std::string out;
-  switch (classify_cte(p.encoding)) {
-    case cte_kind::identity: out.assign(body); break;
-    case cte_kind::base64: out = decode_base64(body); break;
-    case cte_kind::quoted_printable: out = decode_quoted_printable(body); break;
-    case cte_kind::unknown: return std::nullopt;
+// A quoted-printable line held back is decoded in part once it is this
+// long (a line without end could otherwise grow to the part's size).
+constexpr std::size_t qp_line_hold = 4096;
+
+void binary_decoder::emit(std::string_view decoded, std::string& out) {
+  if (!text_) {
+    out += decoded;
+    return;
   }
-  if (p.kind == part_kind::leaf && p.type == "text") out = crlf_lines(out);
+  // Bare LF and bare CR become CRLF, across pieces too.
+  for (char c : decoded) {
+    if (skip_lf_ && c == '\n') {
+      skip_lf_ = false;
+      continue;
+    }
+    skip_lf_ = false;
+    if (c == '\r') {
+      out += "\r\n";
+      skip_lf_ = true;
+    } else if (c == '\n') {
+      out += "\r\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+void binary_decoder::feed(std::string_view in, std::string& out) {
+  switch (kind_) {
+    case cte_kind::identity: emit(in, out); return;
+    case cte_kind::base64: {
+      if (!text_) {
+        decode_base64(in, b64_, out);
+        return;
+      }
+      std::string piece;
+      decode_base64(in, b64_, piece);
+      emit(piece, out);
+      return;
+    }
+    case cte_kind::quoted_printable: {
+      // Whole lines are decoded as decode_quoted_printable() decodes them;
+      // the rest waits for its line end.
+      std::size_t at = 0;
+      while (at < in.size()) {
+        auto nl = in.find('\n', at);
+        if (nl == std::string_view::npos) {
+          line_.append(in.substr(at));
+          break;
+        }
+        line_.append(in.substr(at, nl + 1 - at));
+        emit(decode_quoted_printable(line_), out);
+        line_.clear();
+        at = nl + 1;
+      }
+      if (line_.size() > qp_line_hold) {
+        // Decode a prefix whose decoding cannot depend on what follows:
+        // it ends in neither white space (dropped at a line end) nor
+        // within two octets of an '=' (a hex pair, a soft break).
+        auto k = line_.size();
+        auto safe = [&](std::size_t n) {
+          return !lex::is_wsp(line_[n - 1]) && line_[n - 1] != '=' && line_[n - 2] != '=' &&
+                 line_[n - 1] != '\r';
+        };
+        while (k > 2 && !safe(k)) --k;
+        if (k > 2) {
+          emit(decode_quoted_printable(std::string_view(line_).substr(0, k)), out);
+          line_.erase(0, k);
+        }
+      }
+      return;
+    }
+    case cte_kind::unknown: return;
+  }
+}
+
+void binary_decoder::finish(std::string& out) {
+  if (kind_ == cte_kind::quoted_printable && !line_.empty()) {
+    emit(decode_quoted_printable(line_), out);
+    line_.clear();
+  }
+}
+
+std::optional<std::string> binary_content(std::string_view body, const part& p) {
+  auto kind = classify_cte(p.encoding);
+  if (kind == cte_kind::unknown) return std::nullopt;
+  bool text = p.kind == part_kind::leaf && p.type == "text";
+  if (kind == cte_kind::identity && !text) return std::string(body);
+  std::string out;
+  out.reserve(kind == cte_kind::base64 ? body.size() / 4 * 3 + 3 : body.size());
+  binary_decoder d(kind, text);
+  d.feed(body, out);
+  d.finish(out);
   return out;
 }
 

@@ -4,10 +4,12 @@
 // appended with literal8 made safe to serve to IMAP4rev1 clients (no NUL
 // octet may reach them outside a literal8).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "mime/decode.hpp"
 #include "mime/structure.hpp"
 
 namespace lemonade::mime {
@@ -15,6 +17,28 @@ namespace lemonade::mime {
 // The CTE of a part, as BINARY sees it.
 enum class cte_kind { identity, base64, quoted_printable, unknown };
 cte_kind classify_cte(std::string_view encoding);
+
+// RFC 3516 §4.2 for a body read in pieces: feed() the encoded octets in
+// order, then finish(); the decoded octets are appended to `out` as they
+// become known. Holds a few bytes of state (a quoted-printable line in
+// progress at most), so a part of any size decodes in bounded memory, and
+// the result equals binary_content() of the whole body.
+class binary_decoder {
+ public:
+  // kind must not be cte_kind::unknown; text: line ends become CRLF.
+  binary_decoder(cte_kind kind, bool text) : kind_(kind), text_(text) {}
+  void feed(std::string_view in, std::string& out);
+  void finish(std::string& out);
+
+ private:
+  void emit(std::string_view decoded, std::string& out);
+  void qp_line(std::string_view line, std::string_view eol, std::string& out);
+  cte_kind kind_;
+  bool text_;
+  base64_state b64_;       // base64 bits not yet output
+  std::string line_;       // quoted-printable: the line not yet ended
+  bool skip_lf_ = false;   // text: a CR was output as CRLF; drop a LF next
+};
 
 // RFC 3516 §4.2: `body` (the octets of a part's body) with its encoding
 // undone; text/* content gets CRLF line ends (§6: "textual line-oriented

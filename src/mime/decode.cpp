@@ -127,8 +127,14 @@ std::string decode_header_value(std::string_view raw) {
 std::string decode_base64(std::string_view text) {
   std::string out;
   out.reserve(text.size() / 4 * 3 + 3);
-  std::uint32_t acc = 0;
-  int bits = 0;
+  base64_state state;
+  decode_base64(text, state, out);
+  return out;
+}
+
+void decode_base64(std::string_view text, base64_state& state, std::string& out) {
+  std::uint32_t acc = state.acc;
+  int bits = state.bits;
   for (char c : text) {
     if (c == '=') {  // end of a quantum: what is left is padding bits
       acc = 0;
@@ -145,7 +151,8 @@ std::string decode_base64(std::string_view text) {
       acc &= (1u << bits) - 1;
     }
   }
-  return out;
+  state.acc = acc;
+  state.bits = bits;
 }
 
 std::string decode_quoted_printable(std::string_view text) {

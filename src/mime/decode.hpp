@@ -5,6 +5,7 @@
 // goes or kept as it is, never an error — and returns UTF-8 where it says
 // so (charset conversion: charset.hpp).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,13 @@ std::string decode_header_value(std::string_view raw);
 // skipped; '=' ends a quantum (the partial bits are dropped), so
 // concatenated streams decode.
 std::string decode_base64(std::string_view text);
+// The same for text that arrives in pieces: the bits of a quantum not yet
+// complete are carried in `state` from one call to the next.
+struct base64_state {
+  std::uint32_t acc = 0;
+  int bits = 0;
+};
+void decode_base64(std::string_view text, base64_state& state, std::string& out);
 
 // RFC 2045 §6.7 quoted-printable, lenient: "=XX" (either case) is decoded,
 // any other '=' is kept, "=" at a line end is a soft line break, white space

@@ -1,5 +1,6 @@
 // RFC 3501 §6.3.11 APPEND; RFC 3502 MULTIAPPEND (all or none); RFC 4315
 // §3 APPENDUID; RFC 3516 §4.4 literal8; RFC 4469 CATENATE.
+#include <algorithm>
 #include <chrono>
 
 #include "core/strings.hpp"
@@ -53,14 +54,17 @@ std::string uid_set(const std::vector<store::uid>& uids) {
 // any other, or one with URLAUTH (which names mail CATENATE does not
 // take: URLFETCH redeems those), is BADURL. An expunged
 // message is gone here even while sessions not yet told may still FETCH
-// it. Runs on a storage thread.
-std::string catenate(command_context& ctx, const std::vector<parse::cat_part>& parts, std::uint64_t max_size) {
+// it. The octets go to `sink` as they are read, in pieces. Runs on a
+// storage thread.
+void catenate(command_context& ctx, const std::vector<parse::cat_part>& parts, std::uint64_t max_size,
+              const std::function<void(std::string_view)>& sink) {
   auto& store = ctx.session.account->store();
-  std::string out;
+  std::uint64_t total = 0;
   auto add = [&](std::string_view data) {
     // RFC 4469 §5: TOOBIG when the result is over the size limit.
-    if (out.size() + data.size() > max_size) refuse("The message would be too big", "TOOBIG");
-    out += data;
+    if (total + data.size() > max_size) refuse("The message would be too big", "TOOBIG");
+    total += data.size();
+    sink(data);
   };
   for (auto& part : parts) {
     if (!part.is_url) {
@@ -87,17 +91,37 @@ std::string catenate(command_context& ctx, const std::vector<parse::cat_part>& p
       if (!s) bad_url(part.url, "not a section");
       section = std::move(*s);
     }
-    auto data = section_octets(store, recs.front(), section);
-    if (!data) bad_url(part.url, "the message has no such section");
-    std::string_view piece = *data;
-    if (u->partial) {
-      // RFC 5092 partial-range: offset and, if given, length, in octets.
-      auto from = std::min<std::uint64_t>(u->partial->offset, piece.size());
-      piece = piece.substr(from, u->partial->length ? *u->partial->length : std::string_view::npos);
-    }
-    add(piece);
+    // RFC 5092 partial-range: offset and, if given, length, in octets.
+    std::uint64_t offset = u->partial ? u->partial->offset : 0;
+    std::optional<std::uint64_t> length = u->partial ? u->partial->length : std::nullopt;
+    if (!section_pieces(store, recs.front(), section, offset, length, add))
+      bad_url(part.url, "the message has no such section");
   }
-  return out;
+}
+
+// Assembles every CATENATE message of the command. A message whose TEXT
+// parts hold no NUL is written straight to a staged file (never whole in
+// memory; stored messages hold no NUL, so neither will it); one with a
+// NUL is built in memory, as a literal8 APPEND is, to be re-encoded.
+void assemble(command_context& ctx, parse::append_cmd& cmd, std::vector<store::new_message>& messages) {
+  auto& store = ctx.session.account->store();
+  auto max = ctx.server.cfg.max_literal_size;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    auto& parts = cmd.messages[i].catenate;
+    if (parts.empty()) continue;
+    bool nul = std::any_of(parts.begin(), parts.end(),
+                           [](auto& p) { return !p.is_url && p.text.find('\0') != std::string::npos; });
+    if (nul) {
+      std::string out;
+      catenate(ctx, parts, max, [&](std::string_view piece) { out += piece; });
+      messages[i].data = std::move(out);
+      continue;
+    }
+    std::shared_ptr<store::staged_message> staged = store.stage_message();
+    catenate(ctx, parts, max, [&](std::string_view piece) { staged->write(piece); });
+    staged->finish();
+    messages[i].staged = std::move(staged);
+  }
 }
 
 }  // namespace
@@ -122,15 +146,9 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
   if (catenating) {
     // Every URL is resolved before anything is stored: one that fails
     // fails the whole APPEND (RFC 4469 §5; RFC 3502 all or none).
-    co_await ctx.blocking(
-        [&] {
-          for (std::size_t i = 0; i < messages.size(); ++i)
-            if (!cmd.messages[i].catenate.empty())
-              messages[i].data = catenate(ctx, cmd.messages[i].catenate, ctx.server.cfg.max_literal_size);
-        },
-        command_context::work::read);
+    co_await ctx.blocking([&] { assemble(ctx, cmd, messages); }, command_context::work::read);
     for (auto& n : messages)
-      if (n.data.empty()) refuse("Cannot append an empty message", "CANNOT");
+      if (n.octets().empty()) refuse("Cannot append an empty message", "CANNOT");
   }
   // MIME structure, search text and Date: are computed once, now, off
   // the network threads (DESIGN.md §4).
@@ -146,7 +164,7 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
           // no IMAP4rev1 client may be sent; such parts are stored as
           // base64 ("MAY modify the CTE ... MUST NOT result in a loss of
           // data"), so BODY[] stays valid and BINARY[] gives them back.
-          if (n.data.find('\0') != std::string::npos) {
+          if (!n.staged && n.data.find('\0') != std::string::npos) {
             auto fixed = mime::encode_nul_parts(n.data, mime::parse_message(n.data, limits.parse));
             if (!fixed) refuse("A NUL octet outside any body part cannot be stored", "UNKNOWN-CTE");
             n.data = std::move(*fixed);

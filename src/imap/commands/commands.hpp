@@ -75,6 +75,14 @@ void send_flags(command_context& ctx, const lemonade::mailbox::selected_mailbox&
 // such section. Runs on a storage thread.
 std::optional<std::string> section_octets(store::account_store& store, const store::message_record& rec,
                                           const parse::section_spec& section);
+// The same octets from `offset` on (`length` of them when given; RFC 5092
+// ";PARTIAL="),
+// handed to `sink` in pieces of at most 256 KiB read one after another,
+// so a large section is never read whole. False when the message has no
+// such section. Runs on a storage thread.
+bool section_pieces(store::account_store& store, const store::message_record& rec,
+                    const parse::section_spec& section, std::uint64_t offset, std::optional<std::uint64_t> length,
+                    const std::function<void(std::string_view)>& sink);
 // The MIME structure of rec (as stored at APPEND, or parsed again).
 mime::message_structure structure_of(store::account_store& store, const store::message_record& rec);
 asio::awaitable<void> fetch(command_context& ctx, args& a);

@@ -69,12 +69,17 @@ bool sets_seen(const parse::fetch_att& a) {
 
 // What one body item answers: NIL, octets built here (HEADER.FIELDS), or a
 // byte range of the message.
+// BINARY of a large part: `decoded`, the range of its encoded body, decoded
+// while it is streamed; `size` octets are sent after the first `skip`.
 struct section_answer {
-  enum class form { nil, octets, range, size } f = form::nil;
+  enum class form { nil, octets, range, size, decoded } f = form::nil;
   std::string octets;
   mime::byte_range range;
   bool literal8 = false;     // octets hold a NUL (RFC 3516 §4.3)
-  std::uint64_t size = 0;    // BINARY.SIZE
+  std::uint64_t size = 0;    // BINARY.SIZE; the octets a `decoded` sends
+  std::uint64_t skip = 0;    // decoded octets a `decoded` skips (<partial>)
+  mime::cte_kind cte = mime::cte_kind::identity;
+  bool text = false;         // a `decoded` text part: CRLF line ends
 };
 
 section_answer range_answer(mime::byte_range r) {
@@ -115,30 +120,114 @@ section_answer resolve_section(const parse::section_spec& s, const mime::message
   return {};
 }
 
+// Where a large part's decoding reads from: the blob, in pieces.
+struct part_source {
+  store::account_store& store;
+  const store::message_record& rec;
+  binary_size_cache* sizes;
+};
+
+// The decoded size of a part too large to decode in memory, and whether
+// it holds a NUL: from the cache, or by decoding it once, piece by piece.
+binary_size decoded_size(const part_source& src, const mime::part& part, mime::cte_kind cte, bool text) {
+  auto key = src.rec.blob + ':' + std::to_string(part.body.offset) + ':' + std::to_string(part.body.length) + ':' +
+             std::to_string(static_cast<int>(cte)) + (text ? ":t" : ":b");
+  if (src.sizes)
+    if (auto known = src.sizes->find(key)) return *known;
+  binary_size found;
+  mime::binary_decoder dec(cte, text);
+  std::string out;
+  auto count = [&] {
+    found.size += out.size();
+    found.has_nul = found.has_nul || out.find('\0') != std::string::npos;
+    out.clear();
+  };
+  for (std::uint64_t at = 0; at < part.body.length;) {
+    auto n = std::min(stream_piece, part.body.length - at);
+    auto piece = src.store.read_message(src.rec.blob, part.body.offset + at, n);
+    if (piece.size() != n) throw std::runtime_error("message blob shorter than its structure");
+    dec.feed(piece, out);
+    count();
+    at += n;
+  }
+  dec.finish(out);
+  count();
+  if (src.sizes) src.sizes->put(key, found);
+  return found;
+}
+
 // RFC 3516 §4.2-4.3: BINARY[part]<partial> and BINARY.SIZE[part]: the
 // part's body with its Content-Transfer-Encoding undone (BINARY[]: the
-// whole message as stored, which has no encoding of its own). The part
-// is read and decoded whole; a part that does not exist is NIL (size 0).
+// whole message as stored, which has no encoding of its own). A small
+// part is read and decoded whole; a larger one is decoded as it is sent
+// (its size learnt first, decoding it once, or from the cache). A part
+// that does not exist is NIL (size 0).
 template <class Read>
-section_answer binary_answer(const parse::fetch_att& a, const mime::message_structure& st, Read read) {
+section_answer binary_answer(const parse::fetch_att& a, const mime::message_structure& st, Read read,
+                             const part_source& src) {
   section_answer ans;
   std::optional<std::string> content;
   if (a.section.part.empty()) {
-    content = read(mime::byte_range{0, st.size});
-  } else if (auto p = mime::find_part(st, a.section.part)) {
-    auto& part = st.parts[*p];
-    content = mime::binary_content(read(part.body), part);
-    // "If the server does not know how to decode the section's CTE, it
-    // MUST fail the request and issue a "NO" response that contains the
-    // "UNKNOWN-CTE" extended response code."
-    if (!content) refuse("Unknown Content-Transfer-Encoding " + part.encoding.substr(0, 64), "UNKNOWN-CTE");
-  }
-  if (a.what == kind::binary_size) {
-    ans.f = section_answer::form::size;
-    ans.size = content ? content->size() : 0;
+    // Stored messages hold no NUL (append.cpp): a plain range, streamed
+    // like BODY[] when large.
+    if (a.what == kind::binary_size) {
+      ans.f = section_answer::form::size;
+      ans.size = st.size;
+      return ans;
+    }
+    ans = range_answer({0, st.size});
+    if (a.partial) {
+      auto [origin, length] = *a.partial;
+      auto from = std::min<std::uint64_t>(origin, st.size);
+      ans.range = {from, std::min<std::uint64_t>(length, st.size - from)};
+    }
+    if (ans.range.length <= stream_piece) {
+      ans.f = section_answer::form::octets;
+      ans.octets = read(ans.range);
+    }
     return ans;
   }
-  if (!content) return ans;
+  auto p = mime::find_part(st, a.section.part);
+  if (!p) {
+    if (a.what == kind::binary_size) ans.f = section_answer::form::size;
+    return ans;
+  }
+  auto& part = st.parts[*p];
+  auto cte = mime::classify_cte(part.encoding);
+  // "If the server does not know how to decode the section's CTE, it
+  // MUST fail the request and issue a "NO" response that contains the
+  // "UNKNOWN-CTE" extended response code."
+  if (cte == mime::cte_kind::unknown)
+    refuse("Unknown Content-Transfer-Encoding " + part.encoding.substr(0, 64), "UNKNOWN-CTE");
+  bool text = part.kind == mime::part_kind::leaf && part.type == "text";
+  if (part.body.length > stream_piece) {
+    auto known = decoded_size(src, part, cte, text);
+    if (a.what == kind::binary_size) {
+      ans.f = section_answer::form::size;
+      ans.size = known.size;
+      return ans;
+    }
+    ans.f = section_answer::form::decoded;
+    ans.range = part.body;
+    ans.cte = cte;
+    ans.text = text;
+    ans.size = known.size;
+    if (a.partial) {
+      // "the <partial> arguments refer to the DECODED section data"
+      auto [origin, length] = *a.partial;
+      ans.skip = std::min<std::uint64_t>(origin, known.size);
+      ans.size = std::min<std::uint64_t>(length, known.size - ans.skip);
+    }
+    // Known for the whole part only: literal8 when any of it has a NUL.
+    ans.literal8 = known.has_nul;
+    return ans;
+  }
+  content = mime::binary_content(read(part.body), part);
+  if (a.what == kind::binary_size) {
+    ans.f = section_answer::form::size;
+    ans.size = content->size();
+    return ans;
+  }
   if (a.partial) {
     // "the <partial> arguments refer to the DECODED section data"
     auto [origin, length] = *a.partial;
@@ -167,7 +256,7 @@ std::string slice(std::string_view whole, mime::byte_range r) {
 // Decodes the stored structure (or parses the message again if the row
 // predates it) and reads every small section.
 message_data load(store::account_store& store, const store::message_record& rec,
-                  const std::vector<parse::fetch_att>& atts, bool need_structure) {
+                  const std::vector<parse::fetch_att>& atts, bool need_structure, binary_size_cache* sizes) {
   message_data d;
   std::optional<std::string> whole;
   if (need_structure) {
@@ -184,7 +273,7 @@ message_data load(store::account_store& store, const store::message_record& rec,
   };
   for (auto& a : atts) {
     if (a.what == kind::binary || a.what == kind::binary_size) {
-      d.answers.push_back(binary_answer(a, d.structure, read));
+      d.answers.push_back(binary_answer(a, d.structure, read, part_source{store, rec, sizes}));
       continue;
     }
     section_answer ans;
@@ -232,9 +321,44 @@ value body_item(section_answer& a, std::uint32_t index) {
     case section_answer::form::nil: return nil{};
     case section_answer::form::octets: return literal{std::move(a.octets), a.literal8};
     case section_answer::form::range: return literal_ref{a.range.length, index};
+    case section_answer::form::decoded: return literal_ref{a.size, index, a.literal8};
     case section_answer::form::size: return number{a.size};
   }
   return nil{};
+}
+
+// Sends a `decoded` answer: the part read in pieces on the read pool and
+// decoded there, its first `skip` decoded octets dropped and `size` sent.
+asio::awaitable<void> stream_decoded(command_context& ctx, const store::message_record& rec,
+                                     const section_answer& ans) {
+  auto& store = ctx.session.account->store();
+  mime::binary_decoder dec(ans.cte, ans.text);
+  std::uint64_t skip = ans.skip, left = ans.size;
+  for (std::uint64_t read = 0; read < ans.range.length && left > 0;) {
+    auto n = std::min(stream_piece, ans.range.length - read);
+    auto piece = co_await ctx.blocking(
+        [&] {
+          auto raw = store.read_message(rec.blob, ans.range.offset + read, n);
+          if (raw.size() != n) throw std::runtime_error("message blob shorter than its structure");
+          std::string out;
+          dec.feed(raw, out);
+          if (read + n == ans.range.length) dec.finish(out);
+          return out;
+        },
+        command_context::work::read);
+    read += n;
+    std::string_view v = piece;
+    auto dropped = std::min<std::uint64_t>(skip, v.size());
+    v.remove_prefix(dropped);
+    skip -= dropped;
+    auto take = std::min<std::uint64_t>(left, v.size());
+    ctx.session.out.append(v.substr(0, take));
+    left -= take;
+    co_await ctx.io.flush();
+  }
+  // The literal's length was promised: a blob that decodes shorter than it
+  // did when its size was learnt is damaged; the connection cannot go on.
+  if (left != 0) throw std::runtime_error("message part decodes shorter than its size");
 }
 
 }  // namespace
@@ -250,12 +374,46 @@ std::optional<std::string> section_octets(store::account_store& store, const sto
   att.what = kind::body_section;
   att.peek = true;
   att.section = section;
-  auto d = load(store, rec, {att}, true);
+  auto d = load(store, rec, {att}, true, nullptr);
   auto& ans = d.answers[0];
   switch (ans.f) {
     case section_answer::form::octets: return std::move(ans.octets);
     case section_answer::form::range: return store.read_message(rec.blob, ans.range.offset, ans.range.length);
     default: return std::nullopt;
+  }
+}
+
+bool section_pieces(store::account_store& store, const store::message_record& rec,
+                    const parse::section_spec& section, std::uint64_t offset, std::optional<std::uint64_t> length,
+                    const std::function<void(std::string_view)>& sink) {
+  parse::fetch_att att;
+  att.what = kind::body_section;
+  att.peek = true;
+  att.section = section;
+  auto d = load(store, rec, {att}, true, nullptr);
+  auto& ans = d.answers[0];
+  auto limit = [&](std::uint64_t size) {
+    auto from = std::min(offset, size);
+    return std::pair{from, std::min(length.value_or(size - from), size - from)};
+  };
+  switch (ans.f) {
+    case section_answer::form::octets: {
+      auto [from, n] = limit(ans.octets.size());
+      sink(std::string_view(ans.octets).substr(from, n));
+      return true;
+    }
+    case section_answer::form::range: {
+      auto [from, total] = limit(ans.range.length);
+      for (std::uint64_t at = 0; at < total;) {
+        auto n = std::min(stream_piece, total - at);
+        auto piece = store.read_message(rec.blob, ans.range.offset + from + at, n);
+        if (piece.size() != n) throw std::runtime_error("message blob shorter than its structure");
+        sink(piece);
+        at += n;
+      }
+      return true;
+    }
+    default: return false;
   }
 }
 
@@ -283,8 +441,9 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
   }
   // RFC 7162 §3.2.6: VANISHED (EARLIER) comes before any FETCH.
   if (cmd.vanished) co_await report_since(ctx, store::modseq{*cmd.changed_since}, &cmd.set, false);
-  bool need_structure = false, mark_seen = false, want_flags = false, uid_listed = false;
+  bool need_structure = false, mark_seen = false, want_flags = false, uid_listed = false, any_binary = false;
   for (auto& att : cmd.atts) {
+    any_binary = any_binary || att.what == kind::binary || att.what == kind::binary_size;
     need_structure = need_structure || needs_structure(att);
     mark_seen = mark_seen || (sets_seen(att) && !view.read_only());
     want_flags = want_flags || att.what == kind::flags;
@@ -302,7 +461,7 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     std::vector<message_data> out;
     std::uint64_t held = 0;
     for (auto i = from; i < records.size() && out.size() < batch_messages && held < batch_octets; ++i) {
-      out.push_back(load(acct.store(), records[i], cmd.atts, need_structure));
+      out.push_back(load(acct.store(), records[i], cmd.atts, need_structure, &ctx.server.binary_sizes));
       for (auto& ans : out.back().answers) held += ans.octets.size();
     }
     return out;
@@ -345,8 +504,9 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           return need_structure ? load_batch(0) : std::vector<message_data>{};
         },
         // A page of messages (one batch: at most 1 MB of sections, read
-        // whole) is a quick read; FETCH 1:* of a big mailbox is not.
-        uids.size() <= batch_messages ? command_context::work::quick : command_context::work::read);
+        // whole) is a quick read; FETCH 1:* of a big mailbox is not, nor
+        // BINARY, which may decode a large part to learn its size.
+        uids.size() <= batch_messages && !any_binary ? command_context::work::quick : command_context::work::read);
   }
   std::vector<store::uid> newly_seen;
   if (mark_seen) {
@@ -491,7 +651,12 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       auto at = sp.at - base;
       ctx.session.out.append(text, done, at - done);
       done = at;
-      auto range = data.answers[sp.id].range;
+      auto& ans = data.answers[sp.id];
+      if (ans.f == section_answer::form::decoded) {
+        co_await stream_decoded(ctx, rec, ans);
+        continue;
+      }
+      auto range = ans.range;
       for (std::uint64_t sent = 0; sent < range.length;) {
         auto n = std::min(stream_piece, range.length - sent);
         auto piece = co_await ctx.blocking(

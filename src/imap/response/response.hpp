@@ -47,6 +47,7 @@ struct raw {
 struct literal_ref {
   std::uint64_t length;
   std::uint32_t id;  // the executor's own reference
+  bool literal8 = false;
 };
 
 struct value {

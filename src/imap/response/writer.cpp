@@ -101,6 +101,7 @@ void write_value(std::string& out, const value& v, const writer_options& o, std:
     void operator()(const raw& r) { out += r.octets; }
     void operator()(const literal_ref& l) {
       if (!splices) throw std::logic_error("literal_ref written without splices");
+      if (l.literal8) out += '~';
       out += '{';
       out += std::to_string(l.length);
       out += "}\r\n";

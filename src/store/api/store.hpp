@@ -69,6 +69,9 @@ class account_store {
   // Records of the given UIDs (ascending; UIDs that do not exist are left
   // out).
   virtual std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids) = 0;
+  // A message to be assembled in pieces and then appended (types.hpp).
+  // Throws std::system_error when its file cannot be made.
+  virtual std::unique_ptr<staged_message> stage_message() = 0;
   // The whole message. Throws std::system_error if the blob is missing.
   virtual std::string read_message(const std::string& blob) = 0;
   // Octets [offset, offset + length) of the message (fewer if it ends

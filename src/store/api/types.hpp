@@ -3,8 +3,10 @@
 // here or in store.hpp: protocol code sees only these.
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lemonade::store {
@@ -71,8 +73,25 @@ struct mailbox_snapshot {
   uid first_recent{1};
 };
 
+// A message written out as it is assembled (CATENATE, RFC 4469) rather
+// than held in memory: account_store::stage_message() makes one, write()
+// takes its octets in order, finish() makes it durable and readable whole
+// through view() (mapped from the file, not copied into the heap). It
+// becomes a message by append() (new_message::staged); dropped unused it
+// leaves nothing behind.
+class staged_message {
+ public:
+  virtual ~staged_message() = default;
+  virtual void write(std::string_view octets) = 0;
+  virtual void finish() = 0;
+  virtual std::string_view view() const = 0;
+  virtual std::uint64_t size() const = 0;
+};
+
 struct new_message {
   std::string data;            // RFC 5322 octets, stored byte-exact
+  std::shared_ptr<staged_message> staged;  // or these, finished, instead of data
+  std::string_view octets() const { return staged ? staged->view() : std::string_view(data); }
   flag_set flags;
   std::int64_t internal_date;  // seconds since the epoch
   int tz_offset_minutes = 0;   // zone the client gave, to show it back

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +56,70 @@ void write_all(int fd, std::string_view data, const std::string& what) {
 }
 
 }  // namespace
+
+staged_file::staged_file(std::filesystem::path tmp, int fd) : tmp_(std::move(tmp)), fd_(fd) {
+  auto* ctx = EVP_MD_CTX_new();
+  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+    throw std::runtime_error("sha256 failed");
+  }
+  sha_ = ctx;
+}
+
+staged_file::~staged_file() {
+  if (map_) ::munmap(map_, size_);
+  ::close(fd_);
+  if (!adopted_) ::unlink(tmp_.c_str());
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(sha_));
+}
+
+void staged_file::write(std::string_view octets) {
+  if (!hash_.empty()) throw std::logic_error("staged_file::write after finish");
+  write_all(fd_, octets, "write " + tmp_.string());
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(sha_), octets.data(), octets.size()) != 1)
+    throw std::runtime_error("sha256 failed");
+  size_ += octets.size();
+}
+
+void staged_file::finish() {
+  if (!hash_.empty()) return;
+  if (::fdatasync(fd_) != 0) throw_errno("fsync " + tmp_.string());
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(sha_), md, &len) != 1) throw std::runtime_error("sha256 failed");
+  hash_ = core::hex_encode(std::string_view(reinterpret_cast<char*>(md), len));
+  if (size_ > 0) {
+    auto* m = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
+    if (m == MAP_FAILED) throw_errno("mmap " + tmp_.string());
+    map_ = m;
+  }
+}
+
+std::unique_ptr<staged_file> blob_store::stage() {
+  auto dir = dir_ / "staging";
+  std::filesystem::create_directories(dir);
+  static std::atomic<unsigned long> counter{0};
+  auto tmp = dir / (".tmp." + std::to_string(::getpid()) + ".s" + std::to_string(++counter));
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw_errno("create " + tmp.string());
+  return std::unique_ptr<staged_file>(new staged_file(tmp, fd));
+}
+
+std::string blob_store::adopt(staged_file& f) {
+  if (f.hash_.empty()) throw std::logic_error("blob_store::adopt before finish");
+  if (f.adopted_) return f.hash_;
+  auto final_path = path_of(f.hash_);
+  auto sub = final_path.parent_path();
+  if (!exists(f.hash_)) {
+    std::filesystem::create_directories(sub);
+    if (::rename(f.tmp_.c_str(), final_path.c_str()) != 0) throw_errno("rename " + final_path.string());
+    f.adopted_ = true;
+  }
+  fsync_dir(sub);
+  return f.hash_;
+}
 
 blob_store::blob_store(std::filesystem::path dir) : dir_(std::move(dir)) {
   std::filesystem::create_directories(dir_);
@@ -207,7 +272,7 @@ std::size_t blob_store::walk_older_than(std::chrono::seconds age,
   std::error_code ec;
   for (const auto& sub : std::filesystem::directory_iterator(dir_, ec)) {
     auto dname = sub.path().filename().string();
-    if (dname.size() != 2 || !sub.is_directory()) continue;
+    if ((dname.size() != 2 && dname != "staging") || !sub.is_directory()) continue;
     std::vector<std::string> old;
     {
       std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(sub.path().c_str()), ::closedir);

@@ -8,11 +8,45 @@
 #include <cstdint>
 #include <functional>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace lemonade::store {
+
+class blob_store;
+
+// A blob written as its octets arrive, to a temporary file, hashed on the
+// way: a message assembled from pieces (CATENATE) never sits in memory
+// whole. After finish() it is durable and readable through view(), a
+// read-only mapping of the file (page cache, not heap). blob_store::adopt()
+// gives it its name; a staged file never adopted is deleted with this
+// object (or, after a crash, by the sweep of old temporaries).
+class staged_file {
+ public:
+  ~staged_file();
+  staged_file(const staged_file&) = delete;
+  staged_file& operator=(const staged_file&) = delete;
+  // Throws std::system_error on I/O failure.
+  void write(std::string_view octets);
+  // Syncs the file, fixes the hash and maps the content.
+  void finish();
+  std::string_view view() const { return {static_cast<const char*>(map_), size_}; }
+  std::uint64_t size() const { return size_; }
+  const std::string& hash() const { return hash_; }
+
+ private:
+  friend class blob_store;
+  staged_file(std::filesystem::path tmp, int fd);
+  std::filesystem::path tmp_;
+  int fd_;
+  void* sha_;  // EVP_MD_CTX
+  std::uint64_t size_ = 0;
+  std::string hash_;
+  void* map_ = nullptr;
+  bool adopted_ = false;
+};
 
 class blob_store {
  public:
@@ -31,6 +65,15 @@ class blob_store {
   // put() for several contents at once (their hashes, in order), syncing
   // after all are written: one MULTIAPPEND pays for its fsyncs together.
   std::vector<std::string> put_many(const std::vector<std::string_view>& items);
+
+  // A new staged file, in the fan-out directory its first write does not
+  // know yet: the top directory's "staging" (same file system, so adopt()
+  // is a rename).
+  std::unique_ptr<staged_file> stage();
+  // Makes a finished staged file the blob named by its hash (rename and
+  // directory sync) and returns the hash; when that blob exists already
+  // the staged copy is dropped. Its view() stays valid either way.
+  std::string adopt(staged_file& f);
 
   bool exists(const std::string& hash) const;
   // Whole content. Throws std::system_error if missing or unreadable.

@@ -732,9 +732,24 @@ auto sqlite_account::adding_mail(F f) -> decltype(f()) {
   throw error(error::code::no_space, "Not enough disk space on the server; delete mail or try again later");
 }
 
+namespace {
+
+// A staged message is a staged blob file (blob_store.hpp).
+class sqlite_staged final : public staged_message {
+ public:
+  explicit sqlite_staged(std::unique_ptr<staged_file> f) : file(std::move(f)) {}
+  void write(std::string_view octets) override { file->write(octets); }
+  void finish() override { file->finish(); }
+  std::string_view view() const override { return file->view(); }
+  std::uint64_t size() const override { return file->size(); }
+  std::unique_ptr<staged_file> file;
+};
+
+}  // namespace
+
 append_result sqlite_account::append(mailbox_id id, std::vector<new_message> messages) {
   std::uint64_t incoming = 0;
-  for (auto& m : messages) incoming += m.data.size();
+  for (auto& m : messages) incoming += m.staged ? 0 : m.data.size();  // staged ones are on disk already
   check_space(incoming);
   return adding_mail([&] { return append_checked(id, messages); });
 }
@@ -742,10 +757,24 @@ append_result sqlite_account::append(mailbox_id id, std::vector<new_message> mes
 append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_message>& messages) {
   // Blobs are written and fsynced here, in parallel with other appenders;
   // only the database commit is shared.
+  // A staged message is made a blob by renaming its file.
   std::vector<std::string_view> contents;
   contents.reserve(messages.size());
-  for (auto& m : messages) contents.push_back(m.data);
-  auto hashes = blobs_.put_many(contents);
+  for (auto& m : messages)
+    if (!m.staged) contents.push_back(m.data);
+  auto written = blobs_.put_many(contents);
+  std::vector<std::string> hashes;
+  hashes.reserve(messages.size());
+  for (std::size_t i = 0, next = 0; i < messages.size(); ++i) {
+    if (!messages[i].staged) {
+      hashes.push_back(std::move(written[next++]));
+      continue;
+    }
+    auto* staged = dynamic_cast<sqlite_staged*>(messages[i].staged.get());
+    if (!staged) throw std::logic_error("append: a message staged by another store");
+    staged->finish();
+    hashes.push_back(blobs_.adopt(*staged->file));
+  }
 
   append_result out;
   try {
@@ -756,8 +785,8 @@ append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_mess
       for (std::size_t i = 0; i < messages.size(); ++i) {
         // A concurrent expunge may have collected an identical blob after we
         // wrote it; we lead the queue now, so rewriting it is race-free.
-        if (!blobs_.exists(hashes[i])) blobs_.put(messages[i].data, hashes[i]);
-        auto ins = insert_message(d, mb, messages[i], static_cast<std::int64_t>(messages[i].data.size()),
+        if (!blobs_.exists(hashes[i])) blobs_.put(messages[i].octets(), hashes[i]);
+        auto ins = insert_message(d, mb, messages[i], static_cast<std::int64_t>(messages[i].octets().size()),
                                   hashes[i]);
         out.uids.push_back(ins.id);
       }
@@ -1006,6 +1035,14 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
   }
   r->exec("COMMIT");
   return out;
+}
+
+
+std::unique_ptr<staged_message> sqlite_account::stage_message() {
+  // What is staged is bounded by the literal size limit; start it only
+  // while the disk has its reserve (append() counts it as written).
+  check_space(0);
+  return std::make_unique<sqlite_staged>(blobs_.stage());
 }
 
 std::string sqlite_account::read_message(const std::string& blob) { return blobs_.read(blob); }

@@ -45,6 +45,7 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) override;
   std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids) override;
   std::string read_message(const std::string& blob) override;
+  std::unique_ptr<staged_message> stage_message() override;
   std::vector<uid> search_text(mailbox_id id, const text_query& q) override;
   std::vector<message_meta> search_meta(mailbox_id id) override;
   std::vector<sort_row> sort_rows(mailbox_id id) override;

@@ -290,6 +290,53 @@ TEST_F(store_sqlite, failed_append_leaves_no_blob) {
   EXPECT_TRUE(std::filesystem::exists(path_of("shared content")));
 }
 
+// A staged message (CATENATE) becomes a blob by a rename; its content
+// equals what was written; one identical to a stored blob shares it; one
+// never appended leaves no file behind.
+TEST_F(store_sqlite, staged_messages) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto blobs = dir.path / "mail" / std::to_string(user.id) / "blobs";
+  auto staging_files = [&] {
+    std::size_t n = 0;
+    if (std::filesystem::exists(blobs / "staging"))
+      for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(blobs / "staging")) ++n;
+    return n;
+  };
+  auto stage = [&](std::vector<std::string> pieces) {
+    std::shared_ptr<staged_message> s = acct->stage_message();
+    for (auto& p : pieces) s->write(p);
+    s->finish();
+    return s;
+  };
+  acct->append(inbox.id, {msg("Subject: one\r\n\r\nbody\r\n")});
+  auto a = stage({"Subject: one\r\n", "\r\n", "body\r\n"});  // same content as the stored one
+  auto b = stage({"Subject: two\r\n\r\n", std::string(300000, 'x'), "\r\n"});
+  EXPECT_EQ(b->view().size(), b->size());
+  EXPECT_EQ(b->size(), 300018u);
+  new_message ma = msg(""), mb = msg("");
+  ma.staged = a;
+  mb.staged = b;
+  auto r = acct->append(inbox.id, {ma, mb});
+  ASSERT_EQ(r.uids.size(), 2u);
+  auto recs = acct->fetch(inbox.id, {uid{1}, uid{2}, uid{3}});
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[0].blob, recs[1].blob);
+  EXPECT_EQ(acct->read_message(recs[1].blob), "Subject: one\r\n\r\nbody\r\n");
+  EXPECT_EQ(recs[2].size, 300018u);
+  EXPECT_EQ(acct->read_message(recs[2].blob), "Subject: two\r\n\r\n" + std::string(300000, 'x') + "\r\n");
+  EXPECT_EQ(blob_store::content_hash(acct->read_message(recs[2].blob)), recs[2].blob);
+  // `a` was not renamed (its blob existed): its file goes with it.
+  EXPECT_EQ(staging_files(), 1u);
+  ma.staged.reset();
+  a.reset();
+  EXPECT_EQ(staging_files(), 0u);
+  {
+    auto dropped = stage({"never appended"});
+    EXPECT_EQ(staging_files(), 1u);
+  }
+  EXPECT_EQ(staging_files(), 0u);
+}
+
 TEST(store_sqlite_sweep, deletes_only_unreferenced_old_blobs) {
   temp_dir d;
   auto sweep_once = [&](std::chrono::seconds age, auto&& before) {
