@@ -16,6 +16,7 @@ targets=(
   fuzz_imap_search
   fuzz_sort_info
   fuzz_imap_url
+  fuzz_imap_response
 )
 
 seconds=${1:-40}

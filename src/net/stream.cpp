@@ -105,6 +105,28 @@ asio::awaitable<void> stream::start_tls(std::shared_ptr<asio::ssl::context> ctx)
   }
 }
 
+asio::awaitable<void> stream::start_tls_client(std::shared_ptr<asio::ssl::context> ctx, std::string server_name) {
+  tls_ctx_ = std::move(ctx);
+  ssl_.reset(SSL_new(tls_ctx_->native_handle()));
+  if (!ssl_) throw boost::system::system_error(asio::error::no_memory);
+  socket_.native_non_blocking(true);
+  SSL_set_fd(ssl_.get(), socket_.native_handle());
+  SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (!server_name.empty()) {
+    SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str());
+    // Checked only when the context verifies the chain.
+    SSL_set1_host(ssl_.get(), server_name.c_str());
+  }
+  for (;;) {
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_connect(ssl_.get());
+    if (r == 1) co_return;
+    co_await wait_for_tls(r);
+  }
+}
+
 std::string stream::tls_description() const {
   if (!ssl_) return "none";
   return std::string(SSL_get_version(ssl_.get())) + " " + SSL_get_cipher_name(ssl_.get());

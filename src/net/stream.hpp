@@ -40,6 +40,9 @@ class stream {
   // Server-side TLS handshake on this connection; afterwards every read
   // and write is encrypted. Throws on handshake failure.
   asio::awaitable<void> start_tls(std::shared_ptr<asio::ssl::context> ctx);
+  // Client-side handshake (a connection we opened). `server_name` goes in
+  // SNI and, when the context verifies peers, must match the certificate.
+  asio::awaitable<void> start_tls_client(std::shared_ptr<asio::ssl::context> ctx, std::string server_name);
   bool tls_active() const { return ssl_ != nullptr; }
   // "TLSv1.3 TLS_AES_256_GCM_SHA384", for logs.
   std::string tls_description() const;

@@ -61,6 +61,22 @@ std::shared_ptr<ssl::context> make_server_tls(const std::filesystem::path& cert,
   return ctx;
 }
 
+std::shared_ptr<ssl::context> make_client_tls(bool verify, const std::filesystem::path& ca_file) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX* h = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION);
+  SSL_CTX_set_mode(h, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_options(h, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (verify) {
+    int ok = ca_file.empty() ? SSL_CTX_set_default_verify_paths(h) : SSL_CTX_load_verify_locations(h, ca_file.c_str(), nullptr);
+    if (ok != 1) throw std::runtime_error("tls: cannot load CA certificates " + ca_file.string() + ": " + openssl_error());
+    SSL_CTX_set_verify(h, SSL_VERIFY_PEER, nullptr);
+  } else {
+    SSL_CTX_set_verify(h, SSL_VERIFY_NONE, nullptr);
+  }
+  return ctx;
+}
+
 bool ensure_self_signed(const std::filesystem::path& cert, const std::filesystem::path& key,
                         const std::string& hostname) {
   if (std::filesystem::exists(cert) && std::filesystem::exists(key)) return false;
