@@ -17,6 +17,7 @@ targets=(
   fuzz_sort_info
   fuzz_imap_url
   fuzz_imap_response
+  fuzz_smtp_command
 )
 
 seconds=${1:-40}
