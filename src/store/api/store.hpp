@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/api/queue.hpp"
 #include "store/api/types.hpp"
 
 namespace lemonade::store {
@@ -173,6 +174,8 @@ class mail_store {
   // mailboxes). Shared: every caller for one user gets the same object
   // while any holds it.
   virtual std::shared_ptr<account_store> open_account(const user_record& user) = 0;
+  // The outbound queue (queue.hpp), opened on first use.
+  virtual mail_queue& queue() = 0;
 };
 
 }  // namespace lemonade::store

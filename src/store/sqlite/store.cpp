@@ -6,6 +6,7 @@
 
 #include "store/sqlite/account.hpp"
 #include "store/sqlite/pool.hpp"
+#include "store/sqlite/queue.hpp"
 #include "store/sqlite/search_indexer.hpp"
 #include "store/sqlite/users.hpp"
 
@@ -16,6 +17,7 @@ class sqlite_store final : public mail_store {
  public:
   sqlite_store(const std::filesystem::path& data_dir, store_limits limits)
       : mail_root_(data_dir / "mail"),
+        queue_dir_(data_dir / "queue"),
         limits_(limits),
         pool_(limits.idle_connections, limits.idle_connection_time),
         users_(data_dir / "accounts.db", mail_root_) {
@@ -23,6 +25,12 @@ class sqlite_store final : public mail_store {
   }
 
   user_directory& users() override { return users_; }
+
+  mail_queue& queue() override {
+    std::lock_guard lock(mu_);
+    if (!queue_) queue_ = std::make_unique<sqlite_queue>(queue_dir_, pool_);
+    return *queue_;
+  }
 
   std::shared_ptr<account_store> open_account(const user_record& user) override {
     std::lock_guard lock(mu_);
@@ -40,6 +48,7 @@ class sqlite_store final : public mail_store {
 
  private:
   std::filesystem::path mail_root_;
+  std::filesystem::path queue_dir_;
   store_limits limits_;
   connection_pool pool_;  // before the accounts that lease from it
   sqlite_users users_;
@@ -47,6 +56,7 @@ class sqlite_store final : public mail_store {
   std::mutex mu_;
   std::map<std::int64_t, std::weak_ptr<account_store>> open_;
   std::set<std::int64_t> swept_;
+  std::unique_ptr<sqlite_queue> queue_;  // after the pool it leases from
 };
 
 }  // namespace

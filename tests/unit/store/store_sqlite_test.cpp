@@ -539,3 +539,75 @@ TEST(store_sqlite_urlauth, keys_per_mailbox) {
 
 }  // namespace
 }  // namespace lemonade::store
+
+namespace lemonade::store {
+namespace {
+
+// The outbound queue (issue 14): durable across a reopen, due recipients,
+// outcomes recorded, contents shared by identical messages and collected
+// with the last of them.
+TEST(store_sqlite_queue, enqueue_deliver_remove) {
+  temp_dir dir;
+  auto blobs = dir.path / "queue" / "blobs";
+  auto content = [&](mail_queue& q, std::string text) {
+    auto s = q.stage();
+    s->write(text);
+    return s;
+  };
+  std::int64_t first = 0, second = 0;
+  {
+    auto st = sqlite::open_store(dir.path, {});
+    auto& q = st->queue();
+    queued_message m;
+    m.sender = "alice@localhost";
+    m.envid = "QQ314159";
+    m.ret = 2;
+    m.recipients.push_back({0, "bob@example.org", notify_failure | notify_delay, "rfc822;bob@example.org"});
+    m.recipients.push_back({0, "carol@example.org"});
+    auto c1 = content(q, "Subject: hi\r\n\r\nbody\r\n");
+    first = q.enqueue(m, *c1);
+    auto c2 = content(q, "Subject: hi\r\n\r\nbody\r\n");
+    m.recipients.pop_back();
+    second = q.enqueue(m, *c2);
+    EXPECT_NE(first, second);
+  }
+  auto st = sqlite::open_store(dir.path, {});
+  auto& q = st->queue();
+  auto all = q.list();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, first);
+  EXPECT_EQ(all[0].envid, "QQ314159");
+  EXPECT_EQ(all[0].ret, 2);
+  ASSERT_EQ(all[0].recipients.size(), 2u);
+  EXPECT_EQ(all[0].recipients[0].notify, static_cast<unsigned>(notify_failure | notify_delay));
+  EXPECT_EQ(all[0].recipients[0].orcpt, "rfc822;bob@example.org");
+  EXPECT_EQ(all[0].blob, all[1].blob);  // identical content, one file
+  EXPECT_EQ(q.read(all[0], 0, 100), "Subject: hi\r\n\r\nbody\r\n");
+  EXPECT_EQ(all[0].size, 21u);
+  auto now = all[0].created;
+  EXPECT_EQ(q.due(now, 10).size(), 2u);
+  // One recipient delivered, one retried later: the message is not due now.
+  q.record(all[0].recipients[0].id, recipient_state::delivered, "250 2.0.0 ok", now);
+  q.record(all[0].recipients[1].id, recipient_state::pending, "451 4.4.1 later", now + 600);
+  auto due = q.due(now, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, second);
+  EXPECT_EQ(q.find(first)->recipients[1].attempts, 1);
+  EXPECT_EQ(q.find(first)->recipients[1].last_reply, "451 4.4.1 later");
+  EXPECT_TRUE(q.retry_now(first));
+  EXPECT_EQ(q.due(now, 10).size(), 2u);
+  EXPECT_FALSE(q.retry_now(12345));
+  auto path = blobs / all[0].blob.substr(0, 2) / all[0].blob;
+  q.remove(first);
+  EXPECT_TRUE(std::filesystem::exists(path));  // the second still needs it
+  q.remove(second);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(q.list().empty());
+  EXPECT_FALSE(q.find(first));
+  // A stage never enqueued leaves nothing.
+  { auto dropped = content(q, "x"); }
+  EXPECT_TRUE(std::filesystem::is_empty(blobs / "staging"));
+}
+
+}  // namespace
+}  // namespace lemonade::store
