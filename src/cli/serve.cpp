@@ -20,7 +20,9 @@
 #include "auth/password.hpp"
 #include "cli/cli.hpp"
 #include "core/log.hpp"
+#include "delivery/agent.hpp"
 #include "imap/server.hpp"
+#include "smtp/server.hpp"
 #include "net/tls.hpp"
 #include "store/sqlite/memory.hpp"
 #include "store/sqlite/store.hpp"
@@ -72,6 +74,7 @@ class tls_holder {
 
 struct shutdown_state {
   imap::server& srv;
+  smtp::server& submission;
   imap::server_context& ctx;
   asio::io_context& ioc;
   std::chrono::steady_clock::time_point deadline;
@@ -79,9 +82,9 @@ struct shutdown_state {
 };
 
 void wait_for_sessions(std::shared_ptr<shutdown_state> st) {
-  if (st->srv.session_count() == 0 || std::chrono::steady_clock::now() >= st->deadline) {
-    if (st->srv.session_count() > 0)
-      spdlog::warn("event=shutdown_forced sessions={}", st->srv.session_count());
+  auto sessions = st->srv.session_count() + st->submission.session_count();
+  if (sessions == 0 || std::chrono::steady_clock::now() >= st->deadline) {
+    if (sessions > 0) spdlog::warn("event=shutdown_forced sessions={}", sessions);
     st->ioc.stop();
     return;
   }
@@ -89,8 +92,8 @@ void wait_for_sessions(std::shared_ptr<shutdown_state> st) {
   st->timer.async_wait([st](boost::system::error_code) { wait_for_sessions(st); });
 }
 
-void watch_signals(asio::signal_set& sigs, imap::server& srv, imap::server_context& ctx, tls_holder& tls,
-                   asio::io_context& ioc) {
+void watch_signals(asio::signal_set& sigs, imap::server& srv, smtp::server& submission, imap::server_context& ctx,
+                   smtp::server_context& smtp_ctx, tls_holder& tls, asio::io_context& ioc) {
   sigs.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
@@ -100,14 +103,16 @@ void watch_signals(asio::signal_set& sigs, imap::server& srv, imap::server_conte
       } catch (const std::exception& e) {
         spdlog::error("event=tls_reload_failed error=\"{}\"", e.what());
       }
-      watch_signals(sigs, srv, ctx, tls, ioc);
+      watch_signals(sigs, srv, submission, ctx, smtp_ctx, tls, ioc);
       return;
     }
     spdlog::info("event=shutdown signal={} sessions={}", sig, srv.session_count());
     ctx.shutting_down = true;
+    smtp_ctx.shutting_down = true;
     srv.begin_shutdown();
+    submission.begin_shutdown();
     auto st = std::make_shared<shutdown_state>(
-        shutdown_state{srv, ctx, ioc, std::chrono::steady_clock::now() + ctx.cfg.shutdown_grace, asio::steady_timer(ioc)});
+        shutdown_state{srv, submission, ctx, ioc, std::chrono::steady_clock::now() + ctx.cfg.shutdown_grace, asio::steady_timer(ioc)});
     wait_for_sessions(st);
   });
 }
@@ -247,9 +252,45 @@ int serve(const core::config& cfg) {
   bind_all(cfg.imap_listen, false, "imap.listen");
   bind_all(cfg.imaps_listen, true, "imaps.listen");
 
+  // Mail in: submission (RFC 6409) into the queue; the queue runner
+  // delivers into the accounts the IMAP sessions share.
+  delivery::local_addresses addresses(store->users(), cfg.domains);
+  delivery::agent_options agent_opts;
+  agent_opts.describe.parse.max_depth = cfg.max_mime_depth;
+  agent_opts.describe.parse.max_parts = cfg.max_mime_parts;
+  agent_opts.describe.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
+  delivery::queue_agent agent(store->queue(), addresses, ctx.accounts, agent_opts);
+  smtp::server_context smtp_ctx{cfg,
+                                *store,
+                                addresses,
+                                ctx.throttle,
+                                ctx.credentials,
+                                ctx.scram_fake_salt_key,
+                                storage.get_executor(),
+                                reads.get_executor(),
+                                hashing.get_executor(),
+                                [t = tls.get()] { return t->current(); },
+                                [&agent] { agent.wake(); }};
+  smtp::server submission(ioc, smtp_ctx);
+  auto bind_smtp = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name) {
+    for (auto& a : addrs) {
+      auto hp = net::parse_host_port(a);
+      if (!hp) throw exit_error(2, std::string(key_name) + ": bad address \"" + a + "\" (expected host:port)");
+      try {
+        submission.listen(*hp, implicit_tls);
+      } catch (const std::exception& e) {
+        throw exit_error(1, e.what());
+      }
+    }
+  };
+  bind_smtp(cfg.submission_listen, false, "submission.listen");
+  bind_smtp(cfg.submissions_listen, true, "submissions.listen");
+  agent.start();
+
   asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);
-  watch_signals(sigs, srv, ctx, *tls, ioc);
+  watch_signals(sigs, srv, submission, ctx, smtp_ctx, *tls, ioc);
   srv.start();
+  submission.start();
   if (cfg.user_check_interval.count() > 0) {
     auto w = std::make_shared<user_watch>(user_watch{srv, ctx, asio::steady_timer(ioc)});
     w->seen = store->users().version();
@@ -263,6 +304,7 @@ int serve(const core::config& cfg) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  agent.stop();
   storage.join();
   reads.join();
   hashing.join();

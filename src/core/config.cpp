@@ -141,6 +141,7 @@ const key_def key_defs[] = {
   {"server.user_check_interval", "\"1s\"", "how often the server looks for users deleted by `lemonade user del` while it runs; their sessions get * BYE and close (adding a user or changing a password needs no wait); 0 never looks", set_millis<&config::user_check_interval>},
   {"server.keep_accounts_open", "32", "accounts kept open after their last session ends, most recently used first, so a client that reconnects finds its big mailboxes cached; 0 closes an account with its last session", set_unsigned<&config::keep_accounts_open>},
 
+  {"server.domains", "[\"localhost\"]", "mail domains of this server: account NAME receives mail for NAME@DOMAIN (and NAME+DETAIL@DOMAIN) for each; an account named as a full address receives exactly that address", set_list<&config::domains>},
   {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
 
   {"store.idle_connections", "256", "database connections kept open for reuse, over all accounts, so the accounts in use find theirs warm (an account whose sessions are all idle holds none after store.idle_connection_time); each costs up to its page cache, given back to the system once it closes (SQLite has an allocator of its own); 16 halves the throughput of twenty busy accounts", set_unsigned<&config::store_idle_connections>},
@@ -158,6 +159,14 @@ const key_def key_defs[] = {
   {"imap.idle_keepalive", "120", "seconds between \"* OK Still here\" keepalives during IDLE, so NAT bindings of mobile clients stay open", set_seconds<&config::idle_keepalive>},
   {"imap.notify_queue_limit", "10000", "NOTIFY events (a change of n messages counts n) a session may have waiting; beyond, it gets [NOTIFICATIONOVERFLOW] and NOTIFY is off (RFC 5465 §5.8)", set_unsigned<&config::notify_queue_limit>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
+
+  {"submission.listen", "[\"127.0.0.1:1587\"]", "message submission with STARTTLS (RFC 6409): list of host:port; [] disables", set_list<&config::submission_listen>},
+  {"submission.max_message_size", "\"50MB\"", "largest message accepted (advertised as SIZE, RFC 1870); larger gets 552 5.3.4", set_size<&config::submission_max_message_size>},
+  {"submission.max_recipients", "100", "recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8: at least 100)", set_unsigned<&config::submission_max_recipients>},
+  {"submission.max_messages", "100", "messages per connection; a MAIL past it gets 452 4.5.3 (the client reconnects to send more)", set_unsigned<&config::submission_max_messages>},
+  {"submission.max_line_length", "\"4KB\"", "longest command line (RFC 5321 §4.5.3.1.4: at least 512); longer gets 500 5.5.6", set_size<&config::submission_max_line_length>},
+  {"submission.timeout", "300", "seconds the server waits for the client's next command or data (RFC 5321 §4.5.3.2.7: at least 5 minutes)", set_seconds<&config::submission_timeout>},
+  {"submissions.listen", "[\"127.0.0.1:1465\"]", "message submission over TLS (RFC 8314): list of host:port; [] disables", set_list<&config::submissions_listen>},
 
   {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},
   {"tls.key", "\"\"", "PEM private key; empty uses DATA_DIR/tls/key.pem", set_path<&config::tls_key>},
@@ -263,6 +272,8 @@ config load_config(const std::filesystem::path& data_dir,
     throw config_error("imap.timeout_authenticated: RFC 3501 §5.4 requires at least 30 minutes (see imap.short_autologout)");
   if (c.idle_keepalive < std::chrono::seconds(1)) throw config_error("imap.idle_keepalive: at least 1 second");
   if (c.max_line_length < 1024) throw config_error("limits.max_line_length: at least 1KB");
+  if (c.submission_max_line_length < 512)
+    throw config_error("submission.max_line_length: must be at least 512 (RFC 5321 §4.5.3.1.4)");
   if (c.max_command_size < c.max_literal_size)
     throw config_error("limits.max_command_size: must be at least limits.max_literal_size");
   if (c.max_mime_depth < 1 || c.max_mime_depth > 256) throw config_error("limits.max_mime_depth: 1 to 256");

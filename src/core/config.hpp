@@ -38,6 +38,8 @@ struct config {
   std::chrono::milliseconds user_check_interval{1000};
   std::string hostname = "localhost";
   unsigned keep_accounts_open = 32;
+  // Mail domains of this server: account NAME receives NAME@D for each.
+  std::vector<std::string> domains{"localhost"};
 
   // [imap] / [imaps]: "host:port" or "[v6]:port"; empty list disables.
   std::vector<std::string> imap_listen{"127.0.0.1:1143"};
@@ -55,6 +57,15 @@ struct config {
   std::chrono::seconds idle_keepalive{120};
   unsigned notify_queue_limit = 10000;
   bool short_autologout = false;
+
+  // [submission] / [submissions] (RFC 6409; RFC 8314 implicit TLS).
+  std::vector<std::string> submission_listen{"127.0.0.1:1587"};
+  std::vector<std::string> submissions_listen{"127.0.0.1:1465"};
+  std::uint64_t submission_max_message_size = 50 * 1024 * 1024;  // EHLO SIZE
+  unsigned submission_max_recipients = 100;
+  unsigned submission_max_messages = 100;  // per connection
+  std::size_t submission_max_line_length = 4096;
+  std::chrono::seconds submission_timeout{300};  // RFC 5321 §4.5.3.2.7
 
   // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.
   std::filesystem::path tls_cert;

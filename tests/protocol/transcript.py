@@ -9,9 +9,14 @@ are ignored):
 
   !user NAME PASSWORD   create a user before the server starts
                         (default: demo / secret)
+  !protocol submission  connections go to the submission port (and
+                        "tls" ones to the implicit-TLS submission port);
+                        server lines are SMTP replies (no literals)
   !option KEY=VALUE     a server config override (-o)
-  !connect N [tls]      open connection N (1 is opened at the start);
-                        its greeting must then be matched by an S line
+  !connect N [tls|plain [imap|submission]]
+                        open connection N (1 is opened at the start) to
+                        the transcript's protocol or the one named; its
+                        greeting must then be matched by an S line
   C: text  / CN: text   send text + CRLF on connection 1 / N
   S: text  / SN: text   expect exactly this line from connection 1 / N
   !raw N EXPRESSION     send bytes: a Python bytes expression, e.g. b"x" * 9
@@ -51,9 +56,10 @@ class Failure(Exception):
 
 
 class Connection:
-    def __init__(self, sock):
+    def __init__(self, sock, imap=True):
         self.sock = sock
         self.buf = b""
+        self.imap = imap
 
     def send(self, data):
         self.sock.sendall(data)
@@ -83,7 +89,7 @@ class Connection:
             self._fill(0.2)
         line, self.buf = self.buf.split(b"\r\n", 1)
         # A literal: read its octets and the rest of the line.
-        m = re.search(rb"\{(\d+)\}$", line)
+        m = re.search(rb"\{(\d+)\}$", line) if self.imap else None
         while m:
             n = int(m.group(1))
             while len(self.buf) < n:
@@ -127,7 +133,7 @@ def compile_expectation(text, bound):
 
 
 def parse(path):
-    steps, users, options = [], {}, []
+    steps, users, options, protocol = [], {}, [], ["imap"]
     with open(path, encoding="utf-8") as f:
         for n, raw in enumerate(f, 1):
             line = raw.rstrip("\n")
@@ -142,27 +148,33 @@ def parse(path):
                 users[words[1]] = words[2]
             elif words[0] == "!option":
                 options.append(line.split(None, 1)[1])
+            elif words[0] == "!protocol":
+                protocol[0] = words[1]
             elif words[0] in ("!connect", "!raw", "!starttls", "!close", "!closed", "!sleep", "!differ"):
                 steps.append((n, words[0], line.split(None, 1)[1] if len(words) > 1 else "", None))
             else:
                 raise Failure("%s:%d: unknown directive %r" % (path, n, line))
-    return steps, users or {"demo": "secret"}, options
+    return steps, users or {"demo": "secret"}, options, protocol[0]
 
 
-def open_connection(server, tls):
-    sock = socket.create_connection(("127.0.0.1", server.imaps_port if tls else server.imap_port), timeout=READ_TIMEOUT)
+def open_connection(server, tls, protocol="imap"):
+    if protocol == "submission":
+        port = server.submissions_port if tls else server.submission_port
+    else:
+        port = server.imaps_port if tls else server.imap_port
+    sock = socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT)
     if tls:
         ctx = ssl.create_default_context(cafile=server.cert)
         ctx.check_hostname = False
         sock = ctx.wrap_socket(sock)
-    return Connection(sock)
+    return Connection(sock, imap=protocol == "imap")
 
 
 def run(path, binary):
-    steps, users, options = parse(path)
+    steps, users, options, protocol = parse(path)
     bound = {}
     with LemonadeServer(binary, users=users, options=options) as server:
-        conns = {1: open_connection(server, False)}
+        conns = {1: open_connection(server, False, protocol)}
         for lineno, kind, n, text in steps:
             where = "%s:%d" % (os.path.basename(path), lineno)
             try:
@@ -180,7 +192,8 @@ def run(path, binary):
                     bound.update(m.groupdict())
                 elif kind == "!connect":
                     parts = n.split()
-                    conns[int(parts[0])] = open_connection(server, len(parts) > 1 and parts[1] == "tls")
+                    proto = parts[2] if len(parts) > 2 else protocol
+                    conns[int(parts[0])] = open_connection(server, len(parts) > 1 and parts[1] == "tls", proto)
                 elif kind == "!raw":
                     num, data = n.split(None, 1)
                     conns[int(num)].send(eval(data, {"__builtins__": {}}, {}))  # bytes expressions: b"x" * 100

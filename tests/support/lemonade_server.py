@@ -31,6 +31,8 @@ class LemonadeServer:
         self.log_path = os.path.join(self.data_dir, "server.log")
         self.imap_port = None
         self.imaps_port = None
+        self.submission_port = None
+        self.submissions_port = None
 
     @property
     def cert(self):
@@ -47,9 +49,12 @@ class LemonadeServer:
         self.users = {}
         for attempt in range(5):
             self.imap_port, self.imaps_port = free_port(), free_port()
+            self.submission_port, self.submissions_port = free_port(), free_port()
             args = [self.binary, "serve", "--data-dir", self.data_dir,
                     "-o", f"imap.listen=127.0.0.1:{self.imap_port}",
                     "-o", f"imaps.listen=127.0.0.1:{self.imaps_port}",
+                    "-o", f"submission.listen=127.0.0.1:{self.submission_port}",
+                    "-o", f"submissions.listen=127.0.0.1:{self.submissions_port}",
                     "-o", "log.level=info"]
             for o in self.options:
                 args += ["-o", o]

@@ -1,0 +1,135 @@
+#include "delivery/agent.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace lemonade::delivery {
+namespace {
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "local@domain" as the queue keeps a forward path (a quoted local part
+// keeps its quotes): split at the last '@', quotes and quoted pairs undone.
+std::pair<std::string, std::string> split_address(const std::string& a) {
+  auto at = a.rfind('@');
+  std::string local = at == std::string::npos ? a : a.substr(0, at);
+  std::string domain = at == std::string::npos ? "" : a.substr(at + 1);
+  if (local.size() >= 2 && local.front() == '"' && local.back() == '"') {
+    std::string plain;
+    for (std::size_t i = 1; i + 1 < local.size(); ++i) {
+      if (local[i] == '\\' && i + 2 < local.size()) ++i;
+      plain += local[i];
+    }
+    local = plain;
+  }
+  return {local, domain};
+}
+
+}  // namespace
+
+queue_agent::queue_agent(store::mail_queue& queue, const local_addresses& addresses,
+                         mailbox::account_registry& accounts, agent_options options)
+    : queue_(queue), addresses_(addresses), accounts_(accounts), options_(options) {}
+
+queue_agent::~queue_agent() { stop(); }
+
+void queue_agent::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void queue_agent::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void queue_agent::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void queue_agent::loop() {
+  for (;;) {
+    try {
+      run_once();
+    } catch (const std::exception& e) {
+      spdlog::error("event=queue_run_failed error=\"{}\"", e.what());
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, options_.poll, [this] { return woken_ || stopping_; });
+    if (stopping_) return;
+    woken_ = false;
+  }
+}
+
+std::size_t queue_agent::run_once() {
+  std::size_t attempted = 0;
+  for (;;) {
+    auto batch = queue_.due(now_seconds(), 32);
+    if (batch.empty()) return attempted;
+    for (auto& m : batch) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return attempted;
+      }
+      attempt(m);
+      for (auto& r : m.recipients) attempted += r.state == store::recipient_state::pending ? 1 : 0;
+    }
+  }
+}
+
+std::int64_t queue_agent::retry_at(const store::queued_message& m, const store::queued_recipient& r,
+                                   std::int64_t now) const {
+  static constexpr std::int64_t delays[] = {60, 300, 900, 1800};
+  auto n = static_cast<std::size_t>(r.attempts);
+  auto delay = n < std::size(delays) ? delays[n] : 3600;
+  if (now + delay > m.created + options_.queue_lifetime.count()) return -1;  // give up
+  return now + delay;
+}
+
+void queue_agent::attempt(const store::queued_message& m) {
+  std::optional<std::string> content;
+  bool pending_left = false;
+  for (auto& r : m.recipients) {
+    if (r.state != store::recipient_state::pending) continue;
+    auto now = now_seconds();
+    auto [local, domain] = split_address(r.address);
+    std::string outcome;
+    auto state = store::recipient_state::failed;
+    std::int64_t next = now;
+    try {
+      auto target = addresses_.resolve(local, domain);
+      if (!target) {
+        // Accepted at RCPT time, gone since (the account was deleted).
+        outcome = "550 5.1.1 no such user here any more";
+      } else {
+        if (!content) content = queue_.read(m, 0, m.size);
+        auto res = deliver(accounts_, *target, *content, options_.describe);
+        state = store::recipient_state::delivered;
+        outcome = "250 2.0.0 delivered as UID " + std::to_string(store::to_int(res.uids.at(0)));
+      }
+    } catch (const std::exception& e) {
+      // A full disk, an I/O error: worth another try later.
+      next = retry_at(m, r, now);
+      outcome = std::string(next < 0 ? "550 5.4.7 " : "451 4.3.0 ") + e.what();
+      state = next < 0 ? store::recipient_state::failed : store::recipient_state::pending;
+      if (next < 0) next = now;
+    }
+    queue_.record(r.id, state, outcome, next);
+    spdlog::info("event=delivery queue_id={} rcpt=\"{}\" result=\"{}\"", m.id, r.address, outcome);
+    pending_left = pending_left || state == store::recipient_state::pending;
+  }
+  // Failure reports (RFC 3464) are not made yet: a failed recipient is
+  // logged above and the message leaves the queue with the others.
+  if (!pending_left) queue_.remove(m.id);
+}
+
+}  // namespace lemonade::delivery

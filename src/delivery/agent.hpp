@@ -1,0 +1,60 @@
+#pragma once
+// The queue runner: takes due messages from the outbound queue and
+// delivers each pending recipient. Local recipients go into their mailbox
+// through deliver() (local.hpp); a recipient that fails for a reason that
+// may pass (a full disk, a store error) is retried with growing delays
+// (1, 5, 15, 30 minutes, then hourly) until queue_lifetime, then failed.
+// A message with no pending recipient leaves the queue. One thread,
+// woken when a message is queued and at least every poll interval.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "delivery/local.hpp"
+#include "store/api/queue.hpp"
+
+namespace lemonade::delivery {
+
+struct agent_options {
+  std::chrono::seconds queue_lifetime{5 * 24 * 3600};  // RFC 5321 §4.5.4.1: 4-5 days
+  std::chrono::milliseconds poll{30000};
+  mailbox::describe_limits describe;
+};
+
+class queue_agent {
+ public:
+  queue_agent(store::mail_queue& queue, const local_addresses& addresses, mailbox::account_registry& accounts,
+              agent_options options);
+  ~queue_agent();
+  queue_agent(const queue_agent&) = delete;
+  queue_agent& operator=(const queue_agent&) = delete;
+
+  void start();
+  // Finishes the attempt in progress and stops.
+  void stop();
+  // Something was queued: look now.
+  void wake();
+  // Attempts everything due now, on the caller's thread (tests, `lemonade
+  // queue flush`); returns the number of recipients attempted.
+  std::size_t run_once();
+
+ private:
+  void loop();
+  void attempt(const store::queued_message& m);
+  std::int64_t retry_at(const store::queued_message& m, const store::queued_recipient& r, std::int64_t now) const;
+
+  store::mail_queue& queue_;
+  const local_addresses& addresses_;
+  mailbox::account_registry& accounts_;
+  agent_options options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool woken_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace lemonade::delivery

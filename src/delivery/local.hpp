@@ -1,0 +1,59 @@
+#pragma once
+// Where mail for an address of this server goes, and putting it there: the
+// one path every arrival takes (submission's local recipients, LMTP, and
+// Sieve later), so each is parsed once (mailbox::describe), stored
+// durably and announced to IDLE/NOTIFY sessions like an APPEND.
+//
+// Addresses (issue 14): account NAME receives NAME@D for every D in
+// server.domains; an account named as a full address ("alice@example.org")
+// receives exactly that address; NAME+DETAIL@D goes to NAME, into mailbox
+// DETAIL when it exists. Local parts and domains compare case-insensitively
+// (account names are stored as given, looked up without case).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mailbox/account.hpp"
+#include "mailbox/describe.hpp"
+#include "store/api/store.hpp"
+
+namespace lemonade::delivery {
+
+struct local_target {
+  store::user_record user;
+  std::string detail;  // the "+detail" part, "" when none
+};
+
+class local_addresses {
+ public:
+  local_addresses(store::user_directory& users, std::vector<std::string> domains)
+      : users_(users), domains_(std::move(domains)) {}
+  // True when `domain` is one of ours (recipients there must exist).
+  bool is_local_domain(std::string_view domain) const;
+  // The account an address of this server reaches; nullopt when the
+  // address is not ours or names no account. Blocking (reads the users).
+  std::optional<local_target> resolve(std::string_view local, std::string_view domain) const;
+  // Whether `user` may use the address as its sender (RFC 6409 §5.1: the
+  // MSA checks MAIL FROM): one of its own addresses, detail included.
+  bool owns(const store::user_record& user, std::string_view local, std::string_view domain) const;
+
+ private:
+  store::user_directory& users_;
+  std::vector<std::string> domains_;
+};
+
+// RFC 3030 BINARYMIME and RFC 3516 literal8 let NUL octets arrive; no
+// IMAP4rev1 client may be sent one, so a body part holding one is stored
+// base64-encoded (mime::encode_nul_parts: no data lost). False when a NUL
+// lies outside any body part (a header), where nothing can carry it: the
+// receiving protocol refuses such a message before accepting it.
+bool storable(std::string_view octets, const mailbox::describe_limits& limits);
+
+// Stores `octets` as a new message in `target`'s mailbox (DETAIL when it
+// exists and is selectable, else INBOX), announced to the account's
+// sessions. Blocking: storage threads only. Throws store::error.
+store::append_result deliver(mailbox::account_registry& accounts, const local_target& target, std::string octets,
+                             const mailbox::describe_limits& limits);
+
+}  // namespace lemonade::delivery

@@ -1,0 +1,46 @@
+#pragma once
+// What an SMTP-family session sees (submission now, LMTP next): the
+// server's services, set up by cli/ before serving.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "auth/credential_cache.hpp"
+#include "auth/throttle.hpp"
+#include "core/config.hpp"
+#include "delivery/local.hpp"
+#include "store/api/store.hpp"
+
+namespace lemonade::smtp {
+
+namespace asio = boost::asio;
+
+struct server_context {
+  const core::config& cfg;
+  store::mail_store& store;
+  const delivery::local_addresses& addresses;
+  auth::login_throttle& throttle;
+  auth::credential_cache& credentials;
+  std::string scram_fake_salt_key;
+  asio::any_io_executor storage;  // queue writes (they wait for fsync)
+  asio::any_io_executor reads;    // user lookups
+  asio::any_io_executor hashing;  // password checks
+  std::function<std::shared_ptr<asio::ssl::context>()> tls;
+  std::function<void()> queued;   // wakes the queue runner
+  std::atomic<bool> shutting_down{false};
+};
+
+struct connection_info {
+  std::uint64_t id = 0;
+  std::string remote;   // address:port, for logs and Received:
+  std::string address;  // address only: the key for login throttling
+  bool loopback = false;
+  bool implicit_tls = false;
+};
+
+}  // namespace lemonade::smtp

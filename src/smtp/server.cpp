@@ -1,0 +1,127 @@
+#include "smtp/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smtp/session.hpp"
+
+namespace lemonade::smtp {
+
+server::server(asio::io_context& ioc, server_context& ctx) : ioc_(ioc), ctx_(ctx) {}
+
+server::~server() = default;
+
+void server::listen(const net::host_port& where, bool implicit_tls) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(where.host, ec);
+  std::string label = where.host + ":" + std::to_string(where.port);
+  if (ec) throw std::runtime_error("cannot listen on " + label + ": not an IP address");
+  asio::ip::tcp::endpoint ep(addr, where.port);
+  auto l = std::make_unique<listener>(listener{asio::ip::tcp::acceptor(ioc_), implicit_tls});
+  auto& a = l->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && addr.is_v6()) a.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + label + ": " + ec.message());
+  spdlog::info("event=listen protocol=submission address={} tls={}", label, implicit_tls ? "implicit" : "starttls");
+  listeners_.push_back(std::move(l));
+}
+
+void server::start() {
+  for (auto& l : listeners_)
+    asio::co_spawn(ioc_, accept_loop(*l), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("event=accept_loop_failed protocol=submission error=\"{}\"", ex.what());
+      }
+    });
+}
+
+asio::awaitable<void> server::accept_loop(listener& l) {
+  for (;;) {
+    boost::system::error_code ec;
+    auto strand = asio::make_strand(ioc_);
+    auto socket = co_await l.acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) co_return;
+    if (ec) {
+      spdlog::warn("event=accept_failed protocol=submission error=\"{}\"", ec.message());
+      asio::steady_timer t(ioc_, std::chrono::milliseconds(100));
+      co_await t.async_wait(asio::use_awaitable);
+      continue;
+    }
+    spawn(std::move(socket), l.implicit_tls);
+  }
+}
+
+void server::spawn(asio::ip::tcp::socket socket, bool implicit_tls) {
+  boost::system::error_code ec;
+  if (session_count() >= ctx_.cfg.max_connections) {
+    // RFC 5321 §3.1: 554 (or 421) instead of the greeting.
+    static const std::string busy = "421 4.7.0 Too many connections; try again later\r\n";
+    if (!implicit_tls) asio::write(socket, asio::buffer(busy), ec);
+    socket.close(ec);
+    spdlog::warn("event=connection_refused protocol=submission reason=max_connections");
+    return;
+  }
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  net::stream stream(std::move(socket));
+  connection_info info;
+  {
+    std::lock_guard lock(mu_);
+    info.id = next_id_++;
+  }
+  info.remote = stream.remote_address();
+  info.address = info.remote.substr(0, info.remote.rfind(':'));
+  if (info.address.size() > 2 && info.address.front() == '[') info.address = info.address.substr(1, info.address.size() - 2);
+  info.loopback = stream.remote_is_loopback();
+  info.implicit_tls = implicit_tls;
+  auto executor = stream.socket().get_executor();
+  auto s = std::make_shared<session>(ctx_, std::move(stream), info);
+  {
+    std::lock_guard lock(mu_);
+    sessions_[info.id] = s;
+  }
+  asio::co_spawn(executor, s->run(), [this, s, id = info.id](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("conn={} event=session_escaped protocol=submission error=\"{}\"", id, ex.what());
+      }
+    }
+    std::lock_guard lock(mu_);
+    sessions_.erase(id);
+  });
+}
+
+void server::begin_shutdown() {
+  for (auto& l : listeners_) {
+    boost::system::error_code ec;
+    l->acceptor.close(ec);
+  }
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, w] : sessions_)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->request_shutdown();
+}
+
+std::size_t server::session_count() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+}  // namespace lemonade::smtp

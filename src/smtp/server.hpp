@@ -1,0 +1,50 @@
+#pragma once
+// The submission listeners (RFC 6409 with STARTTLS on submission.listen,
+// RFC 8314 implicit TLS on submissions.listen) and their sessions.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/endpoint.hpp"
+#include "smtp/context.hpp"
+
+namespace lemonade::smtp {
+
+class session;
+
+class server {
+ public:
+  server(asio::io_context& ioc, server_context& ctx);
+  ~server();
+  // Throws std::runtime_error("cannot listen on 127.0.0.1:1587: ...").
+  void listen(const net::host_port& where, bool implicit_tls);
+  void start();
+  // Closes the listeners; sessions end at their next command (421) or at
+  // once when they wait for the client.
+  void begin_shutdown();
+  std::size_t session_count() const;
+
+ private:
+  struct listener {
+    asio::ip::tcp::acceptor acceptor;
+    bool implicit_tls;
+  };
+  asio::awaitable<void> accept_loop(listener& l);
+  void spawn(asio::ip::tcp::socket socket, bool implicit_tls);
+
+  asio::io_context& ioc_;
+  server_context& ctx_;
+  std::vector<std::unique_ptr<listener>> listeners_;
+  mutable std::mutex mu_;
+  std::map<std::uint64_t, std::weak_ptr<session>> sessions_;
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace lemonade::smtp

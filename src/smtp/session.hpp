@@ -1,0 +1,98 @@
+#pragma once
+// One submission connection (RFC 6409 over RFC 5321): read -> frame ->
+// parse -> execute -> reply, as one coroutine on its own strand. Replies
+// are buffered and sent when the input holds no further complete command
+// (RFC 2920 §3.2: pipelined commands get their replies together, and
+// nothing the client sent is ever lost). See README.md for the rules.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "net/stream.hpp"
+#include "smtp/context.hpp"
+#include "smtp/parse/command.hpp"
+#include "smtp/syntax/framer.hpp"
+#include "smtp/syntax/reply.hpp"
+
+namespace lemonade::smtp {
+
+class message_writer;
+
+class session final : public std::enable_shared_from_this<session> {
+ public:
+  session(server_context& srv, net::stream s, connection_info info);
+  ~session();
+  asio::awaitable<void> run();
+  // Ends the session: at once if it waits for the client (421 first),
+  // else after the command in flight. Thread-safe.
+  void request_shutdown();
+
+ private:
+  // The mail transaction (RFC 5321 §3.3): MAIL, RCPTs, then the content.
+  struct recipient {
+    syntax::mailbox address;
+    parse::rcpt_cmd cmd;
+  };
+  struct transaction {
+    parse::mail_cmd mail;
+    std::vector<recipient> recipients;
+    std::unique_ptr<store::staged_message> content;
+    std::unique_ptr<message_writer> writer;
+    bool chunking = false;  // a BDAT was seen: DATA may not follow
+    bool failed = false;    // a BDAT failed: discard chunks until RSET
+    std::uint64_t size = 0;
+  };
+
+  // I/O.
+  enum class read_result { data, closed, timeout };
+  asio::awaitable<read_result> read_more();
+  asio::awaitable<void> flush();
+  void reply(int code, syntax::status_code status, std::string text);
+  void reply(syntax::reply r);
+  void arm(std::chrono::steady_clock::duration d);
+
+  asio::awaitable<void> serve();
+  asio::awaitable<bool> handle(std::string_view line);  // false: close
+  void hello(const parse::hello_cmd& c);
+  void mail(parse::mail_cmd c);
+  asio::awaitable<void> rcpt(parse::rcpt_cmd c);
+  asio::awaitable<bool> data();
+  asio::awaitable<bool> bdat(const parse::bdat_cmd& c);
+  asio::awaitable<bool> discard_octets(std::uint64_t n);
+  asio::awaitable<void> finish_message();
+  asio::awaitable<bool> starttls();
+  asio::awaitable<bool> authenticate(const parse::auth_cmd& c);
+  asio::awaitable<std::optional<std::string>> sasl_response(const std::string& challenge);
+  asio::awaitable<std::optional<store::user_record>> check_password(const std::string& name,
+                                                                    const std::string& password);
+  asio::awaitable<void> auth_failed(std::string_view user, std::string_view why);
+  bool plaintext_allowed() const;
+  std::vector<std::string> extensions() const;
+  void start_transaction_content();
+
+  template <class F>
+  auto blocking(F f, asio::any_io_executor pool) -> asio::awaitable<decltype(f())>;
+
+  server_context& srv_;
+  net::stream stream_;
+  connection_info conn_;
+  asio::steady_timer timer_;
+  bool timed_out_ = false;
+  std::string in_, out_;
+  syntax::line_framer framer_;
+  // Session state (RFC 5321 §4.1.4; RFC 3207 §4.2 resets it after TLS).
+  std::optional<parse::hello_cmd> hello_;
+  bool tls_ = false;
+  std::optional<store::user_record> user_;
+  std::optional<transaction> tx_;
+  unsigned messages_ = 0;
+  bool waiting_ = false;  // in read_more, between commands
+};
+
+}  // namespace lemonade::smtp

@@ -1,0 +1,237 @@
+// The content of a mail transaction: DATA (RFC 5321 §4.1.1.4, §4.5.2),
+// BDAT (RFC 3030 §2-4), and the end of a message: queued durably before
+// the 250 (DESIGN.md §5).
+#include <spdlog/spdlog.h>
+
+#include "smtp/message.hpp"
+#include "smtp/session.hpp"
+#include "smtp/session_impl.hpp"
+
+namespace lemonade::smtp {
+
+using syntax::status_code;
+
+namespace {
+
+// Content is written to the staged file on a storage thread in pieces of
+// about this size (a write can block on a busy disk).
+constexpr std::size_t write_batch = 256 * 1024;
+
+std::string received_field(const connection_info& conn, const std::string& helo, const std::string& hostname,
+                           bool tls, bool auth, const std::string& rcpt) {
+  // RFC 5321 §4.4 Stamp; RFC 3848 protocol names.
+  auto literal = conn.address.find(':') != std::string::npos ? "[IPv6:" + conn.address + "]" : "[" + conn.address + "]";
+  std::string with = std::string("ESMTP") + (tls ? "S" : "") + (auth ? "A" : "");
+  std::string out = "Received: from " + helo + " (" + literal + ")\r\n\tby " + hostname + " (Lemonade) with " + with;
+  if (!rcpt.empty()) out += "\r\n\tfor <" + rcpt + ">";
+  out += "; " + rfc5322_now() + "\r\n";
+  return out;
+}
+
+}  // namespace
+
+void session::start_transaction_content() {
+  if (tx_->content) return;
+  tx_->content = srv_.store.queue().stage();
+  auto rcpt = tx_->recipients.size() == 1 ? tx_->recipients.front().address.text() : std::string();
+  tx_->writer = std::make_unique<message_writer>(
+      *tx_->content, received_field(conn_, hello_ ? hello_->domain : "unknown", srv_.cfg.hostname, tls_, !!user_, rcpt),
+      srv_.cfg.hostname);
+}
+
+asio::awaitable<bool> session::data() {
+  if (!tx_) {
+    reply(503, status_code{5, 5, 1}, "Need MAIL and RCPT before DATA");
+    co_return true;
+  }
+  if (tx_->recipients.empty()) {
+    // RFC 5321 §3.3: "no valid recipients" (554) when every RCPT failed.
+    reply(554, status_code{5, 5, 1}, "No valid recipients");
+    co_return true;
+  }
+  if (tx_->chunking) {
+    // RFC 3030 §4.1: DATA after BDAT in one transaction is 503.
+    reply(503, status_code{5, 5, 1}, "DATA after BDAT; use BDAT to the end or RSET");
+    co_return true;
+  }
+  if (tx_->mail.body == parse::body_type::binary_mime) {
+    // RFC 3030 §3: BINARYMIME content is sent with BDAT only.
+    reply(503, status_code{5, 5, 1}, "BODY=BINARYMIME requires BDAT");
+    co_return true;
+  }
+  auto staged = co_await blocking(
+      [&] {
+        start_transaction_content();
+        return true;
+      },
+      srv_.storage);
+  (void)staged;
+  reply(354, status_code{}, "Start mail input; end with <CRLF>.<CRLF>");
+  co_await flush();
+  syntax::data_decoder dec(srv_.cfg.submission_max_message_size);
+  std::string pending;
+  for (;;) {
+    auto r = dec.feed(in_, pending);
+    in_.erase(0, r.consumed);
+    if (pending.size() >= write_batch || (r.done && !pending.empty())) {
+      co_await blocking(
+          [&] {
+            tx_->writer->write(pending);
+            return true;
+          },
+          srv_.storage);
+      pending.clear();
+    }
+    if (r.done) break;
+    auto got = co_await read_more();
+    if (got != read_result::data) {
+      tx_.reset();
+      co_return false;  // the client went away (or timed out) mid-message
+    }
+  }
+  if (dec.too_big()) {
+    tx_.reset();
+    reply(552, status_code{5, 3, 4}, "Message size exceeds the fixed limit of " +
+                                         std::to_string(srv_.cfg.submission_max_message_size) + " octets");
+    co_return true;
+  }
+  if (dec.bare_line_end()) {
+    // RFC 5321 §2.3.8: "CR and LF MUST only occur together as CRLF".
+    tx_.reset();
+    reply(554, status_code{5, 6, 0}, "Message contains a bare CR or LF; lines must end with CRLF");
+    co_return true;
+  }
+  co_await finish_message();
+  co_return true;
+}
+
+asio::awaitable<bool> session::discard_octets(std::uint64_t n) {
+  // RFC 3030 §2: a failed BDAT's chunk is still read and dropped.
+  for (;;) {
+    auto take = std::min<std::uint64_t>(n, in_.size());
+    in_.erase(0, take);
+    n -= take;
+    if (n == 0) co_return true;
+    if (co_await read_more() != read_result::data) co_return false;
+  }
+}
+
+asio::awaitable<bool> session::bdat(const parse::bdat_cmd& c) {
+  auto refuse = [&](int code, status_code st, std::string text) -> asio::awaitable<bool> {
+    bool alive = co_await discard_octets(c.size);
+    reply(code, st, std::move(text));
+    co_return alive;
+  };
+  if (!tx_) co_return co_await refuse(503, status_code{5, 5, 1}, "Need MAIL and RCPT before BDAT");
+  if (tx_->failed) {
+    // RFC 3030 §2: chunks already in the pipeline after a failed one are
+    // dropped; the transaction stays failed until RSET.
+    co_return co_await refuse(503, status_code{5, 5, 1}, "The transaction failed; send RSET");
+  }
+  if (tx_->recipients.empty()) co_return co_await refuse(554, status_code{5, 5, 1}, "No valid recipients");
+  auto max = srv_.cfg.submission_max_message_size;
+  if (c.size > max || tx_->size + c.size > max) {
+    tx_->failed = true;
+    co_return co_await refuse(552, status_code{5, 3, 4},
+                              "Message size exceeds the fixed limit of " + std::to_string(max) + " octets");
+  }
+  tx_->chunking = true;
+  co_await blocking(
+      [&] {
+        start_transaction_content();
+        return true;
+      },
+      srv_.storage);
+  std::uint64_t left = c.size;
+  for (;;) {
+    auto take = std::min<std::uint64_t>(left, in_.size());
+    if (take > 0 && (take >= write_batch || take == left)) {
+      co_await blocking(
+          [&] {
+            tx_->writer->write(std::string_view(in_).substr(0, take));
+            return true;
+          },
+          srv_.storage);
+      in_.erase(0, take);
+      left -= take;
+    }
+    if (left == 0) break;
+    if (co_await read_more() != read_result::data) {
+      tx_.reset();
+      co_return false;
+    }
+  }
+  tx_->size += c.size;
+  if (!c.last) {
+    // RFC 3030 §2: "A 250 response MUST be sent to each successful BDAT
+    // data block".
+    reply(250, status_code{2, 0, 0}, std::to_string(c.size) + " octets received");
+    co_return true;
+  }
+  co_await finish_message();
+  co_return true;
+}
+
+asio::awaitable<void> session::finish_message() {
+  store::queued_message m;
+  m.sender = tx_->mail.from.empty() ? "" : tx_->mail.from.text();
+  m.envid = tx_->mail.envid.value_or("");
+  m.ret = static_cast<int>(tx_->mail.ret);
+  m.body = static_cast<int>(tx_->mail.body);
+  m.smtputf8 = tx_->mail.smtputf8;
+  m.submitter = user_ ? user_->name : "";
+  for (auto& r : tx_->recipients) {
+    store::queued_recipient q;
+    q.address = r.address.text();
+    if (r.cmd.notify) {
+      auto bit = [](bool on, unsigned b) { return on ? b : 0u; };
+      q.notify = bit(r.cmd.notify->never, store::notify_never) | bit(r.cmd.notify->success, store::notify_success) |
+                 bit(r.cmd.notify->failure, store::notify_failure) | bit(r.cmd.notify->delay, store::notify_delay);
+    }
+    if (r.cmd.orcpt) q.orcpt = r.cmd.orcpt->first + ";" + r.cmd.orcpt->second;
+    m.recipients.push_back(std::move(q));
+  }
+  std::int64_t id = 0;
+  std::string failure;
+  int code = 451;
+  mailbox::describe_limits limits;
+  limits.parse.max_depth = srv_.cfg.max_mime_depth;
+  limits.parse.max_parts = srv_.cfg.max_mime_parts;
+  try {
+    id = co_await blocking(
+        [&]() -> std::int64_t {
+          tx_->writer->finish();
+          tx_->content->finish();
+          // A NUL octet (BINARYMIME) outside any body part could not be
+          // stored for IMAP clients (delivery::storable): refused now,
+          // before the 250, not lost later.
+          if (!delivery::storable(tx_->content->view(), limits)) return -1;
+          return srv_.store.queue().enqueue(std::move(m), *tx_->content);
+        },
+        srv_.storage);
+  } catch (const store::error& e) {
+    failure = e.what();
+    code = e.what_code == store::error::code::no_space ? 452 : 451;
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  auto recipients = tx_->recipients.size();
+  tx_.reset();
+  if (id < 0) {
+    reply(554, status_code{5, 6, 0}, "A NUL octet outside any body part cannot be stored");
+    co_return;
+  }
+  if (!failure.empty()) {
+    spdlog::warn("conn={} event=queue_failed error=\"{}\"", conn_.id, failure);
+    if (code == 452) reply(452, status_code{4, 3, 1}, "Insufficient system storage; try again later");
+    else reply(451, status_code{4, 3, 0}, "Local error in processing; try again later");
+    co_return;
+  }
+  ++messages_;
+  spdlog::info("conn={} event=queued queue_id={} user=\"{}\" recipients={}", conn_.id, id, user_ ? user_->name : "",
+               recipients);
+  if (srv_.queued) srv_.queued();
+  reply(250, status_code{2, 0, 0}, "Message queued as " + std::to_string(id));
+}
+
+}  // namespace lemonade::smtp
