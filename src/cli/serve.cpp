@@ -270,7 +270,8 @@ int serve(const core::config& cfg) {
                                 reads.get_executor(),
                                 hashing.get_executor(),
                                 [t = tls.get()] { return t->current(); },
-                                [&agent] { agent.wake(); }};
+                                [&agent] { agent.wake(); },
+                                net::make_client_tls(false)};
   smtp::server submission(ioc, smtp_ctx);
   auto bind_smtp = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name) {
     for (auto& a : addrs) {

@@ -166,6 +166,9 @@ const key_def key_defs[] = {
   {"submission.max_messages", "100", "messages per connection; a MAIL past it gets 452 4.5.3 (the client reconnects to send more)", set_unsigned<&config::submission_max_messages>},
   {"submission.max_line_length", "\"4KB\"", "longest command line (RFC 5321 §4.5.3.1.4: at least 512); longer gets 500 5.5.6", set_size<&config::submission_max_line_length>},
   {"submission.timeout", "300", "seconds the server waits for the client's next command or data (RFC 5321 §4.5.3.2.7: at least 5 minutes)", set_seconds<&config::submission_timeout>},
+  {"submission.burl_user", "\"\"", "BURL (RFC 4468): the account the submission server logs in to IMAP as to fetch URLs (URLFETCH); it must be listed in imap.urlauth_submit_users. Empty: BURL is not offered", set_string<&config::burl_user>},
+  {"submission.burl_password", "\"\"", "the password of submission.burl_user", set_string<&config::burl_password>},
+  {"submission.burl_servers", "[]", "IMAP servers other than this one whose URLs BURL may fetch, as \"host=address:port\" (host as the URLs name it; STARTTLS when offered); URLs of any other host are refused", set_list<&config::burl_servers>},
   {"submissions.listen", "[\"127.0.0.1:1465\"]", "message submission over TLS (RFC 8314): list of host:port; [] disables", set_list<&config::submissions_listen>},
 
   {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},

@@ -66,6 +66,13 @@ struct config {
   unsigned submission_max_messages = 100;  // per connection
   std::size_t submission_max_line_length = 4096;
   std::chrono::seconds submission_timeout{300};  // RFC 5321 §4.5.3.2.7
+  // RFC 4468 BURL: the identity the submission server logs in to IMAP
+  // servers as (one of imap.urlauth_submit_users), and the other IMAP
+  // servers it may fetch from ("imap.example.org=192.0.2.1:143"); URLs of
+  // server.hostname go to the first imap.listen address.
+  std::string burl_user;
+  std::string burl_password;
+  std::vector<std::string> burl_servers;
 
   // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.
   std::filesystem::path tls_cert;

@@ -32,6 +32,8 @@ struct server_context {
   asio::any_io_executor hashing;  // password checks
   std::function<std::shared_ptr<asio::ssl::context>()> tls;
   std::function<void()> queued;   // wakes the queue runner
+  // For the connections this server makes (BURL's IMAP fetches).
+  std::shared_ptr<asio::ssl::context> client_tls;
   std::atomic<bool> shutting_down{false};
 };
 

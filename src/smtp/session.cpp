@@ -168,6 +168,9 @@ std::vector<std::string> session::extensions() const {
   ext.push_back("BINARYMIME");                                              // RFC 3030
   ext.push_back("CHUNKING");                                                // RFC 3030
   ext.push_back("SMTPUTF8");                                                // RFC 6531
+  // RFC 4468 §3.1: bare "BURL" before AUTH ("supported, authentication
+  // required"), "BURL imap" after; only with a fetching identity set up.
+  if (burl_enabled()) ext.push_back(user_ ? "BURL imap" : "BURL");
   return ext;
 }
 
@@ -227,9 +230,8 @@ asio::awaitable<bool> session::handle(std::string_view line) {
     co_return co_await data();
   } else if (auto* c = std::get_if<parse::bdat_cmd>(&cmd)) {
     co_return co_await bdat(*c);
-  } else if (std::holds_alternative<parse::burl_cmd>(cmd)) {
-    // RFC 4468 is not offered yet (not in EHLO): unknown here.
-    reply(502, status_code{5, 5, 1}, "BURL is not available");
+  } else if (auto* c = std::get_if<parse::burl_cmd>(&cmd)) {
+    co_return co_await burl(*c);
   }
   co_return true;
 }

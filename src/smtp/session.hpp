@@ -65,6 +65,8 @@ class session final : public std::enable_shared_from_this<session> {
   asio::awaitable<bool> data();
   asio::awaitable<bool> bdat(const parse::bdat_cmd& c);
   asio::awaitable<bool> discard_octets(std::uint64_t n);
+  asio::awaitable<bool> burl(const parse::burl_cmd& c);
+  bool burl_enabled() const;
   asio::awaitable<void> finish_message();
   asio::awaitable<bool> starttls();
   asio::awaitable<bool> authenticate(const parse::auth_cmd& c);

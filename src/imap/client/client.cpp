@@ -132,7 +132,9 @@ asio::awaitable<void> connection::connect() {
     take_capabilities(std::string_view(greeting.code).substr(11));
   else
     co_await refresh_capabilities();
-  if (opt_.tls == options::security::starttls) co_await starttls();
+  if (opt_.tls == options::security::starttls ||
+      (opt_.tls == options::security::starttls_if_offered && has_capability("STARTTLS") && opt_.tls_context))
+    co_await starttls();
 }
 
 asio::awaitable<void> connection::starttls() {

@@ -70,7 +70,8 @@ class command {
 struct options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 143;
-  enum class security { none, starttls, implicit } tls = security::none;
+  // starttls_if_offered: STARTTLS when the server lists it, else plain.
+  enum class security { none, starttls, starttls_if_offered, implicit } tls = security::none;
   std::shared_ptr<asio::ssl::context> tls_context;  // for starttls/implicit
   std::string server_name;                           // SNI and name check
   std::chrono::milliseconds timeout{30000};          // any one wait
