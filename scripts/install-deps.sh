@@ -12,7 +12,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libicu-dev
   # tests
-  libgtest-dev libgmock-dev python3 curl openssl isync interimap
+  libgtest-dev libgmock-dev python3 curl openssl isync interimap swaks
   # the differential test compares Lemonade's answers with Dovecot's
   dovecot-imapd
 )

@@ -13,7 +13,7 @@ std::int64_t now_seconds() {
 void create_schema(db& d) {
   d.exec(R"(
     CREATE TABLE IF NOT EXISTS queue_messages(
-      id INTEGER PRIMARY KEY,
+      id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: ids name messages in logs and reports
       sender TEXT NOT NULL,
       envid TEXT NOT NULL DEFAULT '',
       ret INTEGER NOT NULL DEFAULT 0,
