@@ -175,7 +175,7 @@ class Lemonade:
     def start(self):
         imaps = "127.0.0.1:%d" % self.tls_port if self.tls_port else ""
         self.proc = subprocess.Popen([self.binary, "serve", "--data-dir", self.dir,
-                                      "-o", "imap.listen=127.0.0.1:%d" % self.port, "-o", "imaps.listen=" + imaps, "-o", "submission.listen=", "-o", "submissions.listen=",
+                                      "-o", "imap.listen=127.0.0.1:%d" % self.port, "-o", "imaps.listen=" + imaps, "-o", "submission.listen=", "-o", "submissions.listen=", "-o", "lmtp.listen=",
                                       "-o", "log.level=warn", "-o", "server.max_connections=20000",
                                       *extra_options()],
                                      stderr=open(os.path.join(self.dir, "bench.log"), "ab"), env=server_env())

@@ -273,12 +273,14 @@ int serve(const core::config& cfg) {
                                 [&agent] { agent.wake(); },
                                 net::make_client_tls(false)};
   smtp::server submission(ioc, smtp_ctx);
-  auto bind_smtp = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name) {
+  smtp_ctx.accounts = &ctx.accounts;
+  auto bind_smtp = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name,
+                       smtp::mode mode = smtp::mode::submission) {
     for (auto& a : addrs) {
       auto hp = net::parse_host_port(a);
       if (!hp) throw exit_error(2, std::string(key_name) + ": bad address \"" + a + "\" (expected host:port)");
       try {
-        submission.listen(*hp, implicit_tls);
+        submission.listen(*hp, implicit_tls, mode);
       } catch (const std::exception& e) {
         throw exit_error(1, e.what());
       }
@@ -286,6 +288,7 @@ int serve(const core::config& cfg) {
   };
   bind_smtp(cfg.submission_listen, false, "submission.listen");
   bind_smtp(cfg.submissions_listen, true, "submissions.listen");
+  bind_smtp(cfg.lmtp_listen, false, "lmtp.listen", smtp::mode::lmtp);
   agent.start();
 
   asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);

@@ -170,6 +170,7 @@ const key_def key_defs[] = {
   {"submission.burl_password", "\"\"", "the password of submission.burl_user", set_string<&config::burl_password>},
   {"submission.burl_servers", "[]", "IMAP servers other than this one whose URLs BURL may fetch, as \"host=address:port\" (host as the URLs name it; STARTTLS when offered); URLs of any other host are refused", set_list<&config::burl_servers>},
   {"submissions.listen", "[\"127.0.0.1:1465\"]", "message submission over TLS (RFC 8314): list of host:port; [] disables", set_list<&config::submissions_listen>},
+  {"lmtp.listen", "[\"127.0.0.1:1024\"]", "LMTP (RFC 2033), delivery from an MTA such as Postfix into the accounts' mailboxes: list of host:port; [] disables. No authentication: listen only where the MTA alone can connect", set_list<&config::lmtp_listen>},
 
   {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},
   {"tls.key", "\"\"", "PEM private key; empty uses DATA_DIR/tls/key.pem", set_path<&config::tls_key>},

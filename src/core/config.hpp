@@ -73,6 +73,8 @@ struct config {
   std::string burl_user;
   std::string burl_password;
   std::vector<std::string> burl_servers;
+  // [lmtp] (RFC 2033): delivery from an MTA.
+  std::vector<std::string> lmtp_listen{"127.0.0.1:1024"};
 
   // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.
   std::filesystem::path tls_cert;

@@ -20,6 +20,10 @@ namespace lemonade::smtp {
 
 namespace asio = boost::asio;
 
+// Submission (RFC 6409) and LMTP (RFC 2033) share the engine; the mode is
+// the listener's.
+enum class mode { submission, lmtp };
+
 struct server_context {
   const core::config& cfg;
   store::mail_store& store;
@@ -34,6 +38,8 @@ struct server_context {
   std::function<void()> queued;   // wakes the queue runner
   // For the connections this server makes (BURL's IMAP fetches).
   std::shared_ptr<asio::ssl::context> client_tls;
+  // LMTP delivers at once, into the accounts the IMAP sessions share.
+  mailbox::account_registry* accounts = nullptr;
   std::atomic<bool> shutting_down{false};
 };
 
@@ -43,6 +49,7 @@ struct connection_info {
   std::string address;  // address only: the key for login throttling
   bool loopback = false;
   bool implicit_tls = false;
+  smtp::mode mode = smtp::mode::submission;
 };
 
 }  // namespace lemonade::smtp

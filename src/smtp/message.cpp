@@ -39,12 +39,16 @@ bool has_field(std::string_view header, std::string_view name) {
 }
 
 message_writer::message_writer(store::staged_message& out, std::string received, std::string hostname,
-                               std::size_t max_header)
-    : out_(out), received_(std::move(received)), hostname_(std::move(hostname)), max_header_(max_header) {}
+                               std::size_t max_header, bool add_missing)
+    : out_(out),
+      received_(std::move(received)),
+      hostname_(std::move(hostname)),
+      max_header_(max_header),
+      add_missing_(add_missing) {}
 
 void message_writer::release(bool header_complete) {
   std::string prefix = received_;
-  if (header_complete) {
+  if (header_complete && add_missing_) {
     if (!has_field(header_, "Date")) prefix += "Date: " + rfc5322_now() + "\r\n";
     if (!has_field(header_, "Message-ID")) {
       std::random_device rd;

@@ -16,8 +16,10 @@ class message_writer {
  public:
   // `received` is the whole field, CRLF included; `hostname` names the
   // server in a Message-ID it makes.
+  // `add_missing`: add Date: and Message-ID: when absent (an MSA does;
+  // a final delivery by LMTP does not).
   message_writer(store::staged_message& out, std::string received, std::string hostname,
-                 std::size_t max_header = 256 * 1024);
+                 std::size_t max_header = 256 * 1024, bool add_missing = true);
   void write(std::string_view piece);
   // The end of the content: a header not yet ended is written as it is.
   void finish();
@@ -30,6 +32,7 @@ class message_writer {
   std::string received_;
   std::string hostname_;
   std::size_t max_header_;
+  bool add_missing_;
   std::string header_;  // held while the header's end is not seen
   bool streaming_ = false;
   std::uint64_t client_octets_ = 0;

@@ -18,13 +18,13 @@ server::server(asio::io_context& ioc, server_context& ctx) : ioc_(ioc), ctx_(ctx
 
 server::~server() = default;
 
-void server::listen(const net::host_port& where, bool implicit_tls) {
+void server::listen(const net::host_port& where, bool implicit_tls, smtp::mode m) {
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(where.host, ec);
   std::string label = where.host + ":" + std::to_string(where.port);
   if (ec) throw std::runtime_error("cannot listen on " + label + ": not an IP address");
   asio::ip::tcp::endpoint ep(addr, where.port);
-  auto l = std::make_unique<listener>(listener{asio::ip::tcp::acceptor(ioc_), implicit_tls});
+  auto l = std::make_unique<listener>(listener{asio::ip::tcp::acceptor(ioc_), implicit_tls, m});
   auto& a = l->acceptor;
   a.open(ep.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
@@ -32,7 +32,8 @@ void server::listen(const net::host_port& where, bool implicit_tls) {
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("cannot listen on " + label + ": " + ec.message());
-  spdlog::info("event=listen protocol=submission address={} tls={}", label, implicit_tls ? "implicit" : "starttls");
+  spdlog::info("event=listen protocol={} address={} tls={}", m == smtp::mode::lmtp ? "lmtp" : "submission", label,
+               m == smtp::mode::lmtp ? "none" : implicit_tls ? "implicit" : "starttls");
   listeners_.push_back(std::move(l));
 }
 
@@ -60,11 +61,12 @@ asio::awaitable<void> server::accept_loop(listener& l) {
       co_await t.async_wait(asio::use_awaitable);
       continue;
     }
-    spawn(std::move(socket), l.implicit_tls);
+    spawn(std::move(socket), l);
   }
 }
 
-void server::spawn(asio::ip::tcp::socket socket, bool implicit_tls) {
+void server::spawn(asio::ip::tcp::socket socket, const listener& l) {
+  bool implicit_tls = l.implicit_tls;
   boost::system::error_code ec;
   if (session_count() >= ctx_.cfg.max_connections) {
     // RFC 5321 §3.1: 554 (or 421) instead of the greeting.
@@ -86,6 +88,7 @@ void server::spawn(asio::ip::tcp::socket socket, bool implicit_tls) {
   if (info.address.size() > 2 && info.address.front() == '[') info.address = info.address.substr(1, info.address.size() - 2);
   info.loopback = stream.remote_is_loopback();
   info.implicit_tls = implicit_tls;
+  info.mode = l.mode;
   auto executor = stream.socket().get_executor();
   auto s = std::make_shared<session>(ctx_, std::move(stream), info);
   {

@@ -1,6 +1,7 @@
 #pragma once
-// The submission listeners (RFC 6409 with STARTTLS on submission.listen,
-// RFC 8314 implicit TLS on submissions.listen) and their sessions.
+// The SMTP-family listeners: submission (RFC 6409 with STARTTLS on
+// submission.listen, RFC 8314 implicit TLS on submissions.listen) and LMTP
+// (RFC 2033, lmtp.listen), and their sessions.
 
 #include <cstdint>
 #include <map>
@@ -24,7 +25,7 @@ class server {
   server(asio::io_context& ioc, server_context& ctx);
   ~server();
   // Throws std::runtime_error("cannot listen on 127.0.0.1:1587: ...").
-  void listen(const net::host_port& where, bool implicit_tls);
+  void listen(const net::host_port& where, bool implicit_tls, smtp::mode m = smtp::mode::submission);
   void start();
   // Closes the listeners; sessions end at their next command (421) or at
   // once when they wait for the client.
@@ -35,9 +36,10 @@ class server {
   struct listener {
     asio::ip::tcp::acceptor acceptor;
     bool implicit_tls;
+    smtp::mode mode;
   };
   asio::awaitable<void> accept_loop(listener& l);
-  void spawn(asio::ip::tcp::socket socket, bool implicit_tls);
+  void spawn(asio::ip::tcp::socket socket, const listener& l);
 
   asio::io_context& ioc_;
   server_context& ctx_;

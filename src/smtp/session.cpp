@@ -119,7 +119,7 @@ asio::awaitable<void> session::run() {
 
 asio::awaitable<void> session::serve() {
   // RFC 5321 §4.2: no enhanced code on the greeting (RFC 2034 §4).
-  syntax::write(out_, {220, std::nullopt, {srv_.cfg.hostname + " ESMTP Lemonade"}}, false);
+  syntax::write(out_, {220, std::nullopt, {srv_.cfg.hostname + (lmtp() ? " LMTP Lemonade" : " ESMTP Lemonade")}}, false);
   for (;;) {
     // Every complete command in the buffer, in order, replies collected.
     for (;;) {
@@ -158,6 +158,18 @@ asio::awaitable<void> session::serve() {
 std::vector<std::string> session::extensions() const {
   // Every keyword beside its RFC; only what works end to end.
   std::vector<std::string> ext;
+  if (lmtp()) {
+    // RFC 2033 §5: LMTP takes the ESMTP extensions that make sense for
+    // final delivery; no AUTH (the MTA is trusted by where it connects).
+    ext.push_back("PIPELINING");
+    ext.push_back("SIZE " + std::to_string(srv_.cfg.submission_max_message_size));
+    ext.push_back("ENHANCEDSTATUSCODES");
+    ext.push_back("8BITMIME");
+    ext.push_back("BINARYMIME");
+    ext.push_back("CHUNKING");
+    ext.push_back("SMTPUTF8");
+    return ext;
+  }
   ext.push_back("PIPELINING");                                              // RFC 2920
   ext.push_back("SIZE " + std::to_string(srv_.cfg.submission_max_message_size));  // RFC 1870
   ext.push_back("ENHANCEDSTATUSCODES");                                     // RFC 2034
@@ -175,15 +187,17 @@ std::vector<std::string> session::extensions() const {
 }
 
 void session::hello(const parse::hello_cmd& c) {
-  if (c.what == parse::hello_cmd::kind::lhlo) {
-    reply(500, status_code{5, 5, 1}, "LHLO is for LMTP; this is submission");
+  // RFC 2033 §4.1: an LMTP server speaks only after LHLO, which an SMTP
+  // server does not know.
+  if ((c.what == parse::hello_cmd::kind::lhlo) != lmtp()) {
+    reply(500, status_code{5, 5, 1}, lmtp() ? "This is LMTP: use LHLO" : "LHLO is for LMTP; this is submission");
     return;
   }
   // RFC 5321 §4.1.4: a later EHLO resets the state as RSET does.
   tx_.reset();
   hello_ = c;
   syntax::reply r{250, std::nullopt, {srv_.cfg.hostname + " Lemonade at your service"}};
-  if (c.what == parse::hello_cmd::kind::ehlo)
+  if (c.what != parse::hello_cmd::kind::helo)
     for (auto& e : extensions()) r.lines.push_back(e);
   // RFC 2034 §4: no enhanced code in the reply to HELO/EHLO.
   syntax::write(out_, r, false);
@@ -218,6 +232,9 @@ asio::awaitable<bool> session::handle(std::string_view line) {
     reply(syntax::reply{214, status_code{2, 0, 0},
                         {"Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP VRFY HELP QUIT",
                          "See RFC 5321 and RFC 6409"}});
+  } else if (lmtp() && (std::holds_alternative<parse::starttls_cmd>(cmd) || std::holds_alternative<parse::auth_cmd>(cmd) ||
+                         std::holds_alternative<parse::burl_cmd>(cmd))) {
+    reply(502, status_code{5, 5, 1}, "Not available over LMTP");
   } else if (std::holds_alternative<parse::starttls_cmd>(cmd)) {
     co_return co_await starttls();
   } else if (auto* c = std::get_if<parse::auth_cmd>(&cmd)) {
@@ -243,7 +260,7 @@ void session::mail(parse::mail_cmd c) {
   }
   // RFC 6409 §4.3: "The MSA MUST, by default, issue an error response to
   // the MAIL command if the session has not been authenticated".
-  if (!user_) {
+  if (!user_ && !lmtp()) {
     reply(530, status_code{5, 7, 0}, "Authentication required");
     return;
   }
@@ -265,7 +282,7 @@ void session::mail(parse::mail_cmd c) {
   // RFC 6409 §6.1: the sender must be one of the user's addresses; a null
   // reverse path is allowed (§3.2: "MUST NOT, in itself, be cause for
   // rejecting a message").
-  if (!c.from.empty() && !srv_.addresses.owns(*user_, c.from.local, c.from.domain)) {
+  if (!lmtp() && !c.from.empty() && !srv_.addresses.owns(*user_, c.from.local, c.from.domain)) {
     reply(550, status_code{5, 7, 1}, "Sender address <" + c.from.text() + "> is not yours (" + user_->name + ")");
     return;
   }
@@ -302,11 +319,13 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
     } else {
       // Relaying to other servers is not built yet (issue 14: smarthost
       // and MX delivery); refuse rather than accept what cannot leave.
-      reply(550, status_code{5, 7, 1}, "Relaying to <" + to.text() + "> is not available on this server");
+      // LMTP delivers only to this server's accounts (RFC 2033 §4.2).
+      if (lmtp()) reply(550, status_code{5, 1, 1}, "Not a local address: <" + to.text() + ">");
+      else reply(550, status_code{5, 7, 1}, "Relaying to <" + to.text() + "> is not available on this server");
     }
     co_return;
   }
-  tx_->recipients.push_back({to, std::move(c)});
+  tx_->recipients.push_back({to, std::move(c), std::move(*target)});
   reply(250, status_code{2, 1, 5}, "Recipient <" + to.text() + "> OK");
 }
 

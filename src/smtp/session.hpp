@@ -38,6 +38,7 @@ class session final : public std::enable_shared_from_this<session> {
   struct recipient {
     syntax::mailbox address;
     parse::rcpt_cmd cmd;
+    delivery::local_target target;  // where LMTP delivers it
   };
   struct transaction {
     parse::mail_cmd mail;
@@ -67,6 +68,10 @@ class session final : public std::enable_shared_from_this<session> {
   asio::awaitable<bool> discard_octets(std::uint64_t n);
   asio::awaitable<bool> burl(const parse::burl_cmd& c);
   bool burl_enabled() const;
+  bool lmtp() const { return conn_.mode == mode::lmtp; }
+  // RFC 2033 §4.2: after the content, one reply per accepted recipient,
+  // each once its copy is stored.
+  asio::awaitable<void> deliver_lmtp();
   asio::awaitable<void> finish_message();
   asio::awaitable<bool> starttls();
   asio::awaitable<bool> authenticate(const parse::auth_cmd& c);

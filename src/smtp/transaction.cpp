@@ -3,6 +3,8 @@
 // the 250 (DESIGN.md §5).
 #include <spdlog/spdlog.h>
 
+#include "delivery/local.hpp"
+
 #include "smtp/message.hpp"
 #include "smtp/session.hpp"
 #include "smtp/session_impl.hpp"
@@ -17,11 +19,10 @@ namespace {
 // about this size (a write can block on a busy disk).
 constexpr std::size_t write_batch = 256 * 1024;
 
+// RFC 5321 §4.4 Stamp; `with` as RFC 3848 names the protocol.
 std::string received_field(const connection_info& conn, const std::string& helo, const std::string& hostname,
-                           bool tls, bool auth, const std::string& rcpt) {
-  // RFC 5321 §4.4 Stamp; RFC 3848 protocol names.
+                           const std::string& with, const std::string& rcpt) {
   auto literal = conn.address.find(':') != std::string::npos ? "[IPv6:" + conn.address + "]" : "[" + conn.address + "]";
-  std::string with = std::string("ESMTP") + (tls ? "S" : "") + (auth ? "A" : "");
   std::string out = "Received: from " + helo + " (" + literal + ")\r\n\tby " + hostname + " (Lemonade) with " + with;
   if (!rcpt.empty()) out += "\r\n\tfor <" + rcpt + ">";
   out += "; " + rfc5322_now() + "\r\n";
@@ -34,9 +35,14 @@ void session::start_transaction_content() {
   if (tx_->content) return;
   tx_->content = srv_.store.queue().stage();
   auto rcpt = tx_->recipients.size() == 1 ? tx_->recipients.front().address.text() : std::string();
-  tx_->writer = std::make_unique<message_writer>(
-      *tx_->content, received_field(conn_, hello_ ? hello_->domain : "unknown", srv_.cfg.hostname, tls_, !!user_, rcpt),
-      srv_.cfg.hostname);
+  auto with = lmtp() ? std::string("LMTP") : std::string("ESMTP") + (tls_ ? "S" : "") + (user_ ? "A" : "");
+  auto received = received_field(conn_, hello_ ? hello_->domain : "unknown", srv_.cfg.hostname, with, rcpt);
+  if (lmtp()) {
+    // RFC 5321 §4.4: the final delivery puts the reverse path in a
+    // Return-Path: field at the top.
+    received = "Return-Path: <" + (tx_->mail.from.empty() ? std::string() : tx_->mail.from.text()) + ">\r\n" + received;
+  }
+  tx_->writer = std::make_unique<message_writer>(*tx_->content, received, srv_.cfg.hostname, 256 * 1024, !lmtp());
 }
 
 asio::awaitable<bool> session::data() {
@@ -172,7 +178,59 @@ asio::awaitable<bool> session::bdat(const parse::bdat_cmd& c) {
   co_return true;
 }
 
+asio::awaitable<void> session::deliver_lmtp() {
+  mailbox::describe_limits limits;
+  limits.parse.max_depth = srv_.cfg.max_mime_depth;
+  limits.parse.max_parts = srv_.cfg.max_mime_parts;
+  limits.max_search_body = static_cast<std::size_t>(srv_.cfg.max_indexed_text);
+  bool ok = co_await blocking(
+      [&] {
+        tx_->writer->finish();
+        tx_->content->finish();
+        return delivery::storable(tx_->content->view(), limits);
+      },
+      srv_.storage);
+  auto& rcpts = tx_->recipients;
+  for (auto& r : rcpts) {
+    if (!ok) {
+      reply(554, status_code{5, 6, 0}, "<" + r.address.text() + "> A NUL octet outside any body part cannot be stored");
+      continue;
+    }
+    std::string failure;
+    int code = 250;
+    try {
+      co_await blocking(
+          [&] {
+            delivery::deliver(*srv_.accounts, r.target, std::string(tx_->content->view()), limits);
+            return true;
+          },
+          srv_.storage);
+    } catch (const store::error& e) {
+      failure = e.what();
+      code = e.what_code == store::error::code::no_space ? 452 : 451;
+    } catch (const std::exception& e) {
+      failure = e.what();
+      code = 451;
+    }
+    if (code == 250) {
+      spdlog::info("conn={} event=delivery protocol=lmtp rcpt=\"{}\" result=delivered", conn_.id, r.address.text());
+      reply(250, status_code{2, 1, 5}, "<" + r.address.text() + "> delivered");
+    } else {
+      spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(), failure);
+      // RFC 2033 §4.2: a temporary failure for this recipient only.
+      if (code == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
+      else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
+    }
+  }
+  ++messages_;
+  tx_.reset();
+}
+
 asio::awaitable<void> session::finish_message() {
+  if (lmtp()) {
+    co_await deliver_lmtp();
+    co_return;
+  }
   store::queued_message m;
   m.sender = tx_->mail.from.empty() ? "" : tx_->mail.from.text();
   m.envid = tx_->mail.envid.value_or("");

@@ -52,7 +52,7 @@ def cli(binary):
     port = busy.getsockname()[1]
     os.remove(os.path.join(d, "lemonade.toml"))
     code, _, err = run(binary, "serve", "--data-dir", d, "-o", "imap.listen=127.0.0.1:%d" % port,
-                       "-o", "imaps.listen=", "-o", "submission.listen=", "-o", "submissions.listen=")
+                       "-o", "imaps.listen=", "-o", "submission.listen=", "-o", "submissions.listen=", "-o", "lmtp.listen=")
     expect((code, err), (1, "lemonade: cannot listen on 127.0.0.1:%d: Address already in use\n" % port), "busy port")
     busy.close()
     expect(run(binary, "user", "del", "dora", "--data-dir", d)[0], 0, "user del")

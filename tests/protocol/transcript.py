@@ -12,6 +12,7 @@ are ignored):
   !protocol submission  connections go to the submission port (and
                         "tls" ones to the implicit-TLS submission port);
                         server lines are SMTP replies (no literals)
+  !protocol lmtp        the same for the LMTP port
   !option KEY=VALUE     a server config override (-o)
   !connect N [tls|plain [imap|submission]]
                         open connection N (1 is opened at the start) to
@@ -160,6 +161,8 @@ def parse(path):
 def open_connection(server, tls, protocol="imap"):
     if protocol == "submission":
         port = server.submissions_port if tls else server.submission_port
+    elif protocol == "lmtp":
+        port = server.lmtp_port
     else:
         port = server.imaps_port if tls else server.imap_port
     sock = socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT)

@@ -33,6 +33,7 @@ class LemonadeServer:
         self.imaps_port = None
         self.submission_port = None
         self.submissions_port = None
+        self.lmtp_port = None
 
     @property
     def cert(self):
@@ -50,11 +51,13 @@ class LemonadeServer:
         for attempt in range(5):
             self.imap_port, self.imaps_port = free_port(), free_port()
             self.submission_port, self.submissions_port = free_port(), free_port()
+            self.lmtp_port = free_port()
             args = [self.binary, "serve", "--data-dir", self.data_dir,
                     "-o", f"imap.listen=127.0.0.1:{self.imap_port}",
                     "-o", f"imaps.listen=127.0.0.1:{self.imaps_port}",
                     "-o", f"submission.listen=127.0.0.1:{self.submission_port}",
                     "-o", f"submissions.listen=127.0.0.1:{self.submissions_port}",
+                    "-o", f"lmtp.listen=127.0.0.1:{self.lmtp_port}",
                     "-o", "log.level=info"]
             for o in self.options:
                 args += ["-o", o]

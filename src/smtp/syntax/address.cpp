@@ -86,6 +86,7 @@ bool is_domain(std::string_view s, bool utf8) {
 }
 
 std::string mailbox::text() const {
+  if (empty()) return {};  // the null reverse path "<>"
   std::string out;
   if (is_dot_string(local, true)) {
     out = local;
