@@ -35,5 +35,10 @@ int user_add(const core::config& cfg, const std::string& name);
 int user_passwd(const core::config& cfg, const std::string& name);
 int user_del(const core::config& cfg, const std::string& name);
 int user_list(const core::config& cfg);
+int queue_list(const core::config& cfg);
+int queue_show(const core::config& cfg, std::int64_t id);
+int queue_retry(const core::config& cfg, std::int64_t id);
+int queue_delete(const core::config& cfg, std::int64_t id);
+int queue_flush(const core::config& cfg);
 
 }  // namespace lemonade::cli

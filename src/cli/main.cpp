@@ -34,6 +34,17 @@ int main(int argc, char** argv) {
   }
   add_common(list);
 
+  auto* queue = app.add_subcommand("queue", "the outbound queue of submitted mail");
+  queue->require_subcommand(1);
+  std::int64_t queue_id = 0;
+  auto* qlist = queue->add_subcommand("list", "list queued messages");
+  auto* qshow = queue->add_subcommand("show", "a queued message's envelope and each recipient's state");
+  auto* qretry = queue->add_subcommand("retry", "make a message's pending recipients due now");
+  auto* qdelete = queue->add_subcommand("delete", "drop a message from the queue (no report is sent)");
+  auto* qflush = queue->add_subcommand("flush", "make every pending recipient due now");
+  for (auto* sub : {qshow, qretry, qdelete}) sub->add_option("id", queue_id, "queue id")->required();
+  for (auto* sub : {qlist, qshow, qretry, qdelete, qflush}) add_common(sub);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -49,6 +60,11 @@ int main(int argc, char** argv) {
     if (*passwd) return cli::user_passwd(cfg, name);
     if (*del) return cli::user_del(cfg, name);
     if (*list) return cli::user_list(cfg);
+    if (*qlist) return cli::queue_list(cfg);
+    if (*qshow) return cli::queue_show(cfg, queue_id);
+    if (*qretry) return cli::queue_retry(cfg, queue_id);
+    if (*qdelete) return cli::queue_delete(cfg, queue_id);
+    if (*qflush) return cli::queue_flush(cfg);
   } catch (const cli::exit_error& e) {
     std::cerr << "lemonade: " << e.what() << "\n";
     return e.code;

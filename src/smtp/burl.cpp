@@ -124,9 +124,9 @@ asio::awaitable<bool> session::burl(const parse::burl_cmd& c) {
     co_return true;
   }
   tx_->chunking = true;  // BURL replaces DATA (RFC 4468 §3.1 item 4)
+  if (!tx_->content && !co_await begin_content()) co_return true;
   co_await blocking(
       [&] {
-        start_transaction_content();
         tx_->writer->write(*data);
         return true;
       },

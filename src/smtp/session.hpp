@@ -82,6 +82,9 @@ class session final : public std::enable_shared_from_this<session> {
   bool plaintext_allowed() const;
   std::vector<std::string> extensions() const;
   void start_transaction_content();
+  // start_transaction_content() on a storage thread; false (and a 452 or
+  // 451 reply) when the queue cannot take a message now (a full disk).
+  asio::awaitable<bool> begin_content();
 
   template <class F>
   auto blocking(F f, asio::any_io_executor pool) -> asio::awaitable<decltype(f())>;

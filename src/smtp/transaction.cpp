@@ -45,6 +45,30 @@ void session::start_transaction_content() {
   tx_->writer = std::make_unique<message_writer>(*tx_->content, received, srv_.cfg.hostname, 256 * 1024, !lmtp());
 }
 
+asio::awaitable<bool> session::begin_content() {
+  std::string failure;
+  bool full = false;
+  try {
+    co_await blocking(
+        [&] {
+          start_transaction_content();
+          return true;
+        },
+        srv_.storage);
+    co_return true;
+  } catch (const store::error& e) {
+    failure = e.what();
+    full = e.what_code == store::error::code::no_space;
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  spdlog::warn("conn={} event=queue_unavailable error=\"{}\"", conn_.id, failure);
+  tx_.reset();
+  if (full) reply(452, status_code{4, 3, 1}, "Insufficient system storage; try again later");
+  else reply(451, status_code{4, 3, 0}, "Local error in processing; try again later");
+  co_return false;
+}
+
 asio::awaitable<bool> session::data() {
   if (!tx_) {
     reply(503, status_code{5, 5, 1}, "Need MAIL and RCPT before DATA");
@@ -65,13 +89,7 @@ asio::awaitable<bool> session::data() {
     reply(503, status_code{5, 5, 1}, "BODY=BINARYMIME requires BDAT");
     co_return true;
   }
-  auto staged = co_await blocking(
-      [&] {
-        start_transaction_content();
-        return true;
-      },
-      srv_.storage);
-  (void)staged;
+  if (!co_await begin_content()) co_return true;
   reply(354, status_code{}, "Start mail input; end with <CRLF>.<CRLF>");
   co_await flush();
   syntax::data_decoder dec(srv_.cfg.submission_max_message_size);
@@ -142,12 +160,10 @@ asio::awaitable<bool> session::bdat(const parse::bdat_cmd& c) {
                               "Message size exceeds the fixed limit of " + std::to_string(max) + " octets");
   }
   tx_->chunking = true;
-  co_await blocking(
-      [&] {
-        start_transaction_content();
-        return true;
-      },
-      srv_.storage);
+  if (!tx_->content && !co_await begin_content()) {
+    // The reply is given; the chunk's octets are still read (RFC 3030 §2).
+    co_return co_await discard_octets(c.size);
+  }
   std::uint64_t left = c.size;
   for (;;) {
     auto take = std::min<std::uint64_t>(left, in_.size());

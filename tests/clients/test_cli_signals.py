@@ -55,6 +55,12 @@ def cli(binary):
                        "-o", "imaps.listen=", "-o", "submission.listen=", "-o", "submissions.listen=", "-o", "lmtp.listen=")
     expect((code, err), (1, "lemonade: cannot listen on 127.0.0.1:%d: Address already in use\n" % port), "busy port")
     busy.close()
+    # The outbound queue (empty here: local mail is delivered at once).
+    expect(run(binary, "queue", "list", "--data-dir", d)[:2], (0, "0 messages, 0 octets queued\n"), "queue list")
+    for verb in ("show", "retry", "delete"):
+        expect(run(binary, "queue", verb, "7", "--data-dir", d)[:3:2], (1, "lemonade: no queued message 7\n"),
+               "queue %s of a missing id" % verb)
+    expect(run(binary, "queue", "flush", "--data-dir", d)[0], 0, "queue flush")
     expect(run(binary, "user", "del", "dora", "--data-dir", d)[0], 0, "user del")
     expect(run(binary, "user", "list", "--data-dir", d)[1], "", "no users left")
 

@@ -2,6 +2,10 @@
 
 #include <chrono>
 
+#include <sys/statvfs.h>
+
+#include <spdlog/spdlog.h>
+
 namespace lemonade::store::sqlite {
 namespace {
 
@@ -52,9 +56,10 @@ class queue_staged final : public staged_message {
 
 }  // namespace
 
-sqlite_queue::sqlite_queue(const std::filesystem::path& dir, connection_pool& pool)
+sqlite_queue::sqlite_queue(const std::filesystem::path& dir, connection_pool& pool, std::uint64_t min_free_space)
     : file_(dir / "queue.db"),
       pool_(pool),
+      min_free_space_(min_free_space),
       blobs_(dir / "blobs"),
       writes_([this] { return pool_.acquire(file_); },
               [this](db& d, const after_commit& a) { collect_garbage(d, a); }) {
@@ -62,7 +67,23 @@ sqlite_queue::sqlite_queue(const std::filesystem::path& dir, connection_pool& po
   writes_.run([](db& d, after_commit&) { create_schema(d); });
 }
 
-std::unique_ptr<staged_message> sqlite_queue::stage() { return std::make_unique<queue_staged>(blobs_.stage()); }
+void sqlite_queue::check_space() const {
+  // As for an APPEND (limits.min_free_space): a message is refused while
+  // the disk is short, before anything is written.
+  if (min_free_space_ == 0) return;
+  struct statvfs fs {};
+  if (statvfs(file_.parent_path().c_str(), &fs) != 0) return;
+  auto avail = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (avail >= min_free_space_) return;
+  spdlog::warn("event=disk_full dir={} free_bytes={} min_free_space={}", file_.parent_path().string(), avail,
+               min_free_space_);
+  throw error(error::code::no_space, "Not enough disk space on the server; try again later");
+}
+
+std::unique_ptr<staged_message> sqlite_queue::stage() {
+  check_space();
+  return std::make_unique<queue_staged>(blobs_.stage());
+}
 
 std::int64_t sqlite_queue::enqueue(queued_message m, staged_message& content) {
   auto* staged = dynamic_cast<queue_staged*>(&content);

@@ -17,7 +17,8 @@ namespace lemonade::store::sqlite {
 
 class sqlite_queue final : public mail_queue {
  public:
-  sqlite_queue(const std::filesystem::path& dir, connection_pool& pool);
+  // min_free_space: store_limits::min_free_space, kept free as for mail.
+  sqlite_queue(const std::filesystem::path& dir, connection_pool& pool, std::uint64_t min_free_space = 0);
 
   std::unique_ptr<staged_message> stage() override;
   std::int64_t enqueue(queued_message m, staged_message& content) override;
@@ -34,8 +35,11 @@ class sqlite_queue final : public mail_queue {
   std::vector<queued_message> load(db& d, const char* where_sql, std::int64_t a, std::int64_t b);
   void collect_garbage(db& d, const after_commit& after);
 
+  void check_space() const;
+
   std::filesystem::path file_;
   connection_pool& pool_;
+  std::uint64_t min_free_space_;
   blob_store blobs_;
   commit_queue writes_;
 };

@@ -28,7 +28,7 @@ class sqlite_store final : public mail_store {
 
   mail_queue& queue() override {
     std::lock_guard lock(mu_);
-    if (!queue_) queue_ = std::make_unique<sqlite_queue>(queue_dir_, pool_);
+    if (!queue_) queue_ = std::make_unique<sqlite_queue>(queue_dir_, pool_, limits_.min_free_space);
     return *queue_;
   }
 
