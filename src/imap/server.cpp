@@ -3,14 +3,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "imap/session.hpp"
+#include "net/listener.hpp"
 
 namespace lemonade::imap {
 
@@ -19,19 +17,8 @@ server::server(asio::io_context& ioc, server_context& ctx) : ioc_(ioc), ctx_(ctx
 server::~server() = default;
 
 void server::listen(const net::host_port& where, bool implicit_tls) {
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(where.host, ec);
   std::string label = where.host + ":" + std::to_string(where.port);
-  if (ec) throw std::runtime_error("cannot listen on " + label + ": not an IP address");
-  asio::ip::tcp::endpoint ep(addr, where.port);
-  auto l = std::make_unique<listener>(listener{asio::ip::tcp::acceptor(ioc_), implicit_tls});
-  auto& a = l->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && addr.is_v6()) a.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + label + ": " + ec.message());
+  auto l = std::make_unique<listener>(listener{net::bind_listener(ioc_, where), implicit_tls});
   spdlog::info("event=listen address={} tls={}", label, implicit_tls ? "implicit" : "starttls");
   listeners_.push_back(std::move(l));
 }
@@ -49,22 +36,11 @@ void server::start() {
 }
 
 asio::awaitable<void> server::accept_loop(listener& l) {
-  for (;;) {
-    boost::system::error_code ec;
-    // Each connection gets its own strand. (Named, not a temporary: GCC 12
-    // may destroy temporaries of a co_await expression twice.)
-    auto strand = asio::make_strand(ioc_);
-    auto socket = co_await l.acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) co_return;
-    if (ec) {
-      // EMFILE and friends: keep serving the connections we have.
-      spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
-      asio::steady_timer t(ioc_, std::chrono::milliseconds(100));
-      co_await t.async_wait(asio::use_awaitable);
-      continue;
-    }
+  // (Named: GCC 12 may destroy temporaries of a co_await expression twice.)
+  std::function<void(asio::ip::tcp::socket)> on_accept = [this, &l](asio::ip::tcp::socket socket) {
     spawn(std::move(socket), l.implicit_tls);
-  }
+  };
+  co_await net::accept_loop(ioc_, l.acceptor, std::move(on_accept), "imap");
 }
 
 void server::spawn(asio::ip::tcp::socket socket, bool implicit_tls) {

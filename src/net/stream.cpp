@@ -86,7 +86,7 @@ asio::awaitable<void> stream::write(asio::const_buffer buf) {
   }
 }
 
-asio::awaitable<void> stream::start_tls(std::shared_ptr<asio::ssl::context> ctx) {
+void stream::attach_tls(std::shared_ptr<asio::ssl::context> ctx) {
   tls_ctx_ = std::move(ctx);
   ssl_.reset(SSL_new(tls_ctx_->native_handle()));
   if (!ssl_) throw boost::system::system_error(asio::error::no_memory);
@@ -96,35 +96,31 @@ asio::awaitable<void> stream::start_tls(std::shared_ptr<asio::ssl::context> ctx)
   // keeps none.
   SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
+
+asio::awaitable<void> stream::handshake(bool client) {
   for (;;) {
     ERR_clear_error();
     errno = 0;
-    int r = SSL_accept(ssl_.get());
+    int r = client ? SSL_connect(ssl_.get()) : SSL_accept(ssl_.get());
     if (r == 1) co_return;
     co_await wait_for_tls(r);
   }
 }
 
+asio::awaitable<void> stream::start_tls(std::shared_ptr<asio::ssl::context> ctx) {
+  attach_tls(std::move(ctx));
+  co_await handshake(false);
+}
+
 asio::awaitable<void> stream::start_tls_client(std::shared_ptr<asio::ssl::context> ctx, std::string server_name) {
-  tls_ctx_ = std::move(ctx);
-  ssl_.reset(SSL_new(tls_ctx_->native_handle()));
-  if (!ssl_) throw boost::system::system_error(asio::error::no_memory);
-  socket_.native_non_blocking(true);
-  SSL_set_fd(ssl_.get(), socket_.native_handle());
-  SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  attach_tls(std::move(ctx));
   if (!server_name.empty()) {
     SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str());
     // Checked only when the context verifies the chain.
     SSL_set1_host(ssl_.get(), server_name.c_str());
   }
-  for (;;) {
-    ERR_clear_error();
-    errno = 0;
-    int r = SSL_connect(ssl_.get());
-    if (r == 1) co_return;
-    co_await wait_for_tls(r);
-  }
+  co_await handshake(true);
 }
 
 std::string stream::tls_description() const {

@@ -62,6 +62,9 @@ class stream {
   // Waits until the socket is ready for what OpenSSL asked (its
   // SSL_get_error after a call returned r); throws for real errors.
   asio::awaitable<void> wait_for_tls(int r);
+  // TLS on this socket with ctx, before either side's handshake.
+  void attach_tls(std::shared_ptr<asio::ssl::context> ctx);
+  asio::awaitable<void> handshake(bool client);
 
   struct ssl_free {
     void operator()(ssl_st* s) const;

@@ -2,14 +2,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "net/listener.hpp"
 #include "smtp/session.hpp"
 
 namespace lemonade::smtp {
@@ -19,19 +17,8 @@ server::server(asio::io_context& ioc, server_context& ctx) : ioc_(ioc), ctx_(ctx
 server::~server() = default;
 
 void server::listen(const net::host_port& where, bool implicit_tls, smtp::mode m) {
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(where.host, ec);
   std::string label = where.host + ":" + std::to_string(where.port);
-  if (ec) throw std::runtime_error("cannot listen on " + label + ": not an IP address");
-  asio::ip::tcp::endpoint ep(addr, where.port);
-  auto l = std::make_unique<listener>(listener{asio::ip::tcp::acceptor(ioc_), implicit_tls, m});
-  auto& a = l->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && addr.is_v6()) a.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + label + ": " + ec.message());
+  auto l = std::make_unique<listener>(listener{net::bind_listener(ioc_, where), implicit_tls, m});
   spdlog::info("event=listen protocol={} address={} tls={}", m == smtp::mode::lmtp ? "lmtp" : "submission", label,
                m == smtp::mode::lmtp ? "none" : implicit_tls ? "implicit" : "starttls");
   listeners_.push_back(std::move(l));
@@ -44,25 +31,18 @@ void server::start() {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        spdlog::error("event=accept_loop_failed protocol=submission error=\"{}\"", ex.what());
+        spdlog::error("event=accept_loop_failed protocol=smtp error=\"{}\"", ex.what());
       }
     });
 }
 
 asio::awaitable<void> server::accept_loop(listener& l) {
-  for (;;) {
-    boost::system::error_code ec;
-    auto strand = asio::make_strand(ioc_);
-    auto socket = co_await l.acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) co_return;
-    if (ec) {
-      spdlog::warn("event=accept_failed protocol=submission error=\"{}\"", ec.message());
-      asio::steady_timer t(ioc_, std::chrono::milliseconds(100));
-      co_await t.async_wait(asio::use_awaitable);
-      continue;
-    }
+  // (Named: GCC 12 may destroy temporaries of a co_await expression twice.)
+  std::function<void(asio::ip::tcp::socket)> on_accept = [this, &l](asio::ip::tcp::socket socket) {
     spawn(std::move(socket), l);
-  }
+  };
+  const char* protocol = l.mode == smtp::mode::lmtp ? "lmtp" : "submission";
+  co_await net::accept_loop(ioc_, l.acceptor, std::move(on_accept), protocol);
 }
 
 void server::spawn(asio::ip::tcp::socket socket, const listener& l) {

@@ -1,6 +1,8 @@
 // The content of a mail transaction: DATA (RFC 5321 §4.1.1.4, §4.5.2),
 // BDAT (RFC 3030 §2-4), and the end of a message: queued durably before
 // the 250 (DESIGN.md §5).
+#include <tuple>
+
 #include <spdlog/spdlog.h>
 
 #include "delivery/local.hpp"
@@ -29,6 +31,18 @@ std::string received_field(const connection_info& conn, const std::string& helo,
   return out;
 }
 
+// The reply code for an exception thrown while storing: 452 when the
+// disk is short (RFC 3463 4.3.1), else 451 (4.3.0); and its text.
+std::pair<int, std::string> storage_failure(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const store::error& err) {
+    return {err.what_code == store::error::code::no_space ? 452 : 451, err.what()};
+  } catch (const std::exception& err) {
+    return {451, err.what()};
+  }
+}
+
 }  // namespace
 
 void session::start_transaction_content() {
@@ -47,7 +61,7 @@ void session::start_transaction_content() {
 
 asio::awaitable<bool> session::begin_content() {
   std::string failure;
-  bool full = false;
+  int code = 451;
   try {
     co_await blocking(
         [&] {
@@ -56,15 +70,12 @@ asio::awaitable<bool> session::begin_content() {
         },
         srv_.storage);
     co_return true;
-  } catch (const store::error& e) {
-    failure = e.what();
-    full = e.what_code == store::error::code::no_space;
-  } catch (const std::exception& e) {
-    failure = e.what();
+  } catch (...) {
+    std::tie(code, failure) = storage_failure(std::current_exception());
   }
   spdlog::warn("conn={} event=queue_unavailable error=\"{}\"", conn_.id, failure);
   tx_.reset();
-  if (full) reply(452, status_code{4, 3, 1}, "Insufficient system storage; try again later");
+  if (code == 452) reply(452, status_code{4, 3, 1}, "Insufficient system storage; try again later");
   else reply(451, status_code{4, 3, 0}, "Local error in processing; try again later");
   co_return false;
 }
@@ -221,12 +232,8 @@ asio::awaitable<void> session::deliver_lmtp() {
             return true;
           },
           srv_.storage);
-    } catch (const store::error& e) {
-      failure = e.what();
-      code = e.what_code == store::error::code::no_space ? 452 : 451;
-    } catch (const std::exception& e) {
-      failure = e.what();
-      code = 451;
+    } catch (...) {
+      std::tie(code, failure) = storage_failure(std::current_exception());
     }
     if (code == 250) {
       spdlog::info("conn={} event=delivery protocol=lmtp rcpt=\"{}\" result=delivered", conn_.id, r.address.text());
@@ -283,11 +290,8 @@ asio::awaitable<void> session::finish_message() {
           return srv_.store.queue().enqueue(std::move(m), *tx_->content);
         },
         srv_.storage);
-  } catch (const store::error& e) {
-    failure = e.what();
-    code = e.what_code == store::error::code::no_space ? 452 : 451;
-  } catch (const std::exception& e) {
-    failure = e.what();
+  } catch (...) {
+    std::tie(code, failure) = storage_failure(std::current_exception());
   }
   auto recipients = tx_->recipients.size();
   tx_.reset();

@@ -1,4 +1,5 @@
 #include "store/sqlite/account.hpp"
+#include "store/sqlite/staged.hpp"
 #include "store/sqlite/access_keys.hpp"
 
 #include <chrono>
@@ -732,20 +733,6 @@ auto sqlite_account::adding_mail(F f) -> decltype(f()) {
   throw error(error::code::no_space, "Not enough disk space on the server; delete mail or try again later");
 }
 
-namespace {
-
-// A staged message is a staged blob file (blob_store.hpp).
-class sqlite_staged final : public staged_message {
- public:
-  explicit sqlite_staged(std::unique_ptr<staged_file> f) : file(std::move(f)) {}
-  void write(std::string_view octets) override { file->write(octets); }
-  void finish() override { file->finish(); }
-  std::string_view view() const override { return file->view(); }
-  std::uint64_t size() const override { return file->size(); }
-  std::unique_ptr<staged_file> file;
-};
-
-}  // namespace
 
 append_result sqlite_account::append(mailbox_id id, std::vector<new_message> messages) {
   std::uint64_t incoming = 0;
@@ -770,7 +757,7 @@ append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_mess
       hashes.push_back(std::move(written[next++]));
       continue;
     }
-    auto* staged = dynamic_cast<sqlite_staged*>(messages[i].staged.get());
+    auto* staged = dynamic_cast<staged_blob*>(messages[i].staged.get());
     if (!staged) throw std::logic_error("append: a message staged by another store");
     staged->finish();
     hashes.push_back(blobs_.adopt(*staged->file));
@@ -1042,7 +1029,7 @@ std::unique_ptr<staged_message> sqlite_account::stage_message() {
   // What is staged is bounded by the literal size limit; start it only
   // while the disk has its reserve (append() counts it as written).
   check_space(0);
-  return std::make_unique<sqlite_staged>(blobs_.stage());
+  return std::make_unique<staged_blob>(blobs_.stage());
 }
 
 std::string sqlite_account::read_message(const std::string& blob) { return blobs_.read(blob); }

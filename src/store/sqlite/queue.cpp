@@ -1,4 +1,5 @@
 #include "store/sqlite/queue.hpp"
+#include "store/sqlite/staged.hpp"
 
 #include <chrono>
 
@@ -43,17 +44,6 @@ void create_schema(db& d) {
   )");
 }
 
-// A staged message is a staged blob file.
-class queue_staged final : public staged_message {
- public:
-  explicit queue_staged(std::unique_ptr<staged_file> f) : file(std::move(f)) {}
-  void write(std::string_view octets) override { file->write(octets); }
-  void finish() override { file->finish(); }
-  std::string_view view() const override { return file->view(); }
-  std::uint64_t size() const override { return file->size(); }
-  std::unique_ptr<staged_file> file;
-};
-
 }  // namespace
 
 sqlite_queue::sqlite_queue(const std::filesystem::path& dir, connection_pool& pool, std::uint64_t min_free_space)
@@ -82,11 +72,11 @@ void sqlite_queue::check_space() const {
 
 std::unique_ptr<staged_message> sqlite_queue::stage() {
   check_space();
-  return std::make_unique<queue_staged>(blobs_.stage());
+  return std::make_unique<staged_blob>(blobs_.stage());
 }
 
 std::int64_t sqlite_queue::enqueue(queued_message m, staged_message& content) {
-  auto* staged = dynamic_cast<queue_staged*>(&content);
+  auto* staged = dynamic_cast<staged_blob*>(&content);
   if (!staged) throw std::logic_error("enqueue: content staged by another store");
   // The file is synced and named before the rows that refer to it commit.
   staged->finish();
