@@ -25,6 +25,8 @@ cat <<TXT
 
     IMAP + STARTTLS  127.0.0.1:1143
     IMAP over TLS    127.0.0.1:1993   (self-signed certificate: $data/tls/cert.pem)
+    Submission       127.0.0.1:1587 (STARTTLS), 127.0.0.1:1465 (TLS); mail demo@localhost
+    LMTP             127.0.0.1:1024
 
   Stop with Ctrl-C.
 
