@@ -259,6 +259,7 @@ int serve(const core::config& cfg) {
   agent_opts.describe.parse.max_depth = cfg.max_mime_depth;
   agent_opts.describe.parse.max_parts = cfg.max_mime_parts;
   agent_opts.describe.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
+  agent_opts.hostname = cfg.hostname;
   delivery::queue_agent agent(store->queue(), addresses, ctx.accounts, agent_opts);
   smtp::server_context smtp_ctx{cfg,
                                 *store,

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "delivery/dsn.hpp"
+
 namespace lemonade::delivery {
 namespace {
 
@@ -98,6 +100,7 @@ std::int64_t queue_agent::retry_at(const store::queued_message& m, const store::
 void queue_agent::attempt(const store::queued_message& m) {
   std::optional<std::string> content;
   bool pending_left = false;
+  std::vector<store::queued_recipient> ended;
   for (auto& r : m.recipients) {
     if (r.state != store::recipient_state::pending) continue;
     auto now = now_seconds();
@@ -126,10 +129,49 @@ void queue_agent::attempt(const store::queued_message& m) {
     queue_.record(r.id, state, outcome, next);
     spdlog::info("event=delivery queue_id={} rcpt=\"{}\" result=\"{}\"", m.id, r.address, outcome);
     pending_left = pending_left || state == store::recipient_state::pending;
+    if (state != store::recipient_state::pending) {
+      auto done = r;
+      done.state = state;
+      done.last_reply = outcome;
+      ended.push_back(std::move(done));
+    }
   }
-  // Failure reports (RFC 3464) are not made yet: a failed recipient is
-  // logged above and the message leaves the queue with the others.
+  if (!ended.empty()) {
+    try {
+      if (!content) content = queue_.read(m, 0, m.size);
+      report(m, ended, *content);
+    } catch (const std::exception& e) {
+      spdlog::warn("event=dsn_failed queue_id={} error=\"{}\"", m.id, e.what());
+    }
+  }
   if (!pending_left) queue_.remove(m.id);
+}
+
+void queue_agent::report(const store::queued_message& m, const std::vector<store::queued_recipient>& ended,
+                         const std::string& content) {
+  // RFC 3461 §6.2: never about a message with a null reverse path.
+  if (m.sender.empty()) return;
+  for (auto action : {dsn_action::failed, dsn_action::delivered}) {
+    std::vector<store::queued_recipient> which;
+    for (auto& r : ended) {
+      bool matches = action == dsn_action::delivered ? r.state == store::recipient_state::delivered
+                                                     : r.state == store::recipient_state::failed;
+      if (matches && wants_report(r, action)) which.push_back(r);
+    }
+    if (which.empty()) continue;
+    auto [local, domain] = split_address(m.sender);
+    auto target = addresses_.resolve(local, domain);
+    if (!target) {
+      // Reports go to local senders only until relaying exists.
+      spdlog::warn("event=dsn_undeliverable queue_id={} sender=\"{}\"", m.id, m.sender);
+      return;
+    }
+    target->detail.clear();  // the report goes to INBOX
+    auto res = deliver(accounts_, *target, make_report(m, which, action, content, options_.hostname), options_.describe);
+    spdlog::info("event=dsn queue_id={} action={} recipients={} to=\"{}\" uid={}", m.id,
+                 action == dsn_action::failed ? "failed" : "delivered", which.size(), m.sender,
+                 store::to_int(res.uids.at(0)));
+  }
 }
 
 }  // namespace lemonade::delivery

@@ -4,7 +4,9 @@
 // through deliver() (local.hpp); a recipient that fails for a reason that
 // may pass (a full disk, a store error) is retried with growing delays
 // (1, 5, 15, 30 minutes, then hourly) until queue_lifetime, then failed.
-// A message with no pending recipient leaves the queue. One thread,
+// A message with no pending recipient leaves the queue. Recipients that
+// asked for it (NOTIFY=SUCCESS) or failed (unless NOTIFY=NEVER) are
+// reported to the sender (dsn.hpp) in its INBOX. One thread,
 // woken when a message is queued and at least every poll interval.
 
 #include <chrono>
@@ -22,6 +24,7 @@ struct agent_options {
   std::chrono::seconds queue_lifetime{5 * 24 * 3600};  // RFC 5321 §4.5.4.1: 4-5 days
   std::chrono::milliseconds poll{30000};
   mailbox::describe_limits describe;
+  std::string hostname = "localhost";  // Reporting-MTA of delivery reports
 };
 
 class queue_agent {
@@ -44,6 +47,9 @@ class queue_agent {
  private:
   void loop();
   void attempt(const store::queued_message& m);
+  // RFC 3461 §6: reports to the sender about recipients that ended now.
+  void report(const store::queued_message& m, const std::vector<store::queued_recipient>& ended,
+              const std::string& content);
   std::int64_t retry_at(const store::queued_message& m, const store::queued_recipient& r, std::int64_t now) const;
 
   store::mail_queue& queue_;

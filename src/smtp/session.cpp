@@ -180,6 +180,7 @@ std::vector<std::string> session::extensions() const {
   ext.push_back("BINARYMIME");                                              // RFC 3030
   ext.push_back("CHUNKING");                                                // RFC 3030
   ext.push_back("SMTPUTF8");                                                // RFC 6531
+  ext.push_back("DSN");                                                     // RFC 3461
   // RFC 4468 §3.1: bare "BURL" before AUTH ("supported, authentication
   // required"), "BURL imap" after; only with a fetching identity set up.
   if (burl_enabled()) ext.push_back(user_ ? "BURL imap" : "BURL");

@@ -83,6 +83,7 @@ S: 250-8BITMIME
 S: 250-BINARYMIME
 S: 250-CHUNKING
 S: 250-SMTPUTF8
+S: 250-DSN
 S: 250 BURL
 C: AUTH PLAIN AGJvYi5hcgBhY2Npbw==
 S: 235 2.7.0 Authentication successful
@@ -96,6 +97,7 @@ S: 250-8BITMIME
 S: 250-BINARYMIME
 S: 250-CHUNKING
 S: 250-SMTPUTF8
+S: 250-DSN
 S: 250 BURL imap
 C: BURL imap://bob.ar@example.org/Sent;UIDVALIDITY=${sent}/;uid=1;expire=2099-10-28T23:59:59Z;urlauth=submit+bob.ar:INTERNAL:${t1} LAST
 S: 503 5.5.0 Valid RCPT TO required before BURL

@@ -21,7 +21,8 @@ S: 250-AUTH PLAIN LOGIN SCRAM-SHA-256
 S: 250-8BITMIME
 S: 250-BINARYMIME
 S: 250-CHUNKING
-S: 250 SMTPUTF8
+S: 250-SMTPUTF8
+S: 250 DSN
 # A chunk before MAIL is still read (its 8 octets never parse as commands).
 !raw 1 b"BDAT 8\r\nQUIT\r\n\r\n"
 S: 503 5.5.1 Need MAIL and RCPT before BDAT

@@ -18,7 +18,8 @@ S: 250-AUTH PLAIN LOGIN SCRAM-SHA-256
 S: 250-8BITMIME
 S: 250-BINARYMIME
 S: 250-CHUNKING
-S: 250 SMTPUTF8
+S: 250-SMTPUTF8
+S: 250 DSN
 S: 235 2.7.0 Authentication successful
 !raw 1 b"MAIL FROM:<mrose@localhost>\r\nRCPT TO:<ned@localhost>\r\nRCPT TO:<dan@localhost>\r\nRCPT TO:<kvc@localhost>\r\nDATA\r\n"
 S: 250 2.1.0 Sender <mrose@localhost> OK

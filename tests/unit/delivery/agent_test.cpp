@@ -1,0 +1,100 @@
+// delivery/: the queue runner delivers local recipients, fails those that
+// are gone, and reports to the sender (RFC 3461 §6, RFC 3464): a failure
+// report by default, a success report for NOTIFY=SUCCESS, none for
+// NOTIFY=NEVER, with ENVID, ORCPT and RET=HDRS honoured.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "delivery/agent.hpp"
+#include "delivery/dsn.hpp"
+#include "store/sqlite/store.hpp"
+
+namespace lemonade::delivery {
+namespace {
+
+struct temp_dir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("lemonade-delivery-test-" + std::to_string(std::random_device{}()));
+  temp_dir() { std::filesystem::create_directories(path); }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+std::vector<std::string> inbox(store::mail_store& st, const store::user_record& u) {
+  auto acct = st.open_account(u);
+  auto mb = *acct->find_mailbox("INBOX");
+  std::vector<store::uid> uids;
+  for (std::uint32_t i = 1; i < 10; ++i) uids.push_back(store::uid{i});
+  std::vector<std::string> out;
+  for (auto& r : acct->fetch(mb.id, uids)) out.push_back(acct->read_message(r.blob));
+  return out;
+}
+
+TEST(DeliveryAgent, DeliversAndReports) {
+  temp_dir dir;
+  auto st = store::sqlite::open_store(dir.path, {});
+  auto alice = st->users().add_user({0, "alice", "h", {}});
+  auto bob = st->users().add_user({0, "bob", "h", {}});
+  auto carol = st->users().add_user({0, "carol", "h", {}});
+  local_addresses addresses(st->users(), {"localhost"});
+  mailbox::account_registry accounts(*st);
+  agent_options opts;
+  opts.hostname = "mx.example";
+  queue_agent agent(st->queue(), addresses, accounts, opts);
+
+  store::queued_message m;
+  m.sender = "alice@localhost";
+  m.envid = "QQ314159";
+  m.ret = 2;  // HDRS
+  m.recipients.push_back({0, "bob@localhost", store::notify_success, "rfc822;Bob@LocalHost"});
+  m.recipients.push_back({0, "carol@localhost"});                        // gone before delivery: failure, reported
+  m.recipients.push_back({0, "nobody@localhost", store::notify_never});  // gone too, never reported
+  auto content = st->queue().stage();
+  content->write("Subject: hello\r\nMessage-ID: <m1@localhost>\r\n\r\nbody\r\n");
+  st->queue().enqueue(m, *content);
+  st->users().delete_user("carol");
+  (void)carol;
+
+  agent.run_once();
+  EXPECT_TRUE(st->queue().list().empty());  // every recipient ended: gone from the queue
+  auto bobs = inbox(*st, bob);
+  ASSERT_EQ(bobs.size(), 1u);
+  EXPECT_NE(bobs[0].find("Subject: hello\r\n"), std::string::npos);
+  auto reports = inbox(*st, alice);
+  ASSERT_EQ(reports.size(), 2u);
+  auto& failed = reports[0];
+  auto& delivered = reports[1];
+  EXPECT_NE(failed.find("Subject: Undelivered Mail Returned to Sender\r\n"), std::string::npos);
+  EXPECT_NE(failed.find("Content-Type: multipart/report; report-type=delivery-status;"), std::string::npos);
+  EXPECT_NE(failed.find("Reporting-MTA: dns; mx.example\r\nOriginal-Envelope-Id: QQ314159\r\n"), std::string::npos);
+  EXPECT_NE(failed.find("Final-Recipient: rfc822; carol@localhost\r\nAction: failed\r\nStatus: 5.1.1\r\n"),
+            std::string::npos);
+  EXPECT_EQ(failed.find("nobody@localhost"), std::string::npos);  // NOTIFY=NEVER
+  EXPECT_NE(failed.find("Auto-Submitted: auto-replied\r\n"), std::string::npos);
+  // RET=HDRS: the header only, as text/rfc822-headers.
+  EXPECT_NE(failed.find("Content-Type: text/rfc822-headers\r\n\r\nSubject: hello\r\nMessage-ID: <m1@localhost>\r\n\r\n--"),
+            std::string::npos);
+  EXPECT_EQ(failed.find("body\r\n"), std::string::npos);
+  EXPECT_NE(delivered.find("Subject: Successful Mail Delivery Report\r\n"), std::string::npos);
+  EXPECT_NE(delivered.find("Original-Recipient: rfc822;Bob@LocalHost\r\nFinal-Recipient: rfc822; bob@localhost\r\n"
+                           "Action: delivered\r\nStatus: 2.0.0\r\n"),
+            std::string::npos);
+}
+
+TEST(DeliveryDsn, WhoIsReported) {
+  store::queued_recipient r;
+  EXPECT_TRUE(wants_report(r, dsn_action::failed));  // no NOTIFY: failures
+  EXPECT_FALSE(wants_report(r, dsn_action::delivered));
+  r.notify = store::notify_success;
+  EXPECT_TRUE(wants_report(r, dsn_action::delivered));
+  EXPECT_FALSE(wants_report(r, dsn_action::failed));
+  r.notify = store::notify_never;
+  EXPECT_FALSE(wants_report(r, dsn_action::failed));
+  EXPECT_EQ(status_of("550 5.1.1 no such user"), "5.1.1");
+  EXPECT_EQ(status_of("250 2.0.0 delivered as UID 3"), "2.0.0");
+  EXPECT_EQ(status_of("451 local trouble"), "4.0.0");
+}
+
+}  // namespace
+}  // namespace lemonade::delivery
