@@ -7,6 +7,7 @@ line_event line_framer::next(std::string_view input) {
   auto nl = input.find('\n');
   if (discarding_) {
     // Dropping the rest of an over-long line.
+    if (input.empty()) return e;  // need_more
     e.what = line_event::kind::too_long;
     if (nl == std::string_view::npos) {
       e.size = input.size();

@@ -26,6 +26,9 @@ TEST(SmtpFramer, Lines) {
   e = f.next("0123456789abcdefgh");
   EXPECT_EQ(e.what, syntax::line_event::kind::too_long);
   EXPECT_FALSE(e.ended);
+  // Nothing more to drop yet: more input is needed (never a zero-size
+  // event, which would spin the session).
+  EXPECT_EQ(f.next("").what, syntax::line_event::kind::need_more);
   e = f.next("ij\r\nNOOP\r\n");
   EXPECT_EQ(e.what, syntax::line_event::kind::too_long);
   EXPECT_TRUE(e.ended);
