@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +24,7 @@
 #include "core/log.hpp"
 #include "delivery/agent.hpp"
 #include "imap/server.hpp"
+#include "smtp/client.hpp"
 #include "smtp/server.hpp"
 #include "net/tls.hpp"
 #include "store/sqlite/memory.hpp"
@@ -260,6 +263,34 @@ int serve(const core::config& cfg) {
   agent_opts.describe.parse.max_parts = cfg.max_mime_parts;
   agent_opts.describe.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
   agent_opts.hostname = cfg.hostname;
+  if (!cfg.relay_smarthost.empty()) {
+    auto hp = net::parse_host_port(cfg.relay_smarthost);
+    if (!hp) throw exit_error(2, "relay.smarthost: bad address \"" + cfg.relay_smarthost + "\" (expected host:port)");
+    smtp::relay_target target;
+    target.host = hp->host;
+    target.port = hp->port;
+    target.tls = cfg.relay_tls == "none"  ? smtp::relay_target::tls_mode::none
+                 : cfg.relay_tls == "try" ? smtp::relay_target::tls_mode::try_starttls
+                                          : smtp::relay_target::tls_mode::require;
+    target.tls_context = net::make_client_tls(false);
+    target.user = cfg.relay_user;
+    target.password = cfg.relay_password;
+    target.helo = cfg.hostname;
+    // The runner's thread waits for each relay, on an event loop of its own.
+    agent_opts.relay = [target](const std::string& sender, const std::vector<std::string>& rcpts,
+                                const std::string& content) {
+      asio::io_context loop;
+      std::vector<std::string> replies;
+      asio::co_spawn(
+          loop,
+          [&]() -> asio::awaitable<void> {
+            replies = co_await smtp::relay_message(loop.get_executor(), target, sender, rcpts, content);
+          },
+          asio::detached);
+      loop.run();
+      return replies;
+    };
+  }
   delivery::queue_agent agent(store->queue(), addresses, ctx.accounts, agent_opts);
   smtp::server_context smtp_ctx{cfg,
                                 *store,

@@ -85,6 +85,12 @@ void set_unsigned(config& c, const toml::node& n, const std::string& k) {
   if (v > UINT32_MAX) bad(k, "too large");
   c.*M = static_cast<unsigned>(v);
 }
+void set_relay_tls(config& c, const toml::node& n, const std::string& k) {
+  auto v = as_string(n, k);
+  if (v != "require" && v != "try" && v != "none") bad(k, "expected \"require\", \"try\" or \"none\"");
+  c.relay_tls = v;
+}
+
 template <auto M>
 void set_bool(config& c, const toml::node& n, const std::string& k) {
   auto v = n.value<bool>();
@@ -170,6 +176,10 @@ const key_def key_defs[] = {
   {"submission.burl_password", "\"\"", "the password of submission.burl_user", set_string<&config::burl_password>},
   {"submission.burl_servers", "[]", "IMAP servers other than this one whose URLs BURL may fetch, as \"host=address:port\" (host as the URLs name it; STARTTLS when offered); URLs of any other host are refused", set_list<&config::burl_servers>},
   {"submissions.listen", "[\"127.0.0.1:1465\"]", "message submission over TLS (RFC 8314): list of host:port; [] disables", set_list<&config::submissions_listen>},
+  {"relay.smarthost", "\"\"", "host:port of the server that takes mail for other domains (as Postfix's relayhost); empty: recipients of other domains are refused at RCPT (there is no MX delivery yet)", set_string<&config::relay_smarthost>},
+  {"relay.user", "\"\"", "AUTH PLAIN user at the smarthost; empty: no AUTH", set_string<&config::relay_user>},
+  {"relay.password", "\"\"", "the password of relay.user", set_string<&config::relay_password>},
+  {"relay.tls", "\"require\"", "STARTTLS to the smarthost: \"require\" (mail waits in the queue until it is offered), \"try\" (when offered) or \"none\"; the certificate is not checked", set_relay_tls},
   {"lmtp.listen", "[\"127.0.0.1:1024\"]", "LMTP (RFC 2033), delivery from an MTA such as Postfix into the accounts' mailboxes: list of host:port; [] disables. No authentication: listen only where the MTA alone can connect", set_list<&config::lmtp_listen>},
 
   {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},

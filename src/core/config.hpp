@@ -73,6 +73,12 @@ struct config {
   std::string burl_user;
   std::string burl_password;
   std::vector<std::string> burl_servers;
+  // [relay]: where mail for other domains goes (a smarthost; no MX
+  // delivery yet). Empty: such recipients are refused at RCPT.
+  std::string relay_smarthost;
+  std::string relay_user;
+  std::string relay_password;
+  std::string relay_tls = "require";  // "require", "try" or "none"
   // [lmtp] (RFC 2033): delivery from an MTA.
   std::vector<std::string> lmtp_listen{"127.0.0.1:1024"};
 

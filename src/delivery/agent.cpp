@@ -101,30 +101,22 @@ void queue_agent::attempt(const store::queued_message& m) {
   std::optional<std::string> content;
   bool pending_left = false;
   std::vector<store::queued_recipient> ended;
-  for (auto& r : m.recipients) {
-    if (r.state != store::recipient_state::pending) continue;
+  auto record = [&](const store::queued_recipient& r, std::string outcome, bool transient) {
     auto now = now_seconds();
-    auto [local, domain] = split_address(r.address);
-    std::string outcome;
     auto state = store::recipient_state::failed;
     std::int64_t next = now;
-    try {
-      auto target = addresses_.resolve(local, domain);
-      if (!target) {
-        // Accepted at RCPT time, gone since (the account was deleted).
-        outcome = "550 5.1.1 no such user here any more";
-      } else {
-        if (!content) content = queue_.read(m, 0, m.size);
-        auto res = deliver(accounts_, *target, *content, options_.describe);
-        state = store::recipient_state::delivered;
-        outcome = "250 2.0.0 delivered as UID " + std::to_string(store::to_int(res.uids.at(0)));
-      }
-    } catch (const std::exception& e) {
-      // A full disk, an I/O error: worth another try later.
+    if (outcome.starts_with("2")) {
+      state = store::recipient_state::delivered;
+    } else if (transient) {
       next = retry_at(m, r, now);
-      outcome = std::string(next < 0 ? "550 5.4.7 " : "451 4.3.0 ") + e.what();
-      state = next < 0 ? store::recipient_state::failed : store::recipient_state::pending;
-      if (next < 0) next = now;
+      if (next < 0) {
+        // RFC 5321 §4.5.4.1: given up after the queue lifetime.
+        outcome = "550 5.4.7 gave up after " + std::to_string(options_.queue_lifetime.count() / 3600) +
+                  " hours; last: " + outcome;
+        next = now;
+      } else {
+        state = store::recipient_state::pending;
+      }
     }
     queue_.record(r.id, state, outcome, next);
     spdlog::info("event=delivery queue_id={} rcpt=\"{}\" result=\"{}\"", m.id, r.address, outcome);
@@ -134,6 +126,49 @@ void queue_agent::attempt(const store::queued_message& m) {
       done.state = state;
       done.last_reply = outcome;
       ended.push_back(std::move(done));
+    }
+  };
+  std::vector<const store::queued_recipient*> remote;
+  for (auto& r : m.recipients) {
+    if (r.state != store::recipient_state::pending) continue;
+    auto [local, domain] = split_address(r.address);
+    try {
+      auto target = addresses_.resolve(local, domain);
+      if (!target) {
+        if (!addresses_.is_local_domain(domain)) {
+          remote.push_back(&r);
+          continue;
+        }
+        // Accepted at RCPT time, gone since (the account was deleted).
+        record(r, "550 5.1.1 no such user here any more", false);
+        continue;
+      }
+      if (!content) content = queue_.read(m, 0, m.size);
+      auto res = deliver(accounts_, *target, *content, options_.describe);
+      record(r, "250 2.0.0 delivered as UID " + std::to_string(store::to_int(res.uids.at(0))), false);
+    } catch (const std::exception& e) {
+      // A full disk, an I/O error: worth another try later.
+      record(r, std::string("451 4.3.0 ") + e.what(), true);
+    }
+  }
+  if (!remote.empty()) {
+    std::vector<std::string> replies;
+    if (options_.relay) {
+      std::vector<std::string> addresses;
+      for (auto* r : remote) addresses.push_back(r->address);
+      try {
+        if (!content) content = queue_.read(m, 0, m.size);
+        replies = options_.relay(m.sender, addresses, *content);
+      } catch (const std::exception& e) {
+        replies.assign(remote.size(), std::string("451 4.4.0 ") + e.what());
+      }
+    }
+    replies.resize(remote.size(), "550 5.4.4 no route to this domain (no smarthost configured)");
+    for (std::size_t i = 0; i < remote.size(); ++i) {
+      // Handed on: a success report says "relayed" (RFC 3464 §2.3.3; the
+      // DSN parameters are not passed on to the smarthost).
+      auto outcome = replies[i].starts_with("2") ? "250 2.0.0 relayed: " + replies[i] : replies[i];
+      record(*remote[i], outcome, replies[i].starts_with("4"));
     }
   }
   if (!ended.empty()) {

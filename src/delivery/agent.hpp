@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -25,6 +26,13 @@ struct agent_options {
   std::chrono::milliseconds poll{30000};
   mailbox::describe_limits describe;
   std::string hostname = "localhost";  // Reporting-MTA of delivery reports
+  // Mail for other servers: hands the content to them for these
+  // recipients ("local@domain") and returns one reply per recipient (2xx
+  // taken, 4xx try again later, 5xx failed). Empty: such recipients fail.
+  // Blocking; called on the runner's thread.
+  std::function<std::vector<std::string>(const std::string& sender, const std::vector<std::string>& recipients,
+                                         const std::string& content)>
+      relay;
 };
 
 class queue_agent {

@@ -99,7 +99,8 @@ std::string make_report(const store::queued_message& m, const std::vector<store:
       out += "Original-Recipient: " + clean(r.orcpt.substr(0, semi)) + ";" + clean(r.orcpt.substr(semi + 1)) + "\r\n";
     }
     out += "Final-Recipient: rfc822; " + clean(r.address) + "\r\n";
-    out += std::string("Action: ") + (failed ? "failed" : "delivered") + "\r\n";
+    bool relayed = r.last_reply.starts_with("250 2.0.0 relayed:");
+    out += std::string("Action: ") + (failed ? "failed" : relayed ? "relayed" : "delivered") + "\r\n";
     out += "Status: " + status_of(r.last_reply) + "\r\n";
     if (!r.last_reply.empty()) out += "Diagnostic-Code: smtp; " + clean(r.last_reply) + "\r\n";
     out += "Last-Attempt-Date: " + rfc5322_date(now) + "\r\n";

@@ -314,13 +314,19 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
     to.domain = srv_.cfg.domains.empty() ? srv_.cfg.hostname : srv_.cfg.domains.front();
   }
   auto target = co_await blocking([&] { return srv_.addresses.resolve(to.local, to.domain); }, srv_.reads);
+  if (!target && !lmtp() && !srv_.cfg.relay_smarthost.empty() && !srv_.addresses.is_local_domain(to.domain)) {
+    // For another server: the queue relays it through relay.smarthost.
+    tx_->recipients.push_back({to, std::move(c), {}});
+    reply(250, status_code{2, 1, 5}, "Recipient <" + to.text() + "> OK");
+    co_return;
+  }
   if (!target) {
     if (srv_.addresses.is_local_domain(to.domain)) {
       reply(550, status_code{5, 1, 1}, "No such user here: <" + to.text() + ">");
     } else {
-      // Relaying to other servers is not built yet (issue 14: smarthost
-      // and MX delivery); refuse rather than accept what cannot leave.
-      // LMTP delivers only to this server's accounts (RFC 2033 §4.2).
+      // Without a smarthost (there is no MX delivery yet) mail for other
+      // servers could not leave: refused rather than accepted. LMTP
+      // delivers only to this server's accounts (RFC 2033 §4.2).
       if (lmtp()) reply(550, status_code{5, 1, 1}, "Not a local address: <" + to.text() + ">");
       else reply(550, status_code{5, 7, 1}, "Relaying to <" + to.text() + "> is not available on this server");
     }

@@ -1,0 +1,228 @@
+#include "smtp/client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/strings.hpp"
+#include "net/stream.hpp"
+
+namespace lemonade::smtp {
+namespace {
+
+using tcp = asio::ip::tcp;
+
+struct failure {
+  std::string reply;  // applies to every recipient not yet answered
+};
+
+// One connection to the smarthost: replies read whole (RFC 5321 §4.2:
+// "xyz-" lines up to the "xyz " one), every wait under the deadline.
+class conversation {
+ public:
+  conversation(asio::any_io_executor ex, const relay_target& t)
+      : t_(t), stream_(std::make_shared<net::stream>(tcp::socket(ex))), timer_(ex) {}
+
+  asio::awaitable<void> connect() {
+    tcp::resolver resolver(timer_.get_executor());
+    arm();
+    try {
+      auto endpoints = co_await resolver.async_resolve(t_.host, std::to_string(t_.port), asio::use_awaitable);
+      co_await asio::async_connect(stream_->socket(), endpoints, asio::use_awaitable);
+    } catch (const boost::system::system_error& e) {
+      timer_.cancel();
+      throw failure{"451 4.4.1 cannot connect to " + t_.host + ": " + e.code().message()};
+    }
+    timer_.cancel();
+  }
+
+  // The reply's code and its lines (text after "xyz-"/"xyz ").
+  struct reply {
+    int code = 0;
+    std::vector<std::string> lines;
+    std::string text() const { return std::to_string(code) + " " + (lines.empty() ? "" : lines.back()); }
+  };
+
+  asio::awaitable<reply> read_reply() {
+    reply r;
+    for (;;) {
+      auto nl = in_.find("\r\n");
+      if (nl == std::string::npos) {
+        if (in_.size() > 64 * 1024) throw failure{"451 4.5.0 the smarthost sent an over-long line"};
+        co_await fill();
+        continue;
+      }
+      std::string line = in_.substr(0, nl);
+      in_.erase(0, nl + 2);
+      if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0]))) {
+        throw failure{"451 4.5.0 the smarthost sent a malformed reply"};
+      }
+      r.code = std::stoi(line.substr(0, 3));
+      r.lines.push_back(line.size() > 4 ? line.substr(4) : "");
+      if (line.size() == 3 || line[3] == ' ') co_return r;
+    }
+  }
+
+  asio::awaitable<reply> command(const std::string& line) {
+    co_await send(line + "\r\n");
+    co_return co_await read_reply();
+  }
+
+  asio::awaitable<void> send(std::string_view data) {
+    arm();
+    try {
+      co_await stream_->write(asio::buffer(data.data(), data.size()));
+    } catch (const boost::system::system_error& e) {
+      timer_.cancel();
+      throw failure{"451 4.4.2 connection to " + t_.host + " lost: " + e.code().message()};
+    }
+    timer_.cancel();
+  }
+
+  asio::awaitable<void> start_tls() {
+    arm();
+    try {
+      co_await stream_->start_tls_client(t_.tls_context, t_.host);
+    } catch (const boost::system::system_error& e) {
+      timer_.cancel();
+      throw failure{"451 4.7.5 TLS with " + t_.host + " failed: " + e.code().message()};
+    }
+    timer_.cancel();
+    in_.clear();  // RFC 3207 §4.2: nothing from before the handshake
+  }
+
+  bool tls_active() const { return stream_->tls_active(); }
+  void close() { stream_->close(); }
+
+ private:
+  void arm() {
+    timer_.expires_after(t_.timeout);
+    std::weak_ptr<net::stream> weak = stream_;
+    timer_.async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto s = weak.lock()) s->close();
+    });
+  }
+
+  asio::awaitable<void> fill() {
+    char buf[8192];
+    arm();
+    std::size_t n = 0;
+    try {
+      n = co_await stream_->read_some(asio::buffer(buf));
+    } catch (const boost::system::system_error& e) {
+      timer_.cancel();
+      throw failure{"451 4.4.2 connection to " + t_.host + " lost: " + e.code().message()};
+    }
+    timer_.cancel();
+    in_.append(buf, n);
+  }
+
+  const relay_target& t_;
+  std::shared_ptr<net::stream> stream_;
+  asio::steady_timer timer_;
+  std::string in_;
+};
+
+bool has_extension(const conversation::reply& ehlo, std::string_view name) {
+  for (std::size_t i = 1; i < ehlo.lines.size(); ++i) {
+    std::string_view l = ehlo.lines[i];
+    if (core::iequals(l.substr(0, l.find(' ')), name)) return true;
+  }
+  return false;
+}
+
+// RFC 5321 §4.5.2: a line that starts with "." gets another; the end is
+// CRLF "." CRLF (a message not ending in CRLF gets one).
+std::string dot_stuffed(std::string_view content) {
+  std::string out;
+  out.reserve(content.size() + content.size() / 64 + 5);
+  bool line_start = true;
+  for (char c : content) {
+    if (line_start && c == '.') out += '.';
+    out += c;
+    line_start = c == '\n';
+  }
+  if (!out.ends_with("\r\n")) out += "\r\n";
+  out += ".\r\n";
+  return out;
+}
+
+asio::awaitable<std::vector<std::string>> talk(conversation& c, const relay_target& t, const std::string& sender,
+                                               const std::vector<std::string>& recipients, std::string_view content,
+                                               std::vector<std::string>& replies) {
+  co_await c.connect();
+  auto greeting = co_await c.read_reply();
+  if (greeting.code != 220) throw failure{"451 4.4.0 smarthost greeting: " + greeting.text()};
+  auto ehlo = co_await c.command("EHLO " + t.helo);
+  if (ehlo.code != 250) throw failure{"451 4.4.0 smarthost EHLO: " + ehlo.text()};
+  if (t.tls != relay_target::tls_mode::none && has_extension(ehlo, "STARTTLS") && t.tls_context) {
+    auto r = co_await c.command("STARTTLS");
+    if (r.code != 220) throw failure{"451 4.7.5 smarthost STARTTLS: " + r.text()};
+    co_await c.start_tls();
+    ehlo = co_await c.command("EHLO " + t.helo);
+    if (ehlo.code != 250) throw failure{"451 4.4.0 smarthost EHLO: " + ehlo.text()};
+  }
+  if (t.tls == relay_target::tls_mode::require && !c.tls_active())
+    throw failure{"451 4.7.5 the smarthost offers no STARTTLS and relay.tls is \"require\""};
+  if (!t.user.empty()) {
+    std::string plain = std::string(1, '\0') + t.user + std::string(1, '\0') + t.password;
+    auto r = co_await c.command("AUTH PLAIN " + core::base64_encode(plain));
+    if (r.code != 235) throw failure{"451 4.7.0 smarthost AUTH: " + r.text()};
+  }
+  std::string mail = "MAIL FROM:<" + sender + ">";
+  if (has_extension(ehlo, "SIZE")) mail += " SIZE=" + std::to_string(content.size());
+  if (has_extension(ehlo, "8BITMIME")) mail += " BODY=8BITMIME";
+  auto m = co_await c.command(mail);
+  if (m.code != 250) throw failure{m.text()};
+  std::vector<std::size_t> accepted;
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    auto r = co_await c.command("RCPT TO:<" + recipients[i] + ">");
+    if (r.code == 250 || r.code == 251) accepted.push_back(i);
+    else replies[i] = r.text();
+  }
+  if (accepted.empty()) {
+    co_await c.command("QUIT");
+    co_return replies;
+  }
+  auto d = co_await c.command("DATA");
+  if (d.code != 354) {
+    for (auto i : accepted) replies[i] = d.text();
+    co_return replies;
+  }
+  co_await c.send(dot_stuffed(content));
+  auto done = co_await c.read_reply();
+  for (auto i : accepted) replies[i] = done.text();
+  try {
+    co_await c.command("QUIT");
+  } catch (const failure&) {
+    // The message is taken; a lost QUIT changes nothing.
+  }
+  co_return replies;
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<std::string>> relay_message(asio::any_io_executor ex, const relay_target& target,
+                                                        const std::string& sender,
+                                                        const std::vector<std::string>& recipients,
+                                                        std::string_view content) {
+  std::vector<std::string> replies(recipients.size());
+  conversation c(ex, target);
+  std::string trouble;
+  try {
+    co_await talk(c, target, sender, recipients, content, replies);
+  } catch (const failure& f) {
+    trouble = f.reply;
+  } catch (const std::exception& e) {
+    trouble = std::string("451 4.4.0 ") + e.what();
+  }
+  c.close();
+  if (!trouble.empty())
+    for (auto& r : replies)
+      if (r.empty()) r = trouble;
+  co_return replies;
+}
+
+}  // namespace lemonade::smtp

@@ -1,0 +1,42 @@
+#pragma once
+// The SMTP client of the relay (RFC 5321 §3, as a client; RFC 3207
+// STARTTLS; RFC 4954 AUTH PLAIN): hands one queued message to a smarthost
+// and says, per recipient, what the smarthost answered. One connection per
+// message; every wait has a deadline.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+namespace lemonade::smtp {
+
+namespace asio = boost::asio;
+
+struct relay_target {
+  std::string host;
+  std::uint16_t port = 25;
+  enum class tls_mode { none, try_starttls, require } tls = tls_mode::require;
+  std::shared_ptr<asio::ssl::context> tls_context;
+  std::string user, password;  // AUTH PLAIN when user is set
+  std::string helo = "localhost";
+  std::chrono::seconds timeout{300};  // RFC 5321 §4.5.3.2: minutes per step
+};
+
+// Sends `content` from `sender` ("" for <>) to `recipients`. The result
+// has one reply per recipient, in order ("250 2.0.0 ..." when the
+// smarthost took the message for it, else its refusal). A failure before
+// any recipient was answered (connection, TLS, AUTH) is a 4xx for all, so
+// the queue tries again later. Never throws.
+asio::awaitable<std::vector<std::string>> relay_message(asio::any_io_executor ex, const relay_target& target,
+                                                        const std::string& sender,
+                                                        const std::vector<std::string>& recipients,
+                                                        std::string_view content);
+
+}  // namespace lemonade::smtp

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Relaying through a smarthost (issue 14, relay.smarthost): a small
+SMTP server of the test's own stands in for the smarthost on loopback
+(Postfix in that role is still to come). Mail for other domains is
+accepted at RCPT only when a smarthost is set; the queue hands it over
+(dot-stuffing kept right, the message byte for byte after Received:); a
+550 at the smarthost fails the recipient and brings the sender a failure
+report (RFC 3464); a 451 keeps it in the queue (`lemonade queue list`);
+with relay.tls = "require" and a smarthost without STARTTLS nothing is
+sent and the mail waits.
+
+Usage: test_smtp_relay.py --lemonade BIN"""
+
+import argparse
+import imaplib
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from lemonade_server import LemonadeServer, free_port  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+class Sink:
+    """A minimal SMTP server: RCPT reject@ gets 550, later@ gets 451."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.received = []  # (sender, [recipients], data)
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+
+    def session(self, conn):
+        f = conn.makefile("rb")
+        send = lambda line: conn.sendall(line.encode() + b"\r\n")  # noqa: E731
+        send("220 sink.example ESMTP")
+        sender, rcpts = None, []
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            cmd = line.decode().strip()
+            verb = cmd.split(" ")[0].upper()
+            if verb == "EHLO":
+                send("250-sink.example")
+                send("250-SIZE 100000000")
+                send("250 8BITMIME")
+            elif verb == "MAIL":
+                sender, rcpts = cmd[10:].split(">")[0].lstrip("<"), []
+                send("250 2.1.0 ok")
+            elif verb == "RCPT":
+                addr = cmd[8:].split(">")[0].lstrip("<")
+                if addr.startswith("reject@"):
+                    send("550 5.1.1 no such user")
+                elif addr.startswith("later@"):
+                    send("451 4.2.0 try later")
+                else:
+                    rcpts.append(addr)
+                    send("250 2.1.5 ok")
+            elif verb == "DATA":
+                send("354 go")
+                data = b""
+                while True:
+                    l = f.readline()
+                    if l == b".\r\n":
+                        break
+                    data += l[1:] if l.startswith(b".") else l
+                self.received.append((sender, rcpts, data))
+                send("250 2.0.0 Ok: queued as SINK%d" % len(self.received))
+            elif verb == "QUIT":
+                send("221 2.0.0 bye")
+                return
+            else:
+                send("250 ok")
+
+
+def after_received(raw):
+    lines = raw.split(b"\r\n")
+    i = 0
+    while i < len(lines) and lines[i].startswith(b"Received:"):
+        i += 1
+        while i < len(lines) and lines[i][:1] in (b"\t", b" "):
+            i += 1
+    return b"\r\n".join(lines[i:])
+
+
+def inbox(port, user, password):
+    m = imaplib.IMAP4("127.0.0.1", port)
+    m.login(user, password)
+    typ, data = m.select("INBOX", readonly=True)
+    out = []
+    for i in range(1, int(data[0]) + 1):
+        typ, d = m.fetch(str(i), "(BODY.PEEK[])")
+        out.append(d[0][1])
+    m.logout()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lemonade", required=True)
+    args = ap.parse_args()
+    msg = (b"From: alice@localhost\r\nTo: carol@example.net\r\nSubject: relayed\r\nDate: Fri, 04 Dec 2026 10:00:00 +0000\r\n"
+           b"Message-ID: <relay@localhost>\r\n\r\n.a line with a dot\r\nend\r\n")
+    # Without a smarthost: refused at RCPT.
+    with LemonadeServer(args.lemonade, users={"alice": "pw"}) as srv:
+        with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+            s.login("alice", "pw")
+            s.mail("alice@localhost")
+            code, _ = s.rcpt("carol@example.net")
+            check(code == 550, "no smarthost: RCPT for another domain is 550 (%d)" % code)
+    sink = Sink()
+    opts = ["relay.smarthost=127.0.0.1:%d" % sink.port, "relay.tls=none"]
+    with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=opts) as srv:
+        with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+            s.login("alice", "pw")
+            refused = s.sendmail("alice@localhost", ["carol@example.net", "reject@example.net", "later@example.net"], msg)
+            check(refused == {}, "smarthost set: all three recipients accepted at RCPT")
+        deadline = time.time() + 10
+        while time.time() < deadline and not sink.received:
+            time.sleep(0.1)
+        check(len(sink.received) == 1, "the smarthost got the message once")
+        if sink.received:
+            sender, rcpts, data = sink.received[0]
+            check(sender == "alice@localhost" and rcpts == ["carol@example.net"],
+                  "envelope at the smarthost: %r %r" % (sender, rcpts))
+            check(after_received(data) == msg, "the message arrived byte for byte after Received:")
+        time.sleep(0.5)
+        reports = inbox(srv.imap_port, "alice", "pw")
+        check(len(reports) == 1 and b"Final-Recipient: rfc822; reject@example.net\r\nAction: failed\r\nStatus: 5.1.1"
+              in reports[0] and b"later@example.net" not in reports[0],
+              "alice got a failure report for reject@ only")
+        out = subprocess.run([args.lemonade, "queue", "list", "--data-dir", srv.data_dir], capture_output=True).stdout
+        check(b"1/3 recipients pending" in out and b"1 messages" in out, "later@ waits in the queue: %r" % out)
+        show = subprocess.run([args.lemonade, "queue", "show", out.split()[0].decode(), "--data-dir", srv.data_dir],
+                              capture_output=True).stdout
+        check(b"<later@example.net> pending, 1 attempts" in show and b"451 4.2.0 try later" in show,
+              "queue show: later@ pending with the smarthost's reply")
+    # relay.tls = "require" and no STARTTLS at the smarthost: nothing sent.
+    sink2 = Sink()
+    opts = ["relay.smarthost=127.0.0.1:%d" % sink2.port]
+    with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=opts) as srv:
+        with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+            s.login("alice", "pw")
+            s.sendmail("alice@localhost", ["carol@example.net"], msg)
+        time.sleep(1.0)
+        check(not sink2.received, "relay.tls=require: nothing sent without STARTTLS")
+        out = subprocess.run([args.lemonade, "queue", "show", "1", "--data-dir", srv.data_dir], capture_output=True).stdout
+        check(b"451 4.7.5" in out, "queue show: waiting for TLS (%r)" % out[-200:])
+    if failures:
+        sys.exit(1)
+    print("all ok")
+
+
+if __name__ == "__main__":
+    main()
