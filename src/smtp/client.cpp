@@ -26,7 +26,7 @@ class conversation {
 
   asio::awaitable<void> connect() {
     tcp::resolver resolver(timer_.get_executor());
-    arm();
+    arm(t_.connect_timeout);
     try {
       auto endpoints = co_await resolver.async_resolve(t_.host, std::to_string(t_.port), asio::use_awaitable);
       co_await asio::async_connect(stream_->socket(), endpoints, asio::use_awaitable);
@@ -96,8 +96,9 @@ class conversation {
   void close() { stream_->close(); }
 
  private:
-  void arm() {
-    timer_.expires_after(t_.timeout);
+  void arm() { arm(t_.timeout); }
+  void arm(std::chrono::seconds d) {
+    timer_.expires_after(d);
     std::weak_ptr<net::stream> weak = stream_;
     timer_.async_wait([weak](const boost::system::error_code& ec) {
       if (ec) return;

@@ -27,6 +27,7 @@ struct relay_target {
   std::string user, password;  // AUTH PLAIN when user is set
   std::string helo = "localhost";
   std::chrono::seconds timeout{300};  // RFC 5321 §4.5.3.2: minutes per step
+  std::chrono::seconds connect_timeout{30};  // a dead smarthost must not hold the queue (or a shutdown) long
 };
 
 // Sends `content` from `sender` ("" for <>) to `recipients`. The result

@@ -98,8 +98,8 @@ asio::awaitable<session::read_result> session::read_more() {
 
 asio::awaitable<void> session::run() {
   auto self = shared_from_this();
-  spdlog::info("conn={} event=connect protocol=submission remote={} tls={}", conn_.id, conn_.remote,
-               conn_.implicit_tls);
+  spdlog::info("conn={} event=connect protocol={} remote={} tls={}", conn_.id, lmtp() ? "lmtp" : "submission",
+               conn_.remote, conn_.implicit_tls);
   try {
     if (conn_.implicit_tls) {
       auto ctx = srv_.tls ? srv_.tls() : nullptr;
