@@ -277,18 +277,17 @@ int serve(const core::config& cfg) {
     target.password = cfg.relay_password;
     target.helo = cfg.hostname;
     // The runner's thread waits for each relay, on an event loop of its own.
-    agent_opts.relay = [target](const std::string& sender, const std::vector<std::string>& rcpts,
+    agent_opts.relay = [target](const store::queued_message& m, const std::vector<store::queued_recipient>& rcpts,
                                 const std::string& content) {
+      smtp::relay_envelope env{m.sender, m.envid, m.ret, {}};
+      for (auto& r : rcpts) env.recipients.push_back({r.address, r.notify, r.orcpt});
       asio::io_context loop;
-      std::vector<std::string> replies;
+      smtp::relay_result result;
       asio::co_spawn(
-          loop,
-          [&]() -> asio::awaitable<void> {
-            replies = co_await smtp::relay_message(loop.get_executor(), target, sender, rcpts, content);
-          },
+          loop, [&]() -> asio::awaitable<void> { result = co_await smtp::relay_message(loop.get_executor(), target, env, content); },
           asio::detached);
       loop.run();
-      return replies;
+      return delivery::agent_options::relay_outcome{std::move(result.replies), result.dsn_passed};
     };
   }
   delivery::queue_agent agent(store->queue(), addresses, ctx.accounts, agent_opts);

@@ -152,23 +152,27 @@ void queue_agent::attempt(const store::queued_message& m) {
     }
   }
   if (!remote.empty()) {
-    std::vector<std::string> replies;
+    agent_options::relay_outcome out;
     if (options_.relay) {
-      std::vector<std::string> addresses;
-      for (auto* r : remote) addresses.push_back(r->address);
+      std::vector<store::queued_recipient> which;
+      for (auto* r : remote) which.push_back(*r);
       try {
         if (!content) content = queue_.read(m, 0, m.size);
-        replies = options_.relay(m.sender, addresses, *content);
+        out = options_.relay(m, which, *content);
       } catch (const std::exception& e) {
-        replies.assign(remote.size(), std::string("451 4.4.0 ") + e.what());
+        out.replies.assign(remote.size(), std::string("451 4.4.0 ") + e.what());
       }
     }
-    replies.resize(remote.size(), "550 5.4.4 no route to this domain (no smarthost configured)");
+    out.replies.resize(remote.size(), "550 5.4.4 no route to this domain (no smarthost configured)");
     for (std::size_t i = 0; i < remote.size(); ++i) {
-      // Handed on: a success report says "relayed" (RFC 3464 §2.3.3; the
-      // DSN parameters are not passed on to the smarthost).
-      auto outcome = replies[i].starts_with("2") ? "250 2.0.0 relayed: " + replies[i] : replies[i];
-      record(*remote[i], outcome, replies[i].starts_with("4"));
+      // Handed on. With the DSN parameters passed, the next hop reports
+      // success; without, a success report says "relayed" (RFC 3461
+      // §6.2.1, RFC 3464 §2.3.3).
+      auto& reply = out.replies[i];
+      auto outcome = !reply.starts_with("2") ? reply
+                     : out.dsn_passed        ? "250 2.0.0 relayed with DSN: " + reply
+                                             : "250 2.0.0 relayed: " + reply;
+      record(*remote[i], outcome, reply.starts_with("4"));
     }
   }
   if (!ended.empty()) {

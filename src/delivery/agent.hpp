@@ -26,12 +26,17 @@ struct agent_options {
   std::chrono::milliseconds poll{30000};
   mailbox::describe_limits describe;
   std::string hostname = "localhost";  // Reporting-MTA of delivery reports
-  // Mail for other servers: hands the content to them for these
-  // recipients ("local@domain") and returns one reply per recipient (2xx
-  // taken, 4xx try again later, 5xx failed). Empty: such recipients fail.
-  // Blocking; called on the runner's thread.
-  std::function<std::vector<std::string>(const std::string& sender, const std::vector<std::string>& recipients,
-                                         const std::string& content)>
+  // Mail for other servers: hands `content` of `m` over for these of its
+  // recipients and returns one reply per recipient (2xx taken, 4xx try
+  // again later, 5xx failed) and whether the DSN parameters went along
+  // (then the next hop reports success, not us). Empty: such recipients
+  // fail. Blocking; called on the runner's thread.
+  struct relay_outcome {
+    std::vector<std::string> replies;
+    bool dsn_passed = false;
+  };
+  std::function<relay_outcome(const store::queued_message& m, const std::vector<store::queued_recipient>& recipients,
+                              const std::string& content)>
       relay;
 };
 

@@ -42,7 +42,10 @@ std::string clean(std::string_view s) {
 
 bool wants_report(const store::queued_recipient& r, dsn_action action) {
   if (r.notify & store::notify_never) return false;
-  if (action == dsn_action::delivered) return (r.notify & store::notify_success) != 0;
+  // A relay that passed the DSN parameters on leaves success reports to
+  // the next hop (RFC 3461 §6.2.1).
+  if (action == dsn_action::delivered)
+    return (r.notify & store::notify_success) != 0 && !r.last_reply.starts_with("250 2.0.0 relayed with DSN:");
   return r.notify == 0 || (r.notify & store::notify_failure) != 0;
 }
 

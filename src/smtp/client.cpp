@@ -7,6 +7,8 @@
 
 #include "core/strings.hpp"
 #include "net/stream.hpp"
+#include "smtp/syntax/address.hpp"
+#include "store/api/queue.hpp"
 
 namespace lemonade::smtp {
 namespace {
@@ -150,9 +152,9 @@ std::string dot_stuffed(std::string_view content) {
   return out;
 }
 
-asio::awaitable<std::vector<std::string>> talk(conversation& c, const relay_target& t, const std::string& sender,
-                                               const std::vector<std::string>& recipients, std::string_view content,
-                                               std::vector<std::string>& replies) {
+asio::awaitable<void> talk(conversation& c, const relay_target& t, const relay_envelope& env,
+                           std::string_view content, relay_result& result) {
+  auto& replies = result.replies;
   co_await c.connect();
   auto greeting = co_await c.read_reply();
   if (greeting.code != 220) throw failure{"451 4.4.0 smarthost greeting: " + greeting.text()};
@@ -172,48 +174,66 @@ asio::awaitable<std::vector<std::string>> talk(conversation& c, const relay_targ
     auto r = co_await c.command("AUTH PLAIN " + core::base64_encode(plain));
     if (r.code != 235) throw failure{"451 4.7.0 smarthost AUTH: " + r.text()};
   }
-  std::string mail = "MAIL FROM:<" + sender + ">";
+  bool dsn = has_extension(ehlo, "DSN");
+  std::string mail = "MAIL FROM:<" + env.sender + ">";
   if (has_extension(ehlo, "SIZE")) mail += " SIZE=" + std::to_string(content.size());
   if (has_extension(ehlo, "8BITMIME")) mail += " BODY=8BITMIME";
+  if (dsn && env.ret) mail += env.ret == 1 ? " RET=FULL" : " RET=HDRS";
+  if (dsn && !env.envid.empty()) mail += " ENVID=" + syntax::xtext_encode(env.envid);
   auto m = co_await c.command(mail);
   if (m.code != 250) throw failure{m.text()};
   std::vector<std::size_t> accepted;
-  for (std::size_t i = 0; i < recipients.size(); ++i) {
-    auto r = co_await c.command("RCPT TO:<" + recipients[i] + ">");
+  for (std::size_t i = 0; i < env.recipients.size(); ++i) {
+    auto& rcpt = env.recipients[i];
+    std::string line = "RCPT TO:<" + rcpt.address + ">";
+    if (dsn && rcpt.notify) {
+      // RFC 3461 §4.1, as the recipient asked.
+      std::vector<std::string> words;
+      if (rcpt.notify & store::notify_never) words.push_back("NEVER");
+      if (rcpt.notify & store::notify_success) words.push_back("SUCCESS");
+      if (rcpt.notify & store::notify_failure) words.push_back("FAILURE");
+      if (rcpt.notify & store::notify_delay) words.push_back("DELAY");
+      line += " NOTIFY=";
+      for (std::size_t k = 0; k < words.size(); ++k) line += (k ? "," : "") + words[k];
+    }
+    if (dsn && !rcpt.orcpt.empty()) {
+      auto semi = rcpt.orcpt.find(';');
+      line += " ORCPT=" + rcpt.orcpt.substr(0, semi) + ";" + syntax::xtext_encode(rcpt.orcpt.substr(semi + 1));
+    }
+    auto r = co_await c.command(line);
     if (r.code == 250 || r.code == 251) accepted.push_back(i);
     else replies[i] = r.text();
   }
   if (accepted.empty()) {
     co_await c.command("QUIT");
-    co_return replies;
+    co_return;
   }
   auto d = co_await c.command("DATA");
   if (d.code != 354) {
     for (auto i : accepted) replies[i] = d.text();
-    co_return replies;
+    co_return;
   }
   co_await c.send(dot_stuffed(content));
   auto done = co_await c.read_reply();
   for (auto i : accepted) replies[i] = done.text();
+  result.dsn_passed = dsn;
   try {
     co_await c.command("QUIT");
   } catch (const failure&) {
     // The message is taken; a lost QUIT changes nothing.
   }
-  co_return replies;
 }
 
 }  // namespace
 
-asio::awaitable<std::vector<std::string>> relay_message(asio::any_io_executor ex, const relay_target& target,
-                                                        const std::string& sender,
-                                                        const std::vector<std::string>& recipients,
-                                                        std::string_view content) {
-  std::vector<std::string> replies(recipients.size());
+asio::awaitable<relay_result> relay_message(asio::any_io_executor ex, const relay_target& target,
+                                            const relay_envelope& envelope, std::string_view content) {
+  relay_result result;
+  result.replies.resize(envelope.recipients.size());
   conversation c(ex, target);
   std::string trouble;
   try {
-    co_await talk(c, target, sender, recipients, content, replies);
+    co_await talk(c, target, envelope, content, result);
   } catch (const failure& f) {
     trouble = f.reply;
   } catch (const std::exception& e) {
@@ -221,9 +241,9 @@ asio::awaitable<std::vector<std::string>> relay_message(asio::any_io_executor ex
   }
   c.close();
   if (!trouble.empty())
-    for (auto& r : replies)
+    for (auto& r : result.replies)
       if (r.empty()) r = trouble;
-  co_return replies;
+  co_return result;
 }
 
 }  // namespace lemonade::smtp

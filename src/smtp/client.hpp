@@ -30,14 +30,30 @@ struct relay_target {
   std::chrono::seconds connect_timeout{30};  // a dead smarthost must not hold the queue (or a shutdown) long
 };
 
-// Sends `content` from `sender` ("" for <>) to `recipients`. The result
-// has one reply per recipient, in order ("250 2.0.0 ..." when the
-// smarthost took the message for it, else its refusal). A failure before
-// any recipient was answered (connection, TLS, AUTH) is a 4xx for all, so
-// the queue tries again later. Never throws.
-asio::awaitable<std::vector<std::string>> relay_message(asio::any_io_executor ex, const relay_target& target,
-                                                        const std::string& sender,
-                                                        const std::vector<std::string>& recipients,
-                                                        std::string_view content);
+// The envelope a relay passes on: the RFC 3461 parameters go with it
+// when the smarthost offers DSN (§5.2: a relaying client passes them).
+struct relay_envelope {
+  std::string sender;  // "" for <>
+  std::string envid;   // "" when none
+  int ret = 0;         // 0 none, 1 FULL, 2 HDRS
+  struct recipient {
+    std::string address;
+    unsigned notify = 0;  // store::notify_bits
+    std::string orcpt;    // "type;address" or ""
+  };
+  std::vector<recipient> recipients;
+};
+
+struct relay_result {
+  std::vector<std::string> replies;  // one per recipient, in order
+  bool dsn_passed = false;           // the smarthost took the DSN parameters
+};
+
+// Sends `content`. Each reply is "250 ..." when the smarthost took the
+// message for that recipient, else its refusal. A failure before any
+// recipient was answered (connection, TLS, AUTH) is a 4xx for all, so the
+// queue tries again later. Never throws.
+asio::awaitable<relay_result> relay_message(asio::any_io_executor ex, const relay_target& target,
+                                            const relay_envelope& envelope, std::string_view content);
 
 }  // namespace lemonade::smtp

@@ -37,8 +37,10 @@ def check(cond, what):
 class Sink:
     """A minimal SMTP server: RCPT reject@ gets 550, later@ gets 451."""
 
-    def __init__(self):
+    def __init__(self, dsn=False):
         self.port = free_port()
+        self.dsn = dsn
+        self.lines = []     # every MAIL and RCPT line as received
         self.received = []  # (sender, [recipients], data)
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -68,11 +70,15 @@ class Sink:
             if verb == "EHLO":
                 send("250-sink.example")
                 send("250-SIZE 100000000")
+                if self.dsn:
+                    send("250-DSN")
                 send("250 8BITMIME")
             elif verb == "MAIL":
+                self.lines.append(cmd)
                 sender, rcpts = cmd[10:].split(">")[0].lstrip("<"), []
                 send("250 2.1.0 ok")
             elif verb == "RCPT":
+                self.lines.append(cmd)
                 addr = cmd[8:].split(">")[0].lstrip("<")
                 if addr.startswith("reject@"):
                     send("550 5.1.1 no such user")
@@ -171,6 +177,34 @@ def main():
         check(not sink2.received, "relay.tls=require: nothing sent without STARTTLS")
         out = subprocess.run([args.lemonade, "queue", "show", "1", "--data-dir", srv.data_dir], capture_output=True).stdout
         check(b"451 4.7.5" in out, "queue show: waiting for TLS (%r)" % out[-200:])
+    # RFC 3461 §5.2: the DSN parameters go along to a smarthost that offers
+    # DSN, and then the success report is the smarthost's to make, not ours;
+    # to one that does not, a NOTIFY=SUCCESS recipient is reported "relayed".
+    for dsn in (True, False):
+        sink3 = Sink(dsn=dsn)
+        opts = ["relay.smarthost=127.0.0.1:%d" % sink3.port, "relay.tls=none"]
+        with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=opts) as srv:
+            with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+                s.login("alice", "pw")
+                s.mail("alice@localhost", ["RET=HDRS", "ENVID=E+2B1"])
+                s.rcpt("carol@example.net", ["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;Carol+2Bx@example.net"])
+                code, _ = s.data(msg)
+                check(code == 250, "dsn=%s: accepted" % dsn)
+            deadline = time.time() + 10
+            while time.time() < deadline and not sink3.received:
+                time.sleep(0.1)
+            time.sleep(0.5)
+            reports = inbox(srv.imap_port, "alice", "pw")
+            if dsn:
+                check(sink3.lines[:2] == ["MAIL FROM:<alice@localhost> SIZE=%d BODY=8BITMIME RET=HDRS ENVID=E+2B1" % (
+                    len(sink3.received[0][2]) if sink3.received else 0),
+                    "RCPT TO:<carol@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Carol+2Bx@example.net"],
+                    "DSN parameters passed on: %r" % sink3.lines)
+                check(reports == [], "no success report of ours when the smarthost takes the DSN parameters")
+            else:
+                check(all("NOTIFY" not in l and "RET=" not in l for l in sink3.lines), "no DSN parameters to a non-DSN smarthost")
+                check(len(reports) == 1 and b"Action: relayed\r\nStatus: 2.0.0" in reports[0],
+                      "a \"relayed\" success report")
     if failures:
         sys.exit(1)
     print("all ok")
