@@ -125,12 +125,11 @@ asio::awaitable<bool> session::burl(const parse::burl_cmd& c) {
   }
   tx_->chunking = true;  // BURL replaces DATA (RFC 4468 §3.1 item 4)
   if (!tx_->content && !co_await begin_content()) co_return true;
-  co_await blocking(
-      [&] {
-        tx_->writer->write(*data);
-        return true;
-      },
-      srv_.storage);
+  co_await write_content(*data);
+  if (tx_->write_error) {
+    refuse_write_error();
+    co_return true;
+  }
   tx_->size += data->size();
   if (!c.last) {
     reply(250, status_code{2, 5, 0}, std::to_string(data->size()) + " octets fetched; waiting for more BURL or BDAT");

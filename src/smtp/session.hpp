@@ -48,6 +48,9 @@ class session final : public std::enable_shared_from_this<session> {
     bool chunking = false;  // a BDAT was seen: DATA may not follow
     bool failed = false;    // a BDAT failed: discard chunks until RSET
     std::uint64_t size = 0;
+    // Writing the content failed (a full disk): the rest is read and
+    // dropped, and the end of the content is answered with this.
+    std::optional<std::pair<int, std::string>> write_error;
   };
 
   // I/O.
@@ -85,6 +88,11 @@ class session final : public std::enable_shared_from_this<session> {
   // start_transaction_content() on a storage thread; false (and a 452 or
   // 451 reply) when the queue cannot take a message now (a full disk).
   asio::awaitable<bool> begin_content();
+  // Appends to the staged content on a storage thread; a failure is kept
+  // in tx_->write_error (and later pieces are dropped), never thrown.
+  asio::awaitable<void> write_content(std::string_view piece);
+  // The 452/451 for tx_->write_error; the transaction is dropped.
+  void refuse_write_error();
 
   template <class F>
   auto blocking(F f, asio::any_io_executor pool) -> asio::awaitable<decltype(f())>;

@@ -1,6 +1,7 @@
 // The content of a mail transaction: DATA (RFC 5321 §4.1.1.4, §4.5.2),
 // BDAT (RFC 3030 §2-4), and the end of a message: queued durably before
 // the 250 (DESIGN.md §5).
+#include <system_error>
 #include <tuple>
 
 #include <spdlog/spdlog.h>
@@ -38,6 +39,8 @@ std::pair<int, std::string> storage_failure(std::exception_ptr e) {
     std::rethrow_exception(e);
   } catch (const store::error& err) {
     return {err.what_code == store::error::code::no_space ? 452 : 451, err.what()};
+  } catch (const std::system_error& err) {
+    return {err.code() == std::errc::no_space_on_device ? 452 : 451, err.what()};
   } catch (const std::exception& err) {
     return {451, err.what()};
   }
@@ -80,6 +83,27 @@ asio::awaitable<bool> session::begin_content() {
   co_return false;
 }
 
+asio::awaitable<void> session::write_content(std::string_view piece) {
+  if (tx_->write_error) co_return;
+  try {
+    co_await blocking(
+        [&] {
+          tx_->writer->write(piece);
+          return true;
+        },
+        srv_.storage);
+  } catch (...) {
+    tx_->write_error = storage_failure(std::current_exception());
+    spdlog::warn("conn={} event=queue_write_failed error=\"{}\"", conn_.id, tx_->write_error->second);
+  }
+}
+
+void session::refuse_write_error() {
+  if (tx_->write_error->first == 452) reply(452, status_code{4, 3, 1}, "Insufficient system storage; try again later");
+  else reply(451, status_code{4, 3, 0}, "Local error in processing; try again later");
+  tx_.reset();
+}
+
 asio::awaitable<bool> session::data() {
   if (!tx_) {
     reply(503, status_code{5, 5, 1}, "Need MAIL and RCPT before DATA");
@@ -109,12 +133,7 @@ asio::awaitable<bool> session::data() {
     auto r = dec.feed(in_, pending);
     in_.erase(0, r.consumed);
     if (pending.size() >= write_batch || (r.done && !pending.empty())) {
-      co_await blocking(
-          [&] {
-            tx_->writer->write(pending);
-            return true;
-          },
-          srv_.storage);
+      co_await write_content(pending);
       pending.clear();
     }
     if (r.done) break;
@@ -134,6 +153,10 @@ asio::awaitable<bool> session::data() {
     // RFC 5321 §2.3.8: "CR and LF MUST only occur together as CRLF".
     tx_.reset();
     reply(554, status_code{5, 6, 0}, "Message contains a bare CR or LF; lines must end with CRLF");
+    co_return true;
+  }
+  if (tx_->write_error) {
+    refuse_write_error();
     co_return true;
   }
   co_await finish_message();
@@ -179,12 +202,7 @@ asio::awaitable<bool> session::bdat(const parse::bdat_cmd& c) {
   for (;;) {
     auto take = std::min<std::uint64_t>(left, in_.size());
     if (take > 0 && (take >= write_batch || take == left)) {
-      co_await blocking(
-          [&] {
-            tx_->writer->write(std::string_view(in_).substr(0, take));
-            return true;
-          },
-          srv_.storage);
+      co_await write_content(std::string_view(in_).substr(0, take));
       in_.erase(0, take);
       left -= take;
     }
@@ -195,6 +213,10 @@ asio::awaitable<bool> session::bdat(const parse::bdat_cmd& c) {
     }
   }
   tx_->size += c.size;
+  if (tx_->write_error) {
+    refuse_write_error();
+    co_return true;
+  }
   if (!c.last) {
     // RFC 3030 §2: "A 250 response MUST be sent to each successful BDAT
     // data block".

@@ -3,13 +3,15 @@
 with mail until the server refuses more. APPEND and COPY then get
 NO [OVERQUOTA] with a human text (RFC 5530), the log says what is full,
 and the user can still SELECT, FETCH, STORE and EXPUNGE, also after a
-restart; once mail is deleted, APPEND works again. Needs to mount a tmpfs:
+restart; once mail is deleted, APPEND works again. Submission (issue 14)
+answers a message it cannot write with 452 4.3.1 and goes on. Needs to mount a tmpfs:
 as root, or in a user and mount namespace of its own (unshare)."""
 
 import argparse
 import os
 import re
 import shutil
+import smtplib
 import socket
 import subprocess
 import sys
@@ -121,6 +123,23 @@ def run(binary, data_dir):
                 raise AssertionError("the log does not say the disk is full")
         # Reading, flagging and deleting go on.
         check_usable(c)
+    finally:
+        srv.stop()
+    # Submission on the full disk with no reserve kept: the message's file
+    # cannot be written; 452 4.3.1 once DATA ends, and the session goes on.
+    srv = LemonadeServer(binary, options=["limits.min_free_space=0"], data_dir=data_dir)
+    srv.start()
+    try:
+        big = b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 9000
+        with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+            s.login("demo", "secret")
+            s.mail("demo@localhost")
+            s.rcpt("demo@localhost")
+            code, resp = s.data(big)
+            if code != 452 or not resp.startswith(b"4.3.1"):
+                raise AssertionError("DATA on a full disk: %d %r" % (code, resp))
+            if s.noop()[0] != 250:
+                raise AssertionError("the session did not go on after 452")
     finally:
         srv.stop()
     # After a restart too (the account opens, SELECT works).
