@@ -22,6 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from lemonade_server import LemonadeServer  # noqa: E402
+from test_python_imaplib import Scram  # noqa: E402  (the SCRAM-SHA-256 client of the IMAP test)
 
 failures = []
 
@@ -90,6 +91,20 @@ def main():
             refused = s.sendmail("alice@localhost", ["bob@localhost"], msg1)
             check(refused == {}, "smtplib: sendmail accepted")
         sent.append(msg1)
+        # AUTH SCRAM-SHA-256 (RFC 4954 with RFC 7677): 334 challenges, the
+        # server's signature checked, then 235; a wrong password is 535.
+        for password, want in (("wrong", 535), ("alice-pw", 235)):
+            with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+                s.ehlo()
+                sc = Scram("alice", password)
+                code, resp = s.docmd("AUTH", "SCRAM-SHA-256 " + base64.b64encode(sc(b"")).decode())
+                if code == 334:
+                    code, resp = s.docmd(base64.b64encode(sc(base64.b64decode(resp))).decode())
+                if code == 334 and want == 235:
+                    sc(base64.b64decode(resp))  # checks the server signature
+                    code, resp = s.docmd("")
+                check(code == want, "SCRAM-SHA-256 with %s password: %d (want %d)" % (
+                    "the right" if want == 235 else "a wrong", code, want))
         # smtplib AUTH LOGIN on the implicit-TLS port, SMTPUTF8.
         msg2 = ("From: Ålice <alice@localhost>\r\nTo: bob@localhost\r\nSubject: grüße\r\n"
                 "Date: Fri, 04 Dec 2026 10:01:00 +0000\r\nMessage-ID: <two@localhost>\r\n\r\nÜber\r\n").encode()

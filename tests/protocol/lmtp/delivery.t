@@ -77,6 +77,19 @@ S: 250 2.1.5 Recipient <green+lists@foo.edu> OK
 !raw 1 b"BDAT 18 LAST\r\nSubject: chunk\r\n\r\n"
 S: 250 2.1.5 <pat@foo.edu> delivered
 S: 250 2.1.5 <green+lists@foo.edu> delivered
+# The other LHLO keywords: pipelined (PIPELINING), a declared SIZE over
+# the limit (552 5.3.4), BODY=8BITMIME with SMTPUTF8 and a UTF-8 sender,
+# BODY=BINARYMIME by BDAT.
+!raw 1 b"MAIL FROM:<a@b.example> SIZE=999999999\r\nMAIL FROM:<gr\xc3\xbc\xc3\x9fe@b.example> BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<pat@foo.edu>\r\nDATA\r\n"
+S: 552 5.3.4 Message size exceeds the fixed limit of 52428800 octets
+S: 250 2.1.0 Sender <grüße@b.example> OK
+S: 250 2.1.5 Recipient <pat@foo.edu> OK
+S: 354 Start mail input; end with <CRLF>.<CRLF>
+!raw 1 b"Subject: caf\xc3\xa9\r\n\r\nna\xc3\xafve\r\n.\r\nMAIL FROM:<a@b.example> BODY=BINARYMIME\r\nRCPT TO:<pat@foo.edu>\r\nBDAT 9 LAST\r\nx\r\n\r\n\x00\x01\r\n"
+S: 250 2.1.5 <pat@foo.edu> delivered
+S: 250 2.1.0 Sender <a@b.example> OK
+S: 250 2.1.5 Recipient <pat@foo.edu> OK
+S: 250 2.1.5 <pat@foo.edu> delivered
 C: QUIT
 S: 221 2.0.0 localhost Bye
 !closed 1
