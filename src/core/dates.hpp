@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace lemonade::core {
@@ -32,6 +33,10 @@ constexpr std::int64_t day_of(std::int64_t seconds, int offset_minutes) noexcept
   auto local = seconds + std::int64_t{offset_minutes} * 60;
   return local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 }
+
+// RFC 5322 §3.3 date-time of a moment, in UTC: "Fri, 04 Dec 2026
+// 14:27:25 +0000" (Date:, Received:, delivery reports).
+std::string rfc5322_date(std::int64_t seconds);
 
 // "Jan".."Dec", case-insensitive: 1-12, or 0.
 unsigned month_from_name(std::string_view name) noexcept;

@@ -1,5 +1,10 @@
 #include "core/strings.hpp"
 
+#include <cstdio>
+#include <ctime>
+
+#include "core/dates.hpp"
+
 #include <array>
 
 namespace lemonade::core {
@@ -137,6 +142,19 @@ std::optional<std::uint64_t> parse_size(std::string_view s) noexcept {
 #include "core/dates.hpp"
 
 namespace lemonade::core {
+
+std::string rfc5322_date(std::int64_t seconds) {
+  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
 
 unsigned month_from_name(std::string_view name) noexcept {
   static constexpr std::string_view months[] = {"jan", "feb", "mar", "apr", "may", "jun",

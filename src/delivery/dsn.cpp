@@ -4,21 +4,11 @@
 #include <ctime>
 #include <random>
 
+#include "core/dates.hpp"
+
 namespace lemonade::delivery {
 namespace {
 
-std::string rfc5322_date(std::int64_t t) {
-  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
-                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -72,7 +62,7 @@ std::string make_report(const store::queued_message& m, const std::vector<store:
   out += "To: <" + clean(m.sender) + ">\r\n";
   out += std::string("Subject: ") + (failed ? "Undelivered Mail Returned to Sender" : "Successful Mail Delivery Report") +
          "\r\n";
-  out += "Date: " + rfc5322_date(now) + "\r\n";
+  out += "Date: " + core::rfc5322_date(now) + "\r\n";
   out += "Message-ID: <dsn." + token + "@" + reporting_host + ">\r\n";
   // RFC 3834 §5: a report is not to be answered automatically.
   out += "Auto-Submitted: auto-replied\r\n";
@@ -93,7 +83,7 @@ std::string make_report(const store::queued_message& m, const std::vector<store:
   out += "--" + boundary + "\r\nContent-Type: message/delivery-status\r\n\r\n";
   out += "Reporting-MTA: dns; " + reporting_host + "\r\n";
   if (!m.envid.empty()) out += "Original-Envelope-Id: " + clean(m.envid) + "\r\n";
-  out += "Arrival-Date: " + rfc5322_date(m.created) + "\r\n";
+  out += "Arrival-Date: " + core::rfc5322_date(m.created) + "\r\n";
   for (auto& r : recipients) {
     out += "\r\n";
     if (!r.orcpt.empty()) {
@@ -106,7 +96,7 @@ std::string make_report(const store::queued_message& m, const std::vector<store:
     out += std::string("Action: ") + (failed ? "failed" : relayed ? "relayed" : "delivered") + "\r\n";
     out += "Status: " + status_of(r.last_reply) + "\r\n";
     if (!r.last_reply.empty()) out += "Diagnostic-Code: smtp; " + clean(r.last_reply) + "\r\n";
-    out += "Last-Attempt-Date: " + rfc5322_date(now) + "\r\n";
+    out += "Last-Attempt-Date: " + core::rfc5322_date(now) + "\r\n";
   }
   out += "\r\n";
 

@@ -24,23 +24,12 @@ void server::listen(const net::host_port& where, bool implicit_tls) {
 }
 
 void server::start() {
-  for (auto& l : listeners_)
-    asio::co_spawn(ioc_, accept_loop(*l), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::error("event=accept_loop_failed error=\"{}\"", ex.what());
-      }
-    });
-}
-
-asio::awaitable<void> server::accept_loop(listener& l) {
-  // (Named: GCC 12 may destroy temporaries of a co_await expression twice.)
-  std::function<void(asio::ip::tcp::socket)> on_accept = [this, &l](asio::ip::tcp::socket socket) {
-    spawn(std::move(socket), l.implicit_tls);
-  };
-  co_await net::accept_loop(ioc_, l.acceptor, std::move(on_accept), "imap");
+  for (auto& l : listeners_) {
+    auto* lp = l.get();
+    net::start_accepting(
+        ioc_, lp->acceptor, [this, lp](asio::ip::tcp::socket socket) { spawn(std::move(socket), lp->implicit_tls); },
+        "imap");
+  }
 }
 
 void server::spawn(asio::ip::tcp::socket socket, bool implicit_tls) {

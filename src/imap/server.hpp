@@ -42,7 +42,6 @@ class server {
     asio::ip::tcp::acceptor acceptor;
     bool implicit_tls;
   };
-  asio::awaitable<void> accept_loop(listener& l);
   void spawn(asio::ip::tcp::socket socket, bool implicit_tls);
   // Runs fn on every live session, each on its own strand.
   void on_each_session(const std::function<void(session&)>& fn);

@@ -1,5 +1,6 @@
 #include "net/listener.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -43,6 +44,18 @@ asio::awaitable<void> accept_loop(asio::io_context& ioc, asio::ip::tcp::acceptor
     }
     on_accept(std::move(socket));
   }
+}
+
+void start_accepting(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
+                     std::function<void(asio::ip::tcp::socket)> on_accept, const char* protocol) {
+  asio::co_spawn(ioc, accept_loop(ioc, acceptor, std::move(on_accept), protocol), [protocol](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("event=accept_loop_failed protocol={} error=\"{}\"", protocol, ex.what());
+    }
+  });
 }
 
 }  // namespace lemonade::net

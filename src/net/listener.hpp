@@ -29,4 +29,8 @@ asio::ip::tcp::acceptor bind_listener(asio::io_context& ioc, const host_port& wh
 asio::awaitable<void> accept_loop(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
                                   std::function<void(asio::ip::tcp::socket)> on_accept, const char* protocol);
 
+// accept_loop() spawned on ioc; an exception that ends it is logged.
+void start_accepting(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
+                     std::function<void(asio::ip::tcp::socket)> on_accept, const char* protocol);
+
 }  // namespace lemonade::net

@@ -4,22 +4,12 @@
 #include <ctime>
 #include <random>
 
+#include "core/dates.hpp"
 #include "core/strings.hpp"
 
 namespace lemonade::smtp {
 
-std::string rfc5322_now() {
-  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
-                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
+std::string rfc5322_now() { return core::rfc5322_date(std::time(nullptr)); }
 
 bool has_field(std::string_view header, std::string_view name) {
   std::size_t at = 0;

@@ -25,24 +25,12 @@ void server::listen(const net::host_port& where, bool implicit_tls, smtp::mode m
 }
 
 void server::start() {
-  for (auto& l : listeners_)
-    asio::co_spawn(ioc_, accept_loop(*l), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::error("event=accept_loop_failed protocol=smtp error=\"{}\"", ex.what());
-      }
-    });
-}
-
-asio::awaitable<void> server::accept_loop(listener& l) {
-  // (Named: GCC 12 may destroy temporaries of a co_await expression twice.)
-  std::function<void(asio::ip::tcp::socket)> on_accept = [this, &l](asio::ip::tcp::socket socket) {
-    spawn(std::move(socket), l);
-  };
-  const char* protocol = l.mode == smtp::mode::lmtp ? "lmtp" : "submission";
-  co_await net::accept_loop(ioc_, l.acceptor, std::move(on_accept), protocol);
+  for (auto& l : listeners_) {
+    auto* lp = l.get();
+    net::start_accepting(
+        ioc_, lp->acceptor, [this, lp](asio::ip::tcp::socket socket) { spawn(std::move(socket), *lp); },
+        lp->mode == smtp::mode::lmtp ? "lmtp" : "submission");
+  }
 }
 
 void server::spawn(asio::ip::tcp::socket socket, const listener& l) {

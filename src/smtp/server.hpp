@@ -38,7 +38,6 @@ class server {
     bool implicit_tls;
     smtp::mode mode;
   };
-  asio::awaitable<void> accept_loop(listener& l);
   void spawn(asio::ip::tcp::socket socket, const listener& l);
 
   asio::io_context& ioc_;
