@@ -15,6 +15,9 @@ packages=(
   libgtest-dev libgmock-dev python3 curl openssl isync interimap swaks
   # the differential test compares Lemonade's answers with Dovecot's
   dovecot-imapd
+  # Postfix delivers to Lemonade over LMTP and is its smarthost in the
+  # tests, as its own instance on loopback (tests/support/postfix_server.py)
+  postfix
 )
 # Node.js with npm (imapflow tests): the machine may already carry a Node.js
 # build that bundles npm and conflicts with Debian's npm package.
@@ -39,5 +42,10 @@ SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Postfix as a package only: "No configuration" leaves the system's
+# instance unconfigured and stopped (no port 25 opened by installing it).
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

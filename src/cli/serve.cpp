@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 
+#include <charconv>
 #include <condition_variable>
 #include <csignal>
 #include <iostream>
@@ -320,6 +321,18 @@ int serve(const core::config& cfg) {
   bind_smtp(cfg.submission_listen, false, "submission.listen");
   bind_smtp(cfg.submissions_listen, true, "submissions.listen");
   bind_smtp(cfg.lmtp_listen, false, "lmtp.listen", smtp::mode::lmtp);
+  if (!cfg.lmtp_socket.empty()) {
+    unsigned mode = 0;
+    auto& m = cfg.lmtp_socket_mode;
+    auto [end, ec] = std::from_chars(m.data(), m.data() + m.size(), mode, 8);
+    if (ec != std::errc{} || end != m.data() + m.size() || m.empty() || mode > 07777)
+      throw exit_error(2, "lmtp.socket_mode: \"" + m + "\" is not octal permission bits (e.g. \"0660\")");
+    try {
+      submission.listen_unix(cfg.lmtp_socket.string(), mode, smtp::mode::lmtp);
+    } catch (const std::exception& e) {
+      throw exit_error(1, e.what());
+    }
+  }
   agent.start();
 
   asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);

@@ -181,6 +181,8 @@ const key_def key_defs[] = {
   {"relay.password", "\"\"", "the password of relay.user", set_string<&config::relay_password>},
   {"relay.tls", "\"require\"", "STARTTLS to the smarthost: \"require\" (mail waits in the queue until it is offered), \"try\" (when offered) or \"none\"; the certificate is not checked", set_relay_tls},
   {"lmtp.listen", "[\"127.0.0.1:1024\"]", "LMTP (RFC 2033), delivery from an MTA such as Postfix into the accounts' mailboxes: list of host:port; [] disables. No authentication: listen only where the MTA alone can connect", set_list<&config::lmtp_listen>},
+  {"lmtp.socket", "\"\"", "LMTP also on this Unix domain socket (Postfix: mailbox_transport = lmtp:unix:/path); empty: none", set_path<&config::lmtp_socket>},
+  {"lmtp.socket_mode", "\"0660\"", "permission bits of lmtp.socket, in octal: the MTA's user must be able to write to it", set_string<&config::lmtp_socket_mode>},
 
   {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},
   {"tls.key", "\"\"", "PEM private key; empty uses DATA_DIR/tls/key.pem", set_path<&config::tls_key>},

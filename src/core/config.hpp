@@ -81,6 +81,8 @@ struct config {
   std::string relay_tls = "require";  // "require", "try" or "none"
   // [lmtp] (RFC 2033): delivery from an MTA.
   std::vector<std::string> lmtp_listen{"127.0.0.1:1024"};
+  std::filesystem::path lmtp_socket;
+  std::string lmtp_socket_mode = "0660";
 
   // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.
   std::filesystem::path tls_cert;

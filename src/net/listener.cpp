@@ -1,5 +1,10 @@
 #include "net/listener.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -26,8 +31,31 @@ asio::ip::tcp::acceptor bind_listener(asio::io_context& ioc, const host_port& wh
   return a;
 }
 
-asio::awaitable<void> accept_loop(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
-                                  std::function<void(asio::ip::tcp::socket)> on_accept, const char* protocol) {
+asio::local::stream_protocol::acceptor bind_unix_listener(asio::io_context& ioc, const std::string& path,
+                                                          unsigned mode) {
+  std::string label = "unix:" + path;
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) throw std::runtime_error("cannot listen on " + label + ": a file that is not a socket is there");
+    ::unlink(path.c_str());
+  }
+  boost::system::error_code ec;
+  asio::local::stream_protocol::acceptor a(ioc);
+  asio::local::stream_protocol::endpoint ep(path);
+  a.open(ep.protocol(), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec && ::chmod(path.c_str(), mode) != 0) ec.assign(errno, boost::system::system_category());
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + label + ": " + ec.message());
+  return a;
+}
+
+namespace {
+
+template <typename Acceptor>
+asio::awaitable<void> accept_any(asio::io_context& ioc, Acceptor& acceptor,
+                                 std::function<void(typename Acceptor::protocol_type::socket)> on_accept,
+                                 const char* protocol) {
   for (;;) {
     boost::system::error_code ec;
     // Each connection gets its own strand. (Named, not a temporary: GCC 12
@@ -46,9 +74,10 @@ asio::awaitable<void> accept_loop(asio::io_context& ioc, asio::ip::tcp::acceptor
   }
 }
 
-void start_accepting(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
-                     std::function<void(asio::ip::tcp::socket)> on_accept, const char* protocol) {
-  asio::co_spawn(ioc, accept_loop(ioc, acceptor, std::move(on_accept), protocol), [protocol](std::exception_ptr e) {
+template <typename Acceptor>
+void spawn_accepting(asio::io_context& ioc, Acceptor& acceptor,
+                     std::function<void(typename Acceptor::protocol_type::socket)> on_accept, const char* protocol) {
+  asio::co_spawn(ioc, accept_any(ioc, acceptor, std::move(on_accept), protocol), [protocol](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -56,6 +85,18 @@ void start_accepting(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
       spdlog::error("event=accept_loop_failed protocol={} error=\"{}\"", protocol, ex.what());
     }
   });
+}
+
+}  // namespace
+
+void start_accepting(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
+                     std::function<void(asio::ip::tcp::socket)> on_accept, const char* protocol) {
+  spawn_accepting(ioc, acceptor, std::move(on_accept), protocol);
+}
+
+void start_accepting(asio::io_context& ioc, asio::local::stream_protocol::acceptor& acceptor,
+                     std::function<void(asio::local::stream_protocol::socket)> on_accept, const char* protocol) {
+  spawn_accepting(ioc, acceptor, std::move(on_accept), protocol);
 }
 
 }  // namespace lemonade::net

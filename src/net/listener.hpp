@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 
 #include "net/endpoint.hpp"
 
@@ -22,15 +23,21 @@ namespace asio = boost::asio;
 // use").
 asio::ip::tcp::acceptor bind_listener(asio::io_context& ioc, const host_port& where);
 
-// Accepts until the acceptor is closed; each connection's socket is bound
-// to a strand of its own and handed to on_accept. A failed accept (EMFILE
-// and friends) is logged and retried after 100 ms: the connections there
-// are keep being served.
-asio::awaitable<void> accept_loop(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
-                                  std::function<void(asio::ip::tcp::socket)> on_accept, const char* protocol);
+// A listening Unix domain socket at path with the given permission bits
+// (connecting needs write permission: 0660 lets the socket's group in). A
+// socket file left by an earlier run is replaced; any other file there is
+// an error. Throws std::runtime_error("cannot listen on unix:/run/x: ...").
+asio::local::stream_protocol::acceptor bind_unix_listener(asio::io_context& ioc, const std::string& path,
+                                                          unsigned mode);
 
-// accept_loop() spawned on ioc; an exception that ends it is logged.
+// Accepts on the acceptor, on ioc, until it is closed; each connection's
+// socket is bound to a strand of its own and handed to on_accept. A failed
+// accept (EMFILE and friends) is logged and retried after 100 ms: the
+// connections there keep being served. An exception that ends the loop is
+// logged.
 void start_accepting(asio::io_context& ioc, asio::ip::tcp::acceptor& acceptor,
                      std::function<void(asio::ip::tcp::socket)> on_accept, const char* protocol);
+void start_accepting(asio::io_context& ioc, asio::local::stream_protocol::acceptor& acceptor,
+                     std::function<void(asio::local::stream_protocol::socket)> on_accept, const char* protocol);
 
 }  // namespace lemonade::net

@@ -1,12 +1,18 @@
 #include "net/stream.hpp"
 
 #include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -16,6 +22,28 @@ namespace lemonade::net {
 void stream::ssl_free::operator()(ssl_st* s) const { SSL_free(s); }
 
 stream::stream(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+stream::stream(asio::local::stream_protocol::socket socket) : socket_(std::move(socket)) {}
+stream::stream(const asio::any_io_executor& ex) : socket_(ex) {}
+
+asio::awaitable<void> stream::connect(const asio::ip::tcp::resolver::results_type& endpoints) {
+  boost::system::error_code last = asio::error::host_not_found;
+  for (const auto& entry : endpoints) {
+    asio::generic::stream_protocol::endpoint ep(entry.endpoint());
+    boost::system::error_code ec;
+    socket_.close(ec);
+    socket_.open(ep.protocol(), ec);
+    if (ec) {
+      last = ec;
+      continue;
+    }
+    co_await socket_.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) co_return;
+    last = ec;
+    // close() while connecting: stop, not the next address.
+    if (ec == asio::error::operation_aborted) break;
+  }
+  throw boost::system::system_error(last);
+}
 
 stream::~stream() = default;
 
@@ -135,7 +163,7 @@ void stream::cancel() {
 
 void stream::close() {
   boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.shutdown(asio::socket_base::shutdown_both, ec);
   socket_.close(ec);
 }
 
@@ -150,20 +178,50 @@ asio::awaitable<void> stream::shutdown() {
   co_return;
 }
 
-std::string stream::remote_address() const {
+namespace {
+
+// The peer's IP address and port; nullopt for a Unix domain peer (or a
+// socket that is gone).
+std::optional<asio::ip::tcp::endpoint> peer(const stream::socket_type& s) {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (ec) return "?";
-  auto addr = ep.address();
-  if (addr.is_v6()) return "[" + addr.to_string() + "]:" + std::to_string(ep.port());
-  return addr.to_string() + ":" + std::to_string(ep.port());
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return std::nullopt;
+  const sockaddr* sa = ep.data();
+  if (sa->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    asio::ip::address_v4::bytes_type b;
+    std::memcpy(b.data(), &in->sin_addr, b.size());
+    return asio::ip::tcp::endpoint(asio::ip::address_v4(b), ntohs(in->sin_port));
+  }
+  if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    asio::ip::address_v6::bytes_type b;
+    std::memcpy(b.data(), &in6->sin6_addr, b.size());
+    return asio::ip::tcp::endpoint(asio::ip::address_v6(b, in6->sin6_scope_id), ntohs(in6->sin6_port));
+  }
+  return std::nullopt;
+}
+
+bool is_unix(const stream::socket_type& s) {
+  boost::system::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  return !ec && ep.data()->sa_family == AF_UNIX;
+}
+
+}  // namespace
+
+std::string stream::remote_address() const {
+  auto ep = peer(socket_);
+  if (!ep) return is_unix(socket_) ? "unix" : "?";
+  auto addr = ep->address();
+  if (addr.is_v6()) return "[" + addr.to_string() + "]:" + std::to_string(ep->port());
+  return addr.to_string() + ":" + std::to_string(ep->port());
 }
 
 bool stream::remote_is_loopback() const {
-  boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (ec) return false;
-  auto addr = ep.address();
+  auto ep = peer(socket_);
+  if (!ep) return is_unix(socket_);
+  auto addr = ep->address();
   if (addr.is_v6() && addr.to_v6().is_v4_mapped())
     return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).is_loopback();
   return addr.is_loopback();

@@ -15,7 +15,9 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 struct ssl_st;
@@ -24,11 +26,21 @@ namespace lemonade::net {
 
 namespace asio = boost::asio;
 
+// The socket is a generic stream socket: a TCP connection, or a Unix
+// domain one (the LMTP socket an MTA on the same host delivers to).
 class stream {
  public:
+  using socket_type = asio::generic::stream_protocol::socket;
   explicit stream(asio::ip::tcp::socket socket);
+  explicit stream(asio::local::stream_protocol::socket socket);
+  // An unconnected stream for connect().
+  explicit stream(const asio::any_io_executor& ex);
   stream(stream&&) = default;
   ~stream();
+
+  // Connects to the first of the endpoints that answers. Throws the last
+  // failure (or operation_aborted when close() ends the wait).
+  asio::awaitable<void> connect(const asio::ip::tcp::resolver::results_type& endpoints);
 
   // Throws boost::system::system_error (eof, reset, aborted by close()).
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer buf);
@@ -54,8 +66,9 @@ class stream {
   // Sends a TLS close_notify where possible, then closes.
   asio::awaitable<void> shutdown();
 
-  asio::ip::tcp::socket& socket() { return socket_; }
-  std::string remote_address() const;  // "127.0.0.1:50312"
+  socket_type& socket() { return socket_; }
+  std::string remote_address() const;  // "127.0.0.1:50312", "[::1]:50312", "unix"
+  // A loopback address, or a Unix domain socket (a peer on this host).
   bool remote_is_loopback() const;
 
  private:
@@ -69,7 +82,7 @@ class stream {
   struct ssl_free {
     void operator()(ssl_st* s) const;
   };
-  asio::ip::tcp::socket socket_;
+  socket_type socket_;
   std::shared_ptr<asio::ssl::context> tls_ctx_;  // outlives ssl_ (SIGHUP swaps contexts)
   std::unique_ptr<ssl_st, ssl_free> ssl_;
 };

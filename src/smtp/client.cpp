@@ -24,14 +24,14 @@ struct failure {
 class conversation {
  public:
   conversation(asio::any_io_executor ex, const relay_target& t)
-      : t_(t), stream_(std::make_shared<net::stream>(tcp::socket(ex))), timer_(ex) {}
+      : t_(t), stream_(std::make_shared<net::stream>(ex)), timer_(ex) {}
 
   asio::awaitable<void> connect() {
     tcp::resolver resolver(timer_.get_executor());
     arm(t_.connect_timeout);
     try {
       auto endpoints = co_await resolver.async_resolve(t_.host, std::to_string(t_.port), asio::use_awaitable);
-      co_await asio::async_connect(stream_->socket(), endpoints, asio::use_awaitable);
+      co_await stream_->connect(endpoints);
     } catch (const boost::system::system_error& e) {
       timer_.cancel();
       throw failure{"451 4.4.1 cannot connect to " + t_.host + ": " + e.code().message()};

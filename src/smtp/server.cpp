@@ -18,41 +18,59 @@ server::~server() = default;
 
 void server::listen(const net::host_port& where, bool implicit_tls, smtp::mode m) {
   std::string label = where.host + ":" + std::to_string(where.port);
-  auto l = std::make_unique<listener>(listener{net::bind_listener(ioc_, where), implicit_tls, m});
+  auto l = std::make_unique<listener>(listener{net::bind_listener(ioc_, where), std::nullopt, implicit_tls, m});
   spdlog::info("event=listen protocol={} address={} tls={}", m == smtp::mode::lmtp ? "lmtp" : "submission", label,
                m == smtp::mode::lmtp ? "none" : implicit_tls ? "implicit" : "starttls");
+  listeners_.push_back(std::move(l));
+}
+
+void server::listen_unix(const std::string& path, unsigned mode, smtp::mode m) {
+  auto l = std::make_unique<listener>(listener{std::nullopt, net::bind_unix_listener(ioc_, path, mode), false, m});
+  spdlog::info("event=listen protocol={} address=unix:{} mode={:04o}", m == smtp::mode::lmtp ? "lmtp" : "submission",
+               path, mode);
   listeners_.push_back(std::move(l));
 }
 
 void server::start() {
   for (auto& l : listeners_) {
     auto* lp = l.get();
-    net::start_accepting(
-        ioc_, lp->acceptor, [this, lp](asio::ip::tcp::socket socket) { spawn(std::move(socket), *lp); },
-        lp->mode == smtp::mode::lmtp ? "lmtp" : "submission");
+    const char* protocol = lp->mode == smtp::mode::lmtp ? "lmtp" : "submission";
+    if (lp->tcp) {
+      net::start_accepting(
+          ioc_, *lp->tcp,
+          [this, lp](asio::ip::tcp::socket socket) {
+            boost::system::error_code ec;
+            socket.set_option(asio::ip::tcp::no_delay(true), ec);
+            spawn(net::stream(std::move(socket)), *lp);
+          },
+          protocol);
+    } else {
+      net::start_accepting(
+          ioc_, *lp->local,
+          [this, lp](asio::local::stream_protocol::socket socket) { spawn(net::stream(std::move(socket)), *lp); },
+          protocol);
+    }
   }
 }
 
-void server::spawn(asio::ip::tcp::socket socket, const listener& l) {
+void server::spawn(net::stream stream, const listener& l) {
   bool implicit_tls = l.implicit_tls;
   boost::system::error_code ec;
   if (session_count() >= ctx_.cfg.max_connections) {
     // RFC 5321 §3.1: 554 (or 421) instead of the greeting.
     static const std::string busy = "421 4.7.0 Too many connections; try again later\r\n";
-    if (!implicit_tls) asio::write(socket, asio::buffer(busy), ec);
-    socket.close(ec);
+    if (!implicit_tls) asio::write(stream.socket(), asio::buffer(busy), ec);
+    stream.close();
     spdlog::warn("event=connection_refused protocol=submission reason=max_connections");
     return;
   }
-  socket.set_option(asio::ip::tcp::no_delay(true), ec);
-  net::stream stream(std::move(socket));
   connection_info info;
   {
     std::lock_guard lock(mu_);
     info.id = next_id_++;
   }
   info.remote = stream.remote_address();
-  info.address = info.remote.substr(0, info.remote.rfind(':'));
+  info.address = info.remote == "unix" ? info.remote : info.remote.substr(0, info.remote.rfind(':'));
   if (info.address.size() > 2 && info.address.front() == '[') info.address = info.address.substr(1, info.address.size() - 2);
   info.loopback = stream.remote_is_loopback();
   info.implicit_tls = implicit_tls;
@@ -79,7 +97,8 @@ void server::spawn(asio::ip::tcp::socket socket, const listener& l) {
 void server::begin_shutdown() {
   for (auto& l : listeners_) {
     boost::system::error_code ec;
-    l->acceptor.close(ec);
+    if (l->tcp) l->tcp->close(ec);
+    if (l->local) l->local->close(ec);
   }
   std::vector<std::shared_ptr<session>> live;
   {

@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -14,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/endpoint.hpp"
+#include "net/stream.hpp"
 #include "smtp/context.hpp"
 
 namespace lemonade::smtp {
@@ -26,6 +29,9 @@ class server {
   ~server();
   // Throws std::runtime_error("cannot listen on 127.0.0.1:1587: ...").
   void listen(const net::host_port& where, bool implicit_tls, smtp::mode m = smtp::mode::submission);
+  // A Unix domain socket (LMTP for an MTA on this host, as Postfix's
+  // "lmtp:unix:/path"); mode is its permission bits.
+  void listen_unix(const std::string& path, unsigned mode, smtp::mode m);
   void start();
   // Closes the listeners; sessions end at their next command (421) or at
   // once when they wait for the client.
@@ -34,11 +40,12 @@ class server {
 
  private:
   struct listener {
-    asio::ip::tcp::acceptor acceptor;
+    std::optional<asio::ip::tcp::acceptor> tcp;
+    std::optional<asio::local::stream_protocol::acceptor> local;
     bool implicit_tls;
     smtp::mode mode;
   };
-  void spawn(asio::ip::tcp::socket socket, const listener& l);
+  void spawn(net::stream stream, const listener& l);
 
   asio::io_context& ioc_;
   server_context& ctx_;

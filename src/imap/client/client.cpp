@@ -102,10 +102,10 @@ asio::awaitable<std::unique_ptr<connection>> connection::open(asio::any_io_execu
 asio::awaitable<void> connection::connect() {
   tcp::resolver resolver(ex_);
   auto endpoints = co_await resolver.async_resolve(opt_.host, std::to_string(opt_.port), asio::use_awaitable);
-  stream_ = std::make_shared<net::stream>(tcp::socket(ex_));
+  stream_ = std::make_shared<net::stream>(ex_);
   arm();
   try {
-    co_await asio::async_connect(stream_->socket(), endpoints, asio::use_awaitable);
+    co_await stream_->connect(endpoints);
   } catch (const boost::system::system_error& e) {
     disarm();
     throw error("cannot connect to " + opt_.host + ":" + std::to_string(opt_.port) + ": " + e.code().message());
