@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   # libraries (DESIGN.md §6)
   libboost1.81-dev libssl-dev libsodium-dev zlib1g-dev libsqlite3-dev
-  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libtomlplusplus-dev libc-ares-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libicu-dev
   # tests
   libgtest-dev libgmock-dev python3 curl openssl isync interimap swaks
@@ -25,7 +25,8 @@ if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libbenchmark-dev)
+  # bench/run/delivery.py: Dovecot's LMTP and submission services
+  packages+=(libbenchmark-dev dovecot-lmtpd dovecot-submissiond)
 fi
 
 missing=()

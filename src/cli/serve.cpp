@@ -26,6 +26,7 @@
 #include "delivery/agent.hpp"
 #include "imap/server.hpp"
 #include "smtp/client.hpp"
+#include "smtp/outbound.hpp"
 #include "smtp/server.hpp"
 #include "net/tls.hpp"
 #include "store/sqlite/memory.hpp"
@@ -264,6 +265,12 @@ int serve(const core::config& cfg) {
   agent_opts.describe.parse.max_parts = cfg.max_mime_parts;
   agent_opts.describe.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
   agent_opts.hostname = cfg.hostname;
+  // Mail for other domains: through the smarthost, or to their MX hosts.
+  smtp::outbound_options out_opts;
+  out_opts.helo = cfg.hostname;
+  out_opts.tls_context = net::make_client_tls(false);
+  out_opts.dns.servers = cfg.relay_dns_servers;
+  out_opts.mx_port = static_cast<std::uint16_t>(cfg.relay_mx_port);
   if (!cfg.relay_smarthost.empty()) {
     auto hp = net::parse_host_port(cfg.relay_smarthost);
     if (!hp) throw exit_error(2, "relay.smarthost: bad address \"" + cfg.relay_smarthost + "\" (expected host:port)");
@@ -273,23 +280,21 @@ int serve(const core::config& cfg) {
     target.tls = cfg.relay_tls == "none"  ? smtp::relay_target::tls_mode::none
                  : cfg.relay_tls == "try" ? smtp::relay_target::tls_mode::try_starttls
                                           : smtp::relay_target::tls_mode::require;
-    target.tls_context = net::make_client_tls(false);
+    target.tls_context = out_opts.tls_context;
     target.user = cfg.relay_user;
     target.password = cfg.relay_password;
     target.helo = cfg.hostname;
-    // The runner's thread waits for each relay, on an event loop of its own.
-    agent_opts.relay = [target](const store::queued_message& m, const std::vector<store::queued_recipient>& rcpts,
-                                const std::string& content) {
-      smtp::relay_envelope env{m.sender, m.envid, m.ret, {}};
-      for (auto& r : rcpts) env.recipients.push_back({r.address, r.notify, r.orcpt});
-      asio::io_context loop;
-      smtp::relay_result result;
-      asio::co_spawn(
-          loop, [&]() -> asio::awaitable<void> { result = co_await smtp::relay_message(loop.get_executor(), target, env, content); },
-          asio::detached);
-      loop.run();
-      return delivery::agent_options::relay_outcome{std::move(result.replies), result.dsn_passed};
-    };
+    out_opts.smarthost = target;
+  }
+  if (out_opts.smarthost || cfg.relay_mx) {
+    std::shared_ptr<smtp::outbound> out;
+    try {
+      out = std::make_shared<smtp::outbound>(out_opts);
+    } catch (const std::exception& e) {
+      throw exit_error(2, std::string("relay: ") + e.what());
+    }
+    agent_opts.relay = [out](const store::queued_message& m, const std::vector<store::queued_recipient>& rcpts,
+                             const std::string& content) { return out->send(m, rcpts, content); };
   }
   delivery::queue_agent agent(store->queue(), addresses, ctx.accounts, agent_opts);
   smtp::server_context smtp_ctx{cfg,

@@ -85,6 +85,11 @@ void set_unsigned(config& c, const toml::node& n, const std::string& k) {
   if (v > UINT32_MAX) bad(k, "too large");
   c.*M = static_cast<unsigned>(v);
 }
+void set_port_number(config& c, const toml::node& n, const std::string& k) {
+  auto v = as_uint(n, k);
+  if (v == 0 || v > 65535) bad(k, "expected a port number, 1 to 65535");
+  c.relay_mx_port = static_cast<unsigned>(v);
+}
 void set_relay_tls(config& c, const toml::node& n, const std::string& k) {
   auto v = as_string(n, k);
   if (v != "require" && v != "try" && v != "none") bad(k, "expected \"require\", \"try\" or \"none\"");
@@ -176,10 +181,13 @@ const key_def key_defs[] = {
   {"submission.burl_password", "\"\"", "the password of submission.burl_user", set_string<&config::burl_password>},
   {"submission.burl_servers", "[]", "IMAP servers other than this one whose URLs BURL may fetch, as \"host=address:port\" (host as the URLs name it; STARTTLS when offered); URLs of any other host are refused", set_list<&config::burl_servers>},
   {"submissions.listen", "[\"127.0.0.1:1465\"]", "message submission over TLS (RFC 8314): list of host:port; [] disables", set_list<&config::submissions_listen>},
-  {"relay.smarthost", "\"\"", "host:port of the server that takes mail for other domains (as Postfix's relayhost); empty: recipients of other domains are refused at RCPT (there is no MX delivery yet)", set_string<&config::relay_smarthost>},
+  {"relay.smarthost", "\"\"", "host:port of the server that takes mail for other domains (as Postfix's relayhost); empty: each domain's MX hosts (relay.mx)", set_string<&config::relay_smarthost>},
   {"relay.user", "\"\"", "AUTH PLAIN user at the smarthost; empty: no AUTH", set_string<&config::relay_user>},
   {"relay.password", "\"\"", "the password of relay.user", set_string<&config::relay_password>},
   {"relay.tls", "\"require\"", "STARTTLS to the smarthost: \"require\" (mail waits in the queue until it is offered), \"try\" (when offered) or \"none\"; the certificate is not checked", set_relay_tls},
+  {"relay.mx", "true", "without relay.smarthost, deliver mail for other domains to their MX hosts (RFC 5321 §5.1) with STARTTLS where offered; false: such recipients are refused at RCPT", set_bool<&config::relay_mx>},
+  {"relay.dns_servers", "[]", "DNS servers for MX lookups, \"ip\" or \"ip:port\"; [] uses /etc/resolv.conf", set_list<&config::relay_dns_servers>},
+  {"relay.mx_port", "25", "the port of MX hosts (25; another only to test against a server of one's own)", set_port_number},
   {"lmtp.listen", "[\"127.0.0.1:1024\"]", "LMTP (RFC 2033), delivery from an MTA such as Postfix into the accounts' mailboxes: list of host:port; [] disables. No authentication: listen only where the MTA alone can connect", set_list<&config::lmtp_listen>},
   {"lmtp.socket", "\"\"", "LMTP also on this Unix domain socket (Postfix: mailbox_transport = lmtp:unix:/path); empty: none", set_path<&config::lmtp_socket>},
   {"lmtp.socket_mode", "\"0660\"", "permission bits of lmtp.socket, in octal: the MTA's user must be able to write to it", set_string<&config::lmtp_socket_mode>},

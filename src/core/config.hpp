@@ -79,6 +79,9 @@ struct config {
   std::string relay_user;
   std::string relay_password;
   std::string relay_tls = "require";  // "require", "try" or "none"
+  bool relay_mx = true;
+  std::vector<std::string> relay_dns_servers;
+  unsigned relay_mx_port = 25;
   // [lmtp] (RFC 2033): delivery from an MTA.
   std::vector<std::string> lmtp_listen{"127.0.0.1:1024"};
   std::filesystem::path lmtp_socket;

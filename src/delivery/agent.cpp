@@ -163,14 +163,15 @@ void queue_agent::attempt(const store::queued_message& m) {
         out.replies.assign(remote.size(), std::string("451 4.4.0 ") + e.what());
       }
     }
-    out.replies.resize(remote.size(), "550 5.4.4 no route to this domain (no smarthost configured)");
+    out.replies.resize(remote.size(), "550 5.4.4 no route to this domain (relay.mx is off and no relay.smarthost)");
+    out.dsn_passed.resize(remote.size(), false);
     for (std::size_t i = 0; i < remote.size(); ++i) {
       // Handed on. With the DSN parameters passed, the next hop reports
       // success; without, a success report says "relayed" (RFC 3461
       // §6.2.1, RFC 3464 §2.3.3).
       auto& reply = out.replies[i];
       auto outcome = !reply.starts_with("2") ? reply
-                     : out.dsn_passed        ? "250 2.0.0 relayed with DSN: " + reply
+                     : out.dsn_passed[i]     ? "250 2.0.0 relayed with DSN: " + reply
                                              : "250 2.0.0 relayed: " + reply;
       record(*remote[i], outcome, reply.starts_with("4"));
     }

@@ -29,11 +29,11 @@ struct agent_options {
   // Mail for other servers: hands `content` of `m` over for these of its
   // recipients and returns one reply per recipient (2xx taken, 4xx try
   // again later, 5xx failed) and whether the DSN parameters went along
-  // (then the next hop reports success, not us). Empty: such recipients
-  // fail. Blocking; called on the runner's thread.
+  // with it (then the next hop reports success, not us). Empty: such
+  // recipients fail. Blocking; called on the runner's thread.
   struct relay_outcome {
     std::vector<std::string> replies;
-    bool dsn_passed = false;
+    std::vector<bool> dsn_passed;  // per recipient; missing: false
   };
   std::function<relay_outcome(const store::queued_message& m, const std::vector<store::queued_recipient>& recipients,
                               const std::string& content)>

@@ -34,7 +34,7 @@ class conversation {
       co_await stream_->connect(endpoints);
     } catch (const boost::system::system_error& e) {
       timer_.cancel();
-      throw failure{"451 4.4.1 cannot connect to " + t_.host + ": " + e.code().message()};
+      throw failure{"451 4.4.1 cannot connect to " + name() + ": " + e.code().message()};
     }
     timer_.cancel();
   }
@@ -51,14 +51,14 @@ class conversation {
     for (;;) {
       auto nl = in_.find("\r\n");
       if (nl == std::string::npos) {
-        if (in_.size() > 64 * 1024) throw failure{"451 4.5.0 the smarthost sent an over-long line"};
+        if (in_.size() > 64 * 1024) throw failure{"451 4.5.0 " + name() + " sent an over-long line"};
         co_await fill();
         continue;
       }
       std::string line = in_.substr(0, nl);
       in_.erase(0, nl + 2);
       if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0]))) {
-        throw failure{"451 4.5.0 the smarthost sent a malformed reply"};
+        throw failure{"451 4.5.0 " + name() + " sent a malformed reply"};
       }
       r.code = std::stoi(line.substr(0, 3));
       r.lines.push_back(line.size() > 4 ? line.substr(4) : "");
@@ -77,7 +77,7 @@ class conversation {
       co_await stream_->write(asio::buffer(data.data(), data.size()));
     } catch (const boost::system::system_error& e) {
       timer_.cancel();
-      throw failure{"451 4.4.2 connection to " + t_.host + " lost: " + e.code().message()};
+      throw failure{"451 4.4.2 connection to " + name() + " lost: " + e.code().message()};
     }
     timer_.cancel();
   }
@@ -85,10 +85,10 @@ class conversation {
   asio::awaitable<void> start_tls() {
     arm();
     try {
-      co_await stream_->start_tls_client(t_.tls_context, t_.host);
+      co_await stream_->start_tls_client(t_.tls_context, name());
     } catch (const boost::system::system_error& e) {
       timer_.cancel();
-      throw failure{"451 4.7.5 TLS with " + t_.host + " failed: " + e.code().message()};
+      throw failure{"451 4.7.5 TLS with " + name() + " failed: " + e.code().message()};
     }
     timer_.cancel();
     in_.clear();  // RFC 3207 §4.2: nothing from before the handshake
@@ -96,6 +96,7 @@ class conversation {
 
   bool tls_active() const { return stream_->tls_active(); }
   void close() { stream_->close(); }
+  const std::string& name() const { return t_.server_name.empty() ? t_.host : t_.server_name; }
 
  private:
   void arm() { arm(t_.timeout); }
@@ -116,7 +117,7 @@ class conversation {
       n = co_await stream_->read_some(asio::buffer(buf));
     } catch (const boost::system::system_error& e) {
       timer_.cancel();
-      throw failure{"451 4.4.2 connection to " + t_.host + " lost: " + e.code().message()};
+      throw failure{"451 4.4.2 connection to " + name() + " lost: " + e.code().message()};
     }
     timer_.cancel();
     in_.append(buf, n);
@@ -157,22 +158,22 @@ asio::awaitable<void> talk(conversation& c, const relay_target& t, const relay_e
   auto& replies = result.replies;
   co_await c.connect();
   auto greeting = co_await c.read_reply();
-  if (greeting.code != 220) throw failure{"451 4.4.0 smarthost greeting: " + greeting.text()};
+  if (greeting.code != 220) throw failure{"451 4.4.0 " + c.name() + " greeting: " + greeting.text()};
   auto ehlo = co_await c.command("EHLO " + t.helo);
-  if (ehlo.code != 250) throw failure{"451 4.4.0 smarthost EHLO: " + ehlo.text()};
+  if (ehlo.code != 250) throw failure{"451 4.4.0 " + c.name() + " EHLO: " + ehlo.text()};
   if (t.tls != relay_target::tls_mode::none && has_extension(ehlo, "STARTTLS") && t.tls_context) {
     auto r = co_await c.command("STARTTLS");
-    if (r.code != 220) throw failure{"451 4.7.5 smarthost STARTTLS: " + r.text()};
+    if (r.code != 220) throw failure{"451 4.7.5 " + c.name() + " STARTTLS: " + r.text()};
     co_await c.start_tls();
     ehlo = co_await c.command("EHLO " + t.helo);
-    if (ehlo.code != 250) throw failure{"451 4.4.0 smarthost EHLO: " + ehlo.text()};
+    if (ehlo.code != 250) throw failure{"451 4.4.0 " + c.name() + " EHLO: " + ehlo.text()};
   }
   if (t.tls == relay_target::tls_mode::require && !c.tls_active())
-    throw failure{"451 4.7.5 the smarthost offers no STARTTLS and relay.tls is \"require\""};
+    throw failure{"451 4.7.5 " + c.name() + " offers no STARTTLS, and TLS is required"};
   if (!t.user.empty()) {
     std::string plain = std::string(1, '\0') + t.user + std::string(1, '\0') + t.password;
     auto r = co_await c.command("AUTH PLAIN " + core::base64_encode(plain));
-    if (r.code != 235) throw failure{"451 4.7.0 smarthost AUTH: " + r.text()};
+    if (r.code != 235) throw failure{"451 4.7.0 " + c.name() + " AUTH: " + r.text()};
   }
   bool dsn = has_extension(ehlo, "DSN");
   std::string mail = "MAIL FROM:<" + env.sender + ">";
@@ -217,6 +218,7 @@ asio::awaitable<void> talk(conversation& c, const relay_target& t, const relay_e
   auto done = co_await c.read_reply();
   for (auto i : accepted) replies[i] = done.text();
   result.dsn_passed = dsn;
+  result.tls = c.tls_active();
   try {
     co_await c.command("QUIT");
   } catch (const failure&) {

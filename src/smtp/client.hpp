@@ -20,7 +20,8 @@ namespace lemonade::smtp {
 namespace asio = boost::asio;
 
 struct relay_target {
-  std::string host;
+  std::string host;         // a name or an IP address
+  std::string server_name;  // for TLS (SNI) and messages; empty: host
   std::uint16_t port = 25;
   enum class tls_mode { none, try_starttls, require } tls = tls_mode::require;
   std::shared_ptr<asio::ssl::context> tls_context;
@@ -47,6 +48,7 @@ struct relay_envelope {
 struct relay_result {
   std::vector<std::string> replies;  // one per recipient, in order
   bool dsn_passed = false;           // the smarthost took the DSN parameters
+  bool tls = false;                  // the message went over TLS
 };
 
 // Sends `content`. Each reply is "250 ..." when the smarthost took the

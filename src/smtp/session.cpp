@@ -314,8 +314,11 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
     to.domain = srv_.cfg.domains.empty() ? srv_.cfg.hostname : srv_.cfg.domains.front();
   }
   auto target = co_await blocking([&] { return srv_.addresses.resolve(to.local, to.domain); }, srv_.reads);
-  if (!target && !lmtp() && !srv_.cfg.relay_smarthost.empty() && !srv_.addresses.is_local_domain(to.domain)) {
-    // For another server: the queue relays it through relay.smarthost.
+  bool can_relay = !srv_.cfg.relay_smarthost.empty() || srv_.cfg.relay_mx;
+  if (!target && !lmtp() && can_relay && !srv_.addresses.is_local_domain(to.domain)) {
+    // For another server: the queue relays it, through relay.smarthost or
+    // to the domain's MX hosts. (Only authenticated users get here: RFC
+    // 6409 §4.3.)
     tx_->recipients.push_back({to, std::move(c), {}});
     reply(250, status_code{2, 1, 5}, "Recipient <" + to.text() + "> OK");
     co_return;
@@ -324,9 +327,9 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
     if (srv_.addresses.is_local_domain(to.domain)) {
       reply(550, status_code{5, 1, 1}, "No such user here: <" + to.text() + ">");
     } else {
-      // Without a smarthost (there is no MX delivery yet) mail for other
-      // servers could not leave: refused rather than accepted. LMTP
-      // delivers only to this server's accounts (RFC 2033 §4.2).
+      // With relaying off, mail for other servers could not leave: refused
+      // rather than accepted. LMTP delivers only to this server's accounts
+      // (RFC 2033 §4.2).
       if (lmtp()) reply(550, status_code{5, 1, 1}, "Not a local address: <" + to.text() + ">");
       else reply(550, status_code{5, 7, 1}, "Relaying to <" + to.text() + "> is not available on this server");
     }

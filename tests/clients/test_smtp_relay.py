@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Relaying through a smarthost (issue 14, relay.smarthost): a small
 SMTP server of the test's own stands in for the smarthost on loopback
-(Postfix in that role is still to come). Mail for other domains is
+(test_postfix.py has Postfix in that role). Mail for other domains is
 accepted at RCPT only when a smarthost is set; the queue hands it over
 (dot-stuffing kept right, the message byte for byte after Received:); a
 550 at the smarthost fails the recipient and brings the sender a failure
@@ -132,13 +132,14 @@ def main():
     args = ap.parse_args()
     msg = (b"From: alice@localhost\r\nTo: carol@example.net\r\nSubject: relayed\r\nDate: Fri, 04 Dec 2026 10:00:00 +0000\r\n"
            b"Message-ID: <relay@localhost>\r\n\r\n.a line with a dot\r\nend\r\n")
-    # Without a smarthost: refused at RCPT.
-    with LemonadeServer(args.lemonade, users={"alice": "pw"}) as srv:
+    # Relaying off (no smarthost, relay.mx = false): refused at RCPT.
+    with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=["relay.mx=false"]) as srv:
         with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
             s.login("alice", "pw")
             s.mail("alice@localhost")
-            code, _ = s.rcpt("carol@example.net")
-            check(code == 550, "no smarthost: RCPT for another domain is 550 (%d)" % code)
+            code, text = s.rcpt("carol@example.net")
+            check(code == 550 and text.startswith(b"5.7.1 "),
+                  "relaying off: RCPT for another domain is 550 5.7.1 (%d %r)" % (code, text))
     sink = Sink()
     opts = ["relay.smarthost=127.0.0.1:%d" % sink.port, "relay.tls=none"]
     with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=opts) as srv:

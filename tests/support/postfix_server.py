@@ -8,7 +8,7 @@ system's instance.
 
 Mail for `lemonade.test` goes to Lemonade over LMTP (local(8) with
 mailbox_transport, as in a real deployment: `lmtp:unix:/path` or
-`lmtp:inet:host:port`); mail for `remote.test` is stored by virtual(8)
+`lmtp:inet:host:port`); mail for `remote.test` (and the other `domains`) is stored by virtual(8)
 in Maildirs under mail/<user>/, so a test can read what arrived byte for
 byte. Postfix runs as root here (its master must), the installed package
 only supplies the programs; the system's Postfix is left alone."""
@@ -56,11 +56,12 @@ def available():
 
 
 class PostfixServer:
-    def __init__(self, lmtp=None, remote_users=("bob", "carol"), tls_cert=None, tls_key=None):
+    def __init__(self, lmtp=None, remote_users=("bob", "carol"), tls_cert=None, tls_key=None, domains=("remote.test",)):
         self.dir = tempfile.mkdtemp(prefix="postfix-test-")
         self.smtp_port = free_port()
         self.lmtp = lmtp
         self.remote_users = remote_users
+        self.domains = domains
         self.tls_cert, self.tls_key = tls_cert, tls_key
         os.chmod(self.dir, 0o755)  # postfix's own processes pass through
         self.etc = os.path.join(self.dir, "etc")
@@ -80,7 +81,9 @@ class PostfixServer:
         os.makedirs(self.mail_dir)
         # virtual(8) delivers as nobody.
         os.chown(self.mail_dir, 65534, 65534)
-        vmap = ", ".join("%s@remote.test=%s/" % (u, u) for u in self.remote_users)
+        # user@<first domain> in mail/user/, user@<other domain> in mail/user@domain/.
+        vmap = ", ".join("%s@%s=%s/" % (u, d, u if i == 0 else u + "@" + d)
+                         for i, d in enumerate(self.domains) for u in self.remote_users)
         main = [
             "compatibility_level = 3.6",
             "queue_directory = %s/queue" % self.dir,
@@ -105,7 +108,7 @@ class PostfixServer:
             "alias_database =",
             "mailbox_transport = lmtp:%s" % (self.lmtp or "inet:127.0.0.1:1"),
             # The "remote" domain: Maildirs the test reads.
-            "virtual_mailbox_domains = remote.test",
+            "virtual_mailbox_domains = " + ", ".join(self.domains),
             "virtual_mailbox_base = %s" % self.mail_dir,
             "virtual_mailbox_maps = inline:{%s}" % vmap,
             "virtual_uid_maps = static:65534",
@@ -153,7 +156,7 @@ class PostfixServer:
             time.sleep(0.1)
 
     def maildir(self, user):
-        """The messages in user@remote.test's Maildir, oldest first."""
+        """The messages in a Maildir ("bob" for bob@remote.test, "bob@other.test" for another domain), oldest first."""
         files = glob.glob(os.path.join(self.mail_dir, user, "new", "*"))
         files += glob.glob(os.path.join(self.mail_dir, user, "cur", "*"))
         files.sort(key=os.path.getmtime)

@@ -4,11 +4,13 @@
 # RFC 5321 §3.3: RCPT without MAIL is 503; §4.1.1.5 RSET; §3.5.3 VRFY 252;
 # §4.1.1.11 an unknown parameter is 555; RFC 1870 §6 SIZE over the limit is
 # 552. The message is delivered to bob's INBOX with a Received: field and
-# the Date: and Message-ID: it lacked (RFC 6409 §8.2, §8.3).
+# the Date: and Message-ID: it lacked (RFC 6409 §8.2, §8.3). With relaying
+# off (relay.mx = false, no smarthost), another domain is 550 5.7.1.
 !protocol submission
 !user alice pw1
 !user bob pw2
 !option submission.max_message_size=1000
+!option relay.mx=false
 S: 220 localhost ESMTP Lemonade
 C: MAIL FROM:<alice@localhost>
 S: 503 5.5.1 Say EHLO first

@@ -2,8 +2,10 @@
 # come in order, once the server has no further command to read (§3.2).
 # The second example: every recipient refused, DATA gets 554 "no valid
 # recipients", and the lines the client sent after DATA are read as
-# commands (here, QUIT).
+# commands (here, QUIT). Relaying is off (relay.mx = false, no smarthost),
+# so the other domain's recipient is refused as in the RFC's example.
 !protocol submission
+!option relay.mx=false
 !user mrose pw
 !user ned pw2
 !user dan pw3
