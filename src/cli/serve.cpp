@@ -259,12 +259,15 @@ int serve(const core::config& cfg) {
 
   // Mail in: submission (RFC 6409) into the queue; the queue runner
   // delivers into the accounts the IMAP sessions share.
-  delivery::local_addresses addresses(store->users(), cfg.domains);
+  delivery::local_addresses addresses(store->users(), cfg.domains, cfg.aliases);
   delivery::agent_options agent_opts;
   agent_opts.describe.parse.max_depth = cfg.max_mime_depth;
   agent_opts.describe.parse.max_parts = cfg.max_mime_parts;
   agent_opts.describe.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
   agent_opts.hostname = cfg.hostname;
+  agent_opts.workers = cfg.queue_workers;
+  agent_opts.per_destination = cfg.queue_destination_concurrency;
+  agent_opts.queue_lifetime = cfg.queue_lifetime;
   // Mail for other domains: through the smarthost, or to their MX hosts.
   smtp::outbound_options out_opts;
   out_opts.helo = cfg.hostname;
@@ -286,8 +289,8 @@ int serve(const core::config& cfg) {
     target.helo = cfg.hostname;
     out_opts.smarthost = target;
   }
+  std::shared_ptr<smtp::outbound> out;
   if (out_opts.smarthost || cfg.relay_mx) {
-    std::shared_ptr<smtp::outbound> out;
     try {
       out = std::make_shared<smtp::outbound>(out_opts);
     } catch (const std::exception& e) {
@@ -357,6 +360,7 @@ int serve(const core::config& cfg) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  if (out) out->shutdown();
   agent.stop();
   storage.join();
   reads.join();

@@ -46,9 +46,10 @@ std::chrono::milliseconds as_duration(const toml::node& n, const std::string& ke
       if (unit == "s" || unit.empty()) return std::chrono::seconds(*v);
       if (unit == "m") return std::chrono::minutes(*v);
       if (unit == "h") return std::chrono::hours(*v);
+      if (unit == "d") return std::chrono::hours(24 * *v);
     }
   }
-  bad(key, "expected a duration such as 30 (seconds), \"500ms\", \"5m\" or \"2h\"");
+  bad(key, "expected a duration such as 30 (seconds), \"500ms\", \"5m\", \"2h\" or \"5d\"");
 }
 
 std::vector<std::string> as_string_list(const toml::node& n, const std::string& key) {
@@ -84,6 +85,18 @@ void set_unsigned(config& c, const toml::node& n, const std::string& k) {
   auto v = as_uint(n, k);
   if (v > UINT32_MAX) bad(k, "too large");
   c.*M = static_cast<unsigned>(v);
+}
+void set_aliases(config& c, const toml::node& n, const std::string& k) {
+  auto* t = n.as_table();
+  if (!t) bad(k, "expected a table such as { postmaster = \"alice\", \"sales@example.org\" = \"bob\" }");
+  c.aliases.clear();
+  for (auto&& [name, target] : *t) {
+    auto v = target.value<std::string>();
+    if (!v || v->empty()) bad(k + "." + std::string(name.str()), "expected the account (or local address) it delivers to, one string");
+    std::string key(name.str());
+    for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    c.aliases[key] = *v;
+  }
 }
 void set_port_number(config& c, const toml::node& n, const std::string& k) {
   auto v = as_uint(n, k);
@@ -153,6 +166,7 @@ const key_def key_defs[] = {
   {"server.keep_accounts_open", "32", "accounts kept open after their last session ends, most recently used first, so a client that reconnects finds its big mailboxes cached; 0 closes an account with its last session", set_unsigned<&config::keep_accounts_open>},
 
   {"server.domains", "[\"localhost\"]", "mail domains of this server: account NAME receives mail for NAME@DOMAIN (and NAME+DETAIL@DOMAIN) for each; an account named as a full address receives exactly that address", set_list<&config::domains>},
+  {"server.aliases", "{}", "addresses delivered to an account, which may also send as them: { postmaster = \"alice\" } (that local part at every server.domains domain), { \"sales@example.org\" = \"bob\" } (exactly that address); the target is an account name or one of its addresses, +detail included", set_aliases},
   {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
 
   {"store.idle_connections", "256", "database connections kept open for reuse, over all accounts, so the accounts in use find theirs warm (an account whose sessions are all idle holds none after store.idle_connection_time); each costs up to its page cache, given back to the system once it closes (SQLite has an allocator of its own); 16 halves the throughput of twenty busy accounts", set_unsigned<&config::store_idle_connections>},
@@ -188,6 +202,9 @@ const key_def key_defs[] = {
   {"relay.mx", "true", "without relay.smarthost, deliver mail for other domains to their MX hosts (RFC 5321 §5.1) with STARTTLS where offered; false: such recipients are refused at RCPT", set_bool<&config::relay_mx>},
   {"relay.dns_servers", "[]", "DNS servers for MX lookups, \"ip\" or \"ip:port\"; [] uses /etc/resolv.conf", set_list<&config::relay_dns_servers>},
   {"relay.mx_port", "25", "the port of MX hosts (25; another only to test against a server of one's own)", set_port_number},
+  {"queue.workers", "4", "deliveries from the outbound queue in progress at once (local and remote)", set_unsigned<&config::queue_workers>},
+  {"queue.destination_concurrency", "2", "of those, to one recipient domain at once, so a slow or dead destination holds no more workers than this", set_unsigned<&config::queue_destination_concurrency>},
+  {"queue.lifetime", "\"5d\"", "how long a message may wait for a recipient that keeps failing temporarily (retries after 1, 5, 15, 30 minutes, then hourly); then it fails and the sender gets a report (RFC 5321 §4.5.4.1: 4-5 days)", set_seconds<&config::queue_lifetime>},
   {"lmtp.listen", "[\"127.0.0.1:1024\"]", "LMTP (RFC 2033), delivery from an MTA such as Postfix into the accounts' mailboxes: list of host:port; [] disables. No authentication: listen only where the MTA alone can connect", set_list<&config::lmtp_listen>},
   {"lmtp.socket", "\"\"", "LMTP also on this Unix domain socket (Postfix: mailbox_transport = lmtp:unix:/path); empty: none", set_path<&config::lmtp_socket>},
   {"lmtp.socket_mode", "\"0660\"", "permission bits of lmtp.socket, in octal: the MTA's user must be able to write to it", set_string<&config::lmtp_socket_mode>},
@@ -231,7 +248,7 @@ const key_def* find_key(std::string_view key) {
 void apply_table(config& c, const toml::table& t, const std::string& prefix) {
   for (auto&& [k, v] : t) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (auto* sub = v.as_table()) {
+    if (auto* sub = v.as_table(); sub && !find_key(key)) {
       apply_table(c, *sub, key);
       continue;
     }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -80,6 +81,10 @@ struct config {
   std::string relay_password;
   std::string relay_tls = "require";  // "require", "try" or "none"
   bool relay_mx = true;
+  std::map<std::string, std::string> aliases;  // lower-case "local" or "local@domain" -> target
+  unsigned queue_workers = 4;
+  unsigned queue_destination_concurrency = 2;
+  std::chrono::seconds queue_lifetime{5 * 24 * 3600};
   std::vector<std::string> relay_dns_servers;
   unsigned relay_mx_port = 25;
   // [lmtp] (RFC 2033): delivery from an MTA.

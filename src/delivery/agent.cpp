@@ -1,5 +1,8 @@
 #include "delivery/agent.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <spdlog/spdlog.h>
 
 #include "delivery/dsn.hpp"
@@ -38,7 +41,8 @@ queue_agent::queue_agent(store::mail_queue& queue, const local_addresses& addres
 queue_agent::~queue_agent() { stop(); }
 
 void queue_agent::start() {
-  thread_ = std::thread([this] { loop(); });
+  dispatcher_ = std::thread([this] { dispatch(); });
+  for (unsigned i = 0; i < std::max(1u, options_.workers); ++i) workers_.emplace_back([this] { work(); });
 }
 
 void queue_agent::stop() {
@@ -47,7 +51,11 @@ void queue_agent::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  work_cv_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
+  workers_.clear();
 }
 
 void queue_agent::wake() {
@@ -58,17 +66,92 @@ void queue_agent::wake() {
   cv_.notify_all();
 }
 
-void queue_agent::loop() {
+std::vector<std::string> queue_agent::destinations(const store::queued_message& m) const {
+  std::vector<std::string> out;
+  for (auto& r : m.recipients) {
+    if (r.state != store::recipient_state::pending) continue;
+    auto domain = split_address(r.address).second;
+    for (auto& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (addresses_.is_local_domain(domain)) continue;
+    if (std::find(out.begin(), out.end(), domain) == out.end()) out.push_back(domain);
+  }
+  return out;
+}
+
+void queue_agent::dispatch() {
+  auto last_stats = std::chrono::steady_clock::time_point{};
   for (;;) {
+    std::vector<store::queued_message> batch;
+    std::size_t in_flight = 0;
+    {
+      std::lock_guard lock(mu_);
+      in_flight = in_flight_.size() + work_.size();
+    }
     try {
-      run_once();
+      // Those in progress are still due: ask for enough beyond them.
+      batch = queue_.due(now_seconds(), in_flight + 64);
+      if (std::chrono::steady_clock::now() - last_stats >= options_.poll) {
+        last_stats = std::chrono::steady_clock::now();
+        auto st = queue_.stats();
+        if (st.messages > 0)
+          spdlog::info("event=queue messages={} octets={} oldest_age_seconds={} in_progress={}", st.messages,
+                       st.octets, now_seconds() - st.oldest, in_flight);
+      }
     } catch (const std::exception& e) {
       spdlog::error("event=queue_run_failed error=\"{}\"", e.what());
     }
     std::unique_lock lock(mu_);
+    auto now = now_seconds();
+    for (auto& m : batch) {
+      if (in_flight_.contains(m.id)) continue;
+      if (auto h = held_.find(m.id); h != held_.end()) {
+        if (h->second > now) continue;
+        held_.erase(h);
+      }
+      auto dests = destinations(m);
+      bool full = std::any_of(dests.begin(), dests.end(),
+                              [&](const std::string& d) { return busy_[d] >= std::max(1u, options_.per_destination); });
+      if (full) continue;  // when an attempt to it ends
+      for (auto& d : dests) ++busy_[d];
+      in_flight_.insert(m.id);
+      work_.push_back(std::move(m));
+    }
+    work_cv_.notify_all();
     cv_.wait_for(lock, options_.poll, [this] { return woken_ || stopping_; });
     if (stopping_) return;
     woken_ = false;
+  }
+}
+
+void queue_agent::work() {
+  for (;;) {
+    store::queued_message m;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [this] { return stopping_ || !work_.empty(); });
+      if (stopping_) return;
+      m = std::move(work_.front());
+      work_.pop_front();
+    }
+    auto dests = destinations(m);
+    bool threw = false;
+    try {
+      attempt(m);
+    } catch (const std::exception& e) {
+      // Recorded nothing (the store failed): not again for a minute, or
+      // the dispatcher would hand it out at once, again and again.
+      spdlog::error("event=delivery_failed queue_id={} error=\"{}\"", m.id, e.what());
+      threw = true;
+    }
+    {
+      std::lock_guard lock(mu_);
+      in_flight_.erase(m.id);
+      for (auto& d : dests)
+        if (--busy_[d] == 0) busy_.erase(d);
+      if (threw) held_[m.id] = now_seconds() + 60;
+      woken_ = true;
+    }
+    cv_.notify_all();
   }
 }
 
@@ -202,9 +285,27 @@ void queue_agent::report(const store::queued_message& m, const std::vector<store
     auto [local, domain] = split_address(m.sender);
     auto target = addresses_.resolve(local, domain);
     if (!target) {
-      // Reports go to local senders only until relaying exists.
-      spdlog::warn("event=dsn_undeliverable queue_id={} sender=\"{}\"", m.id, m.sender);
-      return;
+      if (addresses_.is_local_domain(domain) || !options_.relay) {
+        spdlog::warn("event=dsn_undeliverable queue_id={} sender=\"{}\"", m.id, m.sender);
+        continue;
+      }
+      // A sender elsewhere: the report is mail to it, from the null
+      // reverse path so that it never causes a report itself (RFC 3461
+      // §6.2, RFC 5321 §4.5.5).
+      auto text = make_report(m, which, action, content, options_.hostname);
+      auto staged = queue_.stage();
+      staged->write(text);
+      staged->finish();
+      store::queued_message q;
+      q.body = m.body;
+      q.smtputf8 = m.smtputf8;
+      store::queued_recipient to;
+      to.address = m.sender;
+      q.recipients.push_back(std::move(to));
+      auto id = queue_.enqueue(std::move(q), *staged);
+      spdlog::info("event=dsn queue_id={} action={} recipients={} to=\"{}\" queued_as={}", m.id,
+                   action == dsn_action::failed ? "failed" : "delivered", which.size(), m.sender, id);
+      continue;
     }
     target->detail.clear();  // the report goes to INBOX
     auto res = deliver(accounts_, *target, make_report(m, which, action, content, options_.hostname), options_.describe);

@@ -6,15 +6,28 @@
 // (1, 5, 15, 30 minutes, then hourly) until queue_lifetime, then failed.
 // A message with no pending recipient leaves the queue. Recipients that
 // asked for it (NOTIFY=SUCCESS) or failed (unless NOTIFY=NEVER) are
-// reported to the sender (dsn.hpp) in its INBOX. One thread,
-// woken when a message is queued and at least every poll interval.
+// reported to the sender (dsn.hpp): in its INBOX when it is local, else
+// queued to it with a null reverse path.
+//
+// A dispatcher thread, woken when a message is queued, when an attempt
+// ends and at least every poll interval, hands due messages to `workers`
+// threads; a message whose remote recipients' domain already has
+// `per_destination` attempts in progress waits for one to end, so one slow
+// or dead destination holds at most that many workers and local mail
+// always finds one free. The queue's size and age are logged every poll
+// interval while it is not empty.
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "delivery/local.hpp"
 #include "store/api/queue.hpp"
@@ -24,6 +37,8 @@ namespace lemonade::delivery {
 struct agent_options {
   std::chrono::seconds queue_lifetime{5 * 24 * 3600};  // RFC 5321 §4.5.4.1: 4-5 days
   std::chrono::milliseconds poll{30000};
+  unsigned workers = 4;          // attempts in progress at once
+  unsigned per_destination = 2;  // of which to one recipient domain
   mailbox::describe_limits describe;
   std::string hostname = "localhost";  // Reporting-MTA of delivery reports
   // Mail for other servers: hands `content` of `m` over for these of its
@@ -58,7 +73,10 @@ class queue_agent {
   std::size_t run_once();
 
  private:
-  void loop();
+  void dispatch();
+  void work();
+  // The other servers' domains among m's pending recipients (lower case).
+  std::vector<std::string> destinations(const store::queued_message& m) const;
   void attempt(const store::queued_message& m);
   // RFC 3461 §6: reports to the sender about recipients that ended now.
   void report(const store::queued_message& m, const std::vector<store::queued_recipient>& ended,
@@ -70,10 +88,16 @@ class queue_agent {
   mailbox::account_registry& accounts_;
   agent_options options_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;       // the dispatcher's
+  std::condition_variable work_cv_;  // the workers'
   bool woken_ = false;
   bool stopping_ = false;
-  std::thread thread_;
+  std::deque<store::queued_message> work_;
+  std::set<std::int64_t> in_flight_;
+  std::map<std::string, unsigned> busy_;         // destination -> attempts in progress
+  std::map<std::int64_t, std::int64_t> held_;    // id -> not before (an attempt threw)
+  std::thread dispatcher_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace lemonade::delivery

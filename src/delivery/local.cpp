@@ -15,6 +15,25 @@ bool local_addresses::is_local_domain(std::string_view domain) const {
 }
 
 std::optional<local_target> local_addresses::resolve(std::string_view local, std::string_view domain) const {
+  if (!aliases_.empty()) {
+    auto lower = [](std::string s) {
+      for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    auto it = aliases_.end();
+    if (!domain.empty()) it = aliases_.find(lower(std::string(local) + "@" + std::string(domain)));
+    if (it == aliases_.end() && is_local_domain(domain)) it = aliases_.find(lower(std::string(local)));
+    if (it != aliases_.end()) {
+      const auto& target = it->second;
+      auto at = target.rfind('@');
+      if (at == std::string::npos) return resolve_plain(target, domains_.empty() ? "" : domains_.front());
+      return resolve_plain(std::string_view(target).substr(0, at), std::string_view(target).substr(at + 1));
+    }
+  }
+  return resolve_plain(local, domain);
+}
+
+std::optional<local_target> local_addresses::resolve_plain(std::string_view local, std::string_view domain) const {
   // An account named as the full address first: "alice@example.org".
   if (!domain.empty()) {
     std::string full = std::string(local) + "@" + std::string(domain);

@@ -8,8 +8,13 @@
 // server.domains; an account named as a full address ("alice@example.org")
 // receives exactly that address; NAME+DETAIL@D goes to NAME, into mailbox
 // DETAIL when it exists. Local parts and domains compare case-insensitively
-// (account names are stored as given, looked up without case).
+// (account names are stored as given, looked up without case). Aliases
+// (server.aliases) name an account, or an address of one, for a local part
+// at every local domain or for one full address; an alias is looked up
+// before the account of the same name, and its target without aliases (no
+// chains, no loops).
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,8 +32,9 @@ struct local_target {
 
 class local_addresses {
  public:
-  local_addresses(store::user_directory& users, std::vector<std::string> domains)
-      : users_(users), domains_(std::move(domains)) {}
+  local_addresses(store::user_directory& users, std::vector<std::string> domains,
+                  std::map<std::string, std::string> aliases = {})
+      : users_(users), domains_(std::move(domains)), aliases_(std::move(aliases)) {}
   // True when `domain` is one of ours (recipients there must exist).
   bool is_local_domain(std::string_view domain) const;
   // The account an address of this server reaches; nullopt when the
@@ -39,8 +45,11 @@ class local_addresses {
   bool owns(const store::user_record& user, std::string_view local, std::string_view domain) const;
 
  private:
+  std::optional<local_target> resolve_plain(std::string_view local, std::string_view domain) const;
+
   store::user_directory& users_;
   std::vector<std::string> domains_;
+  std::map<std::string, std::string> aliases_;  // lower-case keys
 };
 
 // RFC 3030 BINARYMIME and RFC 3516 literal8 let NUL octets arrive; no

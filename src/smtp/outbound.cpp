@@ -38,15 +38,47 @@ bool decided(const relay_result& r) {
 
 outbound::outbound(outbound_options options) : options_(std::move(options)), dns_(options_.dns) {}
 
+void outbound::shutdown() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  for (auto* loop : live_) loop->stop();
+}
+
+bool outbound::stopping() const {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
 relay_result outbound::send_one(const relay_target& target, const relay_envelope& env,
                                 const std::string& content) const {
   // The runner's thread waits for each relay, on an event loop of its own.
   asio::io_context loop;
   relay_result result;
-  asio::co_spawn(
-      loop, [&]() -> asio::awaitable<void> { result = co_await relay_message(loop.get_executor(), target, env, content); },
-      asio::detached);
-  loop.run();
+  bool done = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) live_.insert(&loop);
+  }
+  if (!stopping()) {
+    asio::co_spawn(
+        loop,
+        [&]() -> asio::awaitable<void> {
+          result = co_await relay_message(loop.get_executor(), target, env, content);
+          done = true;
+        },
+        asio::detached);
+    loop.run();
+  }
+  {
+    std::lock_guard lock(mu_);
+    live_.erase(&loop);
+  }
+  if (!done) {
+    // Stopped by shutdown(), maybe after DATA went out: SMTP's
+    // at-least-once (RFC 5321 §6.1) allows sending it again later.
+    result = relay_result{};
+    result.replies.assign(env.recipients.size(), "451 4.3.2 delivery interrupted by shutdown; will try again");
+  }
   return result;
 }
 
@@ -114,7 +146,7 @@ relay_result outbound::to_domain(const std::string& domain, const relay_envelope
       addresses = std::move(a.addresses);
     }
     for (auto& address : addresses) {
-      if (tried >= options_.max_addresses) break;
+      if (tried >= options_.max_addresses || stopping()) break;
       ++tried;
       relay_target t;
       t.host = address;
@@ -137,6 +169,7 @@ relay_result outbound::to_domain(const std::string& domain, const relay_envelope
     }
     if (tried >= options_.max_addresses) break;
   }
+  if (reply.empty() && stopping()) reply = "451 4.3.2 delivery interrupted by shutdown; will try again";
   if (reply.empty()) {
     if (!transient && tried == 0) {
       // Every exchanger's name answered "no such host" or "no address".

@@ -6,9 +6,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
 
 #include "delivery/agent.hpp"
 #include "net/dns.hpp"
@@ -38,6 +42,10 @@ class outbound {
                                               const std::vector<store::queued_recipient>& recipients,
                                               const std::string& content) const;
 
+  // Ends the attempts in progress (at shutdown): their recipients get a
+  // 451 and stay queued; later calls fail at once the same way.
+  void shutdown();
+
   // RFC 5321 §5.1: the hosts to try for domain, best first (MX records by
   // preference, equal ones in random order; the domain itself when it has
   // no MX; an address literal as it is). Empty with *reply set when the
@@ -49,8 +57,13 @@ class outbound {
   relay_result send_one(const relay_target& target, const relay_envelope& env, const std::string& content) const;
   relay_result to_domain(const std::string& domain, const relay_envelope& env, const std::string& content) const;
 
+  bool stopping() const;
+
   outbound_options options_;
   net::dns_resolver dns_;
+  mutable std::mutex mu_;
+  mutable std::set<asio::io_context*> live_;
+  bool stopping_ = false;
 };
 
 }  // namespace lemonade::smtp

@@ -206,6 +206,31 @@ def main():
                 check(all("NOTIFY" not in l and "RET=" not in l for l in sink3.lines), "no DSN parameters to a non-DSN smarthost")
                 check(len(reports) == 1 and b"Action: relayed\r\nStatus: 2.0.0" in reports[0],
                       "a \"relayed\" success report")
+    # A smarthost that accepts connections and never says a word: the
+    # attempts to it hold at most queue.destination_concurrency workers,
+    # and mail for local users still goes through at once.
+    tarpit = socket.socket()
+    tarpit.bind(("127.0.0.1", 0))
+    tarpit.listen(16)
+    held = []
+    threading.Thread(target=lambda: [held.append(tarpit.accept()) for _ in range(16)], daemon=True).start()
+    opts = ["relay.smarthost=127.0.0.1:%d" % tarpit.getsockname()[1], "relay.tls=none"]
+    with LemonadeServer(args.lemonade, users={"alice": "pw", "bob": "pw2"}, options=opts) as srv:
+        with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+            s.login("alice", "pw")
+            for i in range(4):
+                s.sendmail("alice@localhost", ["carol%d@example.net" % i], msg)
+            start = time.time()
+            s.sendmail("alice@localhost", ["bob@localhost"], msg)
+        got = []
+        while time.time() < start + 10 and not got:
+            got = inbox(srv.imap_port, "bob", "pw2")
+            time.sleep(0.05)
+        took = time.time() - start
+        check(len(got) == 1 and took < 5, "a local message is delivered while the smarthost hangs (%.2f s)" % took)
+        time.sleep(0.5)
+        check(len(held) == 2, "two connections to the hanging smarthost, not more (%d)" % len(held))
+    tarpit.close()
     if failures:
         sys.exit(1)
     print("all ok")

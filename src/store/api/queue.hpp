@@ -45,6 +45,13 @@ struct queued_message {
   std::vector<queued_recipient> recipients;
 };
 
+// What the queue holds, for the log and `lemonade queue list`.
+struct queue_stats {
+  std::uint64_t messages = 0;
+  std::uint64_t octets = 0;
+  std::int64_t oldest = 0;  // created, seconds since the epoch; 0 when empty
+};
+
 class mail_queue {
  public:
   virtual ~mail_queue() = default;
@@ -59,6 +66,7 @@ class mail_queue {
   virtual std::vector<queued_message> due(std::int64_t now, std::size_t limit) = 0;
   virtual std::optional<queued_message> find(std::int64_t id) = 0;
   virtual std::vector<queued_message> list() = 0;
+  virtual queue_stats stats() = 0;
   // The content, octets [offset, offset + length) (fewer at the end).
   virtual std::string read(const queued_message& m, std::uint64_t offset, std::uint64_t length) = 0;
   // An attempt's outcome for one recipient.

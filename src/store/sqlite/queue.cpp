@@ -170,6 +170,19 @@ std::vector<queued_message> sqlite_queue::list() {
   return load(*d, QUEUE_COLUMNS "WHERE ?1 = 0 AND ?2 = 0 ORDER BY id", 0, 0);
 }
 
+queue_stats sqlite_queue::stats() {
+  auto d = pool_.acquire(file_);
+  auto& s = d->cached("SELECT count(*), coalesce(sum(size), 0), coalesce(min(created), 0) FROM queue_messages");
+  queue_stats st;
+  if (s.step()) {
+    st.messages = static_cast<std::uint64_t>(s.int64(0));
+    st.octets = static_cast<std::uint64_t>(s.int64(1));
+    st.oldest = s.int64(2);
+  }
+  s.reset();
+  return st;
+}
+
 std::string sqlite_queue::read(const queued_message& m, std::uint64_t offset, std::uint64_t length) {
   return blobs_.read(m.blob, offset, length);
 }

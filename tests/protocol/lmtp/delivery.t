@@ -10,6 +10,7 @@
 !user pat pw1
 !user green pw2
 !option server.domains=["foo.edu"]
+!option server.aliases={postmaster="pat", "sales@bar.com"="green"}
 S: 220 localhost LMTP Lemonade
 C: EHLO foo.edu
 S: 500 5.5.1 This is LMTP: use LHLO
@@ -74,9 +75,19 @@ C: RCPT TO:<pat@foo.edu>
 S: 250 2.1.5 Recipient <pat@foo.edu> OK
 C: RCPT TO:<green+lists@foo.edu>
 S: 250 2.1.5 Recipient <green+lists@foo.edu> OK
+# server.aliases: a local part at every local domain, a full address
+# exactly (bar.com is not a domain of ours, sales@bar.com is an alias).
+C: RCPT TO:<Postmaster@foo.edu>
+S: 250 2.1.5 Recipient <Postmaster@foo.edu> OK
+C: RCPT TO:<sales@bar.com>
+S: 250 2.1.5 Recipient <sales@bar.com> OK
+C: RCPT TO:<info@bar.com>
+S: 550 5.1.1 Not a local address: <info@bar.com>
 !raw 1 b"BDAT 18 LAST\r\nSubject: chunk\r\n\r\n"
 S: 250 2.1.5 <pat@foo.edu> delivered
 S: 250 2.1.5 <green+lists@foo.edu> delivered
+S: 250 2.1.5 <Postmaster@foo.edu> delivered
+S: 250 2.1.5 <sales@bar.com> delivered
 # The other LHLO keywords: pipelined (PIPELINING), a declared SIZE over
 # the limit (552 5.3.4), BODY=8BITMIME with SMTPUTF8 and a UTF-8 sender,
 # BODY=BINARYMIME by BDAT.

@@ -1,0 +1,60 @@
+// delivery/local: which account an address reaches (issue 14 "Addresses"):
+// NAME@D for every local domain, an account named as a full address, the
+// +detail part, and server.aliases for a local part or a full address;
+// and which sender addresses a user owns (RFC 6409 §6.1).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "delivery/local.hpp"
+#include "store/sqlite/store.hpp"
+
+namespace lemonade::delivery {
+namespace {
+
+struct temp_dir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("lemonade-addresses-test-" + std::to_string(std::random_device{}()));
+  temp_dir() { std::filesystem::create_directories(path); }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+TEST(LocalAddresses, AccountsDomainsDetailAndAliases) {
+  temp_dir dir;
+  auto st = store::sqlite::open_store(dir.path, {});
+  auto alice = st->users().add_user({0, "alice", "h", {}});
+  auto bob = st->users().add_user({0, "bob@example.org", "h", {}});
+  local_addresses a(st->users(), {"localhost", "example.net"},
+                    {{"postmaster", "alice"}, {"sales@example.org", "bob@example.org"}, {"lists", "alice+lists"},
+                     {"ghost", "nobody"}});
+
+  auto name = [&](std::string_view l, std::string_view d) {
+    auto t = a.resolve(l, d);
+    return t ? t->user.name + (t->detail.empty() ? "" : "+" + t->detail) : std::string("-");
+  };
+  EXPECT_EQ(name("alice", "localhost"), "alice");
+  EXPECT_EQ(name("ALICE", "Example.NET"), "alice");
+  EXPECT_EQ(name("alice+work", "localhost"), "alice+work");
+  EXPECT_EQ(name("alice", "example.com"), "-");          // not a domain of ours
+  EXPECT_EQ(name("bob", "example.org"), "bob@example.org");  // an account named as the address
+  EXPECT_EQ(name("bob", "localhost"), "-");
+  // Aliases: a bare local part at every local domain, a full address as is.
+  EXPECT_EQ(name("postmaster", "localhost"), "alice");
+  EXPECT_EQ(name("PostMaster", "example.net"), "alice");
+  EXPECT_EQ(name("postmaster", "example.com"), "-");
+  EXPECT_EQ(name("sales", "example.org"), "bob@example.org");
+  EXPECT_EQ(name("Sales", "EXAMPLE.ORG"), "bob@example.org");
+  EXPECT_EQ(name("lists", "localhost"), "alice+lists");
+  EXPECT_EQ(name("ghost", "localhost"), "-");  // an alias to no account reaches no one
+
+  // The sender check: own addresses and aliases, no one else's.
+  EXPECT_TRUE(a.owns(alice, "alice", "example.net"));
+  EXPECT_TRUE(a.owns(alice, "postmaster", "localhost"));
+  EXPECT_TRUE(a.owns(bob, "sales", "example.org"));
+  EXPECT_FALSE(a.owns(alice, "sales", "example.org"));
+  EXPECT_FALSE(a.owns(bob, "postmaster", "localhost"));
+}
+
+}  // namespace
+}  // namespace lemonade::delivery
