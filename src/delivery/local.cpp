@@ -60,15 +60,10 @@ bool storable(std::string_view octets, const mailbox::describe_limits& limits) {
   return mime::encode_nul_parts(octets, mime::parse_message(octets, limits.parse)).has_value();
 }
 
-store::append_result deliver(mailbox::account_registry& accounts, const local_target& target, std::string octets,
-                             const mailbox::describe_limits& limits) {
-  store::new_message m;
-  if (octets.find('\0') != std::string::npos) {
-    auto fixed = mime::encode_nul_parts(octets, mime::parse_message(octets, limits.parse));
-    if (!fixed) throw store::error(store::error::code::invalid_name, "a NUL octet outside any body part");
-    octets = std::move(*fixed);
-  }
-  m.data = std::move(octets);
+namespace {
+
+store::append_result append_one(mailbox::account_registry& accounts, const local_target& target, store::new_message m,
+                                const mailbox::describe_limits& limits) {
   m.internal_date = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
@@ -84,6 +79,30 @@ store::append_result deliver(mailbox::account_registry& accounts, const local_ta
   std::vector<store::new_message> one;
   one.push_back(std::move(m));
   return acct->append(*mb, std::move(one));
+}
+
+}  // namespace
+
+store::append_result deliver(mailbox::account_registry& accounts, const local_target& target, std::string octets,
+                             const mailbox::describe_limits& limits) {
+  store::new_message m;
+  if (octets.find('\0') != std::string::npos) {
+    auto fixed = mime::encode_nul_parts(octets, mime::parse_message(octets, limits.parse));
+    if (!fixed) throw store::error(store::error::code::invalid_name, "a NUL octet outside any body part");
+    octets = std::move(*fixed);
+  }
+  m.data = std::move(octets);
+  return append_one(accounts, target, std::move(m), limits);
+}
+
+store::append_result deliver(mailbox::account_registry& accounts, const local_target& target,
+                             std::shared_ptr<store::staged_message> staged, const mailbox::describe_limits& limits) {
+  staged->finish();
+  if (staged->view().find('\0') != std::string_view::npos)
+    return deliver(accounts, target, std::string(staged->view()), limits);
+  store::new_message m;
+  m.staged = std::move(staged);
+  return append_one(accounts, target, std::move(m), limits);
 }
 
 }  // namespace lemonade::delivery

@@ -64,5 +64,10 @@ bool storable(std::string_view octets, const mailbox::describe_limits& limits);
 // sessions. Blocking: storage threads only. Throws store::error.
 store::append_result deliver(mailbox::account_registry& accounts, const local_target& target, std::string octets,
                              const mailbox::describe_limits& limits);
+// The same for content staged (finished or not) in target's own account
+// (store::account_store::stage_message): stored by renaming the file, not
+// by copying it. Content with a NUL is copied, as it must be re-encoded.
+store::append_result deliver(mailbox::account_registry& accounts, const local_target& target,
+                             std::shared_ptr<store::staged_message> staged, const mailbox::describe_limits& limits);
 
 }  // namespace lemonade::delivery

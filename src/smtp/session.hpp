@@ -43,7 +43,10 @@ class session final : public std::enable_shared_from_this<session> {
   struct transaction {
     parse::mail_cmd mail;
     std::vector<recipient> recipients;
-    std::unique_ptr<store::staged_message> content;
+    // Submission stages in the queue; LMTP in the first recipient's
+    // account, whose copy is then made by a rename (delivery::deliver).
+    std::shared_ptr<store::staged_message> content;
+    std::shared_ptr<mailbox::account> content_account;
     std::unique_ptr<message_writer> writer;
     bool chunking = false;  // a BDAT was seen: DATA may not follow
     bool failed = false;    // a BDAT failed: discard chunks until RSET

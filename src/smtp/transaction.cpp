@@ -50,7 +50,12 @@ std::pair<int, std::string> storage_failure(std::exception_ptr e) {
 
 void session::start_transaction_content() {
   if (tx_->content) return;
-  tx_->content = srv_.store.queue().stage();
+  if (lmtp() && !tx_->recipients.empty()) {
+    tx_->content_account = srv_.accounts->open(tx_->recipients.front().target.user);
+    tx_->content = tx_->content_account->store().stage_message();
+  } else {
+    tx_->content = srv_.store.queue().stage();
+  }
   auto rcpt = tx_->recipients.size() == 1 ? tx_->recipients.front().address.text() : std::string();
   auto with = lmtp() ? std::string("LMTP") : std::string("ESMTP") + (tls_ ? "S" : "") + (user_ ? "A" : "");
   auto received = received_field(conn_, hello_ ? hello_->domain : "unknown", srv_.cfg.hostname, with, rcpt);
@@ -240,7 +245,8 @@ asio::awaitable<void> session::deliver_lmtp() {
       },
       srv_.storage);
   auto& rcpts = tx_->recipients;
-  for (auto& r : rcpts) {
+  for (std::size_t i = 0; i < rcpts.size(); ++i) {
+    auto& r = rcpts[i];
     if (!ok) {
       reply(554, status_code{5, 6, 0}, "<" + r.address.text() + "> A NUL octet outside any body part cannot be stored");
       continue;
@@ -250,7 +256,10 @@ asio::awaitable<void> session::deliver_lmtp() {
     try {
       co_await blocking(
           [&] {
-            delivery::deliver(*srv_.accounts, r.target, std::string(tx_->content->view()), limits);
+            // The first recipient's account holds the staged file: its copy
+            // is that file, renamed; the others get copies.
+            if (i == 0) delivery::deliver(*srv_.accounts, r.target, tx_->content, limits);
+            else delivery::deliver(*srv_.accounts, r.target, std::string(tx_->content->view()), limits);
             return true;
           },
           srv_.storage);

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <cerrno>
 #include <ctime>
 #include <memory>
@@ -99,7 +101,7 @@ void staged_file::finish() {
 
 std::unique_ptr<staged_file> blob_store::stage() {
   auto dir = dir_ / "staging";
-  std::filesystem::create_directories(dir);
+  ensure_dir(dir);
   static std::atomic<unsigned long> counter{0};
   auto tmp = dir / (".tmp." + std::to_string(::getpid()) + ".s" + std::to_string(++counter));
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -113,7 +115,7 @@ std::string blob_store::adopt(staged_file& f) {
   auto final_path = path_of(f.hash_);
   auto sub = final_path.parent_path();
   if (!exists(f.hash_)) {
-    std::filesystem::create_directories(sub);
+    ensure_dir(sub);
     if (::rename(f.tmp_.c_str(), final_path.c_str()) != 0) throw_errno("rename " + final_path.string());
     f.adopted_ = true;
   }
@@ -121,7 +123,22 @@ std::string blob_store::adopt(staged_file& f) {
   return f.hash_;
 }
 
-blob_store::blob_store(std::filesystem::path dir) : dir_(std::move(dir)) {
+struct blob_store::known_dirs {
+  std::mutex mu;
+  std::set<std::string> dirs;
+};
+
+void blob_store::ensure_dir(const std::filesystem::path& d) const {
+  {
+    std::lock_guard lock(known_->mu);
+    if (known_->dirs.contains(d.native())) return;
+  }
+  std::filesystem::create_directories(d);
+  std::lock_guard lock(known_->mu);
+  known_->dirs.insert(d.native());
+}
+
+blob_store::blob_store(std::filesystem::path dir) : dir_(std::move(dir)), known_(std::make_shared<known_dirs>()) {
   std::filesystem::create_directories(dir_);
 }
 
@@ -147,7 +164,7 @@ void blob_store::put(std::string_view data, const std::string& hash) {
   auto final_path = path_of(hash);
   auto sub = final_path.parent_path();
   if (!exists(hash)) {
-    std::filesystem::create_directories(sub);
+    ensure_dir(sub);
     static std::atomic<unsigned long> counter{0};
     auto tmp = sub / (".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter));
     {
@@ -192,7 +209,7 @@ std::vector<std::string> blob_store::put_many(const std::vector<std::string_view
       bool queued = false;
       for (auto& p : files) queued = queued || p.final_path == final_path;
       if (queued || exists(hash)) continue;
-      std::filesystem::create_directories(sub);
+      ensure_dir(sub);
       static std::atomic<unsigned long> counter{0};
       pending p;
       p.tmp = sub / (".tmp." + std::to_string(::getpid()) + ".m" + std::to_string(++counter));

@@ -93,7 +93,13 @@ class blob_store {
   std::size_t walk_older_than(std::chrono::seconds age, const std::function<void(const std::string&)>& visit);
 
  private:
+  // create_directories(d) unless d is known to exist: a delivery no longer
+  // pays a mkdir per message (the fan-out directories are made once).
+  void ensure_dir(const std::filesystem::path& d) const;
+
   std::filesystem::path dir_;
+  struct known_dirs;
+  std::shared_ptr<known_dirs> known_;
 };
 
 }  // namespace lemonade::store
