@@ -44,6 +44,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "support"))
+from postfix_server import MASTER_CF  # noqa: E402  (the same master.cf as the tests' Postfix)
 from servers import PASSWORD, Dovecot, Lemonade, cpu_seconds, extra_options, free_port, server_env, wait_greeting  # noqa: E402
 
 DOMAIN = "bench.test"
@@ -161,31 +163,6 @@ service auth {{
         return out
 
 
-POSTFIX_MASTER_CF = """\
-127.0.0.1:{port} inet n - n - - smtpd
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 1 1 qmgr
-tlsmgr    unix  - - n 1000? 1 tlsmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-smtp      unix  - - n - - smtp
-relay     unix  - - n - - smtp
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-local     unix  - n n - - local
-virtual   unix  - n n - - virtual
-lmtp      unix  - - n - - lmtp
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-"""
 
 
 class Postfix:
@@ -243,7 +220,7 @@ class Postfix:
         with open(os.path.join(self.etc, "main.cf"), "w") as f:
             f.write("\n".join(main) + "\n")
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
-            f.write(POSTFIX_MASTER_CF.format(port=self.port))
+            f.write(MASTER_CF.format(port=self.port))
 
     def start(self):
         r = subprocess.run(["/usr/sbin/postfix", "-c", self.etc, "start"], capture_output=True, text=True)
