@@ -109,8 +109,10 @@ void queue_agent::dispatch() {
         held_.erase(h);
       }
       auto dests = destinations(m);
-      bool full = std::any_of(dests.begin(), dests.end(),
-                              [&](const std::string& d) { return busy_[d] >= std::max(1u, options_.per_destination); });
+      bool full = std::any_of(dests.begin(), dests.end(), [&](const std::string& d) {
+        auto b = busy_.find(d);
+        return b != busy_.end() && b->second >= std::max(1u, options_.per_destination);
+      });
       if (full) continue;  // when an attempt to it ends
       for (auto& d : dests) ++busy_[d];
       in_flight_.insert(m.id);
