@@ -268,6 +268,8 @@ int serve(const core::config& cfg) {
   agent_opts.workers = cfg.queue_workers;
   agent_opts.per_destination = cfg.queue_destination_concurrency;
   agent_opts.queue_lifetime = cfg.queue_lifetime;
+  agent_opts.delay_warning = cfg.queue_delay_warning;
+  agent_opts.max_account_size = cfg.max_account_size;
   // Mail for other domains: through the smarthost, or to their MX hosts.
   smtp::outbound_options out_opts;
   out_opts.helo = cfg.hostname;

@@ -85,6 +85,8 @@ struct config {
   unsigned queue_workers = 4;
   unsigned queue_destination_concurrency = 2;
   std::chrono::seconds queue_lifetime{5 * 24 * 3600};
+  std::chrono::seconds queue_delay_warning{4 * 3600};
+  std::uint64_t max_account_size = 0;
   std::vector<std::string> relay_dns_servers;
   unsigned relay_mx_port = 25;
   // [lmtp] (RFC 2033): delivery from an MTA.

@@ -32,6 +32,10 @@ std::pair<std::string, std::string> split_address(const std::string& a) {
   return {local, domain};
 }
 
+const char* action_name(dsn_action a) {
+  return a == dsn_action::failed ? "failed" : a == dsn_action::delayed ? "delayed" : "delivered";
+}
+
 }  // namespace
 
 queue_agent::queue_agent(store::mail_queue& queue, const local_addresses& addresses,
@@ -211,6 +215,13 @@ void queue_agent::attempt(const store::queued_message& m) {
       done.state = state;
       done.last_reply = outcome;
       ended.push_back(std::move(done));
+    } else if (options_.delay_warning.count() > 0 && !r.delay_reported &&
+               now - m.created >= options_.delay_warning.count()) {
+      // Still trying after delay_warning: the sender hears of it once.
+      auto late = r;
+      late.state = state;
+      late.last_reply = outcome;
+      ended.push_back(std::move(late));
     }
   };
   std::vector<const store::queued_recipient*> remote;
@@ -231,6 +242,17 @@ void queue_agent::attempt(const store::queued_message& m) {
       if (!content) content = queue_.read(m, 0, m.size);
       auto res = deliver(accounts_, *target, *content, options_.describe);
       record(r, "250 2.0.0 delivered as UID " + std::to_string(store::to_int(res.uids.at(0))), false);
+    } catch (const store::error& e) {
+      if (e.what_code != store::error::code::over_quota) {
+        record(r, std::string("451 4.3.0 ") + e.what(), true);
+      } else if (options_.max_account_size && m.size > options_.max_account_size) {
+        // RFC 3463 5.2.3: bigger than the whole quota, it never fits.
+        record(r, std::string("552 5.2.3 message larger than the mailbox quota: ") + e.what(), false);
+      } else {
+        // 4.2.2 mailbox full: the user may make room before the queue
+        // gives up.
+        record(r, std::string("452 4.2.2 ") + e.what(), true);
+      }
     } catch (const std::exception& e) {
       // A full disk, an I/O error: worth another try later.
       record(r, std::string("451 4.3.0 ") + e.what(), true);
@@ -276,14 +298,19 @@ void queue_agent::report(const store::queued_message& m, const std::vector<store
                          const std::string& content) {
   // RFC 3461 §6.2: never about a message with a null reverse path.
   if (m.sender.empty()) return;
-  for (auto action : {dsn_action::failed, dsn_action::delivered}) {
+  for (auto action : {dsn_action::failed, dsn_action::delivered, dsn_action::delayed}) {
     std::vector<store::queued_recipient> which;
     for (auto& r : ended) {
       bool matches = action == dsn_action::delivered ? r.state == store::recipient_state::delivered
-                                                     : r.state == store::recipient_state::failed;
+                     : action == dsn_action::failed  ? r.state == store::recipient_state::failed
+                                                     : r.state == store::recipient_state::pending;
       if (matches && wants_report(r, action)) which.push_back(r);
     }
     if (which.empty()) continue;
+    // Told once, whether or not the report can go anywhere.
+    if (action == dsn_action::delayed)
+      for (auto& r : which) queue_.mark_delay_reported(r.id);
+    auto retry_until = m.created + options_.queue_lifetime.count();
     auto [local, domain] = split_address(m.sender);
     auto target = addresses_.resolve(local, domain);
     if (!target) {
@@ -294,7 +321,7 @@ void queue_agent::report(const store::queued_message& m, const std::vector<store
       // A sender elsewhere: the report is mail to it, from the null
       // reverse path so that it never causes a report itself (RFC 3461
       // §6.2, RFC 5321 §4.5.5).
-      auto text = make_report(m, which, action, content, options_.hostname);
+      auto text = make_report(m, which, action, content, options_.hostname, retry_until);
       auto staged = queue_.stage();
       staged->write(text);
       staged->finish();
@@ -306,13 +333,14 @@ void queue_agent::report(const store::queued_message& m, const std::vector<store
       q.recipients.push_back(std::move(to));
       auto id = queue_.enqueue(std::move(q), *staged);
       spdlog::info("event=dsn queue_id={} action={} recipients={} to=\"{}\" queued_as={}", m.id,
-                   action == dsn_action::failed ? "failed" : "delivered", which.size(), m.sender, id);
+                   action_name(action), which.size(), m.sender, id);
       continue;
     }
     target->detail.clear();  // the report goes to INBOX
-    auto res = deliver(accounts_, *target, make_report(m, which, action, content, options_.hostname), options_.describe);
+    auto text = make_report(m, which, action, content, options_.hostname, retry_until);
+    auto res = deliver(accounts_, *target, std::move(text), options_.describe);
     spdlog::info("event=dsn queue_id={} action={} recipients={} to=\"{}\" uid={}", m.id,
-                 action == dsn_action::failed ? "failed" : "delivered", which.size(), m.sender,
+                 action_name(action), which.size(), m.sender,
                  store::to_int(res.uids.at(0)));
   }
 }

@@ -37,10 +37,14 @@ namespace lemonade::delivery {
 struct agent_options {
   std::chrono::seconds queue_lifetime{5 * 24 * 3600};  // RFC 5321 §4.5.4.1: 4-5 days
   std::chrono::milliseconds poll{30000};
+  // A recipient still pending this long after arrival gets one "delayed"
+  // report (RFC 3464); 0: never.
+  std::chrono::seconds delay_warning{4 * 3600};
   unsigned workers = 4;          // attempts in progress at once
   unsigned per_destination = 2;  // of which to one recipient domain
   mailbox::describe_limits describe;
   std::string hostname = "localhost";  // Reporting-MTA of delivery reports
+  std::uint64_t max_account_size = 0;  // the store's quota: a bigger message fails at once
   // Mail for other servers: hands `content` of `m` over for these of its
   // recipients and returns one reply per recipient (2xx taken, 4xx try
   // again later, 5xx failed) and whether the DSN parameters went along
@@ -78,7 +82,8 @@ class queue_agent {
   // The other servers' domains among m's pending recipients (lower case).
   std::vector<std::string> destinations(const store::queued_message& m) const;
   void attempt(const store::queued_message& m);
-  // RFC 3461 §6: reports to the sender about recipients that ended now.
+  // RFC 3461 §6: reports to the sender about recipients that ended now,
+  // or (pending ones) are delayed.
   void report(const store::queued_message& m, const std::vector<store::queued_recipient>& ended,
               const std::string& content);
   std::int64_t retry_at(const store::queued_message& m, const store::queued_recipient& r, std::int64_t now) const;

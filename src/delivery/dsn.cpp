@@ -36,6 +36,10 @@ bool wants_report(const store::queued_recipient& r, dsn_action action) {
   // the next hop (RFC 3461 §6.2.1).
   if (action == dsn_action::delivered)
     return (r.notify & store::notify_success) != 0 && !r.last_reply.starts_with("250 2.0.0 relayed with DSN:");
+  // RFC 3461 §4.1: "the absence of a NOTIFY parameter in a RCPT command
+  // may be interpreted as either NOTIFY=FAILURE or NOTIFY=FAILURE,DELAY":
+  // the latter here, so a sender hears of mail stuck for hours.
+  if (action == dsn_action::delayed) return r.notify == 0 || (r.notify & store::notify_delay) != 0;
   return r.notify == 0 || (r.notify & store::notify_failure) != 0;
 }
 
@@ -51,8 +55,10 @@ std::string status_of(std::string_view reply) {
 }
 
 std::string make_report(const store::queued_message& m, const std::vector<store::queued_recipient>& recipients,
-                        dsn_action action, std::string_view original, const std::string& reporting_host) {
+                        dsn_action action, std::string_view original, const std::string& reporting_host,
+                        std::int64_t retry_until) {
   bool failed = action == dsn_action::failed;
+  bool delayed = action == dsn_action::delayed;
   auto now = now_seconds();
   std::random_device rd;
   auto token = std::to_string(now) + "." + std::to_string(rd()) + "." + std::to_string(m.id);
@@ -60,7 +66,10 @@ std::string make_report(const store::queued_message& m, const std::vector<store:
   std::string out;
   out += "From: Mail Delivery System <MAILER-DAEMON@" + reporting_host + ">\r\n";
   out += "To: <" + clean(m.sender) + ">\r\n";
-  out += std::string("Subject: ") + (failed ? "Undelivered Mail Returned to Sender" : "Successful Mail Delivery Report") +
+  out += std::string("Subject: ") +
+         (failed    ? "Undelivered Mail Returned to Sender"
+          : delayed ? "Delayed Mail (still being retried)"
+                    : "Successful Mail Delivery Report") +
          "\r\n";
   out += "Date: " + core::rfc5322_date(now) + "\r\n";
   out += "Message-ID: <dsn." + token + "@" + reporting_host + ">\r\n";
@@ -73,6 +82,11 @@ std::string make_report(const store::queued_message& m, const std::vector<store:
   out += "--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
   if (failed) {
     out += "Your message could not be delivered to these recipients:\r\n\r\n";
+  } else if (delayed) {
+    out += "Your message has not been delivered yet to these recipients. Nothing needs to be done:\r\n"
+           "the server keeps trying" +
+           (retry_until ? " until " + core::rfc5322_date(retry_until) : std::string()) +
+           ", and writes again only if it gives up.\r\n\r\n";
   } else {
     out += "Your message was delivered to these recipients:\r\n\r\n";
   }
@@ -93,16 +107,19 @@ std::string make_report(const store::queued_message& m, const std::vector<store:
     }
     out += "Final-Recipient: rfc822; " + clean(r.address) + "\r\n";
     bool relayed = r.last_reply.starts_with("250 2.0.0 relayed:");
-    out += std::string("Action: ") + (failed ? "failed" : relayed ? "relayed" : "delivered") + "\r\n";
+    out += std::string("Action: ") + (failed ? "failed" : delayed ? "delayed" : relayed ? "relayed" : "delivered") +
+           "\r\n";
     out += "Status: " + status_of(r.last_reply) + "\r\n";
     if (!r.last_reply.empty()) out += "Diagnostic-Code: smtp; " + clean(r.last_reply) + "\r\n";
     out += "Last-Attempt-Date: " + core::rfc5322_date(now) + "\r\n";
+    // RFC 3464 §2.3.9: when the reporting MTA will stop trying.
+    if (delayed && retry_until) out += "Will-Retry-Until: " + core::rfc5322_date(retry_until) + "\r\n";
   }
   out += "\r\n";
 
   // RFC 3461 §4.3 RET: HDRS, or a success report without RET, returns the
   // header only.
-  bool headers_only = m.ret == 2 || (m.ret == 0 && !failed);
+  bool headers_only = m.ret == 2 || (m.ret == 0 && !failed) || delayed;
   if (headers_only) {
     out += "--" + boundary + "\r\nContent-Type: text/rfc822-headers\r\n\r\n";
     out += header_of(original);

@@ -45,7 +45,8 @@ status_line map_store_error(const std::string& tag, const store::error& e) {
     case c::limit: code = "LIMIT"; break;
     // RFC 5530 §3: OVERQUOTA, "The user would be over quota after the
     // operation": what a user can act on (delete mail), as for a quota.
-    case c::no_space: code = "OVERQUOTA"; break;
+    case c::no_space:
+    case c::over_quota: code = "OVERQUOTA"; break;
     case c::noselect:
     case c::has_children:
     case c::not_permitted:

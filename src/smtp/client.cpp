@@ -1,5 +1,7 @@
 #include "smtp/client.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -138,6 +140,22 @@ bool has_extension(const conversation::reply& ehlo, std::string_view name) {
 }
 
 // RFC 5321 §4.5.2: a line that starts with "." gets another; the end is
+bool has_eight_bit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+// Whether content could go by DATA as it is: no NUL, no bare CR or LF
+// (RFC 5321 §2.3.8), so a BINARYMIME message that is in fact text may.
+bool fits_in_data(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\0') return false;
+    if (c == '\r' && (i + 1 >= s.size() || s[i + 1] != '\n')) return false;
+    if (c == '\n' && (i == 0 || s[i - 1] != '\r')) return false;
+  }
+  return true;
+}
+
 // CRLF "." CRLF (a message not ending in CRLF gets one).
 std::string dot_stuffed(std::string_view content) {
   std::string out;
@@ -176,9 +194,22 @@ asio::awaitable<void> talk(conversation& c, const relay_target& t, const relay_e
     if (r.code != 235) throw failure{"451 4.7.0 " + c.name() + " AUTH: " + r.text()};
   }
   bool dsn = has_extension(ehlo, "DSN");
+  bool binary = env.body == 3 && !fits_in_data(content);
+  bool eight_bit = !binary && has_eight_bit(content);
+  bool chunking = has_extension(ehlo, "CHUNKING");
+  if (binary && !(has_extension(ehlo, "BINARYMIME") && chunking))
+    throw failure{"554 5.6.3 the message is binary (BINARYMIME) and " + c.name() + " does not take binary content"};
+  if (eight_bit && !has_extension(ehlo, "8BITMIME"))
+    throw failure{"554 5.6.3 the message has 8-bit content and " + c.name() + " does not offer 8BITMIME"};
+  bool utf8_envelope = env.smtputf8 && (has_eight_bit(env.sender) || std::any_of(env.recipients.begin(), env.recipients.end(),
+                                                                                   [](const auto& r) { return has_eight_bit(r.address); }));
+  if (utf8_envelope && !has_extension(ehlo, "SMTPUTF8"))
+    throw failure{"553 5.6.7 the addresses are UTF-8 and " + c.name() + " does not offer SMTPUTF8"};
   std::string mail = "MAIL FROM:<" + env.sender + ">";
   if (has_extension(ehlo, "SIZE")) mail += " SIZE=" + std::to_string(content.size());
-  if (has_extension(ehlo, "8BITMIME")) mail += " BODY=8BITMIME";
+  if (binary) mail += " BODY=BINARYMIME";
+  else if (eight_bit || (env.body == 2 && has_extension(ehlo, "8BITMIME"))) mail += " BODY=8BITMIME";
+  if (env.smtputf8 && has_extension(ehlo, "SMTPUTF8")) mail += " SMTPUTF8";
   if (dsn && env.ret) mail += env.ret == 1 ? " RET=FULL" : " RET=HDRS";
   if (dsn && !env.envid.empty()) mail += " ENVID=" + syntax::xtext_encode(env.envid);
   auto m = co_await c.command(mail);
@@ -209,13 +240,21 @@ asio::awaitable<void> talk(conversation& c, const relay_target& t, const relay_e
     co_await c.command("QUIT");
     co_return;
   }
-  auto d = co_await c.command("DATA");
-  if (d.code != 354) {
-    for (auto i : accepted) replies[i] = d.text();
-    co_return;
+  conversation::reply done;
+  if (binary) {
+    // RFC 3030 §3: binary content only in BDAT chunks, never DATA.
+    co_await c.send("BDAT " + std::to_string(content.size()) + " LAST\r\n");
+    co_await c.send(content);
+    done = co_await c.read_reply();
+  } else {
+    auto d = co_await c.command("DATA");
+    if (d.code != 354) {
+      for (auto i : accepted) replies[i] = d.text();
+      co_return;
+    }
+    co_await c.send(dot_stuffed(content));
+    done = co_await c.read_reply();
   }
-  co_await c.send(dot_stuffed(content));
-  auto done = co_await c.read_reply();
   for (auto i : accepted) replies[i] = done.text();
   result.dsn_passed = dsn;
   result.tls = c.tls_active();

@@ -43,6 +43,8 @@ struct relay_envelope {
     std::string orcpt;    // "type;address" or ""
   };
   std::vector<recipient> recipients;
+  int body = 0;           // BODY= as accepted: 0 none, 1 7BIT, 2 8BITMIME, 3 BINARYMIME
+  bool smtputf8 = false;  // RFC 6531 SMTPUTF8 was given
 };
 
 struct relay_result {
@@ -52,7 +54,12 @@ struct relay_result {
 };
 
 // Sends `content`. Each reply is "250 ..." when the smarthost took the
-// message for that recipient, else its refusal. A failure before any
+// message for that recipient, else its refusal. 8-bit content goes only
+// to a server with 8BITMIME (RFC 6152), binary content (BINARYMIME) only
+// by BDAT to one with BINARYMIME and CHUNKING (RFC 3030), an SMTPUTF8
+// envelope with non-ASCII addresses only to one with SMTPUTF8 (RFC 6531
+// §3.4); otherwise each recipient gets a 5.6.x refusal (no conversion is
+// attempted). A failure before any
 // recipient was answered (connection, TLS, AUTH) is a 4xx for all, so the
 // queue tries again later. Never throws.
 asio::awaitable<relay_result> relay_message(asio::any_io_executor ex, const relay_target& target,

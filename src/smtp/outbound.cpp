@@ -197,7 +197,7 @@ delivery::agent_options::relay_outcome outbound::send(const store::queued_messag
   for (std::size_t i = 0; i < recipients.size(); ++i)
     groups[options_.smarthost ? std::string() : domain_of(recipients[i].address)].push_back(i);
   for (auto& [domain, which] : groups) {
-    relay_envelope env{m.sender, m.envid, m.ret, {}};
+    relay_envelope env{m.sender, m.envid, m.ret, {}, m.body, m.smtputf8};
     for (auto i : which) env.recipients.push_back({recipients[i].address, recipients[i].notify, recipients[i].orcpt});
     auto r = options_.smarthost ? send_one(*options_.smarthost, env, content) : to_domain(domain, env, content);
     for (std::size_t k = 0; k < which.size(); ++k) {

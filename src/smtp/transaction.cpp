@@ -46,6 +46,17 @@ std::pair<int, std::string> storage_failure(std::exception_ptr e) {
   }
 }
 
+// The store's words when e is an over-quota refusal.
+std::optional<std::string> over_quota(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const store::error& err) {
+    if (err.what_code == store::error::code::over_quota) return std::string(err.what());
+  } catch (...) {
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void session::start_transaction_content() {
@@ -264,6 +275,17 @@ asio::awaitable<void> session::deliver_lmtp() {
           },
           srv_.storage);
     } catch (...) {
+      if (auto full = over_quota(std::current_exception())) {
+        // RFC 2033 §4.2, RFC 3463: a full mailbox is this recipient's
+        // temporary failure (4.2.2); a message bigger than the whole quota
+        // will never fit (5.2.3).
+        bool never = tx_->content->size() > srv_.cfg.max_account_size;
+        spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(),
+                     *full);
+        if (never) reply(552, status_code{5, 2, 3}, "<" + r.address.text() + "> Message is larger than the mailbox quota");
+        else reply(452, status_code{4, 2, 2}, "<" + r.address.text() + "> Mailbox full (quota exceeded)");
+        continue;
+      }
       std::tie(code, failure) = storage_failure(std::current_exception());
     }
     if (code == 250) {

@@ -37,9 +37,10 @@ def check(cond, what):
 class Sink:
     """A minimal SMTP server: RCPT reject@ gets 550, later@ gets 451."""
 
-    def __init__(self, dsn=False):
+    def __init__(self, dsn=False, eightbit=True):
         self.port = free_port()
         self.dsn = dsn
+        self.eightbit = eightbit
         self.lines = []     # every MAIL and RCPT line as received
         self.received = []  # (sender, [recipients], data)
         self.sock = socket.socket()
@@ -72,7 +73,9 @@ class Sink:
                 send("250-SIZE 100000000")
                 if self.dsn:
                     send("250-DSN")
-                send("250 8BITMIME")
+                if self.eightbit:
+                    send("250-8BITMIME")
+                send("250 HELP")
             elif verb == "MAIL":
                 self.lines.append(cmd)
                 sender, rcpts = cmd[10:].split(">")[0].lstrip("<"), []
@@ -197,7 +200,7 @@ def main():
             time.sleep(0.5)
             reports = inbox(srv.imap_port, "alice", "pw")
             if dsn:
-                check(sink3.lines[:2] == ["MAIL FROM:<alice@localhost> SIZE=%d BODY=8BITMIME RET=HDRS ENVID=E+2B1" % (
+                check(sink3.lines[:2] == ["MAIL FROM:<alice@localhost> SIZE=%d RET=HDRS ENVID=E+2B1" % (
                     len(sink3.received[0][2]) if sink3.received else 0),
                     "RCPT TO:<carol@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Carol+2Bx@example.net"],
                     "DSN parameters passed on: %r" % sink3.lines)
@@ -206,6 +209,50 @@ def main():
                 check(all("NOTIFY" not in l and "RET=" not in l for l in sink3.lines), "no DSN parameters to a non-DSN smarthost")
                 check(len(reports) == 1 and b"Action: relayed\r\nStatus: 2.0.0" in reports[0],
                       "a \"relayed\" success report")
+    # RFC 6152: 8-bit content goes only to a server that offers 8BITMIME;
+    # to one that does not it fails (5.6.3, no conversion), while a message
+    # declared BODY=8BITMIME that is 7-bit after all is sent without BODY=.
+    sink4 = Sink(eightbit=False)
+    opts = ["relay.smarthost=127.0.0.1:%d" % sink4.port, "relay.tls=none"]
+    with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=opts) as srv:
+        with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+            s.login("alice", "pw")
+            s.sendmail("alice@localhost", ["carol@example.net"], msg, mail_options=["BODY=8BITMIME"])
+            s.sendmail("alice@localhost", ["dave@example.net"], msg.replace(b"end", "Grüße".encode()),
+                       mail_options=["BODY=8BITMIME"])
+        deadline = time.time() + 10
+        reports = []
+        while time.time() < deadline and not (sink4.received and reports):
+            time.sleep(0.1)
+            reports = inbox(srv.imap_port, "alice", "pw")
+        check([r[1] for r in sink4.received] == [["carol@example.net"]], "the 7-bit message went: %r" % sink4.received)
+        check(any(l.startswith("MAIL FROM:<alice@localhost> SIZE=") and "BODY" not in l for l in sink4.lines),
+              "without BODY= to a server that has no 8BITMIME: %r" % sink4.lines)
+        check(len(reports) == 1 and b"Final-Recipient: rfc822; dave@example.net\r\nAction: failed\r\nStatus: 5.6.3" in reports[0],
+              "the 8-bit one failed 5.6.3 and was reported")
+    # RFC 3030: binary content (BODY=BINARYMIME, here a bare LF in the
+    # body) goes on by BDAT to a smarthost with BINARYMIME and CHUNKING
+    # (a second Lemonade's submission port, AUTH as relay.user), byte for
+    # byte; never by DATA.
+    with LemonadeServer(args.lemonade, users={"bob": "pw", "relayer": "rp"},
+                        options=['server.domains=["other.test"]']) as far:
+        opts = ["relay.smarthost=127.0.0.1:%d" % far.submission_port, "relay.tls=none", "relay.user=relayer",
+                "relay.password=rp"]
+        with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=opts) as srv:
+            binary = b"Subject: binary\r\nMIME-Version: 1.0\r\n\r\nline one\nbare LF above\r\n"
+            with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+                s.login("alice", "pw")
+                s.mail("", ["BODY=BINARYMIME"])
+                s.rcpt("bob@other.test")
+                s.send(b"BDAT %d LAST\r\n" % len(binary) + binary)
+                code, text = s.getreply()
+                check(code == 250, "BDAT LAST of the binary message: %d %r" % (code, text))
+            deadline = time.time() + 10
+            got = []
+            while time.time() < deadline and not got:
+                got = inbox(far.imap_port, "bob", "pw")
+                time.sleep(0.1)
+            check(len(got) == 1 and got[0].endswith(binary), "relayed by BDAT, byte for byte: %r" % got[-1:])
     # A smarthost that accepts connections and never says a word: the
     # attempts to it hold at most queue.destination_concurrency workers,
     # and mail for local users still goes through at once.

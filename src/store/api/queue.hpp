@@ -29,6 +29,7 @@ struct queued_recipient {
   int attempts = 0;
   std::int64_t next_attempt = 0;  // seconds since the epoch
   std::string last_reply;         // the last attempt's outcome, for DSNs and logs
+  bool delay_reported = false;    // a "delayed" report went to the sender
 };
 
 struct queued_message {
@@ -72,6 +73,9 @@ class mail_queue {
   // An attempt's outcome for one recipient.
   virtual void record(std::int64_t recipient, recipient_state state, const std::string& reply,
                       std::int64_t next_attempt) = 0;
+  // The sender was told this recipient is delayed (RFC 3464 "delayed"):
+  // once per recipient.
+  virtual void mark_delay_reported(std::int64_t recipient) = 0;
   // Drops the message and its content (delivered, failed and reported, or
   // deleted by the operator). Unknown ids are ignored.
   virtual void remove(std::int64_t id) = 0;

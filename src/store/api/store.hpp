@@ -164,6 +164,9 @@ struct store_limits {
   // A blob file no message refers to is deleted by the sweep once it is
   // this old (younger ones may be an APPEND's, not yet committed).
   std::chrono::seconds blob_sweep_age{600};
+  // Octets of mail an account may hold (all its mailboxes); 0: no limit.
+  // A write that would go over is refused with error{over_quota}.
+  std::uint64_t max_account_size = 0;
 };
 
 class mail_store {

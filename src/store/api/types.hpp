@@ -213,6 +213,7 @@ struct error : std::runtime_error {
     invalid_name,
     limit,           // a configured limit would be exceeded
     no_space,        // the disk is (nearly) full: nothing was written
+    over_quota,      // the account would hold more than its quota: nothing was written
   };
   code what_code;
   error(code c, const std::string& msg) : std::runtime_error(msg), what_code(c) {}

@@ -734,10 +734,26 @@ auto sqlite_account::adding_mail(F f) -> decltype(f()) {
 }
 
 
+void sqlite_account::check_quota(std::uint64_t incoming) {
+  if (limits_.max_account_size == 0) return;
+  auto r = reader();
+  auto& s = r->cached("SELECT coalesce(sum(total_size), 0) FROM mailboxes");
+  std::uint64_t used = s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
+  s.reset();
+  if (used + incoming <= limits_.max_account_size) return;
+  throw error(error::code::over_quota, "Quota exceeded: the account holds " + std::to_string(used) + " of " +
+                                           std::to_string(limits_.max_account_size) + " octets, and " +
+                                           std::to_string(incoming) + " more do not fit");
+}
+
 append_result sqlite_account::append(mailbox_id id, std::vector<new_message> messages) {
-  std::uint64_t incoming = 0;
-  for (auto& m : messages) incoming += m.staged ? 0 : m.data.size();  // staged ones are on disk already
+  std::uint64_t incoming = 0, total = 0;
+  for (auto& m : messages) {
+    incoming += m.staged ? 0 : m.data.size();  // staged ones are on disk already
+    total += m.staged ? m.staged->size() : m.data.size();
+  }
   check_space(incoming);
+  check_quota(total);
   return adding_mail([&] { return append_checked(id, messages); });
 }
 
@@ -1283,7 +1299,12 @@ store_flags_result sqlite_account::store_flags(mailbox_id id, const std::vector<
 
 copy_result sqlite_account::copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) {
   // A copy shares blobs, but its rows and index entries take room too.
-  if (!move) check_space(0);
+  // Against the quota it counts in full; how much that is is known only
+  // inside the transaction, so a full account refuses any COPY.
+  if (!move) {
+    check_space(0);
+    check_quota(1);
+  }
   return adding_mail([&] { return copy_checked(from, uids, to, move); });
 }
 

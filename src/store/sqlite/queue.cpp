@@ -37,11 +37,17 @@ void create_schema(db& d) {
       state INTEGER NOT NULL DEFAULT 0,
       attempts INTEGER NOT NULL DEFAULT 0,
       next_attempt INTEGER NOT NULL,
-      last_reply TEXT NOT NULL DEFAULT '');
+      last_reply TEXT NOT NULL DEFAULT '',
+      delay_reported INTEGER NOT NULL DEFAULT 0);
     CREATE INDEX IF NOT EXISTS queue_recipients_due ON queue_recipients(state, next_attempt);
     CREATE INDEX IF NOT EXISTS queue_recipients_message ON queue_recipients(message);
     CREATE INDEX IF NOT EXISTS queue_messages_blob ON queue_messages(blob);
   )");
+  // A queue made before delay reports existed.
+  auto& has = d.cached("SELECT count(*) FROM pragma_table_info('queue_recipients') WHERE name = 'delay_reported'");
+  bool present = has.step() && has.int64(0) > 0;
+  has.reset();
+  if (!present) d.exec("ALTER TABLE queue_recipients ADD COLUMN delay_reported INTEGER NOT NULL DEFAULT 0");
 }
 
 }  // namespace
@@ -128,7 +134,8 @@ std::vector<queued_message> sqlite_queue::load(db& d, const char* where_sql, std
   }
   for (auto& m : out) {
     auto& r = d.cached(
-        "SELECT id, address, notify, orcpt, state, attempts, next_attempt, last_reply FROM queue_recipients "
+        "SELECT id, address, notify, orcpt, state, attempts, next_attempt, last_reply, delay_reported "
+        "FROM queue_recipients "
         "WHERE message = ?1 ORDER BY id");
     r.bind(1, m.id);
     while (r.step()) {
@@ -141,6 +148,7 @@ std::vector<queued_message> sqlite_queue::load(db& d, const char* where_sql, std
       q.attempts = static_cast<int>(r.int64(5));
       q.next_attempt = r.int64(6);
       q.last_reply = r.text(7);
+      q.delay_reported = r.int64(8) != 0;
       m.recipients.push_back(std::move(q));
     }
   }
@@ -195,6 +203,12 @@ void sqlite_queue::record(std::int64_t recipient, recipient_state state, const s
         "WHERE id = ?1");
     s.bind(1, recipient).bind(2, static_cast<std::int64_t>(state)).bind(3, reply).bind(4, next_attempt);
     s.run();
+  });
+}
+
+void sqlite_queue::mark_delay_reported(std::int64_t recipient) {
+  writes_.run([&](db& d, after_commit&) {
+    d.cached("UPDATE queue_recipients SET delay_reported = 1 WHERE id = ?1").bind(1, recipient).run();
   });
 }
 

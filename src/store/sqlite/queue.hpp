@@ -26,6 +26,7 @@ class sqlite_queue final : public mail_queue {
   std::optional<queued_message> find(std::int64_t id) override;
   std::vector<queued_message> list() override;
   queue_stats stats() override;
+  void mark_delay_reported(std::int64_t recipient) override;
   std::string read(const queued_message& m, std::uint64_t offset, std::uint64_t length) override;
   void record(std::int64_t recipient, recipient_state state, const std::string& reply,
               std::int64_t next_attempt) override;

@@ -1,0 +1,92 @@
+# limits.max_account_size, a quota over all of an account's mailboxes: LMTP
+# answers a full mailbox per recipient (RFC 2033 §4.2) with 452 4.2.2
+# (RFC 3463 "Mailbox full", temporary: the user may make room) while the
+# other recipient gets its copy; a message bigger than the whole quota
+# gets 552 5.2.3 ("Message length exceeds administrative limit"); IMAP
+# APPEND over it gets NO [OVERQUOTA] (RFC 5530 §3); after an EXPUNGE the
+# mail fits again.
+!protocol lmtp
+!user pat pw1
+!user green pw2
+!option server.domains=["foo.edu"]
+!option limits.max_account_size=700
+S: 220 localhost LMTP Lemonade
+C: LHLO foo.edu
+S: 250-localhost Lemonade at your service
+S: 250-PIPELINING
+S: 250-SIZE 52428800
+S: 250-ENHANCEDSTATUSCODES
+S: 250-8BITMIME
+S: 250-BINARYMIME
+S: 250-CHUNKING
+S: 250 SMTPUTF8
+C: MAIL FROM:<chris@bar.com>
+S: 250 2.1.0 Sender <chris@bar.com> OK
+C: RCPT TO:<pat@foo.edu>
+S: 250 2.1.5 Recipient <pat@foo.edu> OK
+C: DATA
+S: 354 Start mail input; end with <CRLF>.<CRLF>
+C: Subject: first
+C: 
+C: 0123456789012345678901234567890123456789012345678901234567890123456789
+C: 0123456789012345678901234567890123456789012345678901234567890123456789
+C: 0123456789012345678901234567890123456789012345678901234567890123456789
+C: .
+S: 250 2.1.5 <pat@foo.edu> delivered
+C: MAIL FROM:<chris@bar.com>
+S: 250 2.1.0 Sender <chris@bar.com> OK
+C: RCPT TO:<pat@foo.edu>
+S: 250 2.1.5 Recipient <pat@foo.edu> OK
+C: RCPT TO:<green@foo.edu>
+S: 250 2.1.5 Recipient <green@foo.edu> OK
+C: DATA
+S: 354 Start mail input; end with <CRLF>.<CRLF>
+C: Subject: second
+C: 
+C: 0123456789012345678901234567890123456789012345678901234567890123456789
+C: 0123456789012345678901234567890123456789012345678901234567890123456789
+C: 0123456789012345678901234567890123456789012345678901234567890123456789
+C: .
+S: 452 4.2.2 <pat@foo.edu> Mailbox full (quota exceeded)
+S: 250 2.1.5 <green@foo.edu> delivered
+C: MAIL FROM:<chris@bar.com>
+S: 250 2.1.0 Sender <chris@bar.com> OK
+C: RCPT TO:<green@foo.edu>
+S: 250 2.1.5 Recipient <green@foo.edu> OK
+!raw 1 b"DATA\r\n"
+S: 354 Start mail input; end with <CRLF>.<CRLF>
+!raw 1 b"Subject: big\r\n\r\n" + (b"x" * 78 + b"\r\n") * 10 + b".\r\n"
+S: 552 5.2.3 <green@foo.edu> Message is larger than the mailbox quota
+!connect 2 plain imap
+S2: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+C2: a1 LOGIN pat pw1
+S2: a1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC WITHIN ESEARCH SEARCHRES NOTIFY CONTEXT=SEARCH SORT SORT=DISPLAY ESORT CONTEXT=SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY CATENATE URLAUTH URLAUTH=BINARY URL-PARTIAL] Logged in
+!raw 2 b"a2 APPEND INBOX {400+}\r\nSubject: y\r\n\r\n" + b"z" * 386 + b"\r\n"
+S2: a2 NO [OVERQUOTA] Quota exceeded: the account holds ${used} of 700 octets, and 400 more do not fit
+C2: a3 SELECT INBOX
+S2: * 1 EXISTS
+S2: * 1 RECENT
+S2: * OK [UNSEEN 1] Message 1 is first unseen
+S2: * OK [UIDVALIDITY ${uv}] UIDs valid
+S2: * OK [UIDNEXT 2] Predicted next UID
+S2: * OK [HIGHESTMODSEQ ${hms}] Highest
+S2: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+S2: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted
+S2: a3 OK [READ-WRITE] SELECT completed
+C2: a4 STORE 1 +FLAGS.SILENT (\Deleted)
+S2: a4 OK STORE completed
+C2: a5 EXPUNGE
+S2: * 1 EXPUNGE
+S2: * 0 RECENT
+S2: a5 OK EXPUNGE completed
+C: MAIL FROM:<chris@bar.com>
+S: 250 2.1.0 Sender <chris@bar.com> OK
+C: RCPT TO:<pat@foo.edu>
+S: 250 2.1.5 Recipient <pat@foo.edu> OK
+C: DATA
+S: 354 Start mail input; end with <CRLF>.<CRLF>
+C: Subject: third
+C: 
+C: fits again
+C: .
+S: 250 2.1.5 <pat@foo.edu> delivered
