@@ -285,7 +285,11 @@ int serve(const core::config& cfg) {
     target.tls = cfg.relay_tls == "none"  ? smtp::relay_target::tls_mode::none
                  : cfg.relay_tls == "try" ? smtp::relay_target::tls_mode::try_starttls
                                           : smtp::relay_target::tls_mode::require;
-    target.tls_context = out_opts.tls_context;
+    try {
+      target.tls_context = net::make_client_tls(cfg.relay_tls_verify, cfg.relay_tls_ca_file);
+    } catch (const std::exception& e) {
+      throw exit_error(2, std::string("relay.tls_ca_file: ") + e.what());
+    }
     target.user = cfg.relay_user;
     target.password = cfg.relay_password;
     target.helo = cfg.hostname;

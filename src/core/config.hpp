@@ -80,6 +80,8 @@ struct config {
   std::string relay_user;
   std::string relay_password;
   std::string relay_tls = "require";  // "require", "try" or "none"
+  bool relay_tls_verify = true;
+  std::filesystem::path relay_tls_ca_file;
   bool relay_mx = true;
   std::map<std::string, std::string> aliases;  // lower-case "local" or "local@domain" -> target
   unsigned queue_workers = 4;

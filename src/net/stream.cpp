@@ -9,6 +9,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/read.hpp>
@@ -144,9 +145,17 @@ asio::awaitable<void> stream::start_tls(std::shared_ptr<asio::ssl::context> ctx)
 asio::awaitable<void> stream::start_tls_client(std::shared_ptr<asio::ssl::context> ctx, std::string server_name) {
   attach_tls(std::move(ctx));
   if (!server_name.empty()) {
-    SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str());
-    // Checked only when the context verifies the chain.
-    SSL_set1_host(ssl_.get(), server_name.c_str());
+    // Checked only when the context verifies the chain: a name against the
+    // certificate's DNS names, an IP address against its IP addresses (no
+    // SNI for an address, RFC 6066 §3).
+    boost::system::error_code ec;
+    asio::ip::make_address(server_name, ec);
+    if (ec) {
+      SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str());
+      SSL_set1_host(ssl_.get(), server_name.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), server_name.c_str());
+    }
   }
   co_await handshake(true);
 }

@@ -119,7 +119,8 @@ def main():
     os.chmod(work, 0o755)
     cert, key = os.path.join(work, "pf.crt"), os.path.join(work, "pf.key")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-subj", "/CN=postfix.test", "-days", "2", "-keyout", key, "-out", cert],
+                    "-subj", "/CN=postfix.test", "-addext", "subjectAltName=DNS:postfix.test,IP:127.0.0.1",
+                    "-days", "2", "-keyout", key, "-out", cert],
                    check=True, capture_output=True)
     sock_path = os.path.join(work, "lmtp.sock")
     lem = LemonadeServer(args.lemonade, users={"alice": "pw", "submitter": "sp"},
@@ -135,12 +136,15 @@ def main():
     pf = PostfixServer(lmtp="unix:" + sock_path, tls_cert=cert, tls_key=key)
     pf.start()
     try:
-        lem.options.append("relay.smarthost=127.0.0.1:%d" % pf.smtp_port)
+        # The smarthost's certificate is checked (relay.tls_verify) against
+        # the test's own CA file: its IP address is in subjectAltName.
+        lem.options += ["relay.smarthost=127.0.0.1:%d" % pf.smtp_port, "relay.tls_ca_file=" + cert]
         lem.start()
         try:
             pf.add_main(["relay_domains = lemonade2.test",
                          "transport_maps = inline:{lemonade2.test=lmtp:inet:127.0.0.1:%d}" % lem.lmtp_port])
             run(lem, pf)
+            untrusted(lem.binary, pf)
         finally:
             lem.stop()
             if failures:
@@ -152,6 +156,26 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     print("%d failures" % len(failures))
     return 1 if failures else 0
+
+
+def untrusted(binary, pf):
+    """relay.tls_verify with the system's CAs, which do not know the
+    smarthost's self-signed certificate: nothing is sent, the mail waits."""
+    with LemonadeServer(binary, users={"alice": "pw"},
+                        options=['server.domains=["lemonade.test"]',
+                                 "relay.smarthost=127.0.0.1:%d" % pf.smtp_port]) as srv:
+        with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+            s.login("alice", "pw")
+            s.sendmail("alice@lemonade.test", ["carol@remote.test"], b"Subject: untrusted\r\n\r\nx\r\n")
+        show = b""
+        deadline = time.time() + 10
+        while time.time() < deadline and b"451 4.7.5" not in show:
+            time.sleep(0.2)
+            show = subprocess.run([binary, "queue", "show", "1", "--data-dir", srv.data_dir], capture_output=True).stdout
+        check(b"<carol@remote.test> pending" in show and b"451 4.7.5 TLS with 127.0.0.1 failed" in show,
+              "an untrusted smarthost certificate: not sent, kept queued (%r)" % show[-200:])
+    check(pf.maildir("carol") == [] or all(b"untrusted" not in m for m in pf.maildir("carol")),
+          "and nothing reached the smarthost")
 
 
 def run(lem, pf):
