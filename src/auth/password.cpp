@@ -84,6 +84,11 @@ bool verify_password(std::string_view hash, std::string_view password) {
                                            password.size()) == 0;
 }
 
+bool verify_password_or_dummy(const std::string* hash, std::string_view password, const hash_params& p) {
+  static const std::string dummy = hash_password("lemonade-dummy", p);
+  return verify_password(hash ? *hash : dummy, password) && hash != nullptr;
+}
+
 bool password_needs_rehash(std::string_view hash, const hash_params& p) {
   ensure_sodium();
   std::array<char, crypto_pwhash_STRBYTES> h;

@@ -54,6 +54,13 @@ std::string hash_password(std::string_view password, const hash_params& p);
 // hash asks for cannot be allocated.
 bool verify_password(std::string_view hash, std::string_view password);
 
+// verify_password against `hash`, or, for a user that does not exist
+// (nullptr), against a dummy hash made once with p: both cost one argon2id
+// verification, so the time a login takes does not tell which names exist.
+// Shared by every protocol's password check (IMAP LOGIN/AUTHENTICATE,
+// submission AUTH).
+bool verify_password_or_dummy(const std::string* hash, std::string_view password, const hash_params& p);
+
 // True when hash was made with parameters other than p (or is not an
 // argon2id string at all): the caller should rehash after a successful
 // verify_password.

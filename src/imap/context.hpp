@@ -31,6 +31,7 @@
 #include "mailbox/selected.hpp"
 #include "mailbox/watch.hpp"
 #include "imap/parse/command.hpp"
+#include "net/offload.hpp"
 #include "store/api/store.hpp"
 
 namespace lemonade::imap {
@@ -199,8 +200,6 @@ class command_context {
 template <class F>
 asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f, work kind) {
   using result_t = std::invoke_result_t<F>;
-  std::exception_ptr error;
-  std::optional<std::conditional_t<std::is_void_v<result_t>, int, result_t>> value;
   if (kind == work::quick && server.quick_reads.admit()) {
     struct timer {
       inline_reads& policy;
@@ -214,30 +213,10 @@ asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f, work kin
       co_return f();
     }
   }
-  auto storage = kind == work::hash    ? server.hashing
-                 : kind == work::write ? server.storage
-                                       : server.reads;
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-      [&, storage](auto handler) {
-        asio::post(storage, [&, handler = std::move(handler)]() mutable {
-          try {
-            if constexpr (std::is_void_v<result_t>) {
-              f();
-              value.emplace(0);
-            } else {
-              value.emplace(f());
-            }
-          } catch (...) {
-            error = std::current_exception();
-          }
-          // Back to the session's executor.
-          auto ex = asio::get_associated_executor(handler);
-          asio::post(ex, std::move(handler));
-        });
-      },
-      asio::use_awaitable);
-  if (error) std::rethrow_exception(error);
-  if constexpr (!std::is_void_v<result_t>) co_return std::move(*value);
+  auto pool = kind == work::hash    ? server.hashing
+              : kind == work::write ? server.storage
+                                    : server.reads;
+  co_return co_await net::run_on(pool, std::move(f));
 }
 
 }  // namespace lemonade::imap

@@ -107,9 +107,8 @@ asio::awaitable<std::optional<store::user_record>> session::check_password(const
   if (found.cached) co_return found.user;
   bool ok = co_await blocking(
       [&] {
-        static const std::string dummy =
-            auth::hash_password("lemonade-dummy", {srv_.cfg.argon2_opslimit, srv_.cfg.argon2_memlimit});
-        return auth::verify_password(found.user ? found.user->password_hash : dummy, password);
+        return auth::verify_password_or_dummy(found.user ? &found.user->password_hash : nullptr, password,
+                                              {srv_.cfg.argon2_opslimit, srv_.cfg.argon2_memlimit});
       },
       srv_.hashing);
   if (!found.user || !ok) co_return std::nullopt;

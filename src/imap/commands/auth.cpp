@@ -91,9 +91,8 @@ asio::awaitable<std::optional<checked_user>> check_password(command_context& ctx
   const auto& user = found.user;
   bool ok = co_await ctx.blocking(
       [&] {
-        static const std::string dummy = auth::hash_password(
-            "lemonade-dummy", {ctx.server.cfg.argon2_opslimit, ctx.server.cfg.argon2_memlimit});
-        return auth::verify_password(user ? user->password_hash : dummy, password);
+        return auth::verify_password_or_dummy(user ? &user->password_hash : nullptr, password,
+                                              {ctx.server.cfg.argon2_opslimit, ctx.server.cfg.argon2_memlimit});
       },
       command_context::work::hash);
   if (!user || !ok) co_return std::nullopt;

@@ -46,6 +46,15 @@ TEST_F(auth_password, hash_then_verify_round_trip) {
   }
 }
 
+TEST_F(auth_password, unknown_user_costs_a_dummy_verify_and_fails) {
+  auto h = hash_password("secret", fast);
+  EXPECT_TRUE(verify_password_or_dummy(&h, "secret", fast));
+  EXPECT_FALSE(verify_password_or_dummy(&h, "wrong", fast));
+  // No user: the dummy's own password does not log anyone in.
+  EXPECT_FALSE(verify_password_or_dummy(nullptr, "lemonade-dummy", fast));
+  EXPECT_FALSE(verify_password_or_dummy(nullptr, "secret", fast));
+}
+
 TEST_F(auth_password, wrong_password_is_rejected) {
   auto hash = hash_password("correct horse", fast);
   const std::vector<std::string> wrong = {"", "correct hors", "Correct horse",
