@@ -259,7 +259,7 @@ int serve(const core::config& cfg) {
 
   // Mail in: submission (RFC 6409) into the queue; the queue runner
   // delivers into the accounts the IMAP sessions share.
-  delivery::local_addresses addresses(store->users(), cfg.domains, cfg.aliases);
+  delivery::local_addresses addresses(store->users(), cfg.domains, cfg.aliases, cfg.detail_mailbox);
   delivery::agent_options agent_opts;
   agent_opts.describe.parse.max_depth = cfg.max_mime_depth;
   agent_opts.describe.parse.max_parts = cfg.max_mime_parts;

@@ -167,6 +167,7 @@ const key_def key_defs[] = {
 
   {"server.domains", "[\"localhost\"]", "mail domains of this server: account NAME receives mail for NAME@DOMAIN (and NAME+DETAIL@DOMAIN) for each; an account named as a full address receives exactly that address", set_list<&config::domains>},
   {"server.aliases", "{}", "addresses delivered to an account, which may also send as them: { postmaster = \"alice\" } (that local part at every server.domains domain), { \"sales@example.org\" = \"bob\" } (exactly that address); the target is an account name or one of its addresses, +detail included", set_aliases},
+  {"server.detail_mailbox", "true", "mail for NAME+DETAIL@DOMAIN goes into NAME's mailbox DETAIL when it exists (else INBOX); false: always INBOX", set_bool<&config::detail_mailbox>},
   {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
 
   {"store.idle_connections", "256", "database connections kept open for reuse, over all accounts, so the accounts in use find theirs warm (an account whose sessions are all idle holds none after store.idle_connection_time); each costs up to its page cache, given back to the system once it closes (SQLite has an allocator of its own); 16 halves the throughput of twenty busy accounts", set_unsigned<&config::store_idle_connections>},

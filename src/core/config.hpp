@@ -89,6 +89,7 @@ struct config {
   std::chrono::seconds queue_lifetime{5 * 24 * 3600};
   std::chrono::seconds queue_delay_warning{4 * 3600};
   std::uint64_t max_account_size = 0;
+  bool detail_mailbox = true;
   std::vector<std::string> relay_dns_servers;
   unsigned relay_mx_port = 25;
   // [lmtp] (RFC 2033): delivery from an MTA.

@@ -47,6 +47,7 @@ std::optional<local_target> local_addresses::resolve_plain(std::string_view loca
   }
   auto u = users_.find_user(name);
   if (!u) return std::nullopt;
+  if (!detail_mailboxes_) detail.clear();
   return local_target{std::move(*u), std::move(detail)};
 }
 

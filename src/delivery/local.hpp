@@ -32,9 +32,11 @@ struct local_target {
 
 class local_addresses {
  public:
+  // detail_mailboxes false: NAME+DETAIL@D still reaches NAME, always in
+  // INBOX (server.detail_mailbox).
   local_addresses(store::user_directory& users, std::vector<std::string> domains,
-                  std::map<std::string, std::string> aliases = {})
-      : users_(users), domains_(std::move(domains)), aliases_(std::move(aliases)) {}
+                  std::map<std::string, std::string> aliases = {}, bool detail_mailboxes = true)
+      : users_(users), domains_(std::move(domains)), aliases_(std::move(aliases)), detail_mailboxes_(detail_mailboxes) {}
   // True when `domain` is one of ours (recipients there must exist).
   bool is_local_domain(std::string_view domain) const;
   // The account an address of this server reaches; nullopt when the
@@ -50,6 +52,7 @@ class local_addresses {
   store::user_directory& users_;
   std::vector<std::string> domains_;
   std::map<std::string, std::string> aliases_;  // lower-case keys
+  bool detail_mailboxes_ = true;
 };
 
 // RFC 3030 BINARYMIME and RFC 3516 literal8 let NUL octets arrive; no

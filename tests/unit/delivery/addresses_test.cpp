@@ -48,6 +48,13 @@ TEST(LocalAddresses, AccountsDomainsDetailAndAliases) {
   EXPECT_EQ(name("lists", "localhost"), "alice+lists");
   EXPECT_EQ(name("ghost", "localhost"), "-");  // an alias to no account reaches no one
 
+  // server.detail_mailbox = false: the detail is dropped, the account stays.
+  local_addresses plain(st->users(), {"localhost"}, {}, false);
+  auto t = plain.resolve("alice+work", "localhost");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->user.name, "alice");
+  EXPECT_EQ(t->detail, "");
+
   // The sender check: own addresses and aliases, no one else's.
   EXPECT_TRUE(a.owns(alice, "alice", "example.net"));
   EXPECT_TRUE(a.owns(alice, "postmaster", "localhost"));
