@@ -99,7 +99,10 @@ void set_status(dns_answer& a, int status) {
 }  // namespace
 
 dns_resolver::dns_resolver(dns_options options) : options_(std::move(options)) {
-  open_channel(options_);  // a bad server list fails here, at start-up
+  // A bad server list fails here, at start-up; the system's resolver
+  // settings are read at each lookup (a missing /etc/resolv.conf shows as
+  // a failed lookup, 4.4.3, not as a server that will not start).
+  if (!options_.servers.empty()) open_channel(options_);
 }
 
 mx_answer dns_resolver::mx(const std::string& domain) const {

@@ -44,7 +44,8 @@ struct address_answer : dns_answer {
 
 class dns_resolver {
  public:
-  // Throws std::runtime_error for a server list c-ares cannot use.
+  // Throws std::runtime_error for a server list (options.servers) c-ares
+  // cannot use.
   explicit dns_resolver(dns_options options);
 
   mx_answer mx(const std::string& domain) const;
