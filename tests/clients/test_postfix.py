@@ -39,6 +39,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from lemonade_server import LemonadeServer  # noqa: E402
+from mail_checks import inbox, self_signed  # noqa: E402
 from postfix_server import PostfixServer, available  # noqa: E402
 
 failures = []
@@ -52,22 +53,6 @@ def check(cond, what):
 
 def lf(b):
     return b.replace(b"\r\n", b"\n")
-
-
-def inbox(port, user, password, want, timeout=20):
-    deadline = time.time() + timeout
-    while True:
-        m = imaplib.IMAP4("127.0.0.1", port)
-        m.login(user, password)
-        typ, data = m.select("INBOX", readonly=True)
-        out = []
-        for i in range(1, int(data[0]) + 1):
-            typ, d = m.fetch(str(i), "(BODY.PEEK[])")
-            out.append(d[0][1])
-        m.logout()
-        if len(out) >= want or time.time() > deadline:
-            return out
-        time.sleep(0.2)
 
 
 def headers_before(raw, body):
@@ -117,11 +102,7 @@ def main():
 
     work = tempfile.mkdtemp(prefix="lemonade-postfix-")
     os.chmod(work, 0o755)
-    cert, key = os.path.join(work, "pf.crt"), os.path.join(work, "pf.key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-subj", "/CN=postfix.test", "-addext", "subjectAltName=DNS:postfix.test,IP:127.0.0.1",
-                    "-days", "2", "-keyout", key, "-out", cert],
-                   check=True, capture_output=True)
+    cert, key = self_signed(work, "postfix.test", "DNS:postfix.test,IP:127.0.0.1")
     sock_path = os.path.join(work, "lmtp.sock")
     lem = LemonadeServer(args.lemonade, users={"alice": "pw", "submitter": "sp"},
                          options=['server.domains=["lemonade.test","lemonade2.test"]',

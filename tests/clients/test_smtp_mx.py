@@ -20,7 +20,6 @@ The failures come back to the sender as one delivery report.
 Usage: test_smtp_mx.py --lemonade BIN"""
 
 import argparse
-import imaplib
 import os
 import re
 import shutil
@@ -28,12 +27,12 @@ import smtplib
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from dns_server import DnsServer  # noqa: E402
 from lemonade_server import LemonadeServer  # noqa: E402
+from mail_checks import inbox, self_signed  # noqa: E402
 from postfix_server import PostfixServer, available  # noqa: E402
 
 failures = []
@@ -55,22 +54,6 @@ ZONE = {
 }
 
 
-def inbox(port, user, password, want, timeout=15):
-    deadline = time.time() + timeout
-    while True:
-        m = imaplib.IMAP4("127.0.0.1", port)
-        m.login(user, password)
-        typ, data = m.select("INBOX", readonly=True)
-        out = []
-        for i in range(1, int(data[0]) + 1):
-            typ, d = m.fetch(str(i), "(BODY.PEEK[])")
-            out.append(d[0][1])
-        m.logout()
-        if len(out) >= want or time.time() > deadline:
-            return out
-        time.sleep(0.2)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lemonade", required=True)
@@ -79,10 +62,7 @@ def main():
         print("FAIL Postfix must be installed and the tests run as root (scripts/test.sh does both)")
         return 1
     work = tempfile.mkdtemp(prefix="lemonade-mx-")
-    cert, key = os.path.join(work, "pf.crt"), os.path.join(work, "pf.key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-subj", "/CN=pf.remote.test", "-days", "2", "-keyout", key, "-out", cert],
-                   check=True, capture_output=True)
+    cert, key = self_signed(work, "pf.remote.test")
     dns = DnsServer(ZONE, servfail={"broken.test"})
     pf = PostfixServer(tls_cert=cert, tls_key=key, domains=("remote.test", "implicit.test"))
     pf.start()

@@ -12,7 +12,6 @@ sent and the mail waits.
 Usage: test_smtp_relay.py --lemonade BIN"""
 
 import argparse
-import imaplib
 import os
 import smtplib
 import socket
@@ -24,6 +23,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from lemonade_server import LemonadeServer, free_port  # noqa: E402
+from mail_checks import inbox  # noqa: E402
 
 failures = []
 
@@ -115,18 +115,6 @@ def after_received(raw):
         while i < len(lines) and lines[i][:1] in (b"\t", b" "):
             i += 1
     return b"\r\n".join(lines[i:])
-
-
-def inbox(port, user, password):
-    m = imaplib.IMAP4("127.0.0.1", port)
-    m.login(user, password)
-    typ, data = m.select("INBOX", readonly=True)
-    out = []
-    for i in range(1, int(data[0]) + 1):
-        typ, d = m.fetch(str(i), "(BODY.PEEK[])")
-        out.append(d[0][1])
-    m.logout()
-    return out
 
 
 def main():
