@@ -54,8 +54,9 @@ def main():
             mail.stop()
             if failures:
                 print(mail.log()[-3000:])
+            mail.close()
     finally:
-        other.stop()
+        other.close()
     print("%d failures" % len(failures))
     return 1 if failures else 0
 

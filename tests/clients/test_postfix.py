@@ -130,11 +130,13 @@ def main():
             lem.stop()
             if failures:
                 print(lem.log()[-3000:])
+            lem.close()
     finally:
-        pf.stop()
+        pf.stop(keep=True)
         if failures:
             print(pf.log()[-4000:])
-    shutil.rmtree(work, ignore_errors=True)
+        pf.stop()
+        shutil.rmtree(work, ignore_errors=True)
     print("%d failures" % len(failures))
     return 1 if failures else 0
 

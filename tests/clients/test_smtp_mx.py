@@ -75,11 +75,13 @@ def main():
         run(lem, pf, dns)
     finally:
         lem.stop()
-        pf.stop()
+        pf.stop(keep=True)
         dns.close()
         if failures:
             print(lem.log()[-3000:])
             print(pf.log()[-3000:])
+        pf.stop()
+        lem.close()
         shutil.rmtree(work, ignore_errors=True)
     print("%d failures" % len(failures))
     return 1 if failures else 0

@@ -105,6 +105,10 @@ class LemonadeServer:
         except OSError:
             return ""
 
+    def close(self):
+        """stop(), then remove the data directory this object made."""
+        self.__exit__(None, None, None)
+
     def __enter__(self):
         return self.start()
 

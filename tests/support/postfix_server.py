@@ -147,13 +147,16 @@ class PostfixServer:
         self._postfix("reload")
         time.sleep(1.5)
 
-    def stop(self):
+    def stop(self, keep=False):
+        """Stops the instance and, unless keep, removes its directory."""
         self._postfix("stop", check=False)
         # The master leaves within a second or two; wait for its pid file.
         pid = os.path.join(self.dir, "queue", "pid", "master.pid")
         deadline = time.time() + 10
         while time.time() < deadline and os.path.exists(pid):
             time.sleep(0.1)
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def maildir(self, user):
         """The messages in a Maildir ("bob" for bob@remote.test, "bob@other.test" for another domain), oldest first."""
@@ -191,9 +194,7 @@ class PostfixServer:
         return self.start()
 
     def __exit__(self, *exc):
-        try:
-            self.stop()
-        finally:
-            if exc[0] is not None:
-                print(self.log()[-4000:])
-            shutil.rmtree(self.dir, ignore_errors=True)
+        self.stop(keep=True)
+        if exc[0] is not None:
+            print(self.log()[-4000:])
+        shutil.rmtree(self.dir, ignore_errors=True)
