@@ -93,9 +93,7 @@ void set_aliases(config& c, const toml::node& n, const std::string& k) {
   for (auto&& [name, target] : *t) {
     auto v = target.value<std::string>();
     if (!v || v->empty()) bad(k + "." + std::string(name.str()), "expected the account (or local address) it delivers to, one string");
-    std::string key(name.str());
-    for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    c.aliases[key] = *v;
+    c.aliases[to_lower(name.str())] = *v;
   }
 }
 void set_port_number(config& c, const toml::node& n, const std::string& k) {

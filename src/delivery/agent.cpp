@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/strings.hpp"
 #include "delivery/dsn.hpp"
 
 namespace lemonade::delivery {
@@ -74,8 +75,7 @@ std::vector<std::string> queue_agent::destinations(const store::queued_message& 
   std::vector<std::string> out;
   for (auto& r : m.recipients) {
     if (r.state != store::recipient_state::pending) continue;
-    auto domain = split_address(r.address).second;
-    for (auto& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto domain = core::to_lower(split_address(r.address).second);
     if (addresses_.is_local_domain(domain)) continue;
     if (std::find(out.begin(), out.end(), domain) == out.end()) out.push_back(domain);
   }
@@ -89,7 +89,7 @@ void queue_agent::dispatch() {
     std::size_t in_flight = 0;
     {
       std::lock_guard lock(mu_);
-      in_flight = in_flight_.size() + work_.size();
+      in_flight = in_flight_.size();  // handed out, waiting or being attempted
     }
     try {
       // Those in progress are still due: ask for enough beyond them.
@@ -120,7 +120,7 @@ void queue_agent::dispatch() {
       if (full) continue;  // when an attempt to it ends
       for (auto& d : dests) ++busy_[d];
       in_flight_.insert(m.id);
-      work_.push_back(std::move(m));
+      work_.push_back({std::move(m), std::move(dests)});
     }
     work_cv_.notify_all();
     cv_.wait_for(lock, options_.poll, [this] { return woken_ || stopping_; });
@@ -131,15 +131,15 @@ void queue_agent::dispatch() {
 
 void queue_agent::work() {
   for (;;) {
-    store::queued_message m;
+    work_item item;
     {
       std::unique_lock lock(mu_);
       work_cv_.wait(lock, [this] { return stopping_ || !work_.empty(); });
       if (stopping_) return;
-      m = std::move(work_.front());
+      item = std::move(work_.front());
       work_.pop_front();
     }
-    auto dests = destinations(m);
+    auto& m = item.message;
     bool threw = false;
     try {
       attempt(m);
@@ -152,7 +152,7 @@ void queue_agent::work() {
     {
       std::lock_guard lock(mu_);
       in_flight_.erase(m.id);
-      for (auto& d : dests)
+      for (auto& d : item.destinations)
         if (--busy_[d] == 0) busy_.erase(d);
       if (threw) held_[m.id] = now_seconds() + 60;
       woken_ = true;

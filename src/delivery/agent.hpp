@@ -97,7 +97,11 @@ class queue_agent {
   std::condition_variable work_cv_;  // the workers'
   bool woken_ = false;
   bool stopping_ = false;
-  std::deque<store::queued_message> work_;
+  struct work_item {
+    store::queued_message message;
+    std::vector<std::string> destinations;  // counted in busy_ while it is attempted
+  };
+  std::deque<work_item> work_;
   std::set<std::int64_t> in_flight_;
   std::map<std::string, unsigned> busy_;         // destination -> attempts in progress
   std::map<std::int64_t, std::int64_t> held_;    // id -> not before (an attempt threw)

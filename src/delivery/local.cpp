@@ -16,13 +16,9 @@ bool local_addresses::is_local_domain(std::string_view domain) const {
 
 std::optional<local_target> local_addresses::resolve(std::string_view local, std::string_view domain) const {
   if (!aliases_.empty()) {
-    auto lower = [](std::string s) {
-      for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return s;
-    };
     auto it = aliases_.end();
-    if (!domain.empty()) it = aliases_.find(lower(std::string(local) + "@" + std::string(domain)));
-    if (it == aliases_.end() && is_local_domain(domain)) it = aliases_.find(lower(std::string(local)));
+    if (!domain.empty()) it = aliases_.find(core::to_lower(std::string(local) + "@" + std::string(domain)));
+    if (it == aliases_.end() && is_local_domain(domain)) it = aliases_.find(core::to_lower(local));
     if (it != aliases_.end()) {
       const auto& target = it->second;
       auto at = target.rfind('@');

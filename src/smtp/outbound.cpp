@@ -11,17 +11,14 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/strings.hpp"
+
 namespace lemonade::smtp {
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string domain_of(const std::string& address) {
   auto at = address.rfind('@');
-  return at == std::string::npos ? "" : lower(address.substr(at + 1));
+  return at == std::string::npos ? "" : core::to_lower(std::string_view(address).substr(at + 1));
 }
 
 bool is_ip(const std::string& s) {
@@ -86,7 +83,7 @@ std::vector<std::string> outbound::exchangers(const std::string& domain, std::st
   // RFC 5321 §4.1.3, §5.1: an address literal names the host itself.
   if (domain.size() > 2 && domain.front() == '[' && domain.back() == ']') {
     auto inner = domain.substr(1, domain.size() - 2);
-    if (lower(inner.substr(0, 5)) == "ipv6:") inner = inner.substr(5);
+    if (core::iequals(std::string_view(inner).substr(0, 5), "ipv6:")) inner = inner.substr(5);
     if (is_ip(inner)) return {inner};
     reply = "550 5.1.2 bad address literal " + domain;
     return {};
