@@ -355,7 +355,7 @@ TEST(store_sqlite_sweep, deletes_only_unreferenced_old_blobs) {
   };
   auto stray_hash = blob_store::content_hash("never committed");
   std::filesystem::path stray, tmp, junk;
-  auto plant = [&](sqlite::sqlite_account& account, const std::filesystem::path& blobs) {
+  auto plant = [&](sqlite::sqlite_account& account, const std::filesystem::path& blobs, bool backdate) {
     auto inbox = *account.find_mailbox("INBOX");
     if (account.status(inbox.id).messages == 0) account.append(inbox.id, {msg("kept")});
     blob_store(blobs).put("never committed", stray_hash);
@@ -364,13 +364,17 @@ TEST(store_sqlite_sweep, deletes_only_unreferenced_old_blobs) {
     std::ofstream(tmp) << "half a message";
     junk = blobs / "README";  // not the store's: left alone
     std::ofstream(junk) << "x";
+    // Ages are set, not waited for: an age of 0 against files written just
+    // now races the clock (file times may be finer-grained than time()).
+    auto when = std::filesystem::file_time_type::clock::now() - (backdate ? std::chrono::hours(2) : std::chrono::hours(0));
+    for (auto* f : {&stray, &tmp, &junk}) std::filesystem::last_write_time(*f, when);
   };
   // Younger than the age: kept (it may be an APPEND's, not yet committed).
-  EXPECT_EQ(sweep_once(std::chrono::seconds(3600), plant), 0u);
+  EXPECT_EQ(sweep_once(std::chrono::seconds(3600), [&](auto& a, const auto& b) { plant(a, b, false); }), 0u);
   EXPECT_TRUE(std::filesystem::exists(stray));
   EXPECT_TRUE(std::filesystem::exists(tmp));
-  // Old enough (age 0): the stray blob and the temporary go, nothing else.
-  EXPECT_EQ(sweep_once(std::chrono::seconds(0), plant), 2u);
+  // Older than the age: the stray blob and the temporary go, nothing else.
+  EXPECT_EQ(sweep_once(std::chrono::seconds(3600), [&](auto& a, const auto& b) { plant(a, b, true); }), 2u);
   EXPECT_FALSE(std::filesystem::exists(stray));
   EXPECT_FALSE(std::filesystem::exists(tmp));
   EXPECT_TRUE(std::filesystem::exists(junk));
