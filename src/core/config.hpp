@@ -127,6 +127,7 @@ struct config {
   std::chrono::milliseconds store_idle_connection_time{5000};
   unsigned search_index_batch = 64;
   std::chrono::seconds blob_sweep_age{600};
+  std::size_t inline_message_size = 64 * 1024;
   unsigned max_append_messages = 1000;            // messages in one MULTIAPPEND
   unsigned max_mime_depth = 32;                   // MIME nesting parsed
   unsigned max_mime_parts = 1000;                 // MIME parts parsed per message

@@ -2,16 +2,19 @@
 """Crash test (DESIGN.md §5): concurrent APPENDs, kill -9 at a random
 moment, restart; every acknowledged message is there byte-exact under its
 UID (read back with UID FETCH BODY.PEEK[]), UIDs never go back,
-UIDVALIDITY is unchanged. Three cycles. And no message file outlives the
-crash unreferenced (issue 12: "a crash must not leak it forever"): blobs
+UIDVALIDITY is unchanged. Three cycles. And no message outlives the crash
+unreferenced (issue 12: "a crash must not leak it forever"): blob files
 written for APPENDs the kill cut short, and their temporary files, are
-swept once the account opens (store.blob_sweep_age=0 here)."""
+swept once the account opens (store.blob_sweep_age=0 here); messages kept
+in the database (store.inline_message_size) went with the transaction the
+kill cut short."""
 
 import argparse
 import glob
 import os
 import random
 import socket
+import sqlite3
 import sys
 import threading
 import time
@@ -22,6 +25,9 @@ from lemonade_server import LemonadeServer  # noqa: E402
 USER, PASSWORD = "crash", "test-pass"
 FOLDERS = ["INBOX", "Archive"]
 THREADS = 8
+# Messages up to this size live in the database, larger ones in files
+# (the sizes drawn below, 1 KB to 300 KB, give both).
+INLINE_LIMIT = 64 * 1024
 
 
 def read_line(f):
@@ -97,19 +103,36 @@ def blob_files(data_dir):
     return files
 
 
+def inline_rows(data_dir):
+    """Messages kept in the accounts' databases (store.inline_message_size)."""
+    n = 0
+    for db in glob.glob(os.path.join(data_dir, "mail", "*", "mail.db")):
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
+        try:
+            n += con.execute("SELECT count(*) FROM message_data").fetchone()[0]
+        finally:
+            con.close()
+    return n
+
+
 def check_no_leak(data_dir, store):
     """Every message here has its own content, so once the sweep has run
-    there is exactly one blob file per stored message and no temporary."""
-    want = sum(len(box["messages"]) for box in store.values())
+    there is exactly one blob file per stored message over the inline
+    limit, one database row per message up to it, and no temporary."""
+    sizes = [len(body) for box in store.values() for body in box["messages"].values()]
+    want_files = sum(1 for n in sizes if n > INLINE_LIMIT)
+    want_rows = len(sizes) - want_files
     deadline = time.time() + 20
     while True:
         files = blob_files(data_dir)
         tmp = [f for f in files if os.path.basename(f).startswith(".tmp.")]
-        if len(files) == want and not tmp:
-            return len(files)
+        rows = inline_rows(data_dir)
+        if len(files) == want_files and not tmp and rows == want_rows:
+            return len(files), rows
         if time.time() > deadline:
-            raise AssertionError("%d blob files (%d temporary) for %d messages: the sweep left some"
-                                 % (len(files), len(tmp), want))
+            raise AssertionError("%d blob files (%d temporary) for %d messages over %d octets, %d rows for %d "
+                                 "up to it: the sweep left some"
+                                 % (len(files), len(tmp), want_files, INLINE_LIMIT, rows, want_rows))
         time.sleep(0.2)
 
 
@@ -119,7 +142,8 @@ def main():
     args = ap.parse_args()
     rng = random.Random(int(os.environ.get("LEMONADE_CRASH_SEED", time.time())))
     acked = []
-    server = LemonadeServer(args.lemonade, users={USER: PASSWORD}, options=["store.blob_sweep_age=0"])
+    server = LemonadeServer(args.lemonade, users={USER: PASSWORD}, options=["store.blob_sweep_age=0",
+                                                                                 "store.inline_message_size=%d" % INLINE_LIMIT])
     server.start()
     validity = {}
     highest = {}
@@ -157,9 +181,9 @@ def main():
                 if box["uidnext"] < highest.get(folder, 0):
                     raise AssertionError("%s: UIDNEXT went back" % folder)
                 highest[folder] = box["uidnext"]
-            after = check_no_leak(server.data_dir, store)
-            print("cycle %d: %d acknowledged appends verified; %d blob files after the sweep (%d after the kill)"
-                  % (cycle, len(acked), after, before))
+            files, rows = check_no_leak(server.data_dir, store)
+            print("cycle %d: %d acknowledged appends verified; %d blob files after the sweep (%d after the kill), "
+                  "%d messages in the database" % (cycle, len(acked), files, before, rows))
         # After the last restart a new APPEND gets a UID above all before.
         s = socket.create_connection(("127.0.0.1", server.imap_port), timeout=30)
         f = s.makefile("rb")

@@ -167,6 +167,10 @@ struct store_limits {
   // Octets of mail an account may hold (all its mailboxes); 0: no limit.
   // A write that would go over is refused with error{over_quota}.
   std::uint64_t max_account_size = 0;
+  // Messages up to this many octets are kept in the account's database
+  // (one commit, one fsync, no file of their own); larger ones in blob
+  // files. 0: every message in a file.
+  std::size_t inline_message_size = 64 * 1024;
 };
 
 class mail_store {

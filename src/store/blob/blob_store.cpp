@@ -87,7 +87,6 @@ void staged_file::write(std::string_view octets) {
 
 void staged_file::finish() {
   if (!hash_.empty()) return;
-  if (::fdatasync(fd_) != 0) throw_errno("fsync " + tmp_.string());
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(sha_), md, &len) != 1) throw std::runtime_error("sha256 failed");
@@ -116,6 +115,9 @@ std::string blob_store::adopt(staged_file& f) {
   auto sub = final_path.parent_path();
   if (!exists(f.hash_)) {
     ensure_dir(sub);
+    // Synced only now: a staged file that never becomes a blob (its
+    // content kept in a database, or already stored) never pays for it.
+    if (::fdatasync(f.fd_) != 0) throw_errno("fsync " + f.tmp_.string());
     if (::rename(f.tmp_.c_str(), final_path.c_str()) != 0) throw_errno("rename " + final_path.string());
     f.adopted_ = true;
   }

@@ -19,10 +19,11 @@ class blob_store;
 
 // A blob written as its octets arrive, to a temporary file, hashed on the
 // way: a message assembled from pieces (CATENATE) never sits in memory
-// whole. After finish() it is durable and readable through view(), a
+// whole. After finish() it is readable through view(), a
 // read-only mapping of the file (page cache, not heap). blob_store::adopt()
-// gives it its name; a staged file never adopted is deleted with this
-// object (or, after a crash, by the sweep of old temporaries).
+// gives it its name, and makes it durable first; a staged file never
+// adopted is deleted with this object (or, after a crash, by the sweep of
+// old temporaries).
 class staged_file {
  public:
   ~staged_file();
@@ -30,7 +31,7 @@ class staged_file {
   staged_file& operator=(const staged_file&) = delete;
   // Throws std::system_error on I/O failure.
   void write(std::string_view octets);
-  // Syncs the file, fixes the hash and maps the content.
+  // Fixes the hash and maps the content (not synced: adopt() does that).
   void finish();
   std::string_view view() const { return {static_cast<const char*>(map_), size_}; }
   std::uint64_t size() const { return size_; }

@@ -16,6 +16,7 @@
 
 #include "core/strings.hpp"
 #include "store/api/mailbox_name.hpp"
+#include "store/sqlite/inline_blobs.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/search_index.hpp"
 
@@ -377,14 +378,8 @@ void sqlite_account::collect_garbage(db& d, const after_commit& after) {
   // Runs while this thread leads the queue, so no append can add a
   // reference between the check and the unlink; an append that finds its
   // blob gone writes it again (see append()).
-  for (auto& hash : after.maybe_orphaned_blobs) {
-    auto& s = d.cached("SELECT 1 FROM messages WHERE blob = ?1 LIMIT 1");
-    s.bind(1, hash);
-    if (s.step()) continue;
-    auto& g = d.cached("SELECT 1 FROM ghosts WHERE blob = ?1 LIMIT 1");
-    g.bind(1, hash);
-    if (!g.step()) blobs_.remove(hash);
-  }
+  for (auto& hash : after.maybe_orphaned_blobs)
+    if (!blob_referenced(d, hash)) blobs_.remove(hash);
 }
 
 std::size_t sqlite_account::sweep_unreferenced_blobs() {
@@ -460,8 +455,11 @@ void sqlite_account::purge_ghosts(db& d, after_commit& after) {
     auto& s = d.cached("DELETE FROM ghosts WHERE mailbox_id = ?1 AND expunge_modseq < ?2 RETURNING blob");
     // MODSEQs are 63-bit in SQLite; "every one" is the largest.
     s.bind(1, id).bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(below, INT64_MAX)));
-    while (s.step()) after.maybe_orphaned_blobs.push_back(s.text(0));
+    std::vector<std::string> gone;
+    while (s.step()) gone.push_back(s.text(0));
     s.reset();
+    // Kept inline: deleted in this transaction; files: after the commit.
+    drop_unreferenced(d, std::move(gone), after.maybe_orphaned_blobs);
   }
 }
 
@@ -528,8 +526,10 @@ void sqlite_account::purge_all_ghosts() {
   }
   write([](db& d, after_commit& after) {
     auto& s = d.cached("DELETE FROM ghosts RETURNING blob");
-    while (s.step()) after.maybe_orphaned_blobs.push_back(s.text(0));
+    std::vector<std::string> gone;
+    while (s.step()) gone.push_back(s.text(0));
     s.reset();
+    drop_unreferenced(d, std::move(gone), after.maybe_orphaned_blobs);
   });
 }
 
@@ -758,25 +758,41 @@ append_result sqlite_account::append(mailbox_id id, std::vector<new_message> mes
 }
 
 append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_message>& messages) {
-  // Blobs are written and fsynced here, in parallel with other appenders;
-  // only the database commit is shared.
-  // A staged message is made a blob by renaming its file.
+  // A message up to inline_message_size goes into the database with its
+  // row (inline_blobs.hpp): only the commit's fsync, no file. A larger one
+  // is a blob file, written and fsynced here, in parallel with other
+  // appenders (only the database commit is shared); a staged one is made
+  // a blob by renaming its file.
+  auto is_inline = [&](const new_message& m) {
+    return limits_.inline_message_size > 0 && m.octets().size() <= limits_.inline_message_size;
+  };
   std::vector<std::string_view> contents;
   contents.reserve(messages.size());
-  for (auto& m : messages)
-    if (!m.staged) contents.push_back(m.data);
+  for (auto& m : messages) {
+    if (m.staged) m.staged->finish();
+    if (!m.staged && !is_inline(m)) contents.push_back(m.data);
+  }
   auto written = blobs_.put_many(contents);
-  std::vector<std::string> hashes;
+  std::vector<std::string> hashes, files;
   hashes.reserve(messages.size());
   for (std::size_t i = 0, next = 0; i < messages.size(); ++i) {
-    if (!messages[i].staged) {
+    auto& m = messages[i];
+    auto* staged = m.staged ? dynamic_cast<staged_blob*>(m.staged.get()) : nullptr;
+    if (m.staged && !staged) throw std::logic_error("append: a message staged by another store");
+    if (is_inline(m)) {
+      hashes.push_back(staged ? staged->hash() : blob_store::content_hash(m.data));
+    } else if (!staged) {
       hashes.push_back(std::move(written[next++]));
-      continue;
+      files.push_back(hashes.back());
+    } else if (staged->file) {
+      hashes.push_back(blobs_.adopt(*staged->file));
+      files.push_back(hashes.back());
+    } else {
+      // Held in memory, but over the limit (lowered since it was staged).
+      hashes.push_back(staged->hash());
+      blobs_.put(staged->view(), hashes.back());
+      files.push_back(hashes.back());
     }
-    auto* staged = dynamic_cast<staged_blob*>(messages[i].staged.get());
-    if (!staged) throw std::logic_error("append: a message staged by another store");
-    staged->finish();
-    hashes.push_back(blobs_.adopt(*staged->file));
   }
 
   append_result out;
@@ -786,11 +802,13 @@ append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_mess
       if (!mb.selectable) throw error(error::code::noselect, "mailbox is not selectable");
       out.uids.clear();
       for (std::size_t i = 0; i < messages.size(); ++i) {
+        auto octets = messages[i].octets();
+        // A hash whose rowid another content holds: this one takes a file.
+        bool in_db = is_inline(messages[i]) && put_inline(d, hashes[i], octets);
         // A concurrent expunge may have collected an identical blob after we
         // wrote it; we lead the queue now, so rewriting it is race-free.
-        if (!blobs_.exists(hashes[i])) blobs_.put(messages[i].octets(), hashes[i]);
-        auto ins = insert_message(d, mb, messages[i], static_cast<std::int64_t>(messages[i].octets().size()),
-                                  hashes[i]);
+        if (!in_db && !blobs_.exists(hashes[i])) blobs_.put(octets, hashes[i]);
+        auto ins = insert_message(d, mb, messages[i], static_cast<std::int64_t>(octets.size()), hashes[i]);
         out.uids.push_back(ins.id);
       }
       save_counters(d, mb);
@@ -798,15 +816,15 @@ append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_mess
       out.highestmodseq = mb.highestmodseq;
     });
   } catch (...) {
-    // Nothing refers to the blobs written above unless they were there
+    // Nothing refers to the files written above unless they were there
     // already: collect_garbage() (checking while it leads the queue) takes
-    // the rest. Best effort: the sweep at the next start finds what this
-    // misses.
-    try {
-      write([&](db&, after_commit& after) { after.maybe_orphaned_blobs = hashes; });
-    } catch (const std::exception& e) {
-      spdlog::warn("event=blob_cleanup_failed dir={} error=\"{}\"", dir_.string(), e.what());
-    }
+    // the rest (inline ones went with the rolled-back transaction). Best
+    // effort: the sweep at the next start finds what this misses.
+    if (!files.empty()) try {
+        write([&](db&, after_commit& after) { after.maybe_orphaned_blobs = files; });
+      } catch (const std::exception& e) {
+        spdlog::warn("event=blob_cleanup_failed dir={} error=\"{}\"", dir_.string(), e.what());
+      }
     throw;
   }
   return out;
@@ -1045,10 +1063,18 @@ std::unique_ptr<staged_message> sqlite_account::stage_message() {
   // What is staged is bounded by the literal size limit; start it only
   // while the disk has its reserve (append() counts it as written).
   check_space(0);
-  return std::make_unique<staged_blob>(blobs_.stage());
+  return std::make_unique<staged_blob>(blobs_, limits_.inline_message_size);
 }
 
-std::string sqlite_account::read_message(const std::string& blob) { return blobs_.read(blob); }
+std::string sqlite_account::read_message(const std::string& blob) {
+  {
+    // Kept inline, or else a file (also when store.inline_message_size
+    // was lowered since it was stored).
+    auto r = reader();
+    if (auto data = read_inline(*r, blob)) return std::move(*data);
+  }
+  return blobs_.read(blob);
+}
 
 namespace {
 
@@ -1215,6 +1241,10 @@ std::vector<uid> sqlite_account::expunged_since(mailbox_id id, modseq since) {
 }
 
 std::string sqlite_account::read_message(const std::string& blob, std::uint64_t offset, std::uint64_t length) {
+  {
+    auto r = reader();
+    if (auto data = read_inline(*r, blob, offset, length)) return std::move(*data);
+  }
   return blobs_.read(blob, offset, length);
 }
 

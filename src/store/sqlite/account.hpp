@@ -1,5 +1,6 @@
 #pragma once
-// account_store on SQLite: DIR/mail.db (WAL) plus DIR/blobs/.
+// account_store on SQLite: DIR/mail.db (WAL), which also holds the small
+// messages (inline_blobs.hpp), plus DIR/blobs/ for the larger ones.
 // Writes go through the account's commit queue; reads use a small pool of
 // read connections, which WAL lets run beside the writer.
 

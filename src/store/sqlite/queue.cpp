@@ -78,7 +78,7 @@ void sqlite_queue::check_space() const {
 
 std::unique_ptr<staged_message> sqlite_queue::stage() {
   check_space();
-  return std::make_unique<staged_blob>(blobs_.stage());
+  return std::make_unique<staged_blob>(blobs_, 0);
 }
 
 std::int64_t sqlite_queue::enqueue(queued_message m, staged_message& content) {
@@ -86,7 +86,13 @@ std::int64_t sqlite_queue::enqueue(queued_message m, staged_message& content) {
   if (!staged) throw std::logic_error("enqueue: content staged by another store");
   // The file is synced and named before the rows that refer to it commit.
   staged->finish();
-  m.blob = blobs_.adopt(*staged->file);
+  if (staged->file) {
+    m.blob = blobs_.adopt(*staged->file);
+  } else {
+    // Nothing was written (an empty message): no file was made.
+    m.blob = staged->hash();
+    blobs_.put(staged->view(), m.blob);
+  }
   m.size = staged->size();
   m.created = now_seconds();
   writes_.run([&](db& d, after_commit&) {

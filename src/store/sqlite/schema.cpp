@@ -156,6 +156,14 @@ CREATE TABLE search_unindex(id INTEGER PRIMARY KEY);
     R"sql(
 CREATE TABLE urlauth_keys(mailbox_id INTEGER PRIMARY KEY, key BLOB NOT NULL);
 )sql",
+    // Small messages kept in the database (store_limits::inline_message_size):
+    // written in the commit that stores their message, with no file of
+    // their own. Addressed by the same content hash as blob files; the
+    // rowid is the hash's first 63 bits (inline_blobs.hpp), so a lookup
+    // needs no second index.
+    R"sql(
+CREATE TABLE message_data(id INTEGER PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL);
+)sql",
 };
 
 const char* const user_steps[] = {

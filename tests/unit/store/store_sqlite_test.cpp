@@ -12,6 +12,7 @@
 
 #include "store/sqlite/account.hpp"
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/inline_blobs.hpp"
 #include "store/sqlite/store.hpp"
 
 namespace lemonade::store {
@@ -41,12 +42,41 @@ std::vector<std::string> names(account_store& a) {
   return out;
 }
 
+store_limits with_inline_limit(std::size_t octets) {
+  store_limits l;
+  l.inline_message_size = octets;
+  return l;
+}
+
 class store_sqlite : public ::testing::Test {
  protected:
+  explicit store_sqlite(store_limits limits = {}) : st(sqlite::open_store(dir.path, limits)) {}
   temp_dir dir;
-  std::unique_ptr<mail_store> st = sqlite::open_store(dir.path, {});
+  std::unique_ptr<mail_store> st;
   user_record user = st->users().add_user({0, "alice", "hash", {"s", 4096, "k1", "k2"}});
   std::shared_ptr<account_store> acct = st->open_account(user);
+  std::filesystem::path blobs() const { return dir.path / "mail" / std::to_string(user.id) / "blobs"; }
+  std::filesystem::path blob_path(const std::string& hash) const { return blobs() / hash.substr(0, 2) / hash; }
+  // Rows of message_data, read beside the account's own connections.
+  std::int64_t inline_rows() const {
+    sqlite::db d(dir.path / "mail" / std::to_string(user.id) / "mail.db");
+    auto& s = d.cached("SELECT count(*) FROM message_data");
+    std::int64_t n = s.step() ? s.int64(0) : -1;
+    s.reset();
+    return n;
+  }
+};
+
+// Every message in a blob file (store.inline_message_size = 0).
+class store_sqlite_files : public store_sqlite {
+ protected:
+  store_sqlite_files() : store_sqlite(with_inline_limit(0)) {}
+};
+
+// Messages up to 1,000 octets in the database, larger ones in files.
+class store_sqlite_inline : public store_sqlite {
+ protected:
+  store_sqlite_inline() : store_sqlite(with_inline_limit(1000)) {}
 };
 
 TEST_F(store_sqlite, users) {
@@ -226,7 +256,7 @@ TEST_F(store_sqlite, cached_snapshot_follows_every_change) {
 // (row and blob) until the mailbox layer releases it, and is collected
 // with the next write after that; whatever a stop leaves is collected when
 // the account opens again.
-TEST_F(store_sqlite, expunged_messages_stay_readable_until_released) {
+TEST_F(store_sqlite_files, expunged_messages_stay_readable_until_released) {
   auto inbox = *acct->find_mailbox("INBOX");
   auto r = acct->append(inbox.id, {msg("doomed", flag_deleted), msg("kept")});
   auto blob = acct->fetch(inbox.id, r.uids)[0].blob;
@@ -273,7 +303,7 @@ TEST_F(store_sqlite, shared_blob_outlives_its_expunged_copy) {
 // Issue 12: "a crash must not leak it forever". An APPEND that fails
 // after its blob is written takes the blob back at once (unless another
 // message has the same content); what a crash leaves is swept.
-TEST_F(store_sqlite, failed_append_leaves_no_blob) {
+TEST_F(store_sqlite_files, failed_append_leaves_no_blob) {
   acct->create_mailbox("a/b", "");
   acct->delete_mailbox("a");  // \Noselect: an APPEND to it fails in the commit
   auto a = *acct->find_mailbox("a");
@@ -293,7 +323,7 @@ TEST_F(store_sqlite, failed_append_leaves_no_blob) {
 // A staged message (CATENATE) becomes a blob by a rename; its content
 // equals what was written; one identical to a stored blob shares it; one
 // never appended leaves no file behind.
-TEST_F(store_sqlite, staged_messages) {
+TEST_F(store_sqlite_files, staged_messages) {
   auto inbox = *acct->find_mailbox("INBOX");
   auto blobs = dir.path / "mail" / std::to_string(user.id) / "blobs";
   auto staging_files = [&] {
@@ -335,6 +365,108 @@ TEST_F(store_sqlite, staged_messages) {
     EXPECT_EQ(staging_files(), 1u);
   }
   EXPECT_EQ(staging_files(), 0u);
+}
+
+// store.inline_message_size: a small message lives in message_data, with
+// no file; read whole and in pieces like a file; shared by COPY; gone
+// with its last reference (the ghost purge), in the same transaction.
+TEST_F(store_sqlite_inline, small_messages_live_in_the_database) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto archive = acct->create_mailbox("Kept", "");
+  std::string small = "Subject: small\r\n\r\n" + std::string(900, 's') + "\r\n";
+  std::string big = "Subject: big\r\n\r\n" + std::string(2000, 'b') + "\r\n";
+  auto r = acct->append(inbox.id, {msg(small, flag_deleted), msg(big)});
+  auto recs = acct->fetch(inbox.id, r.uids);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_FALSE(std::filesystem::exists(blob_path(recs[0].blob)));
+  EXPECT_TRUE(std::filesystem::exists(blob_path(recs[1].blob)));
+  EXPECT_EQ(recs[0].blob, blob_store::content_hash(small));
+  EXPECT_EQ(inline_rows(), 1);
+  EXPECT_EQ(acct->read_message(recs[0].blob), small);
+  EXPECT_EQ(acct->read_message(recs[1].blob), big);
+  EXPECT_EQ(acct->read_message(recs[0].blob, 9, 5), "small");
+  EXPECT_EQ(acct->read_message(recs[0].blob, small.size() - 3, 100), "s\r\n");  // ends first
+  EXPECT_EQ(acct->read_message(recs[0].blob, small.size(), 10), "");
+  // The same content again, and a COPY: one row.
+  acct->append(inbox.id, {msg(small)});
+  acct->copy(inbox.id, {r.uids[0]}, archive.id, false);
+  EXPECT_EQ(inline_rows(), 1);
+  // Expunged and released: the other messages keep it.
+  auto x = acct->expunge_deleted(inbox.id, nullptr);
+  acct->release_expunged(inbox.id, modseq{to_int(x.highestmodseq) + 1});
+  acct->set_subscribed("INBOX", true);  // a write: the purge runs
+  EXPECT_EQ(inline_rows(), 1);
+  EXPECT_EQ(acct->read_message(recs[0].blob), small);
+  // Every reference gone: the row goes with the purge.
+  acct->store_flags(inbox.id, {uid{3}}, flag_op::add, flag_set{flag_deleted, {}}, std::nullopt);
+  acct->store_flags(archive.id, {uid{1}}, flag_op::add, flag_set{flag_deleted, {}}, std::nullopt);
+  auto x1 = acct->expunge_deleted(inbox.id, nullptr);
+  auto x2 = acct->expunge_deleted(archive.id, nullptr);
+  EXPECT_EQ(inline_rows(), 1);  // ghosts a session may still read
+  acct->release_expunged(inbox.id, modseq{to_int(x1.highestmodseq) + 1});
+  acct->release_expunged(archive.id, modseq{to_int(x2.highestmodseq) + 1});
+  acct->set_subscribed("INBOX", true);
+  EXPECT_EQ(inline_rows(), 0);
+  EXPECT_TRUE(std::filesystem::exists(blob_path(recs[1].blob)));
+  EXPECT_EQ(acct->read_message(recs[1].blob), big);
+}
+
+// Two contents whose hashes share the rowid's bits: the second is kept
+// in a file, and each reads back as itself.
+TEST_F(store_sqlite_inline, rowid_taken_by_another_hash_falls_back_to_a_file) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  std::string content = "Subject: victim\r\n\r\nhello\r\n";
+  auto hash = blob_store::content_hash(content);
+  {
+    sqlite::db d(dir.path / "mail" / std::to_string(user.id) / "mail.db");
+    d.cached("INSERT INTO message_data(id, hash, data) VALUES(?1, ?2, ?3)")
+        .bind(1, sqlite::inline_id(hash))
+        .bind(2, hash.substr(0, 16) + std::string(48, '0'))
+        .bind_blob(3, "someone else")
+        .run();
+  }
+  auto r = acct->append(inbox.id, {msg(content)});
+  EXPECT_TRUE(std::filesystem::exists(blob_path(hash)));
+  EXPECT_EQ(acct->read_message(acct->fetch(inbox.id, r.uids)[0].blob), content);
+  EXPECT_EQ(acct->read_message(hash, 9, 6), "victim");
+}
+
+// A staged message (CATENATE, LMTP) up to the limit stays in memory and
+// never makes a file; a larger one goes to a staged file at the write
+// that passes the limit, and becomes a blob file.
+TEST_F(store_sqlite_inline, staged_messages_small_in_memory_large_in_files) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto staging_files = [&] {
+    std::size_t n = 0;
+    if (std::filesystem::exists(blobs() / "staging"))
+      for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(blobs() / "staging")) ++n;
+    return n;
+  };
+  std::shared_ptr<staged_message> small = acct->stage_message();
+  small->write("Subject: s\r\n\r\n");
+  small->write(std::string(900, 'x'));
+  EXPECT_EQ(staging_files(), 0u);
+  small->finish();
+  std::shared_ptr<staged_message> large = acct->stage_message();
+  large->write("Subject: l\r\n\r\n");
+  EXPECT_EQ(staging_files(), 0u);
+  large->write(std::string(990, 'y'));  // past 1,000
+  EXPECT_EQ(staging_files(), 1u);
+  large->write("\r\n");
+  large->finish();
+  EXPECT_EQ(large->view(), "Subject: l\r\n\r\n" + std::string(990, 'y') + "\r\n");
+  new_message ms = msg(""), ml = msg("");
+  ms.staged = small;
+  ml.staged = large;
+  auto r = acct->append(inbox.id, {ms, ml});
+  auto recs = acct->fetch(inbox.id, r.uids);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(acct->read_message(recs[0].blob), "Subject: s\r\n\r\n" + std::string(900, 'x'));
+  EXPECT_EQ(acct->read_message(recs[1].blob), "Subject: l\r\n\r\n" + std::string(990, 'y') + "\r\n");
+  EXPECT_FALSE(std::filesystem::exists(blob_path(recs[0].blob)));
+  EXPECT_TRUE(std::filesystem::exists(blob_path(recs[1].blob)));
+  EXPECT_EQ(inline_rows(), 1);
+  EXPECT_EQ(staging_files(), 0u);  // renamed into place
 }
 
 TEST(store_sqlite_sweep, deletes_only_unreferenced_old_blobs) {
@@ -495,7 +627,7 @@ TEST(store_sqlite_index, old_index_migrates) {
     // Back to schema 7: the FTS5 table with its own copy of the text.
     sqlite::db d(file);
     d.exec("DROP TABLE search_index; DROP TABLE search_text; DROP TABLE search_pending; DROP TABLE search_unindex;"
-           "DROP TABLE urlauth_keys;"
+           "DROP TABLE urlauth_keys; DROP TABLE message_data;"
            "CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');"
            "INSERT INTO search(rowid, headers, body) SELECT (mailbox_id << 32) | uid, 'subject: x', 'old text here' "
            "FROM messages; PRAGMA user_version = 7;");
