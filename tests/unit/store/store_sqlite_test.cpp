@@ -591,6 +591,34 @@ TEST_F(store_sqlite, search_index_catches_up_before_a_search) {
 
 // Once a batch's worth waits, the store's indexer takes it in without a
 // SEARCH.
+// RFC 3501 §6.4.4: a text key matches a substring. The index (detail=none)
+// only knows which messages hold each trigram of the needle; the stored
+// text decides: every trigram present but not the substring is no match,
+// nor is the needle in the other column; long and non-ASCII needles too.
+TEST_F(store_sqlite, indexed_search_checks_the_substring_and_the_column) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto m1 = text_msg("abcd cdef");                 // abc bcd cde def, no "abcdef"
+  auto m2 = text_msg("xx abcdef yy");
+  auto m3 = text_msg("grüße aus köln");
+  auto m4 = text_msg(std::string(100, 'q') + " the quick brown fox jumps over the lazy dog " + std::string(100, 'q'));
+  m4.search_headers = "subject: abcdef\n";
+  acct->append(inbox.id, {m1, m2, m3, m4});
+  using v = std::vector<std::uint32_t>;
+  EXPECT_EQ(body_hits(*acct, inbox.id, "abcdef"), (v{2}));
+  EXPECT_EQ(body_hits(*acct, inbox.id, "cd c"), (v{1}));
+  EXPECT_EQ(body_hits(*acct, inbox.id, "üße aus kö"), (v{3}));
+  EXPECT_EQ(body_hits(*acct, inbox.id, "aus köln!"), v{});
+  // 40 trigrams: a sample goes to the index, the whole needle is checked.
+  EXPECT_EQ(body_hits(*acct, inbox.id, "quick brown fox jumps over the lazy dog"), (v{4}));
+  EXPECT_EQ(body_hits(*acct, inbox.id, "quick brown fox jumps over the lazy cat"), v{});
+  text_query q;
+  q.in = text_query::where::headers;
+  q.needle = "abcdef";
+  EXPECT_EQ(acct->search_text(inbox.id, q), (std::vector<uid>{uid{4}}));
+  q.in = text_query::where::text;
+  EXPECT_EQ(acct->search_text(inbox.id, q), (std::vector<uid>{uid{2}, uid{4}}));
+}
+
 TEST(store_sqlite_index, background_batches) {
   temp_dir dir;
   store_limits limits;
