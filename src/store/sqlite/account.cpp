@@ -668,7 +668,7 @@ void sqlite_account::set_subscribed(std::string_view name, bool subscribed) {
 mailbox_status sqlite_account::status(mailbox_id id) {
   auto r = reader();
   // One read transaction, so the counters and the recent count agree.
-  r->exec("BEGIN");
+  r->run("BEGIN");
   mailbox_status st;
   try {
     auto& s = r->cached(
@@ -691,10 +691,10 @@ mailbox_status sqlite_account::status(mailbox_id id) {
     st.recent = static_cast<std::uint32_t>(rc.int64(0));
     rc.reset();
   } catch (...) {
-    r->exec("ROLLBACK");
+    r->run("ROLLBACK");
     throw;
   }
-  r->exec("COMMIT");
+  r->run("COMMIT");
   return st;
 }
 
@@ -832,7 +832,7 @@ append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_mess
 
 mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
   auto r = reader();
-  r->exec("BEGIN");
+  r->run("BEGIN");
   mailbox_snapshot snap;
   try {
     snap.info = get_by_id(*r, id);
@@ -859,7 +859,7 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
         if (e.id == id && e.key == key) {
           snap.messages = *e.messages;
           e.used = ++snapshot_clock_;
-          r->exec("COMMIT");
+          r->run("COMMIT");
           return snap;
         } else if (e.id == id && e.key.uidvalidity == key.uidvalidity && e.key.highestmodseq <= key.highestmodseq) {
           base = e.messages;
@@ -868,7 +868,7 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
     }
     if (base && update_snapshot(*r, id, *base, base_key.highestmodseq, count, snap.messages)) {
       remember_snapshot(id, key, snap.messages);
-      r->exec("COMMIT");
+      r->run("COMMIT");
       return snap;
     }
     auto& s = r->cached(
@@ -879,10 +879,10 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
     s.reset();
     if (to_int(from) <= 1) remember_snapshot(id, key, snap.messages);
   } catch (...) {
-    r->exec("ROLLBACK");
+    r->run("ROLLBACK");
     throw;
   }
-  r->exec("COMMIT");
+  r->run("COMMIT");
   return snap;
 }
 
@@ -1009,7 +1009,7 @@ expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<
 
 std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vector<uid>& uids) {
   auto r = reader();
-  r->exec("BEGIN");
+  r->run("BEGIN");
   std::vector<message_record> out;
   out.reserve(uids.size());
   try {
@@ -1051,10 +1051,10 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
       g.reset();
     }
   } catch (...) {
-    r->exec("ROLLBACK");
+    r->run("ROLLBACK");
     throw;
   }
-  r->exec("COMMIT");
+  r->run("COMMIT");
   return out;
 }
 
