@@ -1,6 +1,7 @@
 #include "store/sqlite/db.hpp"
 
 #include "store/sqlite/memory.hpp"
+#include "store/sqlite/trigram_tokenizer.hpp"
 
 #include <sqlite3.h>
 
@@ -96,6 +97,7 @@ db::db(const std::filesystem::path& file) {
   // back to the free list as the blob files of expunged mail go back to
   // the file system, not overwritten.
   exec("PRAGMA secure_delete=FAST");
+  register_trigram_tokenizer(h_);
 }
 
 db::~db() {

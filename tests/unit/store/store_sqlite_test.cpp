@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "store/sqlite/account.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/inline_blobs.hpp"
 #include "store/sqlite/store.hpp"
+#include "store/sqlite/trigram_tokenizer.hpp"
 
 namespace lemonade::store {
 namespace {
@@ -591,6 +593,25 @@ TEST_F(store_sqlite, search_index_catches_up_before_a_search) {
 
 // Once a batch's worth waits, the store's indexer takes it in without a
 // SEARCH.
+// The index's tokenizer: every run of three UTF-8 characters, each distinct
+// one once, in the order of its first occurrence; nothing below three.
+TEST(store_sqlite_index, trigram_tokens_are_distinct_utf8_character_triples) {
+  using v = std::vector<std::string>;
+  EXPECT_EQ(sqlite::trigram_tokens("abcabca"), (v{"abc", "bca", "cab"}));
+  EXPECT_EQ(sqlite::trigram_tokens("grüße"), (v{"grü", "rüß", "üße"}));
+  EXPECT_EQ(sqlite::trigram_tokens("aaaa"), (v{"aaa"}));
+  EXPECT_EQ(sqlite::trigram_tokens("ab"), v{});
+  EXPECT_EQ(sqlite::trigram_tokens("\xe2\x82\xac\xe2\x82\xac"), v{});  // two characters
+  // A text far over the dedup table's size still gives every trigram.
+  std::string big;
+  for (int i = 0; i < 300000; ++i) big += std::to_string(i) + " ";
+  auto tokens = sqlite::trigram_tokens(big);
+  std::set<std::string> distinct(tokens.begin(), tokens.end());
+  std::set<std::string> want;
+  for (std::size_t i = 0; i + 3 <= big.size(); ++i) want.insert(big.substr(i, 3));
+  EXPECT_EQ(distinct, want);
+}
+
 // RFC 3501 §6.4.4: a text key matches a substring. The index (detail=none)
 // only knows which messages hold each trigram of the needle; the stored
 // text decides: every trigram present but not the substring is no match,
