@@ -332,10 +332,14 @@ asio::awaitable<void> session::report_changes(command_context& ctx, bool allow_e
   // client that appended or saw an APPEND keeps an old value and takes the
   // new messages for changed ones on its next resync.
   std::optional<store::modseq> settled;
-  auto ch = co_await ctx.blocking([&] {
-    if (data_.condstore) settled = data_.account->settled_highestmodseq(view->info().id);
-    return view->sync(allow_expunge);
-  });
+  // Reads only (a \Recent claim is a lock, not a write: claim_recent), of
+  // what changed since the view was last brought up to date: a quick read.
+  auto ch = co_await ctx.blocking(
+      [&] {
+        if (data_.condstore) settled = data_.account->settled_highestmodseq(view->info().id);
+        return view->sync(allow_expunge);
+      },
+      command_context::work::quick);
   if (ch.mailbox_gone) {
     say(status::bye, "Selected mailbox was deleted");
     data_.state = session_state::logout;

@@ -342,6 +342,7 @@ sqlite_account::sqlite_account(std::filesystem::path dir, store_limits limits, c
       [this] { return pool_.acquire(file_); }, [this](db& d, const after_commit& a) { collect_garbage(d, a); },
       [this](db& d, after_commit& a) {
         purge_ghosts(d, a);
+        save_recent_claims(d);
         note_search_backlog(d);
       });
   if (!initialized)
@@ -365,6 +366,16 @@ sqlite_account::~sqlite_account() {
     purge_all_ghosts();
   } catch (...) {
     // Left for the next open.
+  }
+  try {
+    bool unsaved = false;
+    {
+      std::lock_guard lock(recent_mu_);
+      for (auto& [id, c] : recent_claims_) unsaved = unsaved || !c.saved;
+    }
+    if (unsaved) write([this](db& d, after_commit&) { save_recent_claims(d); }, /*durable=*/false);
+  } catch (...) {
+    // Lost: those messages are \Recent again in the next session.
   }
   // A closed account keeps no connection (its files may be deleted next).
   pool_.close(file_);
@@ -683,10 +694,10 @@ mailbox_status sqlite_account::status(mailbox_id id) {
     st.uidnext = uid{static_cast<std::uint32_t>(s.int64(3))};
     st.uidvalidity = static_cast<std::uint32_t>(s.int64(4));
     st.highestmodseq = modseq{static_cast<std::uint64_t>(s.int64(5))};
-    auto first_recent = s.int64(6);
+    auto first = first_recent(id, st.uidvalidity, static_cast<std::uint32_t>(s.int64(6)));
     s.reset();
     auto& rc = r->cached("SELECT count(*) FROM messages WHERE mailbox_id = ?1 AND uid >= ?2");
-    rc.bind(1, id).bind(2, first_recent);
+    rc.bind(1, id).bind(2, static_cast<std::int64_t>(first));
     rc.step();
     st.recent = static_cast<std::uint32_t>(rc.int64(0));
     rc.reset();
@@ -847,7 +858,8 @@ mailbox_snapshot sqlite_account::snapshot(mailbox_id id, uid from) {
     std::int64_t count = -1;
     if (c.step()) {
       count = c.int64(0);
-      snap.first_recent = uid{static_cast<std::uint32_t>(c.int64(1))};
+      snap.first_recent =
+          uid{first_recent(id, snap.info.uidvalidity, static_cast<std::uint32_t>(c.int64(1)))};
     }
     c.reset();
     auto key = snapshot_key{snap.info.uidvalidity, to_int(snap.info.uidnext), to_int(snap.info.highestmodseq), count};
@@ -944,35 +956,55 @@ void sqlite_account::remember_snapshot(mailbox_id id, const snapshot_key& key,
 }
 
 uid sqlite_account::claim_recent(mailbox_id id, uid up_to) {
-  uid first = up_to;
-  // On a full disk SELECT must still work (the user has to be able to
-  // read and delete mail): the messages just stay unclaimed (no session
-  // sees them \Recent) until a claim can be written.
-  try {
-    claim_recent_write(id, up_to, first);
-  } catch (const db_error& e) {
-    if ((e.code & 0xff) != SQLITE_FULL) throw;
-    spdlog::warn("event=disk_full dir={} what=claim_recent", dir_.string());
-    return up_to;
-  }
-  return first;
-}
-
-void sqlite_account::claim_recent_write(mailbox_id id, uid up_to, uid& first) {
-  write([&](db& d, after_commit&) {
-    auto& s = d.cached("SELECT first_recent_uid FROM mailboxes WHERE id = ?1");
+  // Claims live here and reach the database with the account's next
+  // durable commit (save_recent_claims) or when it closes: a claim is a
+  // read and a lock, never a wait for the writer, so a session can learn
+  // of new mail on its network thread. A crash may lose the claims not
+  // yet saved: those messages are \Recent again in the next session (the
+  // claim was already a commit without fsync before).
+  std::uint32_t uidvalidity = 0, stored = 0;
+  {
+    auto r = reader();
+    auto& s = r->cached("SELECT uidvalidity, first_recent_uid FROM mailboxes WHERE id = ?1");
     s.bind(1, id);
     if (!s.step()) throw error(error::code::nonexistent, "mailbox does not exist");
-    auto have = static_cast<std::uint32_t>(s.int64(0));
+    uidvalidity = static_cast<std::uint32_t>(s.int64(0));
+    stored = static_cast<std::uint32_t>(s.int64(1));
     s.reset();
-    if (have < to_int(up_to)) {
-      first = uid{have};
-      d.cached("UPDATE mailboxes SET first_recent_uid = ?2 WHERE id = ?1")
-          .bind(1, id)
-          .bind(2, static_cast<std::int64_t>(to_int(up_to)))
-          .run();
-    }
-  }, /*durable=*/false);
+  }
+  std::lock_guard lock(recent_mu_);
+  auto& c = recent_claims_[id];
+  if (c.uidvalidity != uidvalidity) c = {uidvalidity, stored, true};  // a new mailbox under a reused id
+  auto have = std::max(c.up_to, stored);
+  if (have >= to_int(up_to)) return up_to;
+  c.up_to = to_int(up_to);
+  c.saved = false;
+  return uid{have};
+}
+
+std::uint32_t sqlite_account::first_recent(mailbox_id id, std::uint32_t uidvalidity, std::uint32_t stored) {
+  std::lock_guard lock(recent_mu_);
+  auto it = recent_claims_.find(id);
+  if (it == recent_claims_.end() || it->second.uidvalidity != uidvalidity) return stored;
+  return std::max(stored, it->second.up_to);
+}
+
+void sqlite_account::save_recent_claims(db& d) {
+  std::vector<std::pair<mailbox_id, recent_claim>> due;
+  {
+    std::lock_guard lock(recent_mu_);
+    for (auto& [id, c] : recent_claims_)
+      if (!c.saved) {
+        due.emplace_back(id, c);
+        c.saved = true;
+      }
+  }
+  for (auto& [id, c] : due)
+    d.cached("UPDATE mailboxes SET first_recent_uid = ?2 WHERE id = ?1 AND uidvalidity = ?3 AND first_recent_uid < ?2")
+        .bind(1, id)
+        .bind(2, static_cast<std::int64_t>(c.up_to))
+        .bind(3, static_cast<std::int64_t>(c.uidvalidity))
+        .run();
 }
 
 expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<uid>* only) {

@@ -98,7 +98,11 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   auto adding_mail(F f) -> decltype(f());
   append_result append_checked(mailbox_id id, std::vector<new_message>& messages);
   copy_result copy_checked(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move);
-  void claim_recent_write(mailbox_id id, uid up_to, uid& first);
+  // \Recent claims (claim_recent): the first UID no session has claimed,
+  // from the stored value and the claims not yet saved.
+  std::uint32_t first_recent(mailbox_id id, std::uint32_t uidvalidity, std::uint32_t stored);
+  // Inside a batch: writes the claims made since the last save.
+  void save_recent_claims(db& d);
   connection_pool::lease reader();
   // Through the commit queue; `durable`: see commit_queue::run.
   void write(const commit_queue::job_fn& fn, bool durable = true);
@@ -120,6 +124,13 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   std::unique_ptr<commit_queue> queue_;
   search_indexer* indexer_;
   std::atomic<bool> index_requested_{false};
+  struct recent_claim {
+    std::uint32_t uidvalidity = 0;  // of the mailbox the claim is for (ids are reused)
+    std::uint32_t up_to = 0;        // every UID below is claimed
+    bool saved = true;
+  };
+  std::mutex recent_mu_;
+  std::map<mailbox_id, recent_claim> recent_claims_;
   std::mutex releases_mu_;
   std::map<mailbox_id, std::uint64_t> releases_;  // ghosts below these MODSEQs may go
 

@@ -156,6 +156,37 @@ TEST_F(store_sqlite, append_expunge_uids_and_modseq) {
   EXPECT_EQ(acct->status(inbox.id).recent, 0u);
 }
 
+// RFC 3501 §2.3.2: "subsequent sessions will not see \Recent set for this
+// message". A claim is made in memory, seen at once by STATUS and by a
+// snapshot (EXAMINE), saved with the next commit or when the account
+// closes, and holds for a mailbox created again under the same id only if
+// it is the same mailbox (UIDVALIDITY).
+TEST_F(store_sqlite, recent_claims_hold_across_reopening) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  acct->append(inbox.id, {msg("a"), msg("b")});
+  EXPECT_EQ(acct->claim_recent(inbox.id, uid{3}), uid{1});
+  EXPECT_EQ(acct->status(inbox.id).recent, 0u);
+  EXPECT_EQ(acct->snapshot(inbox.id, uid{1}).first_recent, uid{3});
+  acct->append(inbox.id, {msg("c")});  // a commit: the claim is saved with it
+  acct.reset();
+  acct = st->open_account(user);
+  EXPECT_EQ(acct->status(inbox.id).recent, 1u);
+  EXPECT_EQ(acct->claim_recent(inbox.id, uid{4}), uid{3});
+  acct.reset();  // unsaved until the account closes
+  acct = st->open_account(user);
+  EXPECT_EQ(acct->status(inbox.id).recent, 0u);
+  EXPECT_EQ(acct->claim_recent(inbox.id, uid{4}), uid{4});
+  // A mailbox deleted and created again: a new UIDVALIDITY, nothing claimed.
+  auto box = acct->create_mailbox("Box", "");
+  acct->append(box.id, {msg("x")});
+  EXPECT_EQ(acct->claim_recent(box.id, uid{2}), uid{1});
+  acct->delete_mailbox("Box");
+  auto again = acct->create_mailbox("Box", "");
+  acct->append(again.id, {msg("y")});
+  EXPECT_EQ(acct->status(again.id).recent, 1u);
+  EXPECT_EQ(acct->claim_recent(again.id, uid{2}), uid{1});
+}
+
 TEST_F(store_sqlite, store_flags_and_unchanged_since) {
   auto inbox = *acct->find_mailbox("INBOX");
   auto r = acct->append(inbox.id, {msg("a"), msg("b")});
