@@ -16,7 +16,9 @@
 // second or so, always cheap, and kept every read in the pool.)
 //
 // Quick are: FETCH of at most one batch of messages (64, sections up to
-// 1 MB in all), STATUS, LIST, SELECT's lookup, the HIGHESTMODSEQ read.
+// 1 MB in all), STATUS, LIST, SELECT's lookup, the HIGHESTMODSEQ read,
+// and bringing a selected mailbox up to date before a response
+// (session::report_changes: its \Recent claims are made in memory).
 // Reads that may write (a SEARCH that brings the index up to date), FETCH
 // of more messages or of sections streamed in pieces, and heavy CPU work
 // (SORT, a login's password check) always go to their pools. Connections
