@@ -748,7 +748,11 @@ auto sqlite_account::adding_mail(F f) -> decltype(f()) {
 void sqlite_account::check_quota(std::uint64_t incoming) {
   if (limits_.max_account_size == 0) return;
   auto r = reader();
-  auto& s = r->cached("SELECT coalesce(sum(total_size), 0) FROM mailboxes");
+  quota_allows(*r, incoming);
+}
+
+void sqlite_account::quota_allows(db& d, std::uint64_t incoming) {
+  auto& s = d.cached("SELECT coalesce(sum(total_size), 0) FROM mailboxes");
   std::uint64_t used = s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
   s.reset();
   if (used + incoming <= limits_.max_account_size) return;
@@ -1396,12 +1400,9 @@ store_flags_result sqlite_account::store_flags(mailbox_id id, const std::vector<
 
 copy_result sqlite_account::copy(mailbox_id from, const std::vector<uid>& uids, mailbox_id to, bool move) {
   // A copy shares blobs, but its rows and index entries take room too.
-  // Against the quota it counts in full; how much that is is known only
-  // inside the transaction, so a full account refuses any COPY.
-  if (!move) {
-    check_space(0);
-    check_quota(1);
-  }
+  // Against the quota it counts in full, checked inside the transaction
+  // (copy_checked) where the sizes of what it copies are known.
+  if (!move) check_space(0);
   return adding_mail([&] { return copy_checked(from, uids, to, move); });
 }
 
@@ -1409,6 +1410,16 @@ copy_result sqlite_account::copy_checked(mailbox_id from, const std::vector<uid>
   copy_result out;
   write([&](db& d, after_commit&) {
     auto src = get_by_id(d, from);
+    if (!move && limits_.max_account_size > 0) {
+      std::uint64_t adding = 0;
+      auto& size = d.cached("SELECT size FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
+      for (auto u : uids) {
+        size.bind(1, from).bind(2, static_cast<std::int64_t>(to_int(u)));
+        if (size.step()) adding += static_cast<std::uint64_t>(size.int64(0));
+        size.reset();
+      }
+      quota_allows(d, adding);
+    }
     if (from == to) {
       out = transfer(d, src, uids, src, move);
       return;

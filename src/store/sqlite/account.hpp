@@ -84,6 +84,9 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   // Throws error{over_quota} when limits_.max_account_size is set and the
   // account's mail plus `incoming` octets would exceed it.
   void check_quota(std::uint64_t incoming);
+  // The same on a connection already in a transaction (a COPY, once the
+  // sizes it copies are known).
+  void quota_allows(db& d, std::uint64_t incoming);
   // The free space if it is short of min_free_space + incoming (no log).
   std::optional<std::uint64_t> space_short(std::uint64_t incoming) const;
   // Whether the disk has room, above min_free_space, for the SEARCH index

@@ -4,7 +4,8 @@
 # other recipient gets its copy; a message bigger than the whole quota
 # gets 552 5.2.3 ("Message length exceeds administrative limit"); IMAP
 # APPEND over it gets NO [OVERQUOTA] (RFC 5530 §3); after an EXPUNGE the
-# mail fits again.
+# mail fits again; a COPY counts the sizes of what it copies: one that
+# fits is done, one that does not gets NO [OVERQUOTA] and copies nothing.
 !protocol lmtp
 !user pat pw1
 !user green pw2
@@ -90,3 +91,16 @@ C:
 C: fits again
 C: .
 S: 250 2.1.5 <pat@foo.edu> delivered
+!raw 2 b"a6 APPEND INBOX {200+}\r\nSubject: c\r\n\r\n" + b"c" * 186 + b"\r\n"
+S2: * 2 EXISTS
+S2: * 2 RECENT
+S2: a6 OK [APPENDUID ${uv} 3] APPEND completed
+C2: a7 UID COPY 3 INBOX
+S2: * 3 EXISTS
+S2: * 3 RECENT
+S2: a7 OK [COPYUID ${uv} 3 4] COPY completed
+C2: a8 UID COPY 3 INBOX
+S2: a8 NO [OVERQUOTA] Quota exceeded: the account holds ${used2} of 700 octets, and 200 more do not fit
+C2: a9 STATUS INBOX (MESSAGES)
+S2: * STATUS INBOX (MESSAGES 3)
+S2: a9 OK STATUS completed
