@@ -412,17 +412,7 @@ std::size_t sqlite_account::sweep_unreferenced_blobs() {
   {
     auto r = reader();
     temporaries = blobs_.walk_older_than(limits_.blob_sweep_age, [&](const std::string& hash) {
-      auto& m = r->cached("SELECT 1 FROM messages WHERE blob = ?1 LIMIT 1");
-      m.bind(1, hash);
-      bool used = m.step();
-      m.reset();
-      if (!used) {
-        auto& g = r->cached("SELECT 1 FROM ghosts WHERE blob = ?1 LIMIT 1");
-        g.bind(1, hash);
-        used = g.step();
-        g.reset();
-      }
-      if (!used) unreferenced.push_back(hash);
+      if (!blob_referenced(*r, hash)) unreferenced.push_back(hash);
       if (unreferenced.size() >= 256) flush();
     });
   }
@@ -803,7 +793,8 @@ append_result sqlite_account::append_checked(mailbox_id id, std::vector<new_mess
       hashes.push_back(blobs_.adopt(*staged->file));
       files.push_back(hashes.back());
     } else {
-      // Held in memory, but over the limit (lowered since it was staged).
+      // Nothing was written (an empty message) and messages are not kept
+      // inline (store.inline_message_size = 0): no staged file was made.
       hashes.push_back(staged->hash());
       blobs_.put(staged->view(), hashes.back());
       files.push_back(hashes.back());
