@@ -23,10 +23,16 @@ void connection_pool::sweep() {
     auto now = std::chrono::steady_clock::now();
     std::vector<std::unique_ptr<db>> closing;
     closing.swap(evicted_);
-    for (auto& e : idle_)
-      if (now - e.since >= max_age_) closing.push_back(std::move(e.d));
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      auto& list = it->second;
+      for (auto& e : list)
+        if (now - e.since >= max_age_) closing.push_back(std::move(e.d));
+      std::erase_if(list, [](auto& e) { return !e.d; });
+      it = list.empty() ? idle_.erase(it) : std::next(it);
+    }
     if (closing.empty()) continue;
-    std::erase_if(idle_, [](auto& e) { return !e.d; });
+    idle_count_ = 0;
+    for (auto& [file, list] : idle_) idle_count_ += list.size();
     lock.unlock();
     closing.clear();  // closed outside the lock
     lock.lock();
@@ -47,45 +53,52 @@ connection_pool::lease connection_pool::acquire(const std::filesystem::path& fil
   {
     std::lock_guard lock(mu_);
     // The most recently used one to this file: its pages are the warmest.
-    auto best = idle_.end();
-    for (auto it = idle_.begin(); it != idle_.end(); ++it)
-      if (it->file == file && (best == idle_.end() || it->used > best->used)) best = it;
-    if (best != idle_.end()) {
-      auto d = std::move(best->d);
-      idle_.erase(best);
-      return lease(*this, file, std::move(d));
+    auto it = idle_.find(file.native());
+    if (it != idle_.end()) {
+      auto d = std::move(it->second.back().d);
+      it->second.pop_back();
+      --idle_count_;
+      if (it->second.empty()) idle_.erase(it);
+      return lease(*this, file.native(), std::move(d));
     }
   }
   // Opened outside the lock: opening reads the file.
-  return lease(*this, file, std::make_unique<db>(file));
+  return lease(*this, file.native(), std::make_unique<db>(file));
 }
 
-void connection_pool::give_back(std::filesystem::path file, std::unique_ptr<db> d) {
+void connection_pool::give_back(std::string file, std::unique_ptr<db> d) {
   std::lock_guard lock(mu_);
   if (max_idle_ == 0) return;  // d closes here
-  idle_.push_back({std::move(file), std::move(d), ++clock_, std::chrono::steady_clock::now()});
-  if (idle_.size() > max_idle_) {
-    auto lru = std::min_element(idle_.begin(), idle_.end(), [](auto& a, auto& b) { return a.used < b.used; });
+  idle_[std::move(file)].push_back({std::move(d), ++clock_, std::chrono::steady_clock::now()});
+  if (++idle_count_ > max_idle_) {
+    // The least recently used over all files: the front of some list.
+    auto lru = idle_.end();
+    for (auto it = idle_.begin(); it != idle_.end(); ++it)
+      if (lru == idle_.end() || it->second.front().used < lru->second.front().used) lru = it;
     // Closed by the sweeper, not here: the last connection to a database
     // checkpoints and syncs as it closes, and this may be a network
     // thread (a quick read, imap/inline_reads.hpp).
-    evicted_.push_back(std::move(lru->d));
-    idle_.erase(lru);
+    evicted_.push_back(std::move(lru->second.front().d));
+    lru->second.erase(lru->second.begin());
+    if (lru->second.empty()) idle_.erase(lru);
+    --idle_count_;
     wake_.notify_one();
   }
 }
 
 void connection_pool::close(const std::filesystem::path& file) {
-  std::vector<std::unique_ptr<db>> closing;
+  std::vector<idle_entry> closing;
   std::lock_guard lock(mu_);
-  for (auto& e : idle_)
-    if (e.file == file) closing.push_back(std::move(e.d));
-  std::erase_if(idle_, [](auto& e) { return !e.d; });
+  auto it = idle_.find(file.native());
+  if (it == idle_.end()) return;
+  closing = std::move(it->second);
+  idle_.erase(it);
+  idle_count_ -= closing.size();
 }
 
 std::size_t connection_pool::idle() const {
   std::lock_guard lock(mu_);
-  return idle_.size();
+  return idle_count_;
 }
 
 }  // namespace lemonade::store::sqlite

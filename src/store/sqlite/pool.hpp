@@ -19,7 +19,9 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "store/sqlite/db.hpp"
@@ -35,7 +37,7 @@ class connection_pool {
 
   class lease {
    public:
-    lease(connection_pool& pool, std::filesystem::path file, std::unique_ptr<db> d)
+    lease(connection_pool& pool, std::string file, std::unique_ptr<db> d)
         : pool_(&pool), file_(std::move(file)), d_(std::move(d)) {}
     lease(lease&& o) noexcept = default;
     lease& operator=(lease&&) = delete;
@@ -50,7 +52,7 @@ class connection_pool {
 
    private:
     connection_pool* pool_;
-    std::filesystem::path file_;
+    std::string file_;
     std::unique_ptr<db> d_;
   };
 
@@ -63,12 +65,11 @@ class connection_pool {
   std::size_t idle() const;
 
  private:
-  void give_back(std::filesystem::path file, std::unique_ptr<db> d);
+  void give_back(std::string file, std::unique_ptr<db> d);
 
   void sweep();
 
   struct idle_entry {
-    std::filesystem::path file;
     std::unique_ptr<db> d;
     std::uint64_t used = 0;
     std::chrono::steady_clock::time_point since;
@@ -78,7 +79,12 @@ class connection_pool {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::vector<idle_entry> idle_;
+  // By database file, each list oldest first: acquire takes the last
+  // (warmest) one without looking at other accounts' connections (a scan
+  // of all of them, comparing paths under the lock, was where the storage
+  // threads queued up on this mutex).
+  std::unordered_map<std::string, std::vector<idle_entry>> idle_;
+  std::size_t idle_count_ = 0;
   std::vector<std::unique_ptr<db>> evicted_;  // for the sweeper to close
   std::uint64_t clock_ = 0;
   std::thread sweeper_;
