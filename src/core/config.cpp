@@ -234,7 +234,7 @@ const key_def key_defs[] = {
   {"limits.max_mailbox_depth", "32", "most hierarchy levels in a mailbox name", set_unsigned<&config::max_mailbox_depth>},
   {"limits.max_mailboxes", "10000", "mailboxes per account", set_unsigned<&config::max_mailboxes>},
   {"limits.min_free_space", "\"64MB\"", "disk space kept free on the data directory: below it APPEND and COPY get NO [OVERQUOTA], so that reading, flagging and deleting mail go on working on a full disk", set_size<&config::min_free_space>},
-  {"limits.max_account_size", "0", "octets of mail one account may hold over all its mailboxes (a quota; e.g. \"2GB\"); over it APPEND and COPY get NO [OVERQUOTA], LMTP 452 4.2.2 (552 5.2.3 for a message bigger than the whole quota) and the queue retries; 0: no limit", set_size<&config::max_account_size>},
+  {"limits.max_account_size", "0", "octets of mail one account may hold over all its mailboxes (a quota; e.g. \"2GB\"); over it APPEND and COPY get NO [OVERQUOTA], LMTP 452 4.2.2 (552 5.2.3 for a message bigger than the whole quota), already at RCPT when MAIL declared a SIZE= that does not fit or the account is full, and the queue retries; 0: no limit", set_size<&config::max_account_size>},
   {"limits.max_append_messages", "1000", "messages in one MULTIAPPEND command", set_unsigned<&config::max_append_messages>},
   {"limits.max_mime_depth", "32", "deepest multipart / message/rfc822 nesting parsed; deeper parts are described as opaque", set_unsigned<&config::max_mime_depth>},
   {"limits.max_mime_parts", "1000", "MIME parts parsed per message; the rest is described as one opaque part", set_unsigned<&config::max_mime_parts>},

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 
 #include "core/strings.hpp"
@@ -334,6 +336,39 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
       else reply(550, status_code{5, 7, 1}, "Relaying to <" + to.text() + "> is not available on this server");
     }
     co_return;
+  }
+  if (srv_.cfg.max_account_size > 0) {
+    // A recipient whose quota the message cannot fit is refused here,
+    // before the message is sent (RFC 5321 §4.3.2 lists 452 and 552 among
+    // RCPT's replies), with the codes its delivery would get: RFC 3463
+    // X.2.2 "Mailbox full" is transient (the user may make room), X.2.3
+    // "Message length exceeds administrative limit" is not. The size is the one MAIL declared
+    // (RFC 1870 SIZE=), else a message of one octet: a full account.
+    // Delivery checks again with the real size.
+    std::uint64_t size = std::max<std::uint64_t>(tx_->mail.size.value_or(1), 1);
+    if (size > srv_.cfg.max_account_size) {
+      reply(552, status_code{5, 2, 3}, "<" + to.text() + "> Message is larger than the mailbox quota");
+      co_return;
+    }
+    auto full = co_await blocking(
+        [&]() -> std::optional<std::string> {
+          try {
+            srv_.store.open_account(target->user)->check_quota(size);
+          } catch (const store::error& e) {
+            if (e.what_code == store::error::code::over_quota) return std::string(e.what());
+            spdlog::warn("conn={} event=quota_check rcpt=\"{}\" error=\"{}\"", conn_.id, to.text(), e.what());
+          } catch (const std::exception& e) {
+            // Not decided here: the delivery will say.
+            spdlog::warn("conn={} event=quota_check rcpt=\"{}\" error=\"{}\"", conn_.id, to.text(), e.what());
+          }
+          return std::nullopt;
+        },
+        srv_.reads);
+    if (full) {
+      spdlog::info("conn={} event=rcpt_refused rcpt=\"{}\" reason=\"{}\"", conn_.id, to.text(), *full);
+      reply(452, status_code{4, 2, 2}, "<" + to.text() + "> Mailbox full (quota exceeded)");
+      co_return;
+    }
   }
   tx_->recipients.push_back({to, std::move(c), std::move(*target)});
   reply(250, status_code{2, 1, 5}, "Recipient <" + to.text() + "> OK");

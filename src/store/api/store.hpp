@@ -56,6 +56,10 @@ class account_store {
   // Appends messages atomically (RFC 3502: all or none). Throws
   // error{nonexistent, noselect}.
   virtual append_result append(mailbox_id id, std::vector<new_message> messages) = 0;
+  // Throws error{over_quota} when the account's quota (max_account_size)
+  // is set and its mail plus `incoming` octets would exceed it: asked
+  // before a message is sent (an SMTP RCPT), append checks again.
+  virtual void check_quota(std::uint64_t incoming) = 0;
 
   // The mailbox and its messages with UIDs at or above `from`, read in one
   // transaction (UIDs are assigned in commit order, so what a snapshot

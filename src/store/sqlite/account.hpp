@@ -41,6 +41,7 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   void set_subscribed(std::string_view name, bool subscribed) override;
   mailbox_status status(mailbox_id id) override;
   append_result append(mailbox_id id, std::vector<new_message> messages) override;
+  void check_quota(std::uint64_t incoming) override;
   mailbox_snapshot snapshot(mailbox_id id, uid from) override;
   uid claim_recent(mailbox_id id, uid up_to) override;
   expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) override;
@@ -81,9 +82,6 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   // Throws error{no_space} unless `incoming` octets fit above
   // limits_.min_free_space (and logs what is full).
   void check_space(std::uint64_t incoming) const;
-  // Throws error{over_quota} when limits_.max_account_size is set and the
-  // account's mail plus `incoming` octets would exceed it.
-  void check_quota(std::uint64_t incoming);
   // The same on a connection already in a transaction (a COPY, once the
   // sizes it copies are known).
   void quota_allows(db& d, std::uint64_t incoming);

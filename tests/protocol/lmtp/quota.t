@@ -6,6 +6,7 @@
 # APPEND over it gets NO [OVERQUOTA] (RFC 5530 §3); after an EXPUNGE the
 # mail fits again; a COPY counts the sizes of what it copies: one that
 # fits is done, one that does not gets NO [OVERQUOTA] and copies nothing.
+# With SIZE= declared, RCPT already refuses what cannot fit.
 !protocol lmtp
 !user pat pw1
 !user green pw2
@@ -58,6 +59,33 @@ S: 250 2.1.5 Recipient <green@foo.edu> OK
 S: 354 Start mail input; end with <CRLF>.<CRLF>
 !raw 1 b"Subject: big\r\n\r\n" + (b"x" * 78 + b"\r\n") * 10 + b".\r\n"
 S: 552 5.2.3 <green@foo.edu> Message is larger than the mailbox quota
+# At RCPT time (RFC 5321 §4.3.2: 452 and 552 are RCPT replies), with the
+# size MAIL declared (RFC 1870 SIZE=): each account holds one message of
+# about 430 octets, so 500 more fit in neither (452 4.2.2, before the
+# message is sent), 100 fit, and 701 is more than the whole quota (552
+# 5.2.3). Without SIZE, only a full account is refused at RCPT.
+C: MAIL FROM:<chris@bar.com> SIZE=500
+S: 250 2.1.0 Sender <chris@bar.com> OK
+C: RCPT TO:<pat@foo.edu>
+S: 452 4.2.2 <pat@foo.edu> Mailbox full (quota exceeded)
+C: RCPT TO:<green@foo.edu>
+S: 452 4.2.2 <green@foo.edu> Mailbox full (quota exceeded)
+C: DATA
+S: 554 5.5.1 No valid recipients
+C: RSET
+S: 250 2.0.0 OK
+C: MAIL FROM:<chris@bar.com> SIZE=701
+S: 250 2.1.0 Sender <chris@bar.com> OK
+C: RCPT TO:<pat@foo.edu>
+S: 552 5.2.3 <pat@foo.edu> Message is larger than the mailbox quota
+C: RSET
+S: 250 2.0.0 OK
+C: MAIL FROM:<chris@bar.com> SIZE=100
+S: 250 2.1.0 Sender <chris@bar.com> OK
+C: RCPT TO:<pat@foo.edu>
+S: 250 2.1.5 Recipient <pat@foo.edu> OK
+C: RSET
+S: 250 2.0.0 OK
 !connect 2 plain imap
 S2: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
 C2: a1 LOGIN pat pw1
