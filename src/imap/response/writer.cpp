@@ -29,11 +29,17 @@ bool quotable(std::string_view s, bool utf8) {
 
 void write_string(std::string& out, std::string_view s, bool utf8) {
   if (quotable(s, utf8)) {
+    // Appended in runs between the characters that need a backslash, not
+    // one character at a time (FETCH ENVELOPE writes many short strings).
     out += '"';
-    for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] != '"' && s[i] != '\\') continue;
+      out.append(s.data() + run, i - run);
+      out += '\\';
+      run = i;  // the escaped character starts the next run
     }
+    out.append(s.data() + run, s.size() - run);
     out += '"';
     return;
   }
