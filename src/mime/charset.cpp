@@ -108,12 +108,16 @@ std::optional<std::string> iconv_convert(std::string_view text, const std::strin
 std::string repair_utf8(std::string_view text, bool latin1_fallback) {
   std::string out;
   out.reserve(text.size());
+  // Valid text is copied in runs, up to each octet that needs repair (an
+  // APPEND's search text passes here whole: one append per character was
+  // a visible cost).
+  std::size_t run = 0;
   for (std::size_t i = 0; i < text.size();) {
     if (auto n = utf8_sequence(text, i)) {
-      out.append(text.substr(i, n));
       i += n;
       continue;
     }
+    out.append(text.data() + run, i - run);
     auto u = static_cast<unsigned char>(text[i++]);
     if (latin1_fallback) {
       out += static_cast<char>(0xC0 | (u >> 6));
@@ -121,7 +125,9 @@ std::string repair_utf8(std::string_view text, bool latin1_fallback) {
     } else {
       out += replacement;
     }
+    run = i;
   }
+  out.append(text.data() + run, text.size() - run);
   return out;
 }
 

@@ -5,12 +5,12 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct sqlite3;
@@ -81,7 +81,7 @@ class db {
 
  private:
   sqlite3* h_ = nullptr;
-  std::map<const char*, std::unique_ptr<statement>> cache_;
+  std::unordered_map<const char*, std::unique_ptr<statement>> cache_;
   // The cached statements handed out since the last reset_all(): a
   // connection caches dozens, a command uses a few, and resetting them all
   // each time a connection went back to the pool cost 5% of the server's

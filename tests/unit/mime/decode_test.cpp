@@ -171,6 +171,10 @@ TEST(MimeCharset, RepairUtf8) {
   EXPECT_EQ(repair_utf8("\xc0\xaf"), fffd + fffd);                     // overlong
   EXPECT_EQ(repair_utf8("\xe0\x80\xaf"), fffd + fffd + fffd);          // overlong, 3 octets
   EXPECT_EQ(repair_utf8("\xed\xa0\x80"), fffd + fffd + fffd);          // surrogate
+  EXPECT_EQ(repair_utf8(""), "");
+  EXPECT_EQ(repair_utf8("plain \xc3\xa9t\xc3\xa9"), "plain \xc3\xa9t\xc3\xa9");  // valid: unchanged
+  EXPECT_EQ(repair_utf8("\xff" "ab\xff"), fffd + "ab" + fffd);             // at both ends
+  EXPECT_EQ(repair_utf8("ab\xc3"), "ab" + fffd);                           // cut short at the end
   EXPECT_EQ(repair_utf8("\xf4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // above U+10FFFF
   EXPECT_EQ(repair_utf8("\xe2\x82"), fffd + fffd);                     // truncated
   EXPECT_EQ(repair_utf8("\xf0\x9f\x98\x80 \u20ac \u00e9"), "\xf0\x9f\x98\x80 \u20ac \u00e9");
