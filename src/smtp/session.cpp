@@ -342,9 +342,9 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
     // before the message is sent (RFC 5321 §4.3.2 lists 452 and 552 among
     // RCPT's replies), with the codes its delivery would get: RFC 3463
     // X.2.2 "Mailbox full" is transient (the user may make room), X.2.3
-    // "Message length exceeds administrative limit" is not. The size is the one MAIL declared
-    // (RFC 1870 SIZE=), else a message of one octet: a full account.
-    // Delivery checks again with the real size.
+    // "Message length exceeds administrative limit" is not. The size is
+    // the one MAIL declared (RFC 1870 SIZE=), else a message of one octet:
+    // a full account. Delivery checks again with the real size.
     std::uint64_t size = std::max<std::uint64_t>(tx_->mail.size.value_or(1), 1);
     if (size > srv_.cfg.max_account_size) {
       reply(552, status_code{5, 2, 3}, "<" + to.text() + "> Message is larger than the mailbox quota");
