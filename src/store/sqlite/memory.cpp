@@ -172,60 +172,6 @@ void free_small(header* h, void* p) {
   }
 }
 
-// Each thread keeps a few freed small blocks per size class and hands them
-// out again without taking the class's lock: the storage, read and network
-// threads all allocate through SQLite, and the class locks were 2-3% of the
-// server's CPU under the population benchmark. Bounded (cache_blocks of
-// each class up to cache_max_size: under 60 KiB a thread); a thread's
-// blocks go back to their slabs when it ends, and release_free_memory()
-// gives back the calling thread's first.
-constexpr std::size_t cache_max_size = 1024;
-constexpr unsigned cache_blocks = 16;
-
-struct thread_cache {
-  struct bin {
-    void* head = nullptr;  // linked through each block's first word
-    unsigned count = 0;
-  };
-  std::array<bin, class_count> bins{};
-  bool ended = false;  // the thread is ending: its later frees go to the slabs
-
-  void* take(std::size_t cls) {
-    auto& b = bins[cls];
-    void* p = b.head;
-    if (p) {
-      b.head = *static_cast<void**>(p);
-      --b.count;
-    }
-    return p;
-  }
-  bool keep(std::size_t cls, void* p) {
-    auto& b = bins[cls];
-    if (ended || b.count >= cache_blocks) return false;
-    *static_cast<void**>(p) = b.head;
-    b.head = p;
-    ++b.count;
-    return true;
-  }
-  void flush() {
-    for (auto& b : bins) {
-      while (b.head) {
-        void* p = b.head;
-        b.head = *static_cast<void**>(p);
-        free_small(header_of(p), p);
-      }
-      b.count = 0;
-    }
-  }
-  ~thread_cache() {
-    ended = true;
-    flush();
-  }
-};
-thread_local thread_cache cache;
-
-bool cacheable(std::size_t cls) { return class_sizes[cls] <= cache_max_size; }
-
 // SQLite's interface (sqlite3_mem_methods). Sizes are ints there.
 void* x_malloc(int n) { return memory_alloc(static_cast<std::size_t>(n)); }
 void x_free(void* p) { memory_free(p); }
@@ -245,9 +191,7 @@ void* memory_alloc(std::size_t n) {
   if (n == 0) n = 1;
   void* p = nullptr;
   if (n <= max_small) {
-    auto cls = class_of(n);
-    p = cacheable(cls) ? cache.take(cls) : nullptr;
-    if (!p) p = alloc_small(cls);
+    p = alloc_small(class_of(n));
   } else {
     std::size_t length = (header_room + n + large_granule - 1) / large_granule * large_granule;
     header* h = nullptr;
@@ -279,7 +223,7 @@ void memory_free(void* p) {
     std::lock_guard lock(large.mu);
     h->next = large.free;
     large.free = h;
-  } else if (!cacheable(h->cls) || !cache.keep(h->cls, p)) {
+  } else {
     free_small(h, p);
   }
 }
@@ -333,7 +277,6 @@ std::size_t unmap_list(header* list) {
 }  // namespace
 
 std::size_t release_free_memory() {
-  cache.flush();
   // Each list is taken under its lock and unmapped outside it.
   auto take = [](std::mutex& mu, header*& list) {
     std::lock_guard lock(mu);

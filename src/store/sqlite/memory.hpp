@@ -20,8 +20,7 @@
 // on their own, kept for reuse when freed, and unmapped at the same time. When the connections close, their memory
 // goes back to the system whatever else lives on.
 //
-// Thread-safe: one mutex per size class, and a small cache of freed
-// blocks per thread in front of it (memory.cpp).
+// Thread-safe: one mutex per size class.
 
 #include <cstddef>
 

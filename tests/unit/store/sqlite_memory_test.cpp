@@ -77,52 +77,5 @@ TEST(sqlite_memory, blocks_freed_on_other_threads) {
   EXPECT_LE(allocator_stats().mapped, before.mapped);
 }
 
-TEST(sqlite_memory, a_thread_reuses_what_it_freed_and_gives_it_back) {
-  release_free_memory();
-  auto before = allocator_stats();
-  void* a = memory_alloc(100);
-  memory_free(a);
-  void* b = memory_alloc(100);  // the same class: from this thread's cache
-  EXPECT_EQ(a, b);
-  memory_free(b);
-  release_free_memory();  // takes this thread's cache back first
-  EXPECT_EQ(allocator_stats().blocks, before.blocks);
-  EXPECT_LE(allocator_stats().mapped, before.mapped);
-}
-
-TEST(sqlite_memory, threads_allocating_and_freeing_at_once_never_share_a_block) {
-  release_free_memory();
-  auto before = allocator_stats();
-  constexpr int threads = 4;
-  std::vector<std::thread> workers;
-  std::vector<int> bad(threads, 0);
-  for (int t = 0; t < threads; ++t)
-    workers.emplace_back([&, t] {
-      std::mt19937 rng(t);
-      std::vector<std::pair<unsigned char*, std::size_t>> live;
-      for (int i = 0; i < 50000; ++i) {
-        if (live.size() < 64 && rng() % 3 != 0) {
-          std::size_t n = 1 + rng() % 1500;
-          auto* p = static_cast<unsigned char*>(memory_alloc(n));
-          std::memset(p, t * 50 + 1, n);
-          live.emplace_back(p, n);
-        } else if (!live.empty()) {
-          auto k = rng() % live.size();
-          auto [p, n] = live[k];
-          if (p[0] != t * 50 + 1 || p[n - 1] != t * 50 + 1) ++bad[t];
-          memory_free(p);
-          live[k] = live.back();
-          live.pop_back();
-        }
-      }
-      for (auto [p, n] : live) memory_free(p);
-    });
-  for (auto& w : workers) w.join();
-  for (int t = 0; t < threads; ++t) EXPECT_EQ(bad[t], 0) << t;
-  EXPECT_EQ(allocator_stats().blocks, before.blocks);
-  release_free_memory();
-  EXPECT_LE(allocator_stats().mapped, before.mapped);
-}
-
 }  // namespace
 }  // namespace lemonade::store::sqlite
