@@ -82,6 +82,7 @@ asio::awaitable<void> session::idle(command_context& ctx) {
   auto keepalive_at = now() + srv_.cfg.idle_keepalive;
   bool autologout = false;
   for (;;) {
+    woken_ = false;
     if (view && view->pending()) {
       co_await report_changes(ctx);
       co_await flush();
@@ -92,6 +93,11 @@ asio::awaitable<void> session::idle(command_context& ctx) {
       co_await flush();
     }
     if (idle_input_ || idle_broken_ || shutdown_requested_) break;
+    // A wake that came while a report was being written found no wait to
+    // cancel: look again before waiting, or that change would wait for
+    // the next one (an EXPUNGE after the FETCH of its \Deleted was seen
+    // so, only at DONE).
+    if (woken_) continue;
     if (now() >= logout_at) {
       autologout = true;
       break;

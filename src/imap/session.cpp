@@ -101,7 +101,10 @@ void session::request_shutdown(std::string why) {
   if (idling_ || notify_waiting_) wake();
 }
 
-void session::wake() { wake_.cancel(); }
+void session::wake() {
+  woken_ = true;
+  wake_.cancel();
+}
 
 void session::say(status st, std::string text, std::string tag) {
   write(data_.out, status_line{std::move(tag), st, std::nullopt, std::move(text)}, data_.wopts);

@@ -75,6 +75,7 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   std::string shutdown_text_;
   // IDLE: wake_ is cancelled to wake the loop (input, events, shutdown).
   asio::steady_timer wake_;
+  bool woken_ = false;  // wake() came since IDLE last looked (idle.cpp)
   bool idling_ = false;
   bool idle_input_ = false;   // a line (or too much) arrived
   bool idle_broken_ = false;  // the reader failed: peer gone
