@@ -9,16 +9,12 @@
 
 #include "delivery/local.hpp"
 #include "store/sqlite/store.hpp"
+#include "../temp_dir.hpp"
 
 namespace lemonade::delivery {
 namespace {
 
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("lemonade-addresses-test-" + std::to_string(std::random_device{}()));
-  temp_dir() { std::filesystem::create_directories(path); }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using test::temp_dir;
 
 TEST(LocalAddresses, AccountsDomainsDetailAndAliases) {
   temp_dir dir;

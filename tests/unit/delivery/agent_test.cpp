@@ -11,16 +11,12 @@
 #include "delivery/agent.hpp"
 #include "delivery/dsn.hpp"
 #include "store/sqlite/store.hpp"
+#include "../temp_dir.hpp"
 
 namespace lemonade::delivery {
 namespace {
 
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("lemonade-delivery-test-" + std::to_string(std::random_device{}()));
-  temp_dir() { std::filesystem::create_directories(path); }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using test::temp_dir;
 
 std::vector<std::string> inbox(store::mail_store& st, const store::user_record& u) {
   auto acct = st.open_account(u);

@@ -9,19 +9,12 @@
 #include "mailbox/account.hpp"
 #include "mailbox/selected.hpp"
 #include "store/sqlite/store.hpp"
+#include "../temp_dir.hpp"
 
 namespace lemonade::mailbox {
 namespace {
 
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    path = std::filesystem::temp_directory_path() /
-           ("lemonade-mailbox-test-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using test::temp_dir;
 
 store::new_message msg(std::string body) {
   store::new_message m;

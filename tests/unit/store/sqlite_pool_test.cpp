@@ -6,6 +6,8 @@
 
 #include "store/sqlite/pool.hpp"
 
+#include "../temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -16,14 +18,7 @@
 namespace lemonade::store::sqlite {
 namespace {
 
-struct pool_dir {
-  std::filesystem::path path;
-  pool_dir() {
-    path = std::filesystem::temp_directory_path() /
-           ("lemonade-pool-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~pool_dir() { std::filesystem::remove_all(path); }
+struct pool_dir : test::temp_dir {
   std::filesystem::path file(int i) const { return path / ("a" + std::to_string(i) + ".db"); }
 };
 

@@ -16,19 +16,12 @@
 #include "store/sqlite/inline_blobs.hpp"
 #include "store/sqlite/store.hpp"
 #include "store/sqlite/trigram_tokenizer.hpp"
+#include "../temp_dir.hpp"
 
 namespace lemonade::store {
 namespace {
 
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    path = std::filesystem::temp_directory_path() /
-           ("lemonade-store-test-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using test::temp_dir;
 
 new_message msg(std::string body, std::uint8_t flags = 0) {
   new_message m;
