@@ -188,7 +188,7 @@ const key_def key_defs[] = {
   {"submission.listen", "[\"127.0.0.1:1587\"]", "message submission with STARTTLS (RFC 6409): list of host:port; [] disables", set_list<&config::submission_listen>},
   {"submission.max_message_size", "\"50MB\"", "largest message accepted (advertised as SIZE, RFC 1870); larger gets 552 5.3.4", set_size<&config::submission_max_message_size>},
   {"submission.max_recipients", "100", "recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8: at least 100)", set_unsigned<&config::submission_max_recipients>},
-  {"submission.max_messages", "100", "messages per connection; a MAIL past it gets 452 4.5.3 (the client reconnects to send more)", set_unsigned<&config::submission_max_messages>},
+  {"submission.max_messages", "100", "messages per connection; a MAIL past it gets 452 4.5.3 (the client reconnects to send more); 0: no limit", set_unsigned<&config::submission_max_messages>},
   {"submission.max_line_length", "\"4KB\"", "longest command line (RFC 5321 §4.5.3.1.4: at least 512); longer gets 500 5.5.6", set_size<&config::submission_max_line_length>},
   {"submission.timeout", "300", "seconds the server waits for the client's next command or data (RFC 5321 §4.5.3.2.7: at least 5 minutes)", set_seconds<&config::submission_timeout>},
   {"submission.burl_user", "\"\"", "BURL (RFC 4468): the account the submission server logs in to IMAP as to fetch URLs (URLFETCH); it must be listed in imap.urlauth_submit_users. Empty: BURL is not offered", set_string<&config::burl_user>},
@@ -211,6 +211,7 @@ const key_def key_defs[] = {
   {"lmtp.listen", "[\"127.0.0.1:1024\"]", "LMTP (RFC 2033), delivery from an MTA such as Postfix into the accounts' mailboxes: list of host:port; [] disables. No authentication: listen only where the MTA alone can connect", set_list<&config::lmtp_listen>},
   {"lmtp.socket", "\"\"", "LMTP also on this Unix domain socket (Postfix: mailbox_transport = lmtp:unix:/path); empty: none", set_path<&config::lmtp_socket>},
   {"lmtp.socket_mode", "\"0660\"", "permission bits of lmtp.socket, in octal: the MTA's user must be able to write to it", set_string<&config::lmtp_socket_mode>},
+  {"lmtp.max_messages", "0", "messages per LMTP connection; a MAIL past it gets 452 4.5.3. 0: no limit (an MTA such as Postfix keeps its LMTP connection for as long as it has mail; submission.max_messages does not apply to LMTP)", set_unsigned<&config::lmtp_max_messages>},
 
   {"tls.cert", "\"\"", "PEM certificate chain; empty uses DATA_DIR/tls/cert.pem, made self-signed on first run", set_path<&config::tls_cert>},
   {"tls.key", "\"\"", "PEM private key; empty uses DATA_DIR/tls/key.pem", set_path<&config::tls_key>},

@@ -96,6 +96,10 @@ struct config {
   std::vector<std::string> lmtp_listen{"127.0.0.1:1024"};
   std::filesystem::path lmtp_socket;
   std::string lmtp_socket_mode = "0660";
+  // Messages per LMTP connection; 0: no limit. An MTA keeps its LMTP
+  // connection open for as long as it has mail (Postfix reuses it without
+  // a count limit by default), so submission.max_messages does not apply.
+  unsigned lmtp_max_messages = 0;
 
   // [tls]; empty paths: DATA_DIR/tls/{cert,key}.pem, self-signed on first run.
   std::filesystem::path tls_cert;

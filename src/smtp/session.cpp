@@ -272,7 +272,7 @@ void session::mail(parse::mail_cmd c) {
     reply(503, status_code{5, 5, 1}, "Nested MAIL command");
     return;
   }
-  if (messages_ >= srv_.cfg.submission_max_messages) {
+  if (auto most = lmtp() ? srv_.cfg.lmtp_max_messages : srv_.cfg.submission_max_messages; most > 0 && messages_ >= most) {
     reply(452, status_code{4, 5, 3}, "Too many messages in this connection; reconnect to send more");
     return;
   }
