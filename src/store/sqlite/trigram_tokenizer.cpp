@@ -8,10 +8,14 @@
 namespace lemonade::store::sqlite {
 namespace {
 
-// The trigrams seen in the text being tokenized: open addressing over
-// (offset, length) in the text, reused from call to call (a generation
-// number empties it). At most max_slots slots (8 MB); once half full the
-// rest of a huge text goes to FTS5 with its repeats, which only costs time.
+// The trigrams seen in the text being tokenized: open addressing, reused
+// from call to call (a generation number empties it). A trigram of up to 7
+// octets (every one of ASCII text, most of Latin text) is its own key, its
+// octets and length packed in 64 bits, so a lookup compares one integer; a
+// longer one keys by a hash and its length, and a match is confirmed
+// against the text (offset kept in the slot). At most max_slots slots
+// (16 MB); once half full the rest of a huge text goes to FTS5 with its
+// repeats, which only costs time.
 class seen_set {
  public:
   void start(std::size_t trigrams) {
@@ -28,25 +32,37 @@ class seen_set {
   // True the first time a trigram is seen (or when the set is full).
   bool first(const char* text, std::uint32_t at, std::uint32_t len) {
     if (2 * used_ > mask_) return true;
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (std::uint32_t i = 0; i < len; ++i) h = (h ^ static_cast<unsigned char>(text[at + i])) * 1099511628211ull;
-    for (auto i = static_cast<std::size_t>(h ^ (h >> 29)) & mask_;; i = (i + 1) & mask_) {
+    const bool packed = len <= 7;
+    std::uint64_t key = 0;
+    if (packed) {
+      for (std::uint32_t i = 0; i < len; ++i)
+        key |= std::uint64_t{static_cast<unsigned char>(text[at + i])} << (8 * i);
+    } else {
+      key = 1469598103934665603ull;  // FNV-1a
+      for (std::uint32_t i = 0; i < len; ++i)
+        key = (key ^ static_cast<unsigned char>(text[at + i])) * 1099511628211ull;
+      key &= (std::uint64_t{1} << 56) - 1;
+    }
+    key |= std::uint64_t{len} << 56;
+    // Fibonacci hashing: the high half of the product mixes every octet.
+    auto h = key * 0x9E3779B97F4A7C15ull;
+    for (auto i = static_cast<std::size_t>(h >> 32) & mask_;; i = (i + 1) & mask_) {
       auto& s = slots_[i];
       if (s.gen != gen_) {
-        s = {gen_, at, len};
+        s = {key, gen_, at};
         ++used_;
         return true;
       }
-      if (s.len == len && std::memcmp(text + s.at, text + at, len) == 0) return false;
+      if (s.key == key && (packed || std::memcmp(text + s.at, text + at, len) == 0)) return false;
     }
   }
 
  private:
   static constexpr std::size_t max_slots = std::size_t{1} << 20;
   struct slot {
+    std::uint64_t key = 0;  // octets (or hash) | length << 56
     std::uint32_t gen = 0;
-    std::uint32_t at = 0;
-    std::uint32_t len = 0;
+    std::uint32_t at = 0;  // where the trigram is in the text
   };
   std::vector<slot> slots_;
   std::size_t mask_ = 0;

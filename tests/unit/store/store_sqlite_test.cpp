@@ -626,6 +626,12 @@ TEST(store_sqlite_index, trigram_tokens_are_distinct_utf8_character_triples) {
   EXPECT_EQ(sqlite::trigram_tokens("aaaa"), (v{"aaa"}));
   EXPECT_EQ(sqlite::trigram_tokens("ab"), v{});
   EXPECT_EQ(sqlite::trigram_tokens("\xe2\x82\xac\xe2\x82\xac"), v{});  // two characters
+  // Trigrams over 7 octets (keyed by hash, checked against the text):
+  // three CJK characters are 9, three emoji 12; repeats still go once and
+  // different ones of the same length stay apart.
+  EXPECT_EQ(sqlite::trigram_tokens("日本語日本語"), (v{"日本語", "本語日", "語日本"}));
+  EXPECT_EQ(sqlite::trigram_tokens("😀😁😂😀😁😂😀"), (v{"😀😁😂", "😁😂😀", "😂😀😁"}));
+  EXPECT_EQ(sqlite::trigram_tokens("aé日aé日"), (v{"aé日", "é日a", "日aé"}));
   // A text far over the dedup table's size still gives every trigram.
   std::string big;
   for (int i = 0; i < 300000; ++i) big += std::to_string(i) + " ";
