@@ -377,8 +377,13 @@ sqlite_account::~sqlite_account() {
   } catch (...) {
     // Lost: those messages are \Recent again in the next session.
   }
-  // A closed account keeps no connection (its files may be deleted next).
-  pool_.close(file_);
+  // Its connections stay in the pool (store.idle_connections, closed after
+  // store.idle_connection_time unused, by the pool's own thread): an
+  // account opened again soon (an MTA delivering to more accounts than
+  // server.keep_accounts_open, a phone reconnecting) finds them warm, where
+  // closing them here checkpointed the database, deleted its log, and on a
+  // network thread. A deleted user's files are unlinked under them (ids are
+  // never reused, so the path never names another account).
 }
 
 connection_pool::lease sqlite_account::reader() { return pool_.acquire(file_); }

@@ -86,16 +86,6 @@ void connection_pool::give_back(std::string file, std::unique_ptr<db> d) {
   }
 }
 
-void connection_pool::close(const std::filesystem::path& file) {
-  std::vector<idle_entry> closing;
-  std::lock_guard lock(mu_);
-  auto it = idle_.find(file.native());
-  if (it == idle_.end()) return;
-  closing = std::move(it->second);
-  idle_.erase(it);
-  idle_count_ -= closing.size();
-}
-
 std::size_t connection_pool::idle() const {
   std::lock_guard lock(mu_);
   return idle_count_;

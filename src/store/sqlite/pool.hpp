@@ -58,10 +58,6 @@ class connection_pool {
 
   // A connection to `file` (opened in WAL mode, see db). Throws db_error.
   lease acquire(const std::filesystem::path& file);
-  // Closes the idle connections to `file` (its account is closing or
-  // gone).
-  void close(const std::filesystem::path& file);
-
   std::size_t idle() const;
 
  private:
