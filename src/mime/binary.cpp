@@ -1,5 +1,7 @@
 #include "mime/binary.hpp"
 
+#include <algorithm>
+
 #include "core/strings.hpp"
 #include "mime/decode.hpp"
 #include "mime/lex.hpp"
@@ -26,8 +28,9 @@ bool starts_field(std::string_view line, std::string_view name) {
 }
 
 // The header with its Content-Transfer-Encoding field (folded lines
-// included) replaced by "base64", or one added before the blank line.
-std::string header_with_base64(std::string_view header) {
+// included) replaced by `encoding`, or one added before the blank line.
+std::string header_with_cte(std::string_view header, std::string_view encoding) {
+  std::string field = "Content-Transfer-Encoding: " + std::string(encoding) + "\r\n";
   std::string out;
   bool replaced = false, skipping = false;
   std::size_t at = 0;
@@ -41,18 +44,92 @@ std::string header_with_base64(std::string_view header) {
     if (skipping && continuation) continue;
     skipping = false;
     if (!blank && starts_field(line, "Content-Transfer-Encoding")) {
-      if (!replaced) out += "Content-Transfer-Encoding: base64\r\n";
+      if (!replaced) out += field;
       replaced = skipping = true;
       continue;
     }
     if (blank && !replaced) {
-      out += "Content-Transfer-Encoding: base64\r\n";
+      out += field;
       replaced = true;
     }
     out += line;
   }
-  if (!replaced) out += "Content-Transfer-Encoding: base64\r\n\r\n";
+  if (!replaced) out += field + "\r\n";
   return out;
+}
+
+std::string header_with_base64(std::string_view header) { return header_with_cte(header, "base64"); }
+
+// RFC 2045 §6.7 quoted-printable of a text body: CRLF stays a line break
+// (rule 4); a bare CR or LF, '=', controls and octets over 126 are =XX
+// (rules 1, 2); a space or tab before a line break is =20 / =09 (rule 3);
+// no encoded line is longer than 76 characters, a soft break "=" CRLF
+// where one would be (rule 5). A line that would start with "." keeps it:
+// SMTP's transparency (RFC 5321 §4.5.2) is the sender's business.
+std::string quoted_printable_lines(std::string_view data) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(data.size() + data.size() / 8 + 16);
+  std::size_t column = 0;
+  auto put = [&](std::string_view piece) {
+    if (column + piece.size() > 75) {
+      out += "=\r\n";
+      column = 0;
+    }
+    out += piece;
+    column += piece.size();
+  };
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    auto c = static_cast<unsigned char>(data[i]);
+    if (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n') {
+      out += "\r\n";
+      column = 0;
+      ++i;
+      continue;
+    }
+    bool line_end_next = i + 1 == data.size() || (data[i + 1] == '\r' && i + 2 < data.size() && data[i + 2] == '\n');
+    bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end_next);
+    if (literal) {
+      char one = static_cast<char>(c);
+      put(std::string_view(&one, 1));
+    } else {
+      char three[3] = {'=', hex[c >> 4], hex[c & 15]};
+      put(std::string_view(three, 3));
+    }
+  }
+  return out;
+}
+
+// Whether octets can go by DATA as they are: no NUL, no bare CR or LF
+// (RFC 5321 §2.3.8) and, unless 8-bit octets may pass, none over 127; for
+// a body (`body`), no line over 998 octets either (§4.5.3.1.6), which
+// quoted-printable or base64 can fix and nothing can in a header.
+bool passes(std::string_view octets, bool allow_8bit, bool body) {
+  std::size_t line = 0;
+  for (std::size_t i = 0; i < octets.size(); ++i) {
+    auto c = static_cast<unsigned char>(octets[i]);
+    if (c == 0 || (c >= 0x80 && !allow_8bit)) return false;
+    if (c == '\r') {
+      if (i + 1 >= octets.size() || octets[i + 1] != '\n') return false;
+      ++i;
+      line = 0;
+      continue;
+    }
+    if (c == '\n') return false;
+    if (++line > 998 && body) return false;
+  }
+  return true;
+}
+
+bool has_field(std::string_view header, std::string_view name) {
+  std::size_t at = 0;
+  while (at < header.size()) {
+    auto end = header.find('\n', at);
+    end = end == std::string_view::npos ? header.size() : end + 1;
+    if (starts_field(header.substr(at, end - at), name)) return true;
+    at = end;
+  }
+  return false;
 }
 
 }  // namespace
@@ -182,6 +259,70 @@ std::optional<std::string> encode_nul_parts(std::string_view message, const mess
   }
   out.append(message, std::min(at, message.size()));
   if (out.find('\0') != std::string::npos) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> downgrade(std::string_view message, const message_structure& s, bool allow_8bit) {
+  std::string out;
+  std::size_t at = 0;  // copied up to here
+  auto copy_to = [&](std::size_t end) -> bool {
+    end = std::min(end, message.size());
+    if (end <= at) return true;
+    auto between = message.substr(at, end - at);
+    if (!passes(between, allow_8bit, false)) return false;
+    out += between;
+    at = end;
+    return true;
+  };
+  for (auto& p : s.parts) {
+    if (p.header.offset < at || p.header.offset > message.size()) continue;
+    auto header = message.substr(p.header.offset, std::min<std::uint64_t>(p.header.length, message.size() - p.header.offset));
+    if (p.kind != part_kind::leaf) {
+      // RFC 2045 §6.4: a composite is 7bit, 8bit or binary, whatever its
+      // parts were encoded to; it is relabelled to what now holds.
+      auto kind = classify_cte(p.encoding);
+      bool relabel = kind == cte_kind::identity && !p.encoding.empty() &&
+                     (core::iequals(p.encoding, "binary") || (!allow_8bit && core::iequals(p.encoding, "8bit")));
+      if (!copy_to(p.header.offset)) return std::nullopt;
+      if (relabel) {
+        if (!passes(header, allow_8bit, false)) return std::nullopt;
+        out += header_with_cte(header, allow_8bit ? "8bit" : "7bit");
+        at = p.header.offset + header.size();
+      }
+      continue;
+    }
+    auto body = p.body.offset < message.size() ? message.substr(p.body.offset, p.body.length) : std::string_view();
+    if (passes(body, allow_8bit, true)) continue;  // copied with what follows
+    // A composite kept whole (a limit, an encoded message/rfc822) cannot
+    // be given an encoding (RFC 2045 §6.4).
+    if (p.opaque && (p.type == "multipart" || p.type == "message")) return std::nullopt;
+    auto kind = classify_cte(p.encoding);
+    if (kind == cte_kind::unknown) return std::nullopt;
+    std::string content;
+    if (kind == cte_kind::base64) content = decode_base64(body);
+    else if (kind == cte_kind::quoted_printable) content = decode_quoted_printable(body);
+    else content = std::string(body);
+    if (!copy_to(p.header.offset)) return std::nullopt;
+    if (!passes(header, allow_8bit, false)) return std::nullopt;
+    // Text stays readable as quoted-printable unless most of it would be
+    // escaped; anything else is base64 (RFC 2045 §6.7, §6.8).
+    bool text = p.type == "text" && !p.opaque;
+    if (text) {
+      std::size_t escaped = 0;
+      for (char c : content) escaped += static_cast<unsigned char>(c) >= 0x80 || c == '\0';
+      text = escaped * 3 < content.size();
+    }
+    auto labelled = header_with_cte(header, text ? "quoted-printable" : "base64");
+    if (p.parent == no_index && !has_field(header, "MIME-Version")) {
+      // A message without MIME gets it: the encoding means nothing
+      // without (RFC 2045 §4).
+      labelled.insert(labelled.size() - (labelled.ends_with("\r\n\r\n") ? 2 : 0), "MIME-Version: 1.0\r\n");
+    }
+    out += labelled;
+    out += text ? quoted_printable_lines(content) : base64_lines(content);
+    at = p.body.offset + p.body.length;
+  }
+  if (!copy_to(message.size())) return std::nullopt;
   return out;
 }
 

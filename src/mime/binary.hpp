@@ -56,4 +56,21 @@ std::optional<std::string> binary_content(std::string_view body, const part& p);
 // header or between parts), where no encoding can carry it.
 std::optional<std::string> encode_nul_parts(std::string_view message, const message_structure& s);
 
+// RFC 6152 §3: a relay whose next hop does not offer 8BITMIME either
+// converts an 8-bit message to 7 bit or returns it as undeliverable; RFC
+// 3030 §3 says the same of binary content and a next hop without
+// BINARYMIME. The conversion (what `allow_8bit` allows stays): every leaf
+// part whose body holds a NUL, a bare CR or LF, a line over 998 octets or
+// (without allow_8bit) an octet over 127 gets its content re-encoded,
+// text/* as quoted-printable (RFC 2045 §6.7), anything else as base64
+// (§6.8), and its Content-Transfer-Encoding field replaced; a multipart or
+// message/rfc822 labelled binary (or 8bit, when 8-bit may not pass) is
+// relabelled, a composite's label being that of what it holds (§6.4). The
+// message is unchanged where nothing needs it. The result can go by DATA:
+// no NUL, no bare CR or LF, and (without allow_8bit) nothing over 127.
+// nullopt when what cannot pass lies outside any leaf body (a header, a
+// boundary line, a preamble), in a composite kept whole, or in a body of
+// an unknown encoding: the relay then returns the message (5.6.3).
+std::optional<std::string> downgrade(std::string_view message, const message_structure& s, bool allow_8bit);
+
 }  // namespace lemonade::mime

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/strings.hpp"
+#include "mime/binary.hpp"
+#include "mime/parser.hpp"
 #include "net/stream.hpp"
 #include "smtp/syntax/address.hpp"
 #include "store/api/queue.hpp"
@@ -197,10 +199,31 @@ asio::awaitable<void> talk(conversation& c, const relay_target& t, const relay_e
   bool binary = env.body == 3 && !fits_in_data(content);
   bool eight_bit = !binary && has_eight_bit(content);
   bool chunking = has_extension(ehlo, "CHUNKING");
-  if (binary && !(has_extension(ehlo, "BINARYMIME") && chunking))
-    throw failure{"554 5.6.3 the message is binary (BINARYMIME) and " + c.name() + " does not take binary content"};
-  if (eight_bit && !has_extension(ehlo, "8BITMIME"))
-    throw failure{"554 5.6.3 the message has 8-bit content and " + c.name() + " does not offer 8BITMIME"};
+  bool takes_8bit = has_extension(ehlo, "8BITMIME");
+  // RFC 3030 §3 and RFC 6152 §3: content the next hop cannot take is
+  // converted (mime::downgrade: the parts that need it re-encoded as
+  // quoted-printable or base64), or, where that cannot be done (8-bit
+  // octets in a header, say), the message is returned.
+  std::string converted;
+  if (binary && !(has_extension(ehlo, "BINARYMIME") && chunking)) {
+    auto down = mime::downgrade(content, mime::parse_message(content), takes_8bit);
+    if (!down)
+      throw failure{"554 5.6.3 the message is binary (BINARYMIME), " + c.name() +
+                    " does not take binary content, and it cannot be converted"};
+    converted = std::move(*down);
+    content = converted;
+    binary = false;
+    eight_bit = has_eight_bit(content);
+  }
+  if (eight_bit && !takes_8bit) {
+    auto down = mime::downgrade(content, mime::parse_message(content), false);
+    if (!down)
+      throw failure{"554 5.6.3 the message has 8-bit content outside any MIME body part and " + c.name() +
+                    " does not offer 8BITMIME"};
+    converted = std::move(*down);
+    content = converted;
+    eight_bit = false;
+  }
   bool utf8_envelope = env.smtputf8 && (has_eight_bit(env.sender) || std::any_of(env.recipients.begin(), env.recipients.end(),
                                                                                    [](const auto& r) { return has_eight_bit(r.address); }));
   if (utf8_envelope && !has_extension(ehlo, "SMTPUTF8"))

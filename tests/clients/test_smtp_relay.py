@@ -197,27 +197,66 @@ def main():
                 check(all("NOTIFY" not in l and "RET=" not in l for l in sink3.lines), "no DSN parameters to a non-DSN smarthost")
                 check(len(reports) == 1 and b"Action: relayed\r\nStatus: 2.0.0" in reports[0],
                       "a \"relayed\" success report")
-    # RFC 6152: 8-bit content goes only to a server that offers 8BITMIME;
-    # to one that does not it fails (5.6.3, no conversion), while a message
-    # declared BODY=8BITMIME that is 7-bit after all is sent without BODY=.
+    # RFC 6152 §3: 8-bit content goes as it is only to a server that
+    # offers 8BITMIME; to one that does not it is converted (the 8-bit body
+    # part to quoted-printable, RFC 2045 §6.7), and where it cannot be (an
+    # 8-bit header: RFC 6532 needs SMTPUTF8) it fails with 5.6.3. A message
+    # declared BODY=8BITMIME that is 7-bit after all is sent unchanged and
+    # without BODY=.
     sink4 = Sink(eightbit=False)
     opts = ["relay.smarthost=127.0.0.1:%d" % sink4.port, "relay.tls=none"]
+    eight = msg.replace(b"end", "Grüße".encode()).replace(
+        b"Message-ID:", b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        b"Content-Transfer-Encoding: 8bit\r\nMessage-ID:")
+    header8 = msg.replace(b"Subject: relayed", "Subject: Grüße".encode())
     with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=opts) as srv:
         with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
             s.login("alice", "pw")
             s.sendmail("alice@localhost", ["carol@example.net"], msg, mail_options=["BODY=8BITMIME"])
-            s.sendmail("alice@localhost", ["dave@example.net"], msg.replace(b"end", "Grüße".encode()),
-                       mail_options=["BODY=8BITMIME"])
+            s.sendmail("alice@localhost", ["dave@example.net"], eight, mail_options=["BODY=8BITMIME"])
+            s.sendmail("alice@localhost", ["erin@example.net"], header8, mail_options=["BODY=8BITMIME"])
         deadline = time.time() + 10
         reports = []
-        while time.time() < deadline and not (sink4.received and reports):
+        while time.time() < deadline and not (len(sink4.received) == 2 and reports):
             time.sleep(0.1)
             reports = inbox(srv.imap_port, "alice", "pw")
-        check([r[1] for r in sink4.received] == [["carol@example.net"]], "the 7-bit message went: %r" % sink4.received)
-        check(any(l.startswith("MAIL FROM:<alice@localhost> SIZE=") and "BODY" not in l for l in sink4.lines),
+        got = {r[1][0]: r[2] for r in sink4.received}
+        check(sorted(got) == ["carol@example.net", "dave@example.net"], "the 7-bit and the converted one went: %r" % sorted(got))
+        check(all(l.startswith("MAIL FROM:<alice@localhost> SIZE=") and "BODY" not in l
+                  for l in sink4.lines if l.startswith("MAIL")),
               "without BODY= to a server that has no 8BITMIME: %r" % sink4.lines)
-        check(len(reports) == 1 and b"Final-Recipient: rfc822; dave@example.net\r\nAction: failed\r\nStatus: 5.6.3" in reports[0],
-              "the 8-bit one failed 5.6.3 and was reported")
+        check(after_received(got.get("carol@example.net", b"")) == msg, "the 7-bit message unchanged")
+        want = eight.replace(b"Content-Transfer-Encoding: 8bit", b"Content-Transfer-Encoding: quoted-printable").replace(
+            "Grüße".encode(), b"Gr=C3=BC=C3=9Fe")
+        check(after_received(got.get("dave@example.net", b"")) == want,
+              "the 8-bit body converted to quoted-printable, the rest unchanged: %r" % got.get("dave@example.net"))
+        check(all(b < 128 for b in got.get("dave@example.net", b"\x80")), "nothing over 127 went to the 7-bit server")
+        check(len(reports) == 1 and b"Final-Recipient: rfc822; erin@example.net\r\nAction: failed\r\nStatus: 5.6.3" in reports[0],
+              "the one with an 8-bit header failed 5.6.3 and was reported")
+    # RFC 3030 §3: binary content to a server without BINARYMIME (this
+    # sink offers 8BITMIME only) is converted too: the bare LF cannot go by
+    # DATA, so the text becomes quoted-printable (=0A), and the message
+    # gets the encoding's field.
+    sink5 = Sink()
+    opts = ["relay.smarthost=127.0.0.1:%d" % sink5.port, "relay.tls=none"]
+    with LemonadeServer(args.lemonade, users={"alice": "pw"}, options=opts) as srv:
+        binary = b"Subject: binary\r\nMIME-Version: 1.0\r\n\r\nline one\nbare LF above\r\n"
+        with smtplib.SMTP("127.0.0.1", srv.submission_port) as s:
+            s.login("alice", "pw")
+            s.mail("alice@localhost", ["BODY=BINARYMIME"])
+            s.rcpt("carol@example.net")
+            s.send(b"BDAT %d LAST\r\n" % len(binary) + binary)
+            code, text = s.getreply()
+            check(code == 250, "BDAT LAST of the binary message: %d %r" % (code, text))
+        deadline = time.time() + 10
+        while time.time() < deadline and not sink5.received:
+            time.sleep(0.1)
+        got = sink5.received[0][2] if sink5.received else b""
+        # (Date: and Message-ID: were added in front at submission.)
+        check(b"\r\nSubject: binary\r\n" in got and
+              got.endswith(b"\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                           b"line one=0Abare LF above\r\n"),
+              "binary content converted for a server without BINARYMIME: %r" % got)
     # RFC 3030: binary content (BODY=BINARYMIME, here a bare LF in the
     # body) goes on by BDAT to a smarthost with BINARYMIME and CHUNKING
     # (a second Lemonade's submission port, AUTH as relay.user), byte for

@@ -121,5 +121,82 @@ TEST(MimeBinary, NulOutsideABodyCannotBeKept) {
   EXPECT_EQ(encode_nul_parts(clean, parse_message(clean)), clean);
 }
 
+// RFC 6152 §3: relaying 8-bit mail to a hop without 8BITMIME converts it.
+// A text part becomes quoted-printable (RFC 2045 §6.7): octets over 126
+// and '=' as =XX, white space before a line break as =20, CRLF kept, lines
+// of at most 76 characters with soft breaks; decoding gives the original.
+TEST(MimeDowngrade, EightBitTextBecomesQuotedPrintable) {
+  auto msg = "From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             "Content-Transfer-Encoding: 8bit\r\n\r\nGr\xc3\xbc\xc3\x9f""e a=b \r\nend\r\n"s;
+  auto down = downgrade(msg, parse_message(msg), false);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(*down, "From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe a=3Db=20\r\nend\r\n");
+  auto s = parse_message(*down);
+  auto& p = s.parts[0];
+  EXPECT_EQ(binary_content(std::string_view(*down).substr(p.body.offset, p.body.length), p),
+            "Gr\xc3\xbc\xc3\x9f""e a=b \r\nend\r\n");
+  // 8-bit octets may pass: nothing to do.
+  EXPECT_EQ(downgrade(msg, parse_message(msg), true), msg);
+}
+
+TEST(MimeDowngrade, LongLinesGetSoftBreaks) {
+  std::string line(200, 'x');
+  line[150] = '\xe9';
+  auto msg = "Content-Type: text/plain; charset=latin1\r\n\r\n" + line + "\r\n";
+  auto down = downgrade(msg, parse_message(msg), false);
+  ASSERT_TRUE(down);
+  auto body = down->substr(down->find("\r\n\r\n") + 4);
+  std::size_t at = 0;
+  while (at < body.size()) {
+    auto end = body.find("\r\n", at);
+    EXPECT_LE(end - at, 76u) << body;
+    at = end + 2;
+  }
+  EXPECT_EQ(decode_quoted_printable(body), line + "\r\n");
+  // A message without MIME-Version gets one with its encoding (RFC 2045 §4).
+  EXPECT_NE(down->find("MIME-Version: 1.0\r\n"), std::string::npos) << *down;
+}
+
+// Non-text parts become base64; parts that can go as they are, and the
+// boundaries around them, are copied octet for octet; a multipart labelled
+// 8bit is relabelled 7bit (RFC 2045 §6.4).
+TEST(MimeDowngrade, MultipartPartsAreEncodedOneByOne) {
+  auto image = "\x89PNG\r\n\x1a\n\xff"s;
+  auto msg = "Subject: parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=q\r\n"
+             "Content-Transfer-Encoding: 8bit\r\n\r\npreamble\r\n"
+             "--q\r\nContent-Type: text/plain\r\n\r\nplain ascii\r\n"
+             "--q\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: binary\r\n\r\n" + image +
+             "\r\n--q--\r\n";
+  auto down = downgrade(msg, parse_message(msg), false);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(*down, "Subject: parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=q\r\n"
+                   "Content-Transfer-Encoding: 7bit\r\n\r\npreamble\r\n"
+                   "--q\r\nContent-Type: text/plain\r\n\r\nplain ascii\r\n"
+                   "--q\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgr/"
+                   "\r\n--q--\r\n");
+  // Binary to an 8BITMIME hop: the bare LF must go, the label says 8bit.
+  auto eight = downgrade(msg, parse_message(msg), true);
+  ASSERT_TRUE(eight);
+  EXPECT_NE(eight->find("Content-Transfer-Encoding: 8bit\r\n\r\npreamble"), std::string::npos) << *eight;
+  EXPECT_NE(eight->find("iVBORw0KGgr/"), std::string::npos);
+}
+
+// A message/rfc822 part's own parts are converted; 8-bit octets in a
+// header cannot be (that needs SMTPUTF8, RFC 6532): the message is
+// returned instead.
+TEST(MimeDowngrade, EncapsulatedMessagesAndHeaders) {
+  auto msg = "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+             "Subject: inner\r\nContent-Type: text/plain\r\n\r\ncaf\xc3\xa9\r\n"s;
+  auto down = downgrade(msg, parse_message(msg), false);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(*down, "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+                   "Subject: inner\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+                   "\r\ncaf=C3=A9\r\n");
+  auto header = "Subject: caf\xc3\xa9\r\n\r\nascii body\r\n"s;
+  EXPECT_EQ(downgrade(header, parse_message(header), false), std::nullopt);
+  EXPECT_EQ(downgrade(header, parse_message(header), true), header);
+}
+
 }  // namespace
 }  // namespace lemonade::mime
