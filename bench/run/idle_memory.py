@@ -324,7 +324,7 @@ def main():
                     help="seconds before the baseline and before the loaded measurement (15: Lemonade closes "
                          "database connections unused for 5 s and returns freed memory every 5 s; "
                          "dovecot-hibernate gets its hibernate timeout + 10 s)")
-    ap.add_argument("--after-close", type=float, default=float(env("BENCH_IDLE_AFTER_CLOSE", "5")),
+    ap.add_argument("--after-close", type=float, default=float(env("BENCH_IDLE_AFTER_CLOSE", "10")),
                     help="seconds after the last connection closed before measuring")
     ap.add_argument("--jobs", type=int, default=int(env("BENCH_IDLE_JOBS", "4")),
                     help="`lemonade user add` processes at a time")
