@@ -218,8 +218,8 @@ asio::awaitable<void> talk(conversation& c, const relay_target& t, const relay_e
   if (eight_bit && !takes_8bit) {
     auto down = mime::downgrade(content, mime::parse_message(content), false);
     if (!down)
-      throw failure{"554 5.6.3 the message has 8-bit content outside any MIME body part and " + c.name() +
-                    " does not offer 8BITMIME"};
+      throw failure{"554 5.6.3 the message has 8-bit content that cannot be converted to 7 bit (in a header, say) and " +
+                    c.name() + " does not offer 8BITMIME"};
     converted = std::move(*down);
     content = converted;
     eight_bit = false;
