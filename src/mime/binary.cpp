@@ -292,7 +292,18 @@ std::optional<std::string> downgrade(std::string_view message, const message_str
       continue;
     }
     auto body = p.body.offset < message.size() ? message.substr(p.body.offset, p.body.length) : std::string_view();
-    if (passes(body, allow_8bit, true)) continue;  // copied with what follows
+    if (passes(body, allow_8bit, true)) {
+      // Copied with what follows; but a label that no longer holds (binary
+      // to a hop without BINARYMIME, 8bit to one without 8BITMIME) says
+      // what the content is.
+      bool binary = core::iequals(p.encoding, "binary"), eight = core::iequals(p.encoding, "8bit");
+      if (!binary && !(eight && !allow_8bit)) continue;
+      if (!copy_to(p.header.offset) || !passes(header, allow_8bit, false)) return std::nullopt;
+      bool has_8bit = std::any_of(body.begin(), body.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+      out += header_with_cte(header, has_8bit ? "8bit" : "7bit");
+      at = p.header.offset + header.size();
+      continue;
+    }
     // A composite kept whole (a limit, an encoded message/rfc822) cannot
     // be given an encoding (RFC 2045 §6.4).
     if (p.opaque && (p.type == "multipart" || p.type == "message")) return std::nullopt;

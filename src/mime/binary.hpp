@@ -63,9 +63,9 @@ std::optional<std::string> encode_nul_parts(std::string_view message, const mess
 // part whose body holds a NUL, a bare CR or LF, a line over 998 octets or
 // (without allow_8bit) an octet over 127 gets its content re-encoded,
 // text/* as quoted-printable (RFC 2045 §6.7), anything else as base64
-// (§6.8), and its Content-Transfer-Encoding field replaced; a multipart or
-// message/rfc822 labelled binary (or 8bit, when 8-bit may not pass) is
-// relabelled, a composite's label being that of what it holds (§6.4). The
+// (§6.8), and its Content-Transfer-Encoding field replaced; any other part
+// labelled binary (or 8bit, when 8-bit may not pass) is relabelled to
+// what it holds, a composite's label being that of its parts (§6.4). The
 // message is unchanged where nothing needs it. The result can go by DATA:
 // no NUL, no bare CR or LF, and (without allow_8bit) nothing over 127.
 // nullopt when what cannot pass lies outside any leaf body (a header, a

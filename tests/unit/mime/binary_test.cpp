@@ -193,6 +193,12 @@ TEST(MimeDowngrade, EncapsulatedMessagesAndHeaders) {
   EXPECT_EQ(*down, "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
                    "Subject: inner\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n"
                    "\r\ncaf=C3=A9\r\n");
+  // A label that no longer holds is corrected even where the content can
+  // go as it is: 8bit over 7-bit text to a hop without 8BITMIME.
+  auto labelled = "Subject: l\r\nContent-Transfer-Encoding: 8bit\r\n\r\nascii\r\n"s;
+  EXPECT_EQ(downgrade(labelled, parse_message(labelled), false),
+            "Subject: l\r\nContent-Transfer-Encoding: 7bit\r\n\r\nascii\r\n");
+  EXPECT_EQ(downgrade(labelled, parse_message(labelled), true), labelled);
   auto header = "Subject: caf\xc3\xa9\r\n\r\nascii body\r\n"s;
   EXPECT_EQ(downgrade(header, parse_message(header), false), std::nullopt);
   EXPECT_EQ(downgrade(header, parse_message(header), true), header);
