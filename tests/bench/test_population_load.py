@@ -6,8 +6,10 @@ the same seed must give the same draws, and a refused LOGIN must fail the
 run (so a broken generator or a broken server cannot pass as a fast one)."""
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,6 +51,7 @@ def main():
     ap.add_argument("--generator", required=True)
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="lemonade-popload-")
+    atexit.register(shutil.rmtree, work, True)
     mbox = os.path.join(work, "corpus.mbox")
     corpus(mbox)
     with LemonadeServer(args.lemonade, users={u: PASSWORD for u in USERS}) as srv:

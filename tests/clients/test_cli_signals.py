@@ -4,7 +4,9 @@ one-line reasons, SIGHUP reloading the certificate, SIGTERM ending idle
 sessions with BYE and exiting 0."""
 
 import argparse
+import atexit
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -32,6 +34,7 @@ def run(binary, *args, stdin=b""):
 
 def cli(binary):
     d = tempfile.mkdtemp(prefix="lemonade-cli-")
+    atexit.register(shutil.rmtree, d, True)
     expect(run(binary, "user", "add", "dora", "--data-dir", d, stdin=b"pw1\n")[0], 0, "user add")
     expect(run(binary, "user", "add", "dora", "--data-dir", d, stdin=b"pw1\n")[:3:2],
            (2, "lemonade: user dora already exists\n"), "duplicate user")
@@ -78,6 +81,7 @@ def signals(binary):
         # SIGHUP: a new certificate is served to new connections.
         before = peer_cert(srv)
         other = tempfile.mkdtemp(prefix="lemonade-cert-")
+        atexit.register(shutil.rmtree, other, True)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                         "-subj", "/CN=reloaded", "-days", "1", "-keyout", os.path.join(other, "key.pem"),
                         "-out", os.path.join(other, "cert.pem")], check=True, capture_output=True)

@@ -5,8 +5,10 @@ ways: local messages are uploaded (APPEND), server messages downloaded
 sync with nothing new changes nothing on either side."""
 
 import argparse
+import atexit
 import imaplib
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -45,6 +47,7 @@ def main():
     ap.add_argument("--lemonade", required=True)
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="lemonade-mbsync-")
+    atexit.register(shutil.rmtree, work, True)
     mail = os.path.join(work, "mail")
     inbox = os.path.join(mail, "INBOX")
     for sub in ("cur", "new", "tmp"):

@@ -96,7 +96,7 @@ def main():
             if b"event=fd_limit" in f.read():
                 raise AssertionError("the server could not raise its file-descriptor limit")
     finally:
-        srv.stop()
+        srv.close()  # stops it and removes its data directory
     print("PASS test_many_idle (%d idling connections)" % CONNECTIONS)
 
 

@@ -202,7 +202,7 @@ def main():
         print(server.log()[-4000:])
         raise
     finally:
-        server.stop()
+        server.close()  # stops it and removes its data directory
     print("PASS test_crash_append (%d acknowledged messages)" % len(acked))
 
 
