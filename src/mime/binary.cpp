@@ -4,6 +4,7 @@
 
 #include "core/strings.hpp"
 #include "mime/decode.hpp"
+#include "mime/header.hpp"
 #include "mime/lex.hpp"
 
 namespace lemonade::mime {
@@ -119,17 +120,6 @@ bool passes(std::string_view octets, bool allow_8bit, bool body) {
     if (++line > 998 && body) return false;
   }
   return true;
-}
-
-bool has_field(std::string_view header, std::string_view name) {
-  std::size_t at = 0;
-  while (at < header.size()) {
-    auto end = header.find('\n', at);
-    end = end == std::string_view::npos ? header.size() : end + 1;
-    if (starts_field(header.substr(at, end - at), name)) return true;
-    at = end;
-  }
-  return false;
 }
 
 }  // namespace
@@ -274,34 +264,34 @@ std::optional<std::string> downgrade(std::string_view message, const message_str
     at = end;
     return true;
   };
+  // A label that no longer holds: binary to a hop without BINARYMIME,
+  // 8bit to one without 8BITMIME.
+  auto stale = [&](const part& p) {
+    return core::iequals(p.encoding, "binary") || (!allow_8bit && core::iequals(p.encoding, "8bit"));
+  };
+  // Copies up to the part, then its header with the field set to `to`.
+  auto relabel = [&](const part& p, std::string_view header, std::string_view to) -> bool {
+    if (!copy_to(p.header.offset) || !passes(header, allow_8bit, false)) return false;
+    out += header_with_cte(header, to);
+    at = p.header.offset + header.size();
+    return true;
+  };
   for (auto& p : s.parts) {
     if (p.header.offset < at || p.header.offset > message.size()) continue;
     auto header = message.substr(p.header.offset, std::min<std::uint64_t>(p.header.length, message.size() - p.header.offset));
     if (p.kind != part_kind::leaf) {
       // RFC 2045 §6.4: a composite is 7bit, 8bit or binary, whatever its
-      // parts were encoded to; it is relabelled to what now holds.
-      auto kind = classify_cte(p.encoding);
-      bool relabel = kind == cte_kind::identity && !p.encoding.empty() &&
-                     (core::iequals(p.encoding, "binary") || (!allow_8bit && core::iequals(p.encoding, "8bit")));
-      if (!copy_to(p.header.offset)) return std::nullopt;
-      if (relabel) {
-        if (!passes(header, allow_8bit, false)) return std::nullopt;
-        out += header_with_cte(header, allow_8bit ? "8bit" : "7bit");
-        at = p.header.offset + header.size();
-      }
+      // parts were encoded to; it is labelled for what it may now hold.
+      if (stale(p) && !relabel(p, header, allow_8bit ? "8bit" : "7bit")) return std::nullopt;
       continue;
     }
     auto body = p.body.offset < message.size() ? message.substr(p.body.offset, p.body.length) : std::string_view();
     if (passes(body, allow_8bit, true)) {
-      // Copied with what follows; but a label that no longer holds (binary
-      // to a hop without BINARYMIME, 8bit to one without 8BITMIME) says
-      // what the content is.
-      bool binary = core::iequals(p.encoding, "binary"), eight = core::iequals(p.encoding, "8bit");
-      if (!binary && !(eight && !allow_8bit)) continue;
-      if (!copy_to(p.header.offset) || !passes(header, allow_8bit, false)) return std::nullopt;
-      bool has_8bit = std::any_of(body.begin(), body.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-      out += header_with_cte(header, has_8bit ? "8bit" : "7bit");
-      at = p.header.offset + header.size();
+      // Copied with what follows, under a label that says what it holds.
+      if (stale(p)) {
+        bool has_8bit = std::any_of(body.begin(), body.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+        if (!relabel(p, header, has_8bit ? "8bit" : "7bit")) return std::nullopt;
+      }
       continue;
     }
     // A composite kept whole (a limit, an encoded message/rfc822) cannot
@@ -324,7 +314,7 @@ std::optional<std::string> downgrade(std::string_view message, const message_str
       text = escaped * 3 < content.size();
     }
     auto labelled = header_with_cte(header, text ? "quoted-printable" : "base64");
-    if (p.parent == no_index && !has_field(header, "MIME-Version")) {
+    if (p.parent == no_index && !field_value(header, "MIME-Version")) {
       // A message without MIME gets it: the encoding means nothing
       // without (RFC 2045 §4).
       labelled.insert(labelled.size() - (labelled.ends_with("\r\n\r\n") ? 2 : 0), "MIME-Version: 1.0\r\n");

@@ -202,27 +202,20 @@ asio::awaitable<void> talk(conversation& c, const relay_target& t, const relay_e
   bool takes_8bit = has_extension(ehlo, "8BITMIME");
   // RFC 3030 §3 and RFC 6152 §3: content the next hop cannot take is
   // converted (mime::downgrade: the parts that need it re-encoded as
-  // quoted-printable or base64), or, where that cannot be done (8-bit
-  // octets in a header, say), the message is returned.
+  // quoted-printable or base64, 8-bit octets kept where the hop takes
+  // them), or, where that cannot be done (8-bit octets in a header, say),
+  // the message is returned.
   std::string converted;
-  if (binary && !(has_extension(ehlo, "BINARYMIME") && chunking)) {
+  if ((binary && !(has_extension(ehlo, "BINARYMIME") && chunking)) || (eight_bit && !takes_8bit)) {
     auto down = mime::downgrade(content, mime::parse_message(content), takes_8bit);
     if (!down)
-      throw failure{"554 5.6.3 the message is binary (BINARYMIME), " + c.name() +
-                    " does not take binary content, and it cannot be converted"};
+      throw failure{"554 5.6.3 " + c.name() +
+                    (binary ? " does not take binary content" : " does not offer 8BITMIME") +
+                    " and the message cannot be converted (8-bit octets in a header, say)"};
     converted = std::move(*down);
     content = converted;
     binary = false;
     eight_bit = has_eight_bit(content);
-  }
-  if (eight_bit && !takes_8bit) {
-    auto down = mime::downgrade(content, mime::parse_message(content), false);
-    if (!down)
-      throw failure{"554 5.6.3 the message has 8-bit content that cannot be converted to 7 bit (in a header, say) and " +
-                    c.name() + " does not offer 8BITMIME"};
-    converted = std::move(*down);
-    content = converted;
-    eight_bit = false;
   }
   bool utf8_envelope = env.smtputf8 && (has_eight_bit(env.sender) || std::any_of(env.recipients.begin(), env.recipients.end(),
                                                                                    [](const auto& r) { return has_eight_bit(r.address); }));
