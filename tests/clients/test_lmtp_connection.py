@@ -13,7 +13,6 @@ goes on (RSET, QUIT).
 Usage: test_lmtp_connection.py --lemonade BIN"""
 
 import argparse
-import imaplib
 import os
 import smtplib
 import sys
@@ -21,6 +20,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from lemonade_server import LemonadeServer  # noqa: E402
+from mail_checks import inbox  # noqa: E402
 
 failures = []
 
@@ -50,15 +50,12 @@ def deliver(lmtp, i):
 
 
 def message_ids(port):
-    m = imaplib.IMAP4("127.0.0.1", port)
-    m.login("alice", "alice-pw")
-    m.select("INBOX", readonly=True)
-    typ, data = m.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+    """The Message-IDs of alice's INBOX."""
     ids = set()
-    for item in data:
-        if isinstance(item, tuple):
-            ids.add(item[1].decode().split(":", 1)[1].strip())
-    m.logout()
+    for raw in inbox(port, "alice", "alice-pw"):
+        for line in raw.split(b"\r\n"):
+            if line.lower().startswith(b"message-id:"):
+                ids.add(line.split(b":", 1)[1].strip().decode())
     return ids
 
 

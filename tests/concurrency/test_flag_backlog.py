@@ -8,36 +8,13 @@ each FETCH carries the new MODSEQ."""
 import argparse
 import os
 import re
-import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from imap_conn import Conn  # noqa: E402
 from lemonade_server import LemonadeServer  # noqa: E402
 
 MESSAGES = 10050
-
-
-class Conn:
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=60)
-        self.f = self.s.makefile("rb")
-        self.f.readline()
-        self.n = 0
-
-    def command(self, text):
-        self.n += 1
-        tag = b"t%d" % self.n
-        self.s.sendall(tag + b" " + text + b"\r\n")
-        lines = []
-        while True:
-            line = self.f.readline()
-            if not line:
-                raise AssertionError("connection closed during %r" % text[:60])
-            if line.startswith(tag + b" "):
-                if not line.startswith(tag + b" OK"):
-                    raise AssertionError("%r: %r" % (text[:60], line))
-                return lines
-            lines.append(line)
 
 
 def main():

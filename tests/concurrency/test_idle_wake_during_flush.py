@@ -17,6 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from imap_conn import Conn  # noqa: E402
 from lemonade_server import LemonadeServer  # noqa: E402
 
 MESSAGES = 3000
@@ -25,33 +26,6 @@ MESSAGES = 3000
 # to net.ipv4.tcp_wmem's maximum (4 MB on Debian), the idling client's
 # receive buffer is kept at 4 kB.
 KEYWORDS = b" ".join(b"$k%02d" % i + b"x" * 116 for i in range(30))
-
-
-class Conn:
-    def __init__(self, port, rcvbuf=None):
-        self.s = socket.socket()
-        if rcvbuf:
-            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.s.settimeout(60)
-        self.s.connect(("127.0.0.1", port))
-        self.f = self.s.makefile("rb")
-        self.f.readline()
-        self.n = 0
-
-    def command(self, text):
-        self.n += 1
-        tag = b"t%d" % self.n
-        self.s.sendall(tag + b" " + text + b"\r\n")
-        lines = []
-        while True:
-            line = self.f.readline()
-            if not line:
-                raise AssertionError("connection closed during %r" % text[:60])
-            if line.startswith(tag + b" "):
-                if not line.startswith(tag + b" OK"):
-                    raise AssertionError("%r: %r" % (text[:60], line))
-                return lines
-            lines.append(line)
 
 
 def main():
