@@ -279,8 +279,8 @@ void expunge_message(db& d, mailbox_id id, std::uint32_t u, modseq expunge_mod) 
 copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, mailbox_info& to, bool move) {
   copy_result out;
   auto& sel = d.cached(
-      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure, sent_day FROM messages "
-      "WHERE mailbox_id = ?1 AND uid = ?2");
+      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure, sent_day, sort_info "
+      "FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
   for (auto u : uids) {
     sel.bind(1, from.id).bind(2, static_cast<std::int64_t>(to_int(u)));
     if (!sel.step()) {
@@ -296,6 +296,7 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
     auto blob = sel.text(6);
     m.structure = sel.blob(7);
     m.sent_day = sel.int64(8);
+    m.sort_info = sel.blob(9);
     sel.reset();
     if (auto text = read_search_text(d, search_key(from.id, to_int(u)))) {
       m.search_headers = std::move(text->headers);

@@ -180,6 +180,15 @@ DELETE FROM search_text WHERE id IN (SELECT id FROM search_unindex);
 DELETE FROM search_unindex;
 INSERT OR IGNORE INTO search_pending(id) SELECT id FROM search_text;
 )sql",
+    // COPY and MOVE left the copy's sort keys behind until 2026-12 (SORT
+    // and THREAD took copies for messages without keys): a copy shares its
+    // original's blob, and takes its keys from any message with that blob
+    // that has them.
+    R"sql(
+UPDATE messages SET sort_info = (SELECT o.sort_info FROM messages o
+                                 WHERE o.blob = messages.blob AND o.sort_info != x'' LIMIT 1)
+WHERE sort_info = x'' AND EXISTS (SELECT 1 FROM messages o WHERE o.blob = messages.blob AND o.sort_info != x'');
+)sql",
 };
 
 const char* const user_steps[] = {

@@ -123,3 +123,30 @@ S: * THREAD
 S: c6 OK THREAD completed
 C: c7 THREAD NOSUCH UTF-8 ALL
 S: c7 BAD Unsupported thread algorithm NOSUCH
+# COPY and MOVE keep a message's sort keys (RFC 3501 §6.4.7: the copy is
+# the same message): in another mailbox the copies sort and thread as the
+# originals did, not as messages without keys.
+C: d1 CREATE Copies
+S: d1 OK CREATE completed
+C: d2 COPY 1:5 Copies
+S: d2 OK [COPYUID ${uv2} 1:5 1:5] COPY completed
+C: d3 EXAMINE Copies
+S: * OK [CLOSED] Previous mailbox closed
+S: * 5 EXISTS
+S: * 5 RECENT
+S: * OK [UNSEEN 1] Message 1 is first unseen
+S: * OK [UIDVALIDITY ${uv2}] UIDs valid
+S: * OK [UIDNEXT 6] Predicted next UID
+S: * OK [HIGHESTMODSEQ 6] Highest
+S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
+S: d3 OK [READ-ONLY] EXAMINE completed
+C: d4 SORT (SUBJECT) UTF-8 ALL
+S: * SORT 1 2 4 3 5
+S: d4 OK SORT completed
+C: d5 SORT (DISPLAYFROM) UTF-8 ALL
+S: * SORT 1 2 3 5 4
+S: d5 OK SORT completed
+C: d6 THREAD REFERENCES UTF-8 ALL
+S: * THREAD (2 1 4)(3 5)
+S: d6 OK THREAD completed

@@ -717,6 +717,42 @@ TEST(store_sqlite_index, old_index_migrates) {
   EXPECT_TRUE(body_hits(*acct, inbox.id, "ignored").empty());
 }
 
+// COPY and MOVE keep the sort keys (SORT/THREAD of the copy as of the
+// original); copies made before that fix get them back at open (schema
+// step 12) from a message with the same blob.
+TEST(store_sqlite_sort, copies_keep_sort_keys) {
+  temp_dir dir;
+  auto st = sqlite::open_store(dir.path, {});
+  auto user = st->users().add_user({0, "alice", "hash", {"s", 4096, "k1", "k2"}});
+  std::filesystem::path file;
+  {
+    auto acct = st->open_account(user);
+    auto inbox = acct->find_mailbox("INBOX")->id;
+    auto trash = acct->find_mailbox("Trash")->id;
+    auto m = text_msg("sorted");
+    m.sort_info = "keys of the message";
+    acct->append(inbox, {m});
+    acct->copy(inbox, {uid{1}}, trash, false);
+    acct->copy(inbox, {uid{1}}, trash, true);
+    auto rows = acct->sort_rows(trash);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].sort_info, "keys of the message");
+    EXPECT_EQ(rows[1].sort_info, "keys of the message");
+  }
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir.path / "mail"))
+    if (e.path().filename() == "mail.db") file = e.path();
+  ASSERT_FALSE(file.empty());
+  {
+    // As a copy was stored before the fix: without keys, at schema 11.
+    sqlite::db d(file);
+    d.exec("UPDATE messages SET sort_info = x'' WHERE uid = 2; PRAGMA user_version = 11;");
+  }
+  auto acct = st->open_account(user);
+  auto rows = acct->sort_rows(acct->find_mailbox("Trash")->id);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].sort_info, "keys of the message");
+}
+
 // RFC 4467 URLAUTH access keys: one per mailbox, stable until RESETKEY,
 // different between mailboxes, gone with the mailbox, durable.
 TEST(store_sqlite_urlauth, keys_per_mailbox) {
