@@ -18,6 +18,7 @@ targets=(
   fuzz_imap_url
   fuzz_imap_response
   fuzz_smtp_command
+  fuzz_deflate
 )
 
 seconds=${1:-40}

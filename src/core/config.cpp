@@ -183,6 +183,11 @@ const key_def key_defs[] = {
   {"imap.short_autologout", "false", "allow imap.timeout_authenticated below RFC 3501's 30 minutes (tests; not for service)", set_bool<&config::short_autologout>},
   {"imap.idle_keepalive", "120", "seconds between \"* OK Still here\" keepalives during IDLE, so NAT bindings of mobile clients stay open", set_seconds<&config::idle_keepalive>},
   {"imap.notify_queue_limit", "10000", "NOTIFY events (a change of n messages counts n) a session may have waiting; beyond, it gets [NOTIFICATIONOVERFLOW] and NOTIFY is off (RFC 5465 §5.8)", set_unsigned<&config::notify_queue_limit>},
+  {"imap.compress", "true", "offer COMPRESS=DEFLATE (RFC 4978) after login: both directions compressed with zlib, above TLS", set_bool<&config::compress>},
+  {"imap.compress_level", "6", "DEFLATE level of what the server sends, 1 (least CPU) to 9 (fewest octets)", set_unsigned<&config::compress_level>},
+  {"imap.compress_window_bits", "13", "history the server's compressor refers back into, 2^n octets (9 to 15): more finds more repeats, and a compressed connection keeps that much while idle", set_unsigned<&config::compress_window_bits>},
+  {"imap.compress_mem_level", "6", "memory of the server's compressor while it works, 1 to 9 (zlib's memLevel: 2^(n+8) octets of hash table and as many of pending output)", set_unsigned<&config::compress_mem_level>},
+  {"imap.compress_release", "\"2s\"", "a compressed connection waiting this long for its client frees its DEFLATE working memory (about 110 KB at the defaults), keeping only the history each side may refer back to; rebuilt at the next command or event. 0 frees it whenever the connection waits", set_millis<&config::compress_release>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
 
   {"submission.listen", "[\"127.0.0.1:1587\"]", "message submission with STARTTLS (RFC 6409): list of host:port; [] disables", set_list<&config::submission_listen>},
@@ -317,6 +322,10 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.timeout_authenticated < std::chrono::minutes(30) && !c.short_autologout)
     throw config_error("imap.timeout_authenticated: RFC 3501 §5.4 requires at least 30 minutes (see imap.short_autologout)");
   if (c.idle_keepalive < std::chrono::seconds(1)) throw config_error("imap.idle_keepalive: at least 1 second");
+  if (c.compress_level < 1 || c.compress_level > 9) throw config_error("imap.compress_level: 1 to 9");
+  if (c.compress_window_bits < 9 || c.compress_window_bits > 15)
+    throw config_error("imap.compress_window_bits: 9 to 15");
+  if (c.compress_mem_level < 1 || c.compress_mem_level > 9) throw config_error("imap.compress_mem_level: 1 to 9");
   if (c.max_line_length < 1024) throw config_error("limits.max_line_length: at least 1KB");
   if (c.submission_max_line_length < 512)
     throw config_error("submission.max_line_length: must be at least 512 (RFC 5321 §4.5.3.1.4)");

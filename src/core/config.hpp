@@ -57,6 +57,12 @@ struct config {
   // hears "* OK Still here" this often, so the binding stays open.
   std::chrono::seconds idle_keepalive{120};
   unsigned notify_queue_limit = 10000;
+  // RFC 4978 COMPRESS=DEFLATE (net/deflate.hpp).
+  bool compress = true;
+  unsigned compress_level = 6;
+  unsigned compress_window_bits = 13;
+  unsigned compress_mem_level = 6;
+  std::chrono::milliseconds compress_release{2000};
   bool short_autologout = false;
 
   // [submission] / [submissions] (RFC 6409; RFC 8314 implicit TLS).

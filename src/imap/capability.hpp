@@ -16,6 +16,7 @@ struct capability_facts {
   bool starttls_offered = false;   // listener without implicit TLS
   bool plaintext_allowed = false;  // LOGIN / AUTH=PLAIN possible now
   bool literal_minus = false;      // config imap.literal = "minus"
+  bool compress = false;           // config imap.compress
 };
 
 struct capability_row {

@@ -20,6 +20,7 @@ capability_facts command_context::facts() const {
   f.starttls_offered = !session.conn.implicit_tls;
   f.plaintext_allowed = plaintext_allowed();
   f.literal_minus = server.cfg.literal == core::literal_mode::minus;
+  f.compress = server.cfg.compress;
   return f;
 }
 

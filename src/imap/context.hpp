@@ -75,6 +75,7 @@ struct session_data {
   connection_info conn;
   session_state state = session_state::not_authenticated;
   bool tls_active = false;
+  bool compress_active = false;  // RFC 4978
   std::string user;
   std::int64_t user_id = 0;  // 0 before login
   std::shared_ptr<mailbox::account> account;
@@ -129,6 +130,10 @@ class session_io {
   // Sends `ok` as the tagged response, discards any input that arrived
   // after STARTTLS (RFC 3501 §6.2.1), and runs the TLS handshake.
   virtual asio::awaitable<void> start_tls(const response::status_line& ok) = 0;
+  // Sends `ok` as the tagged response; from the octet after its CRLF both
+  // directions are DEFLATE-compressed (RFC 4978 §3). Input already read
+  // past the COMPRESS command is the client's first compressed octets.
+  virtual asio::awaitable<void> start_compress(const response::status_line& ok) = 0;
   virtual asio::awaitable<void> sleep(std::chrono::milliseconds d) = 0;
   // RFC 2177: after "+ idling", reports changes as they happen and sends a
   // keepalive every imap.idle_keepalive until the client sends DONE.

@@ -47,6 +47,9 @@ asio::awaitable<void> session::idle_reader([[maybe_unused]] std::shared_ptr<sess
       in_.resize(old + n);
     }
     idle_input_ = true;
+  } catch (const boost::system::system_error& e) {
+    note_read_error(e);
+    idle_broken_ = true;
   } catch (...) {
     idle_broken_ = true;
   }

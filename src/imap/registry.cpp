@@ -37,6 +37,7 @@ const command_spec table[] = {
     {"URLFETCH", parse_urlfetch, c::urlfetch, after_login},      // RFC 4467 §7.3
     {"IDLE", parse_bare<idle_cmd>, c::idle, after_login},  // RFC 2177 §3
     {"NOTIFY", parse_notify, c::notify, after_login},     // RFC 5465 §3.1
+    {"COMPRESS", parse_compress, c::compress, after_login},  // RFC 4978 §3 (command-auth)
     // RFC 3501 §6.4: selected
     {"CHECK", parse_bare<check_cmd>, c::check, in_selected},
     {"CLOSE", parse_bare<close_cmd>, c::close, in_selected},

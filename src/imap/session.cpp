@@ -11,6 +11,7 @@
 #include "imap/parse/parse.hpp"
 #include "imap/commands/commands.hpp"
 #include "imap/registry.hpp"
+#include "net/deflate.hpp"
 #include "imap/syntax/sequence_set.hpp"
 
 namespace lemonade::imap {
@@ -151,6 +152,7 @@ asio::awaitable<session::read_result> session::read_more(std::size_t hint) {
     in_.resize(old + want);
     n = co_await stream_.read_some(asio::buffer(in_.data() + old, want));
   } catch (const boost::system::system_error& e) {
+    note_read_error(e);
     if (timed_out_) result = read_result::timeout;
     else if (e.code() == asio::error::operation_aborted) result = read_result::cancelled;
     else result = read_result::closed;
@@ -159,6 +161,12 @@ asio::awaitable<session::read_result> session::read_more(std::size_t hint) {
   waiting_for_client_ = false;
   if (in_.size() >= old) in_.resize(old + n);
   co_return result;
+}
+
+void session::note_read_error(const boost::system::system_error& e) {
+  // RFC 4978: compressed input that does not inflate ends the connection.
+  if (e.code().category() == net::compress_category())
+    spdlog::warn("conn={} event=compress_error error=\"{}\"", data_.conn.id, e.what());
 }
 
 void session::release_buffers() {
@@ -179,6 +187,7 @@ asio::awaitable<void> session::notify_reader([[maybe_unused]] std::shared_ptr<se
     in_.resize(old + want);
     n = co_await stream_.read_some(asio::buffer(in_.data() + old, want));
   } catch (const boost::system::system_error& e) {
+    note_read_error(e);
     r = e.code() == asio::error::operation_aborted ? read_result::cancelled : read_result::closed;
   }
   if (in_.size() >= old) in_.resize(old + n);
@@ -291,6 +300,25 @@ asio::awaitable<void> session::start_tls(const status_line& ok) {
   timer_.cancel();
   data_.tls_active = true;
   spdlog::debug("conn={} event=starttls tls=\"{}\"", data_.conn.id, stream_.tls_description());
+}
+
+asio::awaitable<void> session::start_compress(const status_line& ok) {
+  write(data_.out, ok, data_.wopts);
+  co_await flush();
+  // RFC 4978 §3: the server compresses "starting immediately after the
+  // CRLF which ends the tagged OK response", and so does the client after
+  // it; whatever it sent after the command line is compressed already.
+  std::string_view rest(in_);
+  rest.remove_prefix(std::min(start_, in_.size()));
+  auto& c = srv_.cfg;
+  net::deflate_options opts;
+  opts.level = static_cast<int>(c.compress_level);
+  opts.window_bits = static_cast<int>(c.compress_window_bits);
+  opts.mem_level = static_cast<int>(c.compress_mem_level);
+  stream_.start_compress(opts, c.compress_release, rest);
+  in_.clear();
+  start_ = 0;
+  spdlog::debug("conn={} event=compress", data_.conn.id);
 }
 
 asio::awaitable<void> session::sleep(std::chrono::milliseconds d) {

@@ -1,5 +1,7 @@
 #include "net/stream.hpp"
 
+#include "net/deflate.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -12,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -19,6 +22,39 @@
 #include <boost/asio/write.hpp>
 
 namespace lemonade::net {
+
+namespace {
+
+class compress_error_category : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "compress"; }
+  std::string message(int) const override { return "invalid compressed input"; }
+};
+
+// Compressed input is read in pieces of this size.
+constexpr std::size_t compressed_piece = 4096;
+// A compressed output buffer bigger than this is freed after its write.
+constexpr std::size_t keep_output = 16 * 1024;
+
+}  // namespace
+
+const boost::system::error_category& compress_category() {
+  static const compress_error_category c;
+  return c;
+}
+
+// RFC 4978: the codec, its compressed output on its way, and the timer
+// that frees the codec's working memory while a reader waits.
+struct stream::compress_layer {
+  compress_layer(const deflate_options& opts, std::chrono::milliseconds after, const asio::any_io_executor& ex)
+      : codec(opts), release_after(after), release(ex) {}
+  deflate_codec codec;
+  std::string out;
+  std::chrono::milliseconds release_after;
+  asio::steady_timer release;
+  bool waiting = false;  // a reader is in wait_readable
+  bool writing = false;  // out is being written
+};
 
 void stream::ssl_free::operator()(ssl_st* s) const { SSL_free(s); }
 
@@ -47,6 +83,7 @@ asio::awaitable<void> stream::connect(const asio::ip::tcp::resolver::results_typ
 }
 
 stream::~stream() = default;
+stream::stream(stream&&) noexcept = default;
 
 asio::awaitable<void> stream::wait_for_tls(int r) {
   switch (SSL_get_error(ssl_.get(), r)) {
@@ -75,6 +112,31 @@ asio::awaitable<void> stream::wait_for_tls(int r) {
 }
 
 asio::awaitable<std::size_t> stream::read_some(asio::mutable_buffer buf) {
+  if (!z_) co_return co_await raw_read_some(buf);
+  auto& codec = z_->codec;
+  for (;;) {
+    if (codec.input_pending()) {
+      std::size_t n = 0;
+      try {
+        n = codec.decompress(static_cast<char*>(buf.data()), buf.size());
+      } catch (const deflate_error& e) {
+        throw boost::system::system_error(boost::system::error_code(1, compress_category()), e.what());
+      }
+      if (n > 0) co_return n;
+    }
+    auto* p = codec.prepare(compressed_piece);
+    std::size_t got = 0;
+    try {
+      got = co_await raw_read_some(asio::buffer(p, compressed_piece));
+    } catch (...) {
+      codec.commit(0);
+      throw;
+    }
+    codec.commit(got);
+  }
+}
+
+asio::awaitable<std::size_t> stream::raw_read_some(asio::mutable_buffer buf) {
   if (!ssl_) co_return co_await socket_.async_read_some(buf, asio::use_awaitable);
   for (;;) {
     std::size_t n = 0;
@@ -87,12 +149,75 @@ asio::awaitable<std::size_t> stream::read_some(asio::mutable_buffer buf) {
 }
 
 asio::awaitable<void> stream::wait_readable() {
+  if (!z_) co_return co_await raw_wait_readable();
+  if (z_->codec.input_pending()) co_return;
+  z_->waiting = true;
+  arm_release();
+  try {
+    co_await raw_wait_readable();
+  } catch (...) {
+    z_->waiting = false;
+    z_->release.cancel();
+    throw;
+  }
+  z_->waiting = false;
+  z_->release.cancel();
+}
+
+void stream::arm_release() {
+  auto* z = z_.get();
+  if (z->release_after.count() <= 0) {
+    z->codec.release();
+    return;
+  }
+  z->release.expires_after(z->release_after);
+  // The timer is z's: a handler that runs after the stream is gone sees
+  // operation_aborted and touches nothing.
+  z->release.async_wait([z](const boost::system::error_code& ec) {
+    if (ec || !z->waiting) return;
+    z->codec.release();
+    if (!z->writing) std::string().swap(z->out);
+  });
+}
+
+asio::awaitable<void> stream::raw_wait_readable() {
   // Decrypted input already buffered by OpenSSL needs no wait.
   if (ssl_ && SSL_pending(ssl_.get()) > 0) co_return;
   co_await socket_.async_wait(asio::socket_base::wait_read, asio::use_awaitable);
 }
 
 asio::awaitable<void> stream::write(asio::const_buffer buf) {
+  if (!z_) co_return co_await raw_write(buf);
+  auto* z = z_.get();
+  z->out.clear();
+  z->codec.compress(std::string_view(static_cast<const char*>(buf.data()), buf.size()), z->out);
+  z->writing = true;
+  try {
+    co_await raw_write(asio::buffer(z->out));
+  } catch (...) {
+    z->writing = false;
+    throw;
+  }
+  z->writing = false;
+  if (z->out.capacity() > keep_output) std::string().swap(z->out);
+  // Written while a reader waits (IDLE, NOTIFY): the codec is live again,
+  // and goes again once the line is quiet.
+  if (z->waiting) arm_release();
+}
+
+void stream::start_compress(const deflate_options& opts, std::chrono::milliseconds release_after,
+                            std::string_view pending) {
+  z_ = std::make_unique<compress_layer>(opts, release_after, socket_.get_executor());
+  if (!pending.empty()) {
+    auto* p = z_->codec.prepare(pending.size());
+    std::memcpy(p, pending.data(), pending.size());
+    z_->codec.commit(pending.size());
+  }
+}
+
+const deflate_codec* stream::compression() const { return z_ ? &z_->codec : nullptr; }
+
+asio::awaitable<void> stream::raw_write(asio::const_buffer buf) {
   if (!ssl_) {
     co_await asio::async_write(socket_, buf, asio::use_awaitable);
     co_return;

@@ -1,7 +1,7 @@
 #pragma once
 // A client connection's byte stream: plain TCP, upgraded in place to TLS
-// by STARTTLS or at accept for implicit-TLS listeners. Later layers
-// (COMPRESS) stack here too. Include only where Asio is wanted.
+// by STARTTLS or at accept for implicit-TLS listeners, and to DEFLATE by
+// COMPRESS (RFC 4978) above either. Include only where Asio is wanted.
 //
 // TLS runs OpenSSL directly on the socket (SSL_set_fd, non-blocking, with
 // Asio waiting for readiness) rather than through asio::ssl::stream, whose
@@ -9,9 +9,13 @@
 // must cost a few kilobytes (DESIGN.md §3), and with SSL_MODE_RELEASE_BUFFERS
 // OpenSSL frees its own record buffers whenever nothing is in flight.
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include <boost/system/error_category.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
@@ -26,6 +30,14 @@ namespace lemonade::net {
 
 namespace asio = boost::asio;
 
+struct deflate_options;
+class deflate_codec;
+
+// The category of the error read_some throws (as a
+// boost::system::system_error) when the peer's compressed input is not
+// valid DEFLATE.
+const boost::system::error_category& compress_category();
+
 // The socket is a generic stream socket: a TCP connection, or a Unix
 // domain one (the LMTP socket an MTA on the same host delivers to).
 class stream {
@@ -35,7 +47,7 @@ class stream {
   explicit stream(asio::local::stream_protocol::socket socket);
   // An unconnected stream for connect().
   explicit stream(const asio::any_io_executor& ex);
-  stream(stream&&) = default;
+  stream(stream&&) noexcept;
   ~stream();
 
   // Connects to the first of the endpoints that answers. Throws the last
@@ -59,6 +71,14 @@ class stream {
   // "TLSv1.3 TLS_AES_256_GCM_SHA384", for logs.
   std::string tls_description() const;
 
+  // RFC 4978 COMPRESS=DEFLATE from now on, both ways, above TLS when TLS
+  // is on. `pending` is input already read past the COMPRESS command (the
+  // peer's, so compressed). While a reader waits (wait_readable), the
+  // codec's working memory goes after `release_after` (deflate.hpp).
+  void start_compress(const deflate_options& opts, std::chrono::milliseconds release_after,
+                      std::string_view pending);
+  const deflate_codec* compression() const;
+
   // Aborts pending operations (they complete with operation_aborted).
   void cancel();
   // Closes the socket: pending and later operations fail.
@@ -78,6 +98,11 @@ class stream {
   // TLS on this socket with ctx, before either side's handshake.
   void attach_tls(std::shared_ptr<asio::ssl::context> ctx);
   asio::awaitable<void> handshake(bool client);
+  // Below compression: the socket, or TLS on it.
+  asio::awaitable<std::size_t> raw_read_some(asio::mutable_buffer buf);
+  asio::awaitable<void> raw_wait_readable();
+  asio::awaitable<void> raw_write(asio::const_buffer buf);
+  void arm_release();
 
   struct ssl_free {
     void operator()(ssl_st* s) const;
@@ -85,6 +110,8 @@ class stream {
   socket_type socket_;
   std::shared_ptr<asio::ssl::context> tls_ctx_;  // outlives ssl_ (SIGHUP swaps contexts)
   std::unique_ptr<ssl_st, ssl_free> ssl_;
+  struct compress_layer;
+  std::unique_ptr<compress_layer> z_;
 };
 
 }  // namespace lemonade::net

@@ -83,14 +83,19 @@ Expunge Both
 SyncState *
 """)
 
-        def sync():
-            r = subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True, timeout=120)
+        def sync(debug=False):
+            r = subprocess.run(["mbsync", "-c", rc, "-a"] + (["-Dn"] if debug else []), capture_output=True,
+                               timeout=120)
             if r.returncode != 0:
                 raise AssertionError("mbsync failed: %s" % r.stderr.decode()[-2000:])
+            return r.stdout + r.stderr
 
         m = imap(srv)
         m.append("INBOX", "(\\Flagged)", None, b"Subject: remote\r\n\r\nfrom the server\r\n")
-        sync()  # both ways
+        trace = sync(debug=True)  # both ways
+        # isync 1.4 turns on COMPRESS=DEFLATE (RFC 4978) whenever offered:
+        # this sync runs compressed.
+        expect(b"COMPRESS DEFLATE" in trace and b"OK DEFLATE active" in trace, True, "mbsync compressed")
         expect(m.status("INBOX", "(MESSAGES)")[1], [b"INBOX (MESSAGES 4)"], "uploaded")
         state = maildir_state(mail)
         bodies = sorted(v for k, v in state.items() if k.startswith("INBOX/"))

@@ -193,6 +193,19 @@ asio::awaitable<void> starttls(command_context& ctx, args&) {
   ctx.session.tls_active = true;
 }
 
+asio::awaitable<void> compress(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::compress_cmd>(a);
+  // RFC 4978 §3: "BAD Command unknown, invalid or unknown argument"; the
+  // capability is not offered when the configuration turns it off.
+  if (!ctx.server.cfg.compress) reject_syntax("COMPRESS is not offered");
+  if (cmd.algorithm != "DEFLATE") reject_syntax("Unknown compression algorithm " + cmd.algorithm.substr(0, 32));
+  if (ctx.session.compress_active) refuse("DEFLATE is already active", "COMPRESSIONACTIVE");
+  ctx.result_sent = true;
+  const response::status_line ok{ctx.tag(), response::status::ok, std::nullopt, "DEFLATE active"};
+  co_await ctx.io.start_compress(ok);
+  ctx.session.compress_active = true;
+}
+
 asio::awaitable<void> login(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::login_cmd>(a);
   require_plaintext(ctx);

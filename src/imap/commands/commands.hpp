@@ -19,6 +19,7 @@ asio::awaitable<void> enable(command_context& ctx, args& a);
 
 // auth.cpp: RFC 3501 §6.2
 asio::awaitable<void> starttls(command_context& ctx, args& a);
+asio::awaitable<void> compress(command_context& ctx, args& a);
 asio::awaitable<void> login(command_context& ctx, args& a);
 asio::awaitable<void> authenticate(command_context& ctx, args& a);
 

@@ -151,6 +151,11 @@ struct urlfetch_cmd {
   std::vector<item> items;
 };
 
+// RFC 4978 §5: compress = "COMPRESS" SP algorithm
+struct compress_cmd {
+  std::string algorithm;  // upper-cased
+};
+
 struct enable_cmd {
   std::vector<std::string> capabilities;  // upper-cased
 };
@@ -316,7 +321,8 @@ using command_args =
                  unselect_cmd, namespace_cmd, idle_cmd, authenticate_cmd, login_cmd, select_cmd, create_cmd,
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
                  enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd,
-                 cancelupdate_cmd, sort_cmd, thread_cmd, resetkey_cmd, genurlauth_cmd, urlfetch_cmd>;
+                 cancelupdate_cmd, sort_cmd, thread_cmd, resetkey_cmd, genurlauth_cmd, urlfetch_cmd,
+                 compress_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

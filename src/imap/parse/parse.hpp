@@ -58,6 +58,7 @@ command_args parse_list(lexer& in, const parse_options& opts);
 command_args parse_lsub(lexer& in, const parse_options& opts);
 command_args parse_append(lexer& in, const parse_options& opts);
 command_args parse_enable(lexer& in, const parse_options& opts);
+command_args parse_compress(lexer& in, const parse_options& opts);
 command_args parse_id(lexer& in, const parse_options& opts);
 command_args parse_fetch(lexer& in, const parse_options& opts);
 command_args parse_uid_fetch(lexer& in, const parse_options& opts);

@@ -14,6 +14,16 @@ command_args parse_enable(lexer& in, const parse_options&) {
   return c;
 }
 
+command_args parse_compress(lexer& in, const parse_options&) {
+  // RFC 4978 §5: compress = "COMPRESS" SP algorithm; algorithm = "DEFLATE"
+  // (an atom: other names parse, and the executor refuses them).
+  compress_cmd c;
+  in.sp();
+  c.algorithm = in.keyword();
+  in.end();
+  return c;
+}
+
 command_args parse_id(lexer& in, const parse_options&) {
   // RFC 2971 §4: id_params_list ::= "(" #(string SPACE nstring) ")" / nil
   id_cmd c;

@@ -1,5 +1,7 @@
-// Node imapflow against Lemonade: TLS login, special-use folders, create,
-// append (uid / uidValidity from APPENDUID), status, logout.
+// Node imapflow against Lemonade: TLS login, COMPRESS=DEFLATE (imapflow
+// turns it on after login when offered: everything below runs compressed,
+// RFC 4978), special-use folders, create, append (uid / uidValidity from
+// APPENDUID), status, logout.
 // Usage: node imapflow_test.mjs PORT CA_FILE USER PASSWORD
 import { ImapFlow } from 'imapflow';
 import fs from 'node:fs';
@@ -17,6 +19,9 @@ const client = new ImapFlow({
 });
 
 await client.connect();
+assert.ok(client.capabilities.has('COMPRESS=DEFLATE'));
+// imapflow keeps its deflate stream here once COMPRESS succeeded.
+assert.ok(client._deflate, 'COMPRESS DEFLATE was not negotiated');
 
 const boxes = await client.list();
 const uses = Object.fromEntries(boxes.filter((b) => b.specialUse).map((b) => [b.path, b.specialUse]));
