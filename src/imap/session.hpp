@@ -36,12 +36,12 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   asio::awaitable<std::optional<std::string>> read_line(std::size_t max) override;
   asio::awaitable<void> start_tls(const response::status_line& ok) override;
   asio::awaitable<void> start_compress(const response::status_line& ok) override;
-  // Logs why a read failed where the log should say (bad compressed input).
-  void note_read_error(const boost::system::system_error& e);
   asio::awaitable<void> sleep(std::chrono::milliseconds d) override;
   asio::awaitable<void> idle(command_context& ctx) override;
 
  private:
+  // Logs why a read failed where the log should say (bad compressed input).
+  void note_read_error(const boost::system::system_error& e);
   enum class read_result { data, closed, timeout, cancelled };
   asio::awaitable<read_result> read_more(std::size_t hint);
   // read_more for a session with NOTIFY on: reports events while it waits.

@@ -432,6 +432,15 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
   // RFC 7162 §3.1: FETCH MODSEQ and CHANGEDSINCE enable CONDSTORE.
   if (want_modseq) ctx.session.condstore = true;
   auto uids = resolve(view, cmd.set, cmd.uid);
+  if (cmd.partial) {
+    // RFC 9394 §3.3: only the messages at the range's positions among
+    // those the set names (ascending), and §3.4: CHANGEDSINCE then applies
+    // to them ("first select the last 30 messages and then only return
+    // flag changes for a subset of those").
+    auto [begin, end] = cmd.partial->window(uids.size());
+    uids = std::vector<store::uid>(uids.begin() + static_cast<std::ptrdiff_t>(begin),
+                                   uids.begin() + static_cast<std::ptrdiff_t>(end));
+  }
   if (cmd.changed_since) {
     // Only messages whose MODSEQ is above the given one (§3.1.4.1).
     std::erase_if(uids, [&](store::uid u) {

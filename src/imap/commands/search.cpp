@@ -260,10 +260,18 @@ asio::awaitable<void> search(command_context& ctx, args& a) {
   }
   auto& ret = *cmd.ret;
   // RFC 5182 §2.4: SAVE keeps what MIN/MAX name when only they are asked
-  // for, else every message found.
+  // for, else every message found. RFC 9394 §3.2 (Table 1): with PARTIAL
+  // and no COUNT, the PARTIAL results and the MIN/MAX messages asked for.
   std::vector<std::uint32_t> named;  // the messages the response is about
   bool only_ends = (ret.min || ret.max) && !ret.all && !ret.count;
-  if (only_ends && !found.empty()) {
+  if (ret.partial && !ret.count) {
+    auto [begin, end] = ret.partial->window(found.size());
+    named.assign(found.begin() + static_cast<std::ptrdiff_t>(begin), found.begin() + static_cast<std::ptrdiff_t>(end));
+    if (!found.empty() && ret.min) named.push_back(found.front());
+    if (!found.empty() && ret.max) named.push_back(found.back());
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
+  } else if (only_ends && !found.empty()) {
     if (ret.min) named.push_back(found.front());
     if (ret.max && (!ret.min || found.size() > 1)) named.push_back(found.back());
   } else {
@@ -340,12 +348,14 @@ void add_esearch_data(untagged& out, const parse::search_return& ret, const std:
     out.items.push_back(number{nums.size()});
   }
   if (ret.partial) {
-    // RFC 5267 §4.4: the messages at positions first..last of the result
-    // (1-based), or NIL when there are none.
-    auto [first, last] = *ret.partial;
-    std::vector<std::uint32_t> part;
-    for (std::size_t pos = first; pos <= last && pos <= nums.size(); ++pos) part.push_back(nums[pos - 1]);
-    response::list p{atom{std::to_string(first) + ":" + std::to_string(last)}};
+    // RFC 9394 §3.1: the results at the range's positions (from the last
+    // one for "-a:-b") with "the original range", or NIL when there are
+    // none.
+    auto [begin, end] = ret.partial->window(nums.size());
+    std::vector<std::uint32_t> part(nums.begin() + static_cast<std::ptrdiff_t>(begin),
+                                    nums.begin() + static_cast<std::ptrdiff_t>(end));
+    // (A SORT's results keep their sorted order here.)
+    response::list p{atom{ret.partial->text()}};
     if (part.empty()) p.push_back(nil{});
     else p.push_back(atom{syntax::format_sequence_set(part)});
     out.items.push_back(atom{"PARTIAL"});

@@ -209,12 +209,25 @@ struct fetch_att {
   std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;  // <origin.length>
 };
 
+// RFC 9394 §4 partial-range: "a:b" counts results from the first (1),
+// "-a:-b" from the last (-1); "500:400" is "400:500".
+struct partial_range {
+  std::uint32_t first = 1;  // as written, without the minus
+  std::uint32_t second = 1;
+  bool from_end = false;
+  // As the client wrote it: RFC 9394 §3.1 returns "the original range".
+  std::string text() const;
+  // The positions it names in a result of n items, 0-based [begin, end).
+  std::pair<std::size_t, std::size_t> window(std::size_t n) const;
+};
+
 struct fetch_cmd {
   bool uid = false;
   sequence_set set;
   std::vector<fetch_att> atts;
   std::optional<std::uint64_t> changed_since;  // RFC 7162 §3.1.4.1
   bool vanished = false;                       // RFC 7162 §3.2.6
+  std::optional<partial_range> partial;        // RFC 9394 §3.3
 };
 
 // RFC 3501 §6.4.4 search-key, as a tree. The top level and parenthesised
@@ -252,10 +265,11 @@ struct search_return {
   bool all = false;
   bool count = false;
   bool save = false;
-  // RFC 5267 §4: CONTEXT (a hint), UPDATE, PARTIAL first:last.
+  // RFC 5267 §4: CONTEXT (a hint), UPDATE; PARTIAL as RFC 9394 §3.1
+  // extends it (ranges from the end).
   bool context = false;
   bool update = false;
-  std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;
+  std::optional<partial_range> partial;
 };
 
 struct search_cmd {

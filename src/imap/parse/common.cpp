@@ -16,6 +16,31 @@ command_head parse_head(lexer& in) {
   return h;
 }
 
+partial_range partial_range_of(lexer& in) {
+  // partial-range-first = nz-number ":" nz-number
+  // partial-range-last  = MINUS nz-number ":" MINUS nz-number
+  partial_range r;
+  r.from_end = in.skip('-');
+  r.first = in.nz_number();
+  in.expect(':');
+  if (r.from_end) in.expect('-');
+  r.second = in.nz_number();
+  return r;
+}
+
+std::string partial_range::text() const {
+  auto sign = from_end ? "-" : "";
+  return sign + std::to_string(first) + ":" + sign + std::to_string(second);
+}
+
+std::pair<std::size_t, std::size_t> partial_range::window(std::size_t n) const {
+  std::size_t lo = std::min(first, second), hi = std::max(first, second);
+  if (!from_end) return lo > n ? std::pair{n, n} : std::pair{lo - 1, std::min(hi, n)};
+  // -1 is the last result (position n - 1), -hi the earliest named.
+  if (lo > n) return {0, 0};
+  return {hi >= n ? 0 : n - hi, n - lo + 1};
+}
+
 std::string normalize_inbox(std::string_view utf8) {
   auto first = utf8.substr(0, utf8.find('/'));
   if (core::iequals(first, "INBOX")) return "INBOX" + std::string(utf8.substr(first.size()));

@@ -169,6 +169,10 @@ command_args fetch(lexer& in, std::string_view raw) {
         c.changed_since = in.number64();
       } else if (word == "VANISHED" && !c.vanished) {
         c.vanished = true;
+      } else if (word == "PARTIAL" && !c.partial) {
+        // RFC 9394 §3.3: fetch-modifier =/ modifier-partial
+        in.sp();
+        c.partial = partial_range_of(in);
       } else {
         in.fail("unknown FETCH modifier " + word.substr(0, 32));
       }

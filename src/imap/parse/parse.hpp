@@ -24,6 +24,8 @@ command_head parse_head(lexer& in);
 // valid modified UTF-7 is a refusal (lexer::refuse) with refusal_code:
 // NONEXISTENT for a name to find, CANNOT for one to create.
 std::string mailbox(lexer& in, const parse_options& opts, const char* refusal_code = "NONEXISTENT");
+// RFC 9394 §4: partial-range-first / partial-range-last.
+partial_range partial_range_of(lexer& in);
 // RFC 3501 §5.1: INBOX is case-insensitive; we read that for the first
 // level too, so "inbox/Work" names "INBOX/Work".
 std::string normalize_inbox(std::string_view utf8);

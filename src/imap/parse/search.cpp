@@ -188,12 +188,8 @@ search_return return_options(lexer& in) {
       else if (opt == "CONTEXT") r.context = true;  // RFC 5267 §4.2
       else if (opt == "UPDATE") r.update = true;    // RFC 5267 §4.3
       else if (opt == "PARTIAL" && !r.partial) {
-        // RFC 5267 §4.4: partial-range = nz-number ":" nz-number
         in.sp();
-        auto a = in.nz_number();
-        in.expect(':');
-        auto b = in.nz_number();
-        r.partial = std::pair{std::min(a, b), std::max(a, b)};
+        r.partial = partial_range_of(in);
       } else {
         in.fail("unknown SEARCH return option " + opt.substr(0, 32));
       }

@@ -104,12 +104,49 @@ TEST(imap_parse_lemonade, search_modseq_within_return) {
   ASSERT_TRUE(p.ok) << p.error;
   r = *std::get<search_cmd>(p.args).ret;
   EXPECT_TRUE(r.save && r.update && r.context);
-  EXPECT_EQ(r.partial, (std::pair<std::uint32_t, std::uint32_t>{1, 100}));
+  ASSERT_TRUE(r.partial);
+  EXPECT_EQ(r.partial->text(), "100:1");  // RFC 9394 §3.1: returned as written
+  EXPECT_EQ(r.partial->window(250), (std::pair<std::size_t, std::size_t>{0, 100}));
   EXPECT_EQ(std::get<search_cmd>(p.args).charset, "UTF-8");
   EXPECT_TRUE(std::get<search_cmd>(p.args).key.children.at(0).set.saved);
   EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (ALL PARTIAL 1:5) ALL").ok);
   EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (PARTIAL 0:5) ALL").ok);
   EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (FIRST) ALL").ok);
+  // RFC 9394 §4: partial-range-last = MINUS nz-number ":" MINUS nz-number;
+  // "A range -500:-400 is the same as -400:-500".
+  p = parse_with(parse_uid_search, "A01 UID SEARCH RETURN (PARTIAL -1:-100) UNDELETED UNKEYWORD $Junk");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto last = *std::get<search_cmd>(p.args).ret->partial;
+  EXPECT_EQ(last.text(), "-1:-100");
+  EXPECT_EQ(last.window(23764), (std::pair<std::size_t, std::size_t>{23664, 23764}));
+  EXPECT_EQ(last.window(30), (std::pair<std::size_t, std::size_t>{0, 30}));
+  p = parse_with(parse_search, "a SEARCH RETURN (PARTIAL -500:-400) ALL");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<search_cmd>(p.args).ret->partial->window(450), (std::pair<std::size_t, std::size_t>{0, 51}));
+  EXPECT_EQ(std::get<search_cmd>(p.args).ret->partial->window(399), (std::pair<std::size_t, std::size_t>{0, 0}));
+  // "PARTIAL 23500:24000" of 23764 results: 264 of them; "24000:24500": none.
+  p = parse_with(parse_search, "a SEARCH RETURN (PARTIAL 23500:24000) ALL");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<search_cmd>(p.args).ret->partial->window(23764),
+            (std::pair<std::size_t, std::size_t>{23499, 23764}));
+  p = parse_with(parse_search, "a SEARCH RETURN (PARTIAL 24000:24500) ALL");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto beyond = std::get<search_cmd>(p.args).ret->partial->window(23764);
+  EXPECT_EQ(beyond.first, beyond.second);
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (PARTIAL -1:5) ALL").ok);   // mixed signs
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (PARTIAL -0:-5) ALL").ok);  // nz-number
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (PARTIAL 1:*) ALL").ok);    // no "*"
+  EXPECT_FALSE(parse_with(parse_search, "a SEARCH RETURN (PARTIAL 1:2 PARTIAL 3:4) ALL").ok);
+  // §3.3: the FETCH modifier, alone and with CHANGEDSINCE in either order.
+  p = parse_with(parse_uid_fetch, "10 UID FETCH 25900:26600 (UID FLAGS) (PARTIAL -1:-3)");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<fetch_cmd>(p.args).partial->text(), "-1:-3");
+  p = parse_with(parse_uid_fetch, "101 UID FETCH 25900:26600 (UID FLAGS) (PARTIAL -1:-30 CHANGEDSINCE 98305)");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<fetch_cmd>(p.args).changed_since, 98305u);
+  p = parse_with(parse_uid_fetch, "a UID FETCH 25900:26600 (UID FLAGS) (CHANGEDSINCE 98305 PARTIAL -1:-30)");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<fetch_cmd>(p.args).partial->text(), "-1:-30");
   p = parse_with(parse_cancelupdate, "a CANCELUPDATE \"B01\" \"B02\"");
   ASSERT_TRUE(p.ok) << p.error;
   EXPECT_EQ(std::get<cancelupdate_cmd>(p.args).tags, (std::vector<std::string>{"B01", "B02"}));
