@@ -188,6 +188,10 @@ const key_def key_defs[] = {
   {"imap.compress_window_bits", "13", "history the server's compressor refers back into, 2^n octets (9 to 15): more finds more repeats, and a compressed connection keeps that much while idle", set_unsigned<&config::compress_window_bits>},
   {"imap.compress_mem_level", "6", "memory of the server's compressor while it works, 1 to 9 (zlib's memLevel: 2^(n+8) octets of hash table and as many of pending output)", set_unsigned<&config::compress_mem_level>},
   {"imap.compress_release", "\"2s\"", "a compressed connection waiting this long for its client frees its DEFLATE working memory (about 110 KB at the defaults), keeping only the history each side may refer back to; rebuilt at the next command or event. 0 frees it whenever the connection waits", set_millis<&config::compress_release>},
+  {"imap.metadata_max_value", "\"64KB\"", "largest METADATA entry value (RFC 5464; at least 1KB); SETMETADATA of a bigger one gets NO [METADATA MAXSIZE n]", set_size<&config::metadata_max_value>},
+  {"imap.metadata_max_entries", "100", "METADATA entries a mailbox (or the server, per user) may hold (RFC 5464: at least 10); more gets NO [METADATA TOOMANY]", set_unsigned<&config::metadata_max_entries>},
+  {"imap.metadata_admin", "\"\"", "the server's /shared/admin METADATA entry, a URI for contacting its administrator (RFC 5464 §3.2.1.1); empty: mailto:postmaster@ server.hostname", set_string<&config::metadata_admin>},
+  {"imap.metadata_comment", "\"\"", "the server's /shared/comment METADATA entry; empty: none", set_string<&config::metadata_comment>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
 
   {"submission.listen", "[\"127.0.0.1:1587\"]", "message submission with STARTTLS (RFC 6409): list of host:port; [] disables", set_list<&config::submission_listen>},
@@ -326,6 +330,10 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.compress_window_bits < 9 || c.compress_window_bits > 15)
     throw config_error("imap.compress_window_bits: 9 to 15");
   if (c.compress_mem_level < 1 || c.compress_mem_level > 9) throw config_error("imap.compress_mem_level: 1 to 9");
+  // RFC 5464 §4.1: "at least 1024 bytes, and an annotation count per
+  // server or mailbox of at least 10".
+  if (c.metadata_max_value < 1024) throw config_error("imap.metadata_max_value: at least 1KB (RFC 5464 §4.1)");
+  if (c.metadata_max_entries < 10) throw config_error("imap.metadata_max_entries: at least 10 (RFC 5464 §4.1)");
   if (c.max_line_length < 1024) throw config_error("limits.max_line_length: at least 1KB");
   if (c.submission_max_line_length < 512)
     throw config_error("submission.max_line_length: must be at least 512 (RFC 5321 §4.5.3.1.4)");

@@ -63,6 +63,11 @@ struct config {
   unsigned compress_window_bits = 13;
   unsigned compress_mem_level = 6;
   std::chrono::milliseconds compress_release{2000};
+  // RFC 5464 METADATA.
+  std::uint64_t metadata_max_value = 64 * 1024;
+  unsigned metadata_max_entries = 100;
+  std::string metadata_admin;    // "" : mailto:postmaster@hostname
+  std::string metadata_comment;  // the server's /shared/comment; "" none
   bool short_autologout = false;
 
   // [submission] / [submissions] (RFC 6409; RFC 8314 implicit TLS).

@@ -38,6 +38,8 @@ const command_spec table[] = {
     {"IDLE", parse_bare<idle_cmd>, c::idle, after_login},  // RFC 2177 §3
     {"NOTIFY", parse_notify, c::notify, after_login},     // RFC 5465 §3.1
     {"COMPRESS", parse_compress, c::compress, after_login},  // RFC 4978 §3 (command-auth)
+    {"GETMETADATA", parse_getmetadata, c::getmetadata, after_login},  // RFC 5464 §4.2
+    {"SETMETADATA", parse_setmetadata, c::setmetadata, after_login},  // RFC 5464 §4.3
     // RFC 3501 §6.4: selected
     {"CHECK", parse_bare<check_cmd>, c::check, in_selected},
     {"CLOSE", parse_bare<close_cmd>, c::close, in_selected},

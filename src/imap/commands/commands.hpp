@@ -20,6 +20,8 @@ asio::awaitable<void> enable(command_context& ctx, args& a);
 // auth.cpp: RFC 3501 §6.2
 asio::awaitable<void> starttls(command_context& ctx, args& a);
 asio::awaitable<void> compress(command_context& ctx, args& a);
+asio::awaitable<void> getmetadata(command_context& ctx, args& a);
+asio::awaitable<void> setmetadata(command_context& ctx, args& a);
 asio::awaitable<void> login(command_context& ctx, args& a);
 asio::awaitable<void> authenticate(command_context& ctx, args& a);
 

@@ -151,6 +151,21 @@ struct urlfetch_cmd {
   std::vector<item> items;
 };
 
+// RFC 5464 §5 GETMETADATA [options] mailbox entries; mailbox "" is the
+// server. Entry names are lower-cased (§3.2: "case-insensitive").
+struct getmetadata_cmd {
+  std::optional<std::uint32_t> max_size;  // MAXSIZE
+  unsigned depth = 0;                     // DEPTH 0 / 1 / infinity (~0u)
+  std::string mailbox;
+  std::vector<std::string> entries;
+};
+
+// RFC 5464 §5 SETMETADATA mailbox (entry value ...); value nullopt: NIL.
+struct setmetadata_cmd {
+  std::string mailbox;
+  std::vector<std::pair<std::string, std::optional<std::string>>> values;
+};
+
 // RFC 4978 §5: compress = "COMPRESS" SP algorithm
 struct compress_cmd {
   std::string algorithm;  // upper-cased
@@ -336,7 +351,7 @@ using command_args =
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
                  enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd,
                  cancelupdate_cmd, sort_cmd, thread_cmd, resetkey_cmd, genurlauth_cmd, urlfetch_cmd,
-                 compress_cmd>;
+                 compress_cmd, getmetadata_cmd, setmetadata_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

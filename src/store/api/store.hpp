@@ -130,7 +130,24 @@ class account_store {
   // dropped (new ones are made on next use); URLs made with the old keys
   // stop working.
   virtual void reset_urlauth_keys(std::optional<mailbox_id> id) = 0;
+
+  // RFC 5464 METADATA of the server (nullopt) or of a mailbox, for this
+  // account. Entry names are lower-case ("/private/comment").
+  // The entries named and, down to `depth` levels below each (0, 1, or
+  // metadata_infinity), their descendants that have values; by name.
+  virtual std::vector<std::pair<std::string, std::string>> metadata(std::optional<mailbox_id> mailbox,
+                                                                    const std::vector<std::string>& names,
+                                                                    unsigned depth) = 0;
+  // Sets (a value) or removes (nullopt) entries, all or none: an error
+  // with code::limit when the mailbox (or the server) would then hold more
+  // than max_entries entries; code::nonexistent if the mailbox is gone.
+  virtual void set_metadata(std::optional<mailbox_id> mailbox,
+                            const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                            unsigned max_entries) = 0;
 };
+
+// RFC 5464 §4.2.2 DEPTH infinity.
+inline constexpr unsigned metadata_infinity = ~0u;
 
 class user_directory {
  public:

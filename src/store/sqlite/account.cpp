@@ -184,6 +184,8 @@ void prune_noselect_superiors(db& d, std::string_view name) {
     auto m = find_in(d, *it);
     if (!m || m->selectable || has_inferiors(d, *it)) return;
     d.cached("DELETE FROM mailboxes WHERE id = ?1").bind(1, m->id).run();
+    // RFC 5464 §4.1: its annotations "SHOULD be removed" with it.
+    d.cached("DELETE FROM metadata WHERE mailbox_id = ?1").bind(1, m->id).run();
   }
 }
 
@@ -444,6 +446,67 @@ void sqlite_account::reset_urlauth_keys(std::optional<mailbox_id> id) {
   write([&](db& d, after_commit&) { reset_access_keys(d, id); });
 }
 
+// RFC 5464: the server's entries are kept under mailbox id 0 (mailbox
+// ids start at 1).
+std::vector<std::pair<std::string, std::string>> sqlite_account::metadata(std::optional<mailbox_id> mailbox,
+                                                                          const std::vector<std::string>& names,
+                                                                          unsigned depth) {
+  auto r = reader();
+  r->run("BEGIN");
+  std::map<std::string, std::string> found;
+  try {
+    // The entry, and the names below it ("/a" < "/a/..." < "/a0": '0'
+    // follows '/').
+    auto& s = r->cached(
+        "SELECT name, value FROM metadata WHERE mailbox_id = ?1 AND (name = ?2 OR (name > ?3 AND name < ?4))");
+    for (auto& name : names) {
+      s.bind(1, mailbox.value_or(0)).bind(2, name).bind(3, name + "/").bind(4, name + "0");
+      while (s.step()) {
+        auto entry = s.text(0);
+        if (entry.size() > name.size() && depth != metadata_infinity) {
+          // Levels below the one named: slashes after its own.
+          auto below = std::count(entry.begin() + static_cast<std::ptrdiff_t>(name.size()), entry.end(), '/');
+          if (static_cast<unsigned>(below) > depth) continue;
+        }
+        found.emplace(std::move(entry), s.blob(1));
+      }
+      s.reset();
+    }
+  } catch (...) {
+    r->run("ROLLBACK");
+    throw;
+  }
+  r->run("COMMIT");
+  return {found.begin(), found.end()};
+}
+
+void sqlite_account::set_metadata(std::optional<mailbox_id> mailbox,
+                                  const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                                  unsigned max_entries) {
+  write([&](db& d, after_commit&) {
+    if (mailbox) get_by_id(d, *mailbox);  // throws nonexistent for a mailbox gone since
+    auto id = static_cast<std::int64_t>(mailbox.value_or(0));
+    for (auto& [name, value] : changes) {
+      if (value)
+        d.cached("INSERT OR REPLACE INTO metadata(mailbox_id, name, value) VALUES(?1, ?2, ?3)")
+            .bind(1, id)
+            .bind(2, name)
+            .bind_blob(3, *value)
+            .run();
+      else
+        d.cached("DELETE FROM metadata WHERE mailbox_id = ?1 AND name = ?2").bind(1, id).bind(2, name).run();
+    }
+    // RFC 5464 §4.3: all or nothing; the write throws, the batch rolls
+    // this job back.
+    auto& count = d.cached("SELECT count(*) FROM metadata WHERE mailbox_id = ?1");
+    count.bind(1, id);
+    count.step();
+    auto n = count.int64(0);
+    count.reset();
+    if (static_cast<std::uint64_t>(n) > max_entries) throw error(error::code::limit, "too many metadata entries");
+  });
+}
+
 void sqlite_account::release_expunged(mailbox_id id, modseq below) {
   std::lock_guard lock(releases_mu_);
   auto& r = releases_[id];
@@ -592,11 +655,16 @@ mailbox_id sqlite_account::delete_mailbox(std::string_view name) {
       // \Noselect name with inferiors cannot be deleted.
       if (!m->selectable) throw error(error::code::has_children, "mailbox has inferior hierarchical names");
       d.cached("UPDATE mailboxes SET selectable = 0, special_use = '' WHERE id = ?1").bind(1, m->id).run();
+      // RFC 5464 §4.1: a deleted mailbox's annotations go, so that one
+      // made again with its name does not inherit them.
+      d.cached("DELETE FROM metadata WHERE mailbox_id = ?1").bind(1, m->id).run();
       return;
     }
     d.cached("DELETE FROM mailboxes WHERE id = ?1").bind(1, m->id).run();
-    // A mailbox made later may get this id again: not this key.
+    // A mailbox made later may get this id again: not this key, nor these
+    // annotations (RFC 5464 §3.1: they go with the mailbox).
     d.cached("DELETE FROM urlauth_keys WHERE mailbox_id = ?1").bind(1, m->id).run();
+    d.cached("DELETE FROM metadata WHERE mailbox_id = ?1").bind(1, m->id).run();
     prune_noselect_superiors(d, name);
   });
   return removed;
@@ -625,6 +693,13 @@ std::vector<account_store::renamed> sqlite_account::rename_mailbox(std::string_v
       while (sel.step()) all.push_back(uid{static_cast<std::uint32_t>(sel.int64(0))});
       sel.reset();
       transfer(d, inbox, all, dst, true);
+      // RFC 5464 §4.1: "the annotations are copied from the original INBOX
+      // to the renamed mailbox, i.e., mailbox annotations are preserved on
+      // the INBOX".
+      d.cached("INSERT INTO metadata(mailbox_id, name, value) SELECT ?2, name, value FROM metadata WHERE mailbox_id = ?1")
+          .bind(1, inbox.id)
+          .bind(2, dst.id)
+          .run();
       out.push_back({"INBOX", get_by_id(d, dst.id)});
       return;
     }

@@ -60,6 +60,12 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   std::string urlauth_key(mailbox_id id) override;
   std::optional<std::string> find_urlauth_key(mailbox_id id) override;
   void reset_urlauth_keys(std::optional<mailbox_id> id) override;
+  std::vector<std::pair<std::string, std::string>> metadata(std::optional<mailbox_id> mailbox,
+                                                            const std::vector<std::string>& names,
+                                                            unsigned depth) override;
+  void set_metadata(std::optional<mailbox_id> mailbox,
+                    const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                    unsigned max_entries) override;
 
   std::uint64_t commits() const { return queue_->commits(); }
 

@@ -189,6 +189,16 @@ UPDATE messages SET sort_info = (SELECT o.sort_info FROM messages o
                                  WHERE o.blob = messages.blob AND o.sort_info != x'' LIMIT 1)
 WHERE sort_info = x'' AND EXISTS (SELECT 1 FROM messages o WHERE o.blob = messages.blob AND o.sort_info != x'');
 )sql",
+    // RFC 5464 METADATA: entries of the server (mailbox_id 0) and of each
+    // mailbox, names lower-case.
+    R"sql(
+CREATE TABLE IF NOT EXISTS metadata(
+  mailbox_id INTEGER NOT NULL,
+  name       TEXT NOT NULL,
+  value      BLOB NOT NULL,
+  PRIMARY KEY(mailbox_id, name)
+) WITHOUT ROWID;
+)sql",
 };
 
 const char* const user_steps[] = {
