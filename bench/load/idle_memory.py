@@ -6,8 +6,9 @@ against Lemonade and Dovecot and measures the servers.
   populate  for each of N users: LOGIN, APPEND 3 messages from an mbox
             corpus to INBOX, LOGOUT. Prints one line of JSON.
   idle      one connection per user (plain, or implicit TLS with --tls):
-            LOGIN, SELECT INBOX (must report 3 EXISTS), IDLE (must get
-            "+ "). Then prints "READY {json}" and obeys stdin:
+            LOGIN, with --compress COMPRESS DEFLATE (RFC 4978; both
+            directions raw DEFLATE from then on, a sync flush per command),
+            SELECT INBOX (must report 3 EXISTS), IDLE (must get "+ "). Then prints "READY {json}" and obeys stdin:
               wake   K samples, each for another user: a second
                      connection logs in as that user and APPENDs a
                      message to INBOX; timed from sending the APPEND to
@@ -31,6 +32,7 @@ import resource
 import ssl
 import sys
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from imap_load import load_corpus  # noqa: E402
@@ -135,6 +137,11 @@ class Conn:
     async def login(self, user, password):
         await self.command("LOGIN", b'LOGIN %s "%s"' % (user.encode(), password.encode()))
 
+    async def compress(self):
+        """COMPRESS DEFLATE; the reader and writer deflate from then on."""
+        await self.command("COMPRESS", b"COMPRESS DEFLATE")
+        self.r, self.w = Inflating(self.r), Deflating(self.w)
+
     async def select_and_idle(self, expect):
         untagged, _ = await self.command("SELECT", b"SELECT INBOX")
         counts = [int(m.group(1)) for m in map(EXISTS.match, untagged) if m]
@@ -201,6 +208,42 @@ class Conn:
             await asyncio.wait_for(self.w.wait_closed(), 10)
         except (OSError, ssl.SSLError, asyncio.TimeoutError):
             pass
+
+
+class Inflating:
+    """A StreamReader's readline over raw DEFLATE input."""
+
+    def __init__(self, r):
+        self.r, self.z, self.buf = r, zlib.decompressobj(-15), b""
+
+    async def readline(self):
+        while b"\n" not in self.buf:
+            data = await self.r.read(65536)
+            if not data:
+                line, self.buf = self.buf, b""
+                return line
+            self.buf += self.z.decompress(data)
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line + b"\n"
+
+
+class Deflating:
+    """A StreamWriter that deflates each write and sync-flushes it."""
+
+    def __init__(self, w):
+        self.w, self.z = w, zlib.compressobj(6, zlib.DEFLATED, -15)
+
+    def write(self, data):
+        self.w.write(self.z.compress(data) + self.z.flush(zlib.Z_SYNC_FLUSH))
+
+    async def drain(self):
+        await self.w.drain()
+
+    def close(self):
+        self.w.close()
+
+    async def wait_closed(self):
+        await self.w.wait_closed()
 
 
 def tls_context(enabled):
@@ -304,6 +347,8 @@ async def run_idle(args):
             try:
                 c = await Conn.open(port, tls)
                 await c.login(user_name(args, i), args.password)
+                if args.compress:
+                    await c.compress()
                 await c.select_and_idle(args.per_user)
                 conns[i] = c
             except (Failure, OSError, asyncio.TimeoutError) as e:
@@ -359,6 +404,7 @@ def main():
     ap.add_argument("--port", type=int, required=True, help="plain IMAP port")
     ap.add_argument("--tls-port", type=int, help="implicit-TLS port")
     ap.add_argument("--tls", action="store_true", help="idle over the implicit-TLS port")
+    ap.add_argument("--compress", action="store_true", help="COMPRESS DEFLATE after LOGIN (idle)")
     ap.add_argument("--password", default="bench-pass")
     ap.add_argument("--users", type=int, default=1000)
     ap.add_argument("--prefix", default="idle", help="user names are PREFIX0000, PREFIX0001, ...")

@@ -23,7 +23,8 @@ from servers import PASSWORD, ROOT, Dovecot, Lemonade, process_tree  # noqa: E40
 
 LOAD = os.path.join(ROOT, "bench", "load", "idle_memory.py")
 SERVERS = ("lemonade", "dovecot", "dovecot-hibernate")
-MODES = ("plain", "tls")
+# "+deflate": COMPRESS DEFLATE (RFC 4978) after LOGIN.
+MODES = ("plain", "tls", "plain+deflate", "tls+deflate")
 PREFIX = "idle"
 PER_USER = 3
 INOTIFY = "/proc/sys/fs/inotify/max_user_instances"
@@ -67,12 +68,14 @@ def memory(pid):
 class Generator:
     """bench/load/idle_memory.py idle, driven over its stdin/stdout."""
 
-    def __init__(self, args, server, tls):
+    def __init__(self, args, server, mode):
         cmd = [sys.executable, LOAD, "idle", "--port", str(server.port), "--password", PASSWORD,
                "--users", str(args.accounts), "--prefix", PREFIX, "--per-user", str(PER_USER),
                "--samples", str(args.samples)]
-        if tls:
+        if mode.startswith("tls"):
             cmd += ["--tls", "--tls-port", str(server.tls_port)]
+        if mode.endswith("+deflate"):
+            cmd += ["--compress"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def expect(self, word):
@@ -88,15 +91,15 @@ class Generator:
         return self.expect(word)
 
 
-def one_run(args, server, label, tls):
+def one_run(args, server, label, mode):
     server.start()
     try:
         time.sleep(args.settle)
         base = memory(server.pid)
-        gen = Generator(args, server, tls)
+        gen = Generator(args, server, mode)
         ready = gen.expect("READY")
         say("%s %s: %d connections idling after %.0f s, %d errors" % (
-            label, "tls" if tls else "plain", ready["idling"], ready["seconds"], ready["errors"]["count"]))
+            label, mode, ready["idling"], ready["seconds"], ready["errors"]["count"]))
         if label == "dovecot-hibernate":
             # Long enough for every session to have moved to imap-hibernate.
             time.sleep(args.hibernate + 10)
@@ -192,7 +195,7 @@ def run(args):
             for mode in modes:
                 for rep in range(args.reps):
                     say("%s %s, run %d" % (label, mode, rep + 1))
-                    r = one_run(args, server, label, mode == "tls")
+                    r = one_run(args, server, label, mode)
                     res["runs"].setdefault((label, mode), []).append(r)
                     report_run(args, label, mode, r)
     except BaseException:
@@ -314,7 +317,7 @@ def main():
     ap.add_argument("--lemonade", default=os.path.join(ROOT, "build-bench", "lemonade"))
     ap.add_argument("--accounts", type=int, default=int(env("BENCH_IDLE_ACCOUNTS", "1000")))
     ap.add_argument("--reps", type=int, default=int(env("BENCH_REPS", "1")))
-    ap.add_argument("--modes", default=env("BENCH_IDLE_MODES", "plain,tls"))
+    ap.add_argument("--modes", default=env("BENCH_IDLE_MODES", ",".join(MODES)))
     ap.add_argument("--servers", default=env("BENCH_IDLE_SERVERS", ",".join(SERVERS)))
     ap.add_argument("--samples", type=int, default=int(env("BENCH_IDLE_SAMPLES", "20")),
                     help="IDLE wake samples per run, each a different user")

@@ -23,6 +23,12 @@ from connect to the tagged LOGOUT response:
   condstore-esearch the same with UID SEARCH RETURN (ALL) ALL (RFC 4731)
   full             SELECT INBOX, UID FETCH 1:* (FLAGS)
 
+and, for the octets of a phone's session (issue 15), qresync and full
+followed by the message list's newest 50 (FETCH n-49:n (UID FLAGS ENVELOPE
+BODYSTRUCTURE)), plain and with COMPRESS DEFLATE (RFC 4978) right after
+LOGIN: "+env" and "+env+deflate". Octets are counted on the wire
+(compressed where COMPRESS is on).
+
 After every resync the client's view (uid -> flags, HIGHESTMODSEQ, message
 count) is compared with the truth, a UID FETCH 1:* (FLAGS) on another
 connection (and the truth with the changes the bench made): a difference
@@ -42,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servers import PASSWORD, ROOT, Dovecot  # noqa: E402
@@ -59,6 +66,10 @@ VARIANTS = [
     ("condstore-uids", b"CONDSTORE", "(c) CHANGEDSINCE + UID FETCH 1:* (UID)"),
     ("condstore-esearch", b"CONDSTORE ESEARCH", "(c) CHANGEDSINCE + ESEARCH ALL"),
     ("full", b"", "(d) full: UID FETCH 1:* (FLAGS)"),
+    ("qresync+env", b"QRESYNC", "(e) (a) + newest 50 envelopes"),
+    ("qresync+env+deflate", b"QRESYNC COMPRESS=DEFLATE", "(e) the same, COMPRESS=DEFLATE"),
+    ("full+env", b"", "(f) (d) + newest 50 envelopes"),
+    ("full+env+deflate", b"COMPRESS=DEFLATE", "(f) the same, COMPRESS=DEFLATE"),
 ]
 
 
@@ -80,6 +91,7 @@ class Session:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=1800)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.rx, self.tx, self.sent, self.n = bytearray(), bytearray(), 0, 0
+        self.wire_rx, self.zc, self.zd = 0, None, None  # COMPRESS (start_compress)
         self.log = []  # per command: dict(name, text, tag, rx_start, rx_end, tx, t0, t1, status)
         while b"\r\n" not in self.rx:
             self._recv()
@@ -95,7 +107,16 @@ class Session:
         data = self.sock.recv(1 << 20)
         if not data:
             raise WrongAnswer("connection closed by the server")
+        self.wire_rx += len(data)
+        if self.zd:
+            data = self.zd.decompress(data)
         self.rx += data
+
+    def start_compress(self):
+        """COMPRESS DEFLATE (RFC 4978): raw DEFLATE both ways from now on,
+        a sync flush after each command; octets are counted compressed."""
+        self.command(b"COMPRESS DEFLATE", "COMPRESS")
+        self.zc, self.zd = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.decompressobj(-15)
 
     def command(self, text, name=None, ok=True):
         """Sends one command and reads up to its tagged response; returns
@@ -105,8 +126,9 @@ class Session:
         line = tag + b" " + text + b"\r\n"
         start = self.pos
         t0 = time.perf_counter()
-        self.sock.sendall(line)
-        self.sent += len(line)
+        wire = self.zc.compress(line) + self.zc.flush(zlib.Z_SYNC_FLUSH) if self.zc else line
+        self.sock.sendall(wire)
+        self.sent += len(wire)
         self.tx += line
         needle = b"\r\n" + tag + b" "
         scan = start - 2  # every response starts right after a CRLF
@@ -133,7 +155,9 @@ class Session:
     def logout(self):
         self.command(b"LOGOUT")
         self.t_end = time.perf_counter()
-        self.received = self.pos  # octets up to and including LOGOUT's tagged response
+        # Octets up to and including LOGOUT's tagged response (all of them
+        # on the wire when compressed: nothing follows it).
+        self.received = self.wire_rx if self.zd else self.pos
         self.sock.close()
 
     def responses(self, name):
@@ -322,7 +346,10 @@ def truth(port, caps):
 def resync(port, variant, state):
     """One resync; returns (session, the client's new view, new HIGHESTMODSEQ, EXISTS)."""
     uv, ms = state.uidvalidity, state.highestmodseq
+    base = variant.split("+")[0]
     s = Session(port)
+    if variant.endswith("+deflate"):
+        s.start_compress()
     first = len(s.log)
     if variant.startswith("qresync"):
         s.command(b"ENABLE QRESYNC")
@@ -332,10 +359,15 @@ def resync(port, variant, state):
         s.command(b"SELECT INBOX (CONDSTORE)", "SELECT")
         s.command(b"UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)" % ms, "FETCH")
         s.command({"condstore-search": b"UID SEARCH ALL", "condstore-uids": b"UID FETCH 1:* (UID)",
-                   "condstore-esearch": b"UID SEARCH RETURN (ALL) ALL"}[variant], "UIDS")
+                   "condstore-esearch": b"UID SEARCH RETURN (ALL) ALL"}[base], "UIDS")
     else:
         s.command(b"SELECT INBOX", "SELECT")
         s.command(b"UID FETCH 1:* (FLAGS)", "FETCH")
+    if "+env" in variant:
+        n = mailbox_info(s.responses("SELECT"))["exists"]
+        s.command(b"FETCH %d:%d (UID FLAGS ENVELOPE BODYSTRUCTURE)" % (max(1, n - 49), n), "ENVELOPES")
+        if len([l for l in s.responses("ENVELOPES") if b"ENVELOPE" in l]) != min(50, n):
+            raise WrongAnswer("the newest 50 envelopes: %d FETCH responses" % len(s.responses("ENVELOPES")))
     last = len(s.log)
     s.logout()
     s.resync_s = s.log[last - 1]["t1"] - s.log[first]["t0"]  # without greeting, LOGIN and LOGOUT
@@ -345,7 +377,7 @@ def resync(port, variant, state):
     info = mailbox_info(sel)
     if info["uidvalidity"] != uv:
         raise WrongAnswer("UIDVALIDITY %s, was %d" % (info["uidvalidity"], uv))
-    if variant == "full":
+    if base == "full":
         view = flag_map(s.responses("FETCH"), "full UID FETCH")
         return s, view, None, info["exists"]
     view = dict(state.flags)
@@ -421,7 +453,7 @@ def check(variant, s, view, hms, exists, tinfo, tflags):
         problems.append("flags/UIDs: " + diff(view, tflags))
     if exists != len(tflags):
         problems.append("EXISTS %s, the mailbox has %d" % (exists, len(tflags)))
-    if variant != "full" and hms != tinfo["highestmodseq"]:
+    if variant.split("+")[0] != "full" and hms != tinfo["highestmodseq"]:
         problems.append("HIGHESTMODSEQ %s, the mailbox's is %s" % (hms, tinfo["highestmodseq"]))
     if problems:
         raise WrongAnswer("wrong resync: %s\n%s" % ("; ".join(problems), excerpt(s)))
@@ -586,6 +618,13 @@ def report(args, res):
         else:
             print("%s: QRESYNC octets / full-resync octets: %s" % (
                 name, "not supported" if q == "not supported" else "WRONG ANSWER" if "wrong" in (q, f) else "-"))
+
+    for name in res["servers"]:
+        for base in ("qresync+env", "full+env"):
+            p, d = rows.get((name, base)), rows.get((name, base + "+deflate"))
+            if isinstance(p, list) and isinstance(d, list):
+                print("%s: %s with COMPRESS=DEFLATE / without = %d / %d octets = %.1f %% (issue 15 aim: <= 30 %%)" % (
+                    name, base, octets(d), octets(p), 100 * octets(d) / octets(p)))
 
     print("\nPer command: octets sent/received (first run), median ms (the greeting's: from connect):")
     for name in res["servers"]:

@@ -282,6 +282,14 @@ userdb {{
 }}
 mail_location = maildir:~/Maildir
 mail_fsync = optimized
+# RFC 4978 COMPRESS=DEFLATE at level 6, as Lemonade offers it (clients
+# that do not ask for it are unaffected).
+protocol imap {{
+  mail_plugins = $mail_plugins imap_zlib
+}}
+plugin {{
+  imap_compress_deflate_level = 6
+}}
 # The idle test holds many connections per user; Lemonade has no such cap.
 mail_max_userip_connections = 100000
 {hibernate}service imap-login {{
