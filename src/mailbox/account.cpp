@@ -92,6 +92,23 @@ void account::rename_mailbox(std::string_view from, std::string_view to) {
   }
 }
 
+void account::set_metadata(std::string_view mailbox,
+                           const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                           unsigned max_entries, const void* origin) {
+  std::lock_guard lock(publish_mu_);
+  std::optional<store::mailbox_id> id;
+  if (!mailbox.empty()) {
+    auto mb = store_->find_mailbox(mailbox);
+    if (!mb) throw store::error(store::error::code::nonexistent, "Mailbox does not exist");
+    id = mb->id;
+  }
+  store_->set_metadata(id, changes, max_entries);
+  metadata_changed e{std::string(mailbox), {}, origin};
+  for (auto& c : changes)
+    if (std::find(e.entries.begin(), e.entries.end(), c.first) == e.entries.end()) e.entries.push_back(c.first);
+  publish(e);
+}
+
 void account::set_subscribed(std::string_view name, bool subscribed) {
   std::lock_guard lock(publish_mu_);
   store_->set_subscribed(name, subscribed);

@@ -42,6 +42,11 @@ class account {
   void delete_mailbox(std::string_view name);
   void rename_mailbox(std::string_view from, std::string_view to);
   void set_subscribed(std::string_view name, bool subscribed);
+  // RFC 5464 SETMETADATA on the mailbox named (or the server: ""), all or
+  // nothing (store::account_store::set_metadata); publishes the names.
+  void set_metadata(std::string_view mailbox,
+                    const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                    unsigned max_entries, const void* origin);
   store::append_result append(const store::mailbox_info& mb, std::vector<store::new_message> messages);
   store::expunge_result expunge_deleted(store::mailbox_id id, const std::vector<store::uid>* only);
   store::store_flags_result store_flags(store::mailbox_id id, const std::vector<store::uid>& uids,

@@ -50,8 +50,16 @@ struct subscription_changed {
   bool subscribed;
 };
 
+// RFC 5464 METADATA entries set or removed (RFC 5465 §5.6, §5.7):
+// `mailbox` "" for the server's. `origin`: the session that made it.
+struct metadata_changed {
+  std::string mailbox;
+  std::vector<std::string> entries;
+  const void* origin = nullptr;
+};
+
 using event = std::variant<messages_added, messages_expunged, flags_changed, mailbox_created, mailbox_deleted,
-                           mailbox_renamed, subscription_changed>;
+                           mailbox_renamed, subscription_changed, metadata_changed>;
 
 // Receives events on the thread that committed the change: must be quick
 // and thread-safe (queue and wake, never block).

@@ -4,7 +4,8 @@
 // configuration and are read-only here (§3.3: "Servers MAY restrict the
 // creation of private or shared server annotations"); a mailbox's
 // /private/specialuse is its special-use attribute (RFC 6154 §4).
-// No unsolicited METADATA responses: ENABLE METADATA enables nothing.
+// Unsolicited METADATA responses only through NOTIFY (RFC 5465 §5.6,
+// §5.7: notify.cpp): ENABLE METADATA enables nothing.
 
 #include <algorithm>
 #include <map>
@@ -120,19 +121,13 @@ asio::awaitable<void> setmetadata(command_context& ctx, args& a) {
     if (!cmd.mailbox.empty() && name == specialuse_entry)
       refuse("Special-use attributes are set with CREATE (USE ...) (RFC 6154)", "CANNOT");
   }
-  auto& store = ctx.session.account->store();
   try {
+    // §4.3: "the server MUST NOT change the values for other annotations"
+    // when one fails: one transaction. The change reaches NOTIFY sessions
+    // (RFC 5465 §5.6, §5.7), not this one.
     co_await ctx.blocking(
         [&] {
-          std::optional<store::mailbox_id> id;
-          if (!cmd.mailbox.empty()) {
-            auto mb = store.find_mailbox(cmd.mailbox);
-            if (!mb) throw store::error(store::error::code::nonexistent, "Mailbox does not exist");
-            id = mb->id;
-          }
-          // §4.3: "the server MUST NOT change the values for other
-          // annotations" when one fails: one transaction.
-          store.set_metadata(id, cmd.values, cfg.metadata_max_entries);
+          ctx.session.account->set_metadata(cmd.mailbox, cmd.values, cfg.metadata_max_entries, &ctx.session);
         },
         command_context::work::write);
   } catch (const store::error& e) {

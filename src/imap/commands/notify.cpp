@@ -19,7 +19,7 @@ namespace {
 
 // RFC 5465 §3.1: what BADEVENT lists.
 const char* const supported_events[] = {"MessageNew", "MessageExpunge", "FlagChange", "MailboxName",
-                                        "SubscriptionChange"};
+                                        "SubscriptionChange", "MailboxMetadataChange", "ServerMetadataChange"};
 
 // RFC 5465 §6.2-6.6 for a mailbox other than the selected one. Every
 // mailbox of ours is personal; mail is delivered to INBOX only (§6.3).
@@ -39,13 +39,29 @@ bool covers(const parse::notify_group& g, std::string_view name, const std::vect
   return false;
 }
 
-// The first group naming the mailbox decides its events (a later, wider
-// one does not add to them).
-const parse::notify_group* group_for(const parse::notify_cmd& spec, std::string_view name,
-                                     const std::vector<std::string>& subscribed) {
-  for (auto& g : spec.groups)
-    if (covers(g, name, subscribed)) return g.none ? nullptr : &g;
-  return nullptr;
+// RFC 5465 §6: "multiple <event-group>s can apply to the same mailbox"
+// (its example: MessageNew and MessageExpunge for INBOX from one group,
+// SubscriptionChange from a later one): the events of every group naming
+// the mailbox, together. A NONE group naming it before any other keeps it
+// out.
+std::optional<parse::notify_group> group_for(const parse::notify_cmd& spec, std::string_view name,
+                                             const std::vector<std::string>& subscribed) {
+  std::optional<parse::notify_group> out;
+  for (auto& g : spec.groups) {
+    if (!covers(g, name, subscribed)) continue;
+    if (g.none) {
+      if (!out) return std::nullopt;
+      continue;
+    }
+    if (!out) out.emplace();
+    out->message_new = out->message_new || g.message_new;
+    out->message_expunge = out->message_expunge || g.message_expunge;
+    out->flag_change = out->flag_change || g.flag_change;
+    out->mailbox_name = out->mailbox_name || g.mailbox_name;
+    out->subscription_change = out->subscription_change || g.subscription_change;
+    out->mailbox_metadata = out->mailbox_metadata || g.mailbox_metadata;
+  }
+  return out;
 }
 
 // RFC 5465 §5.2/§5.3 (STATUS (UIDNEXT MESSAGES)), §5.1 (UIDVALIDITY and
@@ -105,7 +121,7 @@ asio::awaitable<void> notify(command_context& ctx, args& a) {
     bool flag_changes = false;
     for (auto& mb : boxes) {
       if (!mb.selectable || mb.id == selected_id) continue;
-      auto* g = group_for(state->spec, mb.name, subscribed);
+      auto g = group_for(state->spec, mb.name, subscribed);
       if (g && message_events(*g)) {
         watched.push_back(mb);
         flag_changes = flag_changes || g->flag_change;
@@ -169,7 +185,7 @@ asio::awaitable<void> report_notify_events(command_context& ctx) {
     if (id == selected_id) return;  // the view reports these
     auto* mb = name_of(id);
     if (!mb) return;
-    auto* g = group_for(state->spec, mb->name, subscribed);
+    auto g = group_for(state->spec, mb->name, subscribed);
     if (!g || !(flags ? g->flag_change : g->message_new)) return;
     for (auto& d : status_due)
       if (d.id == id) return;
@@ -190,13 +206,13 @@ asio::awaitable<void> report_notify_events(command_context& ctx) {
       co_await flush_status();
       // RFC 5465 §5.4 MailboxName, §5.5 SubscriptionChange.
       if (auto* c = std::get_if<mailbox_created>(&e)) {
-        auto* g = group_for(state->spec, c->name, subscribed);
+        auto g = group_for(state->spec, c->name, subscribed);
         if (g && g->mailbox_name) ctx.untagged(list_line(c->name, {}));
       } else if (auto* d = std::get_if<mailbox_deleted>(&e)) {
-        auto* g = group_for(state->spec, d->name, subscribed);
+        auto g = group_for(state->spec, d->name, subscribed);
         if (g && g->mailbox_name) ctx.untagged(list_line(d->name, {atom{"\\NonExistent"}}));
       } else if (auto* r = std::get_if<mailbox_renamed>(&e)) {
-        auto* g = group_for(state->spec, r->new_name, subscribed);
+        auto g = group_for(state->spec, r->new_name, subscribed);
         if (!g) g = group_for(state->spec, r->old_name, subscribed);
         if (g && g->mailbox_name) {
           // RFC 5465 §5.4: the new name with OLDNAME (RFC 5258 extended data).
@@ -205,9 +221,27 @@ asio::awaitable<void> report_notify_events(command_context& ctx) {
           ctx.untagged(std::move(line));
         }
       } else if (auto* s = std::get_if<subscription_changed>(&e)) {
-        auto* g = group_for(state->spec, s->name, subscribed);
+        auto g = group_for(state->spec, s->name, subscribed);
         if (g && g->subscription_change)
           ctx.untagged(list_line(s->name, s->subscribed ? wire_list{atom{"\\Subscribed"}} : wire_list{}));
+      } else if (auto* m = std::get_if<metadata_changed>(&e)) {
+        // RFC 5465 §5.6, §5.7: an unsolicited METADATA response with the
+        // names only (RFC 5464 §4.4.2), removed entries included; not for
+        // the session that made the change (§5: "SHOULD omit").
+        bool wanted = false;
+        if (m->origin == &ctx.session) {
+        } else if (m->mailbox.empty()) {
+          wanted = std::any_of(state->spec.groups.begin(), state->spec.groups.end(),
+                               [](auto& g) { return !g.none && g.server_metadata; });
+        } else {
+          auto g = group_for(state->spec, m->mailbox, subscribed);
+          wanted = g && g->mailbox_metadata;
+        }
+        if (wanted) {
+          untagged line{{atom{"METADATA"}, mailbox{m->mailbox}}};
+          for (auto& name : m->entries) line.items.push_back(astring{name});
+          ctx.untagged(std::move(line));
+        }
       }
     }
   }

@@ -334,6 +334,8 @@ struct notify_group {
   bool flag_change = false;
   bool mailbox_name = false;
   bool subscription_change = false;
+  bool mailbox_metadata = false;  // RFC 5465 §5.6 MailboxMetadataChange
+  bool server_metadata = false;   // §5.7 ServerMetadataChange
   std::vector<fetch_att> new_atts;       // MessageNew (fetch-att ...)
   std::vector<std::string> unsupported;  // event names we do not offer
   bool is_selected() const { return which == filter::selected || which == filter::selected_delayed; }

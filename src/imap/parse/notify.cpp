@@ -74,9 +74,13 @@ notify_group group(lexer& in, const parse_options& opts) {
       g.mailbox_name = true;
     } else if (ev == "SUBSCRIPTIONCHANGE") {
       g.subscription_change = true;
+    } else if (ev == "MAILBOXMETADATACHANGE") {
+      g.mailbox_metadata = true;
+    } else if (ev == "SERVERMETADATACHANGE") {
+      g.server_metadata = true;
     } else {
-      // AnnotationChange, MailboxMetadataChange, ServerMetadataChange and
-      // extensions: refused with NO [BADEVENT] by the executor (§3.1).
+      // AnnotationChange and extensions: refused with NO [BADEVENT] by the
+      // executor (§3.1).
       g.unsupported.push_back(ev);
     }
   } while (in.ok() && in.skip(' '));
@@ -91,7 +95,7 @@ notify_group group(lexer& in, const parse_options& opts) {
     in.fail("FlagChange needs MessageNew and MessageExpunge");
   // §6.1: only message events for the selected mailbox; §5.2: fetch
   // attributes only there.
-  else if (g.is_selected() && (g.mailbox_name || g.subscription_change ||
+  else if (g.is_selected() && (g.mailbox_name || g.subscription_change || g.mailbox_metadata || g.server_metadata ||
                                g.unsupported.size() > (annotation ? 1u : 0u)))
     in.fail("only message events are allowed with SELECTED");
   else if (!g.is_selected() && !g.new_atts.empty())

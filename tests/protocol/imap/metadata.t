@@ -122,3 +122,34 @@ S: g9 OK GETMETADATA completed
 C: g10 GETMETADATA INBOX /private/comment
 S: * METADATA INBOX (/private/comment "My new comment")
 S: g10 OK GETMETADATA completed
+# RFC 5465 §5.6 MailboxMetadataChange and §5.7 ServerMetadataChange
+# ("REQUIRED" with METADATA): another session's SETMETADATA gives an
+# unsolicited METADATA response with the names only (RFC 5464 §4.4.2),
+# removed entries included; not the session's own change (§5: "SHOULD
+# omit"), not a mailbox no group names. They come while the client is
+# silent (RFC 5465 §3), with no command of its own.
+C: h1 NOTIFY SET (mailboxes (INBOX Drafts) (MailboxMetadataChange)) (personal (ServerMetadataChange))
+S: h1 OK NOTIFY completed
+!connect 2
+S2: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
+C2: i0 LOGIN demo secret
+S2: i0 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC WITHIN ESEARCH SEARCHRES NOTIFY CONTEXT=SEARCH SORT SORT=DISPLAY ESORT CONTEXT=SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY CATENATE URLAUTH URLAUTH=BINARY URL-PARTIAL PARTIAL METADATA COMPRESS=DEFLATE] Logged in
+C2: i1 SETMETADATA INBOX (/private/comment NIL /shared/note "x")
+S2: i1 OK SETMETADATA completed
+S: * METADATA INBOX /private/comment /shared/note
+C2: i2 SETMETADATA Old (/shared/comment "not watched")
+S2: i2 OK SETMETADATA completed
+C2: i3 SETMETADATA "" (/private/vendor/lemonade/theme NIL)
+S2: i3 OK SETMETADATA completed
+S: * METADATA "" /private/vendor/lemonade/theme
+C: h4 SETMETADATA INBOX (/shared/note "mine")
+S: h4 OK SETMETADATA completed
+C: h5 NOOP
+S: h5 OK NOOP completed
+# RFC 5465 §6: "multiple <event-group>s can apply to the same mailbox":
+# SubscriptionChange for INBOX comes from the second group.
+C: h6 NOTIFY SET (mailboxes INBOX (MessageNew MessageExpunge)) (personal (SubscriptionChange))
+S: h6 OK NOTIFY completed
+C2: i4 UNSUBSCRIBE INBOX
+S2: i4 OK UNSUBSCRIBE completed
+S: * LIST () "/" INBOX

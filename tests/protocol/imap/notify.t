@@ -32,9 +32,9 @@ S: a6 BAD NOTIFY: MessageNew fetch attributes are only allowed with SELECTED
 C: a7 NOTIFY SET (SELECTED NONE) (SELECTED-DELAYED NONE)
 S: a7 BAD NOTIFY: SELECTED or SELECTED-DELAYED may be given once
 C: a8 NOTIFY SET (INBOXES (MessageNew MessageExpunge AnnotationChange))
-S: a8 NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)] Unsupported event ANNOTATIONCHANGE
-C: a9 NOTIFY SET (PERSONAL (ServerMetadataChange))
-S: a9 NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)] Unsupported event SERVERMETADATACHANGE
+S: a8 NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)] Unsupported event ANNOTATIONCHANGE
+C: a9 NOTIFY SET (PERSONAL (XVendorEvent))
+S: a9 NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)] Unsupported event XVENDOREVENT
 C: b0 NOTIFY GET
 S: b0 BAD NOTIFY: expected SET or NONE
 # §3.1: with STATUS, the state of every other watched mailbox first.

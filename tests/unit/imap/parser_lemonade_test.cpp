@@ -175,9 +175,12 @@ TEST(imap_parse_lemonade, notify) {
   p = parse_with(parse_notify, "a NOTIFY SET (personal NONE) (inboxes (MailboxName SubscriptionChange))");
   ASSERT_TRUE(p.ok) << p.error;
   EXPECT_TRUE(std::get<notify_cmd>(p.args).groups[0].none);
-  p = parse_with(parse_notify, "a NOTIFY SET (personal (MessageNew MessageExpunge MailboxMetadataChange))");
+  p = parse_with(parse_notify, "a NOTIFY SET (personal (MessageNew MessageExpunge MailboxMetadataChange XFoo))");
   ASSERT_TRUE(p.ok) << p.error;  // unsupported: refused by the executor with NO [BADEVENT]
-  EXPECT_EQ(std::get<notify_cmd>(p.args).groups[0].unsupported, (std::vector<std::string>{"MAILBOXMETADATACHANGE"}));
+  EXPECT_TRUE(std::get<notify_cmd>(p.args).groups[0].mailbox_metadata);
+  EXPECT_EQ(std::get<notify_cmd>(p.args).groups[0].unsupported, (std::vector<std::string>{"XFOO"}));
+  // RFC 5465 §6.1: only message events with SELECTED.
+  EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (selected (ServerMetadataChange))").ok);
   // RFC 5465 §5 and §6.1 rules
   EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (selected (MessageExpunge))").ok);
   EXPECT_FALSE(parse_with(parse_notify, "a NOTIFY SET (personal (FlagChange))").ok);
