@@ -172,6 +172,11 @@ namespace inbox {
     auto = subscribe
   }
 }
+# RFC 5464 METADATA (off by default in Dovecot).
+mail_attribute_dict = file:%h/dovecot-attributes
+protocol imap {
+  imap_metadata = yes
+}
 """
 
 
@@ -855,6 +860,13 @@ def normalise(raw, command):
         verb = command.split()[1:3]
         ordered = any(w.upper() == "SORT" for w in verb)
         toks = [toks[0]] + norm_esearch(toks[1:], ordered)
+    elif what == "METADATA" and len(toks) >= 2:
+        toks[1] = as_name(toks[1])  # RFC 5464 §5: mailbox, an atom or a string
+        if len(toks) == 3 and isinstance(toks[2], list):
+            # Entry names are case-insensitive (§3.2) and come in no order
+            # the RFC sets.
+            items = sorted(((Atom(str(k).lower()), v) for k, v in pairs(toks[2])), key=lambda p: str(p[0]))
+            toks[2] = [x for p in items for x in p]
     elif what == "ENABLED":
         if len(toks) == 1:
             return None  # enabled nothing: RFC 5161 §4 allows "* ENABLED" or no response

@@ -83,10 +83,14 @@ asio::awaitable<void> getmetadata(command_context& ctx, args& a) {
   for (auto& [name, v] : computed_entries(ctx, mb))
     for (auto& asked : cmd.entries)
       if (within(name, asked, cmd.depth)) found[name] = v;
-  // An entry asked for by name that has no value is NIL (§5: value =
-  // nstring), so every GETMETADATA gets its METADATA response.
-  for (auto& asked : cmd.entries)
-    if (asked != "/private" && asked != "/shared") found.try_emplace(asked);
+  // An entry asked for by name that has no value, and nothing below it
+  // that is returned, is NIL (§5: value = nstring), so every GETMETADATA
+  // gets its METADATA response (as Dovecot answers).
+  for (auto& asked : cmd.entries) {
+    if (asked == "/private" || asked == "/shared") continue;
+    bool any = std::any_of(found.begin(), found.end(), [&](auto& f) { return within(f.first, asked, cmd.depth); });
+    if (!any) found.emplace(asked, std::nullopt);
+  }
   response::list values;
   std::uint64_t longest = 0;
   for (auto& [name, v] : found) {

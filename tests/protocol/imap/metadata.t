@@ -55,10 +55,10 @@ S: c1 OK [METADATA LONGENTRIES 20] GETMETADATA completed
 C: c2 SETMETADATA INBOX (/private/filters/values/small "SMALLER 5000" /private/filters/values/boss "FROM \"boss@example.com\"" /private/filters/values/boss/x "deeper")
 S: c2 OK SETMETADATA completed
 C: c3 GETMETADATA (DEPTH 1) INBOX (/private/filters/values)
-S: * METADATA INBOX (/private/filters/values NIL /private/filters/values/boss "FROM \"boss@example.com\"" /private/filters/values/small "SMALLER 5000")
+S: * METADATA INBOX (/private/filters/values/boss "FROM \"boss@example.com\"" /private/filters/values/small "SMALLER 5000")
 S: c3 OK GETMETADATA completed
 C: c4 GETMETADATA (DEPTH infinity) INBOX /private/filters
-S: * METADATA INBOX (/private/filters NIL /private/filters/values/boss "FROM \"boss@example.com\"" /private/filters/values/boss/x "deeper" /private/filters/values/small "SMALLER 5000")
+S: * METADATA INBOX (/private/filters/values/boss "FROM \"boss@example.com\"" /private/filters/values/boss/x "deeper" /private/filters/values/small "SMALLER 5000")
 S: c4 OK GETMETADATA completed
 C: c5 GETMETADATA (DEPTH 2) INBOX /private/filters
 S: c5 BAD GETMETADATA: DEPTH is 0, 1 or infinity
