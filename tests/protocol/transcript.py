@@ -25,6 +25,11 @@ are ignored):
   !close N              close connection N
   !closed N             expect the server to close connection N
   !sleep SECONDS        wait (only to let another connection act first)
+  !poll N SECONDS COMMAND == LINE
+                        IMAP: send COMMAND (tagged pollK) on connection N
+                        every 0.1 s until one of its untagged responses is
+                        exactly LINE (mail that the queue delivers in the
+                        background, say); fails after SECONDS
   !differ A B           the values bound to ${A} and ${B} differ
 
 In S lines, ${name} matches one token (no space, ']' or ')') and binds it;
@@ -151,7 +156,7 @@ def parse(path):
                 options.append(line.split(None, 1)[1])
             elif words[0] == "!protocol":
                 protocol[0] = words[1]
-            elif words[0] in ("!connect", "!raw", "!starttls", "!close", "!closed", "!sleep", "!differ"):
+            elif words[0] in ("!connect", "!raw", "!starttls", "!close", "!closed", "!sleep", "!differ", "!poll"):
                 steps.append((n, words[0], line.split(None, 1)[1] if len(words) > 1 else "", None))
             else:
                 raise Failure("%s:%d: unknown directive %r" % (path, n, line))
@@ -176,6 +181,7 @@ def open_connection(server, tls, protocol="imap"):
 def run(path, binary):
     steps, users, options, protocol = parse(path)
     bound = {}
+    polls = 0
     with LemonadeServer(binary, users=users, options=options) as server:
         conns = {1: open_connection(server, False, protocol)}
         for lineno, kind, n, text in steps:
@@ -220,6 +226,25 @@ def run(path, binary):
                         raise Failure("${%s} and ${%s} are both %s" % (a, b, bound[a]))
                 elif kind == "!sleep":
                     time.sleep(float(n))
+                elif kind == "!poll":
+                    num, seconds, rest = n.split(None, 2)
+                    command, _, want = rest.partition(" == ")
+                    deadline = time.time() + float(seconds)
+                    while True:
+                        polls += 1
+                        tag = "poll%d" % polls
+                        conns[int(num)].send(("%s %s\r\n" % (tag, command)).encode("utf-8"))
+                        lines = []
+                        while True:
+                            got = conns[int(num)].read_line()
+                            if got.startswith(tag + " "):
+                                break
+                            lines.append(got)
+                        if want in lines:
+                            break
+                        if time.time() > deadline:
+                            raise Failure("no %r within %s s; last: %r" % (want, seconds, lines))
+                        time.sleep(0.1)
             except EOFError:
                 raise Failure("%s: connection closed by the server" % where)
             except Failure as e:
