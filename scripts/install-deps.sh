@@ -10,7 +10,7 @@ packages=(
   # libraries (DESIGN.md §6)
   libboost1.81-dev libssl-dev libsodium-dev zlib1g-dev libsqlite3-dev
   libtomlplusplus-dev libc-ares-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-  libicu-dev
+  libicu-dev libgumbo-dev
   # tests
   libgtest-dev libgmock-dev python3 curl openssl isync interimap swaks
   # the differential test compares Lemonade's answers with Dovecot's

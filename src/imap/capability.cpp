@@ -58,6 +58,7 @@ const std::vector<capability_row>& capability_table() {
       {"URL-PARTIAL", "RFC 5550 §5.7.1", after_login},
       {"PARTIAL", "RFC 9394", after_login},
       {"METADATA", "RFC 5464", after_login},
+      {"PREVIEW", "RFC 8970", after_login},
       // RFC 4978 §3: COMPRESS is a command-auth (after login).
       {"COMPRESS=DEFLATE", "RFC 4978", [](const capability_facts& f) { return f.authenticated && f.compress; }},
   };

@@ -3,6 +3,7 @@
 #include "core/dates.hpp"
 #include "mime/header.hpp"
 #include "mime/parser.hpp"
+#include "mime/preview.hpp"
 #include "mime/text.hpp"
 #include "sort/sort_info.hpp"
 
@@ -19,6 +20,8 @@ void describe(store::new_message& m, const describe_limits& limits) {
   // RFC 5256: what SORT and THREAD compare, kept ready to compare.
   m.sort_info = sort::compute_sort_info(m.octets(), s, m.internal_date).serialize();
   m.structure = mime::encode_structure(s);
+  // RFC 8970: the message list's preview, made once here.
+  m.preview = mime::make_preview(m.octets(), s);
   m.search_headers = std::move(text.headers);
   m.search_body = std::move(text.body);
 }

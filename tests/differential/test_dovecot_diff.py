@@ -711,6 +711,10 @@ def norm_fetch(items):
             v = date_ph(v)
         elif key in ("BODY", "BODYSTRUCTURE"):
             v = norm_body(v)
+        elif key == "PREVIEW" and isinstance(v, Str) and v:
+            # RFC 8970 §3.2: the text is the server's own ("not intended to
+            # be interpreted in any way by the client"): NIL, "" or text.
+            v = Str("<preview text>")
         out.append((key, v))
     out.sort(key=lambda p: p[0])
     return [x for p in out for x in p]

@@ -14,6 +14,7 @@
 #include "mime/binary.hpp"
 #include "mime/header.hpp"
 #include "mime/parser.hpp"
+#include "mime/preview.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -49,8 +50,10 @@ std::string internal_date(std::int64_t seconds, int zone_minutes) {
 }
 
 bool needs_structure(const parse::fetch_att& a) {
+  // PREVIEW (LAZY) answers from the record alone (RFC 8970 §4.1); a plain
+  // PREVIEW of a message stored before previews were may need the message.
   return a.what != kind::flags && a.what != kind::uid && a.what != kind::internaldate &&
-         a.what != kind::rfc822_size && a.what != kind::modseq;
+         a.what != kind::rfc822_size && a.what != kind::modseq && !(a.what == kind::preview && a.lazy);
 }
 
 // Items answered from the session's view alone.
@@ -272,6 +275,21 @@ message_data load(store::account_store& store, const store::message_record& rec,
     return r.length == 0 ? std::string() : store.read_message(rec.blob, r.offset, r.length);
   };
   for (auto& a : atts) {
+    if (a.what == kind::preview) {
+      // RFC 8970: stored at APPEND; a message stored before then gets one
+      // made now ("A server MUST NOT return NIL to a FETCH PREVIEW request
+      // made without the LAZY modifier").
+      section_answer ans;
+      ans.f = section_answer::form::octets;
+      if (rec.preview) {
+        ans.octets = *rec.preview;
+      } else if (!a.lazy) {
+        if (!whole) whole = store.read_message(rec.blob);
+        ans.octets = mime::make_preview(*whole, mime::parse_message(*whole));
+      }
+      d.answers.push_back(std::move(ans));
+      continue;
+    }
     if (a.what == kind::binary || a.what == kind::binary_size) {
       d.answers.push_back(binary_answer(a, d.structure, read, part_source{store, rec, sizes}));
       continue;
@@ -575,6 +593,14 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
         case kind::rfc822_size:
           items.push_back(atom{"RFC822.SIZE"});
           items.push_back(number{rec.size});
+          break;
+        case kind::preview:
+          // RFC 8970 §6: msg-att-dynamic =/ "PREVIEW" SP nstring; NIL only
+          // with LAZY, for a message whose preview is not made yet (§4.1).
+          items.push_back(atom{"PREVIEW"});
+          if (!att.lazy) items.push_back(string{data.answers[i].octets});
+          else if (rec.preview) items.push_back(string{*rec.preview});
+          else items.push_back(nil{});
           break;
         case kind::envelope: {
           items.push_back(atom{"ENVELOPE"});

@@ -218,9 +218,11 @@ struct fetch_att {
     modseq,       // RFC 7162 §3.1.4.2
     binary,       // RFC 3516 BINARY[part]<partial> and BINARY.PEEK (peek)
     binary_size,  // RFC 3516 BINARY.SIZE[part]
+    preview,      // RFC 8970 PREVIEW [(LAZY)]
   } what = kind::flags;
   section_spec section;
   bool peek = false;
+  bool lazy = false;  // PREVIEW (LAZY)
   std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;  // <origin.length>
 };
 

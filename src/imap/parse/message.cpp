@@ -98,6 +98,25 @@ fetch_att one_att(lexer& in, std::string_view raw_input) {
   else if (name == "BODYSTRUCTURE") a.what = k::bodystructure;
   else if (name == "UID") a.what = k::uid;
   else if (name == "MODSEQ") a.what = k::modseq;  // RFC 7162 §3.1.4.2
+  else if (name == "PREVIEW") {
+    // RFC 8970 §6: fetch-att =/ "PREVIEW" [SP "(" preview-mod *(SP
+    // preview-mod) ")"]; preview-mod = "LAZY". A "(" after it may also
+    // open FETCH's modifiers: only "(LAZY" is the PREVIEW's.
+    a.what = k::preview;
+    lexer probe = in;
+    if (probe.skip(' ') && probe.peek('(')) {
+      probe.open_list();
+      if (probe.keyword() == "LAZY" && probe.ok()) {
+        in.sp();
+        in.open_list();
+        do {
+          if (in.keyword() != "LAZY") in.fail("unknown PREVIEW modifier");
+          a.lazy = true;
+        } while (in.ok() && in.skip(' '));
+        in.close_list();
+      }
+    }
+  }
   else if (name == "BODY" || name == "BODY.PEEK") {
     a.peek = name == "BODY.PEEK";
     if (!in.peek('[')) {

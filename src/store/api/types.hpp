@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -102,6 +103,7 @@ struct new_message {
   // SENTBEFORE/SENTON/SENTSINCE; the INTERNALDATE's day when absent.
   std::int64_t sent_day = 0;
   std::string sort_info;  // SORT/THREAD keys (opaque here; src/sort)
+  std::optional<std::string> preview;  // RFC 8970 PREVIEW text
 };
 
 // One stored message, as FETCH and SEARCH need it.
@@ -116,6 +118,7 @@ struct message_record {
   std::string blob;       // content hash
   std::string structure;  // as given at append
   std::int64_t sent_day = 0;
+  std::optional<std::string> preview;  // RFC 8970; none for mail stored before previews
   // Already expunged, read from what stays for the sessions not yet told
   // (RFC 3501 §7.4.1): FETCH serves it; URLs (CATENATE, URLFETCH) do not.
   bool expunged = false;

@@ -199,6 +199,12 @@ CREATE TABLE IF NOT EXISTS metadata(
   PRIMARY KEY(mailbox_id, name)
 ) WITHOUT ROWID;
 )sql",
+    // RFC 8970 PREVIEW text, made at append; NULL for mail stored before
+    // (FETCH PREVIEW makes one then, PREVIEW (LAZY) answers NIL).
+    R"sql(
+ALTER TABLE messages ADD COLUMN preview TEXT;
+ALTER TABLE ghosts ADD COLUMN preview TEXT;
+)sql",
 };
 
 const char* const user_steps[] = {

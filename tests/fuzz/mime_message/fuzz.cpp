@@ -3,8 +3,8 @@
 // round trip, section lookups and the SEARCH text. The raw input is also
 // fed to decode_structure (corrupt rows must be rejected or come back
 // self-consistent) and to the header-value decoders; the parsed message to
-// the relay's 7-bit / 8-bit conversion. Any broken invariant aborts with a
-// line saying which.
+// the relay's 7-bit / 8-bit conversion and to the PREVIEW maker (gumbo for
+// HTML). Any broken invariant aborts with a line saying which.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +18,7 @@
 #include "mime/decode.hpp"
 #include "mime/header.hpp"
 #include "mime/parser.hpp"
+#include "mime/preview.hpp"
 #include "mime/text.hpp"
 
 namespace {
@@ -214,6 +215,28 @@ void check_downgrade(std::string_view m, const message_structure& s) {
   }
 }
 
+// RFC 8970 §3.3: UTF-8, at most 200 characters here (256 is the RFC's
+// ceiling), no control characters, no leading or trailing space.
+void check_preview(std::string_view m, const message_structure& s) {
+  auto p = make_preview(m, s);
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    auto c = static_cast<unsigned char>(p[i]);
+    CHECK(c >= 0x20 && c != 0x7f);
+    if ((c & 0xc0) != 0x80) ++chars;
+  }
+  CHECK(chars <= 200);
+  CHECK(p.empty() || (p.front() != ' ' && p.back() != ' '));
+  // A cut never leaves half a character: the last one is complete.
+  if (!p.empty()) {
+    std::size_t lead = p.size() - 1;
+    while (lead > 0 && (static_cast<unsigned char>(p[lead]) & 0xc0) == 0x80) --lead;
+    auto c = static_cast<unsigned char>(p[lead]);
+    std::size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    CHECK(p.size() - lead == need || c < 0xc0);
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
 
@@ -233,6 +256,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_sections(s, input);
     check_text(input, s);
     check_downgrade(input, s);
+    check_preview(input, s);
   }
   check_decoders(input);
   return 0;

@@ -706,7 +706,8 @@ TEST(store_sqlite_index, old_index_migrates) {
     // Back to schema 7: the FTS5 table with its own copy of the text.
     sqlite::db d(file);
     d.exec("DROP TABLE search_index; DROP TABLE search_text; DROP TABLE search_pending; DROP TABLE search_unindex;"
-           "DROP TABLE urlauth_keys; DROP TABLE message_data;"
+           "DROP TABLE urlauth_keys; DROP TABLE message_data; DROP TABLE metadata;"
+           "ALTER TABLE messages DROP COLUMN preview; ALTER TABLE ghosts DROP COLUMN preview;"
            "CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');"
            "INSERT INTO search(rowid, headers, body) SELECT (mailbox_id << 32) | uid, 'subject: x', 'old text here' "
            "FROM messages; PRAGMA user_version = 7;");
@@ -745,7 +746,8 @@ TEST(store_sqlite_sort, copies_keep_sort_keys) {
   {
     // As a copy was stored before the fix: without keys, at schema 11.
     sqlite::db d(file);
-    d.exec("UPDATE messages SET sort_info = x'' WHERE uid = 2; PRAGMA user_version = 11;");
+    d.exec("UPDATE messages SET sort_info = x'' WHERE uid = 2; DROP TABLE metadata;"
+           "ALTER TABLE messages DROP COLUMN preview; ALTER TABLE ghosts DROP COLUMN preview; PRAGMA user_version = 11;");
   }
   auto acct = st->open_account(user);
   auto rows = acct->sort_rows(acct->find_mailbox("Trash")->id);

@@ -1,0 +1,30 @@
+#pragma once
+// RFC 8970 PREVIEW: a short plain-text abstract of a message for a
+// message list, computed once at APPEND or delivery and stored with it.
+//
+// The text of the first text/plain part that is not an attachment, else of
+// the first text/html one reduced to text by an HTML parser (gumbo), in
+// UTF-8: quoted lines ("> ...") and the line that introduces them ("On
+// ..., X wrote:") left out, the text stopped at a signature separator
+// ("-- "), white space runs made one space. At most max_chars characters
+// (§3.3: "SHOULD limit ... to 200", "MUST NOT output ... longer than 256").
+// "" when the message has no such text (§3.2: "the server MUST return a
+// zero-length string").
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "mime/structure.hpp"
+
+namespace lemonade::mime {
+
+std::string make_preview(std::string_view message, const message_structure& s, std::size_t max_chars = 200);
+
+// text/html to plain text: the text of the document's body, blocks
+// (paragraphs, list items, table cells, line breaks) separated by line
+// ends, <script>, <style> and <head> left out. Its time grows with the
+// square of the nesting depth: bound the input (make_preview takes 32 KB).
+std::string html_to_text(std::string_view html);
+
+}  // namespace lemonade::mime
