@@ -53,6 +53,7 @@ import shutil
 import socket
 import sys
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
@@ -176,6 +177,8 @@ namespace inbox {
 mail_attribute_dict = file:%h/dovecot-attributes
 protocol imap {
   imap_metadata = yes
+  # RFC 4978 COMPRESS=DEFLATE
+  mail_plugins = $mail_plugins imap_zlib
 }
 """
 
@@ -298,6 +301,17 @@ class Conn:
         self.buf = b""
         self.current = None  # the block of the command in progress
         self.pending = []    # lines read between commands
+        self.z_in = self.z_out = None  # RFC 4978, after COMPRESS DEFLATE's OK
+
+    def start_compress(self):
+        """Raw DEFLATE both ways from now on (RFC 4978 §3), a sync flush
+        after each write."""
+        self.z_in, self.z_out = zlib.decompressobj(-15), zlib.compressobj(6, zlib.DEFLATED, -15)
+
+    def send(self, data):
+        if self.z_out:
+            data = self.z_out.compress(data) + self.z_out.flush(zlib.Z_SYNC_FLUSH)
+        self.sock.sendall(data)
 
     def _fill(self, deadline):
         left = deadline - time.time()
@@ -308,6 +322,8 @@ class Conn:
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise EOFError()
+            if self.z_in:
+                chunk = self.z_in.decompress(chunk)
             self.buf += chunk
 
     def read_response(self, timeout=READ_TIMEOUT):
@@ -370,7 +386,7 @@ class Run:
         if text.upper() == "DONE":
             if not c.current:
                 raise ScriptError("line %d: DONE without IDLE" % lineno)
-            c.sock.sendall(b"DONE\r\n")
+            c.send(b"DONE\r\n")
             tag = c.current.tag.encode()
             self.read_until(c, lambda l: l.startswith(tag + b" "))
             c.current = None
@@ -391,21 +407,23 @@ class Run:
             data = self.script.messages[name.rstrip("+")]
             out += b"{%d%s}\r\n" % (len(data), b"" if sync else b"+")
             if sync:
-                c.sock.sendall(out)
+                c.send(out)
                 out = b""
                 line = self.read_until(c, lambda l: l.startswith(b"+") or l.startswith(btag))
                 if line.startswith(btag):  # refused before the literal
                     c.current = None
                     return
             out += data + pieces[i + 1].encode("utf-8")
-        c.sock.sendall(out + b"\r\n")
+        c.send(out + b"\r\n")
         words = text.split()
         if len(words) == 2 and words[1].upper() == "IDLE":
             line = self.read_until(c, lambda l: l.startswith(b"+") or l.startswith(btag))
             if line.startswith(b"+"):
                 return  # the block stays open until DONE
         else:
-            self.read_until(c, lambda l: l.startswith(btag))
+            line = self.read_until(c, lambda l: l.startswith(btag))
+            if [w.upper() for w in words[1:]] == ["COMPRESS", "DEFLATE"] and line.startswith(btag + b"OK"):
+                c.start_compress()
         c.current = None
         if len(words) == 2 and words[1].upper() == "LOGOUT":
             c.sock.close()
@@ -453,7 +471,7 @@ class Run:
                 block.lines, c.pending = c.pending, []
                 self.blocks.append(block)
                 c.current = block
-                c.sock.sendall(b"zlogout%d LOGOUT\r\n" % n)
+                c.send(b"zlogout%d LOGOUT\r\n" % n)
                 self.read_until(c, lambda l: l.startswith(b"zlogout%d " % n))
         except Timeout:
             self.error = "no response within %ds" % READ_TIMEOUT
