@@ -3,7 +3,8 @@
 // transaction per SETMETADATA); the server's /shared entries come from the
 // configuration and are read-only here (§3.3: "Servers MAY restrict the
 // creation of private or shared server annotations"); a mailbox's
-// /private/specialuse is its special-use attribute (RFC 6154 §4).
+// /private/specialuse is its special-use attribute, read and set (RFC 6154
+// §4).
 // Unsolicited METADATA responses only through NOTIFY (RFC 5465 §5.6,
 // §5.7: notify.cpp): ENABLE METADATA enables nothing.
 
@@ -11,6 +12,7 @@
 #include <map>
 
 #include "imap/commands/commands.hpp"
+#include "store/api/mailbox_name.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -122,8 +124,25 @@ asio::awaitable<void> setmetadata(command_context& ctx, args& a) {
     }
     if (cmd.mailbox.empty() && server_shared(name))
       refuse("The server's /shared entries are set by its administrator", "NOPERM");
-    if (!cmd.mailbox.empty() && name == specialuse_entry)
-      refuse("Special-use attributes are set with CREATE (USE ...) (RFC 6154)", "CANNOT");
+    if (!cmd.mailbox.empty() && name == specialuse_entry && v) {
+      // RFC 6154 §4: "a space-separated list of special-use attributes",
+      // checked "in the same way that it checks validity for the CREATE
+      // command": one we offer, in its canonical form.
+      std::string canon;
+      std::size_t pos = 0;
+      while (pos < v->size()) {
+        auto end = std::min(v->find(' ', pos), v->size());
+        if (end > pos) {
+          auto use = store::canonical_special_use(std::string_view(*v).substr(pos, end - pos));
+          if (!use || *use == "\\All" || *use == "\\Flagged")
+            refuse("Unsupported special-use attribute " + v->substr(pos, std::min<std::size_t>(end - pos, 32)),
+                   "USEATTR");
+          if (canon.find(*use) == std::string::npos) canon += (canon.empty() ? "" : " ") + *use;
+        }
+        pos = end + 1;
+      }
+      *v = canon;
+    }
   }
   try {
     // §4.3: "the server MUST NOT change the values for other annotations"

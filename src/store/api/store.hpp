@@ -140,7 +140,9 @@ class account_store {
                                                                     unsigned depth) = 0;
   // Sets (a value) or removes (nullopt) entries, all or none: an error
   // with code::limit when the mailbox (or the server) would then hold more
-  // than max_entries entries; code::nonexistent if the mailbox is gone.
+  // than max_entries entries; code::nonexistent if the mailbox is gone. A
+  // mailbox's "/private/specialuse" sets its special-use attribute (RFC
+  // 6154 §4; "" or nullopt: none), given in canonical form.
   virtual void set_metadata(std::optional<mailbox_id> mailbox,
                             const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
                             unsigned max_entries) = 0;

@@ -490,6 +490,13 @@ void sqlite_account::set_metadata(std::optional<mailbox_id> mailbox,
     if (mailbox) get_by_id(d, *mailbox);  // throws nonexistent for a mailbox gone since
     auto id = static_cast<std::int64_t>(mailbox.value_or(0));
     for (auto& [name, value] : changes) {
+      if (mailbox && name == "/private/specialuse") {
+        // RFC 6154 §4: the entry is the mailbox's special-use attribute
+        // (checked by the caller as CREATE (USE) checks it).
+        d.cached("UPDATE mailboxes SET special_use = ?2 WHERE id = ?1").bind(1, *mailbox).bind(2, value.value_or(""))
+            .run();
+        continue;
+      }
       if (value)
         d.cached("INSERT OR REPLACE INTO metadata(mailbox_id, name, value) VALUES(?1, ?2, ?3)")
             .bind(1, id)

@@ -3,7 +3,7 @@
 # MAXSIZE and LONGENTRIES (§4.2.1), DEPTH (§4.2.2), NIL removes (§4.3),
 # all or nothing with TOOMANY and MAXSIZE (§4.3), invalid entry names BAD
 # (§3.2), entries follow RENAME, go with DELETE and stay on INBOX when it
-# is renamed (§4.1), /private/specialuse (RFC 6154 §4).
+# is renamed (§4.1), /private/specialuse read and set (RFC 6154 §4).
 !option imap.metadata_max_entries=10
 !option imap.metadata_max_value=1KB
 !option imap.metadata_admin="mailto:admin@example.org"
@@ -94,8 +94,25 @@ S: e7 NO [NONEXISTENT] Mailbox does not exist
 C: f1 GETMETADATA Drafts /private/specialuse
 S: * METADATA Drafts (/private/specialuse "\\Drafts")
 S: f1 OK GETMETADATA completed
-C: f2 SETMETADATA Drafts (/private/specialuse "\\Sent")
-S: f2 NO [CANNOT] Special-use attributes are set with CREATE (USE ...) (RFC 6154)
+# Setting it sets the attribute, checked as CREATE (USE) checks it
+# ("It MUST NOT just blindly accept setting of these metadata").
+C: f2 SETMETADATA Drafts (/private/specialuse "\\archive \\Drafts")
+S: f2 OK SETMETADATA completed
+C: f3 GETMETADATA Drafts /private/specialuse
+S: * METADATA Drafts (/private/specialuse "\\Archive \\Drafts")
+S: f3 OK GETMETADATA completed
+C: f4 LIST "" Drafts RETURN (SPECIAL-USE)
+S: * LIST (\HasNoChildren \Archive \Drafts) "/" Drafts
+S: f4 OK LIST completed
+C: f5 SETMETADATA Drafts (/private/specialuse "\\Bogus" /private/comment "not set either")
+S: f5 NO [USEATTR] Unsupported special-use attribute \Bogus
+C: f6 SETMETADATA Drafts (/private/specialuse NIL)
+S: f6 OK SETMETADATA completed
+C: f7 GETMETADATA Drafts (/private/specialuse /private/comment)
+S: * METADATA Drafts (/private/comment NIL /private/specialuse NIL)
+S: f7 OK GETMETADATA completed
+C: f8 SETMETADATA Drafts (/private/specialuse "\\Drafts")
+S: f8 OK SETMETADATA completed
 # §4.1: annotations follow RENAME, go with DELETE; INBOX keeps its own
 # when renamed, and the new mailbox gets a copy.
 C: g1 CREATE Work
