@@ -469,7 +469,9 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
   // RFC 7162 §3.2.6: VANISHED (EARLIER) comes before any FETCH.
   if (cmd.vanished) co_await report_since(ctx, store::modseq{*cmd.changed_since}, &cmd.set, false);
   bool need_structure = false, mark_seen = false, want_flags = false, uid_listed = false, any_binary = false;
+  bool want_preview = false;
   for (auto& att : cmd.atts) {
+    want_preview = want_preview || att.what == kind::preview;
     any_binary = any_binary || att.what == kind::binary || att.what == kind::binary_size;
     need_structure = need_structure || needs_structure(att);
     mark_seen = mark_seen || (sets_seen(att) && !view.read_only());
@@ -527,7 +529,7 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     // depend on the \Seen flag set below).
     batch = co_await ctx.blocking(
         [&] {
-          records = acct.store().fetch(view.info().id, uids);
+          records = acct.store().fetch(view.info().id, uids, want_preview);
           return need_structure ? load_batch(0) : std::vector<message_data>{};
         },
         // A page of messages (one batch: at most 1 MB of sections, read

@@ -73,7 +73,10 @@ class account_store {
 
   // Records of the given UIDs (ascending; UIDs that do not exist are left
   // out).
-  virtual std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids) = 0;
+  // with_preview: read message_record::preview too (it sits at the end of
+  // the row, past what FETCH usually needs).
+  virtual std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids,
+                                            bool with_preview = false) = 0;
   // A message to be assembled in pieces and then appended (types.hpp).
   // Throws std::system_error when its file cannot be made.
   virtual std::unique_ptr<staged_message> stage_message() = 0;

@@ -1125,20 +1125,26 @@ expunge_result sqlite_account::expunge_deleted(mailbox_id id, const std::vector<
   return out;
 }
 
-std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vector<uid>& uids) {
+std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vector<uid>& uids, bool with_preview) {
   auto r = reader();
   r->run("BEGIN");
   std::vector<message_record> out;
   out.reserve(uids.size());
   try {
-    auto& s = r->cached(
-        "SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, structure, "
-        "sent_day, preview FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
+    // The preview is the row's last column, often in its overflow pages:
+    // read only when asked for (a NULL stands in otherwise).
+    auto& s = with_preview
+                  ? r->cached("SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
+                              "structure, sent_day, preview FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+                  : r->cached("SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
+                              "structure, sent_day, NULL FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
     // RFC 3501 §7.4.1: a message expunged since the session was told of
     // it is read from its ghost (same columns) until it is released.
-    auto& g = r->cached(
-        "SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, structure, "
-        "sent_day, preview FROM ghosts WHERE mailbox_id = ?1 AND uid = ?2");
+    auto& g = with_preview
+                  ? r->cached("SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
+                              "structure, sent_day, preview FROM ghosts WHERE mailbox_id = ?1 AND uid = ?2")
+                  : r->cached("SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
+                              "structure, sent_day, NULL FROM ghosts WHERE mailbox_id = ?1 AND uid = ?2");
     for (auto u : uids) {
       s.bind(1, id).bind(2, static_cast<std::int64_t>(to_int(u)));
       bool found = s.step();

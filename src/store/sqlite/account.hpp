@@ -45,7 +45,7 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
   mailbox_snapshot snapshot(mailbox_id id, uid from) override;
   uid claim_recent(mailbox_id id, uid up_to) override;
   expunge_result expunge_deleted(mailbox_id id, const std::vector<uid>* only) override;
-  std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids) override;
+  std::vector<message_record> fetch(mailbox_id id, const std::vector<uid>& uids, bool with_preview = false) override;
   std::string read_message(const std::string& blob) override;
   std::unique_ptr<staged_message> stage_message() override;
   std::vector<uid> search_text(mailbox_id id, const text_query& q) override;
