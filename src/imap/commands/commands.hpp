@@ -21,6 +21,10 @@ asio::awaitable<void> enable(command_context& ctx, args& a);
 asio::awaitable<void> starttls(command_context& ctx, args& a);
 asio::awaitable<void> compress(command_context& ctx, args& a);
 asio::awaitable<void> getmetadata(command_context& ctx, args& a);
+// RFC 6154 §3 (CREATE (USE ...)) and §4 (/private/specialuse): the
+// attributes in canonical form, space-separated, each once; NO [USEATTR]
+// for one we do not offer.
+std::string special_use_attrs(const std::vector<std::string>& uses);
 asio::awaitable<void> setmetadata(command_context& ctx, args& a);
 asio::awaitable<void> login(command_context& ctx, args& a);
 asio::awaitable<void> authenticate(command_context& ctx, args& a);

@@ -21,6 +21,8 @@ std::string strip_trailing_separator(std::string name) {
   return name;
 }
 
+}  // namespace
+
 std::string special_use_attrs(const std::vector<std::string>& uses) {
   std::string out;
   for (auto& u : uses) {
@@ -34,8 +36,6 @@ std::string special_use_attrs(const std::vector<std::string>& uses) {
   }
   return out;
 }
-
-}  // namespace
 
 asio::awaitable<void> create(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::create_cmd>(a);

@@ -12,7 +12,6 @@
 #include <map>
 
 #include "imap/commands/commands.hpp"
-#include "store/api/mailbox_name.hpp"
 
 namespace lemonade::imap::commands {
 
@@ -51,9 +50,10 @@ bool within(std::string_view entry, std::string_view asked, unsigned depth) {
 
 bool server_shared(std::string_view entry) { return entry.starts_with("/shared/"); }
 
-[[noreturn]] void refuse_metadata(std::string text, value arg) {
+// NO [METADATA ...] (RFC 5464 §4.3).
+[[noreturn]] void refuse_metadata(std::string text, std::vector<value> args) {
   command_error e(status::no, std::move(text));
-  e.resp_code = code{"METADATA", {std::move(arg)}};
+  e.resp_code = code{"METADATA", std::move(args)};
   throw e;
 }
 
@@ -117,31 +117,21 @@ asio::awaitable<void> setmetadata(command_context& ctx, args& a) {
   for (auto& [name, v] : cmd.values) {
     // §4.3: "[METADATA MAXSIZE NNN] ... the maximum octet count that it is
     // willing to accept".
-    if (v && v->size() > cfg.metadata_max_value) {
-      command_error e(status::no, "Metadata value too large");
-      e.resp_code = code{"METADATA", {atom{"MAXSIZE"}, number{cfg.metadata_max_value}}};
-      throw e;
-    }
+    if (v && v->size() > cfg.metadata_max_value)
+      refuse_metadata("Metadata value too large", {atom{"MAXSIZE"}, number{cfg.metadata_max_value}});
     if (cmd.mailbox.empty() && server_shared(name))
       refuse("The server's /shared entries are set by its administrator", "NOPERM");
     if (!cmd.mailbox.empty() && name == specialuse_entry && v) {
       // RFC 6154 §4: "a space-separated list of special-use attributes",
       // checked "in the same way that it checks validity for the CREATE
       // command": one we offer, in its canonical form.
-      std::string canon;
-      std::size_t pos = 0;
-      while (pos < v->size()) {
+      std::vector<std::string> uses;
+      for (std::size_t pos = 0; pos < v->size();) {
         auto end = std::min(v->find(' ', pos), v->size());
-        if (end > pos) {
-          auto use = store::canonical_special_use(std::string_view(*v).substr(pos, end - pos));
-          if (!use || *use == "\\All" || *use == "\\Flagged")
-            refuse("Unsupported special-use attribute " + v->substr(pos, std::min<std::size_t>(end - pos, 32)),
-                   "USEATTR");
-          if (canon.find(*use) == std::string::npos) canon += (canon.empty() ? "" : " ") + *use;
-        }
+        if (end > pos) uses.push_back(v->substr(pos, end - pos));
         pos = end + 1;
       }
-      *v = canon;
+      *v = special_use_attrs(uses);
     }
   }
   try {
@@ -156,7 +146,7 @@ asio::awaitable<void> setmetadata(command_context& ctx, args& a) {
   } catch (const store::error& e) {
     if (e.what_code != store::error::code::limit) throw;
     // "the maximum number of allowed annotations has already been reached"
-    refuse_metadata("Too many metadata entries", atom{"TOOMANY"});
+    refuse_metadata("Too many metadata entries", {atom{"TOOMANY"}});
   }
 }
 
