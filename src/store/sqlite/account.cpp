@@ -166,9 +166,9 @@ bool has_inferiors(db& d, std::string_view name) {
 void remove_messages(db& d, const mailbox_info& mb) {
   auto id = mb.id;
   d.cached("INSERT OR REPLACE INTO ghosts(mailbox_id, uid, expunge_modseq, modseq, flags, keywords, internal_date, "
-           "tz_offset, save_date, size, blob, structure, sent_day, preview) "
+           "tz_offset, save_date, size, blob, structure, sent_day) "
            "SELECT mailbox_id, uid, ?2, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
-           "structure, sent_day, preview FROM messages WHERE mailbox_id = ?1")
+           "structure, sent_day FROM messages WHERE mailbox_id = ?1")
       .bind(1, id)
       .bind(2, static_cast<std::int64_t>(to_int(mb.highestmodseq) + 1))
       .run();
@@ -208,8 +208,8 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
   auto mod = modseq{to_int(mb.highestmodseq) + 1};
   auto& s = d.cached(
       "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, tz_offset, "
-      "save_date, size, blob, structure, sent_day, sort_info, preview) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+      "save_date, size, blob, structure, sent_day, sort_info) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   s.bind(1, mb.id)
       .bind(2, static_cast<std::int64_t>(to_int(id)))
       .bind(3, static_cast<std::int64_t>(to_int(mod)))
@@ -223,9 +223,14 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
       .bind_blob(11, m.structure)
       .bind(12, m.sent_day)
       .bind_blob(13, m.sort_info);
-  if (m.preview) s.bind(14, *m.preview);
-  else s.bind_null(14);
   s.run();
+  // One per content (schema: previews); a COPY brings none and shares
+  // its original's.
+  if (m.preview)
+    d.cached("INSERT INTO previews(blob, text) VALUES(?1, ?2) ON CONFLICT(blob) DO NOTHING")
+        .bind(1, blob)
+        .bind(2, *m.preview)
+        .run();
   add_search_text(d, search_key(mb.id, to_int(id)), m.search_headers, m.search_body);
   mb.uidnext = uid{to_int(id) + 1};
   mb.highestmodseq = mod;
@@ -258,9 +263,9 @@ void create_default_mailboxes(db& d, const store_limits& limits) {
 // it (RFC 3501 §7.4.1; RFC 2180 §4.1.1) until release_expunged().
 void expunge_message(db& d, mailbox_id id, std::uint32_t u, modseq expunge_mod) {
   d.cached("INSERT OR REPLACE INTO ghosts(mailbox_id, uid, expunge_modseq, modseq, flags, keywords, internal_date, "
-           "tz_offset, save_date, size, blob, structure, sent_day, preview) "
+           "tz_offset, save_date, size, blob, structure, sent_day) "
            "SELECT mailbox_id, uid, ?3, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
-           "structure, sent_day, preview FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+           "structure, sent_day FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
       .bind(1, id)
       .bind(2, static_cast<std::int64_t>(u))
       .bind(3, static_cast<std::int64_t>(to_int(expunge_mod)))
@@ -283,7 +288,7 @@ void expunge_message(db& d, mailbox_id id, std::uint32_t u, modseq expunge_mod) 
 copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, mailbox_info& to, bool move) {
   copy_result out;
   auto& sel = d.cached(
-      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure, sent_day, sort_info, preview "
+      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure, sent_day, sort_info "
       "FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
   for (auto u : uids) {
     sel.bind(1, from.id).bind(2, static_cast<std::int64_t>(to_int(u)));
@@ -301,7 +306,6 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
     m.structure = sel.blob(7);
     m.sent_day = sel.int64(8);
     m.sort_info = sel.blob(9);
-    if (!sel.is_null(10)) m.preview = sel.text(10);
     sel.reset();
     if (auto text = read_search_text(d, search_key(from.id, to_int(u)))) {
       m.search_headers = std::move(text->headers);
@@ -1131,18 +1135,20 @@ std::vector<message_record> sqlite_account::fetch(mailbox_id id, const std::vect
   std::vector<message_record> out;
   out.reserve(uids.size());
   try {
-    // The preview is the row's last column, often in its overflow pages:
-    // read only when asked for (a NULL stands in otherwise).
+    // The preview is kept per blob (schema: previews): looked up only
+    // when asked for (a NULL stands in otherwise).
     auto& s = with_preview
-                  ? r->cached("SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
-                              "structure, sent_day, preview FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+                  ? r->cached("SELECT m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.tz_offset, m.save_date, "
+                              "m.size, m.blob, m.structure, m.sent_day, p.text FROM messages m "
+                              "LEFT JOIN previews p ON p.blob = m.blob WHERE m.mailbox_id = ?1 AND m.uid = ?2")
                   : r->cached("SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
                               "structure, sent_day, NULL FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
     // RFC 3501 §7.4.1: a message expunged since the session was told of
     // it is read from its ghost (same columns) until it is released.
     auto& g = with_preview
-                  ? r->cached("SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
-                              "structure, sent_day, preview FROM ghosts WHERE mailbox_id = ?1 AND uid = ?2")
+                  ? r->cached("SELECT g.uid, g.modseq, g.flags, g.keywords, g.internal_date, g.tz_offset, g.save_date, "
+                              "g.size, g.blob, g.structure, g.sent_day, p.text FROM ghosts g "
+                              "LEFT JOIN previews p ON p.blob = g.blob WHERE g.mailbox_id = ?1 AND g.uid = ?2")
                   : r->cached("SELECT uid, modseq, flags, keywords, internal_date, tz_offset, save_date, size, blob, "
                               "structure, sent_day, NULL FROM ghosts WHERE mailbox_id = ?1 AND uid = ?2");
     for (auto u : uids) {

@@ -707,7 +707,7 @@ TEST(store_sqlite_index, old_index_migrates) {
     sqlite::db d(file);
     d.exec("DROP TABLE search_index; DROP TABLE search_text; DROP TABLE search_pending; DROP TABLE search_unindex;"
            "DROP TABLE urlauth_keys; DROP TABLE message_data; DROP TABLE metadata;"
-           "ALTER TABLE messages DROP COLUMN preview; ALTER TABLE ghosts DROP COLUMN preview;"
+           "DROP TABLE previews;"
            "CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');"
            "INSERT INTO search(rowid, headers, body) SELECT (mailbox_id << 32) | uid, 'subject: x', 'old text here' "
            "FROM messages; PRAGMA user_version = 7;");
@@ -747,12 +747,68 @@ TEST(store_sqlite_sort, copies_keep_sort_keys) {
     // As a copy was stored before the fix: without keys, at schema 11.
     sqlite::db d(file);
     d.exec("UPDATE messages SET sort_info = x'' WHERE uid = 2; DROP TABLE metadata;"
-           "ALTER TABLE messages DROP COLUMN preview; ALTER TABLE ghosts DROP COLUMN preview; PRAGMA user_version = 11;");
+           "DROP TABLE previews; PRAGMA user_version = 11;");
   }
   auto acct = st->open_account(user);
   auto rows = acct->sort_rows(acct->find_mailbox("Trash")->id);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].sort_info, "keys of the message");
+}
+
+// RFC 8970 PREVIEW text is kept once per content (schema: previews): a
+// COPY shares its original's, it is read only when asked for, previews
+// stored in the message rows (schema 14) move there at open, and the row
+// goes with the last message holding its blob.
+TEST(store_sqlite_preview, kept_per_blob) {
+  temp_dir dir;
+  auto st = sqlite::open_store(dir.path, {});
+  auto user = st->users().add_user({0, "alice", "hash", {"s", 4096, "k1", "k2"}});
+  std::filesystem::path file;
+  auto previews = [&] {
+    sqlite::db d(file);
+    auto& s = d.cached("SELECT count(*) FROM previews");
+    s.step();
+    auto n = s.int64(0);
+    s.reset();
+    return n;
+  };
+  {
+    auto acct = st->open_account(user);
+    auto inbox = acct->find_mailbox("INBOX")->id;
+    auto trash = acct->find_mailbox("Trash")->id;
+    auto m = text_msg("the body");
+    m.preview = "the body";
+    acct->append(inbox, {m});
+    acct->copy(inbox, {uid{1}}, trash, false);
+    auto got = acct->fetch(trash, {uid{1}}, true);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].preview, std::optional<std::string>("the body"));
+    EXPECT_EQ(acct->fetch(trash, {uid{1}}, false)[0].preview, std::nullopt);
+  }
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir.path / "mail"))
+    if (e.path().filename() == "mail.db") file = e.path();
+  ASSERT_FALSE(file.empty());
+  EXPECT_EQ(previews(), 1);
+  {
+    // As schema 14 kept it: in the message rows.
+    sqlite::db d(file);
+    d.exec("ALTER TABLE messages ADD COLUMN preview TEXT; ALTER TABLE ghosts ADD COLUMN preview TEXT;"
+           "UPDATE messages SET preview = (SELECT text FROM previews p WHERE p.blob = messages.blob);"
+           "DROP TABLE previews; PRAGMA user_version = 14;");
+  }
+  auto acct = st->open_account(user);
+  auto inbox = acct->find_mailbox("INBOX")->id;
+  auto trash = acct->find_mailbox("Trash")->id;
+  EXPECT_EQ(acct->fetch(inbox, {uid{1}}, true)[0].preview, std::optional<std::string>("the body"));
+  EXPECT_EQ(previews(), 1);
+  for (auto id : {inbox, trash}) {
+    acct->store_flags(id, {uid{1}}, flag_op::add, {flag_deleted, {}}, std::nullopt);
+    acct->expunge_deleted(id, nullptr);
+    acct->release_expunged(id, modseq{UINT64_MAX});
+  }
+  EXPECT_EQ(previews(), 1);  // until the ghosts go, at the next write
+  acct->append(inbox, {text_msg("no preview")});
+  EXPECT_EQ(previews(), 0);
 }
 
 // RFC 4467 URLAUTH access keys: one per mailbox, stable until RESETKEY,
