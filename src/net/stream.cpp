@@ -112,7 +112,10 @@ asio::awaitable<void> stream::wait_for_tls(int r) {
 }
 
 asio::awaitable<std::size_t> stream::read_some(asio::mutable_buffer buf) {
-  if (!z_) co_return co_await raw_read_some(buf);
+  return z_ ? z_read_some(buf) : raw_read_some(buf);
+}
+
+asio::awaitable<std::size_t> stream::z_read_some(asio::mutable_buffer buf) {
   auto& codec = z_->codec;
   for (;;) {
     if (codec.input_pending()) {
@@ -148,8 +151,9 @@ asio::awaitable<std::size_t> stream::raw_read_some(asio::mutable_buffer buf) {
   }
 }
 
-asio::awaitable<void> stream::wait_readable() {
-  if (!z_) co_return co_await raw_wait_readable();
+asio::awaitable<void> stream::wait_readable() { return z_ ? z_wait_readable() : raw_wait_readable(); }
+
+asio::awaitable<void> stream::z_wait_readable() {
   if (z_->codec.input_pending()) co_return;
   z_->waiting = true;
   arm_release();
@@ -186,8 +190,9 @@ asio::awaitable<void> stream::raw_wait_readable() {
   co_await socket_.async_wait(asio::socket_base::wait_read, asio::use_awaitable);
 }
 
-asio::awaitable<void> stream::write(asio::const_buffer buf) {
-  if (!z_) co_return co_await raw_write(buf);
+asio::awaitable<void> stream::write(asio::const_buffer buf) { return z_ ? z_write(buf) : raw_write(buf); }
+
+asio::awaitable<void> stream::z_write(asio::const_buffer buf) {
   auto* z = z_.get();
   z->out.clear();
   z->codec.compress(std::string_view(static_cast<const char*>(buf.data()), buf.size()), z->out);

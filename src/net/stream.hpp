@@ -102,6 +102,12 @@ class stream {
   asio::awaitable<std::size_t> raw_read_some(asio::mutable_buffer buf);
   asio::awaitable<void> raw_wait_readable();
   asio::awaitable<void> raw_write(asio::const_buffer buf);
+  // Through the compression layer. read_some, wait_readable and write
+  // hand back one of these or the raw one, without a coroutine frame of
+  // their own: an uncompressed connection pays nothing for COMPRESS.
+  asio::awaitable<std::size_t> z_read_some(asio::mutable_buffer buf);
+  asio::awaitable<void> z_wait_readable();
+  asio::awaitable<void> z_write(asio::const_buffer buf);
   void arm_release();
 
   struct ssl_free {
