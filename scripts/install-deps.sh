@@ -10,9 +10,11 @@ packages=(
   # libraries (DESIGN.md §6)
   libboost1.81-dev libssl-dev libsodium-dev zlib1g-dev libsqlite3-dev
   libtomlplusplus-dev libc-ares-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-  libicu-dev libgumbo-dev
+  libicu-dev libgumbo-dev libvips-dev
   # tests
   libgtest-dev libgmock-dev python3 curl openssl isync interimap swaks
+  # CONVERT tests make pictures and read back their size with vips' tools
+  libvips-tools
   # the differential test compares Lemonade's answers with Dovecot's
   dovecot-imapd
   # Postfix delivers to Lemonade over LMTP and is its smarthost in the

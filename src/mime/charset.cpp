@@ -68,6 +68,17 @@ bool is_utf8_name(std::string_view n) {
   return n.empty() || n == "utf-8" || n == "utf8" || n == "us-ascii" || n == "ascii" || n == "us_ascii";
 }
 
+// Only charset-name characters (RFC 2978 §2.3), and not too long: no
+// "//" suffixes that would select iconv error handlers.
+bool plain_name(std::string_view name) {
+  if (name.size() > 64) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+          c == ':' || c == '+' || c == '(' || c == ')'))
+      return false;
+  return true;
+}
+
 std::optional<std::string> iconv_convert(std::string_view text, const std::string& from) {
   iconv_t cd = iconv_open("UTF-8", from.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
@@ -135,18 +146,92 @@ std::optional<std::string> convert_to_utf8(std::string_view text, std::string_vi
   auto name = normalise_name(charset);
   // UTF-8 and US-ASCII (and 8-bit text mislabelled US-ASCII) need no iconv.
   if (is_utf8_name(name)) return repair_utf8(text);
-  if (name.size() > 64) return std::nullopt;
-  // Only charset-name characters (RFC 2978 §2.3): no "//" suffixes that
-  // would select iconv error handlers.
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-          c == ':' || c == '+' || c == '(' || c == ')'))
-      return std::nullopt;
+  if (!plain_name(name)) return std::nullopt;
   for (auto& [mime, iconv_name] : aliases)
     if (name == mime) return iconv_convert(text, std::string(iconv_name));
   if (auto r = iconv_convert(text, name)) return r;
   if (name.starts_with("x-")) return iconv_convert(text, name.substr(2));
   return std::nullopt;
+}
+
+std::optional<std::string> iconv_name_of(std::string_view charset) {
+  auto name = normalise_name(charset);
+  if (name.empty() || !plain_name(name)) return std::nullopt;
+  for (auto& [mime, iconv_name] : aliases)
+    if (name == mime) return std::string(iconv_name);
+  auto known = [](const std::string& n) {
+    iconv_t cd = iconv_open("UTF-8", n.c_str());
+    if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+    iconv_close(cd);
+    return true;
+  };
+  if (known(name)) return name;
+  if (name.starts_with("x-") && known(name.substr(2))) return name.substr(2);
+  return std::nullopt;
+}
+
+encoded encode_utf8(std::string_view utf8, std::string_view charset, const std::string* replacement) {
+  encoded r;
+  auto name = iconv_name_of(charset);
+  if (!name) {
+    r.result = encoded::status::unknown_charset;
+    return r;
+  }
+  iconv_t cd = iconv_open(name->c_str(), "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    r.result = encoded::status::unknown_charset;
+    return r;
+  }
+  auto text = repair_utf8(utf8);
+  char buf[4096];
+  bool ok = true;
+  {
+    std::string out;
+    char* in = const_cast<char*>(text.data());
+    std::size_t in_left = text.size();
+    while (ok && in_left > 0) {
+      char* o = buf;
+      std::size_t o_left = sizeof buf;
+      std::size_t n = iconv(cd, &in, &in_left, &o, &o_left);
+      int err = errno;
+      out.append(buf, static_cast<std::size_t>(o - buf));
+      if (n != static_cast<std::size_t>(-1) || err == E2BIG) continue;
+      if (!replacement) {
+        ok = false;
+        r.result = encoded::status::unrepresentable;
+        break;
+      }
+      // The replacement, through the same converter.
+      char* rin = const_cast<char*>(replacement->data());
+      std::size_t rin_left = replacement->size();
+      while (rin_left > 0) {
+        char* ro = buf;
+        std::size_t ro_left = sizeof buf;
+        std::size_t rn = iconv(cd, &rin, &rin_left, &ro, &ro_left);
+        int rerr = errno;
+        out.append(buf, static_cast<std::size_t>(ro - buf));
+        if (rn == static_cast<std::size_t>(-1) && rerr != E2BIG) {
+          ok = false;
+          r.result = encoded::status::bad_replacement;
+          break;
+        }
+      }
+      auto len = utf8_sequence(std::string_view(in, in_left), 0);
+      in += len ? len : 1;
+      in_left -= len ? len : 1;
+      ++r.replaced;
+    }
+    if (ok) {
+      // A stateful charset's closing shift sequence (ISO-2022-JP).
+      char* o = buf;
+      std::size_t o_left = sizeof buf;
+      iconv(cd, nullptr, nullptr, &o, &o_left);
+      out.append(buf, static_cast<std::size_t>(o - buf));
+      r.text = std::move(out);
+    }
+  }
+  iconv_close(cd);
+  return r;
 }
 
 std::string charset_to_utf8(std::string_view text, std::string_view charset) {

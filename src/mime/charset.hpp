@@ -24,6 +24,22 @@ std::optional<std::string> convert_to_utf8(std::string_view text, std::string_vi
 // ISO-8859-1). An empty charset means US-ASCII.
 std::string charset_to_utf8(std::string_view text, std::string_view charset);
 
+// The iconv name of a MIME charset, or nullopt when iconv does not know
+// it (or the name is not a charset name).
+std::optional<std::string> iconv_name_of(std::string_view charset);
+
+// UTF-8 text written in `charset` (RFC 5259 §7.1 charset conversion).
+// A character the charset cannot hold fails the conversion
+// (unrepresentable) unless a replacement is given, which takes its place
+// and must itself be representable (else bad_replacement). Invalid UTF-8
+// input is repaired first (U+FFFD).
+struct encoded {
+  enum class status { ok, unknown_charset, unrepresentable, bad_replacement } result = status::ok;
+  std::string text;
+  std::size_t replaced = 0;  // characters replaced
+};
+encoded encode_utf8(std::string_view utf8, std::string_view charset, const std::string* replacement);
+
 // text with every octet that does not start a valid UTF-8 sequence replaced
 // by U+FFFD (latin1_fallback false) or read as ISO-8859-1 (latin1_fallback
 // true: undeclared 8-bit header text is most often Latin-1).

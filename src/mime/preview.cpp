@@ -1,11 +1,10 @@
 #include "mime/preview.hpp"
 
-#include <gumbo.h>
-
 #include <vector>
 
 #include "mime/charset.hpp"
 #include "mime/decode.hpp"
+#include "mime/html_text.hpp"
 
 namespace lemonade::mime {
 namespace {
@@ -16,65 +15,6 @@ namespace {
 // 100 s), and 32 KB holds at most 6,500 of them (tens of ms).
 constexpr std::size_t preview_input = 256 * 1024;
 constexpr std::size_t preview_html = 32 * 1024;
-
-bool is_block(GumboTag t) {
-  switch (t) {
-    case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_BR: case GUMBO_TAG_LI: case GUMBO_TAG_TR:
-    case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_TABLE:
-    case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_PRE: case GUMBO_TAG_HR: case GUMBO_TAG_SECTION:
-    case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER: case GUMBO_TAG_DL: case GUMBO_TAG_DT:
-    case GUMBO_TAG_DD:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The document's text; skip_quotes leaves out <blockquote> (the quoted
-// message of an HTML reply). Walked with a stack of its own: nesting depth
-// costs no recursion.
-std::string gumbo_text(std::string_view html, bool skip_quotes) {
-  GumboOutput* out = gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size());
-  std::string text;
-  struct frame {
-    const GumboNode* node;
-    unsigned next;
-  };
-  std::vector<frame> stack{{out->root, 0}};
-  while (!stack.empty()) {
-    auto& f = stack.back();
-    const GumboNode* n = f.node;
-    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA || n->type == GUMBO_NODE_WHITESPACE) {
-      text += n->v.text.text;
-      stack.pop_back();
-      continue;
-    }
-    if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_DOCUMENT && n->type != GUMBO_NODE_TEMPLATE) {
-      stack.pop_back();
-      continue;
-    }
-    const GumboVector& children = n->type == GUMBO_NODE_DOCUMENT ? n->v.document.children : n->v.element.children;
-    if (f.next == 0 && n->type != GUMBO_NODE_DOCUMENT) {
-      auto tag = n->v.element.tag;
-      if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_HEAD || tag == GUMBO_TAG_TITLE ||
-          (skip_quotes && tag == GUMBO_TAG_BLOCKQUOTE)) {
-        stack.pop_back();
-        continue;
-      }
-      if (is_block(tag)) text += '\n';
-    }
-    if (f.next < children.length) {
-      auto* child = static_cast<const GumboNode*>(children.data[f.next++]);
-      stack.push_back({child, 0});
-      continue;
-    }
-    if (n->type != GUMBO_NODE_DOCUMENT && is_block(n->v.element.tag)) text += '\n';
-    stack.pop_back();
-  }
-  gumbo_destroy_output(&kGumboDefaultOptions, out);
-  return text;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
@@ -156,8 +96,6 @@ std::string_view charset_of(const part& p) {
 
 }  // namespace
 
-std::string html_to_text(std::string_view html) { return gumbo_text(html, false); }
-
 std::string make_preview(std::string_view message, const message_structure& s, std::size_t max_chars) {
   // The first text/plain that is not an attachment, else text/html, of
   // the message itself (not of messages it encapsulates).
@@ -178,7 +116,12 @@ std::string make_preview(std::string_view message, const message_structure& s, s
   if (html) {
     auto text = part_text(message, *html, charset_of(*html));
     if (text.size() > preview_html) text.resize(preview_html);  // a cut tag or character: gumbo copes
-    return abstract(gumbo_text(text, true), max_chars);
+    html_text_options opts;
+    opts.skip_quotes = true;
+    opts.links = false;
+    opts.list_markers = false;
+    opts.max_depth = SIZE_MAX;  // bounded by the cut above
+    return abstract(html_text(text, opts).value_or(""), max_chars);
   }
   return {};
 }

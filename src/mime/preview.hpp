@@ -21,10 +21,5 @@ namespace lemonade::mime {
 
 std::string make_preview(std::string_view message, const message_structure& s, std::size_t max_chars = 200);
 
-// text/html to plain text: the text of the document's body, blocks
-// (paragraphs, list items, table cells, line breaks) separated by line
-// ends, <script>, <style> and <head> left out. Its time grows with the
-// square of the nesting depth: bound the input (make_preview takes 32 KB).
-std::string html_to_text(std::string_view html);
 
 }  // namespace lemonade::mime

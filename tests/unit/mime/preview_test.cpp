@@ -33,7 +33,6 @@ TEST(preview, html_reduced_to_text) {
       "<body><script>var x = 1;</script><div><p>Hello&nbsp;<b>world</b> &amp; you</p><ul><li>one</li><li>two</li>"
       "</ul><blockquote>quoted reply</blockquote></div></body></html>\r\n";
   EXPECT_EQ(preview(m), "Hello world & you one two");
-  EXPECT_NE(html_to_text("<p>a</p><blockquote>b</blockquote>").find('b'), std::string::npos);
 }
 
 TEST(preview, no_text_is_empty) {
