@@ -242,6 +242,26 @@ int serve(const core::config& cfg) {
                            quick_reads,
                            [t = tls.get()] { return t->current(); }};
 
+  // RFC 5259 CONVERT: its conversions checked once here (each image
+  // format round-trips a picture), offered only if they work.
+  std::unique_ptr<convert::converter> converter;
+  asio::thread_pool converting(cfg.convert_threads);
+  if (cfg.convert) {
+    convert::limits lim;
+    lim.max_decode_pixels = cfg.convert_max_decode_pixels;
+    lim.max_shrink_pixels = cfg.convert_max_shrink_pixels;
+    lim.max_output_side = cfg.convert_max_side;
+    lim.image_time = cfg.convert_time;
+    lim.max_html = static_cast<std::size_t>(cfg.convert_max_html);
+    lim.quality = static_cast<int>(cfg.convert_quality);
+    converter = std::make_unique<convert::converter>(lim);
+    if (converter->available()) {
+      ctx.converter = converter.get();
+    } else {
+      spdlog::warn("event=convert_unavailable reason=\"text and JPEG/PNG image conversions do not all work\"");
+    }
+  }
+  ctx.converting = converting.get_executor();
   imap::server srv(ioc, ctx);
   auto bind_all = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name) {
     for (auto& a : addrs) {
@@ -371,6 +391,7 @@ int serve(const core::config& cfg) {
   storage.join();
   reads.join();
   hashing.join();
+  converting.join();
   spdlog::info("event=stopped");
   return 0;
 }

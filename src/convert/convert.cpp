@@ -19,16 +19,6 @@ constexpr std::string_view text_types[] = {"text/plain", "text/html", "text/css"
 const std::vector<std::string> text_params = {"charset", "unknown-character-replacement"};
 const std::vector<std::string> image_params = {"pix-x", "pix-y"};
 
-// RFC 4288 §4.2 reg-name: 1*127 of ALPHA DIGIT "!#$&.+-^_".
-bool reg_name(std::string_view s) {
-  if (s.empty() || s.size() > 127) return false;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '!' || c == '#' || c == '$' || c == '&' || c == '.' ||
-          c == '+' || c == '-' || c == '^' || c == '_'))
-      return false;
-  return true;
-}
-
 bool matches(std::string_view pattern, std::string_view type) {
   if (pattern == "*") return true;
   if (pattern.ends_with("/*")) return type.starts_with(pattern.substr(0, pattern.size() - 1));
@@ -55,19 +45,6 @@ const std::string* request::find(std::string_view name) const {
   for (auto& p : params)
     if (p.name == name) return &p.value;
   return nullptr;
-}
-
-std::optional<std::string> concrete_mime_type(std::string_view s) {
-  auto slash = s.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  if (!reg_name(s.substr(0, slash)) || !reg_name(s.substr(slash + 1))) return std::nullopt;
-  return lower(s);
-}
-
-std::optional<std::string> mime_type_pattern(std::string_view s) {
-  if (s == "*") return std::string("*");
-  if (s.ends_with("/*") && reg_name(s.substr(0, s.size() - 2))) return lower(s);
-  return concrete_mime_type(s);
 }
 
 struct converter::impl {

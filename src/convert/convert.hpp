@@ -135,10 +135,4 @@ class converter {
   std::unique_ptr<impl> impl_;
 };
 
-// A MIME type as RFC 5259 §10 concrete-mime-type: "type/subtype" of
-// RFC 4288 restricted names (lower-cased); nullopt if it is not one.
-std::optional<std::string> concrete_mime_type(std::string_view s);
-// mime-type-req: "*", "type/*" or a concrete type (lower-cased).
-std::optional<std::string> mime_type_pattern(std::string_view s);
-
 }  // namespace lemonade::convert

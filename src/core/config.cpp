@@ -86,6 +86,8 @@ void set_unsigned(config& c, const toml::node& n, const std::string& k) {
   if (v > UINT32_MAX) bad(k, "too large");
   c.*M = static_cast<unsigned>(v);
 }
+template <auto M>
+void set_u64(config& c, const toml::node& n, const std::string& k) { c.*M = as_uint(n, k); }
 void set_aliases(config& c, const toml::node& n, const std::string& k) {
   auto* t = n.as_table();
   if (!t) bad(k, "expected a table such as { postmaster = \"alice\", \"sales@example.org\" = \"bob\" }");
@@ -192,6 +194,18 @@ const key_def key_defs[] = {
   {"imap.metadata_max_entries", "100", "METADATA entries a mailbox (or the server, per user) may hold (RFC 5464: at least 10); more gets NO [METADATA TOOMANY]", set_unsigned<&config::metadata_max_entries>},
   {"imap.metadata_admin", "\"\"", "the server's /shared/admin METADATA entry, a URI for contacting its administrator (RFC 5464 §3.2.1.1); empty: mailto:postmaster@ server.hostname", set_string<&config::metadata_admin>},
   {"imap.metadata_comment", "\"\"", "the server's /shared/comment METADATA entry; empty: none", set_string<&config::metadata_comment>},
+  {"imap.convert", "true", "offer CONVERT (RFC 5259): body parts converted on the server (charsets, HTML to text, images scaled by libvips); advertised only when those conversions work", set_bool<&config::convert>},
+  {"imap.convert_threads", "1", "threads that run conversions, apart from the network and storage threads", set_unsigned<&config::convert_threads>},
+  {"imap.convert_max_messages", "20", "messages one CONVERT may name; more gets NO [MAXCONVERTMESSAGES n] (RFC 5259 §8.5)", set_unsigned<&config::convert_max_messages>},
+  {"imap.convert_max_parts", "4", "body parts of a message one CONVERT may convert; more gets NO [MAXCONVERTPARTS n] (RFC 5259 §8.5)", set_unsigned<&config::convert_max_parts>},
+  {"imap.convert_max_input", "\"32MB\"", "largest body part (decoded) CONVERT converts; a larger one gets ERROR BADPARAMETERS", set_size<&config::convert_max_input>},
+  {"imap.convert_max_decode_pixels", "25000000", "pixels of an image decoded whole (PNG, GIF, TIFF) CONVERT accepts, read from its header before decoding", set_u64<&config::convert_max_decode_pixels>},
+  {"imap.convert_max_shrink_pixels", "120000000", "pixels of an image that shrinks while it loads (JPEG, WebP, HEIF) CONVERT accepts", set_u64<&config::convert_max_shrink_pixels>},
+  {"imap.convert_max_side", "4096", "widest and highest image CONVERT makes, in pixels", set_unsigned<&config::convert_max_side>},
+  {"imap.convert_time", "\"10s\"", "longest one image conversion may run; then it is stopped (ERROR BADPARAMETERS)", set_millis<&config::convert_time>},
+  {"imap.convert_max_html", "\"2MB\"", "largest HTML document CONVERT makes text of", set_size<&config::convert_max_html>},
+  {"imap.convert_quality", "80", "JPEG and WebP quality of converted images, 1 to 100", set_unsigned<&config::convert_quality>},
+  {"imap.convert_cache", "\"16MB\"", "converted parts kept per account (RFC 5259 §8.5), so a second device asking the same thumbnail costs no conversion; the least recently used go first; 0 keeps none", set_size<&config::convert_cache>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
 
   {"submission.listen", "[\"127.0.0.1:1587\"]", "message submission with STARTTLS (RFC 6409): list of host:port; [] disables", set_list<&config::submission_listen>},
@@ -330,6 +344,11 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.compress_window_bits < 9 || c.compress_window_bits > 15)
     throw config_error("imap.compress_window_bits: 9 to 15");
   if (c.compress_mem_level < 1 || c.compress_mem_level > 9) throw config_error("imap.compress_mem_level: 1 to 9");
+  if (c.convert_quality < 1 || c.convert_quality > 100) throw config_error("imap.convert_quality: 1 to 100");
+  if (c.convert_threads < 1) throw config_error("imap.convert_threads: at least 1");
+  if (c.convert_max_messages < 1 || c.convert_max_parts < 1)
+    throw config_error("imap.convert_max_messages, imap.convert_max_parts: at least 1");
+  if (c.convert_max_side < 1) throw config_error("imap.convert_max_side: at least 1");
   // RFC 5464 §4.1: "at least 1024 bytes, and an annotation count per
   // server or mailbox of at least 10".
   if (c.metadata_max_value < 1024) throw config_error("imap.metadata_max_value: at least 1KB (RFC 5464 §4.1)");

@@ -68,6 +68,19 @@ struct config {
   unsigned metadata_max_entries = 100;
   std::string metadata_admin;    // "" : mailto:postmaster@hostname
   std::string metadata_comment;  // the server's /shared/comment; "" none
+  // RFC 5259 CONVERT (src/convert).
+  bool convert = true;
+  unsigned convert_threads = 1;
+  unsigned convert_max_messages = 20;
+  unsigned convert_max_parts = 4;
+  std::uint64_t convert_max_input = 32 * 1024 * 1024;
+  std::uint64_t convert_max_decode_pixels = 25'000'000;
+  std::uint64_t convert_max_shrink_pixels = 120'000'000;
+  unsigned convert_max_side = 4096;
+  std::chrono::milliseconds convert_time{10'000};
+  std::uint64_t convert_max_html = 2 * 1024 * 1024;
+  unsigned convert_quality = 80;
+  std::uint64_t convert_cache = 16 * 1024 * 1024;
   bool short_autologout = false;
 
   // [submission] / [submissions] (RFC 6409; RFC 8314 implicit TLS).

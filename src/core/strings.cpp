@@ -164,4 +164,31 @@ unsigned month_from_name(std::string_view name) noexcept {
   return 0;
 }
 
+namespace {
+
+// RFC 4288 §4.2 reg-name: 1*127 of ALPHA DIGIT "!#$&.+-^_".
+bool reg_name(std::string_view s) {
+  if (s.empty() || s.size() > 127) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '!' || c == '#' || c == '$' || c == '&' || c == '.' ||
+          c == '+' || c == '-' || c == '^' || c == '_'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> concrete_mime_type(std::string_view s) {
+  auto slash = s.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  if (!reg_name(s.substr(0, slash)) || !reg_name(s.substr(slash + 1))) return std::nullopt;
+  return to_lower(s);
+}
+
+std::optional<std::string> mime_type_pattern(std::string_view s) {
+  if (s == "*") return std::string("*");
+  if (s.ends_with("/*") && reg_name(s.substr(0, s.size() - 2))) return to_lower(s);
+  return concrete_mime_type(s);
+}
+
 }  // namespace lemonade::core

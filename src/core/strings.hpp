@@ -40,4 +40,10 @@ std::optional<std::uint64_t> parse_uint(std::string_view s,
 // Parses sizes like "50MB", "64KiB", "1024" (bytes); nullopt when malformed.
 std::optional<std::uint64_t> parse_size(std::string_view s) noexcept;
 
+// RFC 5259 §10 concrete-mime-type: "type/subtype", each an RFC 4288
+// §4.2 reg-name; lower-cased, or nullopt if it is not one.
+std::optional<std::string> concrete_mime_type(std::string_view s);
+// RFC 5259 §10 mime-type-req: "*", "type/*" or a concrete type.
+std::optional<std::string> mime_type_pattern(std::string_view s);
+
 }  // namespace lemonade::core

@@ -61,6 +61,9 @@ const std::vector<capability_row>& capability_table() {
       {"PREVIEW", "RFC 8970", after_login},
       // RFC 4978 §3: COMPRESS is a command-auth (after login).
       {"COMPRESS=DEFLATE", "RFC 4978", [](const capability_facts& f) { return f.authenticated && f.compress; }},
+      // RFC 5259 §3.1: with BINARY; only when the text and image
+      // conversions work (convert::converter::available).
+      {"CONVERT", "RFC 5259", [](const capability_facts& f) { return f.authenticated && f.convert; }},
   };
   return rows;
 }

@@ -17,6 +17,7 @@ struct capability_facts {
   bool plaintext_allowed = false;  // LOGIN / AUTH=PLAIN possible now
   bool literal_minus = false;      // config imap.literal = "minus"
   bool compress = false;           // config imap.compress
+  bool convert = false;            // config imap.convert, and the conversions work
 };
 
 struct capability_row {

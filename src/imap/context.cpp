@@ -21,6 +21,7 @@ capability_facts command_context::facts() const {
   f.plaintext_allowed = plaintext_allowed();
   f.literal_minus = server.cfg.literal == core::literal_mode::minus;
   f.compress = server.cfg.compress;
+  f.convert = server.converter != nullptr;
   return f;
 }
 

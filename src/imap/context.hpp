@@ -22,6 +22,7 @@
 #include "auth/credential_cache.hpp"
 #include "auth/throttle.hpp"
 #include "core/config.hpp"
+#include "convert/convert.hpp"
 #include "imap/binary_sizes.hpp"
 #include "imap/capability.hpp"
 #include "imap/inline_reads.hpp"
@@ -59,6 +60,11 @@ struct server_context {
   std::function<std::shared_ptr<asio::ssl::context>()> tls;
   // Decoded sizes of large parts (RFC 3516 BINARY.SIZE), server-wide.
   imap::binary_size_cache binary_sizes{cfg.binary_size_cache};
+  // RFC 5259 CONVERT: null when it is off or its conversions do not work
+  // here; conversions run on their own pool (CPU-bound, and slow next to
+  // a store read).
+  const convert::converter* converter = nullptr;
+  asio::any_io_executor converting;
   std::atomic<bool> shutting_down{false};
 };
 
@@ -190,7 +196,7 @@ class command_context {
 
   // quick: a pure read that the SQLite page cache most likely answers
   // (inline_reads.hpp); read: any other read, on the read pool.
-  enum class work { write, read, quick, hash };
+  enum class work { write, read, quick, hash, convert };
   // Runs f on the pool for that kind of work (a quick read: here, while
   // inline_reads admits it) and resumes here with its result (or its
   // exception).
@@ -218,9 +224,10 @@ asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f, work kin
       co_return f();
     }
   }
-  auto pool = kind == work::hash    ? server.hashing
-              : kind == work::write ? server.storage
-                                    : server.reads;
+  auto pool = kind == work::hash      ? server.hashing
+              : kind == work::write   ? server.storage
+              : kind == work::convert ? server.converting
+                                      : server.reads;
   co_return co_await net::run_on(pool, std::move(f));
 }
 

@@ -40,12 +40,15 @@ const command_spec table[] = {
     {"COMPRESS", parse_compress, c::compress, after_login},  // RFC 4978 §3 (command-auth)
     {"GETMETADATA", parse_getmetadata, c::getmetadata, after_login},  // RFC 5464 §4.2
     {"SETMETADATA", parse_setmetadata, c::setmetadata, after_login},  // RFC 5464 §4.3
+    {"CONVERSIONS", parse_conversions, c::conversions, after_login},  // RFC 5259 §5.1 (command-auth)
     // RFC 3501 §6.4: selected
     {"CHECK", parse_bare<check_cmd>, c::check, in_selected},
     {"CLOSE", parse_bare<close_cmd>, c::close, in_selected},
     {"UNSELECT", parse_bare<unselect_cmd>, c::unselect, in_selected},  // RFC 3691
     {"FETCH", parse_fetch, c::fetch, in_selected, true},
     {"UID FETCH", parse_uid_fetch, c::fetch, in_selected},
+    {"CONVERT", parse_convert, c::convert, in_selected, true},  // RFC 5259 §6 (command-select)
+    {"UID CONVERT", parse_uid_convert, c::convert, in_selected},
     {"SEARCH", parse_search, c::search, in_selected, true},
     {"UID SEARCH", parse_uid_search, c::search, in_selected},
     {"SORT", parse_sort, c::sort, in_selected},              // RFC 5256 §3

@@ -93,6 +93,9 @@ bool section_pieces(store::account_store& store, const store::message_record& re
 // The MIME structure of rec (as stored at APPEND, or parsed again).
 mime::message_structure structure_of(store::account_store& store, const store::message_record& rec);
 asio::awaitable<void> fetch(command_context& ctx, args& a);
+// convert.cpp: RFC 5259 CONVERSIONS, CONVERT and UID CONVERT.
+asio::awaitable<void> conversions(command_context& ctx, args& a);
+asio::awaitable<void> convert(command_context& ctx, args& a);
 
 // search.cpp: RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 5267
 asio::awaitable<void> search(command_context& ctx, args& a);

@@ -226,6 +226,37 @@ struct fetch_att {
   std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;  // <origin.length>
 };
 
+// RFC 5259 §10 convert-att.
+struct convert_att {
+  enum class kind {
+    uid,
+    bodypartstructure,     // BODYPARTSTRUCTURE[part]
+    binary,                // BINARY[part]<partial>
+    binary_size,           // BINARY.SIZE[part]
+    header,                // BODY[HEADER], BODY[part.HEADER]
+    mime,                  // BODY[part.MIME]
+    availableconversions,  // AVAILABLECONVERSIONS[part]
+  } what = kind::uid;
+  section_spec section;  // part numbers; text as written
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;
+};
+
+// RFC 5259 §6 CONVERT / UID CONVERT sequence-set convert-params atts.
+struct convert_cmd {
+  bool uid = false;
+  sequence_set set;
+  std::optional<std::string> to;  // quoted-to-mime-type, lower-case; NIL: the default conversion
+  std::vector<std::pair<std::string, std::string>> params;  // names lower-case (§7)
+  std::vector<convert_att> atts;
+};
+
+// RFC 5259 §5.1 CONVERSIONS from to: "*", "type/*" or "type/subtype",
+// lower-case.
+struct conversions_cmd {
+  std::string from;
+  std::string to;
+};
+
 // RFC 9394 §4 partial-range: "a:b" counts results from the first (1),
 // "-a:-b" from the last (-1); "500:400" is "400:500".
 struct partial_range {
@@ -355,7 +386,7 @@ using command_args =
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
                  enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd,
                  cancelupdate_cmd, sort_cmd, thread_cmd, resetkey_cmd, genurlauth_cmd, urlfetch_cmd,
-                 compress_cmd, getmetadata_cmd, setmetadata_cmd>;
+                 compress_cmd, getmetadata_cmd, setmetadata_cmd, convert_cmd, conversions_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

@@ -261,6 +261,91 @@ command_args copy(lexer& in, const parse_options& opts) {
 
 fetch_att parse_fetch_att(lexer& in) { return one_att(in, in.input()); }
 
+namespace {
+
+// RFC 5259 §10 convert-att.
+convert_att one_convert_att(lexer& in, std::string_view raw) {
+  convert_att a;
+  using k = convert_att::kind;
+  auto name = in.keyword_until('[');
+  if (!in.ok()) return a;
+  auto section_text = [&](std::size_t start) {
+    if (in.ok()) a.section.text = std::string(raw.substr(start + 1, in.position() - start - 2));
+  };
+  if (name == "UID") return a;
+  if (name == "BODY") {
+    // "BODY[HEADER]" / "BODY[" section-part ".HEADER]" / "BODY["
+    // section-part ".MIME]": nothing else.
+    auto start = in.position();
+    a.section = section(in);
+    section_text(start);
+    if (!in.ok()) return a;
+    if (a.section.what == section_spec::kind::header) a.what = k::header;
+    else if (a.section.what == section_spec::kind::mime) a.what = k::mime;
+    else in.fail("CONVERT takes BODY[HEADER], BODY[part.HEADER] or BODY[part.MIME] only");
+    return a;
+  }
+  if (name == "BODYPARTSTRUCTURE") a.what = k::bodypartstructure;
+  else if (name == "BINARY") a.what = k::binary;
+  else if (name == "BINARY.SIZE") a.what = k::binary_size;
+  else if (name == "AVAILABLECONVERSIONS") a.what = k::availableconversions;
+  else {
+    in.fail("unknown CONVERT data item " + name.substr(0, 32));
+    return a;
+  }
+  // section-convert = section-binary: "[" [section-part] "]".
+  auto start = in.position();
+  a.section = section_binary(in);
+  section_text(start);
+  if (a.what == k::binary) a.partial = partial(in);
+  return a;
+}
+
+template <bool Uid>
+command_args convert(lexer& in, std::string_view raw) {
+  convert_cmd c;
+  c.uid = Uid;
+  in.sp();
+  c.set = seq_set(in);
+  in.sp();
+  // convert-params = "(" (quoted-to-mime-type / default-conversion)
+  //                  [SP "(" transcoding-params ")"] ")"
+  in.open_list();
+  if (in.peek('"')) {
+    auto type = in.string();
+    // §9: "A syntactically invalid MIME media type SHOULD generate a BAD".
+    c.to = core::concrete_mime_type(type);
+    if (in.ok() && !c.to) in.fail("invalid media type " + type.substr(0, 64));
+  } else if (in.keyword() != "NIL" && in.ok()) {
+    in.fail("a quoted media type or NIL expected");
+  }
+  if (in.ok() && in.skip(' ')) {
+    in.open_list();
+    do {
+      // §7: "conversion parameter names are case-insensitive".
+      auto name = core::to_lower(in.astring());
+      in.sp();
+      auto value = in.astring();
+      if (in.ok()) c.params.emplace_back(std::move(name), std::move(value));
+    } while (in.ok() && in.skip(' '));
+    in.close_list();
+  }
+  in.close_list();
+  in.sp();
+  if (in.peek('(')) {
+    in.open_list();
+    do c.atts.push_back(one_convert_att(in, raw));
+    while (in.ok() && in.skip(' '));
+    in.close_list();
+  } else {
+    c.atts.push_back(one_convert_att(in, raw));
+  }
+  in.end();
+  return c;
+}
+
+}  // namespace
+
 command_args parse_fetch(lexer& in, const parse_options&) { return fetch<false>(in, in.input()); }
 command_args parse_uid_fetch(lexer& in, const parse_options&) { return fetch<true>(in, in.input()); }
 command_args parse_store(lexer& in, const parse_options&) { return store<false>(in); }
@@ -281,6 +366,25 @@ command_args parse_uid_expunge(lexer& in, const parse_options&) {
   in.sp();
   c.uids = seq_set(in);
   in.end();
+  return c;
+}
+
+command_args parse_convert(lexer& in, const parse_options&) { return convert<false>(in, in.input()); }
+command_args parse_uid_convert(lexer& in, const parse_options&) { return convert<true>(in, in.input()); }
+
+// RFC 5259 §10 conversions-cmd = "CONVERSIONS" SP from-mime-type-req SP
+// to-mime-type-req, each an astring ("*" must be quoted).
+command_args parse_conversions(lexer& in, const parse_options&) {
+  conversions_cmd c;
+  in.sp();
+  auto from = in.astring();
+  in.sp();
+  auto to = in.astring();
+  in.end();
+  if (!in.ok()) return c;
+  auto f = core::mime_type_pattern(from), t = core::mime_type_pattern(to);
+  if (!f || !t) in.fail("invalid media type " + (f ? to : from).substr(0, 64));
+  else c = {*f, *t};
   return c;
 }
 

@@ -66,6 +66,10 @@ command_args parse_setmetadata(lexer& in, const parse_options& opts);
 // RFC 5464 §3.2: why an entry name is invalid, or nullopt.
 // A GETMETADATA `specifier` may be a scope alone ("/private").
 std::optional<std::string> invalid_entry(std::string_view name, bool specifier);
+// convert.cpp: RFC 5259
+command_args parse_convert(lexer& in, const parse_options& opts);
+command_args parse_uid_convert(lexer& in, const parse_options& opts);
+command_args parse_conversions(lexer& in, const parse_options& opts);
 command_args parse_id(lexer& in, const parse_options& opts);
 command_args parse_fetch(lexer& in, const parse_options& opts);
 command_args parse_uid_fetch(lexer& in, const parse_options& opts);

@@ -149,6 +149,16 @@ class account_store {
   virtual void set_metadata(std::optional<mailbox_id> mailbox,
                             const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
                             unsigned max_entries) = 0;
+
+  // RFC 5259 §8.5 "implementations SHOULD cache converted body parts":
+  // results of CONVERT kept per account under a key that starts with the
+  // blob's content hash and a ':' (the rest names the part and the
+  // conversion), so they go with the blob. Not durable: a crash may lose
+  // the last ones.
+  virtual std::optional<converted_part> find_conversion(const std::string& key) = 0;
+  // Stores one, then drops the least recently used until the account's
+  // conversions hold at most max_octets.
+  virtual void put_conversion(const std::string& key, const converted_part& part, std::uint64_t max_octets) = 0;
 };
 
 // RFC 5464 §4.2.2 DEPTH infinity.

@@ -157,6 +157,14 @@ struct text_query {
 
 enum class flag_op { replace, add, remove };
 
+// A converted body part (RFC 5259 CONVERT), as cached: its media type,
+// the type's parameters ("charset=utf-8;format=flowed"), the octets.
+struct converted_part {
+  std::string type;
+  std::string params;
+  std::string data;
+};
+
 struct flag_update {
   uid id{0};
   modseq mod{0};

@@ -487,6 +487,53 @@ std::vector<std::pair<std::string, std::string>> sqlite_account::metadata(std::o
   return {found.begin(), found.end()};
 }
 
+std::optional<converted_part> sqlite_account::find_conversion(const std::string& key) {
+  std::optional<converted_part> out;
+  {
+    auto r = reader();
+    auto& s = r->cached("SELECT type, params, data FROM conversions WHERE key = ?1");
+    s.bind(1, key);
+    if (s.step()) out = converted_part{s.text(0), s.text(1), s.blob(2)};
+    s.reset();
+  }
+  if (out) {
+    // Recently used: the last to go. Not durable, and worth no wait.
+    write([&](db& d, after_commit&) {
+      d.cached("UPDATE conversions SET used = ?2 WHERE key = ?1").bind(1, key).bind(2, now_seconds()).run();
+    }, /*durable=*/false);
+  }
+  return out;
+}
+
+void sqlite_account::put_conversion(const std::string& key, const converted_part& part, std::uint64_t max_octets) {
+  if (part.data.size() > max_octets) return;
+  write([&](db& d, after_commit&) {
+    d.cached("INSERT OR REPLACE INTO conversions(key, type, params, size, used, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
+        .bind(1, key)
+        .bind(2, part.type)
+        .bind(3, part.params)
+        .bind(4, static_cast<std::int64_t>(part.data.size()))
+        .bind(5, now_seconds())
+        .bind_blob(6, part.data)
+        .run();
+    auto& total = d.cached("SELECT CAST(total(size) AS INTEGER) FROM conversions");
+    total.step();
+    auto held = static_cast<std::uint64_t>(total.int64(0));
+    total.reset();
+    if (held <= max_octets) return;
+    // The oldest first, until the rest fits.
+    auto& old = d.cached("SELECT key, size FROM conversions WHERE key != ?1 ORDER BY used, key");
+    old.bind(1, key);
+    std::vector<std::string> drop;
+    while (held > max_octets && old.step()) {
+      drop.push_back(old.text(0));
+      held -= static_cast<std::uint64_t>(old.int64(1));
+    }
+    old.reset();
+    for (auto& k : drop) d.cached("DELETE FROM conversions WHERE key = ?1").bind(1, k).run();
+  }, /*durable=*/false);
+}
+
 void sqlite_account::set_metadata(std::optional<mailbox_id> mailbox,
                                   const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
                                   unsigned max_entries) {

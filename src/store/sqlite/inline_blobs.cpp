@@ -74,6 +74,8 @@ void drop_unreferenced(db& d, std::vector<std::string> hashes, std::vector<std::
   for (auto& hash : hashes) {
     if (blob_referenced(d, hash)) continue;
     d.cached("DELETE FROM previews WHERE blob = ?1").bind(1, hash).run();
+    // Keys "<hash>:...": those between "<hash>:" and "<hash>;".
+    d.cached("DELETE FROM conversions WHERE key > ?1 AND key < ?2").bind(1, hash + ":").bind(2, hash + ";").run();
     d.cached("DELETE FROM message_data WHERE id = ?1 AND hash = ?2").bind(1, inline_id(hash)).bind(2, hash).run();
     if (d.changes() == 0) files.push_back(hash);
   }

@@ -218,6 +218,20 @@ INSERT OR IGNORE INTO previews(blob, text) SELECT blob, preview FROM ghosts WHER
 ALTER TABLE messages DROP COLUMN preview;
 ALTER TABLE ghosts DROP COLUMN preview;
 )sql",
+    // RFC 5259 §8.5: converted body parts (account_store::put_conversion),
+    // the least recently used dropped first; keys start with the blob's
+    // hash, so a blob's go with it (drop_unreferenced).
+    R"sql(
+CREATE TABLE conversions(
+  key    TEXT PRIMARY KEY,
+  type   TEXT NOT NULL,
+  params TEXT NOT NULL,
+  size   INTEGER NOT NULL,
+  used   INTEGER NOT NULL,
+  data   BLOB NOT NULL
+);
+CREATE INDEX conversions_by_use ON conversions(used);
+)sql",
 };
 
 const char* const user_steps[] = {

@@ -4,6 +4,7 @@
 // reading the output back with the library (format, dimensions), not by
 // its bytes.
 #include "convert/convert.hpp"
+#include "core/strings.hpp"
 
 #include <gtest/gtest.h>
 #include <vips/vips.h>
@@ -48,9 +49,9 @@ TEST(convert, available_with_text_and_images) {
   EXPECT_FALSE(conv().conversions("image/*", "image/jpeg").empty());
   EXPECT_TRUE(conv().conversions("image/*", "text/*").empty());
   for (auto c : conv().conversions("*", "*")) EXPECT_TRUE(c.from.find('/') != std::string::npos);
-  EXPECT_EQ(mime_type_pattern("TEXT/*"), "text/*");
-  EXPECT_EQ(mime_type_pattern("text"), std::nullopt);
-  EXPECT_EQ(concrete_mime_type("text/*"), std::nullopt);
+  EXPECT_EQ(core::mime_type_pattern("TEXT/*"), "text/*");
+  EXPECT_EQ(core::mime_type_pattern("text"), std::nullopt);
+  EXPECT_EQ(core::concrete_mime_type("text/*"), std::nullopt);
 }
 
 // §7.1: "MUST support charset conversions from iso-8859-1, ... and

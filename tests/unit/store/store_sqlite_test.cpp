@@ -707,7 +707,7 @@ TEST(store_sqlite_index, old_index_migrates) {
     sqlite::db d(file);
     d.exec("DROP TABLE search_index; DROP TABLE search_text; DROP TABLE search_pending; DROP TABLE search_unindex;"
            "DROP TABLE urlauth_keys; DROP TABLE message_data; DROP TABLE metadata;"
-           "DROP TABLE previews;"
+           "DROP TABLE previews; DROP TABLE conversions;"
            "CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');"
            "INSERT INTO search(rowid, headers, body) SELECT (mailbox_id << 32) | uid, 'subject: x', 'old text here' "
            "FROM messages; PRAGMA user_version = 7;");
@@ -747,7 +747,7 @@ TEST(store_sqlite_sort, copies_keep_sort_keys) {
     // As a copy was stored before the fix: without keys, at schema 11.
     sqlite::db d(file);
     d.exec("UPDATE messages SET sort_info = x'' WHERE uid = 2; DROP TABLE metadata;"
-           "DROP TABLE previews; PRAGMA user_version = 11;");
+           "DROP TABLE previews; DROP TABLE conversions; PRAGMA user_version = 11;");
   }
   auto acct = st->open_account(user);
   auto rows = acct->sort_rows(acct->find_mailbox("Trash")->id);
@@ -794,7 +794,7 @@ TEST(store_sqlite_preview, kept_per_blob) {
     sqlite::db d(file);
     d.exec("ALTER TABLE messages ADD COLUMN preview TEXT; ALTER TABLE ghosts ADD COLUMN preview TEXT;"
            "UPDATE messages SET preview = (SELECT text FROM previews p WHERE p.blob = messages.blob);"
-           "DROP TABLE previews; PRAGMA user_version = 14;");
+           "DROP TABLE previews; DROP TABLE conversions; PRAGMA user_version = 14;");
   }
   auto acct = st->open_account(user);
   auto inbox = acct->find_mailbox("INBOX")->id;
@@ -809,6 +809,37 @@ TEST(store_sqlite_preview, kept_per_blob) {
   EXPECT_EQ(previews(), 1);  // until the ghosts go, at the next write
   acct->append(inbox, {text_msg("no preview")});
   EXPECT_EQ(previews(), 0);
+}
+
+// RFC 5259 §8.5 converted parts: found again, the least recently used
+// dropped beyond the bound, and gone with their blob.
+TEST_F(store_sqlite, conversions_cache) {
+  auto inbox = acct->find_mailbox("INBOX")->id;
+  acct->append(inbox, {text_msg("one")});
+  auto blob = acct->fetch(inbox, {uid{1}}, false)[0].blob;
+  EXPECT_EQ(acct->find_conversion(blob + ":2:image/jpeg"), std::nullopt);
+  acct->put_conversion(blob + ":2:image/jpeg", {"image/jpeg", "", std::string(100, 'j')}, 250);
+  acct->put_conversion("other:1", {"text/plain", "charset=utf-8", std::string(100, 't')}, 250);
+  auto got = acct->find_conversion(blob + ":2:image/jpeg");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->type, "image/jpeg");
+  EXPECT_EQ(got->data, std::string(100, 'j'));
+  EXPECT_EQ(acct->find_conversion("other:1")->params, "charset=utf-8");
+  // Over the bound: the oldest goes (same second: by key).
+  acct->put_conversion("zz:1", {"text/plain", "", std::string(100, 'z')}, 250);
+  int left = (acct->find_conversion(blob + ":2:image/jpeg") ? 1 : 0) + (acct->find_conversion("other:1") ? 1 : 0);
+  EXPECT_EQ(left, 1);
+  EXPECT_TRUE(acct->find_conversion("zz:1"));
+  acct->put_conversion("huge:1", {"text/plain", "", std::string(300, 'h')}, 250);  // larger than the bound
+  EXPECT_EQ(acct->find_conversion("huge:1"), std::nullopt);
+  // The blob's conversions go with it.
+  acct->put_conversion(blob + ":1:text/plain", {"text/plain", "", "x"}, 250);
+  acct->store_flags(inbox, {uid{1}}, flag_op::add, {flag_deleted, {}}, std::nullopt);
+  acct->expunge_deleted(inbox, nullptr);
+  acct->release_expunged(inbox, modseq{UINT64_MAX});
+  acct->append(inbox, {text_msg("two")});
+  EXPECT_EQ(acct->find_conversion(blob + ":1:text/plain"), std::nullopt);
+  EXPECT_TRUE(acct->find_conversion("zz:1"));
 }
 
 // RFC 4467 URLAUTH access keys: one per mailbox, stable until RESETKEY,
