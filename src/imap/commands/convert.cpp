@@ -268,7 +268,12 @@ message_result convert_message(const convert_job& job, const store::message_reco
     if (auto* o = std::get_if<convert::output>(&r)) {
       spdlog::info("event=convert user={} from={} to={} in={} out={} ms={}", job.user, where.type, o->type,
                    content->size(), o->data.size(), ms);
-      job.store.put_conversion(key, {o->type, join_params(o->type_params), o->data}, job.cfg.convert_cache);
+      try {
+        job.store.put_conversion(key, {o->type, join_params(o->type_params), o->data}, job.cfg.convert_cache);
+      } catch (const std::exception& e) {
+        // Not kept (a full disk, say): the client has its answer all the same.
+        spdlog::warn("event=convert_cache_error user={} error=\"{}\"", job.user, e.what());
+      }
     } else {
       spdlog::info("event=convert_failed user={} from={} to={} in={} ms={} reason=\"{}\"", job.user, where.type,
                    std::get<convert::failure>(r).to, content->size(), ms, std::get<convert::failure>(r).text);
@@ -461,7 +466,19 @@ asio::awaitable<void> convert(command_context& ctx, args& a) {
   for (auto& rec : records) {
     auto seq = view.seq_of(rec.id);
     if (!seq) continue;
-    auto res = co_await ctx.blocking([&] { return convert_message(job, rec); }, command_context::work::convert);
+    message_result res;
+    bool failed_for_now = false;
+    try {
+      res = co_await ctx.blocking([&] { return convert_message(job, rec); }, command_context::work::convert);
+    } catch (const std::exception& e) {
+      // §9: "If the server is unable to perform the requested conversion
+      // because a resource is temporary unavailable (e.g., lack of disk
+      // space, temporary internal error ...), then the server MUST return
+      // a tagged NO response that SHOULD contain the TEMPFAIL response code".
+      spdlog::warn("conn={} event=convert_error user={} error=\"{}\"", ctx.session.conn.id, ctx.session.user, e.what());
+      failed_for_now = true;
+    }
+    if (failed_for_now) refuse("The conversion failed for now; try again later", "TEMPFAIL");
     any_ok = any_ok || res.any_ok;
     any_failed = any_failed || res.any_failed;
     // §8.1: "If the UID data item is returned, it MUST be returned as the

@@ -46,7 +46,7 @@ std::optional<std::string> invalid_entry(std::string_view name, bool specifier) 
   // A GETMETADATA entry specifier may be the scope alone ("/private" with
   // DEPTH infinity: every private entry); a name with a value may not.
   if (parts.size() < 2 && !specifier) return "entry name needs a component after the scope";
-  if (parts[1] == "vendor" && parts.size() < 4) return "vendor entry names have at least 4 components";
+  if (parts.size() >= 2 && parts[1] == "vendor" && parts.size() < 4) return "vendor entry names have at least 4 components";
   return std::nullopt;
 }
 

@@ -33,6 +33,10 @@ const named_parser parsers[] = {
     {"COPY", parse::parse_copy}, {"MOVE", parse::parse_move}, {"UID EXPUNGE", parse::parse_uid_expunge},
     {"SEARCH", parse::parse_search}, {"UID SEARCH", parse::parse_uid_search},
     {"RESETKEY", parse::parse_resetkey}, {"GENURLAUTH", parse::parse_genurlauth}, {"URLFETCH", parse::parse_urlfetch},
+    // RFC 5464 METADATA entries and values; RFC 5259 CONVERT parameters.
+    {"GETMETADATA", parse::parse_getmetadata}, {"SETMETADATA", parse::parse_setmetadata},
+    {"CONVERT", parse::parse_convert}, {"UID CONVERT", parse::parse_uid_convert},
+    {"CONVERSIONS", parse::parse_conversions},
 };
 
 std::vector<std::string> frame(std::string_view input, std::size_t split) {

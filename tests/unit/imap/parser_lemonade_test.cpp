@@ -223,5 +223,65 @@ TEST(imap_parse_lemonade, sort_and_thread) {
   EXPECT_FALSE(parse_with(parse_thread, "a THREAD REFERENCES").ok);
 }
 
+// RFC 5464 §3.2 entry names; a scope alone is a GETMETADATA specifier
+// only (the fuzzer found "/private" read a second component that was not
+// there).
+TEST(imap_parse_lemonade, metadata_entries) {
+  EXPECT_EQ(invalid_entry("/private", true), std::nullopt);
+  EXPECT_NE(invalid_entry("/private", false), std::nullopt);
+  EXPECT_NE(invalid_entry("/shared/vendor/x", false), std::nullopt);
+  EXPECT_EQ(invalid_entry("/shared/vendor/x/y", false), std::nullopt);
+  EXPECT_NE(invalid_entry("/other/x", false), std::nullopt);
+  EXPECT_NE(invalid_entry("/private//x", false), std::nullopt);
+  EXPECT_NE(invalid_entry("/private/x/", false), std::nullopt);
+  EXPECT_TRUE(parse_with(parse_getmetadata, "a GETMETADATA (DEPTH infinity) \"\" /private").ok);
+  EXPECT_FALSE(parse_with(parse_setmetadata, "a SETMETADATA INBOX (/private \"x\")").ok);
+}
+
+// RFC 5259 §10 convert and conversions-cmd, with the RFC's examples.
+TEST(imap_parse_lemonade, convert) {
+  auto p = parse_with(parse_uid_convert, "e001 UID CONVERT 100 (\"IMAGE/JPEG\" (\"PIX-X\" \"128\" \"PIX-Y\" \"96\")) BINARY[2]");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& c = std::get<convert_cmd>(p.args);
+  EXPECT_TRUE(c.uid);
+  EXPECT_EQ(c.to, "image/jpeg");
+  EXPECT_EQ(c.params, (std::vector<std::pair<std::string, std::string>>{{"pix-x", "128"}, {"pix-y", "96"}}));
+  ASSERT_EQ(c.atts.size(), 1u);
+  EXPECT_EQ(c.atts[0].what, convert_att::kind::binary);
+  EXPECT_EQ(c.atts[0].section.part, (std::vector<std::uint32_t>{2}));
+  p = parse_with(parse_convert, "e002 CONVERT 2 (NIL (\"PIX-X\" \"128\" \"PIX-Y\" \"96\")) (BINARY[2] BODYPARTSTRUCTURE[2])");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<convert_cmd>(p.args).to, std::nullopt);
+  p = parse_with(parse_convert, "c001 CONVERT 2 (\"TEXT/PLAIN\" (\"CHARSET\" \"us-ascii\")) BINARY[4]<2001.1000>");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<convert_cmd>(p.args).atts[0].partial, (std::pair<std::uint32_t, std::uint32_t>{2001, 1000}));
+  p = parse_with(parse_convert, "D002 CONVERT 2 (NIL (\"CHARSET\" \"utf-8\")) (BODY[HEADER] BODY[1.MIME] BODY[2.HEADER] UID AVAILABLECONVERSIONS[] BINARY.SIZE[1])");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& atts = std::get<convert_cmd>(p.args).atts;
+  ASSERT_EQ(atts.size(), 6u);
+  EXPECT_EQ(atts[0].what, convert_att::kind::header);
+  EXPECT_EQ(atts[1].what, convert_att::kind::mime);
+  EXPECT_EQ(atts[2].what, convert_att::kind::header);
+  EXPECT_EQ(atts[2].section.text, "2.HEADER");
+  EXPECT_EQ(atts[3].what, convert_att::kind::uid);
+  EXPECT_EQ(atts[4].what, convert_att::kind::availableconversions);
+  EXPECT_EQ(atts[5].what, convert_att::kind::binary_size);
+  // Not CONVERT items, or not CONVERT syntax.
+  EXPECT_FALSE(parse_with(parse_convert, "a CONVERT 1 (NIL) BODY[TEXT]").ok);
+  EXPECT_FALSE(parse_with(parse_convert, "a CONVERT 1 (NIL) ENVELOPE").ok);
+  EXPECT_FALSE(parse_with(parse_convert, "a CONVERT 1 (NIL) BINARY[HEADER]").ok);
+  EXPECT_FALSE(parse_with(parse_convert, "a CONVERT 1 (text/plain) BINARY[1]").ok);  // must be quoted
+  EXPECT_FALSE(parse_with(parse_convert, "a CONVERT 1 (\"text\") BINARY[1]").ok);
+  EXPECT_FALSE(parse_with(parse_convert, "a CONVERT 1 (\"text/plain\" (\"charset\")) BINARY[1]").ok);
+  EXPECT_FALSE(parse_with(parse_convert, "a CONVERT 1 (\"text/plain\") ()").ok);
+  // conversions-cmd: astrings, "*" quoted.
+  p = parse_with(parse_conversions, "d CONVERSIONS \"IMAGE/*\" \"text/*\"");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<conversions_cmd>(p.args).from, "image/*");
+  EXPECT_TRUE(parse_with(parse_conversions, "b CONVERSIONS image/gif \"*\"").ok);
+  EXPECT_FALSE(parse_with(parse_conversions, "b CONVERSIONS \"image\" \"*\"").ok);
+  EXPECT_FALSE(parse_with(parse_conversions, "b CONVERSIONS \"*/gif\" \"*\"").ok);
+}
+
 }  // namespace
 }  // namespace lemonade::imap::parse
