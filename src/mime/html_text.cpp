@@ -152,18 +152,24 @@ class writer {
     recent_ += c;
     if (recent_.size() > 4096) recent_.erase(0, 2048);
   }
+  // RFC 3676 §4.5: a quoted line starts with its quote depth in ">"
+  // characters, together, then one space; list indentation follows.
   void start_line() {
+    std::size_t depth = 0;
+    for (auto& p : prefixes)
+      if (p == "> ") ++depth;
     if (pending_blank_) {
       pending_blank_ = false;
       // Quoted as deep as both the line before and the line after.
-      std::size_t depth = 0;
-      for (auto& p : prefixes)
-        if (p == "> ") ++depth;
       out_.append(std::min(depth, last_depth_), '>');
       out_ += '\n';
     }
-    line_.clear();
-    for (auto& p : prefixes) line_ += p;
+    line_.assign(depth, '>');
+    if (depth) line_ += ' ';
+    for (auto& p : prefixes)
+      if (p != "> ") line_ += p;
+    line_depth_ = depth;
+    lead_ = line_.size();
     // A list item's marker shows on its first line; later lines get its
     // width in spaces.
     for (auto& p : prefixes)
@@ -172,44 +178,46 @@ class writer {
   void emit_line() {
     if (!content_) start_line();
     std::string_view l = line_;
-    while (!l.empty() && l.back() == ' ') l.remove_suffix(1);
+    // Trailing white space goes, but for the signature separator "-- "
+    // (RFC 3676 §4.3).
+    if (l.substr(lead_) != "-- ")
+      while (!l.empty() && l.back() == ' ') l.remove_suffix(1);
     wrap(l);
     line_.clear();
     content_ = false;
     space_ = false;
   }
   // RFC 3676 §4.2: a flowed line ends in a space where it continues on
-  // the next; §4.4: a line starting with a space, ">" (not a quote of
-  // ours) or "From " is space-stuffed.
+  // the next; §4.4: an unquoted line starting with a space, ">" or
+  // "From " is space-stuffed (a quoted line's space after its ">"s is
+  // that stuffing already).
   void wrap(std::string_view l) {
-    std::size_t quote = 0;
-    while (l.substr(quote).starts_with("> ")) quote += 2;
+    std::size_t quote = line_depth_ ? std::min(l.size(), line_depth_ + 1) : 0;
     std::string lead(l.substr(0, quote));
     std::string_view body = l.substr(quote);
     if (opts_.wrap == 0 || l.size() <= opts_.wrap) {
-      put_line(lead, body, false);
+      put_line(lead, body);
       return;
     }
     std::size_t width = opts_.wrap > lead.size() + 10 ? opts_.wrap - lead.size() : 10;
     while (body.size() > width) {
       // Break after the last space within the width (counting octets:
-      // UTF-8 text wraps a little early, never inside a character).
+      // UTF-8 text wraps a little early, never inside a character). The
+      // space stays at the end of the line: a soft break.
       auto cut = body.rfind(' ', width);
       if (cut == std::string_view::npos || cut == 0) cut = body.find(' ', width);
       if (cut == std::string_view::npos) break;
-      put_line(lead, body.substr(0, cut + 1), true);
+      put_line(lead, body.substr(0, cut + 1));
       body.remove_prefix(cut + 1);
     }
-    put_line(lead, body, false);
+    put_line(lead, body);
   }
-  void put_line(const std::string& lead, std::string_view body, bool soft) {
-    last_depth_ = lead.size() / 2;
+  void put_line(const std::string& lead, std::string_view body) {
+    last_depth_ = line_depth_;
     out_ += lead;
-    if (opts_.wrap && (body.starts_with(" ") || body.starts_with(">") || body.starts_with("From ")) &&
-        lead.empty())
+    if (opts_.wrap && lead.empty() && (body.starts_with(" ") || body.starts_with(">") || body.starts_with("From ")))
       out_ += ' ';
     out_ += body;
-    (void)soft;  // a soft break keeps its trailing space
     out_ += '\n';
   }
 
@@ -220,6 +228,8 @@ class writer {
   bool space_ = false;
   bool pending_blank_ = false;  // a blank line before the next one
   std::size_t last_depth_ = 0;  // quote depth of the last line out
+  std::size_t line_depth_ = 0;  // quote depth of line_
+  std::size_t lead_ = 0;        // octets of line_'s quote marks and indentation
   std::size_t written_ = 0;
   std::string recent_;
 };
@@ -243,36 +253,74 @@ bool linkable(std::string_view href) {
 }  // namespace
 
 std::size_t html_nesting_estimate(std::string_view html) {
-  static constexpr std::string_view no_content[] = {"area", "base", "br", "col", "embed", "hr", "img", "input",
-                                                    "link", "meta", "param", "source", "track", "wbr",
-                                                    // closed by their next sibling's start
-                                                    "p", "li", "td", "th", "tr", "dt", "dd", "option"};
-  std::size_t depth = 0, deepest = 0;
+  // An upper bound rather than the parser's exact tree: end tags close
+  // only an element open near the top of the stack (a stray one closes
+  // nothing), "/>" closes nothing outside SVG and MathML (HTML ignores
+  // it), and inside those every start tag nests.
+  static constexpr std::string_view void_elements[] = {"area", "base", "br", "col", "embed", "hr", "img", "input",
+                                                       "link", "meta", "param", "source", "track", "wbr"};
+  // Start tags that close an open element of their family first.
+  auto closes = [](std::string_view start, std::string_view open) {
+    if (start == "td" || start == "th") return open == "td" || open == "th";
+    if (start == "tr") return open == "td" || open == "th" || open == "tr";
+    if (start == "dt" || start == "dd") return open == "dt" || open == "dd";
+    if (start == "li" || start == "p" || start == "option") return open == start;
+    return false;
+  };
+  std::vector<std::string> open;
+  std::size_t foreign = 0;  // svg / math elements open
+  std::size_t deepest = 0;
   std::size_t i = 0;
   while ((i = html.find('<', i)) != std::string_view::npos) {
     ++i;
     if (i >= html.size()) break;
-    if (html.substr(i).starts_with("!--")) {
-      auto end = html.find("-->", i + 3);
-      if (end == std::string_view::npos) break;
-      i = end + 3;
+    if (html[i] == '!' || html[i] == '?') {
+      // Comments ("<!-->" is a whole one), doctype, processing
+      // instructions: nothing nests.
+      if (html.substr(i).starts_with("!--")) {
+        if (html.substr(i).starts_with("!-->")) { i += 4; continue; }
+        if (html.substr(i).starts_with("!--->")) { i += 5; continue; }
+        auto end = html.find("-->", i + 3);
+        if (end == std::string_view::npos) break;
+        i = end + 3;
+      }
       continue;
     }
     bool closing = html[i] == '/';
     if (closing) ++i;
     std::size_t start = i;
-    while (i < html.size() && (std::isalnum(static_cast<unsigned char>(html[i])) || html[i] == '-')) ++i;
+    while (i < html.size() && (std::isalnum(static_cast<unsigned char>(html[i])) || html[i] == '-' || html[i] == ':'))
+      ++i;
     if (i == start) continue;
     auto name = core::to_lower(html.substr(start, i - start));
-    if (std::find(std::begin(no_content), std::end(no_content), name) != std::end(no_content)) continue;
-    auto gt = html.find('>', i);
-    if (!closing && gt != std::string_view::npos && gt > 0 && html[gt - 1] == '/') continue;  // <x/>
+    // The tag's end, looked for only up to the next tag's start (a
+    // document of unclosed "<a" must not be read once per tag).
+    auto next_lt = html.find('<', i);
+    auto gt = html.substr(0, next_lt == std::string_view::npos ? html.size() : next_lt).find('>', i);
+    bool self_closing = gt != std::string_view::npos && gt > i && html[gt - 1] == '/';
     if (closing) {
-      if (depth > 0) --depth;
+      // Only an element among the top few: a stray end tag closes nothing.
+      for (std::size_t k = 0; k < 8 && k < open.size(); ++k) {
+        if (open[open.size() - 1 - k] != name) continue;
+        for (std::size_t pop = 0; pop <= k; ++pop) {
+          if (open.back() == "svg" || open.back() == "math") --foreign;
+          open.pop_back();
+        }
+        break;
+      }
       continue;
     }
-    deepest = std::max(deepest, ++depth);
-    if (name == "script" || name == "style") {
+    if (foreign == 0) {
+      if (std::find(std::begin(void_elements), std::end(void_elements), name) != std::end(void_elements)) continue;
+      while (!open.empty() && closes(name, open.back())) open.pop_back();
+    } else if (self_closing) {
+      continue;
+    }
+    open.push_back(name);
+    if (name == "svg" || name == "math") ++foreign;
+    deepest = std::max(deepest, open.size());
+    if (foreign == 0 && (name == "script" || name == "style" || name == "textarea" || name == "title")) {
+      // Raw text up to its end tag.
       auto end = html.find("</", i);
       i = end == std::string_view::npos ? html.size() : end;
     }
@@ -282,7 +330,12 @@ std::size_t html_nesting_estimate(std::string_view html) {
 
 std::optional<std::string> html_text(std::string_view html, const html_text_options& opts) {
   if (html_nesting_estimate(html) > opts.max_depth) return std::nullopt;
-  GumboOutput* parsed = gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size());
+  // No parse errors recorded: gumbo copies its stack of open elements
+  // into every one (a deep document full of stray end tags made
+  // gigabytes of them).
+  GumboOptions gopts = kGumboDefaultOptions;
+  gopts.max_errors = 0;
+  GumboOutput* parsed = gumbo_parse_with_options(&gopts, html.data(), html.size());
   writer w(opts);
   // A stack of our own: nesting depth costs no recursion.
   std::vector<frame> stack{{parsed->root}};
@@ -334,7 +387,8 @@ std::optional<std::string> html_text(std::string_view html, const html_text_opti
         case GUMBO_TAG_BLOCKQUOTE: w.prefixes.push_back("> "); f.pushed_prefix = true; break;
         case GUMBO_TAG_OL: {
           auto* s = attribute(n, "start");
-          f.counter = s ? std::max(0, std::atoi(s)) : 1;
+          // Clamped: a counter of a billion items is no list.
+          f.counter = s ? static_cast<int>(std::clamp(std::strtol(s, nullptr, 10), 0L, 1000000L)) : 1;
           break;
         }
         case GUMBO_TAG_LI: {
@@ -387,7 +441,7 @@ std::optional<std::string> html_text(std::string_view html, const html_text_opti
     }
     stack.pop_back();
   }
-  gumbo_destroy_output(&kGumboDefaultOptions, parsed);
+  gumbo_destroy_output(&gopts, parsed);
   return w.finish();
 }
 

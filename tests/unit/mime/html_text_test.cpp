@@ -48,6 +48,8 @@ TEST(html_text, data_tables_keep_rows_layout_tables_are_read_as_blocks) {
 TEST(html_text, quotes_pre_images_and_rules) {
   EXPECT_EQ(text("<p>Reply</p><blockquote><p>quoted</p><p>more</p></blockquote>"),
             "Reply\n\n> quoted\n>\n> more\n");
+  // RFC 3676 §4.5: the depth is the number of ">" together.
+  EXPECT_EQ(text("<blockquote>one<blockquote>two</blockquote></blockquote>"), "> one\n>\n>> two\n");
   EXPECT_EQ(text("<blockquote>q</blockquote><p>after</p>"), "> q\n\nafter\n");
   EXPECT_EQ(text("<pre>a  b\n  c</pre>"), "a  b\n  c\n");
   EXPECT_EQ(text("x<img src=a.png alt=\"Logo\">y<hr>z"), "x [Logo]y\n----------\nz\n");
@@ -63,6 +65,8 @@ TEST(html_text, wraps_as_format_flowed) {
   opts.wrap = 20;
   EXPECT_EQ(text("<p>The quick brown fox jumps over the lazy dog.</p><pre>From here</pre>", opts),
             "The quick brown fox \njumps over the lazy \ndog.\n\n From here\n");
+  // Text that only looks like a quote is stuffed; "-- " keeps its space.
+  EXPECT_EQ(text("<p>&gt; 5 items</p><pre>-- \nsig</pre>", opts), " > 5 items\n\n-- \nsig\n");
 }
 
 TEST(html_text, deep_nesting_is_refused_before_parsing) {
@@ -74,7 +78,34 @@ TEST(html_text, deep_nesting_is_refused_before_parsing) {
   // Unclosed paragraphs and void elements do not nest.
   std::string flat;
   for (int i = 0; i < 5000; ++i) flat += "<p>x<br><img src=a>";
-  EXPECT_EQ(html_nesting_estimate(flat), 0u);
+  EXPECT_EQ(html_nesting_estimate(flat), 1u);
+  // Ways around a count of start and end tags (each nests in the parser):
+  // stray end tags, "/>" on a non-void element, table cells inside SVG,
+  // an empty comment "<!-->" before the rest.
+  auto deep = [](std::string unit) {
+    std::string d;
+    for (int i = 0; i < 3000; ++i) d += unit;
+    return d;
+  };
+  EXPECT_GE(html_nesting_estimate(deep("<div></b>")), 3000u);
+  EXPECT_GE(html_nesting_estimate(deep("<div/>")), 3000u);
+  EXPECT_GE(html_nesting_estimate("<svg>" + deep("<td>")), 3000u);
+  EXPECT_GE(html_nesting_estimate("<!-->" + deep("<div>")), 3000u);
+  EXPECT_EQ(html_nesting_estimate("<svg><rect/><rect/></svg><table><tr><td>a<td>b<tr><td>c</table>"), 3u);
+  // Just under the limit, then a megabyte of stray end tags: each was a
+  // parse error holding a copy of the open elements.
+  std::string strays;
+  for (int i = 0; i < 1990; ++i) strays += "<div>";
+  for (int i = 0; i < 250000; ++i) strays += "</b>";
+  start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(html_text(strays).has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // A document of unclosed tags is read once, not once per tag.
+  std::string unclosed;
+  for (int i = 0; i < 200000; ++i) unclosed += "<a";
+  start = std::chrono::steady_clock::now();
+  html_nesting_estimate(unclosed);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
   EXPECT_EQ(html_nesting_estimate("<div><div></div><span><b>x</b></span></div><!-- <div><div><div> -->"), 3u);
 }
 
