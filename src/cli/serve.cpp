@@ -254,6 +254,10 @@ int serve(const core::config& cfg) {
     lim.image_time = cfg.convert_time;
     lim.max_html = static_cast<std::size_t>(cfg.convert_max_html);
     lim.quality = static_cast<int>(cfg.convert_quality);
+    lim.max_output = static_cast<std::size_t>(cfg.convert_max_output);
+    lim.max_html_depth = cfg.convert_max_html_depth;
+    lim.wrap = cfg.convert_wrap;
+    lim.max_replacement = cfg.convert_max_replacement;
     converter = std::make_unique<convert::converter>(lim);
     if (converter->available()) {
       ctx.converter = converter.get();

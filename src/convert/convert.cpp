@@ -59,6 +59,9 @@ converter::converter(const limits& l) : limits_(l), impl_(std::make_unique<impl>
   t.push_back({"text/html", "text/plain", text_params});
   for (auto& from : impl_->images.sources())
     for (auto& to : impl_->images.targets()) t.push_back({from, to, image_params});
+  fingerprint_ = "q" + std::to_string(l.quality) + ",side" + std::to_string(l.max_output_side) + ",wrap" +
+                 std::to_string(l.wrap) + ",depth" + std::to_string(l.max_html_depth) + "," +
+                 impl_->images.version();
 }
 
 converter::~converter() = default;
@@ -135,8 +138,15 @@ std::optional<failure> converter::check(std::string_view from, const request& r)
   }
   // §9: "All unrecognized or irrelevant parameters MUST be listed in the
   // transcoding-params. It is not legal behavior to ignore irrelevant
-  // parameters."
-  for (auto& p : r.params) {
+  // parameters." A parameter given twice is not understood either.
+  for (std::size_t i = 0; i < r.params.size(); ++i) {
+    auto& p = r.params[i];
+    bool twice = false;
+    for (std::size_t j = 0; j < r.params.size(); ++j) twice = twice || (j != i && r.params[j].name == p.name);
+    if (twice) {
+      f.params.push_back(p);
+      continue;
+    }
     bool known = std::find(row->params.begin(), row->params.end(), p.name) != row->params.end();
     if (!known) {
       f.params.push_back(p);
@@ -200,6 +210,10 @@ result converter::run(const source& s, const request& r) const {
   }
   auto enc = mime::encode_utf8(crlf, charset, r.find("unknown-character-replacement"));
   using st = mime::encoded::status;
+  if (enc.result == st::ok && enc.text.size() > limits_.max_output) {
+    failure f{failure::code::bad_parameters, "The converted text would be too large", s.type, to, {}, 0};
+    return f;
+  }
   if (enc.result != st::ok) {
     failure f;
     f.from = s.type;

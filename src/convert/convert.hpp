@@ -90,13 +90,15 @@ struct limits {
   std::chrono::milliseconds image_time{10'000};
   // text/html converted at most (octets), and its nesting depth.
   std::size_t max_html = 2 * 1024 * 1024;
-  std::size_t max_html_depth = 2000;
+  std::size_t max_html_depth = 500;
   // unknown-character-replacement (RFC 5259 §12.1), octets.
   std::size_t max_replacement = 16;
   // format=flowed line width of text made from HTML.
   std::size_t wrap = 76;
   // JPEG and WebP quality (1..100).
   int quality = 80;
+  // Converted octets at most (text in UTF-32 is four times its UTF-8).
+  std::size_t max_output = 64 * 1024 * 1024;
 };
 
 class converter {
@@ -128,11 +130,16 @@ class converter {
   result run(const source& s, const request& r) const;
 
   const limits& settings() const { return limits_; }
+  // What decides a conversion's result beside its input and request (the
+  // limits, the libraries' versions): part of a cached result's key, so a
+  // change of either never serves an old one.
+  const std::string& fingerprint() const { return fingerprint_; }
 
  private:
   struct impl;
   limits limits_;
   std::unique_ptr<impl> impl_;
+  std::string fingerprint_;
 };
 
 }  // namespace lemonade::convert

@@ -23,7 +23,8 @@ struct format {
 constexpr format formats[] = {
     {"jpegload_buffer", "image/jpeg", ".jpg", true},   {"pngload_buffer", "image/png", ".png", false},
     {"gifload_buffer", "image/gif", ".gif", false},    {"webpload_buffer", "image/webp", ".webp", true},
-    {"heifload_buffer", "image/heif", ".heic", true},  {"tiffload_buffer", "image/tiff", ".tif", false},
+    // libheif shrinks only by taking an embedded thumbnail: decoded whole.
+    {"heifload_buffer", "image/heif", ".heic", false},  {"tiffload_buffer", "image/tiff", ".tif", false},
 };
 constexpr const char* writable[] = {"image/jpeg", "image/png", "image/webp"};
 
@@ -62,8 +63,10 @@ struct image_ref {
 
 // vips keeps its last errors in one buffer per process: taken and cleared.
 std::string vips_message() {
-  std::string m = vips_error_buffer();
-  vips_error_clear();
+  // A copy taken under vips' lock (another thread may be adding to it).
+  char* copy = vips_error_buffer_copy();
+  std::string m = copy ? copy : "";
+  g_free(copy);
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   if (auto nl = m.find('\n'); nl != std::string::npos) m.resize(nl);
   return m;
@@ -141,6 +144,11 @@ image_converter::image_converter(const limits& l) : limits_(l) {
     if (std::find(sources_.begin(), sources_.end(), t) != sources_.end()) targets_.push_back(t);
 }
 
+std::string image_converter::version() const {
+  return "vips-" + std::to_string(vips_version(0)) + "." + std::to_string(vips_version(1)) + "." +
+         std::to_string(vips_version(2));
+}
+
 result image_converter::run(const source& s, const std::string& to, const request& r) const {
   // The octets decide the loader, among ours only; a part labelled
   // image/png holding a JPEG is read as the JPEG it is.
@@ -159,12 +167,24 @@ result image_converter::run(const source& s, const std::string& to, const reques
     return refused(s, to,
                    "The image has " + std::to_string(w) + "x" + std::to_string(h) + " pixels, more than " +
                        std::to_string(cap) + " this server converts");
+  // And its octets once decoded: many bands (TIFF allows thousands) or
+  // 16-bit samples count as more pixels of 8-bit RGBA.
+  auto bands = static_cast<std::uint64_t>(std::max(1, vips_image_get_bands(header.p)));
+  auto sample = static_cast<std::uint64_t>(std::max<std::size_t>(1, vips_format_sizeof(vips_image_get_format(header.p))));
+  if (w * h * bands * sample > cap * 4)
+    return refused(s, to,
+                   "The image has " + std::to_string(bands) + " bands of " + std::to_string(sample) +
+                       " octets a pixel, more than this server converts");
+  // A photo the thumbnail will turn upright (EXIF orientation 5 to 8)
+  // fits its box turned.
+  if (vips_image_get_orientation(header.p) >= 5) std::swap(w, h);
   // The box it must fit in: pix-x wide, pix-y high, never larger than it
   // is (RFC 5259 §6: the server may drop detail beyond the device's).
   auto side = [&](const char* name, std::uint64_t own) {
     std::uint64_t v = own;
     if (auto* p = r.find(name)) v = std::min<std::uint64_t>(v, std::stoul(*p));
-    return static_cast<int>(std::clamp<std::uint64_t>(v, 1, limits_.max_output_side));
+    auto most = std::min<std::uint64_t>(limits_.max_output_side, 65535);
+    return static_cast<int>(std::clamp<std::uint64_t>(v, 1, most));
   };
   int box_w = side("pix-x", w), box_h = side("pix-y", h);
   image_ref thumb;
@@ -191,7 +211,11 @@ result image_converter::run(const source& s, const std::string& to, const reques
   if (!data) {
     if (watch.fired) {
       vips_error_clear();
-      return refused(s, to, "The image takes too long to convert");
+      // Time depends on the server's load: it may work later (§9 TEMPFAIL).
+      auto f = refused(s, to, "The image takes too long to convert now");
+      f.what = failure::code::temp_fail;
+      f.minutes = 1;
+      return f;
     }
     return refused(s, to, "The image cannot be converted: " + vips_message());
   }

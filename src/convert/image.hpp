@@ -25,6 +25,8 @@ class image_converter {
   // Media types this libvips build reads and writes.
   const std::vector<std::string>& sources() const { return sources_; }
   const std::vector<std::string>& targets() const { return targets_; }
+  // "vips-8.14.1": a cached result's key holds it.
+  std::string version() const;
   // `to` is one of targets(); pix-x / pix-y already checked.
   result run(const source& s, const std::string& to, const request& r) const;
 

@@ -205,6 +205,11 @@ const key_def key_defs[] = {
   {"imap.convert_time", "\"10s\"", "longest one image conversion may run; then it is stopped (ERROR BADPARAMETERS)", set_millis<&config::convert_time>},
   {"imap.convert_max_html", "\"2MB\"", "largest HTML document CONVERT makes text of", set_size<&config::convert_max_html>},
   {"imap.convert_quality", "80", "JPEG and WebP quality of converted images, 1 to 100", set_unsigned<&config::convert_quality>},
+  {"imap.convert_max_output", "\"64MB\"", "largest converted part CONVERT sends (text in UTF-32 is four times its UTF-8); larger gets ERROR BADPARAMETERS", set_size<&config::convert_max_output>},
+  {"imap.convert_max_html_depth", "500", "deepest nesting of HTML elements CONVERT makes text of (the HTML parser's time grows with size times depth); deeper gets ERROR BADPARAMETERS", set_unsigned<&config::convert_max_html_depth>},
+  {"imap.convert_wrap", "76", "line width of the format=flowed text CONVERT makes of HTML (RFC 3676); 0: no wrapping", set_unsigned<&config::convert_wrap>},
+  {"imap.convert_max_replacement", "16", "longest unknown-character-replacement CONVERT takes (RFC 5259 §12.1), octets", set_unsigned<&config::convert_max_replacement>},
+  {"imap.convert_command_time", "\"30s\"", "longest one CONVERT command converts; messages left then get NO [TEMPFAIL]", set_millis<&config::convert_command_time>},
   {"imap.convert_cache", "\"16MB\"", "converted parts kept per account (RFC 5259 §8.5), so a second device asking the same thumbnail costs no conversion; the least recently used go first; 0 keeps none", set_size<&config::convert_cache>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
 
@@ -348,7 +353,7 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.convert_threads < 1) throw config_error("imap.convert_threads: at least 1");
   if (c.convert_max_messages < 1 || c.convert_max_parts < 1)
     throw config_error("imap.convert_max_messages, imap.convert_max_parts: at least 1");
-  if (c.convert_max_side < 1) throw config_error("imap.convert_max_side: at least 1");
+  if (c.convert_max_side < 1 || c.convert_max_side > 65535) throw config_error("imap.convert_max_side: 1 to 65535");
   // RFC 5464 §4.1: "at least 1024 bytes, and an annotation count per
   // server or mailbox of at least 10".
   if (c.metadata_max_value < 1024) throw config_error("imap.metadata_max_value: at least 1KB (RFC 5464 §4.1)");

@@ -81,6 +81,11 @@ struct config {
   std::uint64_t convert_max_html = 2 * 1024 * 1024;
   unsigned convert_quality = 80;
   std::uint64_t convert_cache = 16 * 1024 * 1024;
+  std::uint64_t convert_max_output = 64 * 1024 * 1024;
+  unsigned convert_max_html_depth = 500;
+  unsigned convert_wrap = 76;
+  unsigned convert_max_replacement = 16;
+  std::chrono::milliseconds convert_command_time{30'000};
   bool short_autologout = false;
 
   // [submission] / [submissions] (RFC 6409; RFC 8314 implicit TLS).

@@ -89,6 +89,14 @@ bool all_space(std::string_view s) {
 
 }  // namespace
 
+std::size_t encoded_word_at(std::string_view s, std::size_t i, std::string_view* charset) {
+  if (s.substr(i, 2) != "=?") return 0;
+  auto w = read_encoded_word(s, i);
+  if (!w) return 0;
+  if (charset) *charset = w->charset;
+  return w->end - i;
+}
+
 std::string decode_header_value(std::string_view raw) {
   std::string text = lex::unfold(raw);
   std::string_view s = text;

@@ -23,6 +23,11 @@ namespace lemonade::mime {
 // also recognised inside other text (a common violation of §5).
 std::string decode_header_value(std::string_view raw);
 
+// The length of the RFC 2047 encoded word at s[i] ("=?charset?B?...?=" or
+// Q) as decode_header_value reads one, with its charset; 0 if none starts
+// there.
+std::size_t encoded_word_at(std::string_view s, std::size_t i, std::string_view* charset = nullptr);
+
 // RFC 2045 §6.8 base64, lenient: characters outside the alphabet are
 // skipped; '=' ends a quantum (the partial bits are dropped), so
 // concatenated streams decode.

@@ -59,12 +59,16 @@ std::string charset_param(const mime::part& p) {
 // The cache key: the blob, the part, what was asked. Parameters sorted
 // (their order means nothing) and the converter's version, so a change of
 // how we convert never serves an old result.
-std::string cache_key(const std::string& blob, const parse::section_spec& s, const convert::request& r) {
+std::string cache_key(const std::string& blob, const parse::section_spec& s, const convert::request& r,
+                      const std::string& fingerprint) {
   std::string key = blob + ":" + s.text + ":" + r.to.value_or("NIL");
   auto params = r.params;
-  std::sort(params.begin(), params.end(), [](auto& a, auto& b) { return a.name < b.name; });
-  for (auto& p : params) key += ";" + p.name + "=" + p.value;
-  return key + ":v1";
+  std::sort(params.begin(), params.end(),
+            [](auto& a, auto& b) { return std::tie(a.name, a.value) < std::tie(b.name, b.value); });
+  // Lengths first: no value can pass for a separator.
+  for (auto& p : params)
+    key += ";" + std::to_string(p.name.size()) + ":" + p.name + "=" + std::to_string(p.value.size()) + ":" + p.value;
+  return key + ":" + fingerprint;
 }
 
 std::string join_params(const std::vector<convert::param>& ps) {
@@ -126,7 +130,8 @@ raw part_structure(const convert::output& o, const writer_options& wopts) {
   e.nil().nil();  // body-fld-id, body-fld-desc
   bool text = o.type.starts_with("text/");
   bool eight = std::any_of(o.data.begin(), o.data.end(), [](char c) { return static_cast<unsigned char>(c) > 127; });
-  e.string(text ? (eight ? "8BIT" : "7BIT") : "BINARY").number(o.data.size());
+  bool nul = o.data.find('\0') != std::string::npos;  // UTF-16 text, say
+  e.string(text && !nul ? (eight ? "8BIT" : "7BIT") : "BINARY").number(o.data.size());
   if (text) {
     std::uint64_t lines = static_cast<std::uint64_t>(std::count(o.data.begin(), o.data.end(), '\n'));
     if (!o.data.empty() && o.data.back() != '\n') ++lines;
@@ -138,35 +143,40 @@ raw part_structure(const convert::output& o, const writer_options& wopts) {
 
 // §6: BODY[...HEADER] / BODY[...MIME] with CHARSET: each run of RFC 2047
 // encoded words decoded and written again as encoded words in `charset`
-// ("SHOULD leave encoded words as encoded words"); a word whose charset
-// we do not know stays as it is ("MUST leave them as is"). Base64 words
-// of at most 75 characters, never splitting a character.
-std::optional<std::string> recode_header(std::string_view h, const std::string& charset) {
-  std::string out;
-  auto cs_name = core::to_lower(charset);
-  // One encoded word at `at`: its length, or 0.
-  auto word_at = [&](std::size_t at) -> std::size_t {
-    if (h.substr(at, 2) != "=?") return 0;
-    auto q1 = h.find('?', at + 2);
-    if (q1 == std::string_view::npos || q1 + 2 >= h.size() || h[q1 + 2] != '?') return 0;
-    char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(h[q1 + 1])));
-    if (enc != 'B' && enc != 'Q') return 0;
-    auto end = h.find("?=", q1 + 3);
-    if (end == std::string_view::npos) return 0;
-    auto text = h.substr(q1 + 3, end - q1 - 3);
-    if (text.find_first_of(" \t\r\n") != std::string_view::npos) return 0;
-    // A charset we cannot read: the word is left alone.
-    if (!mime::iconv_name_of(h.substr(at + 2, q1 - at - 2)) &&
-        core::to_lower(h.substr(at + 2, q1 - at - 2)) != "us-ascii" &&
-        core::to_lower(h.substr(at + 2, q1 - at - 2)) != "utf-8")
-      return 0;
-    return end + 2 - at;
+// ("SHOULD leave encoded words as encoded words"); a word in a charset we
+// cannot read stays as it is ("MUST leave them as is"), as does anything
+// that is not an encoded word as decode_header_value reads one. The new
+// words are base64, at most 75 characters each (RFC 2047 §2), never
+// splitting a character, on lines of their own (folded with CRLF SP:
+// white space between encoded words is not part of the text, §6.2).
+// `charset` is a plain lower-case charset name iconv knows. nullopt: a
+// character the charset cannot hold (and no replacement).
+std::optional<std::string> recode_header(std::string_view h, const std::string& charset,
+                                         const std::string* replacement) {
+  auto readable = [](std::string_view cs) {
+    auto l = core::to_lower(cs);
+    return l == "us-ascii" || l == "utf-8" || mime::iconv_name_of(cs).has_value();
   };
+  auto word_at = [&](std::size_t at) -> std::size_t {
+    std::string_view cs;
+    auto n = mime::encoded_word_at(h, at, &cs);
+    return n && readable(cs) ? n : 0;
+  };
+  auto name = core::to_upper(charset);
+  std::string out;
   std::size_t i = 0;
   while (i < h.size()) {
+    auto next = h.find("=?", i);
+    if (next == std::string_view::npos) {
+      out.append(h.substr(i));
+      break;
+    }
+    out.append(h.substr(i, next - i));
+    i = next;
     auto n = word_at(i);
     if (n == 0) {
-      out += h[i++];
+      out += h.substr(i, 2);
+      i += 2;
       continue;
     }
     // The run: words separated by white space only (RFC 2047 §6.2).
@@ -179,18 +189,22 @@ std::optional<std::string> recode_header(std::string_view h, const std::string& 
       end = j + m;
     }
     auto utf8 = mime::decode_header_value(h.substr(i, end - i));
-    auto enc = mime::encode_utf8(utf8, cs_name, nullptr);
-    if (enc.result != mime::encoded::status::ok) return std::nullopt;
-    // Pieces of at most 45 source octets (60 in base64), cut between
-    // characters of the UTF-8 text.
     std::string_view rest = utf8;
     bool first = true;
     while (!rest.empty()) {
-      std::size_t take = std::min<std::size_t>(rest.size(), 45);
-      while (take < rest.size() && take > 0 && (static_cast<unsigned char>(rest[take]) & 0xc0) == 0x80) --take;
-      auto piece = mime::encode_utf8(rest.substr(0, take), cs_name, nullptr);
-      if (!first) out += ' ';
-      out += "=?" + core::to_upper(cs_name) + "?B?" + core::base64_encode(piece.text) + "?=";
+      // As much as fits in 75 characters once encoded: "=?" name "?B?"
+      // base64 "?=".
+      std::size_t take = std::min<std::size_t>(rest.size(), 60);
+      mime::encoded piece;
+      for (;;) {
+        while (take > 1 && take < rest.size() && (static_cast<unsigned char>(rest[take]) & 0xc0) == 0x80) --take;
+        piece = mime::encode_utf8(rest.substr(0, take), charset, replacement);
+        if (piece.result != mime::encoded::status::ok) return std::nullopt;
+        if (7 + name.size() + (piece.text.size() + 2) / 3 * 4 <= 75 || take <= 1) break;
+        --take;
+      }
+      if (!first) out += "\r\n ";
+      out += "=?" + name + "?B?" + core::base64_encode(piece.text) + "?=";
       first = false;
       rest.remove_prefix(take);
     }
@@ -237,7 +251,7 @@ message_result convert_message(const convert_job& job, const store::message_reco
       return done.emplace(sec.text, f).first->second;
     }
     if (auto bad = job.conv.check(where.type, job.request)) return done.emplace(sec.text, *bad).first->second;
-    auto key = cache_key(rec.blob, sec, job.request);
+    auto key = cache_key(rec.blob, sec, job.request, job.conv.fingerprint());
     auto started = std::chrono::steady_clock::now();
     if (auto hit = job.store.find_conversion(key)) {
       convert::output o{hit->type, split_params(hit->params), std::move(hit->data)};
@@ -246,8 +260,14 @@ message_result convert_message(const convert_job& job, const store::message_reco
     auto& p = st.parts[*where.index];
     f.from = where.type;
     if (f.to.empty()) f.to = job.conv.default_target(where.type).value_or(where.type);
-    // Encoded octets are at most 4/3 of what they decode to, plus line ends.
-    if (p.body.length / 2 > job.cfg.convert_max_input) {
+    // What the part decodes to, at least: base64 gives 3 octets of 4
+    // (line ends aside), quoted-printable at least 1 of 3, anything else
+    // is as long as it is.
+    auto cte = mime::classify_cte(p.encoding);
+    auto least = cte == mime::cte_kind::base64             ? p.body.length / 4 * 3 * 76 / 78
+                 : cte == mime::cte_kind::quoted_printable ? p.body.length / 3
+                                                           : p.body.length;
+    if (least > job.cfg.convert_max_input) {
       f.text = "The body part is too large to convert";
       return done.emplace(sec.text, f).first->second;
     }
@@ -333,14 +353,31 @@ message_result convert_message(const convert_job& job, const store::message_reco
           fail(error_phrase(f));
           break;
         }
+        // §9: "All unrecognized or irrelevant parameters MUST be listed";
+        // here only CHARSET (a name iconv knows) and its replacement apply.
+        auto* charset = job.request.find("charset");
+        auto* replacement = job.request.find("unknown-character-replacement");
+        convert::failure f{convert::failure::code::bad_parameters, "", "message/rfc822", "message/rfc822", {}, 0};
+        for (auto& p : job.request.params) {
+          bool fits = (p.name == "charset" && mime::iconv_name_of(p.value) &&
+                       core::to_lower(p.value).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.:+") ==
+                           std::string::npos) ||
+                      (p.name == "unknown-character-replacement" &&
+                       p.value.size() <= job.conv.settings().max_replacement);
+          if (!fits) f.params.push_back(p);
+        }
+        if (!f.params.empty()) {
+          f.text = "Conversion parameters not understood or not valid for a header";
+          fail(error_phrase(f));
+          break;
+        }
         auto& range = st.parts[*idx].header;
         auto header = job.store.read_message(rec.blob, range.offset, range.length);
-        auto* charset = job.request.find("charset");
-        auto recoded = recode_header(header, *charset);
+        auto recoded = recode_header(header, core::to_lower(*charset), replacement);
         if (!recoded) {
-          convert::failure f{convert::failure::code::bad_parameters,
-                             "The header has characters " + *charset + " cannot hold", "message/rfc822", "message/rfc822",
-                             {{"charset", *charset}}, 0};
+          f.text = "The header has characters " + *charset + " cannot hold";
+          f.params = {{"charset", *charset}};
+          if (replacement) f.params.push_back({"unknown-character-replacement", *replacement});
           fail(error_phrase(f));
           break;
         }
@@ -437,8 +474,6 @@ asio::awaitable<void> convert(command_context& ctx, args& a) {
     // MUST include the CHARSET parameter."
     if (cmd.to) reject_syntax("BODY[...HEADER] and BODY[...MIME] take the default conversion (NIL) only");
     if (!request.find("charset")) reject_syntax("BODY[...HEADER] and BODY[...MIME] need the CHARSET parameter");
-    if (!mime::iconv_name_of(*request.find("charset")))
-      refuse("Unknown charset " + request.find("charset")->substr(0, 64), "BADCHARSET");
   }
   // §9: "An unrecognized MIME media type generates a NO tagged
   // response": a target no conversion here makes (one that some part
@@ -463,9 +498,14 @@ asio::awaitable<void> convert(command_context& ctx, args& a) {
                                        command_context::work::read);
   convert_job job{acct.store(), *ctx.server.converter, cfg, cmd, request, ctx.session.wopts, ctx.session.user};
   bool any_ok = false, any_failed = false;
+  auto started = std::chrono::steady_clock::now();
   for (auto& rec : records) {
     auto seq = view.seq_of(rec.id);
     if (!seq) continue;
+    // One command holds a conversion thread for so long at most; the
+    // messages left are for another command.
+    if (std::chrono::steady_clock::now() - started > cfg.convert_command_time)
+      refuse("The conversions took too long; ask for fewer at a time", "TEMPFAIL");
     message_result res;
     bool failed_for_now = false;
     try {

@@ -497,22 +497,33 @@ std::optional<converted_part> sqlite_account::find_conversion(const std::string&
     s.reset();
   }
   if (out) {
-    // Recently used: the last to go. Not durable, and worth no wait.
-    write([&](db& d, after_commit&) {
-      d.cached("UPDATE conversions SET used = ?2 WHERE key = ?1").bind(1, key).bind(2, now_seconds()).run();
-    }, /*durable=*/false);
+    // Recently used: the last to go. Not durable, and worth no wait; a
+    // failure here (a full disk) still answers from the cache.
+    try {
+      write([&](db& d, after_commit&) {
+        d.cached("UPDATE conversions SET used = ?2 WHERE key = ?1").bind(1, key).bind(2, now_seconds()).run();
+      }, /*durable=*/false);
+    } catch (const std::exception&) {
+    }
   }
   return out;
 }
 
 void sqlite_account::put_conversion(const std::string& key, const converted_part& part, std::uint64_t max_octets) {
-  if (part.data.size() > max_octets) return;
+  // Each row counts its key and a row's overhead too: empty results are
+  // not free, and 0 keeps nothing at all.
+  auto size = part.data.size() + key.size() + part.type.size() + part.params.size() + 64;
+  if (max_octets == 0 || size > max_octets) return;
+  auto blob = key.substr(0, key.find(':'));
   write([&](db& d, after_commit&) {
+    // Not for a blob already gone (its conversions were dropped with it,
+    // drop_unreferenced, while this one was being made).
+    if (!blob_referenced(d, blob)) return;
     d.cached("INSERT OR REPLACE INTO conversions(key, type, params, size, used, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
         .bind(1, key)
         .bind(2, part.type)
         .bind(3, part.params)
-        .bind(4, static_cast<std::int64_t>(part.data.size()))
+        .bind(4, static_cast<std::int64_t>(size))
         .bind(5, now_seconds())
         .bind_blob(6, part.data)
         .run();

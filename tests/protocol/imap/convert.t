@@ -125,6 +125,16 @@ S: b002 NO No conversion to application/pdf is available
 C: D002 CONVERT 1 (NIL ("CHARSET" "utf-8")) BODY[HEADER]
 S: * 1 CONVERTED (TAG "D002") (BODY[HEADER] {182}From: Peter <peter@siroe.example.com>\r\nTo: Alexey <alexey@siroe.example.com>\r\nSubject: =?UTF-8?B?Y2Fmw6k=?= au lait\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n)
 S: D002 OK CONVERT completed
+# §9: parameters that do not apply, or an unknown charset, are listed.
+C: D005 CONVERT 1 (NIL ("CHARSET" "no-such-charset")) BODY[HEADER]
+S: * 1 CONVERTED (TAG "D005") (BODY[HEADER] (ERROR "Conversion parameters not understood or not valid for a header" BADPARAMETERS "message/rfc822" "message/rfc822" ("charset" "no-such-charset")))
+S: D005 NO All conversions failed
+C: D006 CONVERT 1 (NIL ("CHARSET" "utf-8" "pix-x" "5")) BODY[1.MIME]
+S: * 1 CONVERTED (TAG "D006") (BODY[1.MIME] (ERROR "Conversion parameters not understood or not valid for a header" BADPARAMETERS "message/rfc822" "message/rfc822" ("pix-x" "5")))
+S: D006 NO All conversions failed
+C: g4 CONVERT 1 ("text/plain" ("charset" "utf-8" "charset" "us-ascii")) BINARY[1]
+S: * 1 CONVERTED (TAG "g4") (BINARY[1] (ERROR "Conversion parameters not understood or not valid for text/plain to text/plain" BADPARAMETERS "text/plain" "text/plain" ("charset" "utf-8" "charset" "us-ascii")))
+S: g4 NO All conversions failed
 C: D003 CONVERT 1 (NIL) BODY[1.MIME]
 S: D003 BAD BODY[...HEADER] and BODY[...MIME] need the CHARSET parameter
 C: D004 CONVERT 1 ("text/plain" ("CHARSET" "utf-8")) BODY[HEADER]

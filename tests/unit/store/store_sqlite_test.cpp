@@ -818,28 +818,37 @@ TEST_F(store_sqlite, conversions_cache) {
   acct->append(inbox, {text_msg("one")});
   auto blob = acct->fetch(inbox, {uid{1}}, false)[0].blob;
   EXPECT_EQ(acct->find_conversion(blob + ":2:image/jpeg"), std::nullopt);
-  acct->put_conversion(blob + ":2:image/jpeg", {"image/jpeg", "", std::string(100, 'j')}, 250);
-  acct->put_conversion("other:1", {"text/plain", "charset=utf-8", std::string(100, 't')}, 250);
+  // Keys name a blob held by a message (a conversion of one gone since is
+  // not kept).
+  acct->append(inbox, {text_msg("other"), text_msg("zz")});
+  auto other = acct->fetch(inbox, {uid{2}}, false)[0].blob, zz = acct->fetch(inbox, {uid{3}}, false)[0].blob;
+  acct->put_conversion("nosuchblob:1", {"text/plain", "", "x"}, 1000);
+  EXPECT_EQ(acct->find_conversion("nosuchblob:1"), std::nullopt);
+  acct->put_conversion(blob + ":2:image/jpeg", {"image/jpeg", "", std::string(100, 'j')}, 600);
+  acct->put_conversion(other + ":1", {"text/plain", "charset=utf-8", std::string(100, 't')}, 600);
   auto got = acct->find_conversion(blob + ":2:image/jpeg");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->type, "image/jpeg");
   EXPECT_EQ(got->data, std::string(100, 'j'));
-  EXPECT_EQ(acct->find_conversion("other:1")->params, "charset=utf-8");
-  // Over the bound: the oldest goes (same second: by key).
-  acct->put_conversion("zz:1", {"text/plain", "", std::string(100, 'z')}, 250);
-  int left = (acct->find_conversion(blob + ":2:image/jpeg") ? 1 : 0) + (acct->find_conversion("other:1") ? 1 : 0);
+  EXPECT_EQ(acct->find_conversion(other + ":1")->params, "charset=utf-8");
+  // Over the bound (rows count their key and 64 octets more): the oldest
+  // goes (same second: by key).
+  acct->put_conversion(zz + ":1", {"text/plain", "", std::string(100, 'z')}, 600);
+  int left = (acct->find_conversion(blob + ":2:image/jpeg") ? 1 : 0) + (acct->find_conversion(other + ":1") ? 1 : 0);
   EXPECT_EQ(left, 1);
-  EXPECT_TRUE(acct->find_conversion("zz:1"));
-  acct->put_conversion("huge:1", {"text/plain", "", std::string(300, 'h')}, 250);  // larger than the bound
-  EXPECT_EQ(acct->find_conversion("huge:1"), std::nullopt);
+  EXPECT_TRUE(acct->find_conversion(zz + ":1"));
+  acct->put_conversion(zz + ":2", {"text/plain", "", std::string(700, 'h')}, 600);  // larger than the bound
+  EXPECT_EQ(acct->find_conversion(zz + ":2"), std::nullopt);
+  acct->put_conversion(zz + ":3", {"text/plain", "", ""}, 0);  // 0 keeps none, not even empty ones
+  EXPECT_EQ(acct->find_conversion(zz + ":3"), std::nullopt);
   // The blob's conversions go with it.
-  acct->put_conversion(blob + ":1:text/plain", {"text/plain", "", "x"}, 250);
+  acct->put_conversion(blob + ":1:text/plain", {"text/plain", "", "x"}, 2000);
   acct->store_flags(inbox, {uid{1}}, flag_op::add, {flag_deleted, {}}, std::nullopt);
   acct->expunge_deleted(inbox, nullptr);
   acct->release_expunged(inbox, modseq{UINT64_MAX});
   acct->append(inbox, {text_msg("two")});
   EXPECT_EQ(acct->find_conversion(blob + ":1:text/plain"), std::nullopt);
-  EXPECT_TRUE(acct->find_conversion("zz:1"));
+  EXPECT_TRUE(acct->find_conversion(zz + ":1"));
 }
 
 // RFC 4467 URLAUTH access keys: one per mailbox, stable until RESETKEY,
