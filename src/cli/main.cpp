@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.hpp"
+#include "convert/worker.hpp"
 
 int main(int argc, char** argv) {
   using namespace lemonade;
@@ -45,11 +46,18 @@ int main(int argc, char** argv) {
   for (auto* sub : {qshow, qretry, qdelete}) sub->add_option("id", queue_id, "queue id")->required();
   for (auto* sub : {qlist, qshow, qretry, qdelete, qflush}) add_common(sub);
 
+  // The server's CONVERT worker processes (convert/worker.hpp); not for
+  // people: no help line, and it touches no data directory.
+  auto* worker = app.add_subcommand("convert-worker", "")->group("");
+  std::uint64_t worker_memory = 0;
+  worker->add_option("--memory", worker_memory, "address space limit, octets");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (*worker) return convert::worker_main(worker_memory);
 
   try {
     std::vector<std::pair<std::string, std::string>> kv;

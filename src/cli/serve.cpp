@@ -260,6 +260,13 @@ int serve(const core::config& cfg) {
     lim.max_replacement = cfg.convert_max_replacement;
     converter = std::make_unique<convert::converter>(lim);
     if (converter->available()) {
+      // RFC 5259 §13: in processes of their own, this same executable.
+      if (cfg.convert_isolate) {
+        std::error_code ec;
+        auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+        if (ec) throw exit_error(1, "imap.convert_isolate: cannot find this executable: " + ec.message());
+        converter->isolate(self.string(), cfg.convert_threads, cfg.convert_memory);
+      }
       ctx.converter = converter.get();
     } else {
       spdlog::warn("event=convert_unavailable reason=\"text and JPEG/PNG image conversions do not all work\"");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "convert/image.hpp"
+#include "convert/worker.hpp"
 #include "core/strings.hpp"
 #include "mime/charset.hpp"
 #include "mime/html_text.hpp"
@@ -176,7 +177,17 @@ std::optional<failure> converter::check(std::string_view from, const request& r)
   return std::nullopt;
 }
 
+void converter::isolate(std::string program, unsigned workers, std::uint64_t memory) {
+  workers_ = std::make_unique<worker_pool>(std::move(program), workers, memory, limits_);
+}
+
 result converter::run(const source& s, const request& r) const {
+  if (auto f = check(s.type, r)) return *f;
+  if (workers_) return workers_->run(s, r);
+  return run_here(s, r);
+}
+
+result converter::run_here(const source& s, const request& r) const {
   if (auto f = check(s.type, r)) return *f;
   auto to = r.to ? *r.to : *default_target(s.type);
   if (to.starts_with("image/")) return impl_->images.run(s, to, r);

@@ -126,8 +126,14 @@ class converter {
   std::optional<failure> check(std::string_view from, const request& r) const;
   // Converts. Never throws for bad input: it fails with bad_parameters
   // (an undecodable image, too many pixels, a document nested too deep)
-  // or temp_fail (out of time).
+  // or temp_fail (out of time, or the worker process lost). In worker
+  // processes once isolate() was called, else in this one (run_here).
   result run(const source& s, const request& r) const;
+  result run_here(const source& s, const request& r) const;
+  // RFC 5259 §13: conversions from now on in up to `workers` processes
+  // of `program` (the lemonade executable; worker.hpp), each limited to
+  // `memory` octets of address space.
+  void isolate(std::string program, unsigned workers, std::uint64_t memory);
 
   const limits& settings() const { return limits_; }
   // What decides a conversion's result beside its input and request (the
@@ -140,6 +146,7 @@ class converter {
   limits limits_;
   std::unique_ptr<impl> impl_;
   std::string fingerprint_;
+  std::unique_ptr<class worker_pool> workers_;
 };
 
 }  // namespace lemonade::convert

@@ -210,6 +210,8 @@ const key_def key_defs[] = {
   {"imap.convert_wrap", "76", "line width of the format=flowed text CONVERT makes of HTML (RFC 3676); 0: no wrapping", set_unsigned<&config::convert_wrap>},
   {"imap.convert_max_replacement", "16", "longest unknown-character-replacement CONVERT takes (RFC 5259 §12.1), octets", set_unsigned<&config::convert_max_replacement>},
   {"imap.convert_command_time", "\"30s\"", "longest one CONVERT command converts; messages left then get NO [TEMPFAIL]", set_millis<&config::convert_command_time>},
+  {"imap.convert_isolate", "true", "run conversions in worker processes of their own (RFC 5259 §13): a decoder that crashes or runs away ends one worker, never the server; false runs them in the server", set_bool<&config::convert_isolate>},
+  {"imap.convert_memory", "\"1GB\"", "address space of each conversion worker process (RLIMIT_AS); a conversion needing more fails with ERROR TEMPFAIL. 0: no limit", set_size<&config::convert_memory>},
   {"imap.convert_cache", "\"16MB\"", "converted parts kept per account (RFC 5259 §8.5), so a second device asking the same thumbnail costs no conversion; the least recently used go first; 0 keeps none", set_size<&config::convert_cache>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
 

@@ -86,6 +86,8 @@ struct config {
   unsigned convert_wrap = 76;
   unsigned convert_max_replacement = 16;
   std::chrono::milliseconds convert_command_time{30'000};
+  bool convert_isolate = true;
+  std::uint64_t convert_memory = 1024ull * 1024 * 1024;
   bool short_autologout = false;
 
   // [submission] / [submissions] (RFC 6409; RFC 8314 implicit TLS).

@@ -18,6 +18,11 @@ formats and dimensions are checked, never bytes.
 - A PNG whose header claims 10000x5000 pixels (a decompression bomb) gets
   ERROR BADPARAMETERS from its header, at once, and the session goes on.
 - CONVERT does not set \\Seen (§6).
+- The conversions run in a worker process, a child of the server (§13:
+  "SHOULD isolate the conversion function or library from the privileged
+  mailstore, perhaps by running it within a distinct process"); a worker
+  that cannot live within imap.convert_memory fails its conversion with
+  ERROR TEMPFAIL, is logged, and the server goes on.
 
 Usage: test_convert.py --lemonade BIN"""
 
@@ -77,6 +82,16 @@ def with_attachment(data, ctype):
             + b64 + b"--xx--\r\n")
 
 
+def is_worker_of(pid, parent):
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            return ppid == parent and b"convert-worker" in f.read()
+    except OSError:
+        return False
+
+
 def png_bomb():
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -106,6 +121,7 @@ def main():
         print("photo: %d octets" % len(original))
         pic = os.path.join(tmp, "pic.png")
         vips("black", pic, "300", "200", "--bands", "3")
+        pic_bytes = open(pic, "rb").read()
         imap = imaplib.IMAP4("127.0.0.1", srv.imap_port)
         imap.login("demo", "secret")
         typ, caps = imap.capability()
@@ -168,6 +184,24 @@ def main():
         check(took < 1.0, "PNG bomb refused in %.3f s" % took)
         typ, data = imap.fetch("1:3", "(FLAGS)")
         check(typ == "OK" and all(b"\\Seen" not in d for d in data), "CONVERT set no \\Seen (%r)" % data)
+        # RFC 5259 §13: the conversions ran in a worker process of their
+        # own, a child of the server.
+        workers = [p for p in os.listdir("/proc") if p.isdigit() and is_worker_of(p, srv.proc.pid)]
+        check(len(workers) == 1, "one convert-worker process, a child of the server (%r)" % workers)
+        imap.logout()
+
+    # A worker that cannot live within its memory (imap.convert_memory):
+    # ERROR TEMPFAIL, a log line, and the server goes on.
+    with LemonadeServer(args.lemonade, users={"demo": "secret"}, options=["imap.convert_memory=30MB"]) as srv:
+        imap = imaplib.IMAP4("127.0.0.1", srv.imap_port)
+        imap.login("demo", "secret")
+        imap.append("INBOX", None, None, with_attachment(pic_bytes, b"image/png"))
+        imap.select("INBOX")
+        typ, data = uid_convert(imap, 1, '("image/jpeg" ("pix-x" "100"))', "BINARY[2]")
+        text = b" ".join(d[0] if isinstance(d, tuple) else d for d in data)
+        check(typ == "NO" and b"TEMPFAIL" in text, "worker out of memory: ERROR TEMPFAIL (%r)" % text[:160])
+        check(imap.noop()[0] == "OK", "the session goes on")
+        check("event=convert_worker_lost" in srv.log(), "the lost worker is logged")
         imap.logout()
     if failures:
         print("%d failure(s)" % len(failures))
