@@ -303,6 +303,11 @@ int worker_main(std::uint64_t memory) {
   // Nothing of the server's but the two pipes: every other descriptor
   // inherited across exec goes.
   ::close_range(3, ~0u, 0);
+  // Answers go out on a descriptor of their own; standard output becomes
+  // standard error, so that nothing a library prints can reach the
+  // protocol.
+  int out = ::dup(1);
+  if (out < 0 || ::dup2(2, 1) < 0) return 1;
   // Its memory bounded (a decoder that runs away fails or dies here), and
   // no core file: it would hold someone's mail.
   if (memory > 0) {
@@ -342,7 +347,7 @@ int worker_main(std::uint64_t memory) {
     } catch (const std::exception& e) {
       res = failure{failure::code::temp_fail, std::string("The conversion failed: ") + e.what(), "", "", {}, 1};
     }
-    if (!write_all(1, encode_result(res))) return 1;
+    if (!write_all(out, encode_result(res))) return 1;
   }
   return 0;
 }

@@ -132,7 +132,6 @@ class writer {
   }
 
   std::vector<std::string> prefixes;  // per level: "> ", "  ", "- " (first line only)
-  bool first_line_of_item = false;
   int pre_ = 0;
 
   std::string finish() {

@@ -359,11 +359,14 @@ message_result convert_message(const convert_job& job, const store::message_reco
         auto* replacement = job.request.find("unknown-character-replacement");
         convert::failure f{convert::failure::code::bad_parameters, "", "message/rfc822", "message/rfc822", {}, 0};
         for (auto& p : job.request.params) {
-          bool fits = (p.name == "charset" && mime::iconv_name_of(p.value) &&
-                       core::to_lower(p.value).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.:+") ==
-                           std::string::npos) ||
-                      (p.name == "unknown-character-replacement" &&
-                       p.value.size() <= job.conv.settings().max_replacement);
+          auto named = std::count_if(job.request.params.begin(), job.request.params.end(),
+                                     [&](auto& q) { return q.name == p.name; });
+          bool charset_ok = p.name == "charset" && mime::iconv_name_of(p.value) &&
+                            core::to_lower(p.value).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.:+") ==
+                                std::string::npos;
+          bool replacement_ok =
+              p.name == "unknown-character-replacement" && p.value.size() <= job.conv.settings().max_replacement;
+          bool fits = named == 1 && (charset_ok || replacement_ok);
           if (!fits) f.params.push_back(p);
         }
         if (!f.params.empty()) {
