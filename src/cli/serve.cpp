@@ -262,10 +262,9 @@ int serve(const core::config& cfg) {
     if (converter->available()) {
       // RFC 5259 §13: in processes of their own, this same executable.
       if (cfg.convert_isolate) {
-        std::error_code ec;
-        auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-        if (ec) throw exit_error(1, "imap.convert_isolate: cannot find this executable: " + ec.message());
-        converter->isolate(self.string(), cfg.convert_threads, cfg.convert_memory);
+        // /proc/self/exe itself, not the path it names: after an upgrade
+        // of the file, workers still run this server's own executable.
+        converter->isolate("/proc/self/exe", cfg.convert_threads, cfg.convert_memory);
       }
       ctx.converter = converter.get();
     } else {

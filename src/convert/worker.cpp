@@ -1,7 +1,9 @@
 #include "convert/worker.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -29,6 +31,9 @@ constexpr std::size_t max_frame = 1u << 30;
 class writer {
  public:
   writer& put(std::string_view s) {
+    // Lengths are 4 octets: nothing near that size is ever sent (the
+    // limits are far below), and never silently cut.
+    if (s.size() > max_frame) throw std::length_error("convert worker: field too large");
     auto n = static_cast<std::uint32_t>(s.size());
     for (int shift = 24; shift >= 0; shift -= 8) out_ += static_cast<char>(n >> shift & 0xFF);
     out_.append(s);
@@ -63,10 +68,28 @@ class reader {
   std::string_view in_;
 };
 
-bool write_all(int fd, std::string_view data) {
+// Waits until fd is ready for `events`, or the deadline passes (false).
+bool wait_ready(int fd, short events, const std::chrono::steady_clock::time_point& deadline) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd pfd{fd, events, 0};
+    int r = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 60'000)));
+    if (r > 0) return true;
+    if (r < 0 && errno != EINTR) return false;
+  }
+}
+
+// Writes all of data; on a non-blocking descriptor, waiting at most until
+// the deadline (when given) for a worker that stopped reading.
+bool write_all(int fd, std::string_view data, const std::chrono::steady_clock::time_point* deadline = nullptr) {
   while (!data.empty()) {
     auto n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && deadline) {
+      if (!wait_ready(fd, POLLOUT, *deadline)) return false;
+      continue;
+    }
     if (n <= 0) return false;
     data.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -77,16 +100,9 @@ bool write_all(int fd, std::string_view data) {
 // `deadline` passes (when given).
 bool read_all(int fd, char* p, std::size_t n, const std::chrono::steady_clock::time_point* deadline) {
   while (n > 0) {
-    if (deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd pfd{fd, POLLIN, 0};
-      int r = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 60'000)));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) continue;  // the deadline is checked again
-    }
+    if (deadline && !wait_ready(fd, POLLIN, *deadline)) return false;
     auto got = ::read(fd, p, n);
-    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (got <= 0) return false;
     p += got;
     n -= static_cast<std::size_t>(got);
@@ -94,14 +110,24 @@ bool read_all(int fd, char* p, std::size_t n, const std::chrono::steady_clock::t
   return true;
 }
 
-bool read_frame(int fd, std::string& out, const std::chrono::steady_clock::time_point* deadline) {
+// A frame of at most `most` octets, read as it arrives (a length claimed
+// by a broken peer reserves nothing it does not send).
+bool read_frame(int fd, std::string& out, const std::chrono::steady_clock::time_point* deadline,
+                std::size_t most = max_frame) {
   char len[4];
   if (!read_all(fd, len, 4, deadline)) return false;
   std::uint32_t n = 0;
   for (char c : len) n = n << 8 | static_cast<unsigned char>(c);
-  if (n > max_frame) return false;
-  out.resize(n);
-  return read_all(fd, out.data(), n, deadline);
+  if (n > most) return false;
+  out.clear();
+  constexpr std::size_t piece = 1 << 20;
+  for (std::size_t at = 0; at < n;) {
+    auto k = std::min<std::size_t>(piece, n - at);
+    out.resize(at + k);
+    if (!read_all(fd, out.data() + at, k, deadline)) return false;
+    at += k;
+  }
+  return true;
 }
 
 std::string encode_limits(const limits& l) {
@@ -211,9 +237,19 @@ bool worker_pool::start(worker& w) {
   posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
   std::string limit = std::to_string(memory_);
-  const char* argv[] = {program_.c_str(), "convert-worker", "--memory", limit.c_str(), nullptr};
+  const char* argv[] = {"lemonade", "convert-worker", "--memory", limit.c_str(), nullptr};
+  // Default signal dispositions and an empty mask in the worker.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, program_.c_str(), &fa, nullptr, const_cast<char* const*>(argv), environ);
+  int rc = posix_spawn(&pid, program_.c_str(), &fa, &attr, const_cast<char* const*>(argv), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   ::close(sv[1]);
   if (rc != 0) {
@@ -222,7 +258,10 @@ bool worker_pool::start(worker& w) {
   }
   w.pid = pid;
   w.fd = sv[0];
-  if (!write_all(w.fd, encode_limits(limits_))) {
+  // Non-blocking: every wait for the worker is bounded (wait_ready).
+  ::fcntl(w.fd, F_SETFL, ::fcntl(w.fd, F_GETFL) | O_NONBLOCK);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  if (!write_all(w.fd, encode_limits(limits_), &deadline)) {
     stop(w);
     return false;
   }
@@ -233,7 +272,8 @@ void worker_pool::stop(worker& w) {
   if (w.fd >= 0) ::close(w.fd);
   if (w.pid > 0) {
     ::kill(w.pid, SIGKILL);
-    ::waitpid(w.pid, nullptr, 0);
+    while (::waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
   }
   w.fd = -1;
   w.pid = -1;
@@ -282,17 +322,32 @@ result worker_pool::run(const source& s, const request& q) {
     return lost(s, q, "The conversion service cannot start");
   }
   // The worker stops an image conversion at image_time itself; beyond
-  // that and a margin, it is stuck.
+  // that and a margin, it is stuck. Until its answer is read whole, the
+  // worker is not fit for another conversion: anything that ends the
+  // exchange early (an exception included) loses it.
   auto deadline = std::chrono::steady_clock::now() + limits_.image_time + std::chrono::seconds(10);
+  bool clean = false;
+  struct dirty_guard {
+    worker_pool& pool;
+    worker& w;
+    bool& clean;
+    ~dirty_guard() {
+      if (!clean && w.fd >= 0) pool.lose(w, "an exchange cut short");
+    }
+  } guard{*this, *w, clean};
   std::string reply;
-  if (!write_all(w->fd, encode_request(s, q)) || !read_frame(w->fd, reply, &deadline)) {
+  if (!write_all(w->fd, encode_request(s, q), &deadline) ||
+      !read_frame(w->fd, reply, &deadline, limits_.max_output + (1 << 20))) {
     // A moment for a dying worker to be reaped with its status.
     ::usleep(20'000);
     lose(*w, "no answer");
     return lost(s, q, "The conversion ended abnormally");
   }
   try {
-    return decode_result(reply);
+    auto res = decode_result(reply);
+    if (auto* o = std::get_if<output>(&res); o && o->data.size() > limits_.max_output) throw std::length_error("");
+    clean = true;
+    return res;
   } catch (const std::exception&) {
     lose(*w, "a malformed answer");
     return lost(s, q, "The conversion ended abnormally");
@@ -302,20 +357,38 @@ result worker_pool::run(const source& s, const request& q) {
 int worker_main(std::uint64_t memory) {
   // Nothing of the server's but the two pipes: every other descriptor
   // inherited across exec goes.
-  ::close_range(3, ~0u, 0);
+  if (::close_range(3, ~0u, 0) != 0) {
+    // An older kernel: one by one, from the list of those open.
+    DIR* d = ::opendir("/proc/self/fd");
+    if (!d) return 1;
+    std::vector<int> open;
+    while (auto* e = ::readdir(d)) {
+      int fd = std::atoi(e->d_name);
+      if (fd > 2 && fd != ::dirfd(d)) open.push_back(fd);
+    }
+    ::closedir(d);
+    for (int fd : open) ::close(fd);
+  }
+  // Standard error must be something (the server's may be closed): else
+  // the descriptors below would land on 2.
+  if (::fcntl(2, F_GETFD) < 0 && ::open("/dev/null", O_WRONLY) != 2) return 1;
   // Answers go out on a descriptor of their own; standard output becomes
   // standard error, so that nothing a library prints can reach the
   // protocol.
-  int out = ::dup(1);
+  int out = ::fcntl(1, F_DUPFD_CLOEXEC, 3);
   if (out < 0 || ::dup2(2, 1) < 0) return 1;
+  // Ends with the server; gains no privilege by exec.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   // Its memory bounded (a decoder that runs away fails or dies here), and
-  // no core file: it would hold someone's mail.
+  // no core file: it would hold someone's mail. A worker that cannot set
+  // these does not serve.
   if (memory > 0) {
     rlimit as{memory, memory};
-    ::setrlimit(RLIMIT_AS, &as);
+    if (::setrlimit(RLIMIT_AS, &as) != 0) return 1;
   }
   rlimit core{0, 0};
-  ::setrlimit(RLIMIT_CORE, &core);
+  if (::setrlimit(RLIMIT_CORE, &core) != 0) return 1;
   ::signal(SIGPIPE, SIG_IGN);
   std::string frame;
   if (!read_frame(0, frame, nullptr)) return 1;

@@ -356,6 +356,10 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.convert_max_messages < 1 || c.convert_max_parts < 1)
     throw config_error("imap.convert_max_messages, imap.convert_max_parts: at least 1");
   if (c.convert_max_side < 1 || c.convert_max_side > 65535) throw config_error("imap.convert_max_side: 1 to 65535");
+  // A part and a result travel to and from the conversion worker as one
+  // frame each (convert/worker.cpp).
+  if (c.convert_max_input > (512u << 20) || c.convert_max_output > (512u << 20))
+    throw config_error("imap.convert_max_input, imap.convert_max_output: at most 512MB");
   // RFC 5464 §4.1: "at least 1024 bytes, and an annotation count per
   // server or mailbox of at least 10".
   if (c.metadata_max_value < 1024) throw config_error("imap.metadata_max_value: at least 1KB (RFC 5464 §4.1)");
