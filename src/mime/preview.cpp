@@ -31,7 +31,9 @@ std::string abstract(std::string_view text, std::size_t max_chars) {
   auto add = [&](std::string_view line) {
     for (std::size_t i = 0; i < line.size(); ++i) {
       unsigned char c = static_cast<unsigned char>(line[i]);
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xa0) {
+      // (The text is UTF-8 here: an octet 0xA0 is the second half of a
+      // character, never a Latin-1 no-break space.)
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
         space = !out.empty();
         continue;
       }

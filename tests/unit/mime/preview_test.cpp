@@ -35,6 +35,14 @@ TEST(preview, html_reduced_to_text) {
   EXPECT_EQ(preview(m), "Hello world & you one two");
 }
 
+// Found by fuzz_mime_message: U+06A0 is D A0 in UTF-8, and its second
+// octet was taken for a Latin-1 no-break space, splitting the character.
+TEST(preview, characters_holding_a0_stay_whole) {
+  std::string m = "\xda\xa0\xda\xa0";
+  EXPECT_EQ(preview(m), "\xda\xa0\xda\xa0");
+  EXPECT_EQ(preview("Subject: x\r\n\r\na\xc2\xa0" "b\r\n"), "a b");  // a real no-break space
+}
+
 TEST(preview, no_text_is_empty) {
   // §3.2: "the server MUST return a zero-length string".
   std::string m =
