@@ -188,7 +188,6 @@ result converter::run(const source& s, const request& r) const {
 }
 
 result converter::run_here(const source& s, const request& r) const {
-  if (auto f = check(s.type, r)) return *f;
   auto to = r.to ? *r.to : *default_target(s.type);
   if (to.starts_with("image/")) return impl_->images.run(s, to, r);
   // Text: to UTF-8 first (read as the part labels it), then to the target.

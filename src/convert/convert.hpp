@@ -127,9 +127,10 @@ class converter {
   // Converts. Never throws for bad input: it fails with bad_parameters
   // (an undecodable image, too many pixels, a document nested too deep)
   // or temp_fail (out of time, or the worker process lost). In worker
-  // processes once isolate() was called, else in this one (run_here).
+  // processes once isolate() was called, else in this one. The request is
+  // checked once, here (a worker's own converter is not isolated: it
+  // checks and runs).
   result run(const source& s, const request& r) const;
-  result run_here(const source& s, const request& r) const;
   // RFC 5259 §13: conversions from now on in up to `workers` processes
   // of `program` (the lemonade executable; worker.hpp), each limited to
   // `memory` octets of address space.
@@ -147,6 +148,8 @@ class converter {
   std::unique_ptr<impl> impl_;
   std::string fingerprint_;
   std::unique_ptr<class worker_pool> workers_;
+  // Converts a request check() passed, in this process.
+  result run_here(const source& s, const request& r) const;
 };
 
 }  // namespace lemonade::convert

@@ -416,7 +416,7 @@ int worker_main(std::uint64_t memory) {
         q.params.push_back({name, std::string(r.str())});
       }
       s.content = r.str();
-      res = conv.run_here(s, q);
+      res = conv.run(s, q);
     } catch (const std::exception& e) {
       res = failure{failure::code::temp_fail, std::string("The conversion failed: ") + e.what(), "", "", {}, 1};
     }

@@ -219,7 +219,6 @@ encoded encode_utf8(std::string_view utf8, std::string_view charset, const std::
       auto len = utf8_sequence(std::string_view(in, in_left), 0);
       in += len ? len : 1;
       in_left -= len ? len : 1;
-      ++r.replaced;
     }
     if (ok) {
       // A stateful charset's closing shift sequence (ISO-2022-JP).

@@ -36,7 +36,6 @@ std::optional<std::string> iconv_name_of(std::string_view charset);
 struct encoded {
   enum class status { ok, unknown_charset, unrepresentable, bad_replacement } result = status::ok;
   std::string text;
-  std::size_t replaced = 0;  // characters replaced
 };
 encoded encode_utf8(std::string_view utf8, std::string_view charset, const std::string* replacement);
 

@@ -153,14 +153,10 @@ raw part_structure(const convert::output& o, const writer_options& wopts) {
 // character the charset cannot hold (and no replacement).
 std::optional<std::string> recode_header(std::string_view h, const std::string& charset,
                                          const std::string* replacement) {
-  auto readable = [](std::string_view cs) {
-    auto l = core::to_lower(cs);
-    return l == "us-ascii" || l == "utf-8" || mime::iconv_name_of(cs).has_value();
-  };
   auto word_at = [&](std::size_t at) -> std::size_t {
     std::string_view cs;
     auto n = mime::encoded_word_at(h, at, &cs);
-    return n && readable(cs) ? n : 0;
+    return n && mime::iconv_name_of(cs) ? n : 0;
   };
   auto name = core::to_upper(charset);
   std::string out;
