@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -90,12 +91,24 @@ template <auto M>
 void set_u64(config& c, const toml::node& n, const std::string& k) { c.*M = as_uint(n, k); }
 void set_aliases(config& c, const toml::node& n, const std::string& k) {
   auto* t = n.as_table();
-  if (!t) bad(k, "expected a table such as { postmaster = \"alice\", \"sales@example.org\" = \"bob\" }");
+  if (!t) bad(k, "expected a table such as { postmaster = \"alice\", team = [\"alice\", \"bob\"] }");
   c.aliases.clear();
   for (auto&& [name, target] : *t) {
-    auto v = target.value<std::string>();
-    if (!v || v->empty()) bad(k + "." + std::string(name.str()), "expected the account (or local address) it delivers to, one string");
-    c.aliases[to_lower(name.str())] = *v;
+    auto where = k + "." + std::string(name.str());
+    std::vector<std::string> targets;
+    if (auto* list = target.as_array()) {
+      for (auto&& item : *list) {
+        auto v = item.value<std::string>();
+        if (!v || v->empty()) bad(where, "expected accounts (or local addresses), each a non-empty string");
+        if (std::find(targets.begin(), targets.end(), *v) == targets.end()) targets.push_back(*v);
+      }
+      if (targets.empty()) bad(where, "an empty list delivers nowhere");
+    } else {
+      auto v = target.value<std::string>();
+      if (!v || v->empty()) bad(where, "expected the account (or local address) it delivers to, or a list of them");
+      targets.push_back(*v);
+    }
+    c.aliases[to_lower(name.str())] = std::move(targets);
   }
 }
 void set_port_number(config& c, const toml::node& n, const std::string& k) {
@@ -166,7 +179,7 @@ const key_def key_defs[] = {
   {"server.keep_accounts_open", "32", "accounts kept open after their last session ends, most recently used first, so a client that reconnects finds its big mailboxes cached; 0 closes an account with its last session", set_unsigned<&config::keep_accounts_open>},
 
   {"server.domains", "[\"localhost\"]", "mail domains of this server: account NAME receives mail for NAME@DOMAIN (and NAME+DETAIL@DOMAIN) for each; an account named as a full address receives exactly that address", set_list<&config::domains>},
-  {"server.aliases", "{}", "addresses delivered to an account, which may also send as them: { postmaster = \"alice\" } (that local part at every server.domains domain), { \"sales@example.org\" = \"bob\" } (exactly that address); the target is an account name or one of its addresses, +detail included", set_aliases},
+  {"server.aliases", "{}", "addresses delivered to an account, which may also send as them: { postmaster = \"alice\" } (that local part at every server.domains domain), { \"sales@example.org\" = \"bob\" } (exactly that address); the target is an account name or one of its addresses, +detail included; a list ({ team = [\"alice\", \"bob\"] }) delivers a copy to each and is no one's sender address", set_aliases},
   {"server.detail_mailbox", "true", "mail for NAME+DETAIL@DOMAIN goes into NAME's mailbox DETAIL when it exists (else INBOX); false: always INBOX", set_bool<&config::detail_mailbox>},
   {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
 

@@ -114,7 +114,7 @@ struct config {
   bool relay_tls_verify = true;
   std::filesystem::path relay_tls_ca_file;
   bool relay_mx = true;
-  std::map<std::string, std::string> aliases;  // lower-case "local" or "local@domain" -> target
+  std::map<std::string, std::vector<std::string>> aliases;  // lower-case "local" or "local@domain" -> targets
   unsigned queue_workers = 4;
   unsigned queue_destination_concurrency = 2;
   std::chrono::seconds queue_lifetime{5 * 24 * 3600};

@@ -228,6 +228,13 @@ void queue_agent::attempt(const store::queued_message& m) {
   for (auto& r : m.recipients) {
     if (r.state != store::recipient_state::pending) continue;
     auto [local, domain] = split_address(r.address);
+    if (addresses_.is_list(local, domain)) {
+      // A list: its members are recipients of their own
+      // (smtp::session::add_queued); this row is there for the sender's
+      // "expanded" report (RFC 3461 §5.2.7.3 (c)).
+      record(r, std::string(expanded_reply) + " the list's members are delivered on their own", false);
+      continue;
+    }
     try {
       auto target = addresses_.resolve(local, domain);
       if (!target) {

@@ -107,7 +107,15 @@ std::string make_report(const store::queued_message& m, const std::vector<store:
     }
     out += "Final-Recipient: rfc822; " + clean(r.address) + "\r\n";
     bool relayed = r.last_reply.starts_with("250 2.0.0 relayed:");
-    out += std::string("Action: ") + (failed ? "failed" : delayed ? "delayed" : relayed ? "relayed" : "delivered") +
+    // RFC 3464 §2.3.3 "expanded": delivered to an alias and passed on to
+    // several addresses (RFC 3461 §5.2.7.3 (c)).
+    bool expanded = r.last_reply.starts_with(expanded_reply);
+    out += std::string("Action: ") +
+           (failed    ? "failed"
+            : delayed ? "delayed"
+            : relayed ? "relayed"
+            : expanded ? "expanded"
+                      : "delivered") +
            "\r\n";
     out += "Status: " + status_of(r.last_reply) + "\r\n";
     if (!r.last_reply.empty()) out += "Diagnostic-Code: smtp; " + clean(r.last_reply) + "\r\n";

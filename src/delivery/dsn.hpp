@@ -17,6 +17,11 @@ namespace lemonade::delivery {
 
 enum class dsn_action { delivered, failed, delayed };
 
+// The outcome recorded for a list alias (several targets) once its
+// members are queued: a success report for it says "expanded" (RFC 3464
+// §2.3.3; RFC 3461 §5.2.7.3 (c)).
+inline constexpr std::string_view expanded_reply = "250 2.0.0 expanded:";
+
 // Whether a recipient that ended in `action` gets a report (RFC 3461
 // §4.1: NEVER none; without NOTIFY, failures and delays).
 bool wants_report(const store::queued_recipient& r, dsn_action action);

@@ -14,19 +14,52 @@ bool local_addresses::is_local_domain(std::string_view domain) const {
   return false;
 }
 
+const std::vector<std::string>* local_addresses::alias_of(std::string_view local, std::string_view domain) const {
+  if (aliases_.empty()) return nullptr;
+  auto it = aliases_.end();
+  if (!domain.empty()) it = aliases_.find(core::to_lower(std::string(local) + "@" + std::string(domain)));
+  if (it == aliases_.end() && is_local_domain(domain)) it = aliases_.find(core::to_lower(local));
+  return it == aliases_.end() ? nullptr : &it->second;
+}
+
+std::optional<local_target> local_addresses::resolve_target(const std::string& target) const {
+  auto at = target.rfind('@');
+  if (at == std::string::npos) return resolve_plain(target, domains_.empty() ? "" : domains_.front());
+  return resolve_plain(std::string_view(target).substr(0, at), std::string_view(target).substr(at + 1));
+}
+
 std::optional<local_target> local_addresses::resolve(std::string_view local, std::string_view domain) const {
-  if (!aliases_.empty()) {
-    auto it = aliases_.end();
-    if (!domain.empty()) it = aliases_.find(core::to_lower(std::string(local) + "@" + std::string(domain)));
-    if (it == aliases_.end() && is_local_domain(domain)) it = aliases_.find(core::to_lower(local));
-    if (it != aliases_.end()) {
-      const auto& target = it->second;
-      auto at = target.rfind('@');
-      if (at == std::string::npos) return resolve_plain(target, domains_.empty() ? "" : domains_.front());
-      return resolve_plain(std::string_view(target).substr(0, at), std::string_view(target).substr(at + 1));
-    }
+  if (auto* targets = alias_of(local, domain)) {
+    if (targets->size() != 1) return std::nullopt;  // a list
+    return resolve_target(targets->front());
   }
   return resolve_plain(local, domain);
+}
+
+bool local_addresses::is_list(std::string_view local, std::string_view domain) const {
+  auto* targets = alias_of(local, domain);
+  return targets && targets->size() > 1;
+}
+
+std::optional<std::vector<std::string>> local_addresses::list_members(std::string_view local,
+                                                                      std::string_view domain) const {
+  auto* targets = alias_of(local, domain);
+  if (!targets || targets->size() < 2) return std::nullopt;
+  std::vector<std::string> members;
+  for (auto& t : *targets) {
+    auto target = resolve_target(t);
+    if (!target) continue;  // an account deleted since the config was written
+    // The address that reaches this account without aliases: its name
+    // when that is a full address, else the name at the first domain.
+    auto& name = target->user.name;
+    std::string address;
+    if (name.find('@') != std::string::npos) address = name;
+    else address = name + (target->detail.empty() ? "" : "+" + target->detail) + "@" + (domains_.empty() ? "" : domains_.front());
+    bool seen = false;
+    for (auto& m : members) seen = seen || core::iequals(m, address);
+    if (!seen) members.push_back(std::move(address));
+  }
+  return members;
 }
 
 std::optional<local_target> local_addresses::resolve_plain(std::string_view local, std::string_view domain) const {

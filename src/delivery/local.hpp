@@ -12,7 +12,9 @@
 // (server.aliases) name an account, or an address of one, for a local part
 // at every local domain or for one full address; an alias is looked up
 // before the account of the same name, and its target without aliases (no
-// chains, no loops).
+// chains, no loops). An alias with several targets is a list: each target
+// that names an account gets its own copy, through the queue, and the list
+// is no one's sender address.
 
 #include <map>
 #include <optional>
@@ -35,23 +37,32 @@ class local_addresses {
   // detail_mailboxes false: NAME+DETAIL@D still reaches NAME, always in
   // INBOX (server.detail_mailbox).
   local_addresses(store::user_directory& users, std::vector<std::string> domains,
-                  std::map<std::string, std::string> aliases = {}, bool detail_mailboxes = true)
+                  std::map<std::string, std::vector<std::string>> aliases = {}, bool detail_mailboxes = true)
       : users_(users), domains_(std::move(domains)), aliases_(std::move(aliases)), detail_mailboxes_(detail_mailboxes) {}
   // True when `domain` is one of ours (recipients there must exist).
   bool is_local_domain(std::string_view domain) const;
   // The account an address of this server reaches; nullopt when the
-  // address is not ours or names no account. Blocking (reads the users).
+  // address is not ours, names no account, or is a list. Blocking (reads
+  // the users).
   std::optional<local_target> resolve(std::string_view local, std::string_view domain) const;
+  // Whether the address is a list: an alias with several targets.
+  bool is_list(std::string_view local, std::string_view domain) const;
+  // A list's members that name an account now, each as the address that
+  // reaches it ("alice@D", "bob@example.org", "carol+detail@D"), each
+  // once; nullopt when the address is not a list. Blocking.
+  std::optional<std::vector<std::string>> list_members(std::string_view local, std::string_view domain) const;
   // Whether `user` may use the address as its sender (RFC 6409 §5.1: the
   // MSA checks MAIL FROM): one of its own addresses, detail included.
   bool owns(const store::user_record& user, std::string_view local, std::string_view domain) const;
 
  private:
   std::optional<local_target> resolve_plain(std::string_view local, std::string_view domain) const;
+  std::optional<local_target> resolve_target(const std::string& target) const;
+  const std::vector<std::string>* alias_of(std::string_view local, std::string_view domain) const;
 
   store::user_directory& users_;
   std::vector<std::string> domains_;
-  std::map<std::string, std::string> aliases_;  // lower-case keys
+  std::map<std::string, std::vector<std::string>> aliases_;  // lower-case keys
   bool detail_mailboxes_ = true;
 };
 

@@ -315,13 +315,27 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
     // RFC 5321 §4.1.1.3: <Postmaster> is this server's postmaster.
     to.domain = srv_.cfg.domains.empty() ? srv_.cfg.hostname : srv_.cfg.domains.front();
   }
+  if (srv_.addresses.is_list(to.local, to.domain)) {
+    // A list alias: a copy for each member, through the queue (LMTP too),
+    // which retries and reports for each on its own.
+    auto members = co_await blocking(
+        [&] { return srv_.addresses.list_members(to.local, to.domain).value_or(std::vector<std::string>{}); },
+        srv_.reads);
+    if (members.empty()) {
+      reply(550, status_code{5, 1, 1}, "No such user here: <" + to.text() + ">");
+      co_return;
+    }
+    tx_->recipients.push_back({to, std::move(c), {}, std::move(members)});
+    reply(250, status_code{2, 1, 5}, "Recipient <" + to.text() + "> OK");
+    co_return;
+  }
   auto target = co_await blocking([&] { return srv_.addresses.resolve(to.local, to.domain); }, srv_.reads);
   bool can_relay = !srv_.cfg.relay_smarthost.empty() || srv_.cfg.relay_mx;
   if (!target && !lmtp() && can_relay && !srv_.addresses.is_local_domain(to.domain)) {
     // For another server: the queue relays it, through relay.smarthost or
     // to the domain's MX hosts. (Only authenticated users get here: RFC
     // 6409 §4.3.)
-    tx_->recipients.push_back({to, std::move(c), {}});
+    tx_->recipients.push_back({to, std::move(c), {}, {}});
     reply(250, status_code{2, 1, 5}, "Recipient <" + to.text() + "> OK");
     co_return;
   }
@@ -370,7 +384,7 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
       co_return;
     }
   }
-  tx_->recipients.push_back({to, std::move(c), std::move(*target)});
+  tx_->recipients.push_back({to, std::move(c), std::move(*target), {}});
   reply(250, status_code{2, 1, 5}, "Recipient <" + to.text() + "> OK");
 }
 

@@ -39,6 +39,9 @@ class session final : public std::enable_shared_from_this<session> {
     syntax::mailbox address;
     parse::rcpt_cmd cmd;
     delivery::local_target target;  // where LMTP delivers it
+    // A list alias (delivery::local_addresses): the addresses of its
+    // members, queued as recipients of their own (RFC 3461 §5.2.7.3).
+    std::vector<std::string> members;
   };
   struct transaction {
     parse::mail_cmd mail;
@@ -79,6 +82,8 @@ class session final : public std::enable_shared_from_this<session> {
   // each once its copy is stored.
   asio::awaitable<void> deliver_lmtp();
   asio::awaitable<void> finish_message();
+  // The queue's recipients for `r`: itself, or a list's members.
+  static void add_queued(store::queued_message& m, const recipient& r);
   asio::awaitable<bool> starttls();
   asio::awaitable<bool> authenticate(const parse::auth_cmd& c);
   asio::awaitable<std::optional<std::string>> sasl_response(const std::string& challenge);

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/strings.hpp"
 #include "delivery/local.hpp"
 
 #include "smtp/message.hpp"
@@ -61,10 +62,14 @@ std::optional<std::string> over_quota(std::exception_ptr e) {
 
 void session::start_transaction_content() {
   if (tx_->content) return;
-  if (lmtp() && !tx_->recipients.empty()) {
+  bool lists = false;
+  for (auto& r : tx_->recipients) lists = lists || !r.members.empty();
+  if (lmtp() && !tx_->recipients.empty() && !lists) {
     tx_->content_account = srv_.accounts->open(tx_->recipients.front().target.user);
     tx_->content = tx_->content_account->store().stage_message();
   } else {
+    // Submission, or LMTP to a list: the list's copies go through the
+    // queue, which adopts the staged file; the other recipients get copies.
     tx_->content = srv_.store.queue().stage();
   }
   auto rcpt = tx_->recipients.size() == 1 ? tx_->recipients.front().address.text() : std::string();
@@ -256,20 +261,68 @@ asio::awaitable<void> session::deliver_lmtp() {
       },
       srv_.storage);
   auto& rcpts = tx_->recipients;
+  // Lists first, in one queued message: the queue adopts the staged
+  // content, which the accounts below then copy. RFC 2033 §4.2: one reply
+  // per recipient, in the order of the RCPTs.
+  std::optional<std::pair<int, std::string>> list_failure;
+  std::int64_t list_queue_id = 0;
+  if (ok && !tx_->content_account) {
+    store::queued_message m;
+    m.sender = tx_->mail.from.empty() ? "" : tx_->mail.from.text();
+    m.envid = tx_->mail.envid.value_or("");
+    m.ret = static_cast<int>(tx_->mail.ret);
+    m.body = static_cast<int>(tx_->mail.body);
+    m.smtputf8 = tx_->mail.smtputf8;
+    for (auto& r : rcpts)
+      if (!r.members.empty()) add_queued(m, r);
+    try {
+      // A copy of the content for the queue: the accounts' deliveries
+      // below still read the staged original.
+      list_queue_id = co_await blocking(
+          [&] {
+            auto copy = srv_.store.queue().stage();
+            copy->write(tx_->content->view());
+            copy->finish();
+            return srv_.store.queue().enqueue(std::move(m), *copy);
+          },
+          srv_.storage);
+      if (srv_.queued) srv_.queued();
+    } catch (...) {
+      list_failure = storage_failure(std::current_exception());
+    }
+  }
+  bool first_direct = true;
   for (std::size_t i = 0; i < rcpts.size(); ++i) {
     auto& r = rcpts[i];
     if (!ok) {
       reply(554, status_code{5, 6, 0}, "<" + r.address.text() + "> A NUL octet outside any body part cannot be stored");
       continue;
     }
+    if (!r.members.empty()) {
+      if (list_failure) {
+        spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(),
+                     list_failure->second);
+        if (list_failure->first == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
+        else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
+      } else {
+        spdlog::info("conn={} event=delivery protocol=lmtp rcpt=\"{}\" result=queued queue_id={} members={}", conn_.id,
+                     r.address.text(), list_queue_id, r.members.size());
+        reply(250, status_code{2, 1, 5}, "<" + r.address.text() + "> queued for its " +
+                                             std::to_string(r.members.size()) + " addresses as " +
+                                             std::to_string(list_queue_id));
+      }
+      continue;
+    }
+    // The first account's copy is the staged file itself, renamed, when
+    // it was staged there (no list among the recipients).
+    bool adopt = first_direct && tx_->content_account;
+    first_direct = false;
     std::string failure;
     int code = 250;
     try {
       co_await blocking(
           [&] {
-            // The first recipient's account holds the staged file: its copy
-            // is that file, renamed; the others get copies.
-            if (i == 0) delivery::deliver(*srv_.accounts, r.target, tx_->content, limits);
+            if (adopt) delivery::deliver(*srv_.accounts, r.target, tx_->content, limits);
             else delivery::deliver(*srv_.accounts, r.target, std::string(tx_->content->view()), limits);
             return true;
           },
@@ -302,6 +355,46 @@ asio::awaitable<void> session::deliver_lmtp() {
   tx_.reset();
 }
 
+void session::add_queued(store::queued_message& m, const recipient& r) {
+  store::queued_recipient q;
+  q.address = r.address.text();
+  if (r.cmd.notify) {
+    auto bit = [](bool on, unsigned b) { return on ? b : 0u; };
+    q.notify = bit(r.cmd.notify->never, store::notify_never) | bit(r.cmd.notify->success, store::notify_success) |
+               bit(r.cmd.notify->failure, store::notify_failure) | bit(r.cmd.notify->delay, store::notify_delay);
+  }
+  if (r.cmd.orcpt) q.orcpt = r.cmd.orcpt->first + ";" + r.cmd.orcpt->second;
+  if (r.members.empty()) {
+    m.recipients.push_back(std::move(q));
+    return;
+  }
+  // RFC 3461 §5.2.7.3 (c), a multiple-recipient alias: "Any ENVID, RET,
+  // or ORCPT parameters are propagated to all forwarding addresses
+  // associated with that alias. The NOTIFY parameter is propagated to the
+  // forwarding addresses, except that any SUCCESS keyword is removed. If
+  // the original NOTIFY parameter for the alias contained the SUCCESS
+  // keyword, an "expanded" DSN is issued for the alias." A NOTIFY left
+  // empty asked for nothing but success: NEVER.
+  unsigned member_notify = q.notify;
+  if (member_notify & store::notify_success) {
+    member_notify &= ~store::notify_success;
+    if (member_notify == 0) member_notify = store::notify_never;
+  }
+  for (auto& address : r.members) {
+    bool seen = false;  // a member of two lists, or also named itself
+    for (auto& other : m.recipients) seen = seen || core::iequals(other.address, address);
+    if (seen) continue;
+    store::queued_recipient member;
+    member.address = address;
+    member.notify = member_notify;
+    member.orcpt = q.orcpt;
+    m.recipients.push_back(std::move(member));
+  }
+  // The alias itself, only to carry its "expanded" report: the queue
+  // agent records it at once (delivery::expanded_reply).
+  if (q.notify & store::notify_success) m.recipients.push_back(std::move(q));
+}
+
 asio::awaitable<void> session::finish_message() {
   if (lmtp()) {
     co_await deliver_lmtp();
@@ -314,17 +407,7 @@ asio::awaitable<void> session::finish_message() {
   m.body = static_cast<int>(tx_->mail.body);
   m.smtputf8 = tx_->mail.smtputf8;
   m.submitter = user_ ? user_->name : "";
-  for (auto& r : tx_->recipients) {
-    store::queued_recipient q;
-    q.address = r.address.text();
-    if (r.cmd.notify) {
-      auto bit = [](bool on, unsigned b) { return on ? b : 0u; };
-      q.notify = bit(r.cmd.notify->never, store::notify_never) | bit(r.cmd.notify->success, store::notify_success) |
-                 bit(r.cmd.notify->failure, store::notify_failure) | bit(r.cmd.notify->delay, store::notify_delay);
-    }
-    if (r.cmd.orcpt) q.orcpt = r.cmd.orcpt->first + ";" + r.cmd.orcpt->second;
-    m.recipients.push_back(std::move(q));
-  }
+  for (auto& r : tx_->recipients) add_queued(m, r);
   std::int64_t id = 0;
   std::string failure;
   int code = 451;

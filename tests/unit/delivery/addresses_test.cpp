@@ -22,8 +22,12 @@ TEST(LocalAddresses, AccountsDomainsDetailAndAliases) {
   auto alice = st->users().add_user({0, "alice", "h", {}});
   auto bob = st->users().add_user({0, "bob@example.org", "h", {}});
   local_addresses a(st->users(), {"localhost", "example.net"},
-                    {{"postmaster", "alice"}, {"sales@example.org", "bob@example.org"}, {"lists", "alice+lists"},
-                     {"ghost", "nobody"}});
+                    {{"postmaster", {"alice"}},
+                     {"sales@example.org", {"bob@example.org"}},
+                     {"lists", {"alice+lists"}},
+                     {"ghost", {"nobody"}},
+                     {"team", {"alice", "bob@example.org", "nobody", "ALICE@example.net"}},
+                     {"all@example.org", {"alice+team", "sales@example.org"}}});
 
   auto name = [&](std::string_view l, std::string_view d) {
     auto t = a.resolve(l, d);
@@ -57,6 +61,25 @@ TEST(LocalAddresses, AccountsDomainsDetailAndAliases) {
   EXPECT_TRUE(a.owns(bob, "sales", "example.org"));
   EXPECT_FALSE(a.owns(alice, "sales", "example.org"));
   EXPECT_FALSE(a.owns(bob, "postmaster", "localhost"));
+
+  // A list: no single account, so resolve() names none and no one may
+  // send as it; its members are the addresses of the targets that are
+  // accounts, each once (alice twice under two names), without aliases
+  // (sales@example.org is an alias, not an account: left out).
+  EXPECT_TRUE(a.is_list("team", "localhost"));
+  EXPECT_TRUE(a.is_list("Team", "example.net"));
+  EXPECT_FALSE(a.is_list("team", "example.com"));
+  EXPECT_FALSE(a.is_list("postmaster", "localhost"));
+  EXPECT_EQ(name("team", "localhost"), "-");
+  EXPECT_FALSE(a.owns(alice, "team", "localhost"));
+  auto members = a.list_members("team", "localhost");
+  ASSERT_TRUE(members);
+  EXPECT_EQ(*members, (std::vector<std::string>{"alice@localhost", "bob@example.org"}));
+  members = a.list_members("all", "example.org");
+  ASSERT_TRUE(members);
+  EXPECT_EQ(*members, (std::vector<std::string>{"alice+team@localhost"}));
+  EXPECT_FALSE(a.list_members("postmaster", "localhost"));
+  EXPECT_FALSE(a.list_members("alice", "localhost"));
 }
 
 }  // namespace
