@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import base64
 import email.utils
+import json
 import os
 import random
 import re
@@ -50,6 +51,7 @@ from servers import PASSWORD, Dovecot, Lemonade, cpu_seconds, extra_options, fre
 
 DOMAIN = "bench.test"
 TESTS = ("lmtp", "submission")
+GENERATOR = "python"  # main() sets it: --generator
 SERVERS = ("lemonade", "dovecot", "postfix")
 WORDS = ("the meeting report budget quarterly invoice schedule project review draft customer "
          "delivery update please find attached regards thanks tomorrow morning afternoon agenda "
@@ -283,10 +285,11 @@ def attachment(size, seed):
 
 
 def message(size, run, c, i, sender, rcpt, attach):
-    """(head, tail, message-id, octets): the message's octets, dot-stuffed,
-    as two pieces that split at a line (the per-message header and text,
-    the client's attachment), so the 1 MB attachment is built once per
-    client, not per message. Every message has its own Message-ID, Date
+    """(head, tail pieces, message-id, octets): the message's octets,
+    dot-stuffed, as pieces that split at lines (the per-message header and
+    text; then the client's attachment, already stuffed, and the closing
+    boundary), so the 1 MB attachment is built once per client, not per
+    message. Every message has its own Message-ID, Date
     and text, so none is stored by reference to another."""
     rnd = random.Random("%s/%d/%d" % (run, c, i))
     mid = "<%s.c%d.m%d@client.%s>" % (run, c, i, DOMAIN)
@@ -295,15 +298,18 @@ def message(size, run, c, i, sender, rcpt, attach):
                                       email.utils.formatdate(localtime=True), mid)).encode()
     if attach is None:
         hdr += b"Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-        head, tail = hdr + text_lines(rnd, size - len(hdr)), b""
+        head = hdr + text_lines(rnd, size - len(hdr))
     else:
         b = b"=_bench_%d_%d" % (c, i)
         hdr += b"Content-Type: multipart/mixed; boundary=\"" + b + b"\"\r\n\r\n"
         head = (hdr + b"--" + b + b"\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + text_lines(rnd, 1500) +
                 b"--" + b + b"\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n"
                 b"Content-Disposition: attachment; filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-        tail = attach + b"--" + b + b"--\r\n"
-    return stuff(head), stuff(tail), mid, len(head) + len(tail)
+        # The attachment (dot-stuffed once per client, drive()) is shared
+        # by the client's messages: the tail is its pieces, not a copy.
+        closing = b"--" + b + b"--\r\n"
+        return stuff(head), [attach, closing], mid, len(head) + len(attach) + len(closing)
+    return stuff(head), [], mid, len(head)
 
 
 # ---------------------------------------------------------------- clients
@@ -319,9 +325,11 @@ async def reply(reader):
             return int(line[:3]), lines
 
 
-async def client(c, port, lmtp, size, count, run, sender, rcpt, user, attach, out):
-    """One connection, count messages; out gets ok, errors, first_error,
-    last (time of the last 250), ids (Message-IDs accepted)."""
+async def client(c, port, lmtp, messages, sender, rcpt, user, out):
+    """One connection, its messages (built before the clock starts, so
+    the generator's share of the two cores is the protocol's alone); out
+    gets ok, errors, first_error, last (time of the last 250), ids
+    (Message-IDs accepted)."""
     res = {"ok": 0, "errors": 0, "first_error": None, "last": None, "ids": [], "octets": 0}
     out[c] = res
 
@@ -348,8 +356,7 @@ async def client(c, port, lmtp, size, count, run, sender, rcpt, user, attach, ou
             if code != 235:
                 error("AUTH", lines)
                 return
-        for i in range(count):
-            head, tail, mid, octets = message(size, run, c, i, sender, rcpt, attach)
+        for head, tail, mid, octets in messages:
             cmds = [b"MAIL FROM:<%s>\r\n" % sender.encode(), b"RCPT TO:<%s>\r\n" % rcpt.encode(), b"DATA\r\n"]
             want = (250, 250, 354)
             got = []
@@ -373,8 +380,8 @@ async def client(c, port, lmtp, size, count, run, sender, rcpt, user, attach, ou
                 await reply(reader)
                 continue
             writer.write(head)
-            if tail:
-                writer.write(tail)
+            for piece in tail:
+                writer.write(piece)
             writer.write(b".\r\n")
             await writer.drain()
             code, lines = await reply(reader)  # one recipient: one reply (RFC 2033 §4.2)
@@ -399,24 +406,59 @@ async def client(c, port, lmtp, size, count, run, sender, rcpt, user, attach, ou
 
 
 def drive(port, lmtp, size, count, clients, run, recipients, attachments):
-    """All clients at once; returns (t0, results)."""
+    """All clients at once; returns (t0, results, the generator's CPU
+    seconds while they ran: the messages are built before)."""
     out = {}
+    plans = []
+    for c in range(clients):
+        rcpt = "%s@%s" % (recipients[c], DOMAIN)
+        if lmtp:
+            sender, user = "sender%d@example.org" % c, None
+        else:
+            user = "u%d" % c
+            sender = "%s@%s" % (user, DOMAIN)
+        attach = stuff(attachments[c]) if attachments[c] is not None else None
+        messages = [message(size, run, c, i, sender, rcpt, attach) for i in range(count)]
+        plans.append((c, messages, sender, rcpt, user))
+
+    cpu0 = generator_cpu()
+    if GENERATOR != "python":
+        t0, out = drive_cxx(port, lmtp, plans)
+        return t0, out, generator_cpu() - cpu0
 
     async def all_clients():
-        tasks = []
-        for c in range(clients):
-            rcpt = "%s@%s" % (recipients[c], DOMAIN)
-            if lmtp:
-                sender, user = "sender%d@example.org" % c, None
-            else:
-                user = "u%d" % c
-                sender = "%s@%s" % (user, DOMAIN)
-            tasks.append(client(c, port, lmtp, size, count, run, sender, rcpt, user, attachments[c], out))
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*(client(c, port, lmtp, messages, sender, rcpt, user, out)
+                               for c, messages, sender, rcpt, user in plans))
 
     t0 = time.perf_counter()
     asyncio.run(all_clients())
-    return t0, out
+    return t0, out, generator_cpu() - cpu0
+
+
+def drive_cxx(port, lmtp, plans):
+    """The same clients in bench/load/lmtp-load (C++, a thread each): the
+    messages go to it in a plan file written before the clock starts. Its
+    t0 and times are CLOCK_MONOTONIC, as time.perf_counter's."""
+    with tempfile.NamedTemporaryFile(prefix="lmtp-plan-", delete=False) as f:
+        for c, messages, sender, rcpt, user in plans:
+            f.write(b"C %s %s %s %d\n" % (sender.encode(), rcpt.encode(), (user or "-").encode(), len(messages)))
+            for head, tail, _, _ in messages:
+                body = head + b"".join(tail)
+                f.write(b"M %d\n" % len(body))
+                f.write(body)
+        path = f.name
+    try:
+        cmd = [GENERATOR, "--port", str(port), "--plan", path, "--password", PASSWORD] + (["--lmtp"] if lmtp else [])
+        done = subprocess.run(cmd, capture_output=True, check=True)
+    finally:
+        os.unlink(path)
+    res = json.loads(done.stdout)
+    out = {}
+    for (c, messages, _, _, _), r in zip(plans, res["clients"]):
+        out[c] = {"ok": r["ok"], "errors": r["errors"], "first_error": r["first_error"], "last": r["last"],
+                  "ids": [messages[i][2] for i in r["accepted"]],
+                  "octets": sum(messages[i][3] for i in r["accepted"])}
+    return res["t0"], out
 
 
 # ---------------------------------------------------------------- checking
@@ -524,6 +566,15 @@ class MaildirBox:
 
 # ---------------------------------------------------------------- a run
 
+def generator_cpu():
+    """CPU seconds of this process and its finished children (lmtp-load)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        ru = resource.getrusage(who)
+        total += ru.ru_utime + ru.ru_stime
+    return total
+
+
 def one_run(target, test, size, count, clients, run, accounts, timeout):
     """target: dict(name, port, box, pids). Returns the run's figures."""
     lmtp = test == "lmtp"
@@ -539,9 +590,7 @@ def one_run(target, test, size, count, clients, run, accounts, timeout):
     os.sync()  # the last run's writes on disk before the clock starts
     time.sleep(target["settle"])
     cpu0 = sum(cpu_seconds(p) for p in target["pids"]())
-    ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0, out = drive(target["port"], lmtp, size, count, clients, run, recipients, attachments)
-    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    t0, out, gen_cpu = drive(target["port"], lmtp, size, count, clients, run, recipients, attachments)
     lasts = [r["last"] for r in out.values() if r["last"]]
     end = max(lasts) if lasts else time.perf_counter()
     ok = sum(r["ok"] for r in out.values())
@@ -567,7 +616,7 @@ def one_run(target, test, size, count, clients, run, accounts, timeout):
     return {"rate": ok / wall if wall > 0 else 0.0, "inbox_rate": ok / (inbox - t0), "ok": ok, "sent": sent,
             "errors": errors, "first_error": first, "problems": problems,
             "octets": sum(r["octets"] for r in out.values()) / max(ok, 1),
-            "gen_cpu": (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / wall,
+            "gen_cpu": gen_cpu / wall,
             "srv_cpu": cpu1 - cpu0, "wall": wall, "inbox": inbox - t0}
 
 
@@ -683,7 +732,7 @@ def main():
     ap.add_argument("--reps", type=int, default=int(env("BENCH_REPS", "3")))
     ap.add_argument("--sizes", default=env("BENCH_DELIVERY_SIZES", "4096,1048576"), help="message sizes, octets")
     ap.add_argument("--messages", default=env("BENCH_DELIVERY_MESSAGES", ""),
-                    help="messages per client: one number, or one per size (default 50 up to 64 KB, else 5)")
+                    help="messages per client: one number, or one per size (default 300 up to 64 KB, else 5)")
     ap.add_argument("--accounts", type=int, default=int(env("BENCH_DELIVERY_ACCOUNTS", "50")))
     ap.add_argument("--tests", default=env("BENCH_DELIVERY_TESTS", ",".join(TESTS)))
     ap.add_argument("--servers", default=env("BENCH_DELIVERY_SERVERS", ",".join(SERVERS)))
@@ -692,7 +741,12 @@ def main():
     ap.add_argument("--timeout", type=float, default=float(env("BENCH_DELIVERY_TIMEOUT", "300")),
                     help="seconds to wait for queued mail to reach the INBOXes")
     ap.add_argument("--fsync-seconds", type=float, default=float(env("BENCH_FSYNC_SECONDS", "3")))
+    ap.add_argument("--generator", default=env("BENCH_DELIVERY_GENERATOR", os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "build-bench", "bench", "load", "lmtp-load")),
+        help="the clients: bench/load/lmtp-load (C++), or python for the asyncio ones here")
     args = ap.parse_args()
+    global GENERATOR
+    GENERATOR = args.generator
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.clients = [int(c) for c in str(args.clients).split(",")]
     args.tests = [t for t in TESTS if t in args.tests.split(",")]
@@ -700,7 +754,7 @@ def main():
     msgs = [int(m) for m in args.messages.split(",")] if args.messages else []
     if len(msgs) == 1:
         msgs *= len(args.sizes)
-    args.count = {s: (msgs[k] if msgs else (50 if s <= 65536 else 5)) for k, s in enumerate(args.sizes)}
+    args.count = {s: (msgs[k] if msgs else (300 if s <= 65536 else 5)) for k, s in enumerate(args.sizes)}
     n_accounts = max(args.accounts, max(args.clients))
     accounts = ["u%d" % i for i in range(n_accounts)]
 

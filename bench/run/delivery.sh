@@ -3,11 +3,12 @@
 # LMTP messages/s, submission messages/s (accepted, and until in the
 # INBOXes), and the disk's fsync rate, every delivery checked.
 # Environment: BENCH_CLIENTS (10,50) BENCH_DELIVERY_SIZES (4096,1048576)
-# BENCH_DELIVERY_MESSAGES (50 up to 64 KB, else 5) BENCH_REPS (3)
+# BENCH_DELIVERY_MESSAGES (300 up to 64 KB, else 5) BENCH_REPS (3)
+# BENCH_DELIVERY_GENERATOR (build-bench/bench/load/lmtp-load, or python)
 # BENCH_DELIVERY_TESTS (lmtp,submission) BENCH_DELIVERY_SERVERS (lemonade,dovecot,postfix).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/install-deps.sh --bench
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEMONADE_TESTS=OFF >/dev/null
-cmake --build build-bench --target lemonade
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEMONADE_TESTS=OFF -DLEMONADE_BENCH=ON >/dev/null
+cmake --build build-bench --target lemonade lmtp-load
 exec python3 bench/run/delivery.py "$@"

@@ -80,8 +80,10 @@ class session final : public std::enable_shared_from_this<session> {
   bool lmtp() const { return conn_.mode == mode::lmtp; }
   // RFC 2033 §4.2: after the content, one reply per accepted recipient,
   // each once its copy is stored.
-  asio::awaitable<void> deliver_lmtp();
-  asio::awaitable<void> finish_message();
+  // `last`: the content's last piece, not yet written (DATA writes it
+  // here, in the same trip to the storage threads as the rest).
+  asio::awaitable<void> deliver_lmtp(std::string last);
+  asio::awaitable<void> finish_message(std::string last = {});
   // The queue's recipients for `r`: itself, or a list's members.
   static void add_queued(store::queued_message& m, const recipient& r);
   asio::awaitable<bool> starttls();

@@ -153,11 +153,13 @@ asio::awaitable<bool> session::data() {
   for (;;) {
     auto r = dec.feed(in_, pending);
     in_.erase(0, r.consumed);
-    if (pending.size() >= write_batch || (r.done && !pending.empty())) {
+    // The last piece is written with the message's delivery or queueing
+    // (finish_message), in the same trip to the storage threads.
+    if (r.done) break;
+    if (pending.size() >= write_batch) {
       co_await write_content(pending);
       pending.clear();
     }
-    if (r.done) break;
     auto got = co_await read_more();
     if (got != read_result::data) {
       tx_.reset();
@@ -180,7 +182,7 @@ asio::awaitable<bool> session::data() {
     refuse_write_error();
     co_return true;
   }
-  co_await finish_message();
+  co_await finish_message(std::move(pending));
   co_return true;
 }
 
@@ -248,108 +250,125 @@ asio::awaitable<bool> session::bdat(const parse::bdat_cmd& c) {
   co_return true;
 }
 
-asio::awaitable<void> session::deliver_lmtp() {
+asio::awaitable<void> session::deliver_lmtp(std::string last) {
   mailbox::describe_limits limits;
   limits.parse.max_depth = srv_.cfg.max_mime_depth;
   limits.parse.max_parts = srv_.cfg.max_mime_parts;
   limits.max_search_body = static_cast<std::size_t>(srv_.cfg.max_indexed_text);
-  bool ok = co_await blocking(
-      [&] {
-        tx_->writer->finish();
-        tx_->content->finish();
-        return delivery::storable(tx_->content->view(), limits);
-      },
-      srv_.storage);
   auto& rcpts = tx_->recipients;
-  // Lists first, in one queued message: the queue adopts the staged
-  // content, which the accounts below then copy. RFC 2033 §4.2: one reply
-  // per recipient, in the order of the RCPTs.
-  std::optional<std::pair<int, std::string>> list_failure;
+  // What became of each recipient, decided in one trip to the storage
+  // threads (the content's last piece, the check, every copy), then
+  // answered here. RFC 2033 §4.2: one reply per recipient, in the order
+  // of the RCPTs.
+  struct outcome {
+    int code = 250;                          // 250, or 451/452 (storage_failure)
+    std::string failure;                     // its text
+    std::optional<std::string> over_quota;   // a full account, in the store's words
+  };
+  std::vector<outcome> outcomes(rcpts.size());
+  std::optional<std::pair<int, std::string>> write_failure;
   std::int64_t list_queue_id = 0;
-  if (ok && !tx_->content_account) {
-    store::queued_message m;
-    m.sender = tx_->mail.from.empty() ? "" : tx_->mail.from.text();
-    m.envid = tx_->mail.envid.value_or("");
-    m.ret = static_cast<int>(tx_->mail.ret);
-    m.body = static_cast<int>(tx_->mail.body);
-    m.smtputf8 = tx_->mail.smtputf8;
-    for (auto& r : rcpts)
-      if (!r.members.empty()) add_queued(m, r);
-    try {
-      // A copy of the content for the queue: the accounts' deliveries
-      // below still read the staged original.
-      list_queue_id = co_await blocking(
-          [&] {
+  bool ok = true;
+  co_await blocking(
+      [&] {
+        try {
+          if (!last.empty()) tx_->writer->write(last);
+          tx_->writer->finish();
+          tx_->content->finish();
+        } catch (...) {
+          write_failure = storage_failure(std::current_exception());
+          return true;
+        }
+        ok = delivery::storable(tx_->content->view(), limits);
+        if (!ok) return true;
+        // Lists first, in one queued message (a copy of the content: the
+        // accounts below still read the staged original).
+        if (!tx_->content_account) {
+          store::queued_message m;
+          m.sender = tx_->mail.from.empty() ? "" : tx_->mail.from.text();
+          m.envid = tx_->mail.envid.value_or("");
+          m.ret = static_cast<int>(tx_->mail.ret);
+          m.body = static_cast<int>(tx_->mail.body);
+          m.smtputf8 = tx_->mail.smtputf8;
+          for (auto& r : rcpts)
+            if (!r.members.empty()) add_queued(m, r);
+          try {
             auto copy = srv_.store.queue().stage();
             copy->write(tx_->content->view());
             copy->finish();
-            return srv_.store.queue().enqueue(std::move(m), *copy);
-          },
-          srv_.storage);
-      if (srv_.queued) srv_.queued();
-    } catch (...) {
-      list_failure = storage_failure(std::current_exception());
-    }
-  }
-  bool first_direct = true;
+            list_queue_id = srv_.store.queue().enqueue(std::move(m), *copy);
+          } catch (...) {
+            auto f = storage_failure(std::current_exception());
+            for (std::size_t i = 0; i < rcpts.size(); ++i)
+              if (!rcpts[i].members.empty()) outcomes[i] = {f.first, f.second, std::nullopt};
+          }
+        }
+        bool first_direct = true;
+        for (std::size_t i = 0; i < rcpts.size(); ++i) {
+          auto& r = rcpts[i];
+          if (!r.members.empty()) continue;
+          // The first account's copy is the staged file itself, renamed,
+          // when it was staged there (no list among the recipients).
+          bool adopt = first_direct && tx_->content_account;
+          first_direct = false;
+          try {
+            if (adopt) delivery::deliver(*srv_.accounts, r.target, tx_->content, limits);
+            else delivery::deliver(*srv_.accounts, r.target, std::string(tx_->content->view()), limits);
+          } catch (...) {
+            auto e = std::current_exception();
+            outcomes[i].over_quota = over_quota(e);
+            if (!outcomes[i].over_quota) std::tie(outcomes[i].code, outcomes[i].failure) = storage_failure(e);
+          }
+        }
+        return true;
+      },
+      srv_.storage);
+  if (list_queue_id && srv_.queued) srv_.queued();
   for (std::size_t i = 0; i < rcpts.size(); ++i) {
     auto& r = rcpts[i];
+    auto& o = outcomes[i];
+    if (write_failure) {
+      // The content could not be stored (a full disk): a temporary
+      // failure for every recipient.
+      if (i == 0)
+        spdlog::warn("conn={} event=delivery protocol=lmtp error=\"{}\"", conn_.id, write_failure->second);
+      if (write_failure->first == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
+      else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
+      continue;
+    }
     if (!ok) {
       reply(554, status_code{5, 6, 0}, "<" + r.address.text() + "> A NUL octet outside any body part cannot be stored");
       continue;
     }
-    if (!r.members.empty()) {
-      if (list_failure) {
-        spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(),
-                     list_failure->second);
-        if (list_failure->first == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
-        else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
-      } else {
-        spdlog::info("conn={} event=delivery protocol=lmtp rcpt=\"{}\" result=queued queue_id={} members={}", conn_.id,
-                     r.address.text(), list_queue_id, r.members.size());
-        reply(250, status_code{2, 1, 5}, "<" + r.address.text() + "> queued for its " +
-                                             std::to_string(r.members.size()) + " addresses as " +
-                                             std::to_string(list_queue_id));
-      }
+    if (o.over_quota) {
+      // RFC 2033 §4.2, RFC 3463: a full mailbox is this recipient's
+      // temporary failure (4.2.2); a message bigger than the whole quota
+      // will never fit (5.2.3).
+      bool never = tx_->content->size() > srv_.cfg.max_account_size;
+      spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(),
+                   *o.over_quota);
+      if (never) reply(552, status_code{5, 2, 3}, "<" + r.address.text() + "> Message is larger than the mailbox quota");
+      else reply(452, status_code{4, 2, 2}, "<" + r.address.text() + "> Mailbox full (quota exceeded)");
       continue;
     }
-    // The first account's copy is the staged file itself, renamed, when
-    // it was staged there (no list among the recipients).
-    bool adopt = first_direct && tx_->content_account;
-    first_direct = false;
-    std::string failure;
-    int code = 250;
-    try {
-      co_await blocking(
-          [&] {
-            if (adopt) delivery::deliver(*srv_.accounts, r.target, tx_->content, limits);
-            else delivery::deliver(*srv_.accounts, r.target, std::string(tx_->content->view()), limits);
-            return true;
-          },
-          srv_.storage);
-    } catch (...) {
-      if (auto full = over_quota(std::current_exception())) {
-        // RFC 2033 §4.2, RFC 3463: a full mailbox is this recipient's
-        // temporary failure (4.2.2); a message bigger than the whole quota
-        // will never fit (5.2.3).
-        bool never = tx_->content->size() > srv_.cfg.max_account_size;
-        spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(),
-                     *full);
-        if (never) reply(552, status_code{5, 2, 3}, "<" + r.address.text() + "> Message is larger than the mailbox quota");
-        else reply(452, status_code{4, 2, 2}, "<" + r.address.text() + "> Mailbox full (quota exceeded)");
-        continue;
-      }
-      std::tie(code, failure) = storage_failure(std::current_exception());
-    }
-    if (code == 250) {
-      spdlog::info("conn={} event=delivery protocol=lmtp rcpt=\"{}\" result=delivered", conn_.id, r.address.text());
-      reply(250, status_code{2, 1, 5}, "<" + r.address.text() + "> delivered");
-    } else {
-      spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(), failure);
+    if (o.code != 250) {
+      spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(),
+                   o.failure);
       // RFC 2033 §4.2: a temporary failure for this recipient only.
-      if (code == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
+      if (o.code == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
       else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
+      continue;
     }
+    if (!r.members.empty()) {
+      spdlog::info("conn={} event=delivery protocol=lmtp rcpt=\"{}\" result=queued queue_id={} members={}", conn_.id,
+                   r.address.text(), list_queue_id, r.members.size());
+      reply(250, status_code{2, 1, 5}, "<" + r.address.text() + "> queued for its " +
+                                           std::to_string(r.members.size()) + " addresses as " +
+                                           std::to_string(list_queue_id));
+      continue;
+    }
+    spdlog::info("conn={} event=delivery protocol=lmtp rcpt=\"{}\" result=delivered", conn_.id, r.address.text());
+    reply(250, status_code{2, 1, 5}, "<" + r.address.text() + "> delivered");
   }
   ++messages_;
   tx_.reset();
@@ -395,9 +414,9 @@ void session::add_queued(store::queued_message& m, const recipient& r) {
   if (q.notify & store::notify_success) m.recipients.push_back(std::move(q));
 }
 
-asio::awaitable<void> session::finish_message() {
+asio::awaitable<void> session::finish_message(std::string last) {
   if (lmtp()) {
-    co_await deliver_lmtp();
+    co_await deliver_lmtp(std::move(last));
     co_return;
   }
   store::queued_message m;
@@ -417,6 +436,7 @@ asio::awaitable<void> session::finish_message() {
   try {
     id = co_await blocking(
         [&]() -> std::int64_t {
+          if (!last.empty()) tx_->writer->write(last);
           tx_->writer->finish();
           tx_->content->finish();
           // A NUL octet (BINARYMIME) outside any body part could not be
