@@ -229,7 +229,7 @@ int serve(const core::config& cfg) {
   policy.max_failures = cfg.auth_max_failures;
   policy.window = cfg.auth_failure_window;
   policy.lockout = cfg.auth_lockout;
-  imap::inline_reads quick_reads(cfg.inline_read_budget);
+  net::inline_reads quick_reads(cfg.inline_read_budget);
   imap::server_context ctx{cfg,
                            *store,
                            mailbox::account_registry(*store, cfg.keep_accounts_open),
@@ -350,6 +350,7 @@ int serve(const core::config& cfg) {
                                 net::make_client_tls(false)};
   smtp::server submission(ioc, smtp_ctx);
   smtp_ctx.accounts = &ctx.accounts;
+  smtp_ctx.quick_reads = &quick_reads;
   auto bind_smtp = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name,
                        smtp::mode mode = smtp::mode::submission) {
     for (auto& a : addrs) {

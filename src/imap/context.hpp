@@ -25,7 +25,7 @@
 #include "convert/convert.hpp"
 #include "imap/binary_sizes.hpp"
 #include "imap/capability.hpp"
-#include "imap/inline_reads.hpp"
+#include "net/inline_reads.hpp"
 #include "imap/response/response.hpp"
 #include "imap/response/writer.hpp"
 #include "mailbox/account.hpp"
@@ -55,7 +55,7 @@ struct server_context {
   asio::any_io_executor reads;    // store reads
   asio::any_io_executor hashing;  // password hashing: CPU-bound
   // Quick reads run on the network thread within a budget (inline_reads.hpp).
-  imap::inline_reads& quick_reads;
+  net::inline_reads& quick_reads;
   // The current TLS context; SIGHUP replaces it.
   std::function<std::shared_ptr<asio::ssl::context>()> tls;
   // Decoded sizes of large parts (RFC 3516 BINARY.SIZE), server-wide.
@@ -213,9 +213,9 @@ asio::awaitable<std::invoke_result_t<F>> command_context::blocking(F f, work kin
   using result_t = std::invoke_result_t<F>;
   if (kind == work::quick && server.quick_reads.admit()) {
     struct timer {
-      inline_reads& policy;
-      inline_reads::clock::time_point started = inline_reads::clock::now();
-      ~timer() { policy.took(inline_reads::clock::now() - started); }
+      net::inline_reads& policy;
+      net::inline_reads::clock::time_point started = net::inline_reads::clock::now();
+      ~timer() { policy.took(net::inline_reads::clock::now() - started); }
     } t{server.quick_reads};
     if constexpr (std::is_void_v<result_t>) {
       f();

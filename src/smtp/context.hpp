@@ -14,6 +14,7 @@
 #include "auth/throttle.hpp"
 #include "core/config.hpp"
 #include "delivery/local.hpp"
+#include "net/inline_reads.hpp"
 #include "store/api/store.hpp"
 
 namespace lemonade::smtp {
@@ -40,6 +41,9 @@ struct server_context {
   std::shared_ptr<asio::ssl::context> client_tls;
   // LMTP delivers at once, into the accounts the IMAP sessions share.
   mailbox::account_registry* accounts = nullptr;
+  // Quick reads on the network threads (net/inline_reads.hpp), shared
+  // with IMAP; null: every read on `reads`.
+  net::inline_reads* quick_reads = nullptr;
   std::atomic<bool> shutting_down{false};
 };
 

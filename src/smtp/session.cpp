@@ -329,7 +329,7 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
     reply(250, status_code{2, 1, 5}, "Recipient <" + to.text() + "> OK");
     co_return;
   }
-  auto target = co_await blocking([&] { return srv_.addresses.resolve(to.local, to.domain); }, srv_.reads);
+  auto target = co_await quick_read([&] { return srv_.addresses.resolve(to.local, to.domain); });
   bool can_relay = !srv_.cfg.relay_smarthost.empty() || srv_.cfg.relay_mx;
   if (!target && !lmtp() && can_relay && !srv_.addresses.is_local_domain(to.domain)) {
     // For another server: the queue relays it, through relay.smarthost or

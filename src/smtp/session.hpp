@@ -106,6 +106,11 @@ class session final : public std::enable_shared_from_this<session> {
 
   template <class F>
   auto blocking(F f, asio::any_io_executor pool) -> asio::awaitable<decltype(f())>;
+  // A read that SQLite's page cache most likely answers (a recipient's
+  // account): on this network thread while srv_.quick_reads admits it,
+  // else on the read pool (net/inline_reads.hpp).
+  template <class F>
+  auto quick_read(F f) -> asio::awaitable<decltype(f())>;
 
   server_context& srv_;
   net::stream stream_;

@@ -77,7 +77,7 @@ void connection_pool::give_back(std::string file, std::unique_ptr<db> d) {
       if (lru == idle_.end() || it->second.front().used < lru->second.front().used) lru = it;
     // Closed by the sweeper, not here: the last connection to a database
     // checkpoints and syncs as it closes, and this may be a network
-    // thread (a quick read, imap/inline_reads.hpp).
+    // thread (a quick read, net/inline_reads.hpp).
     evicted_.push_back(std::move(lru->second.front().d));
     lru->second.erase(lru->second.begin());
     if (lru->second.empty()) idle_.erase(lru);

@@ -1,10 +1,10 @@
-// imap/inline_reads.hpp: quick reads run inline until one takes longer than
+// net/inline_reads.hpp: quick reads run inline until one takes longer than
 // the budget; then every quick read goes to the pool for a second.
 #include <gtest/gtest.h>
 
-#include "imap/inline_reads.hpp"
+#include "net/inline_reads.hpp"
 
-namespace lemonade::imap {
+namespace lemonade::net {
 namespace {
 
 using namespace std::chrono_literals;
@@ -30,4 +30,4 @@ TEST(inline_reads, zero_budget_never_inline) {
 }
 
 }  // namespace
-}  // namespace lemonade::imap
+}  // namespace lemonade::net

@@ -29,7 +29,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace lemonade::imap {
+namespace lemonade::net {
 
 class inline_reads {
  public:
@@ -57,4 +57,4 @@ class inline_reads {
   std::atomic<std::uint64_t> over_{0};
 };
 
-}  // namespace lemonade::imap
+}  // namespace lemonade::net
