@@ -171,7 +171,7 @@ const key_def key_defs[] = {
 
   {"server.network_threads", "0", "network threads; 0 means one per core", set_unsigned<&config::network_threads>},
   {"server.storage_threads", "4", "threads for store writes, and as many again for store reads", set_unsigned<&config::storage_threads>},
-  {"server.inline_read_budget", "\"10ms\"", "a quick store read (a page of FETCH, STATUS, LIST) runs on the network thread instead of the read pool, saving two thread switches; one that takes longer than this sends them all to the pool for a second, so a slow disk cannot stall the network threads; 0 always uses the pool", set_micros<&config::inline_read_budget>},
+  {"server.inline_read_budget", "\"10ms\"", "a quick store read (a page of FETCH, STATUS, LIST, a mail recipient's account) runs on the network thread instead of the read pool, saving two thread switches; one that takes longer than this sends them all to the pool for a second, so a slow disk cannot stall the network threads; 0 always uses the pool", set_micros<&config::inline_read_budget>},
   {"server.max_connections", "10000", "connections served at once; more are refused with * BYE", set_unsigned<&config::max_connections>},
   {"server.shutdown_grace", "10", "seconds SIGTERM waits for in-flight commands", set_seconds<&config::shutdown_grace>},
   {"server.hostname", "\"localhost\"", "name in greetings and certificates", set_string<&config::hostname>},

@@ -18,7 +18,8 @@
 // Quick are: FETCH of at most one batch of messages (64, sections up to
 // 1 MB in all), STATUS, LIST, SELECT's lookup, the HIGHESTMODSEQ read,
 // and bringing a selected mailbox up to date before a response
-// (session::report_changes: its \Recent claims are made in memory).
+// (session::report_changes: its \Recent claims are made in memory); for
+// submission and LMTP, a recipient's lookup (smtp::session::quick_read).
 // Reads that may write (a SEARCH that brings the index up to date), FETCH
 // of more messages or of sections streamed in pieces, and heavy CPU work
 // (SORT, a login's password check) always go to their pools. Connections
