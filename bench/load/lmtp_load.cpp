@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -161,7 +162,18 @@ void run_client(int port, bool lmtp, const std::string& password, const plan& p,
     conn.send(std::string(lmtp ? "LHLO" : "EHLO") + " client" + std::to_string(c) + ".bench.example\r\n");
     std::tie(code, text) = conn.reply();
     if (code != 250) return fail(lmtp ? "LHLO" : "EHLO", text);
-    bool pipelining = text.find("PIPELINING") != std::string::npos;
+    // An EHLO/LHLO keyword line: "250-PIPELINING" or "250 PIPELINING".
+    bool pipelining = false;
+    for (std::size_t at = 0; at < text.size();) {
+      auto end = text.find('\n', at);
+      auto line = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      std::string word = line.size() > 4 ? line.substr(4) : "";
+      for (auto& ch : word) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      pipelining = pipelining || word == "PIPELINING";
+      if (end == std::string::npos) break;
+      at = end + 1;
+    }
     if (!p.user.empty()) {
       conn.send("AUTH PLAIN " + base64(std::string(1, '\0') + p.user + std::string(1, '\0') + password) + "\r\n");
       std::tie(code, text) = conn.reply();
@@ -266,20 +278,32 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<plan> plans;
+  std::vector<std::size_t> counts;
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream f(line);
     std::string tag;
     f >> tag;
     if (tag == "C") {
+      if (!plans.empty() && plans.back().messages.size() != counts.back()) {
+        std::cerr << "lmtp-load: a client of the plan has not as many messages as its C line says\n";
+        return 2;
+      }
       plan p;
       std::size_t count = 0;
-      f >> p.sender >> p.rcpt >> p.user >> count;
+      if (!(f >> p.sender >> p.rcpt >> p.user >> count)) {
+        std::cerr << "lmtp-load: bad plan line: " << line << "\n";
+        return 2;
+      }
       if (p.user == "-") p.user.clear();
       plans.push_back(std::move(p));
+      counts.push_back(count);
     } else if (tag == "M" && !plans.empty()) {
       std::size_t n = 0;
-      f >> n;
+      if (!(f >> n)) {
+        std::cerr << "lmtp-load: bad plan line: " << line << "\n";
+        return 2;
+      }
       std::string octets(n, '\0');
       in.read(octets.data(), static_cast<std::streamsize>(n));
       if (static_cast<std::size_t>(in.gcount()) != n) {
@@ -291,6 +315,10 @@ int main(int argc, char** argv) {
       std::cerr << "lmtp-load: bad plan line: " << line << "\n";
       return 2;
     }
+  }
+  if (!plans.empty() && plans.back().messages.size() != counts.back()) {
+    std::cerr << "lmtp-load: a client of the plan has not as many messages as its C line says\n";
+    return 2;
   }
   std::vector<result> results(plans.size());
   std::vector<std::thread> threads;

@@ -179,7 +179,7 @@ const key_def key_defs[] = {
   {"server.keep_accounts_open", "32", "accounts kept open after their last session ends, most recently used first, so a client that reconnects finds its big mailboxes cached; 0 closes an account with its last session", set_unsigned<&config::keep_accounts_open>},
 
   {"server.domains", "[\"localhost\"]", "mail domains of this server: account NAME receives mail for NAME@DOMAIN (and NAME+DETAIL@DOMAIN) for each; an account named as a full address receives exactly that address", set_list<&config::domains>},
-  {"server.aliases", "{}", "addresses delivered to an account, which may also send as them: { postmaster = \"alice\" } (that local part at every server.domains domain), { \"sales@example.org\" = \"bob\" } (exactly that address); the target is an account name or one of its addresses, +detail included; a list ({ team = [\"alice\", \"bob\"] }) delivers a copy to each and is no one's sender address", set_aliases},
+  {"server.aliases", "{}", "addresses delivered to an account, which may also send as them: { postmaster = \"alice\" } (that local part at every server.domains domain), { \"sales@example.org\" = \"bob\" } (exactly that address); the target is an account name or one of its addresses, +detail included; a list of two or more ({ team = [\"alice\", \"bob\"] }) delivers a copy to each and is no one's sender address", set_aliases},
   {"server.detail_mailbox", "true", "mail for NAME+DETAIL@DOMAIN goes into NAME's mailbox DETAIL when it exists (else INBOX); false: always INBOX", set_bool<&config::detail_mailbox>},
   {"server.memory_trim_interval", "\"5s\"", "how often freed memory is handed back to the system (malloc_trim); 0 never", set_millis<&config::memory_trim_interval>},
 

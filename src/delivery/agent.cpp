@@ -228,7 +228,7 @@ void queue_agent::attempt(const store::queued_message& m) {
   for (auto& r : m.recipients) {
     if (r.state != store::recipient_state::pending) continue;
     auto [local, domain] = split_address(r.address);
-    if (addresses_.is_list(local, domain)) {
+    if (r.notify & store::list_expanded) {
       // A list: its members are recipients of their own
       // (smtp::session::add_queued); this row is there for the sender's
       // "expanded" report (RFC 3461 §5.2.7.3 (c)).
@@ -236,7 +236,10 @@ void queue_agent::attempt(const store::queued_message& m) {
       continue;
     }
     try {
-      auto target = addresses_.resolve(local, domain);
+      // A list's member is the account it named when queued, whatever
+      // the aliases say now (no chains).
+      auto target = (r.notify & store::list_member) ? addresses_.resolve_account(local, domain)
+                                                     : addresses_.resolve(local, domain);
       if (!target) {
         if (!addresses_.is_local_domain(domain)) {
           remote.push_back(&r);

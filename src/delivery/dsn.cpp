@@ -31,16 +31,17 @@ std::string clean(std::string_view s) {
 }  // namespace
 
 bool wants_report(const store::queued_recipient& r, dsn_action action) {
-  if (r.notify & store::notify_never) return false;
+  auto notify = r.notify & store::notify_dsn_bits;
+  if (notify & store::notify_never) return false;
   // A relay that passed the DSN parameters on leaves success reports to
   // the next hop (RFC 3461 §6.2.1).
   if (action == dsn_action::delivered)
-    return (r.notify & store::notify_success) != 0 && !r.last_reply.starts_with("250 2.0.0 relayed with DSN:");
+    return (notify & store::notify_success) != 0 && !r.last_reply.starts_with("250 2.0.0 relayed with DSN:");
   // RFC 3461 §4.1: "the absence of a NOTIFY parameter in a RCPT command
   // may be interpreted as either NOTIFY=FAILURE or NOTIFY=FAILURE,DELAY":
   // the latter here, so a sender hears of mail stuck for hours.
-  if (action == dsn_action::delayed) return r.notify == 0 || (r.notify & store::notify_delay) != 0;
-  return r.notify == 0 || (r.notify & store::notify_failure) != 0;
+  if (action == dsn_action::delayed) return notify == 0 || (notify & store::notify_delay) != 0;
+  return notify == 0 || (notify & store::notify_failure) != 0;
 }
 
 std::string status_of(std::string_view reply) {

@@ -12,9 +12,9 @@
 // (server.aliases) name an account, or an address of one, for a local part
 // at every local domain or for one full address; an alias is looked up
 // before the account of the same name, and its target without aliases (no
-// chains, no loops). An alias with several targets is a list: each target
-// that names an account gets its own copy, through the queue, and the list
-// is no one's sender address.
+// chains, no loops). An alias with two or more targets is a list: each
+// target that names an account gets its own copy, through the queue, and
+// the list is no one's sender address (a list of one is an alias).
 
 #include <map>
 #include <optional>
@@ -45,6 +45,11 @@ class local_addresses {
   // address is not ours, names no account, or is a list. Blocking (reads
   // the users).
   std::optional<local_target> resolve(std::string_view local, std::string_view domain) const;
+  // The account an address names without aliases (NAME@D, a full-address
+  // account, +detail); what a list's members are. Blocking.
+  std::optional<local_target> resolve_account(std::string_view local, std::string_view domain) const {
+    return resolve_plain(local, domain);
+  }
   // Whether the address is a list: an alias with several targets.
   bool is_list(std::string_view local, std::string_view domain) const;
   // A list's members that name an account now, each as the address that

@@ -127,7 +127,7 @@ asio::awaitable<bool> session::burl(const parse::burl_cmd& c) {
   if (!tx_->content && !co_await begin_content()) co_return true;
   co_await write_content(*data);
   if (tx_->write_error) {
-    refuse_write_error();
+    refuse_write_error(c.last);
     co_return true;
   }
   tx_->size += data->size();

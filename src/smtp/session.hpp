@@ -84,8 +84,9 @@ class session final : public std::enable_shared_from_this<session> {
   // here, in the same trip to the storage threads as the rest).
   asio::awaitable<void> deliver_lmtp(std::string last);
   asio::awaitable<void> finish_message(std::string last = {});
-  // The queue's recipients for `r`: itself, or a list's members.
-  static void add_queued(store::queued_message& m, const recipient& r);
+  // The queue's recipients for `rcpts` (lists_only: their lists'
+  // members alone, LMTP delivering the others itself).
+  static void queue_recipients(store::queued_message& m, const std::vector<recipient>& rcpts, bool lists_only);
   asio::awaitable<bool> starttls();
   asio::awaitable<bool> authenticate(const parse::auth_cmd& c);
   asio::awaitable<std::optional<std::string>> sasl_response(const std::string& challenge);
@@ -102,7 +103,9 @@ class session final : public std::enable_shared_from_this<session> {
   // in tx_->write_error (and later pieces are dropped), never thrown.
   asio::awaitable<void> write_content(std::string_view piece);
   // The 452/451 for tx_->write_error; the transaction is dropped.
-  void refuse_write_error();
+  // Answers a failed write of the content (tx_->write_error): LMTP gives
+  // one reply per recipient at the end of the content.
+  void refuse_write_error(bool end_of_content = false);
 
   template <class F>
   auto blocking(F f, asio::any_io_executor pool) -> asio::awaitable<decltype(f())>;

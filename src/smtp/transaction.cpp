@@ -119,9 +119,18 @@ asio::awaitable<void> session::write_content(std::string_view piece) {
   }
 }
 
-void session::refuse_write_error() {
-  if (tx_->write_error->first == 452) reply(452, status_code{4, 3, 1}, "Insufficient system storage; try again later");
-  else reply(451, status_code{4, 3, 0}, "Local error in processing; try again later");
+void session::refuse_write_error(bool end_of_content) {
+  if (lmtp() && end_of_content) {
+    // RFC 2033 §4.2: after the content, one reply per recipient.
+    for (auto& r : tx_->recipients) {
+      if (tx_->write_error->first == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
+      else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
+    }
+  } else if (tx_->write_error->first == 452) {
+    reply(452, status_code{4, 3, 1}, "Insufficient system storage; try again later");
+  } else {
+    reply(451, status_code{4, 3, 0}, "Local error in processing; try again later");
+  }
   tx_.reset();
 }
 
@@ -179,7 +188,7 @@ asio::awaitable<bool> session::data() {
     co_return true;
   }
   if (tx_->write_error) {
-    refuse_write_error();
+    refuse_write_error(true);
     co_return true;
   }
   co_await finish_message(std::move(pending));
@@ -237,7 +246,7 @@ asio::awaitable<bool> session::bdat(const parse::bdat_cmd& c) {
   }
   tx_->size += c.size;
   if (tx_->write_error) {
-    refuse_write_error();
+    refuse_write_error(c.last);
     co_return true;
   }
   if (!c.last) {
@@ -290,8 +299,7 @@ asio::awaitable<void> session::deliver_lmtp(std::string last) {
           m.ret = static_cast<int>(tx_->mail.ret);
           m.body = static_cast<int>(tx_->mail.body);
           m.smtputf8 = tx_->mail.smtputf8;
-          for (auto& r : rcpts)
-            if (!r.members.empty()) add_queued(m, r);
+          queue_recipients(m, rcpts, true);
           try {
             auto copy = srv_.store.queue().stage();
             copy->write(tx_->content->view());
@@ -374,44 +382,65 @@ asio::awaitable<void> session::deliver_lmtp(std::string last) {
   tx_.reset();
 }
 
-void session::add_queued(store::queued_message& m, const recipient& r) {
-  store::queued_recipient q;
-  q.address = r.address.text();
-  if (r.cmd.notify) {
-    auto bit = [](bool on, unsigned b) { return on ? b : 0u; };
-    q.notify = bit(r.cmd.notify->never, store::notify_never) | bit(r.cmd.notify->success, store::notify_success) |
-               bit(r.cmd.notify->failure, store::notify_failure) | bit(r.cmd.notify->delay, store::notify_delay);
+void session::queue_recipients(store::queued_message& m, const std::vector<recipient>& rcpts, bool lists_only) {
+  auto dsn_of = [](const recipient& r) {
+    store::queued_recipient q;
+    q.address = r.address.text();
+    if (r.cmd.notify) {
+      auto bit = [](bool on, unsigned b) { return on ? b : 0u; };
+      q.notify = bit(r.cmd.notify->never, store::notify_never) | bit(r.cmd.notify->success, store::notify_success) |
+                 bit(r.cmd.notify->failure, store::notify_failure) | bit(r.cmd.notify->delay, store::notify_delay);
+    }
+    if (r.cmd.orcpt) q.orcpt = r.cmd.orcpt->first + ";" + r.cmd.orcpt->second;
+    return q;
+  };
+  // A list's member who also gets a copy of their own (named directly, or
+  // by another list) gets just one, whatever the order of the RCPTs.
+  auto taken = [&](const std::string& address) {
+    for (auto& q : m.recipients)
+      if (!(q.notify & store::list_expanded) && core::iequals(q.address, address)) return true;
+    for (auto& r : rcpts)
+      if (r.members.empty() && core::iequals(r.address.text(), address)) return true;
+    return false;
+  };
+  if (!lists_only)
+    for (auto& r : rcpts)
+      if (r.members.empty()) m.recipients.push_back(dsn_of(r));
+  for (auto& r : rcpts) {
+    if (r.members.empty()) continue;
+    auto q = dsn_of(r);
+    // RFC 3461 §5.2.7.3 (c), a multiple-recipient alias: "Any ENVID, RET,
+    // or ORCPT parameters are propagated to all forwarding addresses
+    // associated with that alias. The NOTIFY parameter is propagated to
+    // the forwarding addresses, except that any SUCCESS keyword is
+    // removed. If the original NOTIFY parameter for the alias contained
+    // the SUCCESS keyword, an "expanded" DSN is issued for the alias." A
+    // NOTIFY left empty asked for nothing but success: NEVER.
+    unsigned member_notify = q.notify;
+    if (member_notify & store::notify_success) {
+      member_notify &= ~store::notify_success;
+      if (member_notify == 0) member_notify = store::notify_never;
+    }
+    for (auto& address : r.members) {
+      if (taken(address)) continue;
+      store::queued_recipient member;
+      member.address = address;
+      member.notify = member_notify | store::list_member;
+      member.orcpt = q.orcpt;
+      m.recipients.push_back(std::move(member));
+    }
+    // The list itself, only to carry its "expanded" report (once, if it
+    // was named twice): the queue agent records it at once.
+    if (q.notify & store::notify_success) {
+      bool again = false;
+      for (auto& o : m.recipients)
+        again = again || ((o.notify & store::list_expanded) && core::iequals(o.address, q.address));
+      if (!again) {
+        q.notify |= store::list_expanded;
+        m.recipients.push_back(std::move(q));
+      }
+    }
   }
-  if (r.cmd.orcpt) q.orcpt = r.cmd.orcpt->first + ";" + r.cmd.orcpt->second;
-  if (r.members.empty()) {
-    m.recipients.push_back(std::move(q));
-    return;
-  }
-  // RFC 3461 §5.2.7.3 (c), a multiple-recipient alias: "Any ENVID, RET,
-  // or ORCPT parameters are propagated to all forwarding addresses
-  // associated with that alias. The NOTIFY parameter is propagated to the
-  // forwarding addresses, except that any SUCCESS keyword is removed. If
-  // the original NOTIFY parameter for the alias contained the SUCCESS
-  // keyword, an "expanded" DSN is issued for the alias." A NOTIFY left
-  // empty asked for nothing but success: NEVER.
-  unsigned member_notify = q.notify;
-  if (member_notify & store::notify_success) {
-    member_notify &= ~store::notify_success;
-    if (member_notify == 0) member_notify = store::notify_never;
-  }
-  for (auto& address : r.members) {
-    bool seen = false;  // a member of two lists, or also named itself
-    for (auto& other : m.recipients) seen = seen || core::iequals(other.address, address);
-    if (seen) continue;
-    store::queued_recipient member;
-    member.address = address;
-    member.notify = member_notify;
-    member.orcpt = q.orcpt;
-    m.recipients.push_back(std::move(member));
-  }
-  // The alias itself, only to carry its "expanded" report: the queue
-  // agent records it at once (delivery::expanded_reply).
-  if (q.notify & store::notify_success) m.recipients.push_back(std::move(q));
 }
 
 asio::awaitable<void> session::finish_message(std::string last) {
@@ -426,7 +455,7 @@ asio::awaitable<void> session::finish_message(std::string last) {
   m.body = static_cast<int>(tx_->mail.body);
   m.smtputf8 = tx_->mail.smtputf8;
   m.submitter = user_ ? user_->name : "";
-  for (auto& r : tx_->recipients) add_queued(m, r);
+  queue_recipients(m, tx_->recipients, false);
   std::int64_t id = 0;
   std::string failure;
   int code = 451;

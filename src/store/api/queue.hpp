@@ -16,7 +16,20 @@
 namespace lemonade::store {
 
 // RFC 3461 §4.1 NOTIFY as bits; 0: not given.
-enum notify_bits : unsigned { notify_never = 1, notify_success = 2, notify_failure = 4, notify_delay = 8 };
+enum notify_bits : unsigned {
+  notify_never = 1,
+  notify_success = 2,
+  notify_failure = 4,
+  notify_delay = 8,
+  // Not RFC 3461's: how the queue treats a row of a list alias, set when
+  // it is queued (smtp::session::add_queued), never read from the config
+  // again. A member is an account's own address (delivered without
+  // aliases); the list's own row is there only for its "expanded" report.
+  list_member = 16,
+  list_expanded = 32,
+};
+// The RFC 3461 NOTIFY bits of notify_bits.
+inline constexpr unsigned notify_dsn_bits = notify_never | notify_success | notify_failure | notify_delay;
 
 enum class recipient_state { pending = 0, delivered = 1, failed = 2 };
 

@@ -2,7 +2,8 @@
 # order): the list's copies go through the queue, which delivers each
 # member on its own (and retries or reports for each), so the list's
 # reply says where it was queued; a recipient that is an account in the
-# same transaction is delivered at once, as always.
+# same transaction is delivered at once, as always, and a member named
+# directly too (pat) gets that one copy, not a second from the list.
 !protocol lmtp
 !user pat pw1
 !user green pw2
@@ -25,6 +26,8 @@ C: RCPT TO:<team@foo.edu>
 S: 250 2.1.5 Recipient <team@foo.edu> OK
 C: RCPT TO:<lee@foo.edu>
 S: 250 2.1.5 Recipient <lee@foo.edu> OK
+C: RCPT TO:<Pat@foo.edu>
+S: 250 2.1.5 Recipient <Pat@foo.edu> OK
 C: DATA
 S: 354 Start mail input; end with <CRLF>.<CRLF>
 C: Subject: all hands
@@ -33,39 +36,39 @@ C: meeting at ten
 C: .
 S: 250 2.1.5 <team@foo.edu> queued for its 2 addresses as ${q}
 S: 250 2.1.5 <lee@foo.edu> delivered
+S: 250 2.1.5 <Pat@foo.edu> delivered
 C: QUIT
 S: 221 2.0.0 localhost Bye
 !closed 1
 !connect 2 plain imap
 S2: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
-C2: a1 LOGIN pat pw1
+C2: a1 LOGIN green pw2
 S2: a1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC WITHIN ESEARCH SEARCHRES NOTIFY CONTEXT=SEARCH SORT SORT=DISPLAY ESORT CONTEXT=SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY CATENATE URLAUTH URLAUTH=BINARY URL-PARTIAL PARTIAL METADATA PREVIEW COMPRESS=DEFLATE CONVERT] Logged in
 !poll 2 30 STATUS INBOX (MESSAGES) == * STATUS INBOX (MESSAGES 1)
-C2: a2 EXAMINE INBOX
-S2: * 1 EXISTS
-S2: * 1 RECENT
-S2: * OK [UNSEEN 1] Message 1 is first unseen
-S2: * OK [UIDVALIDITY ${uv}] UIDs valid
-S2: * OK [UIDNEXT 2] Predicted next UID
-S2: * OK [HIGHESTMODSEQ ${hms}] Highest
-S2: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
-S2: * OK [PERMANENTFLAGS ()] No permanent flags permitted
-S2: a2 OK [READ-ONLY] EXAMINE completed
-C2: a3 FETCH 1 BODY.PEEK[HEADER.FIELDS (RETURN-PATH SUBJECT)]
-S2: * 1 FETCH (BODY[HEADER.FIELDS (RETURN-PATH SUBJECT)] {61}Return-Path: <boss@elsewhere.example>\r\nSubject: all hands\r\n\r\n)
-S2: a3 OK FETCH completed
-C2: a4 LOGOUT
+C2: a2 LOGOUT
 S2: * BYE Lemonade logging out
-S2: a4 OK LOGOUT completed
+S2: a2 OK LOGOUT completed
 !closed 2
 !connect 3 plain imap
 S3: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready
-C3: a1 LOGIN green pw2
+C3: a1 LOGIN pat pw1
 S3: a1 OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT MULTIAPPEND CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC WITHIN ESEARCH SEARCHRES NOTIFY CONTEXT=SEARCH SORT SORT=DISPLAY ESORT CONTEXT=SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY CATENATE URLAUTH URLAUTH=BINARY URL-PARTIAL PARTIAL METADATA PREVIEW COMPRESS=DEFLATE CONVERT] Logged in
-!poll 3 30 STATUS INBOX (MESSAGES) == * STATUS INBOX (MESSAGES 1)
-C3: a2 LOGOUT
+C3: a2 EXAMINE INBOX
+S3: * 1 EXISTS
+S3: * 1 RECENT
+S3: * OK [UNSEEN 1] Message 1 is first unseen
+S3: * OK [UIDVALIDITY ${uv}] UIDs valid
+S3: * OK [UIDNEXT 2] Predicted next UID
+S3: * OK [HIGHESTMODSEQ ${hms}] Highest
+S3: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+S3: * OK [PERMANENTFLAGS ()] No permanent flags permitted
+S3: a2 OK [READ-ONLY] EXAMINE completed
+C3: a3 FETCH 1 BODY.PEEK[HEADER.FIELDS (RETURN-PATH SUBJECT)]
+S3: * 1 FETCH (BODY[HEADER.FIELDS (RETURN-PATH SUBJECT)] {61}Return-Path: <boss@elsewhere.example>\r\nSubject: all hands\r\n\r\n)
+S3: a3 OK FETCH completed
+C3: a4 LOGOUT
 S3: * BYE Lemonade logging out
-S3: a2 OK LOGOUT completed
+S3: a4 OK LOGOUT completed
 !closed 3
 !connect 4 plain imap
 S4: * OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=SCRAM-SHA-256 SASL-IR LITERAL+ ID ENABLE] Lemonade ready

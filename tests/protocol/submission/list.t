@@ -58,6 +58,10 @@ C: RCPT TO:<gone@localhost>
 S: 550 5.1.1 No such user here: <gone@localhost>
 C: RCPT TO:<Team@localhost> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;team@example.org
 S: 250 2.1.5 Recipient <Team@localhost> OK
+# bob, named after the list too, gets one copy (the queue delivers in
+# order, so a second would be in before carol's: bob's EXAMINE says 1).
+C: RCPT TO:<bob@localhost>
+S: 250 2.1.5 Recipient <bob@localhost> OK
 C: DATA
 S: 354 Start mail input; end with <CRLF>.<CRLF>
 C: Subject: to the team

@@ -79,6 +79,46 @@ TEST(DeliveryAgent, DeliversAndReports) {
             std::string::npos);
 }
 
+// Rows of a list alias are what they were when queued (store::list_member,
+// store::list_expanded), whatever the aliases say at delivery: a member is
+// its account, not an alias of the same name; the list's own row only
+// reports "expanded"; a member with no NOTIFY of its own still has its
+// failure reported (RFC 3461 §4.1), the marker bits being no NOTIFY.
+TEST(DeliveryAgent, ListRowsAsQueued) {
+  temp_dir dir;
+  auto st = store::sqlite::open_store(dir.path, {});
+  auto alice = st->users().add_user({0, "alice", "h", {}});
+  auto bob = st->users().add_user({0, "bob", "h", {}});
+  auto carol = st->users().add_user({0, "carol", "h", {}});
+  // Since the message was queued: "bob" became an alias of carol, and
+  // "team" is no list any more.
+  local_addresses addresses(st->users(), {"localhost"}, {{"bob", {"carol"}}, {"team", {"carol"}}});
+  mailbox::account_registry accounts(*st);
+  agent_options opts;
+  queue_agent agent(st->queue(), addresses, accounts, opts);
+
+  store::queued_message m;
+  m.sender = "alice@localhost";
+  m.recipients.push_back({0, "bob@localhost", store::list_member});
+  m.recipients.push_back({0, "gone@localhost", store::list_member});
+  m.recipients.push_back({0, "team@localhost", store::notify_success | store::list_expanded});
+  auto content = st->queue().stage();
+  content->write("Subject: to the team\r\n\r\nbody\r\n");
+  st->queue().enqueue(m, *content);
+
+  agent.run_once();
+  EXPECT_TRUE(st->queue().list().empty());
+  EXPECT_EQ(inbox(*st, bob).size(), 1u);    // the account bob, not the alias
+  EXPECT_EQ(inbox(*st, carol).size(), 0u);  // neither bob's alias nor team's new target
+  auto reports = inbox(*st, alice);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_NE(reports[0].find("Final-Recipient: rfc822; gone@localhost\r\nAction: failed\r\nStatus: 5.1.1\r\n"),
+            std::string::npos);
+  EXPECT_NE(reports[1].find("Final-Recipient: rfc822; team@localhost\r\nAction: expanded\r\nStatus: 2.0.0\r\n"),
+            std::string::npos);
+  EXPECT_EQ(reports[1].find("bob@localhost"), std::string::npos);  // no success report for a member
+}
+
 // RFC 3464 "delayed": a recipient still pending after delay_warning gets
 // the sender one report (headers only, Will-Retry-Until), not one per
 // attempt; NOTIFY=FAILURE alone asks for none.
