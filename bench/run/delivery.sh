@@ -3,7 +3,7 @@
 # LMTP messages/s, submission messages/s (accepted, and until in the
 # INBOXes), and the disk's fsync rate, every delivery checked.
 # Environment: BENCH_CLIENTS (10,50) BENCH_DELIVERY_SIZES (4096,1048576)
-# BENCH_DELIVERY_MESSAGES (300 up to 64 KB, else 5) BENCH_REPS (3)
+# BENCH_DELIVERY_MESSAGES (up to 64 KB 300 by LMTP, 100 by submission; else 5) BENCH_REPS (3)
 # BENCH_DELIVERY_GENERATOR (build-bench/bench/load/lmtp-load, or python)
 # BENCH_DELIVERY_TESTS (lmtp,submission) BENCH_DELIVERY_SERVERS (lemonade,dovecot,postfix).
 set -euo pipefail
