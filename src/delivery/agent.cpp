@@ -230,7 +230,7 @@ void queue_agent::attempt(const store::queued_message& m) {
     auto [local, domain] = split_address(r.address);
     if (r.notify & store::list_expanded) {
       // A list: its members are recipients of their own
-      // (smtp::session::add_queued); this row is there for the sender's
+      // (smtp::session::queue_recipients); this row is there for the sender's
       // "expanded" report (RFC 3461 §5.2.7.3 (c)).
       record(r, std::string(expanded_reply) + " the list's members are delivered on their own", false);
       continue;

@@ -68,8 +68,8 @@ void session::start_transaction_content() {
     tx_->content_account = srv_.accounts->open(tx_->recipients.front().target.user);
     tx_->content = tx_->content_account->store().stage_message();
   } else {
-    // Submission, or LMTP to a list: the list's copies go through the
-    // queue, which adopts the staged file; the other recipients get copies.
+    // Submission, or LMTP to a list: staged in the queue's space; over
+    // LMTP the list's queued copy and the accounts' copies are made from it.
     tx_->content = srv_.store.queue().stage();
   }
   auto rcpt = tx_->recipients.size() == 1 ? tx_->recipients.front().address.text() : std::string();

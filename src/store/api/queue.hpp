@@ -22,7 +22,7 @@ enum notify_bits : unsigned {
   notify_failure = 4,
   notify_delay = 8,
   // Not RFC 3461's: how the queue treats a row of a list alias, set when
-  // it is queued (smtp::session::add_queued), never read from the config
+  // it is queued (smtp::session::queue_recipients), never read from the config
   // again. A member is an account's own address (delivered without
   // aliases); the list's own row is there only for its "expanded" report.
   list_member = 16,
