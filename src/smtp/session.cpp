@@ -318,9 +318,8 @@ asio::awaitable<void> session::rcpt(parse::rcpt_cmd c) {
   if (srv_.addresses.is_list(to.local, to.domain)) {
     // A list alias: a copy for each member, through the queue (LMTP too),
     // which retries and reports for each on its own.
-    auto members = co_await blocking(
-        [&] { return srv_.addresses.list_members(to.local, to.domain).value_or(std::vector<std::string>{}); },
-        srv_.reads);
+    auto members = co_await quick_read(
+        [&] { return srv_.addresses.list_members(to.local, to.domain).value_or(std::vector<std::string>{}); });
     if (members.empty()) {
       reply(550, status_code{5, 1, 1}, "No such user here: <" + to.text() + ">");
       co_return;

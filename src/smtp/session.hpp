@@ -106,6 +106,12 @@ class session final : public std::enable_shared_from_this<session> {
   // Answers a failed write of the content (tx_->write_error): LMTP gives
   // one reply per recipient at the end of the content.
   void refuse_write_error(bool end_of_content = false);
+  // LMTP's reply for one recipient when storing failed: 452 (code 452,
+  // a full disk) or 451.
+  void reply_storage_failure(const recipient& r, int code);
+  // The queued message's envelope from MAIL (RFC 3461's ENVID and RET,
+  // BODY, SMTPUTF8); recipients and submitter left to the caller.
+  store::queued_message queued_envelope() const;
 
   template <class F>
   auto blocking(F f, asio::any_io_executor pool) -> asio::awaitable<decltype(f())>;

@@ -69,7 +69,8 @@ void session::start_transaction_content() {
     tx_->content = tx_->content_account->store().stage_message();
   } else {
     // Submission, or LMTP to a list: staged in the queue's space; over
-    // LMTP the list's queued copy and the accounts' copies are made from it.
+    // LMTP the accounts' copies are made from it, then the list's queued
+    // message takes it.
     tx_->content = srv_.store.queue().stage();
   }
   auto rcpt = tx_->recipients.size() == 1 ? tx_->recipients.front().address.text() : std::string();
@@ -119,13 +120,25 @@ asio::awaitable<void> session::write_content(std::string_view piece) {
   }
 }
 
+void session::reply_storage_failure(const recipient& r, int code) {
+  if (code == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
+  else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
+}
+
+store::queued_message session::queued_envelope() const {
+  store::queued_message m;
+  m.sender = tx_->mail.from.empty() ? "" : tx_->mail.from.text();
+  m.envid = tx_->mail.envid.value_or("");
+  m.ret = static_cast<int>(tx_->mail.ret);
+  m.body = static_cast<int>(tx_->mail.body);
+  m.smtputf8 = tx_->mail.smtputf8;
+  return m;
+}
+
 void session::refuse_write_error(bool end_of_content) {
   if (lmtp() && end_of_content) {
     // RFC 2033 §4.2: after the content, one reply per recipient.
-    for (auto& r : tx_->recipients) {
-      if (tx_->write_error->first == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
-      else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
-    }
+    for (auto& r : tx_->recipients) reply_storage_failure(r, tx_->write_error->first);
   } else if (tx_->write_error->first == 452) {
     reply(452, status_code{4, 3, 1}, "Insufficient system storage; try again later");
   } else {
@@ -290,27 +303,6 @@ asio::awaitable<void> session::deliver_lmtp(std::string last) {
         }
         ok = delivery::storable(tx_->content->view(), limits);
         if (!ok) return true;
-        // Lists first, in one queued message (a copy of the content: the
-        // accounts below still read the staged original).
-        if (!tx_->content_account) {
-          store::queued_message m;
-          m.sender = tx_->mail.from.empty() ? "" : tx_->mail.from.text();
-          m.envid = tx_->mail.envid.value_or("");
-          m.ret = static_cast<int>(tx_->mail.ret);
-          m.body = static_cast<int>(tx_->mail.body);
-          m.smtputf8 = tx_->mail.smtputf8;
-          queue_recipients(m, rcpts, true);
-          try {
-            auto copy = srv_.store.queue().stage();
-            copy->write(tx_->content->view());
-            copy->finish();
-            list_queue_id = srv_.store.queue().enqueue(std::move(m), *copy);
-          } catch (...) {
-            auto f = storage_failure(std::current_exception());
-            for (std::size_t i = 0; i < rcpts.size(); ++i)
-              if (!rcpts[i].members.empty()) outcomes[i] = {f.first, f.second, std::nullopt};
-          }
-        }
         bool first_direct = true;
         for (std::size_t i = 0; i < rcpts.size(); ++i) {
           auto& r = rcpts[i];
@@ -328,6 +320,19 @@ asio::awaitable<void> session::deliver_lmtp(std::string last) {
             if (!outcomes[i].over_quota) std::tie(outcomes[i].code, outcomes[i].failure) = storage_failure(e);
           }
         }
+        // The lists last, in one queued message: it takes the content
+        // staged in the queue's space, once the accounts have their copies.
+        if (!tx_->content_account) {
+          auto m = queued_envelope();
+          queue_recipients(m, rcpts, true);
+          try {
+            list_queue_id = srv_.store.queue().enqueue(std::move(m), *tx_->content);
+          } catch (...) {
+            auto f = storage_failure(std::current_exception());
+            for (std::size_t i = 0; i < rcpts.size(); ++i)
+              if (!rcpts[i].members.empty()) outcomes[i] = {f.first, f.second, std::nullopt};
+          }
+        }
         return true;
       },
       srv_.storage);
@@ -340,8 +345,7 @@ asio::awaitable<void> session::deliver_lmtp(std::string last) {
       // failure for every recipient.
       if (i == 0)
         spdlog::warn("conn={} event=delivery protocol=lmtp error=\"{}\"", conn_.id, write_failure->second);
-      if (write_failure->first == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
-      else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
+      reply_storage_failure(r, write_failure->first);
       continue;
     }
     if (!ok) {
@@ -363,8 +367,7 @@ asio::awaitable<void> session::deliver_lmtp(std::string last) {
       spdlog::warn("conn={} event=delivery protocol=lmtp rcpt=\"{}\" error=\"{}\"", conn_.id, r.address.text(),
                    o.failure);
       // RFC 2033 §4.2: a temporary failure for this recipient only.
-      if (o.code == 452) reply(452, status_code{4, 3, 1}, "<" + r.address.text() + "> Insufficient system storage");
-      else reply(451, status_code{4, 3, 0}, "<" + r.address.text() + "> Local error in processing");
+      reply_storage_failure(r, o.code);
       continue;
     }
     if (!r.members.empty()) {
@@ -448,12 +451,7 @@ asio::awaitable<void> session::finish_message(std::string last) {
     co_await deliver_lmtp(std::move(last));
     co_return;
   }
-  store::queued_message m;
-  m.sender = tx_->mail.from.empty() ? "" : tx_->mail.from.text();
-  m.envid = tx_->mail.envid.value_or("");
-  m.ret = static_cast<int>(tx_->mail.ret);
-  m.body = static_cast<int>(tx_->mail.body);
-  m.smtputf8 = tx_->mail.smtputf8;
+  auto m = queued_envelope();
   m.submitter = user_ ? user_->name : "";
   queue_recipients(m, tx_->recipients, false);
   std::int64_t id = 0;
