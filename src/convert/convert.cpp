@@ -183,6 +183,10 @@ void converter::isolate(std::string program, unsigned workers, std::uint64_t mem
 
 result converter::run(const source& s, const request& r) const {
   if (auto f = check(s.type, r)) return *f;
+  return run_checked(s, r);
+}
+
+result converter::run_checked(const source& s, const request& r) const {
   if (workers_) return workers_->run(s, r);
   return run_here(s, r);
 }

@@ -128,9 +128,11 @@ class converter {
   // (an undecodable image, too many pixels, a document nested too deep)
   // or temp_fail (out of time, or the worker process lost). In worker
   // processes once isolate() was called, else in this one. The request is
-  // checked once, here (a worker's own converter is not isolated: it
-  // checks and runs).
+  // checked first (a worker's own converter is not isolated: it checks
+  // and runs, in its own process).
   result run(const source& s, const request& r) const;
+  // The same for a request the caller has just check()ed.
+  result run_checked(const source& s, const request& r) const;
   // RFC 5259 §13: conversions from now on in up to `workers` processes
   // of `program` (the lemonade executable; worker.hpp), each limited to
   // `memory` octets of address space.

@@ -18,6 +18,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/strings.hpp"
+
 extern char** environ;
 
 namespace lemonade::convert {
@@ -62,7 +64,11 @@ class reader {
     in_.remove_prefix(4 + n);
     return s;
   }
-  std::uint64_t num() { return std::strtoull(std::string(str()).c_str(), nullptr, 10); }
+  std::uint64_t num() {
+    auto n = core::parse_uint(str());
+    if (!n) throw std::runtime_error("convert worker: bad number in a frame");
+    return *n;
+  }
 
  private:
   std::string_view in_;

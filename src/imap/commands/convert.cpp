@@ -277,7 +277,7 @@ message_result convert_message(const convert_job& job, const store::message_reco
       f.text = "The body part is too large to convert";
       return done.emplace(sec.text, f).first->second;
     }
-    auto r = job.conv.run({where.type, charset_param(p), *content}, job.request);
+    auto r = job.conv.run_checked({where.type, charset_param(p), *content}, job.request);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     // RFC 5259 §11 and §13: who converted what, how long it took, and
     // why it failed.
@@ -285,7 +285,7 @@ message_result convert_message(const convert_job& job, const store::message_reco
       spdlog::info("event=convert user={} from={} to={} in={} out={} ms={}", job.user, where.type, o->type,
                    content->size(), o->data.size(), ms);
       try {
-        job.store.put_conversion(key, {o->type, join_params(o->type_params), o->data}, job.cfg.convert_cache);
+        job.store.put_conversion(rec.blob, key, {o->type, join_params(o->type_params), o->data}, job.cfg.convert_cache);
       } catch (const std::exception& e) {
         // Not kept (a full disk, say): the client has its answer all the same.
         spdlog::warn("event=convert_cache_error user={} error=\"{}\"", job.user, e.what());
@@ -506,7 +506,6 @@ asio::awaitable<void> convert(command_context& ctx, args& a) {
     if (std::chrono::steady_clock::now() - started > cfg.convert_command_time)
       refuse("The conversions took too long; ask for fewer at a time", "TEMPFAIL");
     message_result res;
-    bool failed_for_now = false;
     try {
       res = co_await ctx.blocking([&] { return convert_message(job, rec); }, command_context::work::convert);
     } catch (const std::exception& e) {
@@ -515,9 +514,8 @@ asio::awaitable<void> convert(command_context& ctx, args& a) {
       // space, temporary internal error ...), then the server MUST return
       // a tagged NO response that SHOULD contain the TEMPFAIL response code".
       spdlog::warn("conn={} event=convert_error user={} error=\"{}\"", ctx.session.conn.id, ctx.session.user, e.what());
-      failed_for_now = true;
+      refuse("The conversion failed for now; try again later", "TEMPFAIL");
     }
-    if (failed_for_now) refuse("The conversion failed for now; try again later", "TEMPFAIL");
     any_ok = any_ok || res.any_ok;
     any_failed = any_failed || res.any_failed;
     // §8.1: "If the UID data item is returned, it MUST be returned as the

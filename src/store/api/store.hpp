@@ -156,10 +156,13 @@ class account_store {
   // conversion), so they go with the blob. Not durable: a crash may lose
   // the last ones.
   virtual std::optional<converted_part> find_conversion(const std::string& key) = 0;
-  // Stores one (unless its blob is gone), then drops the least recently
-  // used until the account's conversions hold at most max_octets (each
-  // counted with its key and some overhead; 0 keeps none).
-  virtual void put_conversion(const std::string& key, const converted_part& part, std::uint64_t max_octets) = 0;
+  // Stores one, made from the content `blob` (unless that is gone; its
+  // key begins with "blob:", so the blob's conversions go with it), then
+  // drops the least recently used until the account's conversions hold
+  // at most max_octets (each counted with its key and some overhead; 0
+  // keeps none).
+  virtual void put_conversion(const std::string& blob, const std::string& key, const converted_part& part,
+                              std::uint64_t max_octets) = 0;
 };
 
 // RFC 5464 §4.2.2 DEPTH infinity.

@@ -509,12 +509,12 @@ std::optional<converted_part> sqlite_account::find_conversion(const std::string&
   return out;
 }
 
-void sqlite_account::put_conversion(const std::string& key, const converted_part& part, std::uint64_t max_octets) {
+void sqlite_account::put_conversion(const std::string& blob, const std::string& key, const converted_part& part,
+                                    std::uint64_t max_octets) {
   // Each row counts its key and a row's overhead too: empty results are
   // not free, and 0 keeps nothing at all.
   auto size = part.data.size() + key.size() + part.type.size() + part.params.size() + 64;
   if (max_octets == 0 || size > max_octets) return;
-  auto blob = key.substr(0, key.find(':'));
   write([&](db& d, after_commit&) {
     // Not for a blob already gone (its conversions were dropped with it,
     // drop_unreferenced, while this one was being made).

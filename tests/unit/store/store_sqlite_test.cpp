@@ -822,10 +822,10 @@ TEST_F(store_sqlite, conversions_cache) {
   // not kept).
   acct->append(inbox, {text_msg("other"), text_msg("zz")});
   auto other = acct->fetch(inbox, {uid{2}}, false)[0].blob, zz = acct->fetch(inbox, {uid{3}}, false)[0].blob;
-  acct->put_conversion("nosuchblob:1", {"text/plain", "", "x"}, 1000);
+  acct->put_conversion("nosuchblob", "nosuchblob:1", {"text/plain", "", "x"}, 1000);
   EXPECT_EQ(acct->find_conversion("nosuchblob:1"), std::nullopt);
-  acct->put_conversion(blob + ":2:image/jpeg", {"image/jpeg", "", std::string(100, 'j')}, 600);
-  acct->put_conversion(other + ":1", {"text/plain", "charset=utf-8", std::string(100, 't')}, 600);
+  acct->put_conversion(blob, blob + ":2:image/jpeg", {"image/jpeg", "", std::string(100, 'j')}, 600);
+  acct->put_conversion(other, other + ":1", {"text/plain", "charset=utf-8", std::string(100, 't')}, 600);
   auto got = acct->find_conversion(blob + ":2:image/jpeg");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->type, "image/jpeg");
@@ -833,16 +833,16 @@ TEST_F(store_sqlite, conversions_cache) {
   EXPECT_EQ(acct->find_conversion(other + ":1")->params, "charset=utf-8");
   // Over the bound (rows count their key and 64 octets more): the oldest
   // goes (same second: by key).
-  acct->put_conversion(zz + ":1", {"text/plain", "", std::string(100, 'z')}, 600);
+  acct->put_conversion(zz, zz + ":1", {"text/plain", "", std::string(100, 'z')}, 600);
   int left = (acct->find_conversion(blob + ":2:image/jpeg") ? 1 : 0) + (acct->find_conversion(other + ":1") ? 1 : 0);
   EXPECT_EQ(left, 1);
   EXPECT_TRUE(acct->find_conversion(zz + ":1"));
-  acct->put_conversion(zz + ":2", {"text/plain", "", std::string(700, 'h')}, 600);  // larger than the bound
+  acct->put_conversion(zz, zz + ":2", {"text/plain", "", std::string(700, 'h')}, 600);  // larger than the bound
   EXPECT_EQ(acct->find_conversion(zz + ":2"), std::nullopt);
-  acct->put_conversion(zz + ":3", {"text/plain", "", ""}, 0);  // 0 keeps none, not even empty ones
+  acct->put_conversion(zz, zz + ":3", {"text/plain", "", ""}, 0);  // 0 keeps none, not even empty ones
   EXPECT_EQ(acct->find_conversion(zz + ":3"), std::nullopt);
   // The blob's conversions go with it.
-  acct->put_conversion(blob + ":1:text/plain", {"text/plain", "", "x"}, 2000);
+  acct->put_conversion(blob, blob + ":1:text/plain", {"text/plain", "", "x"}, 2000);
   acct->store_flags(inbox, {uid{1}}, flag_op::add, {flag_deleted, {}}, std::nullopt);
   acct->expunge_deleted(inbox, nullptr);
   acct->release_expunged(inbox, modseq{UINT64_MAX});
