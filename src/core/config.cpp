@@ -171,6 +171,7 @@ const key_def key_defs[] = {
 
   {"server.network_threads", "0", "network threads; 0 means one per core", set_unsigned<&config::network_threads>},
   {"server.storage_threads", "4", "threads for store writes, and as many again for store reads", set_unsigned<&config::storage_threads>},
+  {"server.delivery_threads", "8", "threads that write the mail LMTP and submission take in (deliveries and the queue), apart from IMAP's store writes; each waits for its fsync, so a burst of deliveries to many accounts keeps the disk busier with more of them", set_unsigned<&config::delivery_threads>},
   {"server.inline_read_budget", "\"10ms\"", "a quick store read (a page of FETCH, STATUS, LIST, a mail recipient's account) runs on the network thread instead of the read pool, saving two thread switches; one that takes longer than this sends them all to the pool for a second, so a slow disk cannot stall the network threads; 0 always uses the pool", set_micros<&config::inline_read_budget>},
   {"server.max_connections", "10000", "connections served at once; more are refused with * BYE", set_unsigned<&config::max_connections>},
   {"server.shutdown_grace", "10", "seconds SIGTERM waits for in-flight commands", set_seconds<&config::shutdown_grace>},
@@ -385,6 +386,7 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.max_mime_depth < 1 || c.max_mime_depth > 256) throw config_error("limits.max_mime_depth: 1 to 256");
   if (c.max_mime_parts < 1) throw config_error("limits.max_mime_parts: at least 1");
   if (c.storage_threads < 1) throw config_error("server.storage_threads: at least 1");
+  if (c.delivery_threads < 1) throw config_error("server.delivery_threads: at least 1");
   if (c.tls_cert.empty() != c.tls_key.empty())
     throw config_error("tls.cert and tls.key: set both or neither");
   return c;

@@ -33,6 +33,7 @@ struct config {
   // [server]
   unsigned network_threads = 0;  // 0: one per core
   unsigned storage_threads = 4;
+  unsigned delivery_threads = 8;
   std::chrono::microseconds inline_read_budget{10000};
   unsigned max_connections = 10000;
   std::chrono::seconds shutdown_grace{10};
