@@ -35,6 +35,25 @@ int main(int argc, char** argv) {
   }
   add_common(list);
 
+  // Proxy identities (store::proxy_grant): "NAME+LABEL" logs in to NAME's
+  // account with a password of its own, under a restricted grant.
+  auto* proxy = user->add_subcommand("proxy", "a user's proxy identities (an operator's proxy logs in as NAME+LABEL)");
+  proxy->require_subcommand(1);
+  std::string label = "proxy";
+  std::string allow;
+  auto* padd = proxy->add_subcommand("add", "add a proxy identity (its own password from stdin or a prompt)");
+  auto* pdel = proxy->add_subcommand("del", "remove a proxy identity");
+  auto* plist = proxy->add_subcommand("list", "a user's proxy identities and what each is allowed");
+  auto* pallow = proxy->add_subcommand("allow", "set what a proxy identity is allowed, beyond reading and relaying");
+  for (auto* sub : {padd, pdel, plist, pallow}) {
+    sub->add_option("name", name, "user name")->required();
+    add_common(sub);
+  }
+  padd->add_option("--label", label, "the identity's label: it logs in as NAME+LABEL")->capture_default_str();
+  padd->add_option("--allow", allow, "comma-separated allowances (expunge, deleted-flag, mailbox-delete, urlauth, shared-metadata); none by default");
+  for (auto* sub : {pdel, pallow}) sub->add_option("label", label, "the identity's label")->required();
+  pallow->add_option("allowances", allow, "comma-separated allowances, or \"none\"")->required();
+
   auto* queue = app.add_subcommand("queue", "the outbound queue of submitted mail");
   queue->require_subcommand(1);
   std::int64_t queue_id = 0;
@@ -68,6 +87,10 @@ int main(int argc, char** argv) {
     if (*passwd) return cli::user_passwd(cfg, name);
     if (*del) return cli::user_del(cfg, name);
     if (*list) return cli::user_list(cfg);
+    if (*padd) return cli::proxy_add(cfg, name, label, allow);
+    if (*pdel) return cli::proxy_del(cfg, name, label);
+    if (*plist) return cli::proxy_list(cfg, name);
+    if (*pallow) return cli::proxy_allow(cfg, name, label, allow);
     if (*qlist) return cli::queue_list(cfg);
     if (*qshow) return cli::queue_show(cfg, queue_id);
     if (*qretry) return cli::queue_retry(cfg, queue_id);

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -148,6 +149,17 @@ void watch_users(std::shared_ptr<user_watch> w) {
             spdlog::info("event=user_deleted user_id={}", id);
             w->srv.end_sessions_of(id, "Account deleted");
           }
+          // A proxy identity removed (`lemonade user proxy del`) or its
+          // allowances changed: its sessions end, and a new login gets
+          // the grant as it is now.
+          auto now = std::make_shared<std::map<std::pair<std::int64_t, std::string>, unsigned>>();
+          for (auto& p : w->ctx.store.users().list_all_proxies()) (*now)[{p.id, p.proxy->label}] = p.proxy->allow;
+          w->srv.end_proxy_sessions(
+              [now](std::int64_t id, const store::proxy_grant& g) {
+                auto it = now->find({id, g.label});
+                return it == now->end() || it->second != g.allow;
+              },
+              "Proxy identity revoked or changed");
         }
       } catch (const std::exception& e) {
         spdlog::warn("event=user_check_failed error=\"{}\"", e.what());

@@ -61,6 +61,36 @@ int store_failure(const store::error& e) {
              : 1;
 }
 
+// "expunge,urlauth" -> bits; "" or "none" -> 0.
+unsigned parse_allowances(const std::string& list) {
+  unsigned bits = 0;
+  if (list.empty() || list == "none") return 0;
+  std::size_t from = 0;
+  while (from <= list.size()) {
+    auto to = list.find(',', from);
+    if (to == std::string::npos) to = list.size();
+    auto word = list.substr(from, to - from);
+    bool known = false;
+    for (unsigned i = 0; i < std::size(store::proxy_allowance_names); ++i)
+      if (word == store::proxy_allowance_names[i]) {
+        bits |= 1u << i;
+        known = true;
+      }
+    if (!known)
+      throw exit_error(2, "unknown allowance \"" + word +
+                              "\" (expunge, deleted-flag, mailbox-delete, urlauth, shared-metadata, or none)");
+    from = to + 1;
+  }
+  return bits;
+}
+
+std::string allowances_text(unsigned bits) {
+  std::string out;
+  for (unsigned i = 0; i < std::size(store::proxy_allowance_names); ++i)
+    if (bits & (1u << i)) out += (out.empty() ? "" : ",") + std::string(store::proxy_allowance_names[i]);
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace
 
 int user_add(const core::config& cfg, const std::string& name) {
@@ -105,6 +135,54 @@ int user_del(const core::config& cfg, const std::string& name) {
 int user_list(const core::config& cfg) {
   auto st = open_store(cfg);
   for (auto& u : st->users().list_users()) std::cout << u.name << "\n";
+  return 0;
+}
+
+int proxy_add(const core::config& cfg, const std::string& name, const std::string& label, const std::string& allow) {
+  auth::init_crypto();
+  unsigned bits = parse_allowances(allow);
+  auto st = open_store(cfg);
+  try {
+    if (!st->users().find_user(name)) throw store::error(store::error::code::nonexistent, "no such user " + name);
+    auto rec = credentials(cfg, name, read_password());
+    rec.proxy = store::proxy_grant{label, bits};
+    st->users().add_proxy(rec);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "added proxy identity " << name << cfg.proxy_separator << label << " (allowed: " << allowances_text(bits)
+            << ")\n";
+  return 0;
+}
+
+int proxy_del(const core::config& cfg, const std::string& name, const std::string& label) {
+  auto st = open_store(cfg);
+  try {
+    st->users().remove_proxy(name, label);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "removed proxy identity " << name << cfg.proxy_separator << label << "\n";
+  return 0;
+}
+
+int proxy_list(const core::config& cfg, const std::string& name) {
+  auto st = open_store(cfg);
+  if (!st->users().find_user(name)) return store_failure(store::error(store::error::code::nonexistent, "no such user " + name));
+  for (auto& p : st->users().list_proxies(name))
+    std::cout << name << cfg.proxy_separator << p.proxy->label << " " << allowances_text(p.proxy->allow) << "\n";
+  return 0;
+}
+
+int proxy_allow(const core::config& cfg, const std::string& name, const std::string& label, const std::string& allow) {
+  unsigned bits = parse_allowances(allow);
+  auto st = open_store(cfg);
+  try {
+    st->users().set_proxy_allowances(name, label, bits);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << name << cfg.proxy_separator << label << " allowed: " << allowances_text(bits) << "\n";
   return 0;
 }
 

@@ -147,6 +147,7 @@ struct config {
   std::size_t argon2_memlimit = 19 * 1024 * 1024;
   unsigned scram_iterations = 4096;
   std::chrono::seconds auth_cache_ttl{3600};  // verified passwords; 0 disables
+  std::string proxy_separator = "+";          // "alice+label" logs in as a proxy identity
   unsigned auth_cache_size = 10000;
 
   // [limits]

@@ -84,6 +84,9 @@ struct session_data {
   bool compress_active = false;  // RFC 4978
   std::string user;
   std::int64_t user_id = 0;  // 0 before login
+  // Logged in as one of the user's proxy identities ("user+label"): what
+  // it is allowed (commands/proxy_policy.cpp).
+  std::optional<store::proxy_grant> proxy;
   std::shared_ptr<mailbox::account> account;
   std::shared_ptr<mailbox::selected_mailbox> selected;
   // RFC 7162 §3.1: CONDSTORE is enabled by ENABLE or by the first

@@ -98,6 +98,13 @@ void server::end_sessions_of(std::int64_t id, const std::string& why) {
   });
 }
 
+void server::end_proxy_sessions(std::function<bool(std::int64_t, const store::proxy_grant&)> revoked,
+                                const std::string& why) {
+  on_each_session([revoked = std::move(revoked), why](session& s) {
+    if (auto& g = s.proxy(); g && revoked(s.user_id(), *g)) s.request_shutdown(why);
+  });
+}
+
 std::size_t server::session_count() const {
   std::lock_guard lock(sessions_mu_);
   return sessions_.size();

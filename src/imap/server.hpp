@@ -36,6 +36,10 @@ class server {
   // Ends the sessions logged in as user `id` with `* BYE <why>` (the user
   // was deleted while they were connected).
   void end_sessions_of(std::int64_t id, const std::string& why);
+  // Ends the sessions of proxy identities for which revoked(user id,
+  // grant at login) is true (called on each session's strand).
+  void end_proxy_sessions(std::function<bool(std::int64_t, const store::proxy_grant&)> revoked,
+                          const std::string& why);
 
  private:
   struct listener {

@@ -508,6 +508,7 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
   auto selected_before = data_.selected;
   std::exception_ptr failure;
   try {
+    commands::check_proxy_policy(ctx, args);
     co_await spec->execute(ctx, args);
   } catch (const command_error& e) {
     ctx.result = {head.tag, e.st, e.resp_code, e.what()};

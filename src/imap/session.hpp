@@ -29,6 +29,7 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   void request_shutdown(std::string why = "Server shutting down");
   // The logged-in user's id, 0 before login. On the session's executor.
   std::int64_t user_id() const { return data_.user_id; }
+  const std::optional<store::proxy_grant>& proxy() const { return data_.proxy; }
   asio::any_io_executor executor() { return timer_.get_executor(); }
 
   // session_io

@@ -139,7 +139,7 @@ def compile_expectation(text, bound):
 
 
 def parse(path):
-    steps, users, options, protocol = [], {}, [], ["imap"]
+    steps, users, options, protocol, proxies = [], {}, [], ["imap"], []
     with open(path, encoding="utf-8") as f:
         for n, raw in enumerate(f, 1):
             line = raw.rstrip("\n")
@@ -152,6 +152,9 @@ def parse(path):
             words = line.split(None, 2)
             if words[0] == "!user":
                 users[words[1]] = words[2]
+            elif words[0] == "!proxy":
+                # !proxy USER LABEL PASSWORD [ALLOWANCES]
+                proxies.append(tuple(line.split()[1:]))
             elif words[0] == "!option":
                 options.append(line.split(None, 1)[1])
             elif words[0] == "!protocol":
@@ -160,7 +163,7 @@ def parse(path):
                 steps.append((n, words[0], line.split(None, 1)[1] if len(words) > 1 else "", None))
             else:
                 raise Failure("%s:%d: unknown directive %r" % (path, n, line))
-    return steps, users or {"demo": "secret"}, options, protocol[0]
+    return steps, users or {"demo": "secret"}, options, protocol[0], proxies
 
 
 def open_connection(server, tls, protocol="imap"):
@@ -179,10 +182,10 @@ def open_connection(server, tls, protocol="imap"):
 
 
 def run(path, binary):
-    steps, users, options, protocol = parse(path)
+    steps, users, options, protocol, proxies = parse(path)
     bound = {}
     polls = 0
-    with LemonadeServer(binary, users=users, options=options) as server:
+    with LemonadeServer(binary, users=users, options=options, proxies=proxies) as server:
         conns = {1: open_connection(server, False, protocol)}
         for lineno, kind, n, text in steps:
             where = "%s:%d" % (os.path.basename(path), lineno)

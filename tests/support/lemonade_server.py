@@ -21,9 +21,10 @@ def free_port():
 
 
 class LemonadeServer:
-    def __init__(self, binary, users=None, options=None, data_dir=None):
+    def __init__(self, binary, users=None, options=None, data_dir=None, proxies=None):
         self.binary = os.path.abspath(binary)
         self.users = users or {}
+        self.proxies = list(proxies or [])  # (user, label, password[, allowances])
         self.options = list(options or [])
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="lemonade-test-")
@@ -44,10 +45,20 @@ class LemonadeServer:
                        input=(password + "\n").encode(), check=True,
                        stdout=subprocess.DEVNULL)
 
+    def add_proxy(self, name, label, password, allow=""):
+        """`lemonade user proxy add`: NAME+LABEL logs in to NAME's account."""
+        args = [self.binary, "user", "proxy", "add", name, "--label", label, "--data-dir", self.data_dir]
+        if allow:
+            args += ["--allow", allow]
+        subprocess.run(args, input=(password + "\n").encode(), check=True, stdout=subprocess.DEVNULL)
+
     def start(self):
         for name, pw in self.users.items():
             self.add_user(name, pw)
         self.users = {}
+        for proxy in self.proxies:
+            self.add_proxy(*proxy)
+        self.proxies = []
         for attempt in range(5):
             self.imap_port, self.imaps_port = free_port(), free_port()
             self.submission_port, self.submissions_port = free_port(), free_port()

@@ -50,17 +50,42 @@ const char* to_string(checked_by c) {
   return "?";
 }
 
+// The record a login name stands for: a user, or "user+label" (with
+// auth.proxy_separator) one of the user's proxy identities, whose record is
+// the user's account with the identity's own credentials and grant. A
+// name that is a user's own wins, should the separator be a character
+// user names may hold.
+std::optional<store::user_record> find_login(command_context& ctx, std::string_view login) {
+  auto& users = ctx.server.store.users();
+  if (auto u = users.find_user(login)) return u;
+  const auto& sep = ctx.server.cfg.proxy_separator;
+  if (sep.empty()) return std::nullopt;
+  auto at = login.rfind(sep);
+  if (at == std::string_view::npos || at == 0 || at + sep.size() == login.size()) return std::nullopt;
+  return users.find_proxy(login.substr(0, at), login.substr(at + sep.size()));
+}
+
+// The name a record logs in with (the credential cache's key).
+std::string login_name(command_context& ctx, const store::user_record& u) {
+  return u.proxy ? u.name + ctx.server.cfg.proxy_separator + u.proxy->label : u.name;
+}
+
 asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& user, checked_by how) {
   ctx.server.throttle.record_success(ctx.session.conn.address);
   auto acct = co_await ctx.blocking([&] { return ctx.server.accounts.open(user); });
   ctx.session.user = user.name;
   ctx.session.user_id = user.id;
+  ctx.session.proxy = user.proxy;
   ctx.session.account = std::move(acct);
   ctx.session.state = session_state::authenticated;
   // RFC 3501 §7.1: the capabilities change at login, so send them along.
   ctx.result.resp_code = ctx.capability_code();
   ctx.result.text = "Logged in";
-  spdlog::info("conn={} event=login user=\"{}\" auth={}", ctx.session.conn.id, user.name, to_string(how));
+  if (user.proxy)
+    spdlog::info("conn={} event=login user=\"{}\" proxy=\"{}\" auth={}", ctx.session.conn.id, user.name,
+                 user.proxy->label, to_string(how));
+  else
+    spdlog::info("conn={} event=login user=\"{}\" auth={}", ctx.session.conn.id, user.name, to_string(how));
 }
 
 struct checked_user {
@@ -81,8 +106,8 @@ asio::awaitable<std::optional<checked_user>> check_password(command_context& ctx
   };
   auto found = co_await ctx.blocking(
       [&] {
-        lookup l{ctx.server.store.users().find_user(name)};
-        if (l.user) l.cached = cache.check(l.user->name, l.user->password_hash, password);
+        lookup l{find_login(ctx, name)};
+        if (l.user) l.cached = cache.check(login_name(ctx, *l.user), l.user->password_hash, password);
         else cache.forget(name);  // deleted since: drop what was remembered
         return l;
       },
@@ -96,7 +121,7 @@ asio::awaitable<std::optional<checked_user>> check_password(command_context& ctx
       },
       command_context::work::hash);
   if (!user || !ok) co_return std::nullopt;
-  cache.remember(user->name, user->password_hash, password);
+  cache.remember(login_name(ctx, *user), user->password_hash, password);
   co_return checked_user{std::move(*found.user), checked_by::argon2id};
 }
 
@@ -147,10 +172,9 @@ asio::awaitable<void> authenticate_plain(command_context& ctx, const parse::auth
 }
 
 asio::awaitable<void> authenticate_scram(command_context& ctx, const parse::authenticate_cmd& cmd) {
-  auto& users = ctx.server.store.users();
   auth::scram_sha256_server scram(
-      [&users](std::string_view name) -> std::optional<auth::scram_secrets> {
-        auto u = users.find_user(name);
+      [&ctx](std::string_view name) -> std::optional<auth::scram_secrets> {
+        auto u = find_login(ctx, name);
         if (!u) return std::nullopt;
         return auth::scram_secrets{u->scram.salt, u->scram.iterations, u->scram.stored_key, u->scram.server_key};
       },
@@ -172,7 +196,7 @@ asio::awaitable<void> authenticate_scram(command_context& ctx, const parse::auth
   // it as one more challenge, answered with an empty response.
   auto ack = co_await sasl_response(ctx, done.message);
   if (!ack.empty()) reject_syntax("Expected an empty response after server-final-message");
-  auto user = co_await ctx.blocking([&] { return users.find_user(scram.username()); }, command_context::work::read);
+  auto user = co_await ctx.blocking([&] { return find_login(ctx, scram.username()); }, command_context::work::read);
   if (!user) {
     co_await login_failed(ctx, scram.username(), "user vanished");
     co_return;

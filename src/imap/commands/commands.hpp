@@ -29,6 +29,10 @@ asio::awaitable<void> setmetadata(command_context& ctx, args& a);
 asio::awaitable<void> login(command_context& ctx, args& a);
 asio::awaitable<void> authenticate(command_context& ctx, args& a);
 
+// proxy_policy.cpp: refuses (NO [NOPERM]) what the session's proxy
+// identity may not do (store::proxy_grant); nothing for a user's own login.
+void check_proxy_policy(command_context& ctx, args& a);
+
 // select.cpp: RFC 3501 §6.3.1-2, §6.4.1-2, RFC 3691
 asio::awaitable<void> select(command_context& ctx, args& a);
 asio::awaitable<void> check(command_context& ctx, args& a);

@@ -179,6 +179,20 @@ class user_directory {
   virtual void delete_user(std::string_view name) = 0;
   virtual std::vector<user_record> list_users() = 0;
   virtual std::optional<user_record> find_user(std::string_view name) = 0;
+  // Proxy identities of a user (types.hpp proxy_grant). add_proxy takes
+  // the user's name in r.name, the identity's label and allowances in
+  // r.proxy and its own credentials; throws error{nonexistent} (no such
+  // user), error{already_exists}, error{invalid_name} (a label is 1-32
+  // letters, digits, '.', '_' or '-').
+  virtual void add_proxy(const user_record& r) = 0;
+  // Throws error{nonexistent}.
+  virtual void remove_proxy(std::string_view user, std::string_view label) = 0;
+  virtual void set_proxy_allowances(std::string_view user, std::string_view label, unsigned allow) = 0;
+  virtual std::vector<user_record> list_proxies(std::string_view user) = 0;
+  // Every user's proxy identities (the server's check of open sessions).
+  virtual std::vector<user_record> list_all_proxies() = 0;
+  // The user's record with the identity's credentials and grant.
+  virtual std::optional<user_record> find_proxy(std::string_view user, std::string_view label) = 0;
   // Changes whenever another process (`lemonade user ...`) has changed
   // the users since the last call; cheap enough to poll every second.
   virtual std::uint64_t version() = 0;

@@ -205,11 +205,33 @@ struct scram_credentials {
   std::string server_key;  // raw octets
 };
 
+// What a proxy identity may do beyond reading and relaying (draft-maes-
+// lemonade-xencrypted-02 §2.2: a compromised proxy must not be able to
+// destroy mail or mint URLs to send it out). Each is off by default.
+enum proxy_allowance : unsigned {
+  allow_expunge = 1,          // EXPUNGE, UID EXPUNGE, CLOSE's expunge, MOVE
+  allow_deleted_flag = 2,     // setting \Deleted (STORE, APPEND, COPY keeps it)
+  allow_mailbox_delete = 4,   // DELETE and RENAME of mailboxes
+  allow_urlauth = 8,          // GENURLAUTH, URLFETCH, RESETKEY
+  allow_shared_metadata = 16, // SETMETADATA of /shared entries
+};
+// The allowance names of the CLI and the log, in bit order.
+inline constexpr const char* proxy_allowance_names[] = {"expunge", "deleted-flag", "mailbox-delete", "urlauth",
+                                                        "shared-metadata"};
+
+// Set on the record of a login as a proxy identity: the account is the
+// user's (id, name), the credentials the identity's own.
+struct proxy_grant {
+  std::string label;  // "proxy" of "alice+proxy"
+  unsigned allow = 0; // proxy_allowance bits
+};
+
 struct user_record {
   std::int64_t id = 0;
   std::string name;
   std::string password_hash;  // argon2id, libsodium string format
   scram_credentials scram;
+  std::optional<proxy_grant> proxy;
 };
 
 // Errors the store reports to protocol code. Anything else a backend

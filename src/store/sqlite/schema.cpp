@@ -265,6 +265,22 @@ INSERT INTO users_v2 SELECT * FROM users;
 DROP TABLE users;
 ALTER TABLE users_v2 RENAME TO users;
 )sql",
+    // 3: proxy identities (types.hpp proxy_grant): credentials of their
+    // own for a user's account, each with its allowances.
+    R"sql(
+CREATE TABLE proxy_identities(
+  user_id          INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  label            TEXT NOT NULL COLLATE NOCASE,
+  password_hash    TEXT NOT NULL,
+  scram_salt       BLOB NOT NULL,
+  scram_iterations INTEGER NOT NULL,
+  scram_stored_key BLOB NOT NULL,
+  scram_server_key BLOB NOT NULL,
+  allow            INTEGER NOT NULL DEFAULT 0,
+  created          INTEGER NOT NULL,
+  PRIMARY KEY(user_id, label)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

@@ -45,6 +45,16 @@ bool valid_user_name(std::string_view name) {
   return true;
 }
 
+bool valid_proxy_label(std::string_view label) {
+  if (label.empty() || label.size() > 32) return false;
+  for (char c : label) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 sqlite_users::sqlite_users(const std::filesystem::path& file, std::filesystem::path mail_root)
     : db_(file), mail_root_(std::move(mail_root)) {
   migrate_users(db_);
@@ -146,6 +156,111 @@ std::optional<user_record> sqlite_users::find_user(std::string_view name) {
   s.bind(1, name);
   std::optional<user_record> out;
   if (s.step()) out = read_user(s);
+  s.reset();
+  return out;
+}
+
+namespace {
+std::int64_t user_id(db& d, std::string_view user) {
+  auto& f = d.cached("SELECT id FROM users WHERE name = ?1");
+  f.bind(1, user);
+  if (!f.step()) {
+    f.reset();
+    throw error(error::code::nonexistent, "no such user");
+  }
+  auto id = f.int64(0);
+  f.reset();
+  return id;
+}
+
+constexpr const char* all_proxies =
+    "SELECT u.id, u.name, p.password_hash, p.scram_salt, p.scram_iterations, p.scram_stored_key, "
+    "p.scram_server_key, p.label, p.allow FROM proxy_identities p JOIN users u ON u.id = p.user_id";
+const std::string select_proxy = std::string(all_proxies) + " WHERE u.name = ?1";
+
+user_record read_proxy(const statement& s) {
+  auto r = read_user(s);
+  r.proxy = proxy_grant{s.text(7), static_cast<unsigned>(s.int64(8))};
+  return r;
+}
+}  // namespace
+
+void sqlite_users::add_proxy(const user_record& r) {
+  if (!r.proxy || !valid_proxy_label(r.proxy->label))
+    throw error(error::code::invalid_name, "proxy labels are 1-32 letters, digits, '.', '_' or '-'");
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto id = user_id(db_, r.name);
+    auto& f = db_.cached("SELECT 1 FROM proxy_identities WHERE user_id = ?1 AND label = ?2");
+    if (f.bind(1, id).bind(2, r.proxy->label).step()) {
+      f.reset();
+      throw error(error::code::already_exists, "proxy identity already exists");
+    }
+    f.reset();
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    bind_credentials(db_.cached("INSERT INTO proxy_identities(label, password_hash, scram_salt, scram_iterations, "
+                                "scram_stored_key, scram_server_key, user_id, allow, created) "
+                                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                     r)
+        .bind(1, r.proxy->label)
+        .bind(7, id)
+        .bind(8, static_cast<std::int64_t>(r.proxy->allow))
+        .bind(9, now)
+        .run();
+  });
+}
+
+void sqlite_users::remove_proxy(std::string_view user, std::string_view label) {
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto id = user_id(db_, user);
+    db_.cached("DELETE FROM proxy_identities WHERE user_id = ?1 AND label = ?2").bind(1, id).bind(2, label).run();
+    if (db_.changes() == 0) throw error(error::code::nonexistent, "no such proxy identity");
+  });
+}
+
+void sqlite_users::set_proxy_allowances(std::string_view user, std::string_view label, unsigned allow) {
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto id = user_id(db_, user);
+    db_.cached("UPDATE proxy_identities SET allow = ?3 WHERE user_id = ?1 AND label = ?2")
+        .bind(1, id)
+        .bind(2, label)
+        .bind(3, static_cast<std::int64_t>(allow))
+        .run();
+    if (db_.changes() == 0) throw error(error::code::nonexistent, "no such proxy identity");
+  });
+}
+
+std::vector<user_record> sqlite_users::list_proxies(std::string_view user) {
+  std::lock_guard lock(mu_);
+  static const std::string sql = select_proxy + " ORDER BY p.label";
+  auto& s = db_.cached(sql.c_str());
+  s.bind(1, user);
+  std::vector<user_record> out;
+  while (s.step()) out.push_back(read_proxy(s));
+  s.reset();
+  return out;
+}
+
+std::vector<user_record> sqlite_users::list_all_proxies() {
+  std::lock_guard lock(mu_);
+  auto& s = db_.cached(all_proxies);
+  std::vector<user_record> out;
+  while (s.step()) out.push_back(read_proxy(s));
+  s.reset();
+  return out;
+}
+
+std::optional<user_record> sqlite_users::find_proxy(std::string_view user, std::string_view label) {
+  std::lock_guard lock(mu_);
+  static const std::string sql = select_proxy + " AND p.label = ?2";
+  auto& s = db_.cached(sql.c_str());
+  s.bind(1, user).bind(2, label);
+  std::optional<user_record> out;
+  if (s.step()) out = read_proxy(s);
   s.reset();
   return out;
 }

@@ -21,6 +21,12 @@ class sqlite_users final : public user_directory {
   void delete_user(std::string_view name) override;
   std::vector<user_record> list_users() override;
   std::optional<user_record> find_user(std::string_view name) override;
+  void add_proxy(const user_record& r) override;
+  void remove_proxy(std::string_view user, std::string_view label) override;
+  void set_proxy_allowances(std::string_view user, std::string_view label, unsigned allow) override;
+  std::vector<user_record> list_proxies(std::string_view user) override;
+  std::vector<user_record> list_all_proxies() override;
+  std::optional<user_record> find_proxy(std::string_view user, std::string_view label) override;
   std::uint64_t version() override;
 
  private:
@@ -32,5 +38,7 @@ class sqlite_users final : public user_directory {
 // User names: 1-64 of letters, digits, '.', '_', '-', '@'. '+' is kept
 // for proxy identities (DESIGN.md §8).
 bool valid_user_name(std::string_view name);
+// Proxy identity labels: 1-32 of letters, digits, '.', '_', '-'.
+bool valid_proxy_label(std::string_view label);
 
 }  // namespace lemonade::store::sqlite

@@ -87,6 +87,47 @@ TEST_F(store_sqlite, users) {
   EXPECT_GT(st->users().add_user({0, "bob", "h", {}}).id, bob.id);
 }
 
+// Proxy identities: the user's account (id, name) with the identity's own
+// credentials and grant; labels are case-insensitive, one per user each;
+// removed with their user.
+TEST_F(store_sqlite, proxy_identities) {
+  auto& users = st->users();
+  auto bob = users.add_user({0, "bob", "h", {}});
+  user_record p{0, "bob", "proxy-hash", {"s", 4096, "k1", "k2"}, proxy_grant{"phone", allow_expunge}};
+  users.add_proxy(p);
+  auto found = users.find_proxy("BOB", "Phone");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, bob.id);
+  EXPECT_EQ(found->name, "bob");
+  EXPECT_EQ(found->password_hash, "proxy-hash");
+  EXPECT_EQ(found->scram.server_key, "k2");
+  ASSERT_TRUE(found->proxy);
+  EXPECT_EQ(found->proxy->label, "phone");
+  EXPECT_EQ(found->proxy->allow, unsigned{allow_expunge});
+  EXPECT_FALSE(users.find_user("bob")->proxy);  // the user's own record
+  EXPECT_THROW(users.add_proxy(p), error);      // already exists
+  p.proxy->label = "bad label";
+  EXPECT_THROW(users.add_proxy(p), error);
+  p.proxy->label = "ops";
+  p.name = "nobody";
+  EXPECT_THROW(users.add_proxy(p), error);  // no such user
+  p.name = "bob";
+  users.add_proxy(p);
+  users.set_proxy_allowances("bob", "ops", allow_urlauth | allow_shared_metadata);
+  EXPECT_EQ(users.find_proxy("bob", "ops")->proxy->allow, unsigned{allow_urlauth | allow_shared_metadata});
+  EXPECT_THROW(users.set_proxy_allowances("bob", "nobody", 0), error);
+  auto list = users.list_proxies("bob");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].proxy->label, "ops");
+  EXPECT_EQ(users.list_all_proxies().size(), 2u);
+  users.remove_proxy("bob", "ops");
+  EXPECT_FALSE(users.find_proxy("bob", "ops"));
+  EXPECT_THROW(users.remove_proxy("bob", "ops"), error);
+  EXPECT_FALSE(users.find_proxy("alice", "phone"));  // another user's label
+  users.delete_user("bob");
+  EXPECT_TRUE(users.list_all_proxies().empty());
+}
+
 TEST_F(store_sqlite, default_mailboxes) {
   EXPECT_EQ(names(*acct), (std::vector<std::string>{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"}));
   EXPECT_EQ(acct->find_mailbox("Sent")->special_use, "\\Sent");
