@@ -149,15 +149,15 @@ void watch_users(std::shared_ptr<user_watch> w) {
             spdlog::info("event=user_deleted user_id={}", id);
             w->srv.end_sessions_of(id, "Account deleted");
           }
-          // A proxy identity removed (`lemonade user proxy del`) or its
-          // allowances changed: its sessions end, and a new login gets
-          // the grant as it is now.
-          auto now = std::make_shared<std::map<std::pair<std::int64_t, std::string>, unsigned>>();
-          for (auto& p : w->ctx.store.users().list_all_proxies()) (*now)[{p.id, p.proxy->label}] = p.proxy->allow;
+          // A proxy identity removed (`lemonade user proxy del`), its
+          // allowances changed, or added again with a new password: its
+          // sessions end, and a new login gets the grant as it is now.
+          auto now = std::make_shared<std::map<std::pair<std::int64_t, std::string>, store::proxy_grant>>();
+          for (auto& p : w->ctx.store.users().list_all_proxies()) (*now)[{p.id, p.proxy->label}] = *p.proxy;
           w->srv.end_proxy_sessions(
               [now](std::int64_t id, const store::proxy_grant& g) {
                 auto it = now->find({id, g.label});
-                return it == now->end() || it->second != g.allow;
+                return it == now->end() || !it->second.same_as(g);
               },
               "Proxy identity revoked or changed");
         }

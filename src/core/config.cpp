@@ -1,6 +1,7 @@
 #include "core/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -269,7 +270,7 @@ const key_def key_defs[] = {
   {"auth.argon2_memlimit", "\"19MB\"", "argon2id memory for new password hashes", set_size<&config::argon2_memlimit>},
   {"auth.scram_iterations", "4096", "PBKDF2 iterations for SCRAM-SHA-256 keys (RFC 7677: at least 4096)", set_unsigned<&config::scram_iterations>},
   {"auth.cache_ttl", "3600", "seconds a verified password is remembered, so a reconnecting client skips argon2id; failures are never cached; 0 disables", set_seconds<&config::auth_cache_ttl>},
-  {"auth.proxy_separator", "\"+\"", "between a user name and a proxy identity's label in a login name (\"alice+phoneproxy\": `lemonade user proxy`); empty: proxy identities cannot log in", set_string<&config::proxy_separator>},
+  {"auth.proxy_separator", "\"+\"", "between a user name and a proxy identity's label in a login name (\"alice+phoneproxy\": `lemonade user proxy`), none of the characters user names may hold; empty: proxy identities cannot log in", set_string<&config::proxy_separator>},
   {"auth.cache_size", "10000", "accounts whose verified password is remembered (least recently verified dropped first); 0 disables", set_unsigned<&config::auth_cache_size>},
 
   {"limits.max_line_length", "\"64KB\"", "longest command line, literals excluded; longer gets BAD [TOOBIG]", set_size<&config::max_line_length>},
@@ -387,7 +388,13 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.max_mime_depth < 1 || c.max_mime_depth > 256) throw config_error("limits.max_mime_depth: 1 to 256");
   if (c.max_mime_parts < 1) throw config_error("limits.max_mime_parts: at least 1");
   if (c.storage_threads < 1) throw config_error("server.storage_threads: at least 1");
+  // A separator user names may hold would make "alice.phone" both a user
+  // and alice's "phone" identity.
   if (c.proxy_separator.size() > 4) throw config_error("auth.proxy_separator: at most 4 characters");
+  for (char ch : c.proxy_separator)
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-' || ch == '@' ||
+        static_cast<unsigned char>(ch) <= ' ' || static_cast<unsigned char>(ch) >= 0x7f)
+      throw config_error("auth.proxy_separator: not a character user names may hold (letters, digits, . _ - @), a space or a control");
   if (c.delivery_threads < 1) throw config_error("server.delivery_threads: at least 1");
   if (c.tls_cert.empty() != c.tls_key.empty())
     throw config_error("tls.cert and tls.key: set both or neither");

@@ -89,6 +89,23 @@ def main():
             expect(str(e), "b'[AUTHENTICATIONFAILED] Authentication failed'", "removed identity")
         expect(cli(srv, "del", "alice", "phone"), (2, "lemonade: no such proxy identity\n"), "del twice")
         expect(cli(srv, "list", "alice"), (0, ""), "no identities left")
+        # Removed and added again under the same label and grant within one
+        # check interval: the session of the old password still ends.
+        subprocess.run([srv.binary, "user", "proxy", "add", "alice", "--label", "tab", "--data-dir", srv.data_dir],
+                       input=b"old pw\n", check=True, stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        m = login(srv, "alice+tab", "old pw")
+        cli(srv, "del", "alice", "tab")
+        subprocess.run([srv.binary, "user", "proxy", "add", "alice", "--label", "tab", "--data-dir", srv.data_dir],
+                       input=b"new pw\n", check=True, stdout=subprocess.DEVNULL)
+        ended(m, "identity added again with a new password")
+        login(srv, "alice+tab", "new pw").logout()
+        # A separator user names may hold would make "alice.tab" ambiguous.
+        out = subprocess.run([srv.binary, "user", "list", "--data-dir", srv.data_dir, "-o", "auth.proxy_separator=."],
+                             capture_output=True, text=True)
+        expect((out.returncode, out.stderr),
+               (2, "lemonade: auth.proxy_separator: not a character user names may hold (letters, digits, . _ - @), "
+                   "a space or a control\n"), "separator refused")
     print("PASS test_proxy_identity")
 
 

@@ -72,6 +72,21 @@ std::string login_name(command_context& ctx, const store::user_record& u) {
 
 asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& user, checked_by how) {
   ctx.server.throttle.record_success(ctx.session.conn.address);
+  if (user.proxy) {
+    // Set before looking again: an identity removed or changed while its
+    // password was checked is found by the look, and one changed after it
+    // by the server's check of open sessions, which now sees this one.
+    ctx.session.user_id = user.id;
+    ctx.session.proxy = user.proxy;
+    auto again = co_await ctx.blocking([&] { return ctx.server.store.users().find_proxy(user.name, user.proxy->label); },
+                                       command_context::work::read);
+    if (!again || !again->proxy->same_as(*user.proxy)) {
+      ctx.session.user_id = 0;
+      ctx.session.proxy.reset();
+      co_await login_failed(ctx, login_name(ctx, user), "proxy identity changed during login");
+      co_return;
+    }
+  }
   auto acct = co_await ctx.blocking([&] { return ctx.server.accounts.open(user); });
   ctx.session.user = user.name;
   ctx.session.user_id = user.id;

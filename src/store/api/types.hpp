@@ -224,6 +224,13 @@ inline constexpr const char* proxy_allowance_names[] = {"expunge", "deleted-flag
 struct proxy_grant {
   std::string label;  // "proxy" of "alice+proxy"
   unsigned allow = 0; // proxy_allowance bits
+  // Tells the identity's credentials apart from later ones (a new
+  // password, or the identity removed and added again under its label):
+  // a session logged in with the old ones is then ended.
+  std::uint64_t credentials_tag = 0;
+  bool same_as(const proxy_grant& o) const {
+    return label == o.label && allow == o.allow && credentials_tag == o.credentials_tag;
+  }
 };
 
 struct user_record {

@@ -1,6 +1,7 @@
 #include "store/sqlite/users.hpp"
 
 #include <chrono>
+#include <functional>
 
 #include "store/sqlite/schema.hpp"
 
@@ -180,7 +181,8 @@ const std::string select_proxy = std::string(all_proxies) + " WHERE u.name = ?1"
 
 user_record read_proxy(const statement& s) {
   auto r = read_user(s);
-  r.proxy = proxy_grant{s.text(7), static_cast<unsigned>(s.int64(8))};
+  // The hash string holds its own random salt: each password set differs.
+  r.proxy = proxy_grant{s.text(7), static_cast<unsigned>(s.int64(8)), std::hash<std::string>{}(r.password_hash)};
   return r;
 }
 }  // namespace

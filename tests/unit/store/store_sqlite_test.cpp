@@ -124,6 +124,16 @@ TEST_F(store_sqlite, proxy_identities) {
   EXPECT_FALSE(users.find_proxy("bob", "ops"));
   EXPECT_THROW(users.remove_proxy("bob", "ops"), error);
   EXPECT_FALSE(users.find_proxy("alice", "phone"));  // another user's label
+  // Added again under its label with new credentials: another tag, so
+  // sessions of the old password are told apart.
+  auto before = *users.find_proxy("bob", "phone")->proxy;
+  users.remove_proxy("bob", "phone");
+  p.proxy->label = "phone";
+  p.password_hash = "another-hash";
+  users.add_proxy(p);
+  auto after = *users.find_proxy("bob", "phone")->proxy;
+  EXPECT_EQ(after.allow, before.allow);
+  EXPECT_FALSE(after.same_as(before));
   users.delete_user("bob");
   EXPECT_TRUE(users.list_all_proxies().empty());
 }
