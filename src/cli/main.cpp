@@ -50,7 +50,9 @@ int main(int argc, char** argv) {
     add_common(sub);
   }
   padd->add_option("--label", label, "the identity's label: it logs in as NAME+LABEL")->capture_default_str();
-  padd->add_option("--allow", allow, "comma-separated allowances (expunge, deleted-flag, mailbox-delete, urlauth, shared-metadata); none by default");
+  padd->add_option("--allow", allow,
+                   "comma-separated allowances (expunge, deleted-flag, mailbox-delete, urlauth, shared-metadata); "
+                   "none by default");
   for (auto* sub : {pdel, pallow}) sub->add_option("label", label, "the identity's label")->required();
   pallow->add_option("allowances", allow, "comma-separated allowances, or \"none\"")->required();
 

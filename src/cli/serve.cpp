@@ -406,8 +406,8 @@ int serve(const core::config& cfg) {
     w->seen = store->users().version();
     watch_users(w);
   }
-  spdlog::info("event=started version={} data_dir={} network_threads={} storage_threads={} delivery_threads={}", LEMONADE_VERSION,
-               cfg.data_dir.string(), threads, cfg.storage_threads, cfg.delivery_threads);
+  spdlog::info("event=started version={} data_dir={} network_threads={} storage_threads={} delivery_threads={}",
+               LEMONADE_VERSION, cfg.data_dir.string(), threads, cfg.storage_threads, cfg.delivery_threads);
 
   memory_janitor janitor(cfg.memory_trim_interval);
   std::vector<std::thread> pool;

@@ -51,10 +51,9 @@ const char* to_string(checked_by c) {
 }
 
 // The record a login name stands for: a user, or "user+label" (with
-// auth.proxy_separator) one of the user's proxy identities, whose record is
-// the user's account with the identity's own credentials and grant. A
-// name that is a user's own wins, should the separator be a character
-// user names may hold.
+// auth.proxy_separator, which user names cannot hold) one of the user's
+// proxy identities, whose record is the user's account with the
+// identity's own credentials and grant.
 std::optional<store::user_record> find_login(command_context& ctx, std::string_view login) {
   auto& users = ctx.server.store.users();
   if (auto u = users.find_user(login)) return u;
@@ -78,8 +77,16 @@ asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& 
     // by the server's check of open sessions, which now sees this one.
     ctx.session.user_id = user.id;
     ctx.session.proxy = user.proxy;
-    auto again = co_await ctx.blocking([&] { return ctx.server.store.users().find_proxy(user.name, user.proxy->label); },
-                                       command_context::work::read);
+    std::optional<store::user_record> again;
+    try {
+      again = co_await ctx.blocking(
+          [&] { return ctx.server.store.users().find_proxy(user.name, user.proxy->label); },
+          command_context::work::read);
+    } catch (...) {
+      ctx.session.user_id = 0;
+      ctx.session.proxy.reset();
+      throw;
+    }
     if (!again || !again->proxy->same_as(*user.proxy)) {
       ctx.session.user_id = 0;
       ctx.session.proxy.reset();

@@ -34,8 +34,8 @@ unsigned needed(const command_context& ctx, const args& a) {
         } else if constexpr (std::is_same_v<T, parse::copy_cmd>) {
           return cmd.move ? unsigned{store::allow_expunge} : 0u;  // RFC 6851 §3.1: MOVE expunges its source
         } else if constexpr (std::is_same_v<T, parse::store_cmd>) {
-          return cmd.operation != parse::store_cmd::op::remove && names_deleted(cmd.flags) ? unsigned{store::allow_deleted_flag}
-                                                                                            : 0u;
+          bool sets = cmd.operation != parse::store_cmd::op::remove && names_deleted(cmd.flags);
+          return sets ? unsigned{store::allow_deleted_flag} : 0u;
         } else if constexpr (std::is_same_v<T, parse::append_cmd>) {
           for (auto& m : cmd.messages)
             if (names_deleted(m.flags)) return store::allow_deleted_flag;
