@@ -61,6 +61,12 @@ int store_failure(const store::error& e) {
              : 1;
 }
 
+std::string allowance_names() {
+  std::string out;
+  for (auto* n : store::proxy_allowance_names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
 // "expunge,urlauth" -> bits; "" or "none" -> 0.
 unsigned parse_allowances(const std::string& list) {
   unsigned bits = 0;
@@ -77,8 +83,7 @@ unsigned parse_allowances(const std::string& list) {
         known = true;
       }
     if (!known)
-      throw exit_error(2, "unknown allowance \"" + word +
-                              "\" (expunge, deleted-flag, mailbox-delete, urlauth, shared-metadata, or none)");
+      throw exit_error(2, "unknown allowance \"" + word + "\" (" + allowance_names() + ", or none)");
     from = to + 1;
   }
   return bits;

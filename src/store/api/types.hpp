@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -218,6 +219,7 @@ enum proxy_allowance : unsigned {
 // The allowance names of the CLI and the log, in bit order.
 inline constexpr const char* proxy_allowance_names[] = {"expunge", "deleted-flag", "mailbox-delete", "urlauth",
                                                         "shared-metadata"};
+static_assert(1u << (std::size(proxy_allowance_names) - 1) == allow_shared_metadata, "a name for every allowance");
 
 // Set on the record of a login as a proxy identity: the account is the
 // user's (id, name), the credentials the identity's own.
