@@ -16,7 +16,7 @@ namespace {
 
 bool names_deleted(const std::vector<std::string>& flags) {
   for (auto& f : flags)
-    if (core::to_lower(f) == "\\deleted") return true;
+    if (core::iequals(f, "\\Deleted")) return true;
   return false;
 }
 

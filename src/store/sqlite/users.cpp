@@ -79,6 +79,19 @@ void immediate_transaction(db& d, F f) {
     throw;
   }
 }
+// The id of a user by name; throws error{nonexistent}.
+std::int64_t user_id(db& d, std::string_view user) {
+  auto& f = d.cached("SELECT id FROM users WHERE name = ?1");
+  f.bind(1, user);
+  if (!f.step()) {
+    f.reset();
+    throw error(error::code::nonexistent, "no such user");
+  }
+  auto id = f.int64(0);
+  f.reset();
+  return id;
+}
+
 }  // namespace
 
 user_record sqlite_users::add_user(const user_record& r) {
@@ -118,11 +131,7 @@ void sqlite_users::delete_user(std::string_view name) {
   std::lock_guard lock(mu_);
   std::int64_t id = 0;
   immediate_transaction(db_, [&] {
-    auto& f = db_.cached("SELECT id FROM users WHERE name = ?1");
-    f.bind(1, name);
-    if (!f.step()) throw error(error::code::nonexistent, "no such user");
-    id = f.int64(0);
-    f.reset();
+    id = user_id(db_, name);
     db_.cached("DELETE FROM users WHERE id = ?1").bind(1, id).run();
   });
   // The row goes first: a crash between the two leaves unreachable files
@@ -162,18 +171,6 @@ std::optional<user_record> sqlite_users::find_user(std::string_view name) {
 }
 
 namespace {
-std::int64_t user_id(db& d, std::string_view user) {
-  auto& f = d.cached("SELECT id FROM users WHERE name = ?1");
-  f.bind(1, user);
-  if (!f.step()) {
-    f.reset();
-    throw error(error::code::nonexistent, "no such user");
-  }
-  auto id = f.int64(0);
-  f.reset();
-  return id;
-}
-
 constexpr const char* all_proxies =
     "SELECT u.id, u.name, p.password_hash, p.scram_salt, p.scram_iterations, p.scram_stored_key, "
     "p.scram_server_key, p.label, p.allow FROM proxy_identities p JOIN users u ON u.id = p.user_id";
