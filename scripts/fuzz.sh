@@ -19,6 +19,7 @@ targets=(
   fuzz_imap_response
   fuzz_smtp_command
   fuzz_deflate
+  fuzz_xenc_object
 )
 
 seconds=${1:-40}

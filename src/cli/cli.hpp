@@ -39,6 +39,17 @@ int proxy_add(const core::config& cfg, const std::string& name, const std::strin
 int proxy_del(const core::config& cfg, const std::string& name, const std::string& label);
 int proxy_list(const core::config& cfg, const std::string& name);
 int proxy_allow(const core::config& cfg, const std::string& name, const std::string& label, const std::string& allow);
+
+// A store error for the command line: its message on stderr; exit code 2
+// for a usage error (no such user, exists already, bad name), else 1.
+int store_failure(const store::error& e);
+
+// `lemonade key ...` (keys.cpp): device keys of proxy deployments.
+int key_add(const core::config& cfg, const std::string& name, const std::string& device);
+int key_list(const core::config& cfg, const std::string& name);
+// key_id empty: every key in use.
+int key_rotate(const core::config& cfg, const std::string& name, const std::string& key_id);
+int key_revoke(const core::config& cfg, const std::string& name, const std::string& key_id, bool all);
 int queue_list(const core::config& cfg);
 int queue_show(const core::config& cfg, std::int64_t id);
 int queue_retry(const core::config& cfg, std::int64_t id);

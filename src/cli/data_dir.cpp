@@ -15,7 +15,7 @@ std::unique_ptr<store::mail_store> open_store(const core::config& cfg) {
                                                   cfg.max_mailbox_depth, cfg.min_free_space,
                                                   cfg.store_idle_connections, cfg.store_idle_connection_time,
                                                   cfg.search_index_batch, cfg.blob_sweep_age, cfg.max_account_size,
-                                                  cfg.inline_message_size});
+                                                  cfg.inline_message_size, cfg.master_key_file});
 }
 
 core::config prepare_data_dir(const std::filesystem::path& dir,

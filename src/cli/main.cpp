@@ -51,10 +51,29 @@ int main(int argc, char** argv) {
   }
   padd->add_option("--label", label, "the identity's label: it logs in as NAME+LABEL")->capture_default_str();
   padd->add_option("--allow", allow,
-                   "comma-separated allowances (expunge, deleted-flag, mailbox-delete, urlauth, shared-metadata); "
+                   "comma-separated allowances (expunge, deleted-flag, mailbox-delete, urlauth, shared-metadata, "
+                   "clear-envelope, clear-content); "
                    "none by default");
   for (auto* sub : {pdel, pallow}) sub->add_option("label", label, "the identity's label")->required();
   pallow->add_option("allowances", allow, "comma-separated allowances, or \"none\"")->required();
+
+  // Device keys of proxy deployments (store::device_key, docs/xencrypted.md).
+  auto* key = app.add_subcommand("key", "device keys: what a user's device and the store share, and a proxy between them does not");
+  key->require_subcommand(1);
+  std::string device, key_id;
+  auto* kadd = key->add_subcommand("add", "make a key for one of a user's devices; prints it once, to enter on the device");
+  auto* klist = key->add_subcommand("list", "a user's keys (never their secrets)");
+  auto* krotate = key->add_subcommand("rotate", "give a device a new key in place of KEY (each key in use without KEY); prints the new ones");
+  auto* krevoke = key->add_subcommand("revoke", "revoke a key (every key in use with --all); sessions using it end");
+  bool all_keys = false;
+  for (auto* sub : {kadd, klist, krotate, krevoke}) {
+    sub->add_option("name", name, "user name")->required();
+    add_common(sub);
+  }
+  kadd->add_option("device", device, "the device's name (letters, digits, '.', '_', '-')")->required();
+  krotate->add_option("key", key_id, "key id (16 hex digits)");
+  krevoke->add_option("key", key_id, "key id (16 hex digits)");
+  krevoke->add_flag("--all", all_keys, "every key of the user");
 
   auto* queue = app.add_subcommand("queue", "the outbound queue of submitted mail");
   queue->require_subcommand(1);
@@ -93,6 +112,10 @@ int main(int argc, char** argv) {
     if (*pdel) return cli::proxy_del(cfg, name, label);
     if (*plist) return cli::proxy_list(cfg, name);
     if (*pallow) return cli::proxy_allow(cfg, name, label, allow);
+    if (*kadd) return cli::key_add(cfg, name, device);
+    if (*klist) return cli::key_list(cfg, name);
+    if (*krotate) return cli::key_rotate(cfg, name, key_id);
+    if (*krevoke) return cli::key_revoke(cfg, name, key_id, all_keys);
     if (*qlist) return cli::queue_list(cfg);
     if (*qshow) return cli::queue_show(cfg, queue_id);
     if (*qretry) return cli::queue_retry(cfg, queue_id);

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <iostream>
 #include <map>
+#include <set>
 #include <mutex>
 #include <thread>
 
@@ -160,6 +161,12 @@ void watch_users(std::shared_ptr<user_watch> w) {
                 return it == now->end() || !it->second.same_as(g);
               },
               "Proxy identity revoked or changed");
+          // A device key revoked or rotated (`lemonade key`): sessions
+          // that XKEY named it end.
+          auto keys = std::make_shared<std::set<std::string>>();
+          for (auto& id : w->ctx.store.users().device_keys_in_use()) keys->insert(id);
+          w->srv.end_key_sessions([keys](const std::string& id) { return !keys->contains(id); },
+                                  "Device key revoked");
         }
       } catch (const std::exception& e) {
         spdlog::warn("event=user_check_failed error=\"{}\"", e.what());

@@ -53,14 +53,6 @@ store::user_record credentials(const core::config& cfg, const std::string& name,
 }
 
 
-int store_failure(const store::error& e) {
-  std::cerr << "lemonade: " << e.what() << "\n";
-  return e.what_code == store::error::code::nonexistent || e.what_code == store::error::code::already_exists ||
-                 e.what_code == store::error::code::invalid_name
-             ? 2
-             : 1;
-}
-
 std::string allowance_names() {
   std::string out;
   for (auto* n : store::proxy_allowance_names) out += (out.empty() ? "" : ", ") + std::string(n);
@@ -97,6 +89,15 @@ std::string allowances_text(unsigned bits) {
 }
 
 }  // namespace
+
+int store_failure(const store::error& e) {
+  std::cerr << "lemonade: " << e.what() << "\n";
+  return e.what_code == store::error::code::nonexistent || e.what_code == store::error::code::already_exists ||
+                 e.what_code == store::error::code::invalid_name
+             ? 2
+             : 1;
+}
+
 
 int user_add(const core::config& cfg, const std::string& name) {
   auth::init_crypto();

@@ -271,6 +271,7 @@ const key_def key_defs[] = {
   {"auth.scram_iterations", "4096", "PBKDF2 iterations for SCRAM-SHA-256 keys (RFC 7677: at least 4096)", set_unsigned<&config::scram_iterations>},
   {"auth.cache_ttl", "3600", "seconds a verified password is remembered, so a reconnecting client skips argon2id; failures are never cached; 0 disables", set_seconds<&config::auth_cache_ttl>},
   {"auth.proxy_separator", "\"+\"", "between a user name and a proxy identity's label in a login name (\"alice+phoneproxy\": `lemonade user proxy`), none of the characters user names may hold; empty: proxy identities cannot log in", set_string<&config::proxy_separator>},
+  {"auth.master_key_file", "\"\"", "file of the key (64 hex digits) device keys of proxy deployments are kept under (`lemonade key`), made with the first key; empty uses DATA_DIR/master.key", set_path<&config::master_key_file>},
   {"auth.cache_size", "10000", "accounts whose verified password is remembered (least recently verified dropped first); 0 disables", set_unsigned<&config::auth_cache_size>},
 
   {"limits.max_line_length", "\"64KB\"", "longest command line, literals excluded; longer gets BAD [TOOBIG]", set_size<&config::max_line_length>},

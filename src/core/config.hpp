@@ -148,6 +148,7 @@ struct config {
   unsigned scram_iterations = 4096;
   std::chrono::seconds auth_cache_ttl{3600};  // verified passwords; 0 disables
   std::string proxy_separator = "+";          // "alice+label" logs in as a proxy identity
+  std::filesystem::path master_key_file;      // device keys are wrapped under it; empty: DATA_DIR/master.key
   unsigned auth_cache_size = 10000;
 
   // [limits]

@@ -109,6 +109,24 @@ std::string hex_encode(std::string_view data) {
   return out;
 }
 
+std::optional<std::string> hex_decode(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    int hi = value(text[i]), lo = value(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
 std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t max) noexcept {
   if (s.empty()) return std::nullopt;
   std::uint64_t v = 0;

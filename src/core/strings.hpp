@@ -31,6 +31,8 @@ std::string base64_encode(std::string_view data);
 std::optional<std::string> base64_decode(std::string_view text);
 
 std::string hex_encode(std::string_view data);
+// Either case; nullopt for an odd length or a non-hex character.
+std::optional<std::string> hex_decode(std::string_view text);
 
 // Parses a decimal unsigned number that fits in max; nullopt otherwise
 // (empty, non-digit, overflow).

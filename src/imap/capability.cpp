@@ -59,6 +59,9 @@ const std::vector<capability_row>& capability_table() {
       {"PARTIAL", "RFC 9394", after_login},
       {"METADATA", "RFC 5464", after_login},
       {"PREVIEW", "RFC 8970", after_login},
+      // docs/xencrypted.md (draft-maes-lemonade-xencrypted): XKEY, encrypted
+      // FETCH output and APPEND/CATENATE input.
+      {"XENCRYPTED=AES-256-GCM", "draft-maes-lemonade-xencrypted", after_login},
       // RFC 4978 §3: COMPRESS is a command-auth (after login).
       {"COMPRESS=DEFLATE", "RFC 4978", [](const capability_facts& f) { return f.authenticated && f.compress; }},
       // RFC 5259 §3.1: with BINARY; only when the text and image

@@ -21,6 +21,7 @@
 
 #include "auth/credential_cache.hpp"
 #include "auth/throttle.hpp"
+#include "auth/xenc.hpp"
 #include "core/config.hpp"
 #include "convert/convert.hpp"
 #include "imap/binary_sizes.hpp"
@@ -87,6 +88,17 @@ struct session_data {
   // Logged in as one of the user's proxy identities ("user+label"): what
   // it is allowed (commands/proxy_policy.cpp).
   std::optional<store::proxy_grant> proxy;
+  // After XKEY (commands/xkey.cpp, docs/xencrypted.md): message content
+  // goes out as encrypted literals under this device key, bound to the
+  // session's nonces.
+  struct xenc_state {
+    std::string key_id;  // 8 octets
+    std::string key;     // the device key's secret
+    auth::xenc::binding binding;
+    std::uint64_t sent = 0;      // the sequence number of the last object sent
+    std::uint64_t received = 0;  // the highest the client's objects have had
+  };
+  std::optional<xenc_state> xenc;
   std::shared_ptr<mailbox::account> account;
   std::shared_ptr<mailbox::selected_mailbox> selected;
   // RFC 7162 §3.1: CONDSTORE is enabled by ENABLE or by the first

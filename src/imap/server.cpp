@@ -105,6 +105,12 @@ void server::end_proxy_sessions(std::function<bool(std::int64_t, const store::pr
   });
 }
 
+void server::end_key_sessions(std::function<bool(const std::string&)> revoked, const std::string& why) {
+  on_each_session([revoked = std::move(revoked), why](session& s) {
+    if (auto& x = s.xenc(); x && revoked(x->key_id)) s.request_shutdown(why);
+  });
+}
+
 std::size_t server::session_count() const {
   std::lock_guard lock(sessions_mu_);
   return sessions_.size();

@@ -40,6 +40,9 @@ class server {
   // grant at login) is true (called on each session's strand).
   void end_proxy_sessions(std::function<bool(std::int64_t, const store::proxy_grant&)> revoked,
                           const std::string& why);
+  // Ends the sessions whose XKEY named a key for which revoked(key id) is
+  // true (docs/xencrypted.md; called on each session's strand).
+  void end_key_sessions(std::function<bool(const std::string&)> revoked, const std::string& why);
 
  private:
   struct listener {

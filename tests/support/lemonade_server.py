@@ -5,6 +5,7 @@ free loopback ports, users created with `lemonade user add`.
         srv.imap_port, srv.imaps_port, srv.data_dir, srv.cert
 """
 
+import base64
 import os
 import shutil
 import signal
@@ -51,6 +52,18 @@ class LemonadeServer:
         if allow:
             args += ["--allow", allow]
         subprocess.run(args, input=(password + "\n").encode(), check=True, stdout=subprocess.DEVNULL)
+
+    def key(self, *args):
+        """`lemonade key ARGS...`: (exit code, stdout + stderr)."""
+        out = subprocess.run([self.binary, "key", *args, "--data-dir", self.data_dir], capture_output=True, text=True)
+        return out.returncode, out.stdout + out.stderr
+
+    def add_key(self, name, device):
+        """`lemonade key add`: (key id in hex, secret octets)."""
+        code, out = self.key("add", name, device)
+        assert code == 0, out
+        words = out.split()  # key ID device NAME secret BASE64
+        return words[1], base64.b64decode(words[5])
 
     def start(self):
         for name, pw in self.users.items():

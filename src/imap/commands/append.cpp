@@ -2,7 +2,9 @@
 // §3 APPENDUID; RFC 3516 §4.4 literal8; RFC 4469 CATENATE.
 #include <algorithm>
 #include <chrono>
+#include <deque>
 
+#include "auth/xenc.hpp"
 #include "core/strings.hpp"
 #include "imap/commands/commands.hpp"
 #include "imap/commands/flags.hpp"
@@ -124,10 +126,50 @@ void assemble(command_context& ctx, parse::append_cmd& cmd, std::vector<store::n
   }
 }
 
+// docs/xencrypted.md: the command's encrypted literals opened, each in
+// place (its octets then point into `opened`), before anything is stored.
+// One that does not open, is not above the binding's last sequence number,
+// or comes before XKEY refuses the whole APPEND.
+void open_literals(command_context& ctx, parse::append_cmd& cmd, std::deque<std::string>& opened) {
+  auto& x = ctx.session.xenc;
+  std::uint64_t last = x ? x->received : 0;
+  auto open = [&](std::string_view object, const std::string& context) -> std::string_view {
+    if (!x) refuse("An encrypted literal needs XKEY first", "NOPERM");
+    auto got = auth::xenc::open(x->key, x->key_id, auth::xenc::direction::to_server, x->binding, context, object);
+    if (!got) refuse("The encrypted literal does not open under the session's key and binding", "NOPERM");
+    if (got->h.seq <= last) refuse("The encrypted literal's sequence number is not above the last one", "NOPERM");
+    last = got->h.seq;
+    opened.push_back(std::move(got->plain));
+    return opened.back();
+  };
+  for (auto& m : cmd.messages) {
+    if (m.encrypted) {
+      m.data = open(m.data, "APPEND " + cmd.mailbox);
+      m.literal8 = true;
+    }
+    for (std::size_t i = 0; i < m.catenate.size(); ++i)
+      if (m.catenate[i].encrypted)
+        m.catenate[i].text = open(m.catenate[i].text, "CATENATE " + cmd.mailbox + " " + std::to_string(i + 1));
+  }
+  if (x) x->received = last;
+}
+
+bool has_encrypted(const parse::append_cmd& cmd) {
+  for (auto& m : cmd.messages) {
+    if (m.encrypted) return true;
+    for (auto& p : m.catenate)
+      if (p.encrypted) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 asio::awaitable<void> append(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::append_cmd>(a);
+  std::deque<std::string> opened;
+  if (has_encrypted(cmd))
+    co_await ctx.blocking([&] { open_literals(ctx, cmd, opened); }, command_context::work::read);
   std::vector<store::new_message> messages;
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())

@@ -135,6 +135,8 @@ void check_charset(const std::optional<std::string>& charset);
 asio::awaitable<void> resetkey(command_context& ctx, args& a);
 asio::awaitable<void> genurlauth(command_context& ctx, args& a);
 asio::awaitable<void> urlfetch(command_context& ctx, args& a);
+// xkey.cpp (docs/xencrypted.md)
+asio::awaitable<void> xkey(command_context& ctx, args& a);
 
 // sort.cpp: RFC 5256, RFC 5957, RFC 5267 §3 ESORT and §4 CONTEXT=SORT
 asio::awaitable<void> sort(command_context& ctx, args& a);

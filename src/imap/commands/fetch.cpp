@@ -6,7 +6,9 @@
 // being held in memory whole.
 #include <algorithm>
 #include <ctime>
+#include <functional>
 
+#include "auth/xenc.hpp"
 #include "core/strings.hpp"
 #include "imap/commands/body.hpp"
 #include "imap/commands/commands.hpp"
@@ -348,7 +350,7 @@ value body_item(section_answer& a, std::uint32_t index) {
 // Sends a `decoded` answer: the part read in pieces on the read pool and
 // decoded there, its first `skip` decoded octets dropped and `size` sent.
 asio::awaitable<void> stream_decoded(command_context& ctx, const store::message_record& rec,
-                                     const section_answer& ans) {
+                                     const section_answer& ans, const std::function<void(std::string_view)>& emit) {
   auto& store = ctx.session.account->store();
   mime::binary_decoder dec(ans.cte, ans.text);
   std::uint64_t skip = ans.skip, left = ans.size;
@@ -370,7 +372,7 @@ asio::awaitable<void> stream_decoded(command_context& ctx, const store::message_
     v.remove_prefix(dropped);
     skip -= dropped;
     auto take = std::min<std::uint64_t>(left, v.size());
-    ctx.session.out.append(v.substr(0, take));
+    emit(v.substr(0, take));
     left -= take;
     co_await ctx.io.flush();
   }
@@ -552,6 +554,14 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       if (!res.updated.empty()) co_await update_live_searches(ctx, nullptr);
     }
   }
+  // After XKEY, content goes out as encrypted objects (docs/xencrypted.md),
+  // each bound to its message and item; ENVELOPE, BODY and BODYSTRUCTURE
+  // too, unless the proxy identity may have them in the clear.
+  auto* xenc = ctx.session.xenc ? &*ctx.session.xenc : nullptr;
+  bool seal_structure = xenc && !(ctx.session.proxy && (ctx.session.proxy->allow & store::allow_clear_envelope));
+  // The objects streamed after the writer's bytes, by item: made with the
+  // response so that sequence numbers follow the order objects are sent.
+  std::vector<std::optional<auth::xenc::writer>> writers;
   std::size_t batch_start = 0;
   std::size_t cursor = 0;
   for (std::size_t r = 0; r < records.size(); ++r) {
@@ -568,6 +578,28 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     std::optional<std::uint32_t> seq = static_cast<std::uint32_t>(cursor + 1);
     auto& entry = msgs[cursor];
     wire_list items;
+    writers.clear();
+    writers.resize(cmd.atts.size());
+    // docs/xencrypted.md: what an object of this message is bound to.
+    auto context = [&](std::string_view label) {
+      return "FETCH " + std::to_string(view.info().uidvalidity) + " " + std::to_string(store::to_int(rec.id)) + " " +
+             std::string(label);
+    };
+    auto sealed = [&](std::string_view label, std::string_view plain) -> value {
+      return literal{auth::xenc::seal(xenc->key, auth::xenc::direction::to_client, xenc->key_id, ++xenc->sent,
+                                      xenc->binding, context(label), plain),
+                     false, true};
+    };
+    // A body item's value: as body_item() makes it, or encrypted.
+    auto content = [&](std::uint32_t i, std::string_view label) -> value {
+      auto& a = data.answers[i];
+      if (!xenc || a.f == section_answer::form::nil || a.f == section_answer::form::size) return body_item(a, i);
+      if (a.f == section_answer::form::octets) return sealed(label, a.octets);
+      writers[i].emplace(xenc->key, auth::xenc::direction::to_client, xenc->key_id, ++xenc->sent, xenc->binding,
+                         context(label));
+      auto length = a.f == section_answer::form::range ? a.range.length : a.size;
+      return literal_ref{length + auth::xenc::overhead, i, false, true};
+    };
     // RFC 3501 §6.4.8: UID FETCH always reports the UID.
     if (cmd.uid && !uid_listed) {
       items.push_back(atom{"UID"});
@@ -600,41 +632,51 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           // RFC 8970 §6: msg-att-dynamic =/ "PREVIEW" SP nstring; NIL only
           // with LAZY, for a message whose preview is not made yet (§4.1).
           items.push_back(atom{"PREVIEW"});
-          if (!att.lazy) items.push_back(string{data.answers[i].octets});
-          else if (rec.preview) items.push_back(string{*rec.preview});
-          else items.push_back(nil{});
+          if (!att.lazy || rec.preview) {
+            auto& text = !att.lazy ? data.answers[i].octets : *rec.preview;
+            if (xenc) items.push_back(sealed("PREVIEW", text));
+            else items.push_back(string{text});
+          } else {
+            items.push_back(nil{});
+          }
           break;
         case kind::envelope: {
           items.push_back(atom{"ENVELOPE"});
           raw r;
           emitter e(r.octets, ctx.session.wopts);
           write_envelope(e, data.structure.envelopes[0]);
-          items.push_back(std::move(r));
+          if (seal_structure) items.push_back(sealed("ENVELOPE", r.octets));
+          else items.push_back(std::move(r));
           break;
         }
         case kind::body:
         case kind::bodystructure: {
-          items.push_back(atom{att.what == kind::body ? "BODY" : "BODYSTRUCTURE"});
+          const char* name = att.what == kind::body ? "BODY" : "BODYSTRUCTURE";
+          items.push_back(atom{name});
           raw r;
           emitter e(r.octets, ctx.session.wopts);
           write_body(e, data.structure, 0, att.what == kind::bodystructure);
-          items.push_back(std::move(r));
+          if (seal_structure) items.push_back(sealed(name, r.octets));
+          else items.push_back(std::move(r));
           break;
         }
         case kind::rfc822:
         case kind::rfc822_header:
-        case kind::rfc822_text:
-          items.push_back(atom{att.what == kind::rfc822          ? "RFC822"
-                               : att.what == kind::rfc822_header ? "RFC822.HEADER"
-                                                                 : "RFC822.TEXT"});
-          items.push_back(body_item(data.answers[i], i));
+        case kind::rfc822_text: {
+          const char* name = att.what == kind::rfc822          ? "RFC822"
+                             : att.what == kind::rfc822_header ? "RFC822.HEADER"
+                                                               : "RFC822.TEXT";
+          items.push_back(atom{name});
+          items.push_back(content(i, name));
           break;
+        }
         case kind::body_section: {
           std::string label = "BODY[" + att.section.text + "]";
           // RFC 3501 §7.4.2: the response names the origin of a partial.
           if (att.partial) label += "<" + std::to_string(att.partial->first) + ">";
+          auto v = content(i, label);
           items.push_back(atom{std::move(label)});
-          items.push_back(body_item(data.answers[i], i));
+          items.push_back(std::move(v));
           break;
         }
         case kind::binary:
@@ -645,8 +687,9 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           // BODY[]<n> and Dovecot have it, so clients parse it).
           std::string label = std::string(att.what == kind::binary ? "BINARY[" : "BINARY.SIZE[") + att.section.text + "]";
           if (att.partial) label += "<" + std::to_string(att.partial->first) + ">";
+          auto v = content(i, label);
           items.push_back(atom{std::move(label)});
-          items.push_back(body_item(data.answers[i], i));
+          items.push_back(std::move(v));
           break;
         }
       }
@@ -689,8 +732,15 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       ctx.session.out.append(text, done, at - done);
       done = at;
       auto& ans = data.answers[sp.id];
+      auto& w = writers[sp.id];
+      if (w) ctx.session.out += w->header_octets();
+      std::function<void(std::string_view)> emit = [&](std::string_view piece) {
+        if (w) w->update(piece, ctx.session.out);
+        else ctx.session.out.append(piece);
+      };
       if (ans.f == section_answer::form::decoded) {
-        co_await stream_decoded(ctx, rec, ans);
+        co_await stream_decoded(ctx, rec, ans, emit);
+        if (w) w->finish(ctx.session.out);
         continue;
       }
       auto range = ans.range;
@@ -700,10 +750,11 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
             [&] { return acct.store().read_message(rec.blob, range.offset + sent, n); },
             command_context::work::read);
         if (piece.size() != n) throw std::runtime_error("message blob shorter than its structure");
-        ctx.session.out += piece;
+        emit(piece);
         sent += n;
         co_await ctx.io.flush();
       }
+      if (w) w->finish(ctx.session.out);
     }
     ctx.session.out.append(text, done);
   }

@@ -56,6 +56,69 @@ unsigned needed(const command_context& ctx, const args& a) {
       a);
 }
 
+// What reading these FETCH items needs from a proxy identity's session
+// with no XKEY: clear-content for message content, clear-envelope (or
+// clear-content) for the structure items; 0 for flags, UIDs, sizes, dates.
+unsigned clear_needed(const std::vector<parse::fetch_att>& atts) {
+  using kind = parse::fetch_att::kind;
+  unsigned need = 0;
+  for (auto& a : atts) {
+    switch (a.what) {
+      case kind::envelope:
+      case kind::body:
+      case kind::bodystructure: need |= store::allow_clear_envelope; break;
+      case kind::rfc822:
+      case kind::rfc822_header:
+      case kind::rfc822_text:
+      case kind::body_section:
+      case kind::binary:
+      case kind::preview: need |= store::allow_clear_content; break;
+      default: break;
+    }
+  }
+  return need;
+}
+
+// The allowance a command moving content in the clear still lacks, 0 if
+// none. After XKEY, FETCH sends content encrypted and needs none; CONVERT's
+// output is not encrypted (docs/xencrypted.md), so it needs clear-content,
+// as does APPEND of a message (or CATENATE text) not encrypted by the client.
+unsigned clear_lacking(const command_context& ctx, const args& a) {
+  unsigned allow = ctx.session.proxy->allow;
+  unsigned need = std::visit(
+      [&](const auto& cmd) -> unsigned {
+        using T = std::decay_t<decltype(cmd)>;
+        if constexpr (std::is_same_v<T, parse::fetch_cmd>) {
+          return ctx.session.xenc ? 0u : clear_needed(cmd.atts);
+        } else if constexpr (std::is_same_v<T, parse::notify_cmd>) {
+          // RFC 5465 §5.2: MessageNew's FETCH items, sent as messages come.
+          unsigned n = 0;
+          for (auto& g : cmd.groups) n |= clear_needed(g.new_atts);
+          return ctx.session.xenc ? 0u : n;
+        } else if constexpr (std::is_same_v<T, parse::convert_cmd>) {
+          return store::allow_clear_content;
+        } else if constexpr (std::is_same_v<T, parse::append_cmd>) {
+          // Mail the proxy could have written itself (a forged message in
+          // the user's mailbox) or read: what it appends must be the
+          // client's encrypted literals.
+          for (auto& m : cmd.messages) {
+            if (!m.data.empty() && !m.encrypted) return store::allow_clear_content;
+            for (auto& p : m.catenate)
+              if (!p.is_url && !p.encrypted) return store::allow_clear_content;
+          }
+          return 0u;
+        } else {
+          return 0;
+        }
+      },
+      a);
+  // clear-content covers the structure items too.
+  if (allow & store::allow_clear_content) return 0;
+  if ((need & store::allow_clear_envelope) && (allow & store::allow_clear_envelope)) need &= ~unsigned{store::allow_clear_envelope};
+  if (need & store::allow_clear_content) return store::allow_clear_content;
+  return need;
+}
+
 std::string_view allowance_name(unsigned bit) {
   for (unsigned i = 0; i < std::size(store::proxy_allowance_names); ++i)
     if (bit == (1u << i)) return store::proxy_allowance_names[i];
@@ -67,13 +130,26 @@ std::string_view allowance_name(unsigned bit) {
 void check_proxy_policy(command_context& ctx, args& a) {
   const auto& grant = ctx.session.proxy;
   if (!grant) return;
+  std::string why;
   unsigned bit = needed(ctx, a);
-  if (bit == 0 || (grant->allow & bit)) return;
+  if (bit != 0 && !(grant->allow & bit)) {
+    why = ctx.name() + " is not allowed to this proxy identity";
+  } else if ((bit = clear_lacking(ctx, a)) != 0) {
+    // docs/xencrypted.md: message content goes to a proxy identity only
+    // encrypted, unless its grant lets it have it in the clear.
+    if (std::holds_alternative<parse::append_cmd>(a))
+      why = "APPEND from this proxy identity must carry the client's encrypted literals (~{X<n>})";
+    else if (std::holds_alternative<parse::convert_cmd>(a))
+      why = ctx.name() + " would send message content in the clear to this proxy identity";
+    else
+      why = ctx.name() + " would send message content in the clear to this proxy identity (XKEY first: it is then "
+                         "sent encrypted)";
+  } else {
+    return;
+  }
   spdlog::info("conn={} event=proxy_refused user=\"{}\" proxy=\"{}\" command={} needs={}", ctx.session.conn.id,
                ctx.session.user, grant->label, ctx.name(), allowance_name(bit));
-  refuse(ctx.name() + " is not allowed to this proxy identity (it needs the " +
-             std::string(allowance_name(bit)) + " allowance)",
-         "NOPERM");
+  refuse(why + " (it needs the " + std::string(allowance_name(bit)) + " allowance)", "NOPERM");
 }
 
 }  // namespace lemonade::imap::commands

@@ -25,7 +25,7 @@ append_message one_message(lexer& in) {
   // RFC 4466 append-data = literal / literal8 (RFC 3516 §4.4) / the
   // RFC 4469 §5 CATENATE list.
   if (in.peek('{') || in.peek('~')) {
-    m.data = in.literal_data(true, m.literal8);
+    m.data = in.literal_data(true, m.literal8, &m.encrypted);
     return m;
   }
   if (in.keyword() != "CATENATE") {
@@ -43,7 +43,7 @@ append_message one_message(lexer& in) {
     cat_part part;
     if (kind == "TEXT") {
       bool binary = false;
-      part.text = in.literal_data(true, binary);
+      part.text = in.literal_data(true, binary, &part.encrypted);
     } else if (kind == "URL") {
       part.is_url = true;
       part.url = in.astring();

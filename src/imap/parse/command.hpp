@@ -106,6 +106,7 @@ struct cat_part {
   bool is_url = false;
   std::string_view text;  // TEXT: the literal's octets, in the framed command
   std::string url;        // URL: the astring as given
+  bool encrypted = false; // TEXT as "~{X<n>}" (docs/xencrypted.md)
 };
 
 struct append_message {
@@ -113,6 +114,7 @@ struct append_message {
   std::optional<date_time> date;
   std::string_view data;           // points into the framed command
   bool literal8 = false;           // RFC 3516 §4.4: sent as "~{n}"
+  bool encrypted = false;          // sent as "~{X<n>}" (docs/xencrypted.md)
   // RFC 4469: "CATENATE" SP "(" cat-part *(SP cat-part) ")" instead of
   // data; the parts in order.
   std::vector<cat_part> catenate;
@@ -121,6 +123,13 @@ struct append_message {
 struct append_cmd {
   std::string mailbox;
   std::vector<append_message> messages;  // RFC 3502 MULTIAPPEND: one or more
+};
+
+// docs/xencrypted.md: xkey = "XKEY" SP key-id SP client-nonce, each hex
+// digits (16 and 32); here as octets.
+struct xkey_cmd {
+  std::string key_id;        // 8 octets
+  std::string client_nonce;  // 16 octets
 };
 
 // RFC 4467 §9: resetkey = "RESETKEY" [SP mailbox *(SP mechanism)]
@@ -386,7 +395,7 @@ using command_args =
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
                  enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd,
                  cancelupdate_cmd, sort_cmd, thread_cmd, resetkey_cmd, genurlauth_cmd, urlfetch_cmd,
-                 compress_cmd, getmetadata_cmd, setmetadata_cmd, convert_cmd, conversions_cmd>;
+                 compress_cmd, getmetadata_cmd, setmetadata_cmd, convert_cmd, conversions_cmd, xkey_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

@@ -45,6 +45,7 @@ command_args parse_bare(lexer& in, const parse_options&) {
 command_args parse_authenticate(lexer& in, const parse_options& opts);
 // urlauth.cpp: RFC 4467 §7
 command_args parse_resetkey(lexer& in, const parse_options& opts);
+command_args parse_xkey(lexer& in, const parse_options& opts);
 command_args parse_genurlauth(lexer& in, const parse_options& opts);
 command_args parse_urlfetch(lexer& in, const parse_options& opts);
 command_args parse_login(lexer& in, const parse_options& opts);

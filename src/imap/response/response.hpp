@@ -33,6 +33,7 @@ struct mailbox {       // UTF-8 name; modified UTF-7 unless UTF-8 is enabled
 struct literal {       // always "{n}" CRLF octets: message bodies
   std::string octets;
   bool literal8 = false;  // "~{n}": RFC 3516 FETCH BINARY data holding a NUL
+  bool encrypted = false; // "~{Xn}": an encrypted object (docs/xencrypted.md)
 };
 
 // Octets already in wire form, made by an emitter (writer.hpp) with the
@@ -48,6 +49,7 @@ struct literal_ref {
   std::uint64_t length;
   std::uint32_t id;  // the executor's own reference
   bool literal8 = false;
+  bool encrypted = false;
 };
 
 struct value {

@@ -90,8 +90,9 @@ void write_value(std::string& out, const value& v, const writer_options& o, std:
       write_astring(out, o.utf8 ? m.utf8 : syntax::mutf7_encode(m.utf8), o.utf8);
     }
     void operator()(const literal& l) {
-      if (l.literal8) out += '~';
-      out += '{';
+      // docs/xencrypted.md: an encrypted literal is "~{X" n "}" (binary).
+      if (l.literal8 || l.encrypted) out += '~';
+      out += l.encrypted ? "{X" : "{";
       out += std::to_string(l.octets.size());
       out += "}\r\n";
       out += l.octets;
@@ -107,8 +108,8 @@ void write_value(std::string& out, const value& v, const writer_options& o, std:
     void operator()(const raw& r) { out += r.octets; }
     void operator()(const literal_ref& l) {
       if (!splices) throw std::logic_error("literal_ref written without splices");
-      if (l.literal8) out += '~';
-      out += '{';
+      if (l.literal8 || l.encrypted) out += '~';
+      out += l.encrypted ? "{X" : "{";
       out += std::to_string(l.length);
       out += "}\r\n";
       splices->push_back({out.size(), l.id});

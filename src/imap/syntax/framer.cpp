@@ -14,7 +14,8 @@ struct literal_marker {
 };
 
 // RFC 3501 §9 literal = "{" number "}" CRLF; RFC 7888 adds "{" number "+}";
-// RFC 3516 literal8 is "~{...}", which ends the same way.
+// RFC 3516 literal8 is "~{...}", which ends the same way, and an encrypted
+// literal "~{X" number ["+"] "}" (docs/xencrypted.md) too.
 std::optional<literal_marker> trailing_literal(std::string_view line) {
   if (line.size() >= 1 && line.back() == '\n') line.remove_suffix(1);
   if (line.size() >= 1 && line.back() == '\r') line.remove_suffix(1);
@@ -28,6 +29,7 @@ std::optional<literal_marker> trailing_literal(std::string_view line) {
   auto open = line.rfind('{');
   if (open == std::string_view::npos) return std::nullopt;
   auto digits = line.substr(open + 1);
+  if (open > 0 && line[open - 1] == '~' && !digits.empty() && digits.front() == 'X') digits.remove_prefix(1);
   if (digits.empty() || digits.size() > 19) return std::nullopt;
   auto n = core::parse_uint(digits);
   if (!n) return std::nullopt;

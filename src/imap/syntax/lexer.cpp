@@ -143,8 +143,9 @@ std::string lexer::quoted() {
   return {};
 }
 
-std::string_view lexer::literal_data(bool allow_literal8, bool& binary) {
+std::string_view lexer::literal_data(bool allow_literal8, bool& binary, bool* encrypted) {
   binary = false;
+  if (encrypted) *encrypted = false;
   if (failed_) return {};
   if (skip('~')) {
     if (!allow_literal8) {
@@ -154,6 +155,14 @@ std::string_view lexer::literal_data(bool allow_literal8, bool& binary) {
     binary = true;
   }
   expect('{');
+  // docs/xencrypted.md: "~{X" number "}" is an encrypted object.
+  if (binary && skip('X')) {
+    if (!encrypted) {
+      fail("encrypted literal not allowed here");
+      return {};
+    }
+    *encrypted = true;
+  }
   std::size_t start = pos_;
   while (pos_ < in_.size() && in_[pos_] >= '0' && in_[pos_] <= '9') ++pos_;
   auto n = core::parse_uint(in_.substr(start, pos_ - start));

@@ -66,8 +66,9 @@ class lexer {
   // A flag: "\" atom or a keyword atom. Returned as written.
   std::string flag();
   // A literal or literal8 ("~{n}") whose octets stay in the input; sets
-  // binary when it was a literal8.
-  std::string_view literal_data(bool allow_literal8, bool& binary);
+  // binary when it was a literal8. With `encrypted`, an encrypted literal
+  // "~{Xn}" (docs/xencrypted.md) is one too, and sets it; without, it fails.
+  std::string_view literal_data(bool allow_literal8, bool& binary, bool* encrypted = nullptr);
   // RFC 3501 §9 date-time: DQUOTE date-day-fixed "-" date-month "-"
   // date-year SP time SP zone DQUOTE. Returns seconds since the epoch and
   // the zone offset in minutes.

@@ -193,6 +193,20 @@ class user_directory {
   virtual std::vector<user_record> list_all_proxies() = 0;
   // The user's record with the identity's credentials and grant.
   virtual std::optional<user_record> find_proxy(std::string_view user, std::string_view label) = 0;
+  // Device keys (types.hpp device_key). add_device_key makes a key for a
+  // device of the user and returns it with its secret; rotate_device_key
+  // makes the device a new key and revokes the old one (both throw
+  // error{nonexistent} for an unknown user or key, error{invalid_name}
+  // for a bad device name). Listings carry no secrets; find_device_key
+  // finds only keys in use. The secrets are wrapped under the master key
+  // (store_limits::master_key_file), made on the first key.
+  virtual device_key add_device_key(std::string_view user, std::string_view device) = 0;
+  virtual device_key rotate_device_key(std::string_view user, std::string_view id) = 0;
+  virtual void revoke_device_key(std::string_view user, std::string_view id) = 0;
+  virtual std::vector<device_key> list_device_keys(std::string_view user) = 0;
+  virtual std::optional<device_key> find_device_key(std::string_view user, std::string_view id) = 0;
+  // The ids of every user's keys in use (the server's check of open sessions).
+  virtual std::vector<std::string> device_keys_in_use() = 0;
   // Changes whenever another process (`lemonade user ...`) has changed
   // the users since the last call; cheap enough to poll every second.
   virtual std::uint64_t version() = 0;
@@ -225,6 +239,9 @@ struct store_limits {
   // (one commit, one fsync, no file of their own); larger ones in blob
   // files. 0: every message in a file.
   std::size_t inline_message_size = 64 * 1024;
+  // The 32-octet key device keys are wrapped under (read when first
+  // needed; made, mode 0600, with the first device key). Empty: DATA_DIR/master.key.
+  std::filesystem::path master_key_file;
 };
 
 class mail_store {

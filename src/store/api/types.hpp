@@ -215,11 +215,17 @@ enum proxy_allowance : unsigned {
   allow_mailbox_delete = 4,   // DELETE and RENAME of mailboxes
   allow_urlauth = 8,          // GENURLAUTH, URLFETCH, RESETKEY
   allow_shared_metadata = 16, // SETMETADATA of /shared entries
+  // Without these, a proxy identity gets message content only encrypted
+  // (XKEY, docs/xencrypted.md):
+  allow_clear_envelope = 32,  // ENVELOPE, BODY, BODYSTRUCTURE in the clear
+                              // (routing; -02 §3.1 admits their traffic analysis)
+  allow_clear_content = 64,   // bodies, headers, PREVIEW, CONVERT in the clear
+                              // (a proxy the user trusts, e.g. the operator's webmail)
 };
 // The allowance names of the CLI and the log, in bit order.
 inline constexpr const char* proxy_allowance_names[] = {"expunge", "deleted-flag", "mailbox-delete", "urlauth",
-                                                        "shared-metadata"};
-static_assert(1u << (std::size(proxy_allowance_names) - 1) == allow_shared_metadata, "a name for every allowance");
+                                                        "shared-metadata", "clear-envelope", "clear-content"};
+static_assert(1u << (std::size(proxy_allowance_names) - 1) == allow_clear_content, "a name for every allowance");
 
 // Set on the record of a login as a proxy identity: the account is the
 // user's (id, name), the credentials the identity's own.
@@ -241,6 +247,17 @@ struct user_record {
   std::string password_hash;  // argon2id, libsodium string format
   scram_credentials scram;
   std::optional<proxy_grant> proxy;
+};
+
+// A device key of proxy deployments (docs/xencrypted.md): AES-256-GCM,
+// shared by one of the user's devices and the store, never by the proxy
+// between them. Kept wrapped under the server's master key.
+struct device_key {
+  std::string id;      // 8 random octets, shown as 16 hex digits
+  std::string device;  // the user's name for the device ("phone")
+  std::int64_t created = 0;                // Unix time
+  std::optional<std::int64_t> revoked;     // Unix time; unset while in use
+  std::string secret;  // 32 octets; empty in listings
 };
 
 // Errors the store reports to protocol code. Anything else a backend

@@ -281,6 +281,20 @@ CREATE TABLE proxy_identities(
   PRIMARY KEY(user_id, label)
 ) WITHOUT ROWID;
 )sql",
+    // 4: device keys of proxy deployments (types.hpp device_key), each
+    // wrapped under the master key: nonce (12) ‖ AES-256-GCM ciphertext ‖
+    // tag, bound to the user's id and the key id.
+    R"sql(
+CREATE TABLE device_keys(
+  key_id   BLOB PRIMARY KEY,
+  user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device   TEXT NOT NULL,
+  wrapped  BLOB NOT NULL,
+  created  INTEGER NOT NULL,
+  revoked  INTEGER
+);
+CREATE INDEX device_keys_user ON device_keys(user_id);
+)sql",
 };
 
 }  // namespace

@@ -20,7 +20,8 @@ class sqlite_store final : public mail_store {
         queue_dir_(data_dir / "queue"),
         limits_(limits),
         pool_(limits.idle_connections, limits.idle_connection_time),
-        users_(data_dir / "accounts.db", mail_root_) {
+        users_(data_dir / "accounts.db", mail_root_,
+               limits.master_key_file.empty() ? data_dir / "master.key" : limits.master_key_file) {
     std::filesystem::create_directories(mail_root_);
   }
 

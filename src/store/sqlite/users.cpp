@@ -1,8 +1,14 @@
 #include "store/sqlite/users.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <functional>
 
+#include "auth/aead.hpp"
+#include "core/strings.hpp"
 #include "store/sqlite/schema.hpp"
 
 namespace lemonade::store::sqlite {
@@ -56,8 +62,9 @@ bool valid_proxy_label(std::string_view label) {
   return true;
 }
 
-sqlite_users::sqlite_users(const std::filesystem::path& file, std::filesystem::path mail_root)
-    : db_(file), mail_root_(std::move(mail_root)) {
+sqlite_users::sqlite_users(const std::filesystem::path& file, std::filesystem::path mail_root,
+                           std::filesystem::path master_key_file)
+    : db_(file), mail_root_(std::move(mail_root)), master_key_file_(std::move(master_key_file)) {
   migrate_users(db_);
   db_.reset_all();
 }
@@ -261,6 +268,175 @@ std::optional<user_record> sqlite_users::find_proxy(std::string_view user, std::
   std::optional<user_record> out;
   if (s.step()) out = read_proxy(s);
   s.reset();
+  return out;
+}
+
+// Device keys -------------------------------------------------------------
+
+namespace {
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What a wrapped key is bound to: its owner and its id, so a row's wrapped
+// secret copied to another user or key does not unwrap.
+std::string wrap_context(std::int64_t user, std::string_view key_id) {
+  return "lemonade-device-key/1 " + std::to_string(user) + " " + core::hex_encode(key_id);
+}
+
+constexpr const char* select_keys = "SELECT key_id, device, created, revoked, wrapped FROM device_keys";
+
+device_key read_key(const statement& s) {
+  device_key k;
+  k.id = s.blob(0);
+  k.device = s.text(1);
+  k.created = s.int64(2);
+  if (!s.is_null(3)) k.revoked = s.int64(3);
+  return k;
+}
+
+}  // namespace
+
+const std::string& sqlite_users::master_key(bool make) {
+  if (!master_key_.empty()) return master_key_;
+  std::ifstream in(master_key_file_);
+  if (!in) {
+    if (!make)
+      throw std::runtime_error("master key file " + master_key_file_.string() +
+                               " is missing: device keys cannot be read without it");
+    // 64 hex digits, readable only by the server's user; O_EXCL: two
+    // processes making the first key do not each write their own.
+    if (master_key_file_.has_parent_path()) std::filesystem::create_directories(master_key_file_.parent_path());
+    int fd = ::open(master_key_file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      auto text = core::hex_encode(auth::aead::random_octets(auth::aead::key_size)) + "\n";
+      bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+      ::close(fd);
+      if (!ok) {
+        std::filesystem::remove(master_key_file_);
+        throw std::runtime_error("cannot write master key file " + master_key_file_.string());
+      }
+    } else if (errno != EEXIST) {
+      throw std::runtime_error("cannot make master key file " + master_key_file_.string());
+    }
+    in.open(master_key_file_);
+  }
+  std::string text;
+  in >> text;
+  auto key = core::hex_decode(text);
+  if (!key || key->size() != auth::aead::key_size)
+    throw std::runtime_error("master key file " + master_key_file_.string() + " does not hold 64 hex digits");
+  master_key_ = std::move(*key);
+  return master_key_;
+}
+
+device_key sqlite_users::insert_device_key(std::int64_t user, std::string_view device) {
+  device_key k;
+  k.id = auth::aead::random_octets(8);
+  k.device = std::string(device);
+  k.created = now_seconds();
+  k.secret = auth::aead::random_octets(auth::aead::key_size);
+  auto nonce = auth::aead::random_octets(auth::aead::nonce_size);
+  auto wrapped = nonce + auth::aead::seal(master_key(true), nonce, wrap_context(user, k.id), k.secret);
+  db_.cached("INSERT INTO device_keys(key_id, user_id, device, wrapped, created) VALUES(?1, ?2, ?3, ?4, ?5)")
+      .bind_blob(1, k.id)
+      .bind(2, user)
+      .bind(3, k.device)
+      .bind_blob(4, wrapped)
+      .bind(5, k.created)
+      .run();
+  return k;
+}
+
+device_key sqlite_users::add_device_key(std::string_view user, std::string_view device) {
+  if (!valid_proxy_label(device))
+    throw error(error::code::invalid_name, "device names are 1-32 letters, digits, '.', '_' or '-'");
+  std::lock_guard lock(mu_);
+  device_key k;
+  immediate_transaction(db_, [&] { k = insert_device_key(user_id(db_, user), device); });
+  return k;
+}
+
+device_key sqlite_users::rotate_device_key(std::string_view user, std::string_view id) {
+  std::lock_guard lock(mu_);
+  device_key k;
+  immediate_transaction(db_, [&] {
+    auto uid = user_id(db_, user);
+    auto& f = db_.cached("SELECT device FROM device_keys WHERE key_id = ?1 AND user_id = ?2 AND revoked IS NULL");
+    f.bind_blob(1, id).bind(2, uid);
+    if (!f.step()) {
+      f.reset();
+      throw error(error::code::nonexistent, "no such key in use");
+    }
+    auto device = f.text(0);
+    f.reset();
+    db_.cached("UPDATE device_keys SET revoked = ?2 WHERE key_id = ?1").bind_blob(1, id).bind(2, now_seconds()).run();
+    k = insert_device_key(uid, device);
+  });
+  return k;
+}
+
+void sqlite_users::revoke_device_key(std::string_view user, std::string_view id) {
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto uid = user_id(db_, user);
+    db_.cached("UPDATE device_keys SET revoked = ?3 WHERE key_id = ?1 AND user_id = ?2 AND revoked IS NULL")
+        .bind_blob(1, id)
+        .bind(2, uid)
+        .bind(3, now_seconds())
+        .run();
+    if (db_.changes() == 0) throw error(error::code::nonexistent, "no such key in use");
+  });
+}
+
+std::vector<device_key> sqlite_users::list_device_keys(std::string_view user) {
+  std::lock_guard lock(mu_);
+  static const std::string sql =
+      std::string(select_keys) + " WHERE user_id = (SELECT id FROM users WHERE name = ?1) ORDER BY created, device";
+  auto& s = db_.cached(sql.c_str());
+  s.bind(1, user);
+  std::vector<device_key> out;
+  while (s.step()) out.push_back(read_key(s));
+  s.reset();
+  return out;
+}
+
+std::vector<std::string> sqlite_users::device_keys_in_use() {
+  std::lock_guard lock(mu_);
+  auto& s = db_.cached("SELECT key_id FROM device_keys WHERE revoked IS NULL");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.blob(0));
+  s.reset();
+  return out;
+}
+
+std::optional<device_key> sqlite_users::find_device_key(std::string_view user, std::string_view id) {
+  std::lock_guard lock(mu_);
+  auto& s = db_.cached(
+      "SELECT k.key_id, k.device, k.created, k.revoked, k.wrapped, u.id FROM device_keys k "
+      "JOIN users u ON u.id = k.user_id WHERE u.name = ?1 AND k.key_id = ?2 AND k.revoked IS NULL");
+  s.bind(1, user).bind_blob(2, id);
+  std::optional<device_key> out;
+  std::string wrapped;
+  std::int64_t uid = 0;
+  if (s.step()) {
+    out = read_key(s);
+    wrapped = s.blob(4);
+    uid = s.int64(5);
+  }
+  s.reset();
+  if (!out) return out;
+  const auto& master = master_key(false);
+  constexpr auto n = auth::aead::nonce_size;
+  auto secret = wrapped.size() > n ? auth::aead::open(master, std::string_view(wrapped).substr(0, n),
+                                                      wrap_context(uid, out->id), std::string_view(wrapped).substr(n))
+                                   : std::nullopt;
+  if (!secret)
+    throw std::runtime_error("device key " + core::hex_encode(out->id) + " of " + std::string(user) +
+                             " does not unwrap under the master key in " + master_key_file_.string());
+  out->secret = std::move(*secret);
   return out;
 }
 

@@ -14,7 +14,9 @@ class sqlite_users final : public user_directory {
  public:
   // mail_root: where each user's mail lives (MAIL_ROOT/<id>/), removed by
   // delete_user.
-  sqlite_users(const std::filesystem::path& file, std::filesystem::path mail_root);
+  // master_key_file: see store_limits.
+  sqlite_users(const std::filesystem::path& file, std::filesystem::path mail_root,
+               std::filesystem::path master_key_file);
 
   user_record add_user(const user_record& r) override;
   void update_credentials(const user_record& r) override;
@@ -27,12 +29,24 @@ class sqlite_users final : public user_directory {
   std::vector<user_record> list_proxies(std::string_view user) override;
   std::vector<user_record> list_all_proxies() override;
   std::optional<user_record> find_proxy(std::string_view user, std::string_view label) override;
+  device_key add_device_key(std::string_view user, std::string_view device) override;
+  device_key rotate_device_key(std::string_view user, std::string_view id) override;
+  void revoke_device_key(std::string_view user, std::string_view id) override;
+  std::vector<device_key> list_device_keys(std::string_view user) override;
+  std::optional<device_key> find_device_key(std::string_view user, std::string_view id) override;
+  std::vector<std::string> device_keys_in_use() override;
   std::uint64_t version() override;
 
  private:
+  // The master key, read from its file (or made, when `make`); under mu_.
+  const std::string& master_key(bool make);
+  device_key insert_device_key(std::int64_t user, std::string_view device);
+
   std::mutex mu_;
   db db_;
   std::filesystem::path mail_root_;
+  std::filesystem::path master_key_file_;
+  std::string master_key_;
 };
 
 // User names: 1-64 of letters, digits, '.', '_', '-', '@'. '+' is kept

@@ -37,6 +37,8 @@ const named_parser parsers[] = {
     {"GETMETADATA", parse::parse_getmetadata}, {"SETMETADATA", parse::parse_setmetadata},
     {"CONVERT", parse::parse_convert}, {"UID CONVERT", parse::parse_uid_convert},
     {"CONVERSIONS", parse::parse_conversions},
+    // docs/xencrypted.md: XKEY, and ~{X<n>} literals in APPEND/CATENATE.
+    {"XKEY", parse::parse_xkey},
 };
 
 std::vector<std::string> frame(std::string_view input, std::size_t split) {

@@ -153,6 +153,36 @@ TEST(imap_parse_table, append_and_multiappend) {
   EXPECT_FALSE(parse_with(parse_append, "a APPEND x {1+}\r\na {1+}\r\nb", one).ok);
 }
 
+// docs/xencrypted.md: "~{X" number ["+"] "}" in APPEND and CATENATE TEXT;
+// anywhere else an encrypted literal is a syntax error.
+TEST(imap_parse_table, encrypted_literals) {
+  auto p = parse_with(parse_append, "a APPEND INBOX (\\Seen) ~{X3+}\r\nabc");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& m = std::get<append_cmd>(p.args).messages[0];
+  EXPECT_TRUE(m.encrypted);
+  EXPECT_EQ(m.data, "abc");
+  p = parse_with(parse_append, "a APPEND INBOX ~{3+}\r\nabc");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_FALSE(std::get<append_cmd>(p.args).messages[0].encrypted);
+  p = parse_with(parse_append, "a APPEND INBOX CATENATE (TEXT ~{X2+}\r\nab URL \"/INBOX/;uid=1\" TEXT {1+}\r\nc)");
+  ASSERT_TRUE(p.ok) << p.error;
+  auto& parts = std::get<append_cmd>(p.args).messages[0].catenate;
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_TRUE(parts[0].encrypted);
+  EXPECT_EQ(parts[0].text, "ab");
+  EXPECT_FALSE(parts[2].encrypted);
+  EXPECT_FALSE(parse_with(parse_append, "a APPEND INBOX {X3+}\r\nabc").ok);  // X only after ~
+  EXPECT_FALSE(parse_with(parse_login, "a LOGIN ~{X3+}\r\nabc x").ok);
+  p = parse_with(parse_xkey, "a XKEY 0123456789abcdef 00112233445566778899AABBCCDDEEFF");
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(std::get<xkey_cmd>(p.args).key_id, std::string("\x01\x23\x45\x67\x89\xab\xcd\xef"));
+  EXPECT_EQ(std::get<xkey_cmd>(p.args).client_nonce.size(), 16u);
+  EXPECT_FALSE(parse_with(parse_xkey, "a XKEY 0123456789abcde 00112233445566778899aabbccddeeff").ok);
+  EXPECT_FALSE(parse_with(parse_xkey, "a XKEY 0123456789abcdef 00112233445566778899aabbccddee").ok);
+  EXPECT_FALSE(parse_with(parse_xkey, "a XKEY 0123456789abcdeg 00112233445566778899aabbccddeeff").ok);
+  EXPECT_FALSE(parse_with(parse_xkey, "a XKEY 0123456789abcdef").ok);
+}
+
 TEST(imap_parse_table, enable_id_bare) {
   auto p = parse_with(parse_enable, "t2 ENABLE CONDSTORE X-GOOD-IDEA");  // RFC 5161 §4
   EXPECT_EQ(std::get<enable_cmd>(p.args).capabilities, (std::vector<std::string>{"CONDSTORE", "X-GOOD-IDEA"}));

@@ -86,6 +86,12 @@ TEST(imap_syntax, framer_table_whole_and_bytewise) {
       {"empty literal", "a LOGIN {0}\r\n x\r\n", {{"a LOGIN {0}\r\n x\r\n"}, {}, 1}},
       {"literal8", std::string("a APPEND x ~{2}\r\n\0\1\r\n", 21),
        {{std::string("a APPEND x ~{2}\r\n\0\1\r\n", 21)}, {}, 1}},
+      // docs/xencrypted.md: an encrypted literal, synchronizing or not.
+      {"encrypted literal", std::string("a APPEND x ~{X2}\r\n\0\1\r\n", 22),
+       {{std::string("a APPEND x ~{X2}\r\n\0\1\r\n", 22)}, {}, 1}},
+      {"encrypted LITERAL+", "a APPEND x ~{X2+}\r\nxy\r\n", {{"a APPEND x ~{X2+}\r\nxy\r\n"}, {}, 0}},
+      // X only after "~": "{X2}" is no literal, the line ends there.
+      {"X without ~", "a X {X2}\r\nb NOOP\r\n", {{"a X {X2}\r\n", "b NOOP\r\n"}, {}, 0}},
       {"literal holding CRLF", "a X {4+}\r\n\r\n\r\n\r\n", {{"a X {4+}\r\n\r\n\r\n\r\n"}, {}, 0}},
       {"line too long", "t1 " + std::string(80, 'x') + "\r\na2 NOOP\r\n",
        {{"a2 NOOP\r\n"}, {rej("t1", r::line_too_long)}, 0}},

@@ -1,0 +1,92 @@
+#include "auth/xenc.hpp"
+
+#include <stdexcept>
+
+namespace lemonade::auth::xenc {
+namespace {
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+}
+
+void put_counted(std::string& out, std::string_view s) {
+  if (s.size() > 0xffff) throw std::invalid_argument("xenc: associated field longer than 65535 octets");
+  out += static_cast<char>(s.size() >> 8);
+  out += static_cast<char>(s.size() & 0xff);
+  out += s;
+}
+
+}  // namespace
+
+std::string encode_header(const header& h) {
+  if (h.key_id.size() != key_id_size) throw std::invalid_argument("xenc: key id must be 8 octets");
+  if (h.nonce.size() != aead::nonce_size) throw std::invalid_argument("xenc: nonce must be 12 octets");
+  std::string out;
+  out.reserve(header_size);
+  out += static_cast<char>(version);
+  out += static_cast<char>(h.dir);
+  out += h.key_id;
+  put_u64(out, h.seq);
+  out += h.nonce;
+  return out;
+}
+
+std::optional<header> decode_header(std::string_view octets) {
+  if (octets.size() < header_size || static_cast<std::uint8_t>(octets[0]) != version) return std::nullopt;
+  header h;
+  if (octets[1] == 'S') h.dir = direction::to_client;
+  else if (octets[1] == 'C') h.dir = direction::to_server;
+  else return std::nullopt;
+  h.key_id = std::string(octets.substr(2, key_id_size));
+  for (std::size_t i = 0; i < 8; ++i) h.seq = (h.seq << 8) | static_cast<std::uint8_t>(octets[10 + i]);
+  h.nonce = std::string(octets.substr(18, aead::nonce_size));
+  return h;
+}
+
+std::string associated_data(std::string_view header_octets, const binding& b, std::string_view context) {
+  if (b.client_nonce.size() != session_nonce_size || b.server_nonce.size() != session_nonce_size)
+    throw std::invalid_argument("xenc: session nonces must be 16 octets");
+  std::string aad = "lemonade-xenc/1";
+  aad += header_octets;
+  put_counted(aad, b.account);
+  aad += b.client_nonce;
+  aad += b.server_nonce;
+  put_counted(aad, context);
+  return aad;
+}
+
+namespace {
+
+std::string make_header(direction dir, std::string_view key_id, std::uint64_t seq) {
+  return encode_header({dir, std::string(key_id), seq, aead::random_octets(aead::nonce_size)});
+}
+
+}  // namespace
+
+writer::writer(std::string_view key, direction dir, std::string_view key_id, std::uint64_t seq, const binding& b,
+               std::string_view context)
+    : header_(make_header(dir, key_id, seq)),
+      enc_(key, std::string_view(header_).substr(18, aead::nonce_size), associated_data(header_, b, context)) {}
+
+std::string seal(std::string_view key, direction dir, std::string_view key_id, std::uint64_t seq, const binding& b,
+                 std::string_view context, std::string_view plain) {
+  writer w(key, dir, key_id, seq, b, context);
+  std::string out = w.header_octets();
+  out.reserve(plain.size() + overhead);
+  w.update(plain, out);
+  w.finish(out);
+  return out;
+}
+
+std::optional<opened> open(std::string_view key, std::string_view key_id, direction dir, const binding& b,
+                           std::string_view context, std::string_view object) {
+  if (object.size() < overhead) return std::nullopt;
+  auto h = decode_header(object);
+  if (!h || h->dir != dir || h->key_id != key_id) return std::nullopt;
+  auto head = object.substr(0, header_size);
+  auto plain = aead::open(key, h->nonce, associated_data(head, b, context), object.substr(header_size));
+  if (!plain) return std::nullopt;
+  return opened{std::move(*h), std::move(*plain)};
+}
+
+}  // namespace lemonade::auth::xenc

@@ -1,0 +1,92 @@
+#pragma once
+// Encrypted objects of proxy deployments (docs/xencrypted.md): what goes
+// inside an XENCRYPTED literal ~{X<n>} (draft-maes-lemonade-xencrypted),
+// AES-256-GCM under a device key the client and the store share and the
+// proxy between them does not.
+//
+//   offset  octets  field
+//   0       1       version, 1
+//   1       1       direction: 'S' server to client, 'C' client to server
+//   2       8       key id
+//   10      8       sequence number, unsigned, big-endian
+//   18      12      nonce, random
+//   30      n       ciphertext of the n plaintext octets
+//   30+n    16      GCM tag
+//
+// The associated data binds the object to everything a proxy could swap:
+//   "lemonade-xenc/1" ‖ the 30 header octets ‖ u16 length ‖ account name
+//   ‖ client nonce (16) ‖ server nonce (16) ‖ u16 length ‖ context
+// where the nonces are the session's (XKEY) and the context names what the
+// octets are, e.g. "FETCH 1700000000 42 BODY[1]<0>" (UIDVALIDITY, UID, the
+// item as the response names it) or "APPEND INBOX".
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/aead.hpp"
+
+namespace lemonade::auth::xenc {
+
+inline constexpr std::uint8_t version = 1;
+inline constexpr std::size_t key_id_size = 8;
+inline constexpr std::size_t session_nonce_size = 16;
+inline constexpr std::size_t header_size = 30;
+inline constexpr std::size_t overhead = header_size + aead::tag_size;  // 46
+
+enum class direction : char { to_client = 'S', to_server = 'C' };
+
+// One session's binding, fixed by its XKEY exchange.
+struct binding {
+  std::string account;       // the account's user name (alice, not alice+proxy)
+  std::string client_nonce;  // 16 octets the client chose
+  std::string server_nonce;  // 16 octets the server chose
+};
+
+struct header {
+  direction dir = direction::to_client;
+  std::string key_id;  // key_id_size octets
+  std::uint64_t seq = 0;
+  std::string nonce;  // aead::nonce_size octets
+};
+
+std::string encode_header(const header& h);
+// nullopt unless octets starts with a version-1 header.
+std::optional<header> decode_header(std::string_view octets);
+
+std::string associated_data(std::string_view header_octets, const binding& b, std::string_view context);
+
+// An object made in pieces (a message body streamed from its blob): the
+// header, then update() for each piece, then finish() for the tag; n
+// plaintext octets make n + overhead object octets.
+class writer {
+ public:
+  // A fresh random nonce for every object.
+  writer(std::string_view key, direction dir, std::string_view key_id, std::uint64_t seq, const binding& b,
+         std::string_view context);
+  const std::string& header_octets() const { return header_; }
+  void update(std::string_view plain, std::string& out) { enc_.update(plain, out); }
+  void finish(std::string& out) { enc_.finish(out); }
+
+ private:
+  std::string header_;
+  aead::encryptor enc_;
+};
+
+// A whole object.
+std::string seal(std::string_view key, direction dir, std::string_view key_id, std::uint64_t seq, const binding& b,
+                 std::string_view context, std::string_view plain);
+
+struct opened {
+  header h;
+  std::string plain;
+};
+// The object's plaintext when it is a version-1 object of the direction
+// given, under key_id, whose tag verifies against the binding and context;
+// nullopt otherwise (tampered, truncated, another key, another message,
+// another session).
+std::optional<opened> open(std::string_view key, std::string_view key_id, direction dir, const binding& b,
+                           std::string_view context, std::string_view object);
+
+}  // namespace lemonade::auth::xenc

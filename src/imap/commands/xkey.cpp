@@ -1,0 +1,39 @@
+// XKEY (docs/xencrypted.md): the client names one of its device keys and a
+// nonce of its own; the store answers with a nonce of its own. From then
+// on the session's message content goes out as XENCRYPTED literals under
+// that key (fetch.cpp), bound to both nonces, and the client's encrypted
+// literals must be bound to them too. The proxy in between sees the key's
+// id and the nonces, never the key.
+#include "imap/commands/commands.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "auth/aead.hpp"
+#include "core/strings.hpp"
+
+namespace lemonade::imap::commands {
+
+asio::awaitable<void> xkey(command_context& ctx, args& a) {
+  auto& cmd = std::get<parse::xkey_cmd>(a);
+  auto key = co_await ctx.blocking([&] { return ctx.server.store.users().find_device_key(ctx.session.user, cmd.key_id); },
+                                   command_context::work::read);
+  if (!key) {
+    spdlog::info("conn={} event=xkey_refused user=\"{}\" key={}", ctx.session.conn.id, ctx.session.user,
+                 core::hex_encode(cmd.key_id));
+    refuse("No key in use with that id", "NOPERM");
+  }
+  session_data::xenc_state x;
+  x.key_id = key->id;
+  x.key = std::move(key->secret);
+  x.binding = {ctx.session.user, cmd.client_nonce, auth::aead::random_octets(auth::xenc::session_nonce_size)};
+  auto server_nonce = core::hex_encode(x.binding.server_nonce);
+  // A second XKEY starts a new binding: sequence numbers start again.
+  ctx.session.xenc = std::move(x);
+  spdlog::info("conn={} event=xkey user=\"{}\" key={}", ctx.session.conn.id, ctx.session.user,
+               core::hex_encode(cmd.key_id));
+  ctx.result.resp_code = response::code{"XKEY", {response::atom{core::hex_encode(cmd.key_id)},
+                                                 response::atom{server_nonce}}};
+  ctx.result.text = "Message content goes out encrypted under this key";
+}
+
+}  // namespace lemonade::imap::commands
