@@ -21,7 +21,9 @@ import socket
 import struct
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 VERSION = 1
 HEADER_SIZE = 30
@@ -41,6 +43,13 @@ class Binding:
         self.account = account.encode() if isinstance(account, str) else account
         self.client_nonce = client_nonce
         self.server_nonce = server_nonce
+
+
+def session_key(device_key, binding):
+    """HKDF-SHA256 (RFC 5869) of the device key, salt client nonce ‖ server
+    nonce, info "lemonade-xenc/1": what a session's objects are sealed under."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=binding.client_nonce + binding.server_nonce,
+                info=b"lemonade-xenc/1").derive(device_key)
 
 
 def _counted(b):
@@ -214,15 +223,47 @@ class Connection:
         self.sock.close()
 
 
+# What FETCH sends encrypted after XKEY; the structure items are clear
+# instead for a proxy identity with clear-envelope.
+_CONTENT = re.compile(r"^(BODY\[.*\]|BINARY\[.*\]|RFC822|RFC822\.HEADER|RFC822\.TEXT|PREVIEW)(<\d+(\.\d+)?>)?$")
+_STRUCTURE = ("ENVELOPE", "BODY", "BODYSTRUCTURE")
+
+
+def _norm(label):
+    """An item's name in upper case, its section as written (the store
+    echoes a section as the request wrote it)."""
+    at = label.find("[")
+    return label.upper() if at < 0 else label[:at].upper() + label[at:]
+
+
+def requested_items(items):
+    """{label as the response names it: label the object is bound to} for
+    the encrypted items of a FETCH item list such as
+    "(UID BODY.PEEK[1]<0.100> ENVELOPE)"."""
+    out = {}
+    for word in parse_response([(items.encode(), None)])[0] if items.startswith("(") else [items]:
+        if not isinstance(word, str):
+            continue
+        word = _norm(word).replace(".PEEK[", "[", 1)
+        if not (_CONTENT.match(word) or word in _STRUCTURE):
+            continue
+        m = re.match(r"^(.*\])<(\d+)\.(\d+)>$", word)
+        out[m.group(1) + "<" + m.group(2) + ">" if m else word] = word
+    return out
+
+
 class Xenc:
     """The XENCRYPTED side of a session (docs/xencrypted.md)."""
 
-    def __init__(self, conn, account, key_id_hex, key):
+    def __init__(self, conn, account, key_id_hex, key, clear_envelope=False):
         self.conn = conn
         self.account = account
         self.key_id = bytes.fromhex(key_id_hex)
-        self.key = key
+        self.device_key = key
+        self.key = None
+        self.clear_envelope = clear_envelope
         self.binding = None
+        self.mailbox = None
         self.uidvalidity = None
         self.last_seq = 0   # the last server object's sequence number
         self.sent = 0       # ours
@@ -234,6 +275,7 @@ class Xenc:
         if status != "OK" or not m or m.group(1) != self.key_id.hex():
             raise RuntimeError("XKEY: " + status + " " + text)
         self.binding = Binding(self.account, client_nonce, bytes.fromhex(m.group(2)))
+        self.key = session_key(self.device_key, self.binding)
         self.last_seq = 0
         self.sent = 0
 
@@ -241,6 +283,9 @@ class Xenc:
         untagged, (status, text) = self.conn.command('SELECT "%s"' % mailbox)
         if status != "OK":
             raise RuntimeError("SELECT: " + status + " " + text)
+        # Bound into every object's context: a proxy that selects another
+        # mailbox in our place is found out by the first object.
+        self.mailbox = mailbox
         for r in untagged:
             if len(r) >= 3 and r[1] == "OK" and str(r[2]).startswith("[UIDVALIDITY "):
                 self.uidvalidity = int(r[2][len("[UIDVALIDITY "):-1])
@@ -258,7 +303,13 @@ class Xenc:
 
     def fetch(self, uids, items):
         """UID FETCH; {uid: {item label: value}} with every encrypted
-        literal opened and checked against its message and item."""
+        literal opened and checked against the mailbox, message and item
+        asked for. An item that should be encrypted and is not (a proxy
+        putting text of its own in its place), or is missing, raises
+        TamperedError; NIL (no such part) is kept as None."""
+        wanted = requested_items(items)
+        if self.clear_envelope:
+            wanted = {k: v for k, v in wanted.items() if k not in _STRUCTURE}
         untagged, (status, text) = self.conn.command("UID FETCH %s %s" % (uids, items))
         if status != "OK":
             raise RuntimeError("FETCH: " + status + " " + text)
@@ -267,13 +318,19 @@ class Xenc:
             if len(r) < 4 or r[2] != "FETCH":
                 continue
             atts = r[3]
-            pairs = dict(zip(atts[0::2], atts[1::2]))
+            pairs = {_norm(str(k)): v for k, v in zip(atts[0::2], atts[1::2])}
             uid = int(pairs["UID"])
             got = {}
             for label, value in pairs.items():
-                if isinstance(value, Literal) and value.encrypted:
-                    value = self.open("FETCH %d %d %s" % (self.uidvalidity, uid, label), value)
+                if label in wanted and value is not None:
+                    if not (isinstance(value, Literal) and value.encrypted):
+                        raise TamperedError("%s of UID %d came in the clear" % (label, uid))
+                    value = self.open("FETCH %s %d %d %s" % (self.mailbox, self.uidvalidity, uid, wanted[label]),
+                                      value)
                 got[label] = value
+            missing = [label for label in wanted if label not in got]
+            if missing:
+                raise TamperedError("UID %d came without %s" % (uid, ", ".join(missing)))
             out[uid] = got
         return out
 
@@ -286,6 +343,24 @@ class Xenc:
         obj = self.seal("APPEND " + mailbox, message)
         flag_text = " (%s)" % flags if flags else ""
         return self.conn.command('APPEND "%s"%s' % (mailbox, flag_text), [("~{X", obj)])
+
+    def sealed(self, command):
+        """XSEALED: `command` (without tag or CRLF; literals inside it as
+        "{n+}\r\n...") sealed under the session's key. Returns (untagged,
+        (status, text)) once the store's sealed answer matched the tagged
+        line; TamperedError when it is missing or does not."""
+        obj = self.seal("XSEALED", command.encode() if isinstance(command, str) else command)
+        seq = self.sent
+        untagged, (status, text) = self.conn.command("XSEALED", [("~{X", obj)])
+        answers = [r for r in untagged if r[:2] == ["*", "XSEALED"]]
+        if status != "OK" and not answers:
+            return untagged, (status, text)  # refused before it ran: the seal itself
+        if len(answers) != 1 or not isinstance(answers[0][2], Literal) or not answers[0][2].encrypted:
+            raise TamperedError("no sealed answer to a sealed command")
+        said = self.open("XSEALED %d" % seq, answers[0][2]).decode()
+        if said != status + " " + text:
+            raise TamperedError("the store said %r, the tagged line %r" % (said, status + " " + text))
+        return [r for r in untagged if r[:2] != ["*", "XSEALED"]], (status, text)
 
     def catenate(self, mailbox, parts):
         """APPEND CATENATE: parts are ("TEXT", bytes), sent encrypted, or

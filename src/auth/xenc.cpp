@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "auth/password.hpp"
+
 namespace lemonade::auth::xenc {
 namespace {
 
@@ -17,6 +19,12 @@ void put_counted(std::string& out, std::string_view s) {
 }
 
 }  // namespace
+
+std::string session_key(std::string_view device_key, const binding& b) {
+  // RFC 5869 §2.2 extract, §2.3 expand with one block (L = 32 = HashLen).
+  auto prk = hmac_sha256(b.client_nonce + b.server_nonce, device_key);
+  return hmac_sha256(prk, std::string("lemonade-xenc/1") + '\x01');
+}
 
 std::string encode_header(const header& h) {
   if (h.key_id.size() != key_id_size) throw std::invalid_argument("xenc: key id must be 8 octets");

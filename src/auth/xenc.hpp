@@ -51,6 +51,13 @@ struct header {
   std::string nonce;  // aead::nonce_size octets
 };
 
+// The key a session's objects are sealed under: HKDF-SHA256 (RFC 5869)
+// of the device key, salt client nonce ‖ server nonce, info
+// "lemonade-xenc/1", 32 octets. A key of its own per session keeps the
+// random 96-bit nonces far from GCM's bound on uses of one key (NIST SP
+// 800-38D §8.3) however long a device key lives.
+std::string session_key(std::string_view device_key, const binding& b);
+
 std::string encode_header(const header& h);
 // nullopt unless octets starts with a version-1 header.
 std::optional<header> decode_header(std::string_view octets);

@@ -93,7 +93,7 @@ struct session_data {
   // session's nonces.
   struct xenc_state {
     std::string key_id;  // 8 octets
-    std::string key;     // the device key's secret
+    std::string key;     // the session's key (auth::xenc::session_key)
     auth::xenc::binding binding;
     std::uint64_t sent = 0;      // the sequence number of the last object sent
     std::uint64_t received = 0;  // the highest the client's objects have had

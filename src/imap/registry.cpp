@@ -36,6 +36,8 @@ const command_spec table[] = {
     {"GENURLAUTH", parse_genurlauth, c::genurlauth, after_login},  // RFC 4467 §7.2
     {"URLFETCH", parse_urlfetch, c::urlfetch, after_login},      // RFC 4467 §7.3
     {"XKEY", parse_xkey, c::xkey, after_login},                  // docs/xencrypted.md
+    // Opened and run by the session (session.cpp handle_sealed).
+    {"XSEALED", parse_xsealed, c::xsealed, after_login},
     {"IDLE", parse_bare<idle_cmd>, c::idle, after_login},  // RFC 2177 §3
     {"NOTIFY", parse_notify, c::notify, after_login},     // RFC 5465 §3.1
     {"COMPRESS", parse_compress, c::compress, after_login},  // RFC 4978 §3 (command-auth)

@@ -466,7 +466,67 @@ asio::awaitable<void> session::announce_highestmodseq(command_context& ctx) {
   ctx.untagged_ok(code{"HIGHESTMODSEQ", {number{store::to_int(value)}}}, "Highest");
 }
 
-asio::awaitable<void> session::handle(std::string_view bytes) {
+namespace {
+
+// Commands a client cannot seal: they exchange more than one command's
+// octets with the client (IDLE, AUTHENTICATE, STARTTLS, COMPRESS), or
+// change the binding the seal is checked against (XKEY, XSEALED).
+bool sealable(std::string_view name) {
+  for (auto n : {"XSEALED", "XKEY", "IDLE", "AUTHENTICATE", "LOGIN", "STARTTLS", "COMPRESS"})
+    if (name == n) return false;
+  return true;
+}
+
+}  // namespace
+
+asio::awaitable<void> session::handle_sealed(const std::string& tag, const parse::xsealed_cmd& cmd) {
+  auto refuse = [&](std::string text) {
+    write(data_.out, status_line{tag, status::no, code{"NOPERM", {}}, std::move(text)}, data_.wopts);
+  };
+  auto& x = data_.xenc;
+  if (!x) {
+    refuse("XSEALED needs XKEY first");
+    co_return;
+  }
+  // The object is the client's (direction C), under the session's key and
+  // binding, with the context "XSEALED", and newer than any before it.
+  auto got = auth::xenc::open(x->key, x->key_id, auth::xenc::direction::to_server, x->binding, "XSEALED",
+                              cmd.object);
+  if (!got) {
+    spdlog::info("conn={} event=seal_refused user=\"{}\" why=does_not_open", data_.conn.id, data_.user);
+    refuse("The sealed command does not open under the session's key and binding");
+    co_return;
+  }
+  if (got->h.seq <= x->received) {
+    spdlog::info("conn={} event=seal_refused user=\"{}\" why=replayed seq={}", data_.conn.id, data_.user,
+                 got->h.seq);
+    refuse("The sealed command's sequence number is not above the last one");
+    co_return;
+  }
+  x->received = got->h.seq;
+  // Exactly one whole command (its literals inside it), tagged as the
+  // XSEALED was.
+  std::string inner = tag + " " + got->plain + "\r\n";
+  syntax::framer f(limits_of(srv_.cfg));
+  syntax::framer::event ev;
+  do ev = f.next(inner);
+  while (ev.what == syntax::framer::kind::need_continuation);
+  if (ev.what != syntax::framer::kind::command || ev.size != inner.size()) {
+    say(status::bad, "The sealed command is not one whole command", tag);
+    co_return;
+  }
+  syntax::lexer in(inner, srv_.cfg.max_nesting_depth);
+  auto head = parse::parse_head(in);
+  if (in.ok() && !sealable(head.name)) {
+    say(status::bad, head.name + " cannot be sealed", tag);
+    co_return;
+  }
+  spdlog::info("conn={} event=sealed user=\"{}\" command={} seq={}", data_.conn.id, data_.user, head.name,
+               got->h.seq);
+  co_await handle(inner, got->h.seq);
+}
+
+asio::awaitable<void> session::handle(std::string_view bytes, std::optional<std::uint64_t> sealed) {
   auto started = std::chrono::steady_clock::now();
   syntax::lexer in(bytes, srv_.cfg.max_nesting_depth);
   auto head = parse::parse_head(in);
@@ -503,12 +563,18 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
     co_return;
   }
 
+  if (auto* s = std::get_if<parse::xsealed_cmd>(&args)) {
+    if (sealed) say(status::bad, "XSEALED inside XSEALED", head.tag);
+    else co_await handle_sealed(head.tag, *s);
+    co_return;
+  }
+
   command_context ctx(head.tag, head.name, srv_, data_, *this);
   bool condstore_before = data_.condstore;
   auto selected_before = data_.selected;
   std::exception_ptr failure;
   try {
-    commands::check_proxy_policy(ctx, args);
+    commands::check_proxy_policy(ctx, args, sealed.has_value());
     co_await spec->execute(ctx, args);
   } catch (const command_error& e) {
     ctx.result = {head.tag, e.st, e.resp_code, e.what()};
@@ -544,6 +610,18 @@ asio::awaitable<void> session::handle(std::string_view bytes) {
     } catch (const std::exception& e) {
       spdlog::error("conn={} event=notify_failed error=\"{}\"", data_.conn.id, e.what());
     }
+  }
+  if (sealed && !ctx.result_sent && data_.xenc) {
+    // docs/xencrypted.md: the store's answer to a sealed command, sealed
+    // for the client ("* XSEALED" before the tagged line), so a proxy
+    // cannot answer it in the store's place.
+    std::string line;
+    write(line, ctx.result, data_.wopts);
+    auto text = std::string_view(line).substr(head.tag.size() + 1, line.size() - head.tag.size() - 3);
+    auto& x = *data_.xenc;
+    auto obj = auth::xenc::seal(x.key, auth::xenc::direction::to_client, x.key_id, ++x.sent, x.binding,
+                                "XSEALED " + std::to_string(*sealed), text);
+    write(data_.out, untagged{{atom{"XSEALED"}, literal{std::move(obj), false, true}}}, data_.wopts);
   }
   if (!ctx.result_sent) write(data_.out, ctx.result, data_.wopts);
 

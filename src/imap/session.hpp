@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
@@ -50,7 +51,11 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   asio::awaitable<read_result> read_notifying(std::size_t hint);
   asio::awaitable<void> notify_reader(std::shared_ptr<session> self, std::size_t want);
   asio::awaitable<void> serve();
-  asio::awaitable<void> handle(std::string_view command);
+  // sealed: the sequence number of the XSEALED object the command came in.
+  asio::awaitable<void> handle(std::string_view command, std::optional<std::uint64_t> sealed = std::nullopt);
+  // XSEALED (docs/xencrypted.md): opens the client's object and runs the
+  // command inside it under the outer tag.
+  asio::awaitable<void> handle_sealed(const std::string& tag, const parse::xsealed_cmd& cmd);
   asio::awaitable<void> report_changes(command_context& ctx, bool allow_expunge = true);
   // RFC 7162 §3.1: an untagged OK [HIGHESTMODSEQ] for the selected mailbox.
   asio::awaitable<void> announce_highestmodseq(command_context& ctx);

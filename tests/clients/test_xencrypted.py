@@ -134,7 +134,7 @@ def main():
         expect(st[0], "OK", "flags and sizes are not content")
         _, st = conn.command("APPEND INBOX", [b"Subject: forged\r\n\r\nhi\r\n"])
         expect(st, ("NO", "[NOPERM] APPEND from this proxy identity must carry the client's encrypted literals "
-                          "(~{X<n>}) (it needs the clear-content allowance)"), "plain APPEND from the proxy")
+                          "(~{X<n>}), or come sealed (it needs the clear-content allowance)"), "plain APPEND from the proxy")
         _, st = conn.command("XKEY 0000000000000000 " + "00" * 16)
         expect(st, ("NO", "[NOPERM] No key in use with that id"), "XKEY of an unknown key")
 
@@ -164,12 +164,15 @@ def main():
         expect(st[1].startswith("[APPENDUID "), True, "APPENDUID")
         expect(own_view(srv, 4, "BODY.PEEK[]"), note, "the appended message, as alice reads it")
 
-        # CATENATE (RFC 4469): an encrypted text part and a URL to a part of
-        # a stored message (forwarding without download).
+        # CATENATE (RFC 4469): an encrypted text part is accepted; URL parts
+        # are not bound to the client's objects, so they must come sealed
+        # (below).
         intro = b"From: alice@example.org\r\nSubject: fwd\r\n\r\nSee below. " + MARKERS[3] + b"\r\n"
         _, st = x.catenate("INBOX", [("TEXT", intro), ("URL", "/INBOX/;uid=1/;section=TEXT")])
+        expect(st[1].startswith("[NOPERM] APPEND from this proxy identity"), True, "unsealed CATENATE with a URL")
+        _, st = x.catenate("INBOX", [("TEXT", intro)])
         expect(st[0], "OK", "encrypted CATENATE: " + st[1])
-        expect(own_view(srv, 5, "BODY.PEEK[]"), intro + bodies[0].split(b"\r\n\r\n", 1)[1], "the catenated message")
+        expect(own_view(srv, 5, "BODY.PEEK[]"), intro, "the catenated message")
 
         # The proxy saw none of it.
         with relay.lock:
@@ -182,7 +185,7 @@ def main():
         # The client detects what a proxy could do to the objects.
         untagged, _ = conn.command("UID FETCH 1:2 (UID BODY.PEEK[])")
         objs = {int(r[3][1]): r[3][3] for r in untagged if len(r) > 3 and r[2] == "FETCH"}
-        ctx = lambda uid: "FETCH %d %d BODY[]" % (x.uidvalidity, uid)  # noqa: E731
+        ctx = lambda uid: "FETCH INBOX %d %d BODY[]" % (x.uidvalidity, uid)  # noqa: E731
 
         def detected(what, context, obj):
             try:
@@ -204,9 +207,10 @@ def main():
         expect(conn.command("UID STORE 1 +FLAGS (\\Flagged)")[1][0], "OK", "a flag change")
         conn.command("UID FETCH 1 (UID BODY.PEEK[])")
         detected("a replayed object", ctx(1), objs[1])
+        detected("another mailbox's", "FETCH Drafts %d 1 BODY[]" % x.uidvalidity, objs[1])
         elsewhere = lc.Binding("alice", os.urandom(16), x.binding.server_nonce)
         try:
-            lc.open_object(key, bytes.fromhex(key_id), elsewhere, ctx(1), objs[1])
+            lc.open_object(lc.session_key(key, elsewhere), bytes.fromhex(key_id), elsewhere, ctx(1), objs[1])
             raise AssertionError("an object of another session opened")
         except lc.TamperedError:
             pass
@@ -228,6 +232,71 @@ def main():
         expect(st, ("NO", "[NOPERM] The encrypted literal's sequence number is not above the last one"),
                "the same object replayed")
 
+        # A proxy's own text in place of an object, or an item left out.
+        class Canned:
+            def __init__(self, untagged):
+                self.untagged = untagged
+
+            def command(self, text, literals=(), tail=""):
+                return self.untagged, ("OK", "done")
+
+        fake = lc.Xenc(Canned([["*", "1", "FETCH", ["UID", "1", "BODY[]", lc.Literal(b"forged")]]]),
+                       "alice", key_id, key)
+        fake.binding, fake.key, fake.mailbox, fake.uidvalidity = x.binding, x.key, "INBOX", x.uidvalidity
+        for untagged, what in ((Canned([["*", "1", "FETCH", ["UID", "1", "BODY[]", lc.Literal(b"forged")]]]),
+                                "a clear literal"),
+                               (Canned([["*", "1", "FETCH", ["UID", "1", "BODY[]", lc.Quoted("forged")]]]),
+                                "a quoted string"),
+                               (Canned([["*", "1", "FETCH", ["UID", "1"]]]), "a missing item")):
+            fake.conn = untagged
+            try:
+                fake.fetch("1", "(UID BODY.PEEK[])")
+                raise AssertionError(what + " in place of an object was accepted")
+            except lc.TamperedError:
+                pass
+        # A proxy answering a sealed command in the store's place.
+        fake.conn = Canned([])
+        try:
+            fake.sealed("UID EXPUNGE 1")
+            raise AssertionError("an OK without the store's sealed answer was accepted")
+        except lc.TamperedError:
+            pass
+
+        # Sealed requests: what the grant refuses in the clear, the device
+        # may ask for inside XSEALED (docs/xencrypted.md).
+        _, st = conn.command("UID EXPUNGE 1")
+        expect(st[0], "NO", "unsealed UID EXPUNGE")
+        _, st = x.sealed("UID STORE 1 +FLAGS (\\Deleted)")
+        expect(st, ("OK", "UID STORE completed"), "sealed STORE of \\Deleted")
+        untagged, st = x.sealed("UID EXPUNGE 1")
+        expect((st, [r for r in untagged if r[2:3] == ["EXPUNGE"]]), (("OK", "UID EXPUNGE completed"),
+                                                                      [["*", "1", "EXPUNGE"]]), "sealed UID EXPUNGE")
+        _, st = x.sealed("DELETE nosuch")
+        expect(st[0], "NO", "a sealed command that fails: its NO, sealed too")
+        # Forwarding without download: CATENATE with a URL, sealed whole.
+        fwd = b"From: alice@example.org\r\nSubject: fwd2\r\n\r\nSee below.\r\n"
+        _, st = conn.command("APPEND INBOX CATENATE (URL \"/INBOX/;uid=2/;section=TEXT\")")
+        expect(st[0], "NO", "unsealed CATENATE with a URL")
+        _, st = x.sealed(b"APPEND INBOX CATENATE (TEXT {%d+}\r\n%s URL \"/INBOX/;uid=2/;section=TEXT\")"
+                         % (len(fwd), fwd))
+        expect(st[0], "OK", "sealed CATENATE with a URL: " + st[1])
+        # Replayed, re-ordered and altered seals; what cannot be sealed.
+        first = x.seal("XSEALED", b"NOOP")
+        second = x.seal("XSEALED", b"NOOP")
+        expect(conn.command("XSEALED", [("~{X", second)])[1][0], "OK", "the later seal")
+        expect(conn.command("XSEALED", [("~{X", first)])[1],
+               ("NO", "[NOPERM] The sealed command's sequence number is not above the last one"), "an earlier seal")
+        expect(conn.command("XSEALED", [("~{X", second)])[1][0], "NO", "a replayed seal")
+        altered = bytearray(x.seal("XSEALED", b"UID EXPUNGE 2"))
+        altered[40] ^= 1
+        expect(conn.command("XSEALED", [("~{X", bytes(altered))])[1],
+               ("NO", "[NOPERM] The sealed command does not open under the session's key and binding"),
+               "an altered seal")
+        expect(x.sealed("IDLE")[1], ("BAD", "IDLE cannot be sealed"), "IDLE sealed")
+        expect(x.sealed("NOOP\r\nb NOOP")[1], ("BAD", "The sealed command is not one whole command"),
+               "two commands in one seal")
+        expect(x.sealed("XSEALED")[1][0], "BAD", "a seal in a seal")
+
         # A second device's key opens nothing of this session.
         other_id, other_key = srv.add_key("alice", "tablet")
         wrong = lc.seal(other_key, bytes.fromhex(other_id), 99, x.binding, "APPEND INBOX", note)
@@ -248,6 +317,8 @@ def main():
         expect(ended, True, "the session of a revoked key ended")
         conn2 = lc.Connection("127.0.0.1", relay.port)
         conn2.login("alice+phone", "relay pw")
+        _, st = conn2.command("XSEALED", [("~{X", first)])
+        expect(st, ("NO", "[NOPERM] XSEALED needs XKEY first"), "XSEALED before XKEY")
         _, st = conn2.command("XKEY %s %s" % (key_id, "11" * 16))
         expect(st, ("NO", "[NOPERM] No key in use with that id"), "XKEY of a revoked key")
         conn2.close()

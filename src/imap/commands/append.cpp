@@ -129,9 +129,11 @@ void assemble(command_context& ctx, parse::append_cmd& cmd, std::vector<store::n
 // docs/xencrypted.md: the command's encrypted literals opened, each in
 // place (its octets then point into `opened`), before anything is stored.
 // One that does not open, is not above the binding's last sequence number,
-// or comes before XKEY refuses the whole APPEND.
-void open_literals(command_context& ctx, parse::append_cmd& cmd, std::deque<std::string>& opened) {
-  auto& x = ctx.session.xenc;
+// or comes before XKEY refuses the whole APPEND. Returns the highest
+// sequence number opened (runs on a pool thread: the session's state is
+// only read here, and written by the caller).
+std::uint64_t open_literals(command_context& ctx, parse::append_cmd& cmd, std::deque<std::string>& opened) {
+  const auto& x = ctx.session.xenc;
   std::uint64_t last = x ? x->received : 0;
   auto open = [&](std::string_view object, const std::string& context) -> std::string_view {
     if (!x) refuse("An encrypted literal needs XKEY first", "NOPERM");
@@ -151,7 +153,7 @@ void open_literals(command_context& ctx, parse::append_cmd& cmd, std::deque<std:
       if (m.catenate[i].encrypted)
         m.catenate[i].text = open(m.catenate[i].text, "CATENATE " + cmd.mailbox + " " + std::to_string(i + 1));
   }
-  if (x) x->received = last;
+  return last;
 }
 
 bool has_encrypted(const parse::append_cmd& cmd) {
@@ -168,8 +170,10 @@ bool has_encrypted(const parse::append_cmd& cmd) {
 asio::awaitable<void> append(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::append_cmd>(a);
   std::deque<std::string> opened;
-  if (has_encrypted(cmd))
-    co_await ctx.blocking([&] { open_literals(ctx, cmd, opened); }, command_context::work::read);
+  if (has_encrypted(cmd)) {
+    auto last = co_await ctx.blocking([&] { return open_literals(ctx, cmd, opened); }, command_context::work::read);
+    ctx.session.xenc->received = last;
+  }
   std::vector<store::new_message> messages;
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())

@@ -31,7 +31,8 @@ asio::awaitable<void> authenticate(command_context& ctx, args& a);
 
 // proxy_policy.cpp: refuses (NO [NOPERM]) what the session's proxy
 // identity may not do (store::proxy_grant); nothing for a user's own login.
-void check_proxy_policy(command_context& ctx, args& a);
+// sealed: the command came inside XSEALED (docs/xencrypted.md).
+void check_proxy_policy(command_context& ctx, args& a, bool sealed = false);
 
 // select.cpp: RFC 3501 §6.3.1-2, §6.4.1-2, RFC 3691
 asio::awaitable<void> select(command_context& ctx, args& a);
@@ -137,6 +138,8 @@ asio::awaitable<void> genurlauth(command_context& ctx, args& a);
 asio::awaitable<void> urlfetch(command_context& ctx, args& a);
 // xkey.cpp (docs/xencrypted.md)
 asio::awaitable<void> xkey(command_context& ctx, args& a);
+// The session runs XSEALED itself (session.cpp); this is never called.
+asio::awaitable<void> xsealed(command_context& ctx, args& a);
 
 // sort.cpp: RFC 5256, RFC 5957, RFC 5267 §3 ESORT and §4 CONTEXT=SORT
 asio::awaitable<void> sort(command_context& ctx, args& a);

@@ -201,9 +201,9 @@ section_answer binary_answer(const parse::fetch_att& a, const mime::message_stru
   auto cte = mime::classify_cte(part.encoding);
   // "If the server does not know how to decode the section's CTE, it
   // MUST fail the request and issue a "NO" response that contains the
-  // "UNKNOWN-CTE" extended response code."
-  if (cte == mime::cte_kind::unknown)
-    refuse("Unknown Content-Transfer-Encoding " + part.encoding.substr(0, 64), "UNKNOWN-CTE");
+  // "UNKNOWN-CTE" extended response code." The encoding's name is not
+  // told: it is the message's text, which a proxy must not read.
+  if (cte == mime::cte_kind::unknown) refuse("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
   bool text = part.kind == mime::part_kind::leaf && part.type == "text";
   if (part.body.length > stream_piece) {
     auto known = decoded_size(src, part, cte, text);
@@ -582,8 +582,14 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     writers.resize(cmd.atts.size());
     // docs/xencrypted.md: what an object of this message is bound to.
     auto context = [&](std::string_view label) {
-      return "FETCH " + std::to_string(view.info().uidvalidity) + " " + std::to_string(store::to_int(rec.id)) + " " +
-             std::string(label);
+      return "FETCH " + view.info().name + " " + std::to_string(view.info().uidvalidity) + " " +
+             std::to_string(store::to_int(rec.id)) + " " + std::string(label);
+    };
+    // A partial's object is bound to the range asked for, origin and
+    // length, so a proxy that shortens the request is found out.
+    auto bound = [&](std::string label, const parse::fetch_att& att) {
+      if (att.partial) label += "<" + std::to_string(att.partial->first) + "." + std::to_string(att.partial->second) + ">";
+      return label;
     };
     auto sealed = [&](std::string_view label, std::string_view plain) -> value {
       return literal{auth::xenc::seal(xenc->key, auth::xenc::direction::to_client, xenc->key_id, ++xenc->sent,
@@ -672,9 +678,9 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
         }
         case kind::body_section: {
           std::string label = "BODY[" + att.section.text + "]";
+          auto v = content(i, bound(label, att));
           // RFC 3501 §7.4.2: the response names the origin of a partial.
           if (att.partial) label += "<" + std::to_string(att.partial->first) + ">";
-          auto v = content(i, label);
           items.push_back(atom{std::move(label)});
           items.push_back(std::move(v));
           break;
@@ -686,8 +692,8 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
           // section data" (the §7 grammar leaves the origin out; the prose,
           // BODY[]<n> and Dovecot have it, so clients parse it).
           std::string label = std::string(att.what == kind::binary ? "BINARY[" : "BINARY.SIZE[") + att.section.text + "]";
+          auto v = content(i, bound(label, att));
           if (att.partial) label += "<" + std::to_string(att.partial->first) + ">";
-          auto v = content(i, label);
           items.push_back(atom{std::move(label)});
           items.push_back(std::move(v));
           break;

@@ -95,16 +95,20 @@ unsigned clear_lacking(const command_context& ctx, const args& a) {
           unsigned n = 0;
           for (auto& g : cmd.groups) n |= clear_needed(g.new_atts);
           return ctx.session.xenc ? 0u : n;
-        } else if constexpr (std::is_same_v<T, parse::convert_cmd>) {
+        } else if constexpr (std::is_same_v<T, parse::convert_cmd> || std::is_same_v<T, parse::urlfetch_cmd>) {
+          // Their output is not encrypted: CONVERT's parts, URLFETCH's
+          // messages (meant for submission servers).
           return store::allow_clear_content;
         } else if constexpr (std::is_same_v<T, parse::append_cmd>) {
           // Mail the proxy could have written itself (a forged message in
           // the user's mailbox) or read: what it appends must be the
-          // client's encrypted literals.
+          // client's encrypted literals. CATENATE's URL parts are not
+          // bound to them (a proxy could add or change them): a CATENATE
+          // with URLs must come sealed (XSEALED).
           for (auto& m : cmd.messages) {
-            if (!m.data.empty() && !m.encrypted) return store::allow_clear_content;
+            if (m.catenate.empty() && !m.encrypted) return store::allow_clear_content;
             for (auto& p : m.catenate)
-              if (!p.is_url && !p.encrypted) return store::allow_clear_content;
+              if (p.is_url || !p.encrypted) return store::allow_clear_content;
           }
           return 0u;
         } else {
@@ -127,19 +131,23 @@ std::string_view allowance_name(unsigned bit) {
 
 }  // namespace
 
-void check_proxy_policy(command_context& ctx, args& a) {
+void check_proxy_policy(command_context& ctx, args& a, bool sealed) {
   const auto& grant = ctx.session.proxy;
   if (!grant) return;
   std::string why;
-  unsigned bit = needed(ctx, a);
+  // A sealed command is the device's own (docs/xencrypted.md, XSEALED):
+  // the grant's allowances do not limit it, and what it appends is the
+  // client's, sealed; what it would send back in the clear still counts.
+  unsigned bit = sealed ? 0u : needed(ctx, a);
+  if (sealed && std::holds_alternative<parse::append_cmd>(a)) return;
   if (bit != 0 && !(grant->allow & bit)) {
     why = ctx.name() + " is not allowed to this proxy identity";
   } else if ((bit = clear_lacking(ctx, a)) != 0) {
     // docs/xencrypted.md: message content goes to a proxy identity only
     // encrypted, unless its grant lets it have it in the clear.
     if (std::holds_alternative<parse::append_cmd>(a))
-      why = "APPEND from this proxy identity must carry the client's encrypted literals (~{X<n>})";
-    else if (std::holds_alternative<parse::convert_cmd>(a))
+      why = "APPEND from this proxy identity must carry the client's encrypted literals (~{X<n>}), or come sealed";
+    else if (std::holds_alternative<parse::convert_cmd>(a) || std::holds_alternative<parse::urlfetch_cmd>(a))
       why = ctx.name() + " would send message content in the clear to this proxy identity";
     else
       why = ctx.name() + " would send message content in the clear to this proxy identity (XKEY first: it is then "

@@ -24,16 +24,37 @@ asio::awaitable<void> xkey(command_context& ctx, args& a) {
   }
   session_data::xenc_state x;
   x.key_id = key->id;
-  x.key = std::move(key->secret);
   x.binding = {ctx.session.user, cmd.client_nonce, auth::aead::random_octets(auth::xenc::session_nonce_size)};
+  x.key = auth::xenc::session_key(key->secret, x.binding);
   auto server_nonce = core::hex_encode(x.binding.server_nonce);
   // A second XKEY starts a new binding: sequence numbers start again.
   ctx.session.xenc = std::move(x);
+  // Looked up again now that the session carries it: a key revoked while
+  // the first look was on its way is found here, and one revoked later
+  // by the server's check of open sessions.
+  bool still = false;
+  try {
+    still = co_await ctx.blocking(
+        [&] { return ctx.server.store.users().find_device_key(ctx.session.user, cmd.key_id).has_value(); },
+        command_context::work::read);
+  } catch (...) {
+    ctx.session.xenc.reset();
+    throw;
+  }
+  if (!still) {
+    ctx.session.xenc.reset();
+    refuse("No key in use with that id", "NOPERM");
+  }
   spdlog::info("conn={} event=xkey user=\"{}\" key={}", ctx.session.conn.id, ctx.session.user,
                core::hex_encode(cmd.key_id));
   ctx.result.resp_code = response::code{"XKEY", {response::atom{core::hex_encode(cmd.key_id)},
                                                  response::atom{server_nonce}}};
   ctx.result.text = "Message content goes out encrypted under this key";
+}
+
+asio::awaitable<void> xsealed(command_context&, args&) {
+  throw std::logic_error("XSEALED reached its executor: the session runs it");
+  co_return;
 }
 
 }  // namespace lemonade::imap::commands

@@ -132,6 +132,12 @@ struct xkey_cmd {
   std::string client_nonce;  // 16 octets
 };
 
+// docs/xencrypted.md: xsealed = "XSEALED" SP literal-x; the object holds a
+// command (without its tag) the client sealed under its device key.
+struct xsealed_cmd {
+  std::string object;
+};
+
 // RFC 4467 §9: resetkey = "RESETKEY" [SP mailbox *(SP mechanism)]
 struct resetkey_cmd {
   std::optional<std::string> mailbox;
@@ -395,7 +401,7 @@ using command_args =
                  delete_cmd, rename_cmd, subscribe_cmd, list_cmd, status_cmd, append_cmd,
                  enable_cmd, id_cmd, store_cmd, copy_cmd, expunge_cmd, fetch_cmd, search_cmd, notify_cmd,
                  cancelupdate_cmd, sort_cmd, thread_cmd, resetkey_cmd, genurlauth_cmd, urlfetch_cmd,
-                 compress_cmd, getmetadata_cmd, setmetadata_cmd, convert_cmd, conversions_cmd, xkey_cmd>;
+                 compress_cmd, getmetadata_cmd, setmetadata_cmd, convert_cmd, conversions_cmd, xkey_cmd, xsealed_cmd>;
 
 // What the parser needs from the session.
 struct parse_options {

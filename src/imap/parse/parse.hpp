@@ -46,6 +46,7 @@ command_args parse_authenticate(lexer& in, const parse_options& opts);
 // urlauth.cpp: RFC 4467 §7
 command_args parse_resetkey(lexer& in, const parse_options& opts);
 command_args parse_xkey(lexer& in, const parse_options& opts);
+command_args parse_xsealed(lexer& in, const parse_options& opts);
 command_args parse_genurlauth(lexer& in, const parse_options& opts);
 command_args parse_urlfetch(lexer& in, const parse_options& opts);
 command_args parse_login(lexer& in, const parse_options& opts);

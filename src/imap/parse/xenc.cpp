@@ -25,4 +25,15 @@ command_args parse_xkey(lexer& in, const parse_options&) {
   return c;
 }
 
+command_args parse_xsealed(lexer& in, const parse_options&) {
+  xsealed_cmd c;
+  in.sp();
+  bool binary = false, encrypted = false;
+  auto data = in.literal_data(true, binary, &encrypted);
+  if (in.ok() && !encrypted) in.fail("XSEALED takes an encrypted literal ~{X<n>}");
+  c.object = std::string(data);
+  in.end();
+  return c;
+}
+
 }  // namespace lemonade::imap::parse

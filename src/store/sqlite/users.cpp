@@ -301,33 +301,49 @@ device_key read_key(const statement& s) {
 
 const std::string& sqlite_users::master_key(bool make) {
   if (!master_key_.empty()) return master_key_;
-  std::ifstream in(master_key_file_);
-  if (!in) {
+  const auto& file = master_key_file_;
+  if (!std::filesystem::exists(file)) {
     if (!make)
-      throw std::runtime_error("master key file " + master_key_file_.string() +
-                               " is missing: device keys cannot be read without it");
-    // 64 hex digits, readable only by the server's user; O_EXCL: two
-    // processes making the first key do not each write their own.
-    if (master_key_file_.has_parent_path()) std::filesystem::create_directories(master_key_file_.parent_path());
-    int fd = ::open(master_key_file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      auto text = core::hex_encode(auth::aead::random_octets(auth::aead::key_size)) + "\n";
-      bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-      ::close(fd);
-      if (!ok) {
-        std::filesystem::remove(master_key_file_);
-        throw std::runtime_error("cannot write master key file " + master_key_file_.string());
-      }
-    } else if (errno != EEXIST) {
-      throw std::runtime_error("cannot make master key file " + master_key_file_.string());
+      throw std::runtime_error("master key file " + file.string() + " is missing: device keys cannot be read without it");
+    // A new master key only for a store with no device keys yet: one made
+    // while keys exist would leave every one of them unreadable.
+    auto& any = db_.cached("SELECT 1 FROM device_keys LIMIT 1");
+    bool keys = any.step();
+    any.reset();
+    if (keys)
+      throw std::runtime_error("master key file " + file.string() +
+                               " is missing but device keys exist: restore it (a new one would not open them)");
+    // 64 hex digits, readable only by the server's user, written whole to
+    // a file of its own and linked into place: a crash leaves no partial
+    // key, and of two processes making the first key one wins (link fails
+    // with EEXIST for the other, which reads the winner's).
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    auto tmp = file;
+    tmp += ".new." + std::to_string(::getpid());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot make master key file " + tmp.string());
+    auto text = core::hex_encode(auth::aead::random_octets(auth::aead::key_size)) + "\n";
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (ok && ::link(tmp.c_str(), file.c_str()) != 0 && errno != EEXIST) ok = false;
+    std::filesystem::remove(tmp);
+    if (!ok) throw std::runtime_error("cannot write master key file " + file.string());
+    if (int dir = ::open(file.has_parent_path() ? file.parent_path().c_str() : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dir >= 0) {
+      ::fsync(dir);
+      ::close(dir);
     }
-    in.open(master_key_file_);
   }
+  auto perms = std::filesystem::status(file).permissions();
+  using p = std::filesystem::perms;
+  if ((perms & (p::group_all | p::others_all)) != p::none)
+    throw std::runtime_error("master key file " + file.string() + " is readable by others: chmod 600 it");
+  std::ifstream in(file);
   std::string text;
-  in >> text;
+  if (!(in >> text)) throw std::runtime_error("cannot read master key file " + file.string());
   auto key = core::hex_decode(text);
   if (!key || key->size() != auth::aead::key_size)
-    throw std::runtime_error("master key file " + master_key_file_.string() + " does not hold 64 hex digits");
+    throw std::runtime_error("master key file " + file.string() + " does not hold 64 hex digits");
   master_key_ = std::move(*key);
   return master_key_;
 }

@@ -38,7 +38,7 @@ const named_parser parsers[] = {
     {"CONVERT", parse::parse_convert}, {"UID CONVERT", parse::parse_uid_convert},
     {"CONVERSIONS", parse::parse_conversions},
     // docs/xencrypted.md: XKEY, and ~{X<n>} literals in APPEND/CATENATE.
-    {"XKEY", parse::parse_xkey},
+    {"XKEY", parse::parse_xkey}, {"XSEALED", parse::parse_xsealed},
 };
 
 std::vector<std::string> frame(std::string_view input, std::size_t split) {

@@ -54,9 +54,9 @@ C: a5 FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BINARY.PEEK[2] BINARY.SIZE[2] BINAR
 S: * 1 FETCH (BINARY[1] {11}café = ok! BINARY.SIZE[1] 11 BINARY[2] ~{3}\0AB BINARY.SIZE[2] 3 BINARY[2]<1> {2}AB)
 S: a5 OK FETCH completed
 C: a6 FETCH 1 BINARY.PEEK[3]
-S: a6 NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding x-uuencode
+S: a6 NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding
 C: a7 FETCH 1 BINARY.SIZE[3]
-S: a7 NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding x-uuencode
+S: a7 NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding
 # section-binary = "[" [section-part] "]": no MIME, HEADER or TEXT.
 C: a8 FETCH 1 BINARY.PEEK[1.MIME]
 S: a8 BAD FETCH: expected a number

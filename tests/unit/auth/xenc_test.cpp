@@ -99,6 +99,18 @@ TEST_F(auth_xenc, layout_of_an_object) {
             xenc::seal(key, xenc::direction::to_client, key_id, 258, b, "c", "x"));
 }
 
+// RFC 5869 HKDF-SHA256; the value is Python cryptography's HKDF of the
+// same inputs (an independent implementation).
+TEST_F(auth_xenc, session_key_is_hkdf_sha256) {
+  std::string device;
+  for (int i = 0; i < 32; ++i) device += static_cast<char>(i);
+  EXPECT_EQ(core::hex_encode(xenc::session_key(device, b)),
+            "055debd909e9bdd33d689d0ce14d1b8c861a70d1fdd5320d0b2e41ca3074a352");
+  auto other = b;
+  other.server_nonce[0] ^= 1;
+  EXPECT_NE(xenc::session_key(device, other), xenc::session_key(device, b));
+}
+
 TEST_F(auth_xenc, opens_only_what_it_was_bound_to) {
   auto obj = xenc::seal(key, xenc::direction::to_client, key_id, 1, b, "FETCH 7 42 BODY[]", "the body");
   auto ok = xenc::open(key, key_id, xenc::direction::to_client, b, "FETCH 7 42 BODY[]", obj);

@@ -187,10 +187,23 @@ TEST_F(store_sqlite, device_keys) {
   EXPECT_EQ(bytes.find(rotated.secret), std::string::npos);
   // Another master key (read by a store opened after it changed): the
   // wrapped keys do not open (an error, not a key); nor with none.
+  auto kept = master;
+  kept += ".kept";
+  std::filesystem::copy_file(master, kept);
   std::ofstream(master) << std::string(64, '7') << "\n";
   EXPECT_THROW(sqlite::open_store(dir.path, {})->users().find_device_key("bob", rotated.id), std::runtime_error);
+  // A master key others may read is refused.
+  std::filesystem::copy_file(kept, master, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::permissions(master, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  EXPECT_THROW(sqlite::open_store(dir.path, {})->users().find_device_key("bob", rotated.id), std::runtime_error);
+  std::filesystem::permissions(master, std::filesystem::perms::group_read, std::filesystem::perm_options::remove);
+  EXPECT_EQ(sqlite::open_store(dir.path, {})->users().find_device_key("bob", rotated.id)->secret, rotated.secret);
+  // Missing: no key can be read, and none is made in its place while
+  // keys exist.
   std::filesystem::remove(master);
   EXPECT_THROW(sqlite::open_store(dir.path, {})->users().find_device_key("bob", rotated.id), std::runtime_error);
+  EXPECT_THROW(sqlite::open_store(dir.path, {})->users().add_device_key("carol", "phone"), std::runtime_error);
+  EXPECT_FALSE(std::filesystem::exists(master));
   // Keys go with their user.
   users.delete_user("bob");
   EXPECT_TRUE(users.list_device_keys("bob").empty());
