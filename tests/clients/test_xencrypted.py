@@ -271,6 +271,12 @@ def main():
         untagged, st = x.sealed("UID EXPUNGE 1")
         expect((st, [r for r in untagged if r[2:3] == ["EXPUNGE"]]), (("OK", "UID EXPUNGE completed"),
                                                                       [["*", "1", "EXPUNGE"]]), "sealed UID EXPUNGE")
+        # A question about what messages say: refused in the clear, answered
+        # sealed (the proxy sees the UIDs, not the question).
+        expect(conn.command('UID SEARCH BODY "quarterly"')[1][0], "NO", "unsealed SEARCH BODY")
+        untagged, st = x.sealed('UID SEARCH BODY "quarterly"')
+        expect((st[0], [r for r in untagged if r[1:2] == ["SEARCH"]]), ("OK", [["*", "SEARCH", "2"]]),
+               "sealed SEARCH BODY")
         _, st = x.sealed("DELETE nosuch")
         expect(st[0], "NO", "a sealed command that fails: its NO, sealed too")
         # Forwarding without download: CATENATE with a URL, sealed whole.

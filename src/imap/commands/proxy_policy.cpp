@@ -7,6 +7,8 @@
 // out). Refusals are NO [NOPERM] (RFC 5530 §3) with a log line.
 #include "imap/commands/commands.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/strings.hpp"
@@ -79,12 +81,41 @@ unsigned clear_needed(const std::vector<parse::fetch_att>& atts) {
   return need;
 }
 
+// True when a search key asks about what messages say (their headers or
+// text): its answer is an oracle for that text.
+bool reads_text(const parse::search_key& k) {
+  using kind = parse::search_key::kind;
+  switch (k.what) {
+    case kind::bcc: case kind::body: case kind::cc: case kind::from: case kind::subject: case kind::text:
+    case kind::to: case kind::header: case kind::sentbefore: case kind::senton: case kind::sentsince:
+      return true;
+    default:
+      return std::any_of(k.children.begin(), k.children.end(), reads_text);
+  }
+}
+
+// SEARCH by text, SORT by a header, THREAD (which groups by subject and
+// references): their answers tell the proxy what messages say, even
+// though the messages go to it encrypted (SEARCH BODY "guess").
+bool text_oracle(const args& a) {
+  using key = parse::sort_criterion::key;
+  if (auto* s = std::get_if<parse::search_cmd>(&a)) return reads_text(s->key);
+  if (auto* s = std::get_if<parse::sort_cmd>(&a)) {
+    for (auto& c : s->criteria)
+      if (c.what != key::arrival && c.what != key::date && c.what != key::size) return true;
+    return reads_text(s->key);
+  }
+  return std::holds_alternative<parse::thread_cmd>(a);
+}
+
 // The allowance a command moving content in the clear still lacks, 0 if
 // none. After XKEY, FETCH sends content encrypted and needs none; CONVERT's
 // output is not encrypted (docs/xencrypted.md), so it needs clear-content,
 // as does APPEND of a message (or CATENATE text) not encrypted by the client.
-unsigned clear_lacking(const command_context& ctx, const args& a) {
+unsigned clear_lacking(const command_context& ctx, const args& a, bool sealed) {
   unsigned allow = ctx.session.proxy->allow;
+  // Sealed, the question is the device's and the proxy does not know it.
+  if (!sealed && text_oracle(a) && !(allow & store::allow_clear_content)) return store::allow_clear_content;
   unsigned need = std::visit(
       [&](const auto& cmd) -> unsigned {
         using T = std::decay_t<decltype(cmd)>;
@@ -142,11 +173,13 @@ void check_proxy_policy(command_context& ctx, args& a, bool sealed) {
   if (sealed && std::holds_alternative<parse::append_cmd>(a)) return;
   if (bit != 0 && !(grant->allow & bit)) {
     why = ctx.name() + " is not allowed to this proxy identity";
-  } else if ((bit = clear_lacking(ctx, a)) != 0) {
+  } else if ((bit = clear_lacking(ctx, a, sealed)) != 0) {
     // docs/xencrypted.md: message content goes to a proxy identity only
     // encrypted, unless its grant lets it have it in the clear.
     if (std::holds_alternative<parse::append_cmd>(a))
       why = "APPEND from this proxy identity must carry the client's encrypted literals (~{X<n>}), or come sealed";
+    else if (!sealed && text_oracle(a))
+      why = ctx.name() + " would tell this proxy identity what messages say (seal it: XSEALED)";
     else if (std::holds_alternative<parse::convert_cmd>(a) || std::holds_alternative<parse::urlfetch_cmd>(a))
       why = ctx.name() + " would send message content in the clear to this proxy identity";
     else
