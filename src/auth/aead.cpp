@@ -1,5 +1,6 @@
 #include "auth/aead.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -74,6 +75,10 @@ bool check_tag(EVP_CIPHER_CTX* c, std::string_view tag) {
 
 }  // namespace
 
+void wipe(std::string& s) noexcept {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+}
+
 std::string random_octets(std::size_t n) {
   std::string out(n, '\0');
   if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
@@ -110,6 +115,18 @@ encryptor::~encryptor() = default;
 encryptor::encryptor(encryptor&&) noexcept = default;
 encryptor& encryptor::operator=(encryptor&&) noexcept = default;
 void encryptor::update(std::string_view plain, std::string& out) { crypt(s_->c.get(), plain, out, true); }
+void encryptor::update_in_place(std::string& data) {
+  // GCM (a counter mode) may write over its input: EVP allows out == in.
+  auto* p = reinterpret_cast<unsigned char*>(data.data());
+  for (std::size_t at = 0; at < data.size();) {
+    auto n = std::min<std::size_t>(data.size() - at, INT_MAX / 2);
+    int len = 0;
+    if (EVP_EncryptUpdate(s_->c.get(), p + at, &len, p + at, static_cast<int>(n)) != 1 ||
+        static_cast<std::size_t>(len) != n)
+      fail("update");
+    at += n;
+  }
+}
 void encryptor::finish(std::string& out) { append_tag(s_->c.get(), out); }
 
 struct decryptor::state {

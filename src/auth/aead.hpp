@@ -16,6 +16,10 @@ inline constexpr std::size_t key_size = 32;
 inline constexpr std::size_t nonce_size = 12;
 inline constexpr std::size_t tag_size = 16;
 
+// Overwrites s with zeros in a way the compiler keeps (OPENSSL_cleanse):
+// for keys, before their memory is given back.
+void wipe(std::string& s) noexcept;
+
 // n octets from OpenSSL's CSPRNG; throws std::runtime_error if it has none.
 std::string random_octets(std::size_t n);
 
@@ -39,6 +43,9 @@ class encryptor {
   encryptor(encryptor&&) noexcept;
   encryptor& operator=(encryptor&&) noexcept;
   void update(std::string_view plain, std::string& out);
+  // The same, the ciphertext replacing the plaintext in data (no second
+  // buffer to fill: a body streamed in pieces is encrypted where it lies).
+  void update_in_place(std::string& data);
   void finish(std::string& out);
 
  private:

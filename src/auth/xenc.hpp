@@ -74,6 +74,7 @@ class writer {
          std::string_view context);
   const std::string& header_octets() const { return header_; }
   void update(std::string_view plain, std::string& out) { enc_.update(plain, out); }
+  void update_in_place(std::string& data) { enc_.update_in_place(data); }
   void finish(std::string& out) { enc_.finish(out); }
 
  private:

@@ -97,6 +97,10 @@ struct session_data {
     auth::xenc::binding binding;
     std::uint64_t sent = 0;      // the sequence number of the last object sent
     std::uint64_t received = 0;  // the highest the client's objects have had
+    xenc_state() = default;
+    xenc_state(xenc_state&&) = default;
+    xenc_state& operator=(xenc_state&&) = default;
+    ~xenc_state() { auth::aead::wipe(key); }
   };
   std::optional<xenc_state> xenc;
   std::shared_ptr<mailbox::account> account;

@@ -600,10 +600,13 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     auto content = [&](std::uint32_t i, std::string_view label) -> value {
       auto& a = data.answers[i];
       if (!xenc || a.f == section_answer::form::nil || a.f == section_answer::form::size) return body_item(a, i);
-      if (a.f == section_answer::form::octets) return sealed(label, a.octets);
+      // Encrypted after the writer's bytes, as they are sent: octets in
+      // place, ranges and decoded parts piece by piece.
       writers[i].emplace(xenc->key, auth::xenc::direction::to_client, xenc->key_id, ++xenc->sent, xenc->binding,
                          context(label));
-      auto length = a.f == section_answer::form::range ? a.range.length : a.size;
+      auto length = a.f == section_answer::form::octets  ? a.octets.size()
+                    : a.f == section_answer::form::range ? a.range.length
+                                                         : a.size;
       return literal_ref{length + auth::xenc::overhead, i, false, true};
     };
     // RFC 3501 §6.4.8: UID FETCH always reports the UID.
@@ -749,6 +752,12 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
         if (w) w->finish(ctx.session.out);
         continue;
       }
+      if (ans.f == section_answer::form::octets) {  // encrypted only: plain octets are literals
+        w->update_in_place(ans.octets);
+        ctx.session.out += ans.octets;
+        w->finish(ctx.session.out);
+        continue;
+      }
       auto range = ans.range;
       for (std::uint64_t sent = 0; sent < range.length;) {
         auto n = std::min(stream_piece, range.length - sent);
@@ -756,7 +765,8 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
             [&] { return acct.store().read_message(rec.blob, range.offset + sent, n); },
             command_context::work::read);
         if (piece.size() != n) throw std::runtime_error("message blob shorter than its structure");
-        emit(piece);
+        if (w) w->update_in_place(piece);
+        ctx.session.out += piece;
         sent += n;
         co_await ctx.io.flush();
       }

@@ -26,6 +26,7 @@ asio::awaitable<void> xkey(command_context& ctx, args& a) {
   x.key_id = key->id;
   x.binding = {ctx.session.user, cmd.client_nonce, auth::aead::random_octets(auth::xenc::session_nonce_size)};
   x.key = auth::xenc::session_key(key->secret, x.binding);
+  auth::aead::wipe(key->secret);
   auto server_nonce = core::hex_encode(x.binding.server_nonce);
   // A second XKEY starts a new binding: sequence numbers start again.
   ctx.session.xenc = std::move(x);

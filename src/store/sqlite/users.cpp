@@ -419,6 +419,8 @@ std::vector<device_key> sqlite_users::list_device_keys(std::string_view user) {
   return out;
 }
 
+sqlite_users::~sqlite_users() { auth::aead::wipe(master_key_); }
+
 std::vector<std::string> sqlite_users::device_keys_in_use() {
   std::lock_guard lock(mu_);
   auto& s = db_.cached("SELECT key_id FROM device_keys WHERE revoked IS NULL");

@@ -17,6 +17,7 @@ class sqlite_users final : public user_directory {
   // master_key_file: see store_limits.
   sqlite_users(const std::filesystem::path& file, std::filesystem::path mail_root,
                std::filesystem::path master_key_file);
+  ~sqlite_users() override;
 
   user_record add_user(const user_record& r) override;
   void update_credentials(const user_record& r) override;
