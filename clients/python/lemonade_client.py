@@ -283,8 +283,9 @@ class Xenc:
         untagged, (status, text) = self.conn.command('SELECT "%s"' % mailbox)
         if status != "OK":
             raise RuntimeError("SELECT: " + status + " " + text)
-        # Bound into every object's context: a proxy that selects another
-        # mailbox in our place is found out by the first object.
+        # Bound into every object's context, and into seals: a proxy that
+        # selects another mailbox in our place is found out by the first
+        # object, and cannot make a sealed command act on another mailbox.
         self.mailbox = mailbox
         for r in untagged:
             if len(r) >= 3 and r[1] == "OK" and str(r[2]).startswith("[UIDVALIDITY "):
@@ -349,14 +350,15 @@ class Xenc:
         "{n+}\r\n...") sealed under the session's key. Returns (untagged,
         (status, text)) once the store's sealed answer matched the tagged
         line; TamperedError when it is missing or does not."""
-        obj = self.seal("XSEALED", command.encode() if isinstance(command, str) else command)
+        context = "XSEALED " + ("%s %d" % (self.mailbox, self.uidvalidity) if self.mailbox else "-")
+        obj = self.seal(context, command.encode() if isinstance(command, str) else command)
         seq = self.sent
         untagged, (status, text) = self.conn.command("XSEALED", [("~{X", obj)])
         answers = [r for r in untagged if r[:2] == ["*", "XSEALED"]]
-        if status != "OK" and not answers:
-            return untagged, (status, text)  # refused before it ran: the seal itself
+        # The store seals every answer to an object that opens, and ours
+        # does: an answer without it (a refusal too) is the proxy's.
         if len(answers) != 1 or not isinstance(answers[0][2], Literal) or not answers[0][2].encrypted:
-            raise TamperedError("no sealed answer to a sealed command")
+            raise TamperedError("no sealed answer to a sealed command (the store said %s %s)" % (status, text))
         said = self.open("XSEALED %d" % seq, answers[0][2]).decode()
         if said != status + " " + text:
             raise TamperedError("the store said %r, the tagged line %r" % (said, status + " " + text))

@@ -23,7 +23,9 @@ void put_counted(std::string& out, std::string_view s) {
 std::string session_key(std::string_view device_key, const binding& b) {
   // RFC 5869 §2.2 extract, §2.3 expand with one block (L = 32 = HashLen).
   auto prk = hmac_sha256(b.client_nonce + b.server_nonce, device_key);
-  return hmac_sha256(prk, std::string("lemonade-xenc/1") + '\x01');
+  auto key = hmac_sha256(prk, std::string("lemonade-xenc/1") + '\x01');
+  aead::wipe(prk);
+  return key;
 }
 
 std::string encode_header(const header& h) {

@@ -99,7 +99,15 @@ struct session_data {
     std::uint64_t received = 0;  // the highest the client's objects have had
     xenc_state() = default;
     xenc_state(xenc_state&&) = default;
-    xenc_state& operator=(xenc_state&&) = default;
+    xenc_state& operator=(xenc_state&& o) noexcept {
+      auth::aead::wipe(key);  // the old key, before its buffer is reused or freed
+      key_id = std::move(o.key_id);
+      key = std::move(o.key);
+      binding = std::move(o.binding);
+      sent = o.sent;
+      received = o.received;
+      return *this;
+    }
     ~xenc_state() { auth::aead::wipe(key); }
   };
   std::optional<xenc_state> xenc;

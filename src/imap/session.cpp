@@ -479,6 +479,27 @@ bool sealable(std::string_view name) {
 
 }  // namespace
 
+std::string session::seal_context() const {
+  if (!data_.selected) return "XSEALED -";
+  return "XSEALED " + data_.selected->info().name + " " + std::to_string(data_.selected->info().uidvalidity);
+}
+
+void session::answer(const status_line& r, std::optional<std::uint64_t> sealed) {
+  if (sealed && data_.xenc) {
+    // docs/xencrypted.md: the store's answer to a sealed command, sealed
+    // for the client ("* XSEALED" before the tagged line), so a proxy
+    // cannot answer it in the store's place.
+    std::string line;
+    write(line, r, data_.wopts);
+    auto text = std::string_view(line).substr(r.tag.size() + 1, line.size() - r.tag.size() - 3);
+    auto& x = *data_.xenc;
+    auto obj = auth::xenc::seal(x.key, auth::xenc::direction::to_client, x.key_id, ++x.sent, x.binding,
+                                "XSEALED " + std::to_string(*sealed), text);
+    write(data_.out, untagged{{atom{"XSEALED"}, literal{std::move(obj), false, true}}}, data_.wopts);
+  }
+  write(data_.out, r, data_.wopts);
+}
+
 asio::awaitable<void> session::handle_sealed(const std::string& tag, const parse::xsealed_cmd& cmd) {
   auto refuse = [&](std::string text) {
     write(data_.out, status_line{tag, status::no, code{"NOPERM", {}}, std::move(text)}, data_.wopts);
@@ -490,7 +511,7 @@ asio::awaitable<void> session::handle_sealed(const std::string& tag, const parse
   }
   // The object is the client's (direction C), under the session's key and
   // binding, with the context "XSEALED", and newer than any before it.
-  auto got = auth::xenc::open(x->key, x->key_id, auth::xenc::direction::to_server, x->binding, "XSEALED",
+  auto got = auth::xenc::open(x->key, x->key_id, auth::xenc::direction::to_server, x->binding, seal_context(),
                               cmd.object);
   if (!got) {
     spdlog::info("conn={} event=seal_refused user=\"{}\" why=does_not_open", data_.conn.id, data_.user);
@@ -511,14 +532,16 @@ asio::awaitable<void> session::handle_sealed(const std::string& tag, const parse
   syntax::framer::event ev;
   do ev = f.next(inner);
   while (ev.what == syntax::framer::kind::need_continuation);
+  // From here every answer is sealed: the object opened, so the client
+  // takes an unsealed one for the proxy's.
   if (ev.what != syntax::framer::kind::command || ev.size != inner.size()) {
-    say(status::bad, "The sealed command is not one whole command", tag);
+    answer({tag, status::bad, std::nullopt, "The sealed command is not one whole command"}, got->h.seq);
     co_return;
   }
   syntax::lexer in(inner, srv_.cfg.max_nesting_depth);
   auto head = parse::parse_head(in);
   if (in.ok() && !sealable(head.name)) {
-    say(status::bad, head.name + " cannot be sealed", tag);
+    answer({tag, status::bad, std::nullopt, head.name + " cannot be sealed"}, got->h.seq);
     co_return;
   }
   spdlog::info("conn={} event=sealed user=\"{}\" command={} seq={}", data_.conn.id, data_.user, head.name,
@@ -531,16 +554,17 @@ asio::awaitable<void> session::handle(std::string_view bytes, std::optional<std:
   syntax::lexer in(bytes, srv_.cfg.max_nesting_depth);
   auto head = parse::parse_head(in);
   if (!in.ok()) {
-    say(status::bad, "Missing or invalid tag or command", head.tag.empty() ? "*" : head.tag);
+    answer({head.tag.empty() ? "*" : head.tag, status::bad, std::nullopt, "Missing or invalid tag or command"},
+           sealed);
     co_return;
   }
   auto* spec = find_command(head.name);
   if (!spec) {
-    say(status::bad, "Unknown command " + head.name.substr(0, 32), head.tag);
+    answer({head.tag, status::bad, std::nullopt, "Unknown command " + head.name.substr(0, 32)}, sealed);
     co_return;
   }
   if (!allowed_in(*spec, data_.state)) {
-    say(status::bad, head.name + " is not allowed in this state", head.tag);
+    answer({head.tag, status::bad, std::nullopt, head.name + " is not allowed in this state"}, sealed);
     co_return;
   }
   parse::parse_options opts{srv_.cfg.max_nesting_depth, srv_.cfg.max_append_messages, data_.wopts.utf8};
@@ -549,7 +573,7 @@ asio::awaitable<void> session::handle(std::string_view bytes, std::optional<std:
     auto& e = in.error();
     std::optional<code> c;
     if (!e.code.empty()) c = code{e.code, {}};
-    write(data_.out, status_line{head.tag, status::bad, c, head.name + ": " + e.message}, data_.wopts);
+    answer({head.tag, status::bad, c, head.name + ": " + e.message}, sealed);
     co_return;
   }
   if (auto& r = in.refusal()) {
@@ -559,12 +583,12 @@ asio::awaitable<void> session::handle(std::string_view bytes, std::optional<std:
       write(data_.out, status_line{"*", status::ok, code{"CLOSED", {}}, "Previous mailbox closed"}, data_.wopts);
       commands::deselect(data_);
     }
-    write(data_.out, status_line{head.tag, status::no, code{r->code, {}}, r->message}, data_.wopts);
+    answer({head.tag, status::no, code{r->code, {}}, r->message}, sealed);
     co_return;
   }
 
   if (auto* s = std::get_if<parse::xsealed_cmd>(&args)) {
-    if (sealed) say(status::bad, "XSEALED inside XSEALED", head.tag);
+    if (sealed) answer({head.tag, status::bad, std::nullopt, "XSEALED inside XSEALED"}, sealed);
     else co_await handle_sealed(head.tag, *s);
     co_return;
   }
@@ -611,19 +635,7 @@ asio::awaitable<void> session::handle(std::string_view bytes, std::optional<std:
       spdlog::error("conn={} event=notify_failed error=\"{}\"", data_.conn.id, e.what());
     }
   }
-  if (sealed && !ctx.result_sent && data_.xenc) {
-    // docs/xencrypted.md: the store's answer to a sealed command, sealed
-    // for the client ("* XSEALED" before the tagged line), so a proxy
-    // cannot answer it in the store's place.
-    std::string line;
-    write(line, ctx.result, data_.wopts);
-    auto text = std::string_view(line).substr(head.tag.size() + 1, line.size() - head.tag.size() - 3);
-    auto& x = *data_.xenc;
-    auto obj = auth::xenc::seal(x.key, auth::xenc::direction::to_client, x.key_id, ++x.sent, x.binding,
-                                "XSEALED " + std::to_string(*sealed), text);
-    write(data_.out, untagged{{atom{"XSEALED"}, literal{std::move(obj), false, true}}}, data_.wopts);
-  }
-  if (!ctx.result_sent) write(data_.out, ctx.result, data_.wopts);
+  if (!ctx.result_sent) answer(ctx.result, sealed);
 
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   if (ctx.result.st != status::ok)

@@ -56,6 +56,12 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   // XSEALED (docs/xencrypted.md): opens the client's object and runs the
   // command inside it under the outer tag.
   asio::awaitable<void> handle_sealed(const std::string& tag, const parse::xsealed_cmd& cmd);
+  // Writes a command's tagged line; for a sealed one (its sequence number)
+  // "* XSEALED" with the line sealed comes first.
+  void answer(const response::status_line& r, std::optional<std::uint64_t> sealed);
+  // docs/xencrypted.md: what a seal is bound to besides the session, the
+  // selected mailbox ("XSEALED INBOX 1700000000", or "XSEALED -").
+  std::string seal_context() const;
   asio::awaitable<void> report_changes(command_context& ctx, bool allow_expunge = true);
   // RFC 7162 §3.1: an untagged OK [HIGHESTMODSEQ] for the selected mailbox.
   asio::awaitable<void> announce_highestmodseq(command_context& ctx);

@@ -287,18 +287,30 @@ def main():
                          % (len(fwd), fwd))
         expect(st[0], "OK", "sealed CATENATE with a URL: " + st[1])
         # Replayed, re-ordered and altered seals; what cannot be sealed.
-        first = x.seal("XSEALED", b"NOOP")
-        second = x.seal("XSEALED", b"NOOP")
+        here = "XSEALED INBOX %d" % x.uidvalidity  # a seal's context: the mailbox selected
+        first = x.seal(here, b"NOOP")
+        second = x.seal(here, b"NOOP")
         expect(conn.command("XSEALED", [("~{X", second)])[1][0], "OK", "the later seal")
         expect(conn.command("XSEALED", [("~{X", first)])[1],
                ("NO", "[NOPERM] The sealed command's sequence number is not above the last one"), "an earlier seal")
         expect(conn.command("XSEALED", [("~{X", second)])[1][0], "NO", "a replayed seal")
-        altered = bytearray(x.seal("XSEALED", b"UID EXPUNGE 2"))
+        altered = bytearray(x.seal(here, b"UID EXPUNGE 2"))
         altered[40] ^= 1
         expect(conn.command("XSEALED", [("~{X", bytes(altered))])[1],
                ("NO", "[NOPERM] The sealed command does not open under the session's key and binding"),
                "an altered seal")
-        expect(x.sealed("IDLE")[1], ("BAD", "IDLE cannot be sealed"), "IDLE sealed")
+        expect(x.sealed("IDLE")[1], ("BAD", "IDLE cannot be sealed"), "IDLE sealed (the BAD sealed too)")
+        expect(x.sealed("FROB")[1], ("BAD", "Unknown command FROB"), "an unknown command sealed")
+        # A proxy that selects another mailbox behind the device's back
+        # cannot make a sealed command act there: the seal does not open,
+        # and the client sees no sealed answer.
+        conn.command("SELECT Drafts")
+        try:
+            x.sealed("UID EXPUNGE 2")
+            raise AssertionError("a seal for INBOX ran in Drafts")
+        except lc.TamperedError:
+            pass
+        x.select("INBOX")
         expect(x.sealed("NOOP\r\nb NOOP")[1], ("BAD", "The sealed command is not one whole command"),
                "two commands in one seal")
         expect(x.sealed("XSEALED")[1][0], "BAD", "a seal in a seal")

@@ -752,10 +752,10 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
         if (w) w->finish(ctx.session.out);
         continue;
       }
-      if (ans.f == section_answer::form::octets) {  // encrypted only: plain octets are literals
-        w->update_in_place(ans.octets);
+      if (ans.f == section_answer::form::octets) {  // spliced only when encrypted (body_item makes a literal)
+        if (w) w->update_in_place(ans.octets);
         ctx.session.out += ans.octets;
-        w->finish(ctx.session.out);
+        if (w) w->finish(ctx.session.out);
         continue;
       }
       auto range = ans.range;

@@ -94,7 +94,7 @@ bool reads_text(const parse::search_key& k) {
   }
 }
 
-// SEARCH by text, SORT by a header, THREAD (which groups by subject and
+// SEARCH by text, SORT by a header (all but ARRIVAL and SIZE), THREAD (which groups by subject and
 // references): their answers tell the proxy what messages say, even
 // though the messages go to it encrypted (SEARCH BODY "guess").
 bool text_oracle(const args& a) {
@@ -102,7 +102,8 @@ bool text_oracle(const args& a) {
   if (auto* s = std::get_if<parse::search_cmd>(&a)) return reads_text(s->key);
   if (auto* s = std::get_if<parse::sort_cmd>(&a)) {
     for (auto& c : s->criteria)
-      if (c.what != key::arrival && c.what != key::date && c.what != key::size) return true;
+      // DATE sorts by the Date: header (RFC 5256 §3), like SENTBEFORE.
+      if (c.what != key::arrival && c.what != key::size) return true;
     return reads_text(s->key);
   }
   return std::holds_alternative<parse::thread_cmd>(a);
