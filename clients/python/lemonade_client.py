@@ -15,6 +15,7 @@ the standard library and `cryptography` (Debian: python3-cryptography).
     x.append("INBOX", b"From: ...\\r\\n\\r\\nhi\\r\\n")
 """
 
+import base64
 import os
 import re
 import socket
@@ -379,3 +380,53 @@ class Xenc:
             else:
                 tail += ' URL "%s"' % value if literals or i > 1 else 'URL "%s"' % value
         return self.conn.command(text, literals, tail + ")")
+
+
+class SealedSubmission:
+    """Sealed submission (docs/xencrypted.md) over an smtplib.SMTP
+    connection logged in as a proxy identity: XKEY, then one XSEALED
+    envelope per message, whose lines the proxy must then send exactly."""
+
+    def __init__(self, smtp, account, key_id_hex, key):
+        self.smtp = smtp
+        self.account = account
+        self.key_id = bytes.fromhex(key_id_hex)
+        self.device_key = key
+        self.key = self.binding = None
+        self.sent = 0
+
+    def start(self):
+        client_nonce = os.urandom(16)
+        code, msg = self.smtp.docmd("XKEY", "%s %s" % (self.key_id.hex(), client_nonce.hex()))
+        m = re.search(r"XKEY ([0-9a-f]{16}) ([0-9a-f]{32})", msg.decode())
+        if code != 250 or not m or m.group(1) != self.key_id.hex():
+            raise RuntimeError("XKEY: %d %s" % (code, msg.decode()))
+        self.binding = Binding(self.account, client_nonce, bytes.fromhex(m.group(2)))
+        self.key = session_key(self.device_key, self.binding)
+        self.sent = 0
+
+    def object(self, lines):
+        """The XSEALED object of an envelope: "MAIL FROM:<...>", "RCPT
+        TO:<...>"..., "BURL <url> LAST"."""
+        self.sent += 1
+        return seal(self.key, self.key_id, self.sent, self.binding, "SUBMIT", "\r\n".join(lines).encode())
+
+    def seal(self, lines):
+        return self.smtp.docmd("XSEALED", base64.b64encode(self.object(lines)).decode())
+
+    def check_reply(self, code, msg, seq=None):
+        """The BURL LAST's reply, (code, msg) as smtplib gives it: its
+        first line must be "XSEALED <base64>", the store's seal of the rest
+        (context "SUBMIT <n>", n the envelope's sequence number). Returns
+        (code, the rest); TamperedError when the seal is missing or does
+        not match."""
+        lines = msg.decode().split("\n")
+        if not lines[0].startswith("XSEALED "):
+            raise TamperedError("the reply to a sealed submission is not sealed: %d %s" % (code, msg.decode()))
+        seq = self.sent if seq is None else seq
+        _, said = open_object(self.key, self.key_id, self.binding, "SUBMIT %d" % seq,
+                              base64.b64decode(lines[0][len("XSEALED "):]))
+        rest = "\n".join(lines[1:])
+        if said.decode() != "%d %s" % (code, rest):
+            raise TamperedError("the store said %r, the reply %d %s" % (said.decode(), code, rest))
+        return code, rest

@@ -44,6 +44,29 @@ struct binding {
   std::string server_nonce;  // 16 octets the server chose
 };
 
+// One session's side of XKEY (IMAP and submission alike): the key its
+// objects are sealed under (session_key()), the binding, and the sequence
+// numbers so far. The key is wiped when it goes.
+struct session_keys {
+  std::string key_id;  // key_id_size octets
+  std::string key;
+  xenc::binding binding;
+  std::uint64_t sent = 0;      // the sequence number of the last object sent
+  std::uint64_t received = 0;  // the highest the client's objects have had
+  session_keys() = default;
+  session_keys(session_keys&&) = default;
+  session_keys& operator=(session_keys&& o) noexcept {
+    aead::wipe(key);  // the old key, before its buffer is reused or freed
+    key_id = std::move(o.key_id);
+    key = std::move(o.key);
+    binding = std::move(o.binding);
+    sent = o.sent;
+    received = o.received;
+    return *this;
+  }
+  ~session_keys() { aead::wipe(key); }
+};
+
 struct header {
   direction dir = direction::to_client;
   std::string key_id;  // key_id_size octets

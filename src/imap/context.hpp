@@ -91,26 +91,7 @@ struct session_data {
   // After XKEY (commands/xkey.cpp, docs/xencrypted.md): message content
   // goes out as encrypted literals under this device key, bound to the
   // session's nonces.
-  struct xenc_state {
-    std::string key_id;  // 8 octets
-    std::string key;     // the session's key (auth::xenc::session_key)
-    auth::xenc::binding binding;
-    std::uint64_t sent = 0;      // the sequence number of the last object sent
-    std::uint64_t received = 0;  // the highest the client's objects have had
-    xenc_state() = default;
-    xenc_state(xenc_state&&) = default;
-    xenc_state& operator=(xenc_state&& o) noexcept {
-      auth::aead::wipe(key);  // the old key, before its buffer is reused or freed
-      key_id = std::move(o.key_id);
-      key = std::move(o.key);
-      binding = std::move(o.binding);
-      sent = o.sent;
-      received = o.received;
-      return *this;
-    }
-    ~xenc_state() { auth::aead::wipe(key); }
-  };
-  std::optional<xenc_state> xenc;
+  std::optional<auth::xenc::session_keys> xenc;
   std::shared_ptr<mailbox::account> account;
   std::shared_ptr<mailbox::selected_mailbox> selected;
   // RFC 7162 §3.1: CONDSTORE is enabled by ENABLE or by the first

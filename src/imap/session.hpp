@@ -31,7 +31,7 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   // The logged-in user's id, 0 before login. On the session's executor.
   std::int64_t user_id() const { return data_.user_id; }
   const std::optional<store::proxy_grant>& proxy() const { return data_.proxy; }
-  const std::optional<session_data::xenc_state>& xenc() const { return data_.xenc; }
+  const std::optional<auth::xenc::session_keys>& xenc() const { return data_.xenc; }
   asio::any_io_executor executor() { return timer_.get_executor(); }
 
   // session_io

@@ -98,8 +98,12 @@ asio::awaitable<std::optional<store::user_record>> session::check_password(const
   };
   auto found = co_await blocking(
       [&] {
-        lookup l{srv_.store.users().find_user(name)};
-        if (l.user) l.cached = srv_.credentials.check(l.user->name, l.user->password_hash, password);
+        // A user, or one of a user's proxy identities ("alice+phone",
+        // docs/xencrypted.md: it may submit only what its device sealed).
+        lookup l{store::find_login(srv_.store.users(), name, srv_.cfg.proxy_separator)};
+        if (l.user)
+          l.cached = srv_.credentials.check(store::login_name(*l.user, srv_.cfg.proxy_separator),
+                                            l.user->password_hash, password);
         else srv_.credentials.forget(name);
         return l;
       },
@@ -112,7 +116,8 @@ asio::awaitable<std::optional<store::user_record>> session::check_password(const
       },
       srv_.hashing);
   if (!found.user || !ok) co_return std::nullopt;
-  srv_.credentials.remember(found.user->name, found.user->password_hash, password);
+  srv_.credentials.remember(store::login_name(*found.user, srv_.cfg.proxy_separator), found.user->password_hash,
+                            password);
   co_return found.user;
 }
 
@@ -199,9 +204,10 @@ asio::awaitable<bool> session::authenticate(const parse::auth_cmd& c) {
     user = co_await check_password(attempted, *password);
   } else if (c.mechanism == "SCRAM-SHA-256") {
     auto& users = srv_.store.users();
+    const auto& separator = srv_.cfg.proxy_separator;
     auth::scram_sha256_server scram(
-        [&users](std::string_view name) -> std::optional<auth::scram_secrets> {
-          auto u = users.find_user(name);
+        [&users, &separator](std::string_view name) -> std::optional<auth::scram_secrets> {
+          auto u = store::find_login(users, name, separator);
           if (!u) return std::nullopt;
           return auth::scram_secrets{u->scram.salt, u->scram.iterations, u->scram.stored_key, u->scram.server_key};
         },
@@ -229,7 +235,8 @@ asio::awaitable<bool> session::authenticate(const parse::auth_cmd& c) {
           cancelled();
           co_return true;
         }
-        user = co_await blocking([&] { return users.find_user(scram.username()); }, srv_.reads);
+        user = co_await blocking([&] { return store::find_login(users, scram.username(), separator); },
+                                 srv_.reads);
       }
     }
   } else {
@@ -243,7 +250,12 @@ asio::awaitable<bool> session::authenticate(const parse::auth_cmd& c) {
   }
   srv_.throttle.record_success(conn_.address);
   user_ = std::move(user);
-  spdlog::info("conn={} event=login protocol=submission user=\"{}\" mechanism={}", conn_.id, user_->name, c.mechanism);
+  if (user_->proxy)
+    spdlog::info("conn={} event=login protocol=submission user=\"{}\" proxy=\"{}\" mechanism={}", conn_.id,
+                 user_->name, user_->proxy->label, c.mechanism);
+  else
+    spdlog::info("conn={} event=login protocol=submission user=\"{}\" mechanism={}", conn_.id, user_->name,
+                 c.mechanism);
   reply(235, status_code{2, 7, 0}, "Authentication successful");
   co_return true;
 }

@@ -242,6 +242,12 @@ asio::awaitable<bool> session::handle(std::string_view line) {
     co_return co_await starttls();
   } else if (auto* c = std::get_if<parse::auth_cmd>(&cmd)) {
     co_return co_await authenticate(*c);
+  } else if (auto* c = std::get_if<parse::xkey_cmd>(&cmd); c && !lmtp()) {
+    co_await xkey(*c);
+  } else if (auto* c = std::get_if<parse::xsealed_cmd>(&cmd); c && !lmtp()) {
+    xsealed(*c);
+  } else if (proxy() && !std::holds_alternative<parse::bdat_cmd>(cmd) && !sealed_allows(cmd, line)) {
+    // replied
   } else if (auto* c = std::get_if<parse::mail_cmd>(&cmd)) {
     mail(std::move(*c));
   } else if (auto* c = std::get_if<parse::rcpt_cmd>(&cmd)) {
@@ -251,7 +257,19 @@ asio::awaitable<bool> session::handle(std::string_view line) {
   } else if (auto* c = std::get_if<parse::bdat_cmd>(&cmd)) {
     co_return co_await bdat(*c);
   } else if (auto* c = std::get_if<parse::burl_cmd>(&cmd)) {
-    co_return co_await burl(*c);
+    // A proxy identity's sealed BURL LAST (sealed_allows let it through):
+    // its reply is sealed for the device, and the seal is spent (one
+    // sealed envelope, one message).
+    std::optional<std::uint64_t> seal = proxy() && c->last && sealed_ ? std::optional(sealed_->seq) : std::nullopt;
+    auto from = out_.size();
+    auto alive = co_await burl(*c);
+    if (seal) {
+      seal_reply(from, *seal);
+      sealed_.reset();
+    }
+    co_return alive;
+  } else if (std::holds_alternative<parse::xkey_cmd>(cmd) || std::holds_alternative<parse::xsealed_cmd>(cmd)) {
+    reply(502, status_code{5, 5, 1}, "Not available over LMTP");
   }
   co_return true;
 }

@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "auth/xenc.hpp"
 #include "net/stream.hpp"
 #include "smtp/context.hpp"
 #include "smtp/parse/command.hpp"
@@ -93,6 +94,17 @@ class session final : public std::enable_shared_from_this<session> {
   asio::awaitable<std::optional<store::user_record>> check_password(const std::string& name,
                                                                     const std::string& password);
   asio::awaitable<void> auth_failed(std::string_view user, std::string_view why);
+  // sealed.cpp, docs/xencrypted.md: a proxy identity submits only what the
+  // device sealed (XKEY, then XSEALED with the envelope and BURL URL).
+  asio::awaitable<void> xkey(const parse::xkey_cmd& c);
+  void xsealed(const parse::xsealed_cmd& c);
+  // For a proxy identity's MAIL, RCPT, DATA and BURL: true when `line`
+  // is the sealed envelope's (and marks it used), else replies and false.
+  bool sealed_allows(const parse::command& cmd, std::string_view line);
+  bool proxy() const { return user_ && user_->proxy && !lmtp(); }
+  // The reply written to out_ from `from` on (the sealed BURL LAST's),
+  // sealed for the device in a first line "250-XSEALED <base64>".
+  void seal_reply(std::size_t from, std::uint64_t seq);
   bool plaintext_allowed() const;
   std::vector<std::string> extensions() const;
   void start_transaction_content();
@@ -133,6 +145,17 @@ class session final : public std::enable_shared_from_this<session> {
   bool tls_ = false;
   std::optional<store::user_record> user_;
   std::optional<transaction> tx_;
+  // A proxy identity's XKEY, and the envelope the device sealed: its
+  // command lines exactly, each usable once.
+  std::optional<auth::xenc::session_keys> xenc_;
+  struct sealed_envelope {
+    std::string mail;
+    std::vector<std::pair<std::string, bool>> rcpts;  // line, used
+    std::string burl;
+    bool mail_used = false;
+    std::uint64_t seq = 0;  // the seal's sequence number
+  };
+  std::optional<sealed_envelope> sealed_;
   unsigned messages_ = 0;
   bool waiting_ = false;  // in read_more, between commands
 };

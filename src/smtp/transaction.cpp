@@ -225,6 +225,10 @@ asio::awaitable<bool> session::bdat(const parse::bdat_cmd& c) {
     reply(code, st, std::move(text));
     co_return alive;
   };
+  // docs/xencrypted.md: a proxy identity's message is the one the device
+  // sealed the URL of, fetched by BURL; never content the proxy sends.
+  if (proxy())
+    co_return co_await refuse(550, status_code{5, 7, 1}, "A proxy identity's message comes by the sealed BURL");
   if (!tx_) co_return co_await refuse(503, status_code{5, 5, 1}, "Need MAIL and RCPT before BDAT");
   if (tx_->failed) {
     // RFC 3030 §2: chunks already in the pipeline after a failed one are

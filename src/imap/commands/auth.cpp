@@ -50,23 +50,12 @@ const char* to_string(checked_by c) {
   return "?";
 }
 
-// The record a login name stands for: a user, or "user+label" (with
-// auth.proxy_separator, which user names cannot hold) one of the user's
-// proxy identities, whose record is the user's account with the
-// identity's own credentials and grant.
 std::optional<store::user_record> find_login(command_context& ctx, std::string_view login) {
-  auto& users = ctx.server.store.users();
-  if (auto u = users.find_user(login)) return u;
-  const auto& sep = ctx.server.cfg.proxy_separator;
-  if (sep.empty()) return std::nullopt;
-  auto at = login.rfind(sep);
-  if (at == std::string_view::npos || at == 0 || at + sep.size() == login.size()) return std::nullopt;
-  return users.find_proxy(login.substr(0, at), login.substr(at + sep.size()));
+  return store::find_login(ctx.server.store.users(), login, ctx.server.cfg.proxy_separator);
 }
 
-// The name a record logs in with (the credential cache's key).
 std::string login_name(command_context& ctx, const store::user_record& u) {
-  return u.proxy ? u.name + ctx.server.cfg.proxy_separator + u.proxy->label : u.name;
+  return store::login_name(u, ctx.server.cfg.proxy_separator);
 }
 
 asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& user, checked_by how) {

@@ -22,7 +22,7 @@ asio::awaitable<void> xkey(command_context& ctx, args& a) {
                  core::hex_encode(cmd.key_id));
     refuse("No key in use with that id", "NOPERM");
   }
-  session_data::xenc_state x;
+  auth::xenc::session_keys x;
   x.key_id = key->id;
   x.binding = {ctx.session.user, cmd.client_nonce, auth::aead::random_octets(auth::xenc::session_nonce_size)};
   x.key = auth::xenc::session_key(key->secret, x.binding);

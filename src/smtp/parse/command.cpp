@@ -5,6 +5,8 @@
 #include <charconv>
 #include <vector>
 
+#include "core/strings.hpp"
+
 namespace lemonade::smtp::parse {
 namespace {
 
@@ -271,6 +273,17 @@ result parse_command(std::string_view line, const options& o) {
       if (a.mechanism.empty()) syntax_error("Syntax: AUTH <mechanism> [initial-response]");
       if (s2 != std::string_view::npos) a.initial = std::string(args.substr(s2 + 1));
       out.cmd = std::move(a);
+    } else if (v == "XKEY") {
+      auto s2 = args.find(' ');
+      auto id = core::hex_decode(args.substr(0, s2));
+      auto nonce = s2 == std::string_view::npos ? std::nullopt : core::hex_decode(args.substr(s2 + 1));
+      if (!id || id->size() != 8 || !nonce || nonce->size() != 16)
+        syntax_error("Syntax: XKEY <key-id: 16 hex digits> <client-nonce: 32 hex digits>");
+      out.cmd = xkey_cmd{*id, *nonce};
+    } else if (v == "XSEALED") {
+      auto object = core::base64_decode(args);
+      if (!object || object->empty()) syntax_error("Syntax: XSEALED <base64 object>");
+      out.cmd = xsealed_cmd{*object};
     } else {
       // §4.2.4: 500 for a command not recognised.
       throw failure{{500, status_code{5, 5, 1}, {"Command unrecognized"}}};

@@ -66,8 +66,18 @@ struct auth_cmd {  // RFC 4954 §4
   std::optional<std::string> initial;    // base64 as sent, "=" for empty
 };
 
+// docs/xencrypted.md, sealed submission: "XKEY" SP key-id SP client-nonce
+// (hex digits, here octets) and "XSEALED" SP base64 object (decoded).
+struct xkey_cmd {
+  std::string key_id;
+  std::string client_nonce;
+};
+struct xsealed_cmd {
+  std::string object;
+};
+
 using command = std::variant<hello_cmd, mail_cmd, rcpt_cmd, data_cmd, bdat_cmd, burl_cmd, rset_cmd, noop_cmd,
-                             quit_cmd, vrfy_cmd, help_cmd, starttls_cmd, auth_cmd>;
+                             quit_cmd, vrfy_cmd, help_cmd, starttls_cmd, auth_cmd, xkey_cmd, xsealed_cmd>;
 
 struct options {
   bool utf8 = false;  // SMTPUTF8 advertised: UTF-8 in addresses when MAIL asks for it

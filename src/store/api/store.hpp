@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -211,6 +212,24 @@ class user_directory {
   // the users since the last call; cheap enough to poll every second.
   virtual std::uint64_t version() = 0;
 };
+
+// The record a login name stands for: a user, or "user<separator>label"
+// (auth.proxy_separator, which user names cannot hold) one of the user's
+// proxy identities, whose record is the user's account with the
+// identity's own credentials and grant. Every protocol that logs in uses it.
+inline std::optional<user_record> find_login(user_directory& users, std::string_view login,
+                                             std::string_view separator) {
+  if (auto u = users.find_user(login)) return u;
+  if (separator.empty()) return std::nullopt;
+  auto at = login.rfind(separator);
+  if (at == std::string_view::npos || at == 0 || at + separator.size() == login.size()) return std::nullopt;
+  return users.find_proxy(login.substr(0, at), login.substr(at + separator.size()));
+}
+
+// The name a record logs in with (the credential cache's key).
+inline std::string login_name(const user_record& u, std::string_view separator) {
+  return u.proxy ? u.name + std::string(separator) + u.proxy->label : u.name;
+}
 
 struct store_limits {
   unsigned max_mailboxes = 10000;

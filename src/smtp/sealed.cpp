@@ -1,0 +1,167 @@
+// Sealed submission (docs/xencrypted.md): an operator's proxy that logs in
+// to submission as a proxy identity ("alice+phone") may send only what the
+// device sealed under its key. After XKEY binds the session to a device
+// key (as in IMAP), XSEALED carries one object (context "SUBMIT") whose
+// plaintext is the transaction's command lines, CRLF-separated:
+//   MAIL FROM:<alice@example.org>
+//   RCPT TO:<bob@example.org>            (one or more)
+//   BURL imap://...;urlauth=submit+alice:internal:... LAST
+// The proxy then sends those lines; each must be one of them exactly, used
+// once, and the BURL LAST only runs when every sealed recipient was
+// accepted. So the proxy can change neither the recipients nor the
+// content (the URL names one message, by UIDVALIDITY and UID), and cannot
+// send the message twice: one seal, one message.
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "auth/aead.hpp"
+#include "core/strings.hpp"
+#include "smtp/message.hpp"
+#include "smtp/session_impl.hpp"
+
+namespace lemonade::smtp {
+
+using syntax::status_code;
+
+asio::awaitable<void> session::xkey(const parse::xkey_cmd& c) {
+  if (!user_) {
+    reply(530, status_code{5, 7, 0}, "Authentication required");
+    co_return;
+  }
+  if (tx_) {
+    reply(503, status_code{5, 5, 1}, "XKEY during a mail transaction");
+    co_return;
+  }
+  auto name = user_->name;
+  auto key = co_await blocking([&] { return srv_.store.users().find_device_key(name, c.key_id); }, srv_.reads);
+  if (!key) {
+    spdlog::info("conn={} event=xkey_refused protocol=submission user=\"{}\" key={}", conn_.id, name,
+                 core::hex_encode(c.key_id));
+    reply(550, status_code{5, 7, 1}, "No key in use with that id");
+    co_return;
+  }
+  auth::xenc::session_keys x;
+  x.key_id = key->id;
+  x.binding = {name, c.client_nonce, auth::aead::random_octets(auth::xenc::session_nonce_size)};
+  x.key = auth::xenc::session_key(key->secret, x.binding);
+  auth::aead::wipe(key->secret);
+  auto server_nonce = core::hex_encode(x.binding.server_nonce);
+  xenc_ = std::move(x);
+  sealed_.reset();
+  reply(250, status_code{2, 0, 0}, "XKEY " + core::hex_encode(c.key_id) + " " + server_nonce);
+}
+
+void session::xsealed(const parse::xsealed_cmd& c) {
+  auto refuse = [&](std::string why, std::string text) {
+    spdlog::info("conn={} event=seal_refused protocol=submission user=\"{}\" why={}", conn_.id,
+                 user_ ? user_->name : "", why);
+    reply(554, status_code{5, 7, 1}, std::move(text));
+  };
+  if (!xenc_) {
+    reply(503, status_code{5, 5, 1}, "XSEALED needs XKEY first");
+    return;
+  }
+  if (tx_) {
+    reply(503, status_code{5, 5, 1}, "XSEALED during a mail transaction");
+    return;
+  }
+  auto& x = *xenc_;
+  auto got = auth::xenc::open(x.key, x.key_id, auth::xenc::direction::to_server, x.binding, "SUBMIT", c.object);
+  if (!got) return refuse("does_not_open", "The sealed envelope does not open under the session's key and binding");
+  if (got->h.seq <= x.received)
+    return refuse("replayed", "The sealed envelope's sequence number is not above the last one");
+  x.received = got->h.seq;
+  // MAIL, then RCPTs, then one BURL ... LAST: each line as the parser takes it.
+  sealed_envelope env;
+  std::string_view rest = got->plain;
+  bool burl = false, ok = true;
+  while (ok && !rest.empty()) {
+    auto end = rest.find("\r\n");
+    auto line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+    auto p = parse::parse_command(line, {true});
+    if (!p.cmd || burl) {
+      ok = false;
+    } else if (std::holds_alternative<parse::mail_cmd>(*p.cmd)) {
+      ok = env.mail.empty();
+      env.mail = line;
+    } else if (std::holds_alternative<parse::rcpt_cmd>(*p.cmd)) {
+      ok = !env.mail.empty();
+      env.rcpts.emplace_back(std::string(line), false);
+    } else if (auto* b = std::get_if<parse::burl_cmd>(&*p.cmd)) {
+      ok = !env.rcpts.empty() && b->last;
+      env.burl = line;
+      burl = true;
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok || !burl) {
+    sealed_.reset();
+    reply(501, status_code{5, 5, 4}, "The sealed envelope must be MAIL FROM, RCPT TO lines and one BURL ... LAST");
+    return;
+  }
+  spdlog::info("conn={} event=sealed protocol=submission user=\"{}\" recipients={} seq={}", conn_.id, user_->name,
+               env.rcpts.size(), got->h.seq);
+  auto n = env.rcpts.size();
+  env.seq = got->h.seq;
+  sealed_ = std::move(env);
+  reply(250, status_code{2, 0, 0}, "Sealed envelope accepted for " + std::to_string(n) + " recipient(s)");
+}
+
+bool session::sealed_allows(const parse::command& cmd, std::string_view line) {
+  auto refuse = [&](int code, std::string text) {
+    spdlog::info("conn={} event=proxy_refused protocol=submission user=\"{}\" proxy=\"{}\" line=\"{}\"", conn_.id,
+                 user_->name, user_->proxy->label, std::string(line.substr(0, line.find(' '))));
+    reply(code, status_code{5, 7, 1}, std::move(text));
+    return false;
+  };
+  while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
+  if (std::holds_alternative<parse::mail_cmd>(cmd)) {
+    if (!sealed_ || sealed_->mail_used || line != sealed_->mail)
+      return refuse(550, "A proxy identity's MAIL FROM must be the one its device sealed (XSEALED)");
+    sealed_->mail_used = true;
+  } else if (std::holds_alternative<parse::rcpt_cmd>(cmd)) {
+    if (!sealed_ || !sealed_->mail_used) return refuse(550, "Recipients come in a sealed envelope (XSEALED)");
+    auto it = std::find_if(sealed_->rcpts.begin(), sealed_->rcpts.end(),
+                           [&](auto& r) { return !r.second && r.first == line; });
+    if (it == sealed_->rcpts.end()) return refuse(550, "This recipient is not in the sealed envelope");
+    it->second = true;
+  } else if (std::holds_alternative<parse::data_cmd>(cmd)) {
+    return refuse(550, "A proxy identity's message comes by the sealed BURL");
+  } else if (std::holds_alternative<parse::burl_cmd>(cmd)) {
+    if (!sealed_ || !sealed_->mail_used || line != sealed_->burl)
+      return refuse(554, "This BURL is not the sealed envelope's");
+    // Every sealed recipient sent and accepted: no fewer than the device
+    // asked for.
+    bool all = std::all_of(sealed_->rcpts.begin(), sealed_->rcpts.end(), [](auto& r) { return r.second; });
+    if (!all || !tx_ || tx_->recipients.size() != sealed_->rcpts.size()) {
+      // The seal is spent, and this answer to it sealed for the device.
+      auto seq = sealed_->seq;
+      tx_.reset();
+      sealed_.reset();
+      auto from = out_.size();
+      refuse(554, "Not every recipient of the sealed envelope was accepted; nothing was sent");
+      seal_reply(from, seq);
+      return false;
+    }
+  }
+  return true;
+}
+
+void session::seal_reply(std::size_t from, std::uint64_t seq) {
+  if (!xenc_ || from >= out_.size()) return;
+  // The plaintext is the reply as sent, its last CRLF left off, under the
+  // context "SUBMIT <n>" (n the seal's sequence number): a proxy cannot
+  // claim a message was sent, or refused, in the store's place.
+  std::string_view reply_text(out_);
+  reply_text.remove_prefix(from);
+  reply_text.remove_suffix(2);
+  auto& x = *xenc_;
+  auto obj = auth::xenc::seal(x.key, auth::xenc::direction::to_client, x.key_id, ++x.sent, x.binding,
+                              "SUBMIT " + std::to_string(seq), reply_text);
+  out_.insert(from, std::string(reply_text.substr(0, 3)) + "-XSEALED " + core::base64_encode(obj) + "\r\n");
+}
+
+}  // namespace lemonade::smtp
