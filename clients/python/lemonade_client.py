@@ -416,16 +416,16 @@ class SealedSubmission:
 
     def check_reply(self, code, msg, seq=None):
         """The BURL LAST's reply, (code, msg) as smtplib gives it: its
-        first line must be "XSEALED <base64>", the store's seal of the rest
+        first line must be "[x.y.z] XSEALED <base64>", the store's seal of the rest
         (context "SUBMIT <n>", n the envelope's sequence number). Returns
         (code, the rest); TamperedError when the seal is missing or does
         not match."""
         lines = msg.decode().split("\n")
-        if not lines[0].startswith("XSEALED "):
+        m = re.match(r"^(?:\d\.\d{1,3}\.\d{1,3} )?XSEALED (\S+)$", lines[0])
+        if not m:
             raise TamperedError("the reply to a sealed submission is not sealed: %d %s" % (code, msg.decode()))
         seq = self.sent if seq is None else seq
-        _, said = open_object(self.key, self.key_id, self.binding, "SUBMIT %d" % seq,
-                              base64.b64decode(lines[0][len("XSEALED "):]))
+        _, said = open_object(self.key, self.key_id, self.binding, "SUBMIT %d" % seq, base64.b64decode(m.group(1)))
         rest = "\n".join(lines[1:])
         if said.decode() != "%d %s" % (code, rest):
             raise TamperedError("the store said %r, the reply %d %s" % (said.decode(), code, rest))

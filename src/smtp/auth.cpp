@@ -59,6 +59,8 @@ asio::awaitable<bool> session::starttls() {
   hello_.reset();
   tx_.reset();
   user_.reset();
+  xenc_.reset();
+  sealed_.reset();
   co_return true;
 }
 

@@ -161,7 +161,13 @@ void session::seal_reply(std::size_t from, std::uint64_t seq) {
   auto& x = *xenc_;
   auto obj = auth::xenc::seal(x.key, auth::xenc::direction::to_client, x.key_id, ++x.sent, x.binding,
                               "SUBMIT " + std::to_string(seq), reply_text);
-  out_.insert(from, std::string(reply_text.substr(0, 3)) + "-XSEALED " + core::base64_encode(obj) + "\r\n");
+  // "250-2.0.0 XSEALED <base64>": the reply's own enhanced code on the
+  // line too (RFC 2034 §4).
+  auto words = reply_text.substr(4);
+  auto code = words.substr(0, words.find(' '));
+  bool enhanced = !code.empty() && code[0] >= '2' && code[0] <= '5' && code.find('.') != std::string_view::npos;
+  out_.insert(from, std::string(reply_text.substr(0, 3)) + "-" + (enhanced ? std::string(code) + " " : "") +
+                        "XSEALED " + core::base64_encode(obj) + "\r\n");
 }
 
 }  // namespace lemonade::smtp

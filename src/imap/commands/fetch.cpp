@@ -588,7 +588,8 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
     // A partial's object is bound to the range asked for, origin and
     // length, so a proxy that shortens the request is found out.
     auto bound = [&](std::string label, const parse::fetch_att& att) {
-      if (att.partial) label += "<" + std::to_string(att.partial->first) + "." + std::to_string(att.partial->second) + ">";
+      if (att.partial)
+        label += "<" + std::to_string(att.partial->first) + "." + std::to_string(att.partial->second) + ">";
       return label;
     };
     auto sealed = [&](std::string_view label, std::string_view plain) -> value {

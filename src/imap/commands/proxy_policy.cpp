@@ -150,7 +150,8 @@ unsigned clear_lacking(const command_context& ctx, const args& a, bool sealed) {
       a);
   // clear-content covers the structure items too.
   if (allow & store::allow_clear_content) return 0;
-  if ((need & store::allow_clear_envelope) && (allow & store::allow_clear_envelope)) need &= ~unsigned{store::allow_clear_envelope};
+  if ((need & store::allow_clear_envelope) && (allow & store::allow_clear_envelope))
+    need &= ~unsigned{store::allow_clear_envelope};
   if (need & store::allow_clear_content) return store::allow_clear_content;
   return need;
 }

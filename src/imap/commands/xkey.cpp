@@ -15,8 +15,9 @@ namespace lemonade::imap::commands {
 
 asio::awaitable<void> xkey(command_context& ctx, args& a) {
   auto& cmd = std::get<parse::xkey_cmd>(a);
-  auto key = co_await ctx.blocking([&] { return ctx.server.store.users().find_device_key(ctx.session.user, cmd.key_id); },
-                                   command_context::work::read);
+  auto key = co_await ctx.blocking(
+      [&] { return ctx.server.store.users().find_device_key(ctx.session.user, cmd.key_id); },
+      command_context::work::read);
   if (!key) {
     spdlog::info("conn={} event=xkey_refused user=\"{}\" key={}", ctx.session.conn.id, ctx.session.user,
                  core::hex_encode(cmd.key_id));

@@ -304,7 +304,8 @@ const std::string& sqlite_users::master_key(bool make) {
   const auto& file = master_key_file_;
   if (!std::filesystem::exists(file)) {
     if (!make)
-      throw std::runtime_error("master key file " + file.string() + " is missing: device keys cannot be read without it");
+      throw std::runtime_error("master key file " + file.string() +
+                               " is missing: device keys cannot be read without it");
     // A new master key only for a store with no device keys yet: one made
     // while keys exist would leave every one of them unreadable.
     auto& any = db_.cached("SELECT 1 FROM device_keys LIMIT 1");
