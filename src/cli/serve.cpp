@@ -26,6 +26,7 @@
 #include "cli/cli.hpp"
 #include "core/log.hpp"
 #include "delivery/agent.hpp"
+#include "http/key_api.hpp"
 #include "imap/server.hpp"
 #include "smtp/client.hpp"
 #include "smtp/outbound.hpp"
@@ -137,6 +138,14 @@ struct user_watch {
   std::uint64_t seen = 0;
 };
 
+// Ends the IMAP sessions whose XKEY named a key no longer in use (call on
+// a storage thread: it reads the user directory).
+void end_revoked_key_sessions(imap::server& srv, store::mail_store& store) {
+  auto keys = std::make_shared<std::set<std::string>>();
+  for (auto& id : store.users().device_keys_in_use()) keys->insert(id);
+  srv.end_key_sessions([keys](const std::string& id) { return !keys->contains(id); }, "Device key revoked");
+}
+
 void watch_users(std::shared_ptr<user_watch> w) {
   w->timer.expires_after(w->ctx.cfg.user_check_interval);
   w->timer.async_wait([w](boost::system::error_code ec) {
@@ -163,10 +172,7 @@ void watch_users(std::shared_ptr<user_watch> w) {
               "Proxy identity revoked or changed");
           // A device key revoked or rotated (`lemonade key`): sessions
           // that XKEY named it end.
-          auto keys = std::make_shared<std::set<std::string>>();
-          for (auto& id : w->ctx.store.users().device_keys_in_use()) keys->insert(id);
-          w->srv.end_key_sessions([keys](const std::string& id) { return !keys->contains(id); },
-                                  "Device key revoked");
+          end_revoked_key_sessions(w->srv, w->ctx.store);
         }
       } catch (const std::exception& e) {
         spdlog::warn("event=user_check_failed error=\"{}\"", e.what());
@@ -403,6 +409,24 @@ int serve(const core::config& cfg) {
     }
   }
   agent.start();
+
+  // Device keys over HTTPS (docs/xencrypted.md), where https.listen asks.
+  // The server's own writes do not move the user directory's version
+  // (watch_users sees only other processes'): a key revoked or rotated
+  // here ends its sessions at once.
+  http::key_api keys(ioc, {cfg, *store, ctx.throttle, ctx.credentials, storage.get_executor(),
+                           hashing.get_executor(), [t = tls.get()] { return t->current(); },
+                           [&srv, st = store.get()] { end_revoked_key_sessions(srv, *st); }});
+  for (auto& a : cfg.https_listen) {
+    auto hp = net::parse_host_port(a);
+    if (!hp) throw exit_error(2, "https.listen: bad address \"" + a + "\" (expected host:port)");
+    try {
+      keys.listen(*hp);
+    } catch (const std::exception& e) {
+      throw exit_error(1, e.what());
+    }
+  }
+  keys.start();
 
   asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);
   watch_signals(sigs, srv, submission, ctx, smtp_ctx, *tls, ioc);

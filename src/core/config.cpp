@@ -229,6 +229,8 @@ const key_def key_defs[] = {
   {"imap.convert_memory", "\"1GB\"", "address space of each conversion worker process (RLIMIT_AS); a conversion needing more fails with ERROR TEMPFAIL. 0: no limit", set_size<&config::convert_memory>},
   {"imap.convert_cache", "\"16MB\"", "converted parts kept per account (RFC 5259 §8.5), so a second device asking the same thumbnail costs no conversion; the least recently used go first; 0 keeps none", set_size<&config::convert_cache>},
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
+  {"https.listen", "[]", "HTTPS for device key provisioning (docs/xencrypted.md): list of host:port; [] disables", set_list<&config::https_listen>},
+  {"https.max_request_size", "\"16KB\"", "largest HTTPS request (headers excluded, at most 8 KB); larger gets 413", set_size<&config::https_max_request_size>},
 
   {"submission.listen", "[\"127.0.0.1:1587\"]", "message submission with STARTTLS (RFC 6409): list of host:port; [] disables", set_list<&config::submission_listen>},
   {"submission.max_message_size", "\"50MB\"", "largest message accepted (advertised as SIZE, RFC 1870); larger gets 552 5.3.4", set_size<&config::submission_max_message_size>},

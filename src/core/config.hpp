@@ -46,6 +46,8 @@ struct config {
   // [imap] / [imaps]: "host:port" or "[v6]:port"; empty list disables.
   std::vector<std::string> imap_listen{"127.0.0.1:1143"};
   std::vector<std::string> imaps_listen{"127.0.0.1:1993"};
+  std::vector<std::string> https_listen;          // device key provisioning; none by default
+  std::uint64_t https_max_request_size = 16 * 1024;
   // RFC 4467 §3 "submit+NAME": the users whose sessions may redeem such
   // URLs with URLFETCH (the submission server's identities).
   std::vector<std::string> urlauth_submit_users;

@@ -76,12 +76,14 @@ class LemonadeServer:
             self.imap_port, self.imaps_port = free_port(), free_port()
             self.submission_port, self.submissions_port = free_port(), free_port()
             self.lmtp_port = free_port()
+            self.https_port = free_port()
             args = [self.binary, "serve", "--data-dir", self.data_dir,
                     "-o", f"imap.listen=127.0.0.1:{self.imap_port}",
                     "-o", f"imaps.listen=127.0.0.1:{self.imaps_port}",
                     "-o", f"submission.listen=127.0.0.1:{self.submission_port}",
                     "-o", f"submissions.listen=127.0.0.1:{self.submissions_port}",
                     "-o", f"lmtp.listen=127.0.0.1:{self.lmtp_port}",
+                    "-o", f"https.listen=127.0.0.1:{self.https_port}",
                     "-o", "log.level=info"]
             for o in self.options:
                 args += ["-o", o]

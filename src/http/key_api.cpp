@@ -1,0 +1,278 @@
+#include "http/key_api.hpp"
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/aead.hpp"
+#include "auth/password.hpp"
+#include "core/strings.hpp"
+#include "net/listener.hpp"
+#include "net/offload.hpp"
+
+namespace lemonade::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using json = nlohmann::json;
+using request = bhttp::request<bhttp::string_body>;
+using response = bhttp::response<bhttp::string_body>;
+using namespace std::chrono_literals;
+
+constexpr auto io_timeout = 30s;
+
+response make(const request& req, bhttp::status st, const json& body) {
+  response res{st, req.version()};
+  res.set(bhttp::field::server, "lemonade");
+  res.set(bhttp::field::cache_control, "no-store");  // secrets in bodies
+  if (st != bhttp::status::no_content) {
+    res.set(bhttp::field::content_type, "application/json");
+    res.body() = body.dump() + "\n";
+  }
+  return res;
+}
+
+response error(const request& req, bhttp::status st, const std::string& text) {
+  return make(req, st, json{{"error", text}});
+}
+
+// RFC 7617 §2: "Basic" SP base64(user-id ":" password).
+std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view header) {
+  if (header.size() < 6 || !core::iequals(header.substr(0, 6), "Basic ")) return std::nullopt;
+  auto decoded = core::base64_decode(header.substr(6));
+  if (!decoded) return std::nullopt;
+  auto colon = decoded->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return std::pair{decoded->substr(0, colon), decoded->substr(colon + 1)};
+}
+
+json key_json(const store::device_key& k) {
+  json j{{"id", core::hex_encode(k.id)}, {"device", k.device}, {"created", k.created}};
+  if (!k.secret.empty()) j["secret"] = core::base64_encode(k.secret);
+  else j["revoked"] = k.revoked ? json(*k.revoked) : json(nullptr);
+  return j;
+}
+
+}  // namespace
+
+struct key_api::impl {
+  asio::io_context& ioc;
+  key_api_context ctx;
+  std::vector<asio::ip::tcp::acceptor> acceptors;
+
+  // The user a request's credentials log in, or the response refusing it.
+  asio::awaitable<std::variant<store::user_record, response>> authenticate(const request& req,
+                                                                           const std::string& address) {
+    auto unauthorized = [&](std::string text) {
+      auto res = error(req, bhttp::status::unauthorized, std::move(text));
+      res.set(bhttp::field::www_authenticate, "Basic realm=\"lemonade keys\", charset=\"UTF-8\"");
+      return res;
+    };
+    if (auto locked = ctx.throttle.locked_out(address)) {
+      auto res = error(req, bhttp::status::too_many_requests, "Too many failed logins; try again later");
+      res.set(bhttp::field::retry_after, std::to_string(locked->count()));
+      co_return res;
+    }
+    auto creds = basic_credentials(req[bhttp::field::authorization]);
+    if (!creds) co_return unauthorized("Log in as the user (HTTP Basic)");
+    const std::string& name = creds->first;
+    const std::string& password = creds->second;
+    const auto& sep = ctx.cfg.proxy_separator;
+    auto user = co_await net::run_on(ctx.storage, [&] { return store::find_login(ctx.store.users(), name, sep); });
+    bool ok = user && ctx.credentials.check(store::login_name(*user, sep), user->password_hash, password);
+    if (!ok) {
+      ok = co_await net::run_on(ctx.hashing, [&] {
+        return auth::verify_password_or_dummy(user ? &user->password_hash : nullptr, password,
+                                              {ctx.cfg.argon2_opslimit, ctx.cfg.argon2_memlimit});
+      });
+      ok = ok && user;
+      if (ok) ctx.credentials.remember(store::login_name(*user, sep), user->password_hash, password);
+    }
+    if (!ok) {
+      auto delay = ctx.throttle.record_failure(address);
+      spdlog::info("event=auth_failed protocol=https user=\"{}\" remote={} delay_ms={}", name.substr(0, 64), address,
+                   delay.count());
+      asio::steady_timer t(ioc, delay);
+      co_await t.async_wait(asio::use_awaitable);
+      co_return unauthorized("Authentication credentials invalid");
+    }
+    ctx.throttle.record_success(address);
+    // Keys are the user's to manage, never a proxy's (docs/xencrypted.md).
+    if (user->proxy) co_return error(req, bhttp::status::forbidden, "A proxy identity cannot manage device keys");
+    co_return std::move(*user);
+  }
+
+  asio::awaitable<response> handle(const request& req, const std::string& address) {
+    auto who = co_await authenticate(req, address);
+    if (auto* refused = std::get_if<response>(&who)) co_return std::move(*refused);
+    auto user = std::get<store::user_record>(std::move(who));
+    // /keys, /keys/ID, /keys/ID/rotate
+    std::string_view target(req.target().data(), req.target().size());
+    std::vector<std::string_view> parts;
+    for (std::size_t at = 1; at <= target.size();) {
+      auto slash = target.find('/', at);
+      if (slash == std::string_view::npos) slash = target.size();
+      parts.push_back(target.substr(at, slash - at));
+      at = slash + 1;
+    }
+    if (target.empty() || target[0] != '/' || parts.empty() || parts[0] != "keys" || parts.size() > 3)
+      co_return error(req, bhttp::status::not_found, "No such resource");
+    std::string id;
+    if (parts.size() >= 2) {
+      auto decoded = core::hex_decode(parts[1]);
+      if (!decoded || decoded->size() != 8) co_return error(req, bhttp::status::not_found, "No such key");
+      id = *decoded;
+    }
+    if (parts.size() == 3 && parts[2] != "rotate") co_return error(req, bhttp::status::not_found, "No such resource");
+    auto method = req.method();
+    auto& users = ctx.store.users();
+    try {
+      if (parts.size() == 1 && method == bhttp::verb::get) {
+        auto keys = co_await net::run_on(ctx.storage, [&] { return users.list_device_keys(user.name); });
+        json list = json::array();
+        for (auto& k : keys) list.push_back(key_json(k));
+        co_return make(req, bhttp::status::ok, json{{"keys", list}});
+      }
+      if (parts.size() == 1 && method == bhttp::verb::post) {
+        auto body = json::parse(req.body(), nullptr, false);
+        if (body.is_discarded() || !body.is_object() || !body.contains("device") || !body["device"].is_string())
+          co_return error(req, bhttp::status::bad_request, "The body must be {\"device\": \"name\"}");
+        auto device = body["device"].get<std::string>();
+        auto k = co_await net::run_on(ctx.storage, [&] { return users.add_device_key(user.name, device); });
+        spdlog::info("event=key_added protocol=https user=\"{}\" key={} device=\"{}\"", user.name,
+                     core::hex_encode(k.id), k.device);
+        auto res = make(req, bhttp::status::created, key_json(k));
+        auth::aead::wipe(k.secret);
+        co_return res;
+      }
+      if (parts.size() == 3 && method == bhttp::verb::post) {
+        auto k = co_await net::run_on(ctx.storage, [&] {
+          auto made = users.rotate_device_key(user.name, id);
+          if (ctx.keys_revoked) ctx.keys_revoked();
+          return made;
+        });
+        spdlog::info("event=key_rotated protocol=https user=\"{}\" old={} key={}", user.name, core::hex_encode(id),
+                     core::hex_encode(k.id));
+        auto res = make(req, bhttp::status::created, key_json(k));
+        auth::aead::wipe(k.secret);
+        co_return res;
+      }
+      if (parts.size() == 2 && method == bhttp::verb::delete_) {
+        co_await net::run_on(ctx.storage, [&] {
+          users.revoke_device_key(user.name, id);
+          if (ctx.keys_revoked) ctx.keys_revoked();
+        });
+        spdlog::info("event=key_revoked protocol=https user=\"{}\" key={}", user.name, core::hex_encode(id));
+        co_return make(req, bhttp::status::no_content, json());
+      }
+    } catch (const store::error& e) {
+      if (e.what_code == store::error::code::nonexistent) co_return error(req, bhttp::status::not_found, e.what());
+      if (e.what_code == store::error::code::invalid_name) co_return error(req, bhttp::status::bad_request, e.what());
+      throw;
+    }
+    auto res = error(req, bhttp::status::method_not_allowed, "Method not allowed here");
+    res.set(bhttp::field::allow, parts.size() == 1 ? "GET, POST" : parts.size() == 2 ? "DELETE" : "POST");
+    co_return res;
+  }
+
+  asio::awaitable<void> serve(asio::ip::tcp::socket sock) {
+    std::string address;
+    try {
+      address = sock.remote_endpoint().address().to_string();
+      auto tls = ctx.tls();
+      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(sock)), *tls);
+      beast::get_lowest_layer(stream).expires_after(io_timeout);
+      co_await stream.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+      beast::flat_buffer buf;
+      for (;;) {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(8192);
+        parser.body_limit(ctx.cfg.https_max_request_size);
+        beast::get_lowest_layer(stream).expires_after(io_timeout);
+        boost::system::error_code ec;
+        co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == bhttp::error::end_of_stream) break;
+        response res;
+        bool keep = false, too_large = false;
+        if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+          too_large = true;
+          request head;
+          res = error(head, bhttp::status::payload_too_large, "Request too large");
+        } else if (ec) {
+          break;
+        } else {
+          auto req = parser.release();
+          try {
+            res = co_await handle(req, address);
+          } catch (const std::exception& e) {
+            spdlog::error("event=https_failed remote={} error=\"{}\"", address, e.what());
+            res = error(req, bhttp::status::internal_server_error, "Internal error; the failure was logged");
+          }
+          keep = req.keep_alive();
+          spdlog::info("event=https remote={} method={} target=\"{}\" status={}", address,
+                       std::string(req.method_string()), std::string(req.target().substr(0, 64)),
+                       static_cast<unsigned>(res.result()));
+        }
+        res.keep_alive(keep);
+        res.prepare_payload();
+        // RFC 9110 §8.6: no Content-Length in a 204.
+        if (res.result() == bhttp::status::no_content) res.erase(bhttp::field::content_length);
+        beast::get_lowest_layer(stream).expires_after(io_timeout);
+        co_await bhttp::async_write(stream, res, asio::use_awaitable);
+        if (too_large) {
+          // The client may still be sending the body: read and drop it
+          // (up to 1 MB, 2 s) before closing, or closing with its octets
+          // unread resets the connection before it reads the 413.
+          beast::get_lowest_layer(stream).expires_after(2s);
+          std::array<char, 16384> sink;
+          for (std::size_t drained = 0; drained < (1u << 20);) {
+            auto n = co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) break;
+            drained += n;
+          }
+        }
+        if (!keep) break;
+      }
+      beast::get_lowest_layer(stream).expires_after(5s);
+      boost::system::error_code ignored;
+      co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
+    } catch (const std::exception& e) {
+      spdlog::debug("event=https_closed remote={} reason=\"{}\"", address, e.what());
+    }
+  }
+};
+
+key_api::key_api(asio::io_context& ioc, key_api_context ctx) : p_(new impl{ioc, std::move(ctx), {}}) {}
+key_api::~key_api() = default;
+
+void key_api::listen(const net::host_port& where) {
+  p_->acceptors.push_back(net::bind_listener(p_->ioc, where));
+  spdlog::info("event=listen protocol=https address={}", p_->acceptors.back().local_endpoint().address().to_string() +
+                                                             ":" + std::to_string(p_->acceptors.back().local_endpoint().port()));
+}
+
+void key_api::start() {
+  for (auto& a : p_->acceptors) {
+    net::start_accepting(
+        p_->ioc, a,
+        [p = p_.get()](asio::ip::tcp::socket s) { asio::co_spawn(s.get_executor(), p->serve(std::move(s)), asio::detached); },
+        "https");
+  }
+}
+
+}  // namespace lemonade::http
