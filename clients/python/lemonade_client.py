@@ -20,6 +20,7 @@ import os
 import re
 import socket
 import struct
+import time
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -215,6 +216,20 @@ class Connection:
         _, (status, text) = self.command("LOGIN %s %s" % (q(user), q(password)))
         if status != "OK":
             raise RuntimeError("LOGIN: " + status + " " + text)
+
+    def ended(self, timeout=10):
+        """True once the store ends the session (* BYE, or the connection
+        closed) within timeout seconds of NOOPs: a revoked key's session."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                untagged, _ = self.command("NOOP")
+                if any(r[:2] == ["*", "BYE"] for r in untagged):
+                    return True
+            except (ConnectionError, OSError):
+                return True
+            time.sleep(0.2)
+        return False
 
     def close(self):
         try:

@@ -12,7 +12,6 @@ import json
 import os
 import ssl
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
@@ -86,15 +85,7 @@ def main():
         x.start()
         st, rotated, _ = api.call("POST", "/keys/%s/rotate" % key_id, "alice", "alice pw")
         expect((st, rotated["device"], rotated["id"] != key_id), (201, "phone", True), "rotated")
-        deadline, ended = time.time() + 10, False
-        while time.time() < deadline and not ended:
-            try:
-                untagged, _ = conn.command("NOOP")
-                ended = any(r[:2] == ["*", "BYE"] for r in untagged)
-            except (ConnectionError, OSError):
-                ended = True
-            time.sleep(0.2)
-        expect(ended, True, "the session of the rotated key ended")
+        expect(conn.ended(), True, "the session of the rotated key ended")
         expect(api.call("DELETE", "/keys/" + rotated["id"], "alice", "alice pw")[0], 204, "revoked")
         expect(api.call("DELETE", "/keys/" + rotated["id"], "alice", "alice pw")[0], 404, "revoked already")
         st, listed, _ = api.call("GET", "/keys", "alice", "alice pw")
