@@ -834,7 +834,10 @@ TEST(store_sqlite_index, old_index_migrates) {
            "INSERT INTO search(rowid, headers, body) SELECT (mailbox_id << 32) | uid, 'subject: x', 'old text here' "
            "FROM messages; PRAGMA user_version = 7;");
   }
-  auto acct = st->open_account(user);
+  // A store of its own: st may still hold the account open (its blob sweep
+  // keeps it until it has run), and an open account is not migrated again.
+  auto fresh = sqlite::open_store(dir.path, {});
+  auto acct = fresh->open_account(user);
   auto inbox = *acct->find_mailbox("INBOX");
   EXPECT_EQ(body_hits(*acct, inbox.id, "old text"), (std::vector<std::uint32_t>{1}));
   EXPECT_TRUE(body_hits(*acct, inbox.id, "ignored").empty());
@@ -871,7 +874,10 @@ TEST(store_sqlite_sort, copies_keep_sort_keys) {
     d.exec("UPDATE messages SET sort_info = x'' WHERE uid = 2; DROP TABLE metadata;"
            "DROP TABLE previews; DROP TABLE conversions; PRAGMA user_version = 11;");
   }
-  auto acct = st->open_account(user);
+  // A store of its own: st may still hold the account open (its blob sweep
+  // keeps it until it has run), and an open account is not migrated again.
+  auto fresh = sqlite::open_store(dir.path, {});
+  auto acct = fresh->open_account(user);
   auto rows = acct->sort_rows(acct->find_mailbox("Trash")->id);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].sort_info, "keys of the message");
