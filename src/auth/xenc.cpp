@@ -99,4 +99,17 @@ std::optional<opened> open(std::string_view key, std::string_view key_id, direct
   return opened{std::move(*h), std::move(*plain)};
 }
 
+session_keys bind_session(std::string key_id, std::string& secret, std::string account, std::string client_nonce) {
+  session_keys x;
+  x.key_id = std::move(key_id);
+  x.binding = {std::move(account), std::move(client_nonce), aead::random_octets(session_nonce_size)};
+  x.key = session_key(secret, x.binding);
+  aead::wipe(secret);
+  return x;
+}
+
+std::optional<opened> open_client(const session_keys& x, std::string_view context, std::string_view object) {
+  return open(x.key, x.key_id, direction::to_server, x.binding, context, object);
+}
+
 }  // namespace lemonade::auth::xenc

@@ -120,4 +120,12 @@ struct opened {
 std::optional<opened> open(std::string_view key, std::string_view key_id, direction dir, const binding& b,
                            std::string_view context, std::string_view object);
 
+// XKEY, for any protocol: a session bound to a device key (its id and
+// secret, which is wiped here), the account, the client's nonce and a
+// server nonce made here.
+session_keys bind_session(std::string key_id, std::string& secret, std::string account, std::string client_nonce);
+// An object the client sent in this session (direction C, its key and
+// binding); its sequence number is for the caller to check.
+std::optional<opened> open_client(const session_keys& x, std::string_view context, std::string_view object);
+
 }  // namespace lemonade::auth::xenc

@@ -511,8 +511,7 @@ asio::awaitable<void> session::handle_sealed(const std::string& tag, const parse
   }
   // The object is the client's (direction C), under the session's key and
   // binding, with the context "XSEALED", and newer than any before it.
-  auto got = auth::xenc::open(x->key, x->key_id, auth::xenc::direction::to_server, x->binding, seal_context(),
-                              cmd.object);
+  auto got = auth::xenc::open_client(*x, seal_context(), cmd.object);
   if (!got) {
     spdlog::info("conn={} event=seal_refused user=\"{}\" why=does_not_open", data_.conn.id, data_.user);
     refuse("The sealed command does not open under the session's key and binding");

@@ -15,7 +15,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "auth/aead.hpp"
 #include "core/strings.hpp"
 #include "smtp/message.hpp"
 #include "smtp/session_impl.hpp"
@@ -41,11 +40,7 @@ asio::awaitable<void> session::xkey(const parse::xkey_cmd& c) {
     reply(550, status_code{5, 7, 1}, "No key in use with that id");
     co_return;
   }
-  auth::xenc::session_keys x;
-  x.key_id = key->id;
-  x.binding = {name, c.client_nonce, auth::aead::random_octets(auth::xenc::session_nonce_size)};
-  x.key = auth::xenc::session_key(key->secret, x.binding);
-  auth::aead::wipe(key->secret);
+  auto x = auth::xenc::bind_session(key->id, key->secret, name, c.client_nonce);
   auto server_nonce = core::hex_encode(x.binding.server_nonce);
   xenc_ = std::move(x);
   sealed_.reset();
@@ -67,7 +62,7 @@ void session::xsealed(const parse::xsealed_cmd& c) {
     return;
   }
   auto& x = *xenc_;
-  auto got = auth::xenc::open(x.key, x.key_id, auth::xenc::direction::to_server, x.binding, "SUBMIT", c.object);
+  auto got = auth::xenc::open_client(x, "SUBMIT", c.object);
   if (!got) return refuse("does_not_open", "The sealed envelope does not open under the session's key and binding");
   if (got->h.seq <= x.received)
     return refuse("replayed", "The sealed envelope's sequence number is not above the last one");

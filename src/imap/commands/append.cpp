@@ -137,7 +137,7 @@ std::uint64_t open_literals(command_context& ctx, parse::append_cmd& cmd, std::d
   std::uint64_t last = x ? x->received : 0;
   auto open = [&](std::string_view object, const std::string& context) -> std::string_view {
     if (!x) refuse("An encrypted literal needs XKEY first", "NOPERM");
-    auto got = auth::xenc::open(x->key, x->key_id, auth::xenc::direction::to_server, x->binding, context, object);
+    auto got = auth::xenc::open_client(*x, context, object);
     if (!got) refuse("The encrypted literal does not open under the session's key and binding", "NOPERM");
     if (got->h.seq <= last) refuse("The encrypted literal's sequence number is not above the last one", "NOPERM");
     last = got->h.seq;

@@ -8,7 +8,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "auth/aead.hpp"
 #include "core/strings.hpp"
 
 namespace lemonade::imap::commands {
@@ -23,11 +22,7 @@ asio::awaitable<void> xkey(command_context& ctx, args& a) {
                  core::hex_encode(cmd.key_id));
     refuse("No key in use with that id", "NOPERM");
   }
-  auth::xenc::session_keys x;
-  x.key_id = key->id;
-  x.binding = {ctx.session.user, cmd.client_nonce, auth::aead::random_octets(auth::xenc::session_nonce_size)};
-  x.key = auth::xenc::session_key(key->secret, x.binding);
-  auth::aead::wipe(key->secret);
+  auto x = auth::xenc::bind_session(key->id, key->secret, ctx.session.user, cmd.client_nonce);
   auto server_nonce = core::hex_encode(x.binding.server_nonce);
   // A second XKEY starts a new binding: sequence numbers start again.
   ctx.session.xenc = std::move(x);
