@@ -16,6 +16,7 @@ the standard library and `cryptography` (Debian: python3-cryptography).
 """
 
 import base64
+import hashlib
 import os
 import re
 import socket
@@ -156,6 +157,8 @@ class Connection:
     def __init__(self, host, port, timeout=30):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
+        self.raw = bytearray()
+        self.untagged_raw = []  # the octets of each untagged response of the last command
         self.n = 0
         self.greeting = self._read_line()
 
@@ -166,6 +169,7 @@ class Connection:
                 raise ConnectionError("connection closed")
             self.buf += data
         line, self.buf = self.buf.split(b"\r\n", 1)
+        self.raw += line + b"\r\n"
         return line + b"\r\n"
 
     def _read_exact(self, n):
@@ -175,11 +179,14 @@ class Connection:
                 raise ConnectionError("connection closed")
             self.buf += data
         out, self.buf = self.buf[:n], self.buf[n:]
+        self.raw += out
         return out
 
     def read_response(self):
-        """[(text, Literal-or-None), ...] of one response."""
+        """[(text, Literal-or-None), ...] of one response; its octets as
+        they came are then in self.raw."""
         chunks = []
+        self.raw = bytearray()
         while True:
             line = self._read_line()
             m = _LITERAL_AT_END.search(line)
@@ -202,6 +209,7 @@ class Connection:
             data += b" " + prefix.encode() + str(len(octets)).encode() + b"+}\r\n" + octets
         self.sock.sendall(data + tail.encode() + b"\r\n")
         untagged = []
+        self.untagged_raw = []
         while True:
             chunks = self.read_response()
             first = chunks[0][0]
@@ -210,6 +218,7 @@ class Connection:
                 status, _, said = rest.partition(" ")
                 return untagged, (status, said)
             untagged.append(parse_response(chunks))
+            self.untagged_raw.append(bytes(self.raw))
 
     def login(self, user, password):
         q = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'  # noqa: E731
@@ -370,15 +379,25 @@ class Xenc:
         obj = self.seal(context, command.encode() if isinstance(command, str) else command)
         seq = self.sent
         untagged, (status, text) = self.conn.command("XSEALED", [("~{X", obj)])
+        raw = self.conn.untagged_raw
         answers = [r for r in untagged if r[:2] == ["*", "XSEALED"]]
         # The store seals every answer to an object that opens, and ours
-        # does: an answer without it (a refusal too) is the proxy's.
-        if len(answers) != 1 or not isinstance(answers[0][2], Literal) or not answers[0][2].encrypted:
+        # does: an answer without it (a refusal too) is the proxy's. It is
+        # the last untagged response, and it covers those before it: the
+        # SHA-256 of their octets, then the tagged line's text.
+        if (len(answers) != 1 or untagged[-1] is not answers[0] or not isinstance(answers[0][2], Literal)
+                or not answers[0][2].encrypted):
             raise TamperedError("no sealed answer to a sealed command (the store said %s %s)" % (status, text))
         said = self.open("XSEALED %d" % seq, answers[0][2]).decode()
-        if said != status + " " + text:
-            raise TamperedError("the store said %r, the tagged line %r" % (said, status + " " + text))
-        return [r for r in untagged if r[:2] != ["*", "XSEALED"]], (status, text)
+        digest, _, line = said.partition(" ")
+        if line != status + " " + text:
+            raise TamperedError("the store said %r, the tagged line %r" % (line, status + " " + text))
+        # The covered responses are the last ones before the answer; any
+        # before them (news sent as the command arrived) are not trusted.
+        for first in range(len(untagged) - 1, -1, -1):
+            if hashlib.sha256(b"".join(raw[first:-1])).hexdigest() == digest:
+                return untagged[first:-1], (status, text)
+        raise TamperedError("the untagged responses relayed are not those the store sent")
 
     def catenate(self, mailbox, parts):
         """APPEND CATENATE: parts are ("TEXT", bytes), sent encrypted, or

@@ -96,6 +96,22 @@ std::string scram_salted_password(std::string_view password, std::string_view sa
 // SHA-256 of data: 32 raw octets. Throws std::runtime_error when OpenSSL fails.
 std::string sha256(std::string_view data);
 
+// SHA-256 of data that comes in pieces. Throws std::runtime_error when
+// OpenSSL fails.
+class sha256_stream {
+ public:
+  sha256_stream();
+  ~sha256_stream();
+  sha256_stream(sha256_stream&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
+  sha256_stream& operator=(sha256_stream&&) = delete;
+  void update(std::string_view data);
+  // 32 raw octets; no update() after it.
+  std::string finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 // HMAC-SHA-256 (RFC 2104) of data under key: 32 raw octets. Throws
 // std::runtime_error when OpenSSL fails.
 std::string hmac_sha256(std::string_view key, std::string_view data);

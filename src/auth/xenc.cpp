@@ -112,4 +112,33 @@ std::optional<opened> open_client(const session_keys& x, std::string_view contex
   return open(x.key, x.key_id, direction::to_server, x.binding, context, object);
 }
 
+namespace {
+constexpr std::string_view crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr std::size_t code_length = 20;
+}  // namespace
+
+std::string make_code() {
+  auto random = aead::random_octets(code_length);
+  std::string out;
+  for (std::size_t i = 0; i < code_length; ++i) {
+    if (i > 0 && i % 5 == 0) out += '-';
+    out += crockford[static_cast<unsigned char>(random[i]) % 32];  // 256 = 8 * 32: no bias
+  }
+  return out;
+}
+
+std::optional<std::string> code_hash(code_use use, std::string_view typed) {
+  std::string code;
+  for (char c : typed) {
+    if (c == '-' || c == ' ') continue;
+    char u = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    if (u == 'O') u = '0';
+    if (u == 'I' || u == 'L') u = '1';
+    if (crockford.find(u) == std::string_view::npos) return std::nullopt;
+    code += u;
+  }
+  if (code.size() != code_length) return std::nullopt;
+  return sha256((use == code_use::pairing ? "lemonade-pairing/1 " : "lemonade-app-password/1 ") + code);
+}
+
 }  // namespace lemonade::auth::xenc

@@ -128,4 +128,15 @@ session_keys bind_session(std::string key_id, std::string& secret, std::string a
 // binding); its sequence number is for the caller to check.
 std::optional<opened> open_client(const session_keys& x, std::string_view context, std::string_view object);
 
+// Codes a person types (docs/xencrypted.md): one-time pairing codes and
+// app passwords. 20 characters of Crockford's base32 (100 random bits), in
+// groups of five, "7QK2M-X4D9A-..."; short enough to type on a phone, too
+// many to guess within the throttle. Only their hash is stored.
+std::string make_code();
+enum class code_use { pairing, app_password };
+// SHA-256 of the code as typed, for one use (the same code hashes
+// differently for each), read leniently (case, dashes and spaces ignored;
+// O read as 0, I and L as 1); nullopt if it cannot be a code.
+std::optional<std::string> code_hash(code_use use, std::string_view typed);
+
 }  // namespace lemonade::auth::xenc

@@ -50,6 +50,13 @@ int key_list(const core::config& cfg, const std::string& name);
 // key_id empty: every key in use.
 int key_rotate(const core::config& cfg, const std::string& name, const std::string& key_id);
 int key_revoke(const core::config& cfg, const std::string& name, const std::string& key_id, bool all);
+int key_pair(const core::config& cfg, const std::string& name, const std::string& device);
+int cert_add(const core::config& cfg, const std::string& name, const std::string& file);
+int cert_list(const core::config& cfg, const std::string& name);
+int cert_remove(const core::config& cfg, const std::string& name, const std::string& fingerprint);
+int app_password_add(const core::config& cfg, const std::string& name, const std::string& label);
+int app_password_list(const core::config& cfg, const std::string& name);
+int app_password_del(const core::config& cfg, const std::string& name, const std::string& label);
 int queue_list(const core::config& cfg);
 int queue_show(const core::config& cfg, std::int64_t id);
 int queue_retry(const core::config& cfg, std::int64_t id);

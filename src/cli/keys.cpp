@@ -1,10 +1,17 @@
-// `lemonade key add|list|rotate|revoke`: device keys of proxy deployments
-// (store::device_key, docs/xencrypted.md). A key's secret is printed once,
-// when it is made, for the user to enter on the device; the store keeps it
-// wrapped under the master key and never prints it again.
+// `lemonade key add|list|rotate|revoke|pair`: device keys of proxy
+// deployments (store::device_key, docs/xencrypted.md). A key's secret is
+// printed once, when it is made, for the user to enter on the device; the
+// store keeps it wrapped under the master key and never prints it again.
+// `lemonade key cert`: the user's S/MIME certificates; `lemonade key
+// app-password`: what a client of the key API logs in with.
+#include <chrono>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "auth/smime.hpp"
+#include "auth/xenc.hpp"
 #include "cli/cli.hpp"
 #include "core/strings.hpp"
 
@@ -98,6 +105,94 @@ int key_revoke(const core::config& cfg, const std::string& name, const std::stri
   } catch (const store::error& e) {
     return store_failure(e);
   }
+  return 0;
+}
+
+int key_pair(const core::config& cfg, const std::string& name, const std::string& device) {
+  auto st = open_store(cfg);
+  auto code = auth::xenc::make_code();
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  auto expires = (now + cfg.pairing_code_lifetime).count();
+  try {
+    st->users().add_pairing_code(name, device, *auth::xenc::code_hash(auth::xenc::code_use::pairing, code), expires);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "code " << code << " device " << device << " expires " << utc(expires) << "\n";
+  return 0;
+}
+
+int cert_add(const core::config& cfg, const std::string& name, const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw exit_error(2, "cannot read " + file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  auth::smime::certificate c;
+  try {
+    c = auth::smime::read_certificate(text.str(), now.count());
+  } catch (const auth::smime::bad_certificate& e) {
+    throw exit_error(2, file + ": " + e.what());
+  }
+  auto st = open_store(cfg);
+  try {
+    st->users().add_smime_certificate(name, {c.fingerprint, c.subject, c.not_after, now.count(), c.der},
+                                      cfg.smime_max_certificates);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << core::hex_encode(c.fingerprint) << " " << c.subject << " until " << utc(c.not_after) << "\n";
+  return 0;
+}
+
+int cert_list(const core::config& cfg, const std::string& name) {
+  auto st = open_store(cfg);
+  require_user(*st, name);
+  for (auto& c : st->users().list_smime_certificates(name))
+    std::cout << core::hex_encode(c.fingerprint) << " " << c.subject << " until " << utc(c.not_after) << "\n";
+  return 0;
+}
+
+int cert_remove(const core::config& cfg, const std::string& name, const std::string& fingerprint) {
+  auto fp = core::hex_decode(fingerprint);
+  if (!fp || fp->size() != 32) throw exit_error(2, "a fingerprint is 64 hex digits (lemonade key cert list)");
+  auto st = open_store(cfg);
+  try {
+    st->users().remove_smime_certificate(name, *fp);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "removed " << core::hex_encode(*fp) << "\n";
+  return 0;
+}
+
+int app_password_add(const core::config& cfg, const std::string& name, const std::string& label) {
+  auto st = open_store(cfg);
+  auto password = auth::xenc::make_code();
+  try {
+    st->users().add_app_password(name, label, *auth::xenc::code_hash(auth::xenc::code_use::app_password, password));
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "app-password " << label << " " << password << "\n";
+  return 0;
+}
+
+int app_password_list(const core::config& cfg, const std::string& name) {
+  auto st = open_store(cfg);
+  require_user(*st, name);
+  for (auto& a : st->users().list_app_passwords(name)) std::cout << a.label << " created " << utc(a.created) << "\n";
+  return 0;
+}
+
+int app_password_del(const core::config& cfg, const std::string& name, const std::string& label) {
+  auto st = open_store(cfg);
+  try {
+    st->users().remove_app_password(name, label);
+  } catch (const store::error& e) {
+    return store_failure(e);
+  }
+  std::cout << "removed " << label << "\n";
   return 0;
 }
 

@@ -65,12 +65,28 @@ int main(int argc, char** argv) {
   auto* klist = key->add_subcommand("list", "a user's keys (never their secrets)");
   auto* krotate = key->add_subcommand("rotate", "give a device a new key in place of KEY (each key in use without KEY); prints the new ones");
   auto* krevoke = key->add_subcommand("revoke", "revoke a key (every key in use with --all); sessions using it end");
+  auto* kpair = key->add_subcommand("pair", "a one-time code for one of a user's devices, redeemed for a new key over HTTPS (POST /pairing) within auth.pairing_code_lifetime");
+  auto* kcert = key->add_subcommand("cert", "S/MIME certificates of a user, which CONVERT to application/pkcs7-mime envelopes for");
+  kcert->require_subcommand(1);
+  std::string cert_file, fingerprint;
+  auto* cadd = kcert->add_subcommand("add", "add a certificate (PEM or DER file)");
+  auto* clist = kcert->add_subcommand("list", "a user's certificates");
+  auto* cremove = kcert->add_subcommand("remove", "remove a certificate");
+  auto* kapp = key->add_subcommand("app-password", "app passwords: what a client of the key API (HTTPS) logs in with instead of the account's password");
+  kapp->require_subcommand(1);
+  auto* aadd = kapp->add_subcommand("add", "make one; prints it once");
+  auto* alist = kapp->add_subcommand("list", "a user's app passwords (labels and dates)");
+  auto* adel = kapp->add_subcommand("del", "remove one");
   bool all_keys = false;
-  for (auto* sub : {kadd, klist, krotate, krevoke}) {
+  for (auto* sub : {kadd, klist, krotate, krevoke, kpair, cadd, clist, cremove, aadd, alist, adel}) {
     sub->add_option("name", name, "user name")->required();
     add_common(sub);
   }
-  kadd->add_option("device", device, "the device's name (letters, digits, '.', '_', '-')")->required();
+  cadd->add_option("file", cert_file, "the certificate")->required();
+  cremove->add_option("fingerprint", fingerprint, "SHA-256 fingerprint, 64 hex digits (lemonade key cert list)")->required();
+  for (auto* sub : {aadd, adel}) sub->add_option("label", label, "the client's label (letters, digits, '.', '_', '-')")->required();
+  for (auto* sub : {kadd, kpair})
+    sub->add_option("device", device, "the device's name (letters, digits, '.', '_', '-')")->required();
   krotate->add_option("key", key_id, "key id (16 hex digits)");
   krevoke->add_option("key", key_id, "key id (16 hex digits)");
   krevoke->add_flag("--all", all_keys, "every key of the user");
@@ -116,6 +132,13 @@ int main(int argc, char** argv) {
     if (*klist) return cli::key_list(cfg, name);
     if (*krotate) return cli::key_rotate(cfg, name, key_id);
     if (*krevoke) return cli::key_revoke(cfg, name, key_id, all_keys);
+    if (*kpair) return cli::key_pair(cfg, name, device);
+    if (*cadd) return cli::cert_add(cfg, name, cert_file);
+    if (*clist) return cli::cert_list(cfg, name);
+    if (*cremove) return cli::cert_remove(cfg, name, fingerprint);
+    if (*aadd) return cli::app_password_add(cfg, name, label);
+    if (*alist) return cli::app_password_list(cfg, name);
+    if (*adel) return cli::app_password_del(cfg, name, label);
     if (*qlist) return cli::queue_list(cfg);
     if (*qshow) return cli::queue_show(cfg, queue_id);
     if (*qretry) return cli::queue_retry(cfg, queue_id);

@@ -133,17 +133,20 @@ void watch_signals(asio::signal_set& sigs, imap::server& srv, smtp::server& subm
 // directory.
 struct user_watch {
   imap::server& srv;
+  smtp::server& submission;
   imap::server_context& ctx;
   asio::steady_timer timer;
   std::uint64_t seen = 0;
 };
 
-// Ends the IMAP sessions whose XKEY named a key no longer in use (call on
-// a storage thread: it reads the user directory).
-void end_revoked_key_sessions(imap::server& srv, store::mail_store& store) {
+// Ends the IMAP and submission sessions whose XKEY named a key no longer
+// in use (call on a storage thread: it reads the user directory).
+void end_revoked_key_sessions(imap::server& srv, smtp::server& submission, store::mail_store& store) {
   auto keys = std::make_shared<std::set<std::string>>();
   for (auto& id : store.users().device_keys_in_use()) keys->insert(id);
-  srv.end_key_sessions([keys](const std::string& id) { return !keys->contains(id); }, "Device key revoked");
+  auto revoked = [keys](const std::string& id) { return !keys->contains(id); };
+  srv.end_key_sessions(revoked, "Device key revoked");
+  submission.end_key_sessions(revoked);
 }
 
 void watch_users(std::shared_ptr<user_watch> w) {
@@ -172,7 +175,7 @@ void watch_users(std::shared_ptr<user_watch> w) {
               "Proxy identity revoked or changed");
           // A device key revoked or rotated (`lemonade key`): sessions
           // that XKEY named it end.
-          end_revoked_key_sessions(w->srv, w->ctx.store);
+          end_revoked_key_sessions(w->srv, w->submission, w->ctx.store);
         }
       } catch (const std::exception& e) {
         spdlog::warn("event=user_check_failed error=\"{}\"", e.what());
@@ -302,6 +305,16 @@ int serve(const core::config& cfg) {
     }
   }
   ctx.converting = converting.get_executor();
+  // The server's S/MIME identity (docs/xencrypted.md), if configured.
+  std::unique_ptr<auth::smime::identity> smime;
+  if (!cfg.smime_certificate.empty()) {
+    try {
+      smime = std::make_unique<auth::smime::identity>(cfg.smime_certificate.string(), cfg.smime_key.string());
+    } catch (const std::exception& e) {
+      throw exit_error(2, std::string("auth.smime_certificate: ") + e.what());
+    }
+    ctx.smime = smime.get();
+  }
   imap::server srv(ioc, ctx);
   auto bind_all = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name) {
     for (auto& a : addrs) {
@@ -416,7 +429,7 @@ int serve(const core::config& cfg) {
   // here ends its sessions at once.
   http::key_api keys(ioc, {cfg, *store, ctx.throttle, ctx.credentials, storage.get_executor(),
                            hashing.get_executor(), [t = tls.get()] { return t->current(); },
-                           [&srv, st = store.get()] { end_revoked_key_sessions(srv, *st); }});
+                           [&srv, &submission, st = store.get()] { end_revoked_key_sessions(srv, submission, *st); }, smime.get()});
   for (auto& a : cfg.https_listen) {
     auto hp = net::parse_host_port(a);
     if (!hp) throw exit_error(2, "https.listen: bad address \"" + a + "\" (expected host:port)");
@@ -433,7 +446,7 @@ int serve(const core::config& cfg) {
   srv.start();
   submission.start();
   if (cfg.user_check_interval.count() > 0) {
-    auto w = std::make_shared<user_watch>(user_watch{srv, ctx, asio::steady_timer(ioc)});
+    auto w = std::make_shared<user_watch>(user_watch{srv, submission, ctx, asio::steady_timer(ioc)});
     w->seen = store->users().version();
     watch_users(w);
   }

@@ -20,12 +20,6 @@ constexpr std::string_view text_types[] = {"text/plain", "text/html", "text/css"
 const std::vector<std::string> text_params = {"charset", "unknown-character-replacement"};
 const std::vector<std::string> image_params = {"pix-x", "pix-y"};
 
-bool matches(std::string_view pattern, std::string_view type) {
-  if (pattern == "*") return true;
-  if (pattern.ends_with("/*")) return type.starts_with(pattern.substr(0, pattern.size() - 1));
-  return pattern == type;
-}
-
 // A pix-x / pix-y value: RFC 2534 §3.1 a positive integer.
 std::optional<std::uint32_t> pixels(const std::string& v) {
   if (v.empty() || v.size() > 6) return std::nullopt;
@@ -41,6 +35,12 @@ std::optional<std::uint32_t> pixels(const std::string& v) {
 std::string lower(std::string_view s) { return core::to_lower(s); }
 
 }  // namespace
+
+bool matches(std::string_view pattern, std::string_view type) {
+  if (pattern == "*") return true;
+  if (pattern.ends_with("/*")) return type.starts_with(pattern.substr(0, pattern.size() - 1));
+  return pattern == type;
+}
 
 const std::string* request::find(std::string_view name) const {
   for (auto& p : params)

@@ -72,6 +72,9 @@ struct failure {
 
 using result = std::variant<output, failure>;
 
+// RFC 5259 §5.1 patterns: "*", "type/*" or a type (all lower-case).
+bool matches(std::string_view pattern, std::string_view type);
+
 // One row of CONVERSIONS (RFC 5259 §5.2).
 struct conversion {
   std::string from;

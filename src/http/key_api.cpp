@@ -20,6 +20,7 @@
 
 #include "auth/aead.hpp"
 #include "auth/password.hpp"
+#include "auth/xenc.hpp"
 #include "core/strings.hpp"
 #include "net/listener.hpp"
 #include "net/offload.hpp"
@@ -61,6 +62,13 @@ std::optional<std::pair<std::string, std::string>> basic_credentials(std::string
   return std::pair{decoded->substr(0, colon), decoded->substr(colon + 1)};
 }
 
+json certificate_json(const store::smime_certificate& c) {
+  return json{{"fingerprint", core::hex_encode(c.fingerprint)},
+              {"subject", c.subject},
+              {"not_after", c.not_after},
+              {"added", c.added}};
+}
+
 json key_json(const store::device_key& k) {
   json j{{"id", core::hex_encode(k.id)}, {"device", k.device}, {"created", k.created}};
   if (!k.secret.empty()) j["secret"] = core::base64_encode(k.secret);
@@ -94,7 +102,15 @@ struct key_api::impl {
     const std::string& password = creds->second;
     const auto& sep = ctx.cfg.proxy_separator;
     auto user = co_await net::run_on(ctx.storage, [&] { return store::find_login(ctx.store.users(), name, sep); });
-    bool ok = user && ctx.credentials.check(store::login_name(*user, sep), user->password_hash, password);
+    // An app password of the user's (docs/xencrypted.md): random, so its
+    // SHA-256 is looked up, no argon2id; or else the account's password.
+    bool ok = false;
+    auto app = auth::xenc::code_hash(auth::xenc::code_use::app_password, password);
+    if (user && !user->proxy && app) {
+      auto label = co_await net::run_on(ctx.storage, [&] { return ctx.store.users().find_app_password(user->name, *app); });
+      ok = label.has_value();
+    }
+    ok = ok || (user && ctx.credentials.check(store::login_name(*user, sep), user->password_hash, password));
     if (!ok) {
       ok = co_await net::run_on(ctx.hashing, [&] {
         return auth::verify_password_or_dummy(user ? &user->password_hash : nullptr, password,
@@ -104,11 +120,7 @@ struct key_api::impl {
       if (ok) ctx.credentials.remember(store::login_name(*user, sep), user->password_hash, password);
     }
     if (!ok) {
-      auto delay = ctx.throttle.record_failure(address);
-      spdlog::info("event=auth_failed protocol=https user=\"{}\" remote={} delay_ms={}", name.substr(0, 64), address,
-                   delay.count());
-      asio::steady_timer t(ioc, delay);
-      co_await t.async_wait(asio::use_awaitable);
+      co_await failed(address, "auth_failed", name.substr(0, 64));
       co_return unauthorized("Authentication credentials invalid");
     }
     ctx.throttle.record_success(address);
@@ -117,11 +129,49 @@ struct key_api::impl {
     co_return std::move(*user);
   }
 
+  // A failure of a client's own making (a wrong password, a wrong pairing
+  // code): counted against its address, answered after the delay.
+  asio::awaitable<void> failed(const std::string& address, const char* what, std::string who) {
+    auto delay = ctx.throttle.record_failure(address);
+    spdlog::info("event={} protocol=https user=\"{}\" remote={} delay_ms={}", what, who, address, delay.count());
+    asio::steady_timer t(ioc, delay);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+
+  static std::int64_t now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // POST /pairing: the code is the credential (docs/xencrypted.md).
+  asio::awaitable<response> redeem(const request& req, const std::string& address) {
+    if (auto locked = ctx.throttle.locked_out(address)) {
+      auto res = error(req, bhttp::status::too_many_requests, "Too many failed attempts; try again later");
+      res.set(bhttp::field::retry_after, std::to_string(locked->count()));
+      co_return res;
+    }
+    auto body = json::parse(req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("code") || !body["code"].is_string())
+      co_return error(req, bhttp::status::bad_request, "The body must be {\"code\": \"...\"}");
+    auto hash = auth::xenc::code_hash(auth::xenc::code_use::pairing, body["code"].get<std::string>());
+    std::optional<std::pair<std::string, store::device_key>> got;
+    if (hash)
+      got = co_await net::run_on(ctx.storage, [&] { return ctx.store.users().redeem_pairing_code(*hash, now()); });
+    if (!got) {
+      co_await failed(address, "pairing_failed", "");
+      co_return error(req, bhttp::status::not_found, "No such pairing code, or it has expired or was used");
+    }
+    auto& [name, k] = *got;
+    spdlog::info("event=key_paired protocol=https user=\"{}\" key={} device=\"{}\" remote={}", name,
+                 core::hex_encode(k.id), k.device, address);
+    auto j = key_json(k);
+    j["user"] = name;
+    auto res = make(req, bhttp::status::created, j);
+    auth::aead::wipe(k.secret);
+    co_return res;
+  }
+
   asio::awaitable<response> handle(const request& req, const std::string& address) {
-    auto who = co_await authenticate(req, address);
-    if (auto* refused = std::get_if<response>(&who)) co_return std::move(*refused);
-    auto user = std::get<store::user_record>(std::move(who));
-    // /keys, /keys/ID, /keys/ID/rotate
     std::string_view target(req.target().data(), req.target().size());
     std::vector<std::string_view> parts;
     for (std::size_t at = 1; at <= target.size();) {
@@ -130,29 +180,66 @@ struct key_api::impl {
       parts.push_back(target.substr(at, slash - at));
       at = slash + 1;
     }
-    if (target.empty() || target[0] != '/' || parts.empty() || parts[0] != "keys" || parts.size() > 3)
+    if (target.empty() || target[0] != '/' || parts.empty() || parts.size() > 3 ||
+        (parts[0] != "keys" && parts[0] != "smime" && parts[0] != "pairing") ||
+        (parts[0] != "keys" && parts.size() > 2) || (parts[0] == "pairing" && parts.size() > 1))
       co_return error(req, bhttp::status::not_found, "No such resource");
-    std::string id;
-    if (parts.size() >= 2) {
-      auto decoded = core::hex_decode(parts[1]);
-      if (!decoded || decoded->size() != 8) co_return error(req, bhttp::status::not_found, "No such key");
-      id = *decoded;
-    }
-    if (parts.size() == 3 && parts[2] != "rotate") co_return error(req, bhttp::status::not_found, "No such resource");
     auto method = req.method();
+    auto not_allowed = [&](const char* allow) {
+      auto res = error(req, bhttp::status::method_not_allowed, "Method not allowed here");
+      res.set(bhttp::field::allow, allow);
+      return res;
+    };
+    // Open to anyone: a pairing code's redemption, and the server's
+    // certificate (public: devices envelope for it).
+    if (parts[0] == "pairing") {
+      if (method != bhttp::verb::post) co_return not_allowed("POST");
+      co_return co_await redeem(req, address);
+    }
+    if (parts[0] == "smime" && parts.size() == 2 && parts[1] == "server") {
+      if (method != bhttp::verb::get) co_return not_allowed("GET");
+      if (!ctx.smime) co_return error(req, bhttp::status::not_found, "This server has no S/MIME certificate");
+      response res{bhttp::status::ok, req.version()};
+      res.set(bhttp::field::server, "lemonade");
+      res.set(bhttp::field::content_type, "application/pem-certificate-chain");  // RFC 8555 §9.1
+      res.body() = auth::smime::to_pem(ctx.smime->certificate_der());
+      co_return res;
+    }
+    auto who = co_await authenticate(req, address);
+    if (auto* refused = std::get_if<response>(&who)) co_return std::move(*refused);
+    auto user = std::get<store::user_record>(std::move(who));
     auto& users = ctx.store.users();
     try {
+      if (parts[0] == "smime") co_return co_await certificates(req, user, parts);
+      bool pairing = parts.size() == 2 && parts[1] == "pairing";
+      std::string id;
+      if (parts.size() >= 2 && !pairing) {
+        auto decoded = core::hex_decode(parts[1]);
+        if (!decoded || decoded->size() != 8) co_return error(req, bhttp::status::not_found, "No such key");
+        id = *decoded;
+      }
+      if (parts.size() == 3 && parts[2] != "rotate") co_return error(req, bhttp::status::not_found, "No such resource");
       if (parts.size() == 1 && method == bhttp::verb::get) {
         auto keys = co_await net::run_on(ctx.storage, [&] { return users.list_device_keys(user.name); });
         json list = json::array();
         for (auto& k : keys) list.push_back(key_json(k));
         co_return make(req, bhttp::status::ok, json{{"keys", list}});
       }
-      if (parts.size() == 1 && method == bhttp::verb::post) {
+      if ((parts.size() == 1 || pairing) && method == bhttp::verb::post) {
         auto body = json::parse(req.body(), nullptr, false);
         if (body.is_discarded() || !body.is_object() || !body.contains("device") || !body["device"].is_string())
           co_return error(req, bhttp::status::bad_request, "The body must be {\"device\": \"name\"}");
         auto device = body["device"].get<std::string>();
+        if (pairing) {
+          auto code = auth::xenc::make_code();
+          auto expires = now() + ctx.cfg.pairing_code_lifetime.count();
+          co_await net::run_on(ctx.storage, [&] {
+            users.add_pairing_code(user.name, device, *auth::xenc::code_hash(auth::xenc::code_use::pairing, code), expires);
+          });
+          spdlog::info("event=pairing_code protocol=https user=\"{}\" device=\"{}\" expires={}", user.name, device,
+                       expires);
+          co_return make(req, bhttp::status::created, json{{"code", code}, {"device", device}, {"expires", expires}});
+        }
         auto k = co_await net::run_on(ctx.storage, [&] { return users.add_device_key(user.name, device); });
         spdlog::info("event=key_added protocol=https user=\"{}\" key={} device=\"{}\"", user.name,
                      core::hex_encode(k.id), k.device);
@@ -172,7 +259,7 @@ struct key_api::impl {
         auth::aead::wipe(k.secret);
         co_return res;
       }
-      if (parts.size() == 2 && method == bhttp::verb::delete_) {
+      if (parts.size() == 2 && !pairing && method == bhttp::verb::delete_) {
         co_await net::run_on(ctx.storage, [&] {
           users.revoke_device_key(user.name, id);
           if (ctx.keys_revoked) ctx.keys_revoked();
@@ -180,13 +267,53 @@ struct key_api::impl {
         spdlog::info("event=key_revoked protocol=https user=\"{}\" key={}", user.name, core::hex_encode(id));
         co_return make(req, bhttp::status::no_content, json());
       }
+      co_return not_allowed(parts.size() == 1 ? "GET, POST" : parts.size() == 2 && !pairing ? "DELETE" : "POST");
     } catch (const store::error& e) {
-      if (e.what_code == store::error::code::nonexistent) co_return error(req, bhttp::status::not_found, e.what());
-      if (e.what_code == store::error::code::invalid_name) co_return error(req, bhttp::status::bad_request, e.what());
+      using code = store::error::code;
+      if (e.what_code == code::nonexistent) co_return error(req, bhttp::status::not_found, e.what());
+      if (e.what_code == code::invalid_name) co_return error(req, bhttp::status::bad_request, e.what());
+      if (e.what_code == code::already_exists || e.what_code == code::limit)
+        co_return error(req, bhttp::status::conflict, e.what());
       throw;
     }
+  }
+
+  // /smime and /smime/FINGERPRINT: the user's S/MIME certificates, which
+  // CONVERT to application/pkcs7-mime envelopes for (docs/xencrypted.md).
+  asio::awaitable<response> certificates(const request& req, const store::user_record& user,
+                                         const std::vector<std::string_view>& parts) {
+    auto& users = ctx.store.users();
+    auto method = req.method();
+    if (parts.size() == 1 && method == bhttp::verb::get) {
+      auto certs = co_await net::run_on(ctx.storage, [&] { return users.list_smime_certificates(user.name); });
+      json list = json::array();
+      for (auto& c : certs) list.push_back(certificate_json(c));
+      co_return make(req, bhttp::status::ok, json{{"certificates", list}});
+    }
+    if (parts.size() == 1 && method == bhttp::verb::post) {
+      store::smime_certificate c;
+      try {
+        auto read = auth::smime::read_certificate(req.body(), now());
+        c = {std::move(read.fingerprint), std::move(read.subject), read.not_after, now(), std::move(read.der)};
+      } catch (const auth::smime::bad_certificate& e) {
+        co_return error(req, bhttp::status::bad_request, e.what());
+      }
+      co_await net::run_on(ctx.storage,
+                           [&] { users.add_smime_certificate(user.name, c, ctx.cfg.smime_max_certificates); });
+      spdlog::info("event=smime_certificate_added protocol=https user=\"{}\" fingerprint={} subject=\"{}\"",
+                   user.name, core::hex_encode(c.fingerprint), c.subject.substr(0, 200));
+      co_return make(req, bhttp::status::created, certificate_json(c));
+    }
+    if (parts.size() == 2 && method == bhttp::verb::delete_) {
+      auto fp = core::hex_decode(parts[1]);
+      if (!fp || fp->size() != 32) co_return error(req, bhttp::status::not_found, "No such certificate");
+      co_await net::run_on(ctx.storage, [&] { users.remove_smime_certificate(user.name, *fp); });
+      spdlog::info("event=smime_certificate_removed protocol=https user=\"{}\" fingerprint={}", user.name,
+                   core::hex_encode(*fp));
+      co_return make(req, bhttp::status::no_content, json());
+    }
     auto res = error(req, bhttp::status::method_not_allowed, "Method not allowed here");
-    res.set(bhttp::field::allow, parts.size() == 1 ? "GET, POST" : parts.size() == 2 ? "DELETE" : "POST");
+    res.set(bhttp::field::allow, parts.size() == 1 ? "GET, POST" : "DELETE");
     co_return res;
   }
 

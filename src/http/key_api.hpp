@@ -2,15 +2,25 @@
 // Device keys over HTTPS (docs/xencrypted.md, "Provisioning over HTTPS"):
 // the user's own client, never the proxy, makes, lists, rotates and
 // revokes the keys its devices share with the store. HTTP/1.1 over TLS
-// (Boost.Beast), the user's own password by HTTP Basic (RFC 7617), JSON.
+// (Boost.Beast), the user's credentials by HTTP Basic (RFC 7617), JSON.
 //
-//   GET    /keys               200 {"keys": [{"id", "device", "created", "revoked"}]}
-//   POST   /keys {"device": D} 201 {"id", "device", "created", "secret"}
-//   POST   /keys/ID/rotate     201 {"id", "device", "created", "secret"}  (ID revoked)
-//   DELETE /keys/ID            204
+//   GET    /keys                       200 {"keys": [{"id", "device", "created", "revoked"}]}
+//   POST   /keys {"device": D}         201 {"id", "device", "created", "secret"}
+//   POST   /keys/ID/rotate             201 {"id", "device", "created", "secret"}  (ID revoked)
+//   DELETE /keys/ID                    204
+//   POST   /keys/pairing {"device": D} 201 {"code", "device", "expires"}
+//   GET    /smime                      200 {"certificates": [{"fingerprint", "subject", "not_after", "added"}]}
+//   POST   /smime (a PEM certificate)  201 {"fingerprint", "subject", "not_after", "added"}
+//   DELETE /smime/FINGERPRINT          204
+// and, without logging in:
+//   POST   /pairing {"code": C}        201 {"user", "id", "device", "created", "secret"}
+//   GET    /smime/server               200 the server's S/MIME certificate (PEM), 404 if none
 //
-// A proxy identity's login is refused (403): keys never go through the
-// proxy. Failures are throttled like logins (auth::login_throttle).
+// The user logs in with the account's password or an app password
+// (`lemonade key app-password`). A proxy identity's login is refused
+// (403): keys never go through the
+// proxy. Failed logins and failed pairing codes are throttled alike
+// (auth::login_throttle).
 
 #include <functional>
 #include <memory>
@@ -21,6 +31,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "auth/credential_cache.hpp"
+#include "auth/smime.hpp"
 #include "auth/throttle.hpp"
 #include "core/config.hpp"
 #include "net/endpoint.hpp"
@@ -41,6 +52,8 @@ struct key_api_context {
   // Called (on a storage thread) after a key was revoked or rotated: the
   // sessions using it end.
   std::function<void()> keys_revoked;
+  // The server's S/MIME identity (auth.smime_certificate), null if none.
+  const auth::smime::identity* smime = nullptr;
 };
 
 class key_api {

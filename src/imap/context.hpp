@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auth/credential_cache.hpp"
+#include "auth/smime.hpp"
 #include "auth/throttle.hpp"
 #include "auth/xenc.hpp"
 #include "core/config.hpp"
@@ -66,6 +67,9 @@ struct server_context {
   // a store read).
   const convert::converter* converter = nullptr;
   asio::any_io_executor converting;
+  // The server's S/MIME identity (auth.smime_certificate), null if none:
+  // an APPEND enveloped for it is opened (docs/xencrypted.md).
+  const auth::smime::identity* smime = nullptr;
   std::atomic<bool> shutting_down{false};
 };
 

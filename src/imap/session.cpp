@@ -1,5 +1,7 @@
 #include "imap/session.hpp"
 
+#include "core/strings.hpp"
+
 #include <algorithm>
 
 #include <boost/asio/co_spawn.hpp>
@@ -113,6 +115,10 @@ void session::say(status st, std::string text, std::string tag) {
 
 asio::awaitable<void> session::flush() {
   if (data_.out.empty()) co_return;
+  if (seal_digest_) {
+    seal_digest_->update(std::string_view(data_.out).substr(seal_mark_));
+    seal_mark_ = 0;
+  }
   arm_deadline(write_timeout, true);
   try {
     co_await stream_.write(asio::buffer(data_.out));
@@ -489,12 +495,24 @@ void session::answer(const status_line& r, std::optional<std::uint64_t> sealed) 
     // docs/xencrypted.md: the store's answer to a sealed command, sealed
     // for the client ("* XSEALED" before the tagged line), so a proxy
     // cannot answer it in the store's place.
+    // Its plaintext: the SHA-256 of every octet sent for the command
+    // before it (its untagged responses, and any other news), in hex, a
+    // space, the tagged line's text: the proxy can neither alter nor add
+    // nor drop any of them unseen.
     std::string line;
     write(line, r, data_.wopts);
     auto text = std::string_view(line).substr(r.tag.size() + 1, line.size() - r.tag.size() - 3);
+    std::string digest;
+    if (seal_digest_) {
+      seal_digest_->update(std::string_view(data_.out).substr(seal_mark_));
+      digest = seal_digest_->finish();
+      seal_digest_.reset();
+    } else {
+      digest = auth::sha256("");
+    }
     auto& x = *data_.xenc;
     auto obj = auth::xenc::seal(x.key, auth::xenc::direction::to_client, x.key_id, ++x.sent, x.binding,
-                                "XSEALED " + std::to_string(*sealed), text);
+                                "XSEALED " + std::to_string(*sealed), core::hex_encode(digest) + " " + std::string(text));
     write(data_.out, untagged{{atom{"XSEALED"}, literal{std::move(obj), false, true}}}, data_.wopts);
   }
   write(data_.out, r, data_.wopts);
@@ -524,6 +542,8 @@ asio::awaitable<void> session::handle_sealed(const std::string& tag, const parse
     co_return;
   }
   x->received = got->h.seq;
+  seal_digest_.emplace();
+  seal_mark_ = data_.out.size();
   // Exactly one whole command (its literals inside it), tagged as the
   // XSEALED was.
   std::string inner = tag + " " + got->plain + "\r\n";

@@ -10,6 +10,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "auth/password.hpp"
 #include "imap/context.hpp"
 #include "imap/syntax/framer.hpp"
 #include "net/stream.hpp"
@@ -57,7 +58,8 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   // command inside it under the outer tag.
   asio::awaitable<void> handle_sealed(const std::string& tag, const parse::xsealed_cmd& cmd);
   // Writes a command's tagged line; for a sealed one (its sequence number)
-  // "* XSEALED" with the line sealed comes first.
+  // "* XSEALED" comes first, sealing the SHA-256 of the untagged responses
+  // before it and the tagged line's text.
   void answer(const response::status_line& r, std::optional<std::uint64_t> sealed);
   // docs/xencrypted.md: what a seal is bound to besides the session, the
   // selected mailbox ("XSEALED INBOX 1700000000", or "XSEALED -").
@@ -98,6 +100,11 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   // NOTIFY between commands: the reader's outcome, once it has one.
   bool notify_waiting_ = false;
   std::optional<read_result> notify_read_;
+  // docs/xencrypted.md: while a sealed command runs, the SHA-256 of the
+  // octets it sends before its sealed answer (flushed ones, then those in
+  // data_.out from seal_mark_), which the answer covers.
+  std::optional<auth::sha256_stream> seal_digest_;
+  std::size_t seal_mark_ = 0;
 };
 
 }  // namespace lemonade::imap

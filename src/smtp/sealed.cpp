@@ -10,12 +10,16 @@
 // once, and the BURL LAST only runs when every sealed recipient was
 // accepted. So the proxy can change neither the recipients nor the
 // content (the URL names one message, by UIDVALIDITY and UID), and cannot
-// send the message twice: one seal, one message.
+// send the message twice: one seal, one message. The message must be one
+// the device itself appended as encrypted literals (store::new_message::
+// sealed_by): so a proxy that altered the APPENDUID the device was told
+// cannot have it seal a URL of mail someone else put in the mailbox.
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
 
 #include "core/strings.hpp"
+#include "imap/syntax/url.hpp"
 #include "smtp/message.hpp"
 #include "smtp/session_impl.hpp"
 
@@ -47,7 +51,23 @@ asio::awaitable<void> session::xkey(const parse::xkey_cmd& c) {
   reply(250, status_code{2, 0, 0}, "XKEY " + core::hex_encode(c.key_id) + " " + server_nonce);
 }
 
-void session::xsealed(const parse::xsealed_cmd& c) {
+std::string session::sealed_message_refusal(const parse::burl_cmd& b) {
+  auto u = imap::syntax::parse_url(b.url, false);
+  // This server's, the account's own, one message by UIDVALIDITY and UID.
+  if (!u || !u->server || !core::iequals(u->server->host, srv_.cfg.hostname) || !u->server->user ||
+      !core::iequals(*u->server->user, user_->name) || !u->uidvalidity || !u->uid || u->search)
+    return "The sealed BURL must name one message of this account on this server";
+  auto account = srv_.accounts->open(*user_);
+  auto mb = account->store().find_mailbox(u->mailbox);
+  auto by = mb && mb->uidvalidity == *u->uidvalidity
+                ? account->store().sealed_by(mb->id, store::uid{*u->uid})
+                : std::nullopt;
+  if (!by) return "The sealed BURL's message does not exist";
+  if (by->empty()) return "The sealed BURL's message was not appended encrypted by a device of this account";
+  return {};
+}
+
+asio::awaitable<void> session::xsealed(const parse::xsealed_cmd& c) {
   auto refuse = [&](std::string why, std::string text) {
     spdlog::info("conn={} event=seal_refused protocol=submission user=\"{}\" why={}", conn_.id,
                  user_ ? user_->name : "", why);
@@ -55,22 +75,28 @@ void session::xsealed(const parse::xsealed_cmd& c) {
   };
   if (!xenc_) {
     reply(503, status_code{5, 5, 1}, "XSEALED needs XKEY first");
-    return;
+    co_return;
   }
   if (tx_) {
     reply(503, status_code{5, 5, 1}, "XSEALED during a mail transaction");
-    return;
+    co_return;
   }
   auto& x = *xenc_;
   auto got = auth::xenc::open_client(x, "SUBMIT", c.object);
-  if (!got) return refuse("does_not_open", "The sealed envelope does not open under the session's key and binding");
-  if (got->h.seq <= x.received)
-    return refuse("replayed", "The sealed envelope's sequence number is not above the last one");
+  if (!got) {
+    refuse("does_not_open", "The sealed envelope does not open under the session's key and binding");
+    co_return;
+  }
+  if (got->h.seq <= x.received) {
+    refuse("replayed", "The sealed envelope's sequence number is not above the last one");
+    co_return;
+  }
   x.received = got->h.seq;
   // MAIL, then RCPTs, then one BURL ... LAST: each line as the parser takes it.
   sealed_envelope env;
   std::string_view rest = got->plain;
   bool burl = false, ok = true;
+  std::optional<parse::burl_cmd> burl_cmd;
   while (ok && !rest.empty()) {
     auto end = rest.find("\r\n");
     auto line = rest.substr(0, end);
@@ -87,6 +113,7 @@ void session::xsealed(const parse::xsealed_cmd& c) {
     } else if (auto* b = std::get_if<parse::burl_cmd>(&*p.cmd)) {
       ok = !env.rcpts.empty() && b->last;
       env.burl = line;
+      burl_cmd = *b;
       burl = true;
     } else {
       ok = false;
@@ -95,7 +122,13 @@ void session::xsealed(const parse::xsealed_cmd& c) {
   if (!ok || !burl) {
     sealed_.reset();
     reply(501, status_code{5, 5, 4}, "The sealed envelope must be MAIL FROM, RCPT TO lines and one BURL ... LAST");
-    return;
+    co_return;
+  }
+  auto why = co_await blocking([&] { return sealed_message_refusal(*burl_cmd); }, srv_.reads);
+  if (!why.empty()) {
+    sealed_.reset();
+    refuse("message_not_sealed", why);
+    co_return;
   }
   spdlog::info("conn={} event=sealed protocol=submission user=\"{}\" recipients={} seq={}", conn_.id, user_->name,
                env.rcpts.size(), got->h.seq);

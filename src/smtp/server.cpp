@@ -94,19 +94,25 @@ void server::spawn(net::stream stream, const listener& l) {
   });
 }
 
+std::vector<std::shared_ptr<session>> server::live_sessions() const {
+  std::vector<std::shared_ptr<session>> live;
+  std::lock_guard lock(mu_);
+  for (auto& [id, w] : sessions_)
+    if (auto s = w.lock()) live.push_back(std::move(s));
+  return live;
+}
+
 void server::begin_shutdown() {
   for (auto& l : listeners_) {
     boost::system::error_code ec;
     if (l->tcp) l->tcp->close(ec);
     if (l->local) l->local->close(ec);
   }
-  std::vector<std::shared_ptr<session>> live;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [id, w] : sessions_)
-      if (auto s = w.lock()) live.push_back(std::move(s));
-  }
-  for (auto& s : live) s->request_shutdown();
+  for (auto& s : live_sessions()) s->request_shutdown();
+}
+
+void server::end_key_sessions(std::function<bool(const std::string&)> revoked) {
+  for (auto& s : live_sessions()) s->end_if_key_revoked(revoked);
 }
 
 std::size_t server::session_count() const {

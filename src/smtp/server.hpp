@@ -4,6 +4,7 @@
 // (RFC 2033, lmtp.listen), and their sessions.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,9 @@ class server {
   // once when they wait for the client.
   void begin_shutdown();
   std::size_t session_count() const;
+  // Ends the sessions whose XKEY named a key for which revoked(key id) is
+  // true (docs/xencrypted.md; called on each session's strand).
+  void end_key_sessions(std::function<bool(const std::string&)> revoked);
 
  private:
   struct listener {
@@ -46,6 +50,7 @@ class server {
     smtp::mode mode;
   };
   void spawn(net::stream stream, const listener& l);
+  std::vector<std::shared_ptr<session>> live_sessions() const;
 
   asio::io_context& ioc_;
   server_context& ctx_;

@@ -75,6 +75,22 @@ void session::request_shutdown() {
   });
 }
 
+void session::end_if_key_revoked(std::function<bool(const std::string&)> revoked) {
+  auto self = shared_from_this();
+  asio::dispatch(stream_.socket().get_executor(), [self, revoked = std::move(revoked)] {
+    if (!self->xenc_ || self->key_revoked_ || !revoked(self->xenc_->key_id)) return;
+    self->key_revoked_ = true;
+    spdlog::info("conn={} event=key_revoked_session user=\"{}\" key={}", self->conn_.id,
+                 self->user_ ? self->user_->name : "", core::hex_encode(self->xenc_->key_id));
+    if (self->waiting_) self->stream_.cancel();
+  });
+}
+
+// The reply that ends a session whose device key was revoked.
+void session::reply_key_revoked() {
+  reply(421, status_code{4, 7, 0}, srv_.cfg.hostname + " Device key revoked; closing the connection");
+}
+
 asio::awaitable<session::read_result> session::read_more() {
   arm(srv_.cfg.submission_timeout);
   auto old = in_.size();
@@ -89,6 +105,10 @@ asio::awaitable<session::read_result> session::read_more() {
     timer_.cancel();
     if (srv_.shutting_down) {
       reply(421, status_code{4, 3, 2}, srv_.cfg.hostname + " Server shutting down");
+      co_return read_result::closed;
+    }
+    if (key_revoked_) {
+      reply_key_revoked();
       co_return read_result::closed;
     }
     co_return timed_out_ ? read_result::timeout : read_result::closed;
@@ -217,6 +237,10 @@ asio::awaitable<bool> session::handle(std::string_view line) {
     reply(421, status_code{4, 3, 2}, srv_.cfg.hostname + " Server shutting down");
     co_return false;
   }
+  if (key_revoked_) {
+    reply_key_revoked();
+    co_return false;
+  }
   if (auto* c = std::get_if<parse::hello_cmd>(&cmd)) {
     hello(*c);
   } else if (std::holds_alternative<parse::quit_cmd>(cmd)) {
@@ -245,7 +269,7 @@ asio::awaitable<bool> session::handle(std::string_view line) {
   } else if (auto* c = std::get_if<parse::xkey_cmd>(&cmd); c && !lmtp()) {
     co_await xkey(*c);
   } else if (auto* c = std::get_if<parse::xsealed_cmd>(&cmd); c && !lmtp()) {
-    xsealed(*c);
+    co_await xsealed(*c);
   } else if (proxy() && !std::holds_alternative<parse::bdat_cmd>(cmd) && !sealed_allows(cmd, line)) {
     // replied
   } else if (auto* c = std::get_if<parse::mail_cmd>(&cmd)) {

@@ -6,6 +6,7 @@
 // nothing the client sent is ever lost). See README.md for the rules.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ class session final : public std::enable_shared_from_this<session> {
   // Ends the session: at once if it waits for the client (421 first),
   // else after the command in flight. Thread-safe.
   void request_shutdown();
+  // docs/xencrypted.md: ends the session (421 4.7.0) if its XKEY named a
+  // key for which revoked(key id) is true: at once if it waits for the
+  // client, else after the command in flight. Thread-safe.
+  void end_if_key_revoked(std::function<bool(const std::string&)> revoked);
 
  private:
   // The mail transaction (RFC 5321 §3.3): MAIL, RCPTs, then the content.
@@ -97,7 +102,9 @@ class session final : public std::enable_shared_from_this<session> {
   // sealed.cpp, docs/xencrypted.md: a proxy identity submits only what the
   // device sealed (XKEY, then XSEALED with the envelope and BURL URL).
   asio::awaitable<void> xkey(const parse::xkey_cmd& c);
-  void xsealed(const parse::xsealed_cmd& c);
+  asio::awaitable<void> xsealed(const parse::xsealed_cmd& c);
+  // Why the message a sealed BURL names may not be sent ("" if it may).
+  std::string sealed_message_refusal(const parse::burl_cmd& b);
   // For a proxy identity's MAIL, RCPT, DATA and BURL: true when `line`
   // is the sealed envelope's (and marks it used), else replies and false.
   bool sealed_allows(const parse::command& cmd, std::string_view line);
@@ -118,6 +125,7 @@ class session final : public std::enable_shared_from_this<session> {
   // Answers a failed write of the content (tx_->write_error): LMTP gives
   // one reply per recipient at the end of the content.
   void refuse_write_error(bool end_of_content = false);
+  void reply_key_revoked();
   // LMTP's reply for one recipient when storing failed: 452 (code 452,
   // a full disk) or 451.
   void reply_storage_failure(const recipient& r, int code);
@@ -158,6 +166,7 @@ class session final : public std::enable_shared_from_this<session> {
   std::optional<sealed_envelope> sealed_;
   unsigned messages_ = 0;
   bool waiting_ = false;  // in read_more, between commands
+  bool key_revoked_ = false;  // end_if_key_revoked found the XKEY's key revoked
 };
 
 }  // namespace lemonade::smtp

@@ -1,6 +1,7 @@
 """Device keys over HTTPS (issue 16, docs/xencrypted.md): the user's own
 client makes, lists, rotates and revokes its device keys with Python's
-http.client over TLS, logging in with its password (HTTP Basic, RFC 7617).
+http.client over TLS, logging in with its password or an app password
+(HTTP Basic, RFC 7617).
 A proxy identity is refused (403), bad credentials get 401 and are
 throttled like logins, no secret is ever listed or logged, a key made here
 works for XKEY, and revoking it ends the IMAP session that uses it."""
@@ -40,6 +41,8 @@ class Api:
         r = c.getresponse()
         text = r.read()
         c.close()
+        if r.getheader("Content-Type") != "application/json":
+            return r.status, text or None, r
         return r.status, (json.loads(text) if text else None), r
 
 
@@ -92,6 +95,21 @@ def main():
         expect([k["revoked"] is not None for k in listed["keys"]], [True, True], "both revoked")
         log = srv.log()
         expect(made["secret"] in log or rotated["secret"] in log, False, "no secret in the log")
+        # An app password: the key API takes it in place of the account's
+        # password; it is the user's alone, and gone once removed.
+        code, out = srv.key("app-password", "add", "alice", "laptop")
+        words = out.split()
+        expect((code, words[:2]), (0, ["app-password", "laptop"]), "`lemonade key app-password add`: " + out)
+        app = words[2]
+        expect(api.call("GET", "/keys", "alice", app)[0], 200, "the app password logs in")
+        expect(api.call("GET", "/keys", "alice", app.lower().replace("-", ""))[0], 200, "typed leniently")
+        expect(api.call("GET", "/keys", "bob", app)[0], 401, "not as another user")
+        expect(srv.key("app-password", "add", "alice", "laptop")[0], 2, "the same label twice")
+        code, out = srv.key("app-password", "list", "alice")
+        expect((code, out.split()[:2]), (0, ["laptop", "created"]), "listed: " + out)
+        expect(app in srv.log() or app in out, False, "the app password is not in the log or the listing")
+        expect(srv.key("app-password", "del", "alice", "laptop")[0], 0, "removed")
+        expect(api.call("GET", "/keys", "alice", app)[0], 401, "no longer")
         # Failures are throttled like logins: after auth.max_failures, 429.
         codes = [api.call("GET", "/keys", "alice", "wrong")[0] for _ in range(6)]
         expect(codes[-1], 429, "locked out after repeated failures: %s" % codes)

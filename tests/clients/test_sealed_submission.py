@@ -47,6 +47,17 @@ def main():
                         options=options, proxies=[("alice", "phone", "relay pw")]) as srv:
         key_id, key = srv.add_key("alice", "phone")
 
+        # Mail in alice's Drafts that no device appended encrypted (alice
+        # herself, in the clear): a sealed BURL may not send it.
+        own = lc.Connection("127.0.0.1", srv.imap_port)
+        own.login("alice", "alice pw")
+        _, st = own.command("APPEND Drafts", [b"From: alice@example.org\r\nSubject: clear\r\n\r\nClear.\r\n"])
+        uidvalidity, uid = re.match(r"\[APPENDUID (\d+) (\d+)\]", st[1]).groups()
+        untagged, st = own.command('GENURLAUTH "imap://alice@example.org/Drafts;UIDVALIDITY=%s/;UID=%s;'
+                                   'urlauth=submit+alice" INTERNAL' % (uidvalidity, uid))
+        clear_url = [r[2] for r in untagged if r[1:2] == ["GENURLAUTH"]][0]
+        own.close()
+
         # The device, through the proxy's IMAP session: its message appended
         # encrypted, and a submit+ URL for it minted sealed.
         conn = lc.Connection("127.0.0.1", srv.imap_port)
@@ -116,6 +127,9 @@ def main():
                (554, "5.7.1 Not every recipient of the sealed envelope was accepted; nothing was sent"),
                "BURL with a recipient missing (its refusal sealed too)")
         expect(sub.seal(["RCPT TO:<bob@example.org>"])[0], 501, "an envelope without MAIL and BURL")
+        expect(sub.seal(["MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.org>", "BURL %s LAST" % clear_url]),
+               (554, b"5.7.1 The sealed BURL's message was not appended encrypted by a device of this account"),
+               "a sealed BURL of a message no device appended encrypted")
         s.quit()
 
         deadline = time.time() + 15
@@ -124,6 +138,27 @@ def main():
             got = bob_messages(srv)
             time.sleep(0.2)
         expect(got, [b"Sealed note 4417.\r\n"], "bob received the one message, as the device wrote it")
+
+        # Revoking the device key ends the submission session that uses it
+        # (within server.user_check_interval): 421 4.7.0, then the close.
+        s = smtplib.SMTP("127.0.0.1", srv.submission_port)
+        s.starttls(context=ctx)
+        s.login("alice+phone", "relay pw")
+        lc.SealedSubmission(s, "alice", key_id, key).start()
+        code, out = srv.key("revoke", "alice", key_id)
+        expect(code, 0, "revoked: " + out)
+        deadline = time.time() + 10
+        ended = None
+        while time.time() < deadline and ended is None:
+            try:
+                reply = s.docmd("NOOP")
+                if reply[0] == 421:
+                    ended = reply
+                time.sleep(0.2)
+            except smtplib.SMTPServerDisconnected:
+                ended = "closed"
+        expect(ended in ((421, b"4.7.0 example.org Device key revoked; closing the connection"), "closed"), True,
+               "the session of the revoked key ended: %r" % (ended,))
     print("ok")
 
 

@@ -235,6 +235,7 @@ def main():
         class Canned:
             def __init__(self, untagged):
                 self.untagged = untagged
+                self.untagged_raw = [b"" for _ in untagged]
 
             def command(self, text, literals=(), tail=""):
                 return self.untagged, ("OK", "done")
@@ -276,6 +277,30 @@ def main():
         untagged, st = x.sealed('UID SEARCH BODY "quarterly"')
         expect((st[0], [r for r in untagged if r[1:2] == ["SEARCH"]]), ("OK", [["*", "SEARCH", "2"]]),
                "sealed SEARCH BODY")
+
+        # The sealed answer covers the untagged responses before it: a
+        # proxy that alters or drops one is found out.
+        class Altering:
+            def __init__(self, real, change):
+                self.real, self.change = real, change
+
+            def command(self, text, literals=(), tail=""):
+                untagged, st = self.real.command(text, literals, tail)
+                pairs = self.change(list(zip(untagged, self.real.untagged_raw)))
+                self.untagged_raw = [raw for _, raw in pairs]
+                return [r for r, _ in pairs], st
+
+        other = lambda pairs: [(["*", "SEARCH", "3"], b"* SEARCH 3\r\n") if r[1:2] == ["SEARCH"] else (r, raw)
+                               for r, raw in pairs]  # noqa: E731
+        dropped = lambda pairs: [(r, raw) for r, raw in pairs if r[1:2] != ["SEARCH"]]  # noqa: E731
+        for change, what in ((other, "another SEARCH result"), (dropped, "a SEARCH result dropped")):
+            x.conn = Altering(conn, change)
+            try:
+                x.sealed('UID SEARCH BODY "quarterly"')
+                raise AssertionError(what + " was accepted")
+            except lc.TamperedError:
+                pass
+        x.conn = conn
         _, st = x.sealed("DELETE nosuch")
         expect(st[0], "NO", "a sealed command that fails: its NO, sealed too")
         # Forwarding without download: CATENATE with a URL, sealed whole.

@@ -12,6 +12,7 @@
 #include "imap/syntax/url.hpp"
 #include "mailbox/describe.hpp"
 #include "mime/binary.hpp"
+#include "mime/header.hpp"
 #include "mime/parser.hpp"
 
 namespace lemonade::imap::commands {
@@ -156,6 +157,43 @@ std::uint64_t open_literals(command_context& ctx, parse::append_cmd& cmd, std::d
   return last;
 }
 
+// draft-maes-lemonade-xencrypted-02 §3.2 (docs/xencrypted.md): a message
+// that is S/MIME enveloped data (RFC 8551 §3.3) for the server's own
+// certificate, opened: its header without the Content-* fields of the
+// envelope, then the entity inside (RFC 8551 §3.1: its own Content-*
+// fields and body). nullopt for anything else, which is stored as it came
+// (enveloped for the user, say). Addressed to the server but not opening
+// (a bad tag): NO, nothing stored.
+std::optional<std::string> open_enveloped(const auth::smime::identity& id, std::string_view message,
+                                          const mime::parse_limits& limits) {
+  // Most messages are not: their Content-Type says so without a parse.
+  auto type = mime::field_value(message, "Content-Type");
+  if (!type || core::to_lower(*type).find("pkcs7-mime") == std::string::npos) return std::nullopt;
+  auto st = mime::parse_message(message, limits);
+  auto& root = st.parts[0];
+  if (root.type != "application" || (root.subtype != "pkcs7-mime" && root.subtype != "x-pkcs7-mime"))
+    return std::nullopt;
+  for (auto& p : root.params)
+    if (p.name == "smime-type" && core::to_lower(p.value) != "enveloped-data" &&
+        core::to_lower(p.value) != "authenveloped-data")
+      return std::nullopt;  // signed-data, compressed-data, certs-only
+  auto der = mime::binary_content(message.substr(root.body.offset, root.body.length), root);
+  if (!der) return std::nullopt;
+  auto r = id.open(*der);
+  using outcome = auth::smime::identity::outcome;
+  if (r.what == outcome::not_for_us) return std::nullopt;
+  if (r.what == outcome::failed)
+    refuse("The S/MIME message is enveloped for this server but does not open: " + r.why.substr(0, 200), "CANNOT");
+  std::string out;
+  for (auto& f : mime::split_header(message.substr(root.header.offset, root.header.length))) {
+    if (f.name.size() >= 8 && core::to_lower(f.name.substr(0, 8)) == "content-") continue;
+    out += f.raw;
+    if (!out.ends_with('\n')) out += "\r\n";
+  }
+  out += r.content;
+  return out;
+}
+
 bool has_encrypted(const parse::append_cmd& cmd) {
   for (auto& m : cmd.messages) {
     if (m.encrypted) return true;
@@ -186,6 +224,12 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
     n.internal_date = m.date ? m.date->seconds : now;
     n.tz_offset_minutes = m.date ? m.date->zone_minutes : 0;
     n.data.assign(m.data);
+    // docs/xencrypted.md: every octet the device's own, encrypted (no
+    // URL part): the kind of message a proxy identity's sealed BURL sends.
+    bool from_device = m.catenate.empty() ? m.encrypted
+                                          : std::all_of(m.catenate.begin(), m.catenate.end(),
+                                                        [](auto& p) { return !p.is_url && p.encrypted; });
+    if (from_device && ctx.session.xenc) n.sealed_by = ctx.session.xenc->key_id;
     catenating = catenating || !m.catenate.empty();
     messages.push_back(std::move(n));
   }
@@ -206,6 +250,12 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
         limits.parse.max_parts = cfg.max_mime_parts;
         limits.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
         for (auto& n : messages) {
+          if (ctx.server.smime) {
+            if (auto opened = open_enveloped(*ctx.server.smime, n.octets(), limits.parse)) {
+              n.data = std::move(*opened);
+              n.staged.reset();
+            }
+          }
           // RFC 3516 §4.4: data sent as literal8 may hold NUL octets, which
           // no IMAP4rev1 client may be sent; such parts are stored as
           // base64 ("MAY modify the CTE ... MUST NOT result in a loss of

@@ -13,11 +13,13 @@
 #include <chrono>
 #include <map>
 
+#include "auth/smime.hpp"
 #include "core/strings.hpp"
 #include "imap/commands/commands.hpp"
 #include "mime/binary.hpp"
 #include "mime/charset.hpp"
 #include "mime/decode.hpp"
+#include "mime/header.hpp"
 #include "mime/parser.hpp"
 
 namespace lemonade::imap::commands {
@@ -225,7 +227,66 @@ struct convert_job {
   const convert::request& request;
   const writer_options& wopts;
   const std::string& user;
+  // The user's S/MIME certificates in force (DER): CONVERT to
+  // application/pkcs7-mime envelopes for them.
+  const std::vector<std::string>& smime;
 };
+
+// draft-maes-lemonade-xencrypted-02 §3.2 (docs/xencrypted.md): a part
+// converted to application/pkcs7-mime is the part as stored, enveloped for
+// every certificate the user provisioned, so that a proxy in between
+// relays what only the user's devices can open.
+constexpr std::string_view smime_type = "application/pkcs7-mime";
+
+// The MIME entity (RFC 8551 §3.1) an S/MIME agent would have enveloped: a
+// body part's Content-* fields and its body as stored; for the whole
+// message (an empty section), the message as a message/rfc822 entity.
+std::string mime_entity(store::account_store& store, const store::message_record& rec,
+                        const mime::message_structure& st, std::uint32_t index, bool whole) {
+  if (whole) return "Content-Type: message/rfc822\r\n\r\n" + store.read_message(rec.blob);
+  auto& p = st.parts[index];
+  auto header = store.read_message(rec.blob, p.header.offset, p.header.length);
+  std::string out;
+  bool typed = false;
+  // The root's header is the message's: only its Content-* fields describe
+  // the body (From, Subject and the rest stay outside).
+  for (auto& f : mime::split_header(header)) {
+    if (f.name.size() < 8 || core::to_lower(f.name.substr(0, 8)) != "content-") continue;
+    typed = typed || core::to_lower(f.name) == "content-type";
+    out += f.raw;
+    if (!out.ends_with('\n')) out += "\r\n";
+  }
+  // No Content-Type: the type the part has by default (text/plain, or
+  // message/rfc822 in a digest) written out, as the entity stands alone.
+  if (!typed) out += "Content-Type: " + p.type + "/" + p.subtype + "\r\n";
+  out += "\r\n";
+  out += store.read_message(rec.blob, p.body.offset, p.body.length);
+  return out;
+}
+
+convert::result smime_conversion(const convert_job& job, const store::message_record& rec,
+                                 const mime::message_structure& st, std::uint32_t index, const parse::section_spec& sec,
+                                 const std::string& from) {
+  convert::failure f{convert::failure::code::bad_parameters, "", from, std::string(smime_type), {}, 0};
+  if (!job.request.params.empty()) {
+    // §9: "All unrecognized or irrelevant parameters MUST be listed".
+    f.text = "S/MIME enveloping takes no conversion parameters";
+    f.params = job.request.params;
+    return f;
+  }
+  auto& p = st.parts[index];
+  auto size = sec.part.empty() ? rec.size : p.header.length + p.body.length;
+  if (size > job.cfg.convert_max_input) {
+    f.text = "The body part is too large to convert";
+    return f;
+  }
+  auto entity = mime_entity(job.store, rec, st, index, sec.part.empty());
+  // RFC 8551 §3.2.2: smime-type "authEnveloped-data" for AuthEnvelopedData;
+  // §3.2.1: the name parameter ends in .p7m.
+  return convert::output{std::string(smime_type),
+                         {{"smime-type", "authEnveloped-data"}, {"name", "smime.p7m"}},
+                         auth::smime::envelope(entity, job.smime)};
+}
 
 message_result convert_message(const convert_job& job, const store::message_record& rec) {
   message_result res;
@@ -245,6 +306,14 @@ message_result convert_message(const convert_job& job, const store::message_reco
       f.text = "No such body part";
       if (f.to.empty()) f.to = "application/octet-stream";
       return done.emplace(sec.text, f).first->second;
+    }
+    if (job.request.to && *job.request.to == smime_type) {
+      // Not cached: a fresh content key each time, and nothing to save
+      // beside one public-key operation.
+      auto r = smime_conversion(job, rec, st, *where.index, sec, where.type);
+      if (auto* o = std::get_if<convert::output>(&r))
+        spdlog::info("event=convert user={} from={} to={} out={}", job.user, where.type, o->type, o->data.size());
+      return done.emplace(sec.text, std::move(r)).first->second;
     }
     if (auto bad = job.conv.check(where.type, job.request)) return done.emplace(sec.text, *bad).first->second;
     auto key = cache_key(rec.blob, sec, job.request, job.conv.fingerprint());
@@ -321,6 +390,14 @@ message_result convert_message(const convert_job& job, const store::message_reco
           fail(error_phrase(f));
           break;
         }
+        bool smime_ok = !job.smime.empty() && job.request.params.empty();
+        if (job.request.to && *job.request.to == smime_type) {
+          convert::failure f{convert::failure::code::bad_parameters, "S/MIME enveloping takes no conversion parameters",
+                             where.type, std::string(smime_type), job.request.params, 0};
+          if (smime_ok) good(wire_list{wire_list{string{std::string(smime_type)}}});
+          else fail(error_phrase(f));
+          break;
+        }
         if (job.request.to) {
           if (auto bad = job.conv.check(where.type, job.request)) fail(error_phrase(*bad));
           else good(wire_list{wire_list{string{*job.request.to}}});
@@ -328,6 +405,7 @@ message_result convert_message(const convert_job& job, const store::message_reco
         }
         wire_list types;
         for (auto& t : job.conv.targets(where.type, job.request)) types.push_back(string{t});
+        if (smime_ok) types.push_back(string{std::string(smime_type)});
         if (types.empty() && !job.request.params.empty()) {
           // "If the server only had a single target MIME type candidate
           // and it was discarded due to the list of conversion
@@ -432,6 +510,30 @@ std::string item_label(const parse::convert_att& att) {
   return {};
 }
 
+// The DER of the user's S/MIME certificates that have not expired (runs on
+// a pool thread).
+std::vector<std::string> certificates_in_force(command_context& ctx) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  std::vector<std::string> out;
+  for (auto& c : ctx.server.store.users().list_smime_certificates(ctx.session.user))
+    if (c.not_after > now) out.push_back(std::move(c.der));
+  return out;
+}
+
+// What CONVERSIONS lists as enveloped to application/pkcs7-mime: the types
+// the other conversions start from, and the usual composites and
+// attachments (any part can be enveloped; these are examples a client can
+// match its patterns against).
+std::vector<std::string> smime_sources(const convert::converter& conv) {
+  std::vector<std::string> out = {"application/octet-stream", "application/pdf", "message/rfc822",
+                                  "multipart/alternative", "multipart/mixed", "multipart/related"};
+  for (auto& c : conv.conversions("*", "*"))
+    if (std::find(out.begin(), out.end(), c.from) == out.end()) out.push_back(c.from);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 asio::awaitable<void> conversions(command_context& ctx, args& a) {
@@ -449,7 +551,15 @@ asio::awaitable<void> conversions(command_context& ctx, args& a) {
     }
     ctx.untagged(std::move(u));
   }
-  co_return;
+  if (!convert::matches(cmd.to, smime_type)) co_return;
+  auto certs = co_await ctx.blocking([&] { return certificates_in_force(ctx); }, command_context::work::read);
+  if (certs.empty()) co_return;
+  for (auto& from : smime_sources(*ctx.server.converter)) {
+    if (!convert::matches(cmd.from, from)) continue;
+    untagged u;
+    u.items = {atom{"CONVERSION"}, string{from}, string{std::string(smime_type)}};
+    ctx.untagged(std::move(u));
+  }
 }
 
 asio::awaitable<void> convert(command_context& ctx, args& a) {
@@ -474,10 +584,18 @@ asio::awaitable<void> convert(command_context& ctx, args& a) {
     if (cmd.to) reject_syntax("BODY[...HEADER] and BODY[...MIME] take the default conversion (NIL) only");
     if (!request.find("charset")) reject_syntax("BODY[...HEADER] and BODY[...MIME] need the CHARSET parameter");
   }
+  bool smime_target = cmd.to && *cmd.to == smime_type;
+  bool listing = std::any_of(cmd.atts.begin(), cmd.atts.end(),
+                             [](auto& t) { return t.what == akind::availableconversions; });
+  std::vector<std::string> certs;
+  if (smime_target || listing)
+    certs = co_await ctx.blocking([&] { return certificates_in_force(ctx); }, command_context::work::read);
   // §9: "An unrecognized MIME media type generates a NO tagged
   // response": a target no conversion here makes (one that some part
   // cannot reach is an ERROR BADPARAMETERS of that part).
-  if (cmd.to && ctx.server.converter->conversions("*", *cmd.to).empty())
+  if (smime_target && certs.empty())
+    refuse("No S/MIME certificate is provisioned for this account, so nothing converts to " + *cmd.to);
+  if (cmd.to && !smime_target && ctx.server.converter->conversions("*", *cmd.to).empty())
     refuse("No conversion to " + cmd.to->substr(0, 64) + " is available");
   // §8.5: the limits, each with its response code.
   if (sections.size() > cfg.convert_max_parts) {
@@ -495,7 +613,7 @@ asio::awaitable<void> convert(command_context& ctx, args& a) {
   auto& acct = *ctx.session.account;
   auto records = co_await ctx.blocking([&] { return acct.store().fetch(view.info().id, uids); },
                                        command_context::work::read);
-  convert_job job{acct.store(), *ctx.server.converter, cfg, cmd, request, ctx.session.wopts, ctx.session.user};
+  convert_job job{acct.store(), *ctx.server.converter, cfg, cmd, request, ctx.session.wopts, ctx.session.user, certs};
   bool any_ok = false, any_failed = false;
   auto started = std::chrono::steady_clock::now();
   for (auto& rec : records) {

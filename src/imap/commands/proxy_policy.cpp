@@ -110,9 +110,10 @@ bool text_oracle(const args& a) {
 }
 
 // The allowance a command moving content in the clear still lacks, 0 if
-// none. After XKEY, FETCH sends content encrypted and needs none; CONVERT's
-// output is not encrypted (docs/xencrypted.md), so it needs clear-content,
-// as does APPEND of a message (or CATENATE text) not encrypted by the client.
+// none. After XKEY, FETCH sends content encrypted and needs none. CONVERT's
+// output is not encrypted (docs/xencrypted.md), so it needs clear-content
+// unless it envelopes for the user's S/MIME certificates; so does APPEND
+// of a message (or CATENATE text) not encrypted by the client.
 unsigned clear_lacking(const command_context& ctx, const args& a, bool sealed) {
   unsigned allow = ctx.session.proxy->allow;
   // Sealed, the question is the device's and the proxy does not know it.
@@ -127,9 +128,14 @@ unsigned clear_lacking(const command_context& ctx, const args& a, bool sealed) {
           unsigned n = 0;
           for (auto& g : cmd.groups) n |= clear_needed(g.new_atts);
           return ctx.session.xenc ? 0u : n;
-        } else if constexpr (std::is_same_v<T, parse::convert_cmd> || std::is_same_v<T, parse::urlfetch_cmd>) {
-          // Their output is not encrypted: CONVERT's parts, URLFETCH's
-          // messages (meant for submission servers).
+        } else if constexpr (std::is_same_v<T, parse::convert_cmd>) {
+          // CONVERT's parts go in the clear, except those enveloped for
+          // the user's S/MIME certificates (draft -02 §3.2): only an
+          // application/pkcs7-mime target, with no header items (which
+          // take no target and would come back in the clear).
+          return cmd.to && *cmd.to == "application/pkcs7-mime" ? 0u : unsigned{store::allow_clear_content};
+        } else if constexpr (std::is_same_v<T, parse::urlfetch_cmd>) {
+          // Its messages (meant for submission servers) go in the clear.
           return store::allow_clear_content;
         } else if constexpr (std::is_same_v<T, parse::append_cmd>) {
           // Mail the proxy could have written itself (a forged message in

@@ -157,6 +157,9 @@ class account_store {
   // conversion), so they go with the blob. Not durable: a crash may lose
   // the last ones.
   virtual std::optional<converted_part> find_conversion(const std::string& key) = 0;
+  // A message's new_message::sealed_by ("" if it came in the clear);
+  // nullopt if there is no such message.
+  virtual std::optional<std::string> sealed_by(mailbox_id mailbox, uid id) = 0;
   // Stores one, made from the content `blob` (unless that is gone; its
   // key begins with "blob:", so the blob's conversions go with it), then
   // drops the least recently used until the account's conversions hold
@@ -208,6 +211,30 @@ class user_directory {
   virtual std::optional<device_key> find_device_key(std::string_view user, std::string_view id) = 0;
   // The ids of every user's keys in use (the server's check of open sessions).
   virtual std::vector<std::string> device_keys_in_use() = 0;
+  // One-time pairing codes (docs/xencrypted.md): made for a device of the
+  // user; whoever presents the code once before `expires` (Unix time) gets
+  // a new key for that device: the phone, over HTTPS, never through a
+  // proxy. Only a hash of the code is kept. add throws error{nonexistent},
+  // error{invalid_name}; redeem returns the user's name and the new key,
+  // nullopt for an unknown or expired code (either way it is gone).
+  virtual void add_pairing_code(std::string_view user, std::string_view device, std::string_view code_hash,
+                                std::int64_t expires) = 0;
+  virtual std::optional<std::pair<std::string, device_key>> redeem_pairing_code(std::string_view code_hash,
+                                                                                std::int64_t now) = 0;
+  // App passwords (types.hpp app_password), by the hash of each. add
+  // throws error{nonexistent}, error{already_exists}, error{invalid_name}
+  // (a label as a proxy identity's); remove throws error{nonexistent};
+  // find gives the label of the user's app password with that hash.
+  virtual void add_app_password(std::string_view user, std::string_view label, std::string_view hash) = 0;
+  virtual void remove_app_password(std::string_view user, std::string_view label) = 0;
+  virtual std::vector<app_password> list_app_passwords(std::string_view user) = 0;
+  virtual std::optional<std::string> find_app_password(std::string_view user, std::string_view hash) = 0;
+  // S/MIME certificates (types.hpp smime_certificate). add throws
+  // error{nonexistent}, error{already_exists}, error{limit} beyond `max`;
+  // remove throws error{nonexistent}.
+  virtual void add_smime_certificate(std::string_view user, const smime_certificate& c, unsigned max) = 0;
+  virtual void remove_smime_certificate(std::string_view user, std::string_view fingerprint) = 0;
+  virtual std::vector<smime_certificate> list_smime_certificates(std::string_view user) = 0;
   // Changes whenever another process (`lemonade user ...`) has changed
   // the users since the last call; cheap enough to poll every second.
   virtual std::uint64_t version() = 0;

@@ -105,6 +105,10 @@ struct new_message {
   std::int64_t sent_day = 0;
   std::string sort_info;  // SORT/THREAD keys (opaque here; src/sort)
   std::optional<std::string> preview;  // RFC 8970 PREVIEW text
+  // docs/xencrypted.md: the id of the device key whose encrypted literals
+  // the message came as (every octet the client sent), "" otherwise. A
+  // proxy identity's sealed BURL may only send such a message.
+  std::string sealed_by;
 };
 
 // One stored message, as FETCH and SEARCH need it.
@@ -258,6 +262,25 @@ struct device_key {
   std::int64_t created = 0;                // Unix time
   std::optional<std::int64_t> revoked;     // Unix time; unset while in use
   std::string secret;  // 32 octets; empty in listings
+};
+
+// An app password (docs/xencrypted.md): a random password of its own a
+// user makes for one client of the key API, so that client never holds
+// the account's password; revocable alone. Only a hash is kept.
+struct app_password {
+  std::string label;
+  std::int64_t created = 0;
+};
+
+// An S/MIME certificate the user provisioned (draft-maes-lemonade-
+// xencrypted-02 §3.2): CONVERT to application/pkcs7-mime envelopes body
+// parts for it, so a proxy relays content only the user's device reads.
+struct smime_certificate {
+  std::string fingerprint;  // SHA-256 of the DER, 32 octets
+  std::string subject;      // one line, RFC 2253
+  std::int64_t not_after = 0;  // Unix time
+  std::int64_t added = 0;
+  std::string der;
 };
 
 // Errors the store reports to protocol code. Anything else a backend

@@ -208,8 +208,8 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
   auto mod = modseq{to_int(mb.highestmodseq) + 1};
   auto& s = d.cached(
       "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, tz_offset, "
-      "save_date, size, blob, structure, sent_day, sort_info) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+      "save_date, size, blob, structure, sent_day, sort_info, sealed_by) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   s.bind(1, mb.id)
       .bind(2, static_cast<std::int64_t>(to_int(id)))
       .bind(3, static_cast<std::int64_t>(to_int(mod)))
@@ -222,7 +222,8 @@ inserted insert_message(db& d, mailbox_info& mb, const new_message& m, std::int6
       .bind(10, blob)
       .bind_blob(11, m.structure)
       .bind(12, m.sent_day)
-      .bind_blob(13, m.sort_info);
+      .bind_blob(13, m.sort_info)
+      .bind_blob(14, m.sealed_by);
   s.run();
   // One per content (schema: previews); a COPY brings none and shares
   // its original's.
@@ -288,8 +289,8 @@ void expunge_message(db& d, mailbox_id id, std::uint32_t u, modseq expunge_mod) 
 copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, mailbox_info& to, bool move) {
   copy_result out;
   auto& sel = d.cached(
-      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure, sent_day, sort_info "
-      "FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
+      "SELECT uid, flags, keywords, internal_date, tz_offset, size, blob, structure, sent_day, sort_info, "
+      "sealed_by FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
   for (auto u : uids) {
     sel.bind(1, from.id).bind(2, static_cast<std::int64_t>(to_int(u)));
     if (!sel.step()) {
@@ -306,6 +307,7 @@ copy_result transfer(db& d, mailbox_info& from, const std::vector<uid>& uids, ma
     m.structure = sel.blob(7);
     m.sent_day = sel.int64(8);
     m.sort_info = sel.blob(9);
+    m.sealed_by = sel.blob(10);  // the same octets, wherever they go
     sel.reset();
     if (auto text = read_search_text(d, search_key(from.id, to_int(u)))) {
       m.search_headers = std::move(text->headers);
@@ -485,6 +487,16 @@ std::vector<std::pair<std::string, std::string>> sqlite_account::metadata(std::o
   }
   r->run("COMMIT");
   return {found.begin(), found.end()};
+}
+
+std::optional<std::string> sqlite_account::sealed_by(mailbox_id mailbox, uid id) {
+  auto r = reader();
+  auto& s = r->cached("SELECT sealed_by FROM messages WHERE mailbox_id = ?1 AND uid = ?2");
+  s.bind(1, mailbox).bind(2, static_cast<std::int64_t>(to_int(id)));
+  std::optional<std::string> out;
+  if (s.step()) out = s.blob(0);
+  s.reset();
+  return out;
 }
 
 std::optional<converted_part> sqlite_account::find_conversion(const std::string& key) {

@@ -64,6 +64,7 @@ class sqlite_account final : public account_store, public std::enable_shared_fro
                                                             const std::vector<std::string>& names,
                                                             unsigned depth) override;
   std::optional<converted_part> find_conversion(const std::string& key) override;
+  std::optional<std::string> sealed_by(mailbox_id mailbox, uid id) override;
   void put_conversion(const std::string& blob, const std::string& key, const converted_part& part,
                       std::uint64_t max_octets) override;
   void set_metadata(std::optional<mailbox_id> mailbox,

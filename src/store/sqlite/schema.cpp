@@ -232,6 +232,11 @@ CREATE TABLE conversions(
 );
 CREATE INDEX conversions_by_use ON conversions(used);
 )sql",
+    // docs/xencrypted.md: the device key a message came encrypted under
+    // (new_message::sealed_by), empty for the rest.
+    R"sql(
+ALTER TABLE messages ADD COLUMN sealed_by BLOB NOT NULL DEFAULT x'';
+)sql",
 };
 
 const char* const user_steps[] = {
@@ -294,6 +299,33 @@ CREATE TABLE device_keys(
   revoked  INTEGER
 );
 CREATE INDEX device_keys_user ON device_keys(user_id);
+)sql",
+    // 5: one-time pairing codes (a hash of each) for a device key, the
+    // users' S/MIME certificates (types.hpp smime_certificate) and their
+    // app passwords for the key API (a hash of each).
+    R"sql(
+CREATE TABLE app_passwords(
+  user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  label    TEXT NOT NULL COLLATE NOCASE,
+  hash     BLOB NOT NULL UNIQUE,
+  created  INTEGER NOT NULL,
+  PRIMARY KEY(user_id, label)
+) WITHOUT ROWID;
+CREATE TABLE pairing_codes(
+  code_hash BLOB PRIMARY KEY,
+  user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device    TEXT NOT NULL,
+  expires   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE smime_certificates(
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  fingerprint BLOB NOT NULL,
+  subject     TEXT NOT NULL,
+  not_after   INTEGER NOT NULL,
+  der         BLOB NOT NULL,
+  added       INTEGER NOT NULL,
+  PRIMARY KEY(user_id, fingerprint)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -459,4 +459,152 @@ std::optional<device_key> sqlite_users::find_device_key(std::string_view user, s
   return out;
 }
 
+void sqlite_users::add_pairing_code(std::string_view user, std::string_view device, std::string_view code_hash,
+                                    std::int64_t expires) {
+  if (!valid_proxy_label(device))
+    throw error(error::code::invalid_name, "device names are 1-32 letters, digits, '.', '_' or '-'");
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto uid = user_id(db_, user);
+    // Codes past their time are of no use to anyone: gone with each new one.
+    db_.cached("DELETE FROM pairing_codes WHERE expires <= ?1").bind(1, now_seconds()).run();
+    db_.cached("INSERT INTO pairing_codes(code_hash, user_id, device, expires) VALUES(?1, ?2, ?3, ?4)")
+        .bind_blob(1, code_hash)
+        .bind(2, uid)
+        .bind(3, device)
+        .bind(4, expires)
+        .run();
+  });
+}
+
+std::optional<std::pair<std::string, device_key>> sqlite_users::redeem_pairing_code(std::string_view code_hash,
+                                                                                    std::int64_t now) {
+  std::lock_guard lock(mu_);
+  std::optional<std::pair<std::string, device_key>> out;
+  immediate_transaction(db_, [&] {
+    auto& f = db_.cached(
+        "SELECT p.user_id, p.device, p.expires, u.name FROM pairing_codes p JOIN users u ON u.id = p.user_id "
+        "WHERE p.code_hash = ?1");
+    f.bind_blob(1, code_hash);
+    if (!f.step()) {
+      f.reset();
+      return;
+    }
+    auto uid = f.int64(0);
+    auto device = f.text(1);
+    auto expires = f.int64(2);
+    auto name = f.text(3);
+    f.reset();
+    // One use only, in time or not.
+    db_.cached("DELETE FROM pairing_codes WHERE code_hash = ?1").bind_blob(1, code_hash).run();
+    if (expires <= now) return;
+    out.emplace(std::move(name), insert_device_key(uid, device));
+  });
+  return out;
+}
+
+void sqlite_users::add_app_password(std::string_view user, std::string_view label, std::string_view hash) {
+  if (!valid_proxy_label(label))
+    throw error(error::code::invalid_name, "labels are 1-32 letters, digits, '.', '_' or '-'");
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto uid = user_id(db_, user);
+    auto& dup = db_.cached("SELECT 1 FROM app_passwords WHERE user_id = ?1 AND label = ?2");
+    dup.bind(1, uid).bind(2, label);
+    bool exists = dup.step();
+    dup.reset();
+    if (exists) throw error(error::code::already_exists, "an app password with that label exists");
+    db_.cached("INSERT INTO app_passwords(user_id, label, hash, created) VALUES(?1, ?2, ?3, ?4)")
+        .bind(1, uid)
+        .bind(2, label)
+        .bind_blob(3, hash)
+        .bind(4, now_seconds())
+        .run();
+  });
+}
+
+void sqlite_users::remove_app_password(std::string_view user, std::string_view label) {
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto uid = user_id(db_, user);
+    db_.cached("DELETE FROM app_passwords WHERE user_id = ?1 AND label = ?2").bind(1, uid).bind(2, label).run();
+    if (db_.changes() == 0) throw error(error::code::nonexistent, "no such app password");
+  });
+}
+
+std::vector<app_password> sqlite_users::list_app_passwords(std::string_view user) {
+  std::lock_guard lock(mu_);
+  auto& s = db_.cached(
+      "SELECT label, created FROM app_passwords WHERE user_id = (SELECT id FROM users WHERE name = ?1) "
+      "ORDER BY created, label");
+  s.bind(1, user);
+  std::vector<app_password> out;
+  while (s.step()) out.push_back({s.text(0), s.int64(1)});
+  s.reset();
+  return out;
+}
+
+std::optional<std::string> sqlite_users::find_app_password(std::string_view user, std::string_view hash) {
+  std::lock_guard lock(mu_);
+  auto& s = db_.cached(
+      "SELECT a.label FROM app_passwords a JOIN users u ON u.id = a.user_id WHERE u.name = ?1 AND a.hash = ?2");
+  s.bind(1, user).bind_blob(2, hash);
+  std::optional<std::string> out;
+  if (s.step()) out = s.text(0);
+  s.reset();
+  return out;
+}
+
+void sqlite_users::add_smime_certificate(std::string_view user, const smime_certificate& c, unsigned max) {
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto uid = user_id(db_, user);
+    auto& dup = db_.cached("SELECT 1 FROM smime_certificates WHERE user_id = ?1 AND fingerprint = ?2");
+    dup.bind(1, uid).bind_blob(2, c.fingerprint);
+    bool exists = dup.step();
+    dup.reset();
+    if (exists) throw error(error::code::already_exists, "that certificate is already there");
+    auto& n = db_.cached("SELECT count(*) FROM smime_certificates WHERE user_id = ?1");
+    n.bind(1, uid);
+    auto count = n.step() ? n.int64(0) : 0;
+    n.reset();
+    if (count >= static_cast<std::int64_t>(max))
+      throw error(error::code::limit, "at most " + std::to_string(max) + " S/MIME certificates per user");
+    db_.cached(
+           "INSERT INTO smime_certificates(user_id, fingerprint, subject, not_after, der, added) "
+           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
+        .bind(1, uid)
+        .bind_blob(2, c.fingerprint)
+        .bind(3, c.subject)
+        .bind(4, c.not_after)
+        .bind_blob(5, c.der)
+        .bind(6, now_seconds())
+        .run();
+  });
+}
+
+void sqlite_users::remove_smime_certificate(std::string_view user, std::string_view fingerprint) {
+  std::lock_guard lock(mu_);
+  immediate_transaction(db_, [&] {
+    auto uid = user_id(db_, user);
+    db_.cached("DELETE FROM smime_certificates WHERE user_id = ?1 AND fingerprint = ?2")
+        .bind(1, uid)
+        .bind_blob(2, fingerprint)
+        .run();
+    if (db_.changes() == 0) throw error(error::code::nonexistent, "no such certificate");
+  });
+}
+
+std::vector<smime_certificate> sqlite_users::list_smime_certificates(std::string_view user) {
+  std::lock_guard lock(mu_);
+  auto& s = db_.cached(
+      "SELECT fingerprint, subject, not_after, der, added FROM smime_certificates "
+      "WHERE user_id = (SELECT id FROM users WHERE name = ?1) ORDER BY added, fingerprint");
+  s.bind(1, user);
+  std::vector<smime_certificate> out;
+  while (s.step()) out.push_back({s.blob(0), s.text(1), s.int64(2), s.int64(4), s.blob(3)});
+  s.reset();
+  return out;
+}
+
 }  // namespace lemonade::store::sqlite

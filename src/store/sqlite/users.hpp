@@ -36,6 +36,17 @@ class sqlite_users final : public user_directory {
   std::vector<device_key> list_device_keys(std::string_view user) override;
   std::optional<device_key> find_device_key(std::string_view user, std::string_view id) override;
   std::vector<std::string> device_keys_in_use() override;
+  void add_pairing_code(std::string_view user, std::string_view device, std::string_view code_hash,
+                        std::int64_t expires) override;
+  std::optional<std::pair<std::string, device_key>> redeem_pairing_code(std::string_view code_hash,
+                                                                        std::int64_t now) override;
+  void add_app_password(std::string_view user, std::string_view label, std::string_view hash) override;
+  void remove_app_password(std::string_view user, std::string_view label) override;
+  std::vector<app_password> list_app_passwords(std::string_view user) override;
+  std::optional<std::string> find_app_password(std::string_view user, std::string_view hash) override;
+  void add_smime_certificate(std::string_view user, const smime_certificate& c, unsigned max) override;
+  void remove_smime_certificate(std::string_view user, std::string_view fingerprint) override;
+  std::vector<smime_certificate> list_smime_certificates(std::string_view user) override;
   std::uint64_t version() override;
 
  private:

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
 #include "core/strings.hpp"
@@ -144,6 +145,36 @@ TEST_F(auth_xenc, opens_only_what_it_was_bound_to) {
   auto v2 = obj;
   v2[0] = 2;
   EXPECT_FALSE(xenc::decode_header(v2));
+}
+
+// Pairing codes and app passwords: 20 Crockford base32 characters in
+// groups of five, read back leniently (case, dashes, O for 0, I and L for
+// 1), nothing else.
+TEST(auth_codes, pairing_and_app_passwords) {
+  using xenc::code_use;
+  auto code = xenc::make_code();
+  ASSERT_EQ(code.size(), 23u);
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    if (i % 6 == 5) EXPECT_EQ(code[i], '-');
+    else EXPECT_NE(std::string_view("0123456789ABCDEFGHJKMNPQRSTVWXYZ").find(code[i]), std::string_view::npos);
+  }
+  EXPECT_NE(xenc::make_code(), code);
+  auto h = xenc::code_hash(code_use::pairing, code);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->size(), 32u);
+  std::string typed;
+  for (char c : code)
+    if (c != '-') typed += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(xenc::code_hash(code_use::pairing, typed), h);
+  EXPECT_EQ(xenc::code_hash(code_use::pairing, "0000011111 0000011111"),
+            xenc::code_hash(code_use::pairing, "OOOOOILILI-oooooiLlIl"));
+  EXPECT_FALSE(xenc::code_hash(code_use::pairing, "0000011111000001111"));    // 19
+  EXPECT_FALSE(xenc::code_hash(code_use::pairing, "000001111100000111110"));  // 21
+  EXPECT_FALSE(xenc::code_hash(code_use::pairing, "00000111110000011U11"));   // U is not one
+  EXPECT_NE(xenc::code_hash(code_use::pairing, "00000111110000011111"),
+            xenc::code_hash(code_use::pairing, "00000111110000011112"));
+  // The same code is another hash as an app password.
+  EXPECT_NE(xenc::code_hash(code_use::app_password, code), h);
 }
 
 }  // namespace

@@ -138,6 +138,64 @@ TEST_F(store_sqlite, proxy_identities) {
   EXPECT_TRUE(users.list_all_proxies().empty());
 }
 
+// Pairing codes: redeemed once, in time, for a new key of the device;
+// S/MIME certificates: one of each per user, at most `max`; app passwords.
+TEST_F(store_sqlite, pairing_codes_and_certificates) {
+  auto& users = st->users();
+  users.add_user({0, "bob", "h", {}});
+  users.add_user({0, "carol", "h", {}});
+  std::int64_t now = 1'800'000'000;
+  users.add_pairing_code("bob", "tablet", std::string(32, 'a'), now + 600);
+  users.add_pairing_code("bob", "watch", std::string(32, 'b'), now - 1);
+  EXPECT_THROW(users.add_pairing_code("nobody", "tablet", std::string(32, 'c'), now + 600), error);
+  EXPECT_THROW(users.add_pairing_code("bob", "bad name", std::string(32, 'c'), now + 600), error);
+  EXPECT_FALSE(users.redeem_pairing_code(std::string(32, 'z'), now));
+  EXPECT_FALSE(users.redeem_pairing_code(std::string(32, 'b'), now));  // expired
+  auto got = users.redeem_pairing_code(std::string(32, 'a'), now);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->first, "bob");
+  EXPECT_EQ(got->second.device, "tablet");
+  EXPECT_EQ(users.find_device_key("bob", got->second.id)->secret, got->second.secret);
+  EXPECT_FALSE(users.redeem_pairing_code(std::string(32, 'a'), now));  // once
+
+  store::smime_certificate c{std::string(32, '1'), "CN=bob", now + 100, 0, "der-1"};
+  users.add_smime_certificate("bob", c, 2);
+  EXPECT_THROW(users.add_smime_certificate("bob", c, 2), error);  // the same again
+  users.add_smime_certificate("carol", c, 2);                    // another user's may be the same
+  c.fingerprint = std::string(32, '2');
+  c.der = "der-2";
+  users.add_smime_certificate("bob", c, 2);
+  c.fingerprint = std::string(32, '3');
+  try {
+    users.add_smime_certificate("bob", c, 2);
+    ADD_FAILURE() << "a third certificate";
+  } catch (const error& e) {
+    EXPECT_EQ(e.what_code, error::code::limit);
+  }
+  auto listed = users.list_smime_certificates("bob");
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[1].der, "der-2");
+  EXPECT_EQ(listed[0].subject, "CN=bob");
+  EXPECT_GT(listed[0].added, 0);
+  users.remove_smime_certificate("bob", std::string(32, '1'));
+  EXPECT_THROW(users.remove_smime_certificate("bob", std::string(32, '1')), error);
+  EXPECT_EQ(users.list_smime_certificates("bob").size(), 1u);
+  EXPECT_EQ(users.list_smime_certificates("carol").size(), 1u);
+  // App passwords, found by hash, for their user only.
+  users.add_app_password("bob", "laptop", std::string(32, 'h'));
+  EXPECT_THROW(users.add_app_password("bob", "LAPTOP", std::string(32, 'i')), error);
+  EXPECT_THROW(users.add_app_password("bob", "bad label", std::string(32, 'i')), error);
+  EXPECT_EQ(users.find_app_password("bob", std::string(32, 'h')), "laptop");
+  EXPECT_FALSE(users.find_app_password("carol", std::string(32, 'h')));
+  EXPECT_FALSE(users.find_app_password("bob", std::string(32, 'i')));
+  ASSERT_EQ(users.list_app_passwords("bob").size(), 1u);
+  users.remove_app_password("bob", "laptop");
+  EXPECT_FALSE(users.find_app_password("bob", std::string(32, 'h')));
+  EXPECT_THROW(users.remove_app_password("bob", "laptop"), error);
+  users.delete_user("bob");
+  EXPECT_TRUE(users.list_smime_certificates("bob").empty());
+}
+
 // Device keys (docs/xencrypted.md): made with a secret shown once, listed
 // without it, found only while in use; wrapped under the master key, made
 // with the first key (mode 0600), and useless without it.
@@ -317,6 +375,23 @@ TEST_F(store_sqlite, store_flags_and_unchanged_since) {
   EXPECT_TRUE(res2.updated.empty());
   auto res3 = acct->store_flags(inbox.id, {r.uids[0]}, flag_op::add, seen, std::nullopt);
   EXPECT_TRUE(res3.updated.empty());  // no change, no new MODSEQ
+}
+
+// docs/xencrypted.md: the key a message came encrypted under goes with it
+// when it is copied or moved; one that came in the clear has none.
+TEST_F(store_sqlite, sealed_by_follows_the_message) {
+  auto inbox = *acct->find_mailbox("INBOX");
+  auto trash = *acct->find_mailbox("Trash");
+  auto sealed = msg("from the device");
+  sealed.sealed_by = "\x01\x02\x03\x04\x05\x06\x07\x08";
+  auto r = acct->append(inbox.id, {sealed, msg("delivered")});
+  EXPECT_EQ(acct->sealed_by(inbox.id, r.uids[0]), sealed.sealed_by);
+  EXPECT_EQ(acct->sealed_by(inbox.id, r.uids[1]), std::string());
+  EXPECT_EQ(acct->sealed_by(inbox.id, uid{99}), std::nullopt);
+  auto c = acct->copy(inbox.id, {r.uids[0]}, trash.id, false);
+  EXPECT_EQ(acct->sealed_by(trash.id, c.target[0]), sealed.sealed_by);
+  auto m = acct->copy(inbox.id, {r.uids[1]}, trash.id, true);
+  EXPECT_EQ(acct->sealed_by(trash.id, m.target[0]), std::string());
 }
 
 TEST_F(store_sqlite, copy_move_and_inbox_rename_share_blobs) {
@@ -829,7 +904,7 @@ TEST(store_sqlite_index, old_index_migrates) {
     sqlite::db d(file);
     d.exec("DROP TABLE search_index; DROP TABLE search_text; DROP TABLE search_pending; DROP TABLE search_unindex;"
            "DROP TABLE urlauth_keys; DROP TABLE message_data; DROP TABLE metadata;"
-           "DROP TABLE previews; DROP TABLE conversions;"
+           "DROP TABLE previews; DROP TABLE conversions; ALTER TABLE messages DROP COLUMN sealed_by;"
            "CREATE VIRTUAL TABLE search USING fts5(headers, body, tokenize = 'trigram');"
            "INSERT INTO search(rowid, headers, body) SELECT (mailbox_id << 32) | uid, 'subject: x', 'old text here' "
            "FROM messages; PRAGMA user_version = 7;");
@@ -872,7 +947,7 @@ TEST(store_sqlite_sort, copies_keep_sort_keys) {
     // As a copy was stored before the fix: without keys, at schema 11.
     sqlite::db d(file);
     d.exec("UPDATE messages SET sort_info = x'' WHERE uid = 2; DROP TABLE metadata;"
-           "DROP TABLE previews; DROP TABLE conversions; PRAGMA user_version = 11;");
+           "DROP TABLE previews; DROP TABLE conversions; ALTER TABLE messages DROP COLUMN sealed_by; PRAGMA user_version = 11;");
   }
   // A store of its own: st may still hold the account open (its blob sweep
   // keeps it until it has run), and an open account is not migrated again.
@@ -922,7 +997,7 @@ TEST(store_sqlite_preview, kept_per_blob) {
     sqlite::db d(file);
     d.exec("ALTER TABLE messages ADD COLUMN preview TEXT; ALTER TABLE ghosts ADD COLUMN preview TEXT;"
            "UPDATE messages SET preview = (SELECT text FROM previews p WHERE p.blob = messages.blob);"
-           "DROP TABLE previews; DROP TABLE conversions; PRAGMA user_version = 14;");
+           "DROP TABLE previews; DROP TABLE conversions; ALTER TABLE messages DROP COLUMN sealed_by; PRAGMA user_version = 14;");
   }
   auto acct = st->open_account(user);
   auto inbox = acct->find_mailbox("INBOX")->id;
