@@ -291,6 +291,7 @@ class Xenc:
         self.mailbox = None
         self.uidvalidity = None
         self.last_seq = 0   # the last server object's sequence number
+        self.unverified = []  # responses before the covered ones of the last sealed command
         self.sent = 0       # ours
 
     def start(self):
@@ -389,15 +390,20 @@ class Xenc:
                 or not answers[0][2].encrypted):
             raise TamperedError("no sealed answer to a sealed command (the store said %s %s)" % (status, text))
         said = self.open("XSEALED %d" % seq, answers[0][2]).decode()
-        digest, _, line = said.partition(" ")
+        octets, digest, line = (said.split(" ", 2) + ["", ""])[:3]
         if line != status + " " + text:
             raise TamperedError("the store said %r, the tagged line %r" % (line, status + " " + text))
-        # The covered responses are the last ones before the answer; any
-        # before them (news sent as the command arrived) are not trusted.
-        for first in range(len(untagged) - 1, -1, -1):
-            if hashlib.sha256(b"".join(raw[first:-1])).hexdigest() == digest:
-                return untagged[first:-1], (status, text)
-        raise TamperedError("the untagged responses relayed are not those the store sent")
+        # The covered responses are the last ones before the answer, that
+        # many octets; any before them (news sent as the command arrived)
+        # are not covered, and come back apart as unverified.
+        sizes, first, tail = [len(r) for r in raw[:-1]], len(raw) - 1, 0
+        while octets.isdigit() and first > 0 and tail < int(octets):
+            first -= 1
+            tail += sizes[first]
+        if not octets.isdigit() or tail != int(octets) or hashlib.sha256(b"".join(raw[first:-1])).hexdigest() != digest:
+            raise TamperedError("the untagged responses relayed are not those the store sent")
+        self.unverified = untagged[:first]
+        return untagged[first:-1], (status, text)
 
     def catenate(self, mailbox, parts):
         """APPEND CATENATE: parts are ("TEXT", bytes), sent encrypted, or

@@ -9,8 +9,6 @@
 #include <openssl/x509v3.h>
 
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 namespace lemonade::auth::smime {
 
@@ -28,13 +26,15 @@ using x509_ptr = std::unique_ptr<X509, deleter<X509_free>>;
 using pkey_ptr = std::unique_ptr<EVP_PKEY, deleter<EVP_PKEY_free>>;
 using cms_ptr = std::unique_ptr<CMS_ContentInfo, deleter<CMS_ContentInfo_free>>;
 
-// OpenSSL's reason for the last failure, its queue emptied.
+// OpenSSL's reason for the last failure, its queue emptied: the first
+// error queued, where it began.
 std::string openssl_error() {
   std::string out;
   while (auto e = ERR_get_error()) {
+    if (!out.empty()) continue;
     char buf[256];
     ERR_error_string_n(e, buf, sizeof buf);
-    out = buf;  // the last is the most specific
+    out = buf;
   }
   return out.empty() ? "unknown error" : out;
 }
@@ -57,17 +57,19 @@ std::string contents(BIO* b) {
   return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
 }
 
+x509_ptr parse_der(std::string_view der) {
+  auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  x509_ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  // The whole input is the one certificate.
+  if (x && p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) x.reset();
+  ERR_clear_error();
+  return x;
+}
+
 x509_ptr parse(std::string_view pem_or_der) {
-  x509_ptr x;
-  if (pem_or_der.find("-----BEGIN") != std::string_view::npos) {
-    auto in = reader(pem_or_der);
-    x.reset(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
-  } else {
-    auto* p = reinterpret_cast<const unsigned char*>(pem_or_der.data());
-    x.reset(d2i_X509(nullptr, &p, static_cast<long>(pem_or_der.size())));
-    // The whole input is the one certificate.
-    if (x && p != reinterpret_cast<const unsigned char*>(pem_or_der.data()) + pem_or_der.size()) x.reset();
-  }
+  if (pem_or_der.find("-----BEGIN") == std::string_view::npos) return parse_der(pem_or_der);
+  auto in = reader(pem_or_der);
+  x509_ptr x(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
   ERR_clear_error();
   return x;
 }
@@ -116,9 +118,20 @@ certificate read_certificate(std::string_view pem_or_der, std::int64_t now) {
       if (EVP_PKEY_get_bits(key) < 2048) throw bad_certificate("RSA keys of fewer than 2048 bits are not accepted");
       if (!(usage & KU_KEY_ENCIPHERMENT)) throw bad_certificate("the certificate's key usage excludes keyEncipherment");
       break;
-    case EVP_PKEY_EC:
+    case EVP_PKEY_EC: {
+      // RFC 8551 §2.3 names the NIST curves; others OpenSSL may not
+      // agree keys on.
+      char curve[64] = {};
+      std::size_t len = 0;
+      if (EVP_PKEY_get_group_name(key, curve, sizeof curve, &len) != 1 ||
+          (std::string_view(curve) != "prime256v1" && std::string_view(curve) != "secp384r1" &&
+           std::string_view(curve) != "secp521r1")) {
+        ERR_clear_error();
+        throw bad_certificate("EC keys must be on P-256, P-384 or P-521");
+      }
       if (!(usage & KU_KEY_AGREEMENT)) throw bad_certificate("the certificate's key usage excludes keyAgreement");
       break;
+    }
     default: throw bad_certificate("only RSA and EC keys can receive enveloped mail here");
   }
   // RFC 8550 §4.4.4: with an extended key usage extension, email
@@ -129,7 +142,7 @@ certificate read_certificate(std::string_view pem_or_der, std::int64_t now) {
 }
 
 std::string to_pem(std::string_view der) {
-  auto x = parse(der);
+  auto x = parse_der(der);
   if (!x) throw std::runtime_error("not a DER certificate");
   auto out = writer();
   if (PEM_write_bio_X509(out.get(), x.get()) != 1) throw std::runtime_error("PEM: " + openssl_error());
@@ -141,7 +154,7 @@ std::string envelope(std::string_view entity, const std::vector<std::string>& ce
   std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> certs(
       sk_X509_new_null(), [](STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); });
   for (auto& der : certificates) {
-    auto x = parse(der);
+    auto x = parse_der(der);
     if (!x || !sk_X509_push(certs.get(), x.get())) throw std::runtime_error("cannot read a stored certificate");
     x.release();
   }
@@ -161,29 +174,55 @@ struct identity::impl {
   pkey_ptr key;
 };
 
-namespace {
-std::string read_file(const std::string& name) {
-  std::ifstream in(name, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + name);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+made_identity make_identity(const std::string& name, int days) {
+  pkey_ptr key(EVP_EC_gen("P-256"));
+  x509_ptr x(X509_new());
+  if (!key || !x) throw std::runtime_error("S/MIME key: " + openssl_error());
+  std::unique_ptr<X509_NAME, deleter<X509_NAME_free>> subject(X509_NAME_new());
+  auto* serial = X509_get_serialNumber(x.get());
+  std::unique_ptr<BIGNUM, deleter<BN_free>> bn(BN_new());
+  bool ok = subject && bn && X509_set_version(x.get(), 2) == 1 && BN_rand(bn.get(), 120, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1 &&
+            BN_to_ASN1_INTEGER(bn.get(), serial) && X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) &&
+            X509_gmtime_adj(X509_getm_notAfter(x.get()), 86400L * days) &&
+            X509_NAME_add_entry_by_txt(subject.get(), "CN", MBSTRING_UTF8,
+                                       reinterpret_cast<const unsigned char*>(name.data()),
+                                       static_cast<int>(name.size()), -1, 0) == 1 &&
+            X509_set_subject_name(x.get(), subject.get()) == 1 && X509_set_issuer_name(x.get(), subject.get()) == 1 &&
+            X509_set_pubkey(x.get(), key.get()) == 1;
+  // Key agreement (RFC 8550 §4.4.2), for email protection only.
+  for (auto [nid, value] : {std::pair{NID_key_usage, "critical,keyAgreement"},
+                            std::pair{NID_ext_key_usage, "emailProtection"},
+                            std::pair{NID_basic_constraints, "critical,CA:FALSE"}}) {
+    if (!ok) break;
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x.get(), x.get(), nullptr, nullptr, 0);
+    std::unique_ptr<X509_EXTENSION, deleter<X509_EXTENSION_free>> ext(X509V3_EXT_conf_nid(nullptr, &v3, nid, value));
+    ok = ext && X509_add_ext(x.get(), ext.get(), -1) == 1;
+  }
+  ok = ok && X509_sign(x.get(), key.get(), EVP_sha256()) > 0;
+  if (!ok) throw std::runtime_error("S/MIME certificate: " + openssl_error());
+  made_identity out;
+  out.certificate = der_of(x.get());
+  unsigned char* der = nullptr;
+  int n = i2d_PrivateKey(key.get(), &der);
+  if (n <= 0) throw std::runtime_error("S/MIME key: " + openssl_error());
+  out.private_key.assign(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_clear_free(der, static_cast<std::size_t>(n));
+  return out;
 }
-}  // namespace
 
-identity::identity(const std::string& certificate_file, const std::string& key_file) : impl_(new impl) {
-  auto cert_text = read_file(certificate_file);
-  impl_->cert = parse(cert_text);
-  if (!impl_->cert) throw std::runtime_error(certificate_file + " holds no PEM certificate");
-  auto key_text = read_file(key_file);
-  auto in = reader(key_text);
-  impl_->key.reset(PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
-  if (!impl_->key) throw std::runtime_error(key_file + " holds no PEM private key: " + openssl_error());
+identity::identity(std::string_view certificate_der, std::string_view private_key_der) : impl_(new impl) {
+  impl_->cert = parse_der(certificate_der);
+  if (!impl_->cert) throw std::runtime_error("the server's S/MIME certificate does not parse");
+  auto* p = reinterpret_cast<const unsigned char*>(private_key_der.data());
+  impl_->key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(private_key_der.size())));
+  if (!impl_->key) throw std::runtime_error("the server's S/MIME key does not parse: " + openssl_error());
   if (X509_check_private_key(impl_->cert.get(), impl_->key.get()) != 1) {
     ERR_clear_error();
-    throw std::runtime_error(key_file + " is not the key of " + certificate_file);
+    throw std::runtime_error("the server's S/MIME key is not its certificate's");
   }
-  der_ = der_of(impl_->cert.get());
+  der_ = std::string(certificate_der);
 }
 
 identity::~identity() = default;

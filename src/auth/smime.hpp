@@ -46,12 +46,24 @@ std::string to_pem(std::string_view der);
 // Throws std::runtime_error if OpenSSL fails.
 std::string envelope(std::string_view entity, const std::vector<std::string>& certificates);
 
-// The server's own S/MIME identity (auth.smime_certificate, auth.smime_key).
+// A key pair and a self-signed certificate for it (DER, the key as
+// i2d_PrivateKey writes it):
+// an EC P-256 key for key agreement, valid `days` from now, for
+// emailProtection, subject CN=`name`. Throws std::runtime_error.
+struct made_identity {
+  std::string certificate;
+  std::string private_key;
+};
+made_identity make_identity(const std::string& name, int days);
+
+// The server's S/MIME identity for one user (docs/xencrypted.md): what a
+// device of the user envelopes an APPEND for, so that it opens in that
+// user's account only.
 class identity {
  public:
-  // Reads both PEM files and checks that the key is the certificate's.
-  // Throws std::runtime_error.
-  identity(const std::string& certificate_file, const std::string& key_file);
+  // Reads both (DER) and checks that the key is the certificate's. Throws
+  // std::runtime_error.
+  identity(std::string_view certificate_der, std::string_view private_key_der);
   ~identity();
   identity(const identity&) = delete;
   identity& operator=(const identity&) = delete;

@@ -114,7 +114,8 @@ int key_pair(const core::config& cfg, const std::string& name, const std::string
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   auto expires = (now + cfg.pairing_code_lifetime).count();
   try {
-    st->users().add_pairing_code(name, device, *auth::xenc::code_hash(auth::xenc::code_use::pairing, code), expires);
+    st->users().add_pairing_code(name, device, *auth::xenc::code_hash(auth::xenc::code_use::pairing, code),
+                                 now.count(), expires, cfg.max_pairing_codes);
   } catch (const store::error& e) {
     return store_failure(e);
   }

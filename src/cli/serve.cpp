@@ -305,16 +305,6 @@ int serve(const core::config& cfg) {
     }
   }
   ctx.converting = converting.get_executor();
-  // The server's S/MIME identity (docs/xencrypted.md), if configured.
-  std::unique_ptr<auth::smime::identity> smime;
-  if (!cfg.smime_certificate.empty()) {
-    try {
-      smime = std::make_unique<auth::smime::identity>(cfg.smime_certificate.string(), cfg.smime_key.string());
-    } catch (const std::exception& e) {
-      throw exit_error(2, std::string("auth.smime_certificate: ") + e.what());
-    }
-    ctx.smime = smime.get();
-  }
   imap::server srv(ioc, ctx);
   auto bind_all = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name) {
     for (auto& a : addrs) {
@@ -429,7 +419,7 @@ int serve(const core::config& cfg) {
   // here ends its sessions at once.
   http::key_api keys(ioc, {cfg, *store, ctx.throttle, ctx.credentials, storage.get_executor(),
                            hashing.get_executor(), [t = tls.get()] { return t->current(); },
-                           [&srv, &submission, st = store.get()] { end_revoked_key_sessions(srv, submission, *st); }, smime.get()});
+                           [&srv, &submission, st = store.get()] { end_revoked_key_sessions(srv, submission, *st); }});
   for (auto& a : cfg.https_listen) {
     auto hp = net::parse_host_port(a);
     if (!hp) throw exit_error(2, "https.listen: bad address \"" + a + "\" (expected host:port)");

@@ -275,10 +275,9 @@ const key_def key_defs[] = {
   {"auth.proxy_separator", "\"+\"", "between a user name and a proxy identity's label in a login name (\"alice+phoneproxy\": `lemonade user proxy`), none of the characters user names may hold; empty: proxy identities cannot log in", set_string<&config::proxy_separator>},
   {"auth.master_key_file", "\"\"", "file of the key (64 hex digits) device keys of proxy deployments are kept under (`lemonade key`), made with the first key; empty uses DATA_DIR/master.key", set_path<&config::master_key_file>},
   {"auth.cache_size", "10000", "accounts whose verified password is remembered (least recently verified dropped first); 0 disables", set_unsigned<&config::auth_cache_size>},
-  {"auth.smime_certificate", "\"\"", "PEM certificate of the server's S/MIME identity (docs/xencrypted.md): a message APPENDed enveloped for it (application/pkcs7-mime) is decrypted and stored; empty: S/MIME messages are stored as they come", set_path<&config::smime_certificate>},
-  {"auth.smime_key", "\"\"", "PEM private key of auth.smime_certificate", set_path<&config::smime_key>},
   {"auth.smime_max_certificates", "8", "S/MIME certificates a user may provision (HTTPS /smime, `lemonade key cert`); CONVERT to application/pkcs7-mime envelopes for each of them", set_unsigned<&config::smime_max_certificates>},
   {"auth.pairing_code_lifetime", "600", "seconds a one-time pairing code (HTTPS /keys/pairing, `lemonade key pair`) may be redeemed for a device key", set_seconds<&config::pairing_code_lifetime>},
+  {"auth.max_pairing_codes", "8", "unredeemed pairing codes a user may have at once", set_unsigned<&config::max_pairing_codes>},
 
   {"limits.max_line_length", "\"64KB\"", "longest command line, literals excluded; longer gets BAD [TOOBIG]", set_size<&config::max_line_length>},
   {"limits.max_literal_size", "\"50MB\"", "largest literal (and so message) accepted; larger gets NO [TOOBIG]", set_size<&config::max_literal_size>},
@@ -405,8 +404,6 @@ config load_config(const std::filesystem::path& data_dir,
   if (c.delivery_threads < 1) throw config_error("server.delivery_threads: at least 1");
   if (c.tls_cert.empty() != c.tls_key.empty())
     throw config_error("tls.cert and tls.key: set both or neither");
-  if (c.smime_certificate.empty() != c.smime_key.empty())
-    throw config_error("auth.smime_certificate and auth.smime_key: set both or neither");
   return c;
 }
 

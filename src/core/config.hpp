@@ -152,13 +152,11 @@ struct config {
   std::string proxy_separator = "+";          // "alice+label" logs in as a proxy identity
   std::filesystem::path master_key_file;      // device keys are wrapped under it; empty: DATA_DIR/master.key
   unsigned auth_cache_size = 10000;
-  // S/MIME (draft-maes-lemonade-xencrypted-02 §3.2): the server's own
-  // certificate and key (PEM; both or neither), for APPENDs enveloped to
-  // it; certificates a user may provision for CONVERT to pkcs7-mime.
-  std::filesystem::path smime_certificate;
-  std::filesystem::path smime_key;
+  // S/MIME (draft-maes-lemonade-xencrypted-02 §3.2): certificates a user
+  // may provision for CONVERT to application/pkcs7-mime.
   unsigned smime_max_certificates = 8;
   std::chrono::seconds pairing_code_lifetime{600};  // one-time codes for a device key
+  unsigned max_pairing_codes = 8;                   // unredeemed, per user
 
   // [limits]
   std::size_t max_line_length = 64 * 1024;        // command text, literals excluded

@@ -20,6 +20,7 @@
 
 #include "auth/aead.hpp"
 #include "auth/password.hpp"
+#include "auth/smime.hpp"
 #include "auth/xenc.hpp"
 #include "core/strings.hpp"
 #include "net/listener.hpp"
@@ -50,6 +51,12 @@ response make(const request& req, bhttp::status st, const json& body) {
 
 response error(const request& req, bhttp::status st, const std::string& text) {
   return make(req, st, json{{"error", text}});
+}
+
+response not_allowed(const request& req, const char* allow) {
+  auto res = error(req, bhttp::status::method_not_allowed, "Method not allowed here");
+  res.set(bhttp::field::allow, allow);
+  return res;
 }
 
 // RFC 7617 §2: "Basic" SP base64(user-id ":" password).
@@ -185,25 +192,11 @@ struct key_api::impl {
         (parts[0] != "keys" && parts.size() > 2) || (parts[0] == "pairing" && parts.size() > 1))
       co_return error(req, bhttp::status::not_found, "No such resource");
     auto method = req.method();
-    auto not_allowed = [&](const char* allow) {
-      auto res = error(req, bhttp::status::method_not_allowed, "Method not allowed here");
-      res.set(bhttp::field::allow, allow);
-      return res;
-    };
-    // Open to anyone: a pairing code's redemption, and the server's
-    // certificate (public: devices envelope for it).
+    // Open to anyone: a pairing code's redemption (the code is the
+    // credential).
     if (parts[0] == "pairing") {
-      if (method != bhttp::verb::post) co_return not_allowed("POST");
+      if (method != bhttp::verb::post) co_return not_allowed(req, "POST");
       co_return co_await redeem(req, address);
-    }
-    if (parts[0] == "smime" && parts.size() == 2 && parts[1] == "server") {
-      if (method != bhttp::verb::get) co_return not_allowed("GET");
-      if (!ctx.smime) co_return error(req, bhttp::status::not_found, "This server has no S/MIME certificate");
-      response res{bhttp::status::ok, req.version()};
-      res.set(bhttp::field::server, "lemonade");
-      res.set(bhttp::field::content_type, "application/pem-certificate-chain");  // RFC 8555 §9.1
-      res.body() = auth::smime::to_pem(ctx.smime->certificate_der());
-      co_return res;
     }
     auto who = co_await authenticate(req, address);
     if (auto* refused = std::get_if<response>(&who)) co_return std::move(*refused);
@@ -234,7 +227,8 @@ struct key_api::impl {
           auto code = auth::xenc::make_code();
           auto expires = now() + ctx.cfg.pairing_code_lifetime.count();
           co_await net::run_on(ctx.storage, [&] {
-            users.add_pairing_code(user.name, device, *auth::xenc::code_hash(auth::xenc::code_use::pairing, code), expires);
+            users.add_pairing_code(user.name, device, *auth::xenc::code_hash(auth::xenc::code_use::pairing, code),
+                                   now(), expires, ctx.cfg.max_pairing_codes);
           });
           spdlog::info("event=pairing_code protocol=https user=\"{}\" device=\"{}\" expires={}", user.name, device,
                        expires);
@@ -267,7 +261,7 @@ struct key_api::impl {
         spdlog::info("event=key_revoked protocol=https user=\"{}\" key={}", user.name, core::hex_encode(id));
         co_return make(req, bhttp::status::no_content, json());
       }
-      co_return not_allowed(parts.size() == 1 ? "GET, POST" : parts.size() == 2 && !pairing ? "DELETE" : "POST");
+      co_return not_allowed(req, parts.size() == 1 ? "GET, POST" : parts.size() == 2 && !pairing ? "DELETE" : "POST");
     } catch (const store::error& e) {
       using code = store::error::code;
       if (e.what_code == code::nonexistent) co_return error(req, bhttp::status::not_found, e.what());
@@ -284,6 +278,19 @@ struct key_api::impl {
                                          const std::vector<std::string_view>& parts) {
     auto& users = ctx.store.users();
     auto method = req.method();
+    if (parts.size() == 2 && parts[1] == "server") {
+      // The certificate the server made for this user (on the first
+      // request): what the user's devices envelope APPENDs for. It opens
+      // in this account only.
+      if (method != bhttp::verb::get) co_return not_allowed(req, "GET");
+      auto id = co_await net::run_on(ctx.storage, [&] { return users.make_server_smime(user.name); });
+      auth::aead::wipe(id.private_key);
+      response res{bhttp::status::ok, req.version()};
+      res.set(bhttp::field::server, "lemonade");
+      res.set(bhttp::field::content_type, "application/pem-certificate-chain");  // RFC 8555 §9.1
+      res.body() = auth::smime::to_pem(id.certificate);
+      co_return res;
+    }
     if (parts.size() == 1 && method == bhttp::verb::get) {
       auto certs = co_await net::run_on(ctx.storage, [&] { return users.list_smime_certificates(user.name); });
       json list = json::array();
@@ -312,9 +319,7 @@ struct key_api::impl {
                    core::hex_encode(*fp));
       co_return make(req, bhttp::status::no_content, json());
     }
-    auto res = error(req, bhttp::status::method_not_allowed, "Method not allowed here");
-    res.set(bhttp::field::allow, parts.size() == 1 ? "GET, POST" : "DELETE");
-    co_return res;
+    co_return not_allowed(req, parts.size() == 1 ? "GET, POST" : "DELETE");
   }
 
   asio::awaitable<void> serve(asio::ip::tcp::socket sock) {

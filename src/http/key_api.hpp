@@ -10,11 +10,11 @@
 //   DELETE /keys/ID                    204
 //   POST   /keys/pairing {"device": D} 201 {"code", "device", "expires"}
 //   GET    /smime                      200 {"certificates": [{"fingerprint", "subject", "not_after", "added"}]}
+//   GET    /smime/server               200 the certificate the server made for the user (PEM)
 //   POST   /smime (a PEM certificate)  201 {"fingerprint", "subject", "not_after", "added"}
 //   DELETE /smime/FINGERPRINT          204
 // and, without logging in:
 //   POST   /pairing {"code": C}        201 {"user", "id", "device", "created", "secret"}
-//   GET    /smime/server               200 the server's S/MIME certificate (PEM), 404 if none
 //
 // The user logs in with the account's password or an app password
 // (`lemonade key app-password`). A proxy identity's login is refused
@@ -31,7 +31,6 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "auth/credential_cache.hpp"
-#include "auth/smime.hpp"
 #include "auth/throttle.hpp"
 #include "core/config.hpp"
 #include "net/endpoint.hpp"
@@ -52,8 +51,6 @@ struct key_api_context {
   // Called (on a storage thread) after a key was revoked or rotated: the
   // sessions using it end.
   std::function<void()> keys_revoked;
-  // The server's S/MIME identity (auth.smime_certificate), null if none.
-  const auth::smime::identity* smime = nullptr;
 };
 
 class key_api {

@@ -20,7 +20,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auth/credential_cache.hpp"
-#include "auth/smime.hpp"
 #include "auth/throttle.hpp"
 #include "auth/xenc.hpp"
 #include "core/config.hpp"
@@ -67,9 +66,6 @@ struct server_context {
   // a store read).
   const convert::converter* converter = nullptr;
   asio::any_io_executor converting;
-  // The server's S/MIME identity (auth.smime_certificate), null if none:
-  // an APPEND enveloped for it is opened (docs/xencrypted.md).
-  const auth::smime::identity* smime = nullptr;
   std::atomic<bool> shutting_down{false};
 };
 
@@ -190,6 +186,8 @@ class command_context {
   response::status_line result;
   // Set when the executor already sent the tagged response (STARTTLS).
   bool result_sent = false;
+  // The command came inside XSEALED (docs/xencrypted.md): the device's own.
+  bool sealed = false;
 
   const std::string& tag() const { return tag_; }
   const std::string& name() const { return name_; }

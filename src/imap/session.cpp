@@ -116,7 +116,7 @@ void session::say(status st, std::string text, std::string tag) {
 asio::awaitable<void> session::flush() {
   if (data_.out.empty()) co_return;
   if (seal_digest_) {
-    seal_digest_->update(std::string_view(data_.out).substr(seal_mark_));
+    seal_digest_more();
     seal_mark_ = 0;
   }
   arm_deadline(write_timeout, true);
@@ -490,29 +490,32 @@ std::string session::seal_context() const {
   return "XSEALED " + data_.selected->info().name + " " + std::to_string(data_.selected->info().uidvalidity);
 }
 
+void session::seal_digest_more() {
+  auto more = std::string_view(data_.out).substr(seal_mark_);
+  seal_digest_->update(more);
+  seal_octets_ += more.size();
+  seal_mark_ = data_.out.size();
+}
+
 void session::answer(const status_line& r, std::optional<std::uint64_t> sealed) {
   if (sealed && data_.xenc) {
     // docs/xencrypted.md: the store's answer to a sealed command, sealed
     // for the client ("* XSEALED" before the tagged line), so a proxy
     // cannot answer it in the store's place.
-    // Its plaintext: the SHA-256 of every octet sent for the command
-    // before it (its untagged responses, and any other news), in hex, a
-    // space, the tagged line's text: the proxy can neither alter nor add
-    // nor drop any of them unseen.
+    // Its plaintext: how many octets were sent for the command before it
+    // (its untagged responses, and any other news), their SHA-256 in hex,
+    // and the tagged line's text, space-separated: the proxy can neither
+    // alter nor add nor drop any of them unseen.
     std::string line;
     write(line, r, data_.wopts);
     auto text = std::string_view(line).substr(r.tag.size() + 1, line.size() - r.tag.size() - 3);
-    std::string digest;
-    if (seal_digest_) {
-      seal_digest_->update(std::string_view(data_.out).substr(seal_mark_));
-      digest = seal_digest_->finish();
-      seal_digest_.reset();
-    } else {
-      digest = auth::sha256("");
-    }
+    if (!seal_digest_) seal_digest_.emplace();  // nothing was sent before it
+    seal_digest_more();
+    auto covered = std::to_string(seal_octets_) + " " + core::hex_encode(seal_digest_->finish());
+    seal_digest_.reset();
     auto& x = *data_.xenc;
     auto obj = auth::xenc::seal(x.key, auth::xenc::direction::to_client, x.key_id, ++x.sent, x.binding,
-                                "XSEALED " + std::to_string(*sealed), core::hex_encode(digest) + " " + std::string(text));
+                                "XSEALED " + std::to_string(*sealed), covered + " " + std::string(text));
     write(data_.out, untagged{{atom{"XSEALED"}, literal{std::move(obj), false, true}}}, data_.wopts);
   }
   write(data_.out, r, data_.wopts);
@@ -544,6 +547,7 @@ asio::awaitable<void> session::handle_sealed(const std::string& tag, const parse
   x->received = got->h.seq;
   seal_digest_.emplace();
   seal_mark_ = data_.out.size();
+  seal_octets_ = 0;
   // Exactly one whole command (its literals inside it), tagged as the
   // XSEALED was.
   std::string inner = tag + " " + got->plain + "\r\n";
@@ -613,6 +617,7 @@ asio::awaitable<void> session::handle(std::string_view bytes, std::optional<std:
   }
 
   command_context ctx(head.tag, head.name, srv_, data_, *this);
+  ctx.sealed = sealed.has_value();
   bool condstore_before = data_.condstore;
   auto selected_before = data_.selected;
   std::exception_ptr failure;

@@ -105,6 +105,8 @@ class session final : public session_io, public std::enable_shared_from_this<ses
   // data_.out from seal_mark_), which the answer covers.
   std::optional<auth::sha256_stream> seal_digest_;
   std::size_t seal_mark_ = 0;
+  std::uint64_t seal_octets_ = 0;  // how many went into seal_digest_
+  void seal_digest_more();
 };
 
 }  // namespace lemonade::imap

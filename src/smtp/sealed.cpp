@@ -64,6 +64,9 @@ std::string session::sealed_message_refusal(const parse::burl_cmd& b) {
                 : std::nullopt;
   if (!by) return "The sealed BURL's message does not exist";
   if (by->empty()) return "The sealed BURL's message was not appended encrypted by a device of this account";
+  // By a key still in use: not one revoked since (a lost phone's).
+  if (!srv_.store.users().find_device_key(user_->name, *by))
+    return "The sealed BURL's message was appended under a device key no longer in use";
   return {};
 }
 

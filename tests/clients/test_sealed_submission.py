@@ -74,6 +74,14 @@ def main():
         expect(st[0], "OK", "sealed GENURLAUTH: " + st[1])
         url = [r[2] for r in untagged if r[1:2] == ["GENURLAUTH"]][0]
         expect(url.startswith(rump + ":INTERNAL:"), True, "the URL: " + url)
+        # A forward the device composed (a sealed CATENATE of a part of
+        # another message): its own too, so a sealed BURL may send it.
+        _, st = x.sealed('APPEND Drafts CATENATE (URL "/Drafts;UIDVALIDITY=%s/;UID=%s/;section=TEXT")'
+                         % (uidvalidity, uid))
+        expect(st[0], "OK", "a sealed CATENATE: " + st[1])
+        fwd_uid = re.match(r"\[APPENDUID \d+ (\d+)\]", st[1]).group(1)
+        untagged, st = x.sealed('GENURLAUTH "%s" INTERNAL' % rump.replace(";UID=%s;" % uid, ";UID=%s;" % fwd_uid))
+        fwd_url = [r[2] for r in untagged if r[1:2] == ["GENURLAUTH"]][0]
         conn.close()
 
         ctx = ssl.create_default_context(cafile=srv.cert)
@@ -130,6 +138,8 @@ def main():
         expect(sub.seal(["MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.org>", "BURL %s LAST" % clear_url]),
                (554, b"5.7.1 The sealed BURL's message was not appended encrypted by a device of this account"),
                "a sealed BURL of a message no device appended encrypted")
+        expect(sub.seal(["MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.org>", "BURL %s LAST" % fwd_url]),
+               (250, b"2.0.0 Sealed envelope accepted for 1 recipient(s)"), "a sealed BURL of the device's forward")
         s.quit()
 
         deadline = time.time() + 15
@@ -157,7 +167,8 @@ def main():
                 time.sleep(0.2)
             except smtplib.SMTPServerDisconnected:
                 ended = "closed"
-        expect(ended in ((421, b"4.7.0 example.org Device key revoked; closing the connection"), "closed"), True,
+        expect(ended == (421, b"4.7.0 example.org Device key revoked; closing the connection") or
+               (ended == "closed" and "event=key_revoked_session" in srv.log()), True,
                "the session of the revoked key ended: %r" % (ended,))
     print("ok")
 

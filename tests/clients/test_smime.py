@@ -10,11 +10,14 @@ line as the S/MIME agent on the other end.
   -decrypt` with either user key gives back the part's MIME entity byte for
   byte. A proxy identity may ask for it without clear-content (it cannot
   read it), and still not for any other conversion.
-- An APPEND enveloped for the server's certificate (EnvelopedData or
-  AuthEnvelopedData, made by `openssl cms -encrypt`) is stored opened:
-  SEARCH finds its words; one enveloped for someone else is stored as it
-  came; one addressed to the server that does not open is NO, nothing
-  stored.
+- The server makes each user a certificate of its own (GET /smime/server,
+  logged in). An APPEND enveloped for it (EnvelopedData or
+  AuthEnvelopedData, made by `openssl cms -encrypt`) is stored opened in
+  that user's account only: SEARCH finds its words, while the same
+  ciphertext APPENDed by another user stays as it came; one enveloped for
+  someone else is stored as it came; one that is addressed to the account
+  but does not open (a bad tag, or CBC noise that is no MIME entity) is NO,
+  nothing stored.
 - A one-time pairing code (POST /keys/pairing, `lemonade key pair`) is
   redeemed once, before it expires, for a device key that works for XKEY;
   wrong codes are throttled like failed logins."""
@@ -116,7 +119,6 @@ def main():
     ap.add_argument("--lemonade", required=True)
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="lemonade-smime-")
-    server_cert, server_key = make_cert(work, "server")
     user_rsa, user_rsa_key = make_cert(work, "alice-rsa")
     user_ec, user_ec_key = make_cert(work, "alice-ec", kind="ec")
     expired, _ = make_cert(work, "old", days=-1)
@@ -124,16 +126,20 @@ def main():
     short, _ = make_cert(work, "short", bits=1024)
     no_email, _ = make_cert(work, "web", eku=False)
     with LemonadeServer(args.lemonade, users={"alice": "alice pw", "bob": "bob pw"},
-                        options=["auth.smime_certificate=" + server_cert, "auth.smime_key=" + server_key,
-                                 "auth.failure_delay=10ms", "auth.max_failures=4", "auth.smime_max_certificates=2"],
+                        options=["auth.failure_delay=10ms", "auth.max_failures=4", "auth.smime_max_certificates=2"],
                         proxies=[("alice", "phone", "relay pw")]) as srv:
         api = Api(srv)
 
-        # The server's certificate is public: GET /smime/server, no login.
-        st, pem, r = api.call("GET", "/smime/server")
-        with open(server_cert, "rb") as f:
-            expect((st, pem), (200, f.read()), "the server's certificate")
-        expect(r.getheader("Content-Type"), "application/pem-certificate-chain", "as PEM")
+        # The certificate the server made for alice: hers to fetch.
+        expect(api.call("GET", "/smime/server")[0], 401, "not without logging in")
+        st, pem, r = api.call("GET", "/smime/server", "alice", "alice pw")
+        expect((st, r.getheader("Content-Type"), pem.startswith(b"-----BEGIN CERTIFICATE-----")),
+               (200, "application/pem-certificate-chain", True), "alice's server certificate")
+        expect(api.call("GET", "/smime/server", "alice", "alice pw")[1], pem, "the same one the next time")
+        expect(api.call("GET", "/smime/server", "bob", "bob pw")[1] != pem, True, "bob's is another")
+        server_cert = os.path.join(work, "alice-server.crt")
+        with open(server_cert, "wb") as f:
+            f.write(pem)
 
         # Certificates: checked, listed, no duplicates, at most the limit.
         def upload(path, who=("alice", "alice pw")):
@@ -189,10 +195,14 @@ def main():
         expect(cms_decrypt(bytes(got["BINARY[2]"]), user_rsa, user_rsa_key), part2, "part 2, as stored")
         expect(cms_decrypt(bytes(got["BINARY[]"]), user_ec, user_ec_key),
                b"Content-Type: message/rfc822\r\n\r\n" + MESSAGE, "the whole message as message/rfc822")
-        expect(cms_decrypt(bytes(got["BINARY[1]"]), server_cert, server_key), None, "not for the server")
         structure = got["BODYPARTSTRUCTURE[1]"]
-        expect((structure[0], structure[1], structure[5]), ("APPLICATION", "PKCS7-MIME", "BINARY"),
-               "BODYPARTSTRUCTURE: %s" % structure)
+        expect(structure[:6], ["APPLICATION", "PKCS7-MIME", ["SMIME-TYPE", "authEnveloped-data", "NAME", "smime.p7m"],
+                               None, None, "BINARY"], "BODYPARTSTRUCTURE: %s" % structure)
+        # Fetched in pieces over two commands: pieces of one envelope.
+        _, _, first = convert(conn, "BINARY[1]<0.100>")
+        _, _, rest = convert(conn, "BINARY[1]<100.100000>")
+        expect(cms_decrypt(bytes(first["BINARY[1]<0>"]) + bytes(rest["BINARY[1]<100>"]), user_rsa, user_rsa_key),
+               part1, "a part fetched in two pieces")
         expect(int(got["BINARY.SIZE[1]"]), len(got["BINARY[1]"]), "BINARY.SIZE is the size sent")
         _, _, got = convert(conn, "AVAILABLECONVERSIONS[1]", to=SMIME)
         expect(got["AVAILABLECONVERSIONS[1]"], [[SMIME]], "AVAILABLECONVERSIONS with the target")
@@ -212,14 +222,19 @@ def main():
         proxy = lc.Connection("127.0.0.1", srv.imap_port)
         proxy.login("alice+phone", "relay pw")
         proxy.command("SELECT INBOX")
-        status, text, got = convert(proxy, "BINARY[1]")
+        status, text, got = convert(proxy, "BINARY[1] BINARY.SIZE[2] BODYPARTSTRUCTURE[2]")
         expect(status, "OK", "the proxy may ask for the enveloped part: " + text)
         expect(cms_decrypt(bytes(got["BINARY[1]"]), user_rsa, user_rsa_key), part1, "which only alice opens")
-        _, (status, text) = proxy.command('UID CONVERT 1 ("text/plain") (BINARY[1])')
-        expect((status, text.startswith("[NOPERM]")), ("NO", True), "but no clear conversion: " + text)
+        for what in ('("text/plain") (BINARY[1])', '("%s" ("x" "y")) (BINARY[1])' % SMIME,
+                     '("%s") (AVAILABLECONVERSIONS[1])' % SMIME):
+            _, (status, text) = proxy.command("UID CONVERT 1 " + what)
+            expect((status, text.startswith("[NOPERM]")), ("NO", True), "but not %s: %s" % (what, text))
+        status, text, got = convert(proxy, "BINARY[9]")
+        expect([x if x is None else str(x) for x in got["BINARY[9]"]],
+               ["ERROR", "No such body part", "BADPARAMETERS", None, SMIME], "a part that is not there")
         proxy.close()
 
-        # APPEND enveloped for the server: stored opened.
+        # APPEND enveloped for alice's server certificate: stored opened.
         conn = lc.Connection("127.0.0.1", srv.imap_port)
         conn.login("alice", "alice pw")
         outer = b"From: dave@example.org\r\nTo: alice@example.org\r\nSubject: sealed\r\n"
@@ -234,6 +249,16 @@ def main():
         bodies = [bytes(r[3][r[3].index("BODY[]") + 1]) for r in untagged if len(r) > 3 and r[2] == "FETCH"]
         expect(bodies[0], b"From: dave@example.org\r\nTo: alice@example.org\r\nSubject: sealed\r\nMIME-Version: 1.0\r\n"
                + inner, "stored opened, the envelope's Content-* fields gone")
+        # The same ciphertext in bob's account (a proxy that captured it on
+        # its way, say): it stays sealed there.
+        captured = outer + cms_encrypt(inner, server_cert, "aes-256-gcm")
+        bob = lc.Connection("127.0.0.1", srv.imap_port)
+        bob.login("bob", "bob pw")
+        _, (status, text) = bob.command("APPEND INBOX", [captured])
+        untagged, _ = bob.command("EXAMINE INBOX")
+        untagged, _ = bob.command("FETCH 2 (BODY.PEEK[])")
+        expect((status, bytes(untagged[0][3][1]) == captured), ("OK", True), "not opened in bob's account: " + text)
+        bob.close()
         untagged, _ = conn.command('UID SEARCH BODY "open-cbc-marker"')
         expect([r for r in untagged if r[1] == "SEARCH"], [["*", "SEARCH", "3"]], "SEARCH reads it")
         # For someone else: stored as it came.
@@ -243,15 +268,22 @@ def main():
         atts = untagged[0][3]
         expect((status, bytes(atts[atts.index("BODY[]") + 1]) == msg), ("OK", True),
                "enveloped for alice: kept as it is")
-        # Addressed to the server, tampered: refused, nothing stored.
-        good = cms_encrypt(inner, server_cert, "aes-256-gcm")
-        head, _, b64 = good.partition(b"\r\n\r\n")
-        der = bytearray(base64.b64decode(b64))
-        der[-40] ^= 1  # inside the ciphertext, before the tag
-        bad = outer + head + b"\r\n\r\n" + base64.encodebytes(bytes(der)).replace(b"\n", b"\r\n")
-        _, (status, text) = conn.command("APPEND INBOX", [bad])
-        expect((status, text.startswith("[CANNOT] The S/MIME message is enveloped for this server but does not open")),
-               ("NO", True), "a tampered one: " + text)
+        # Addressed to alice's certificate, damaged: refused, nothing
+        # stored. GCM's tag fails; CBC (no integrity) opens to noise, or
+        # fails its padding.
+        # (DER without streaming: the ciphertext of the 63-octet entity is
+        # the last 64 octets of EnvelopedData, CBC-padded; GCM's is followed
+        # by its 16-octet tag.)
+        for cipher, at in (("aes-256-gcm", -40), ("aes-256-cbc", -64)):
+            der = bytearray(subprocess.run(["openssl", "cms", "-encrypt", "-" + cipher, "-binary", "-outform", "DER",
+                                            server_cert], input=inner, capture_output=True, check=True).stdout)
+            der[at] ^= 1  # inside the ciphertext: CBC's first block, which holds the entity's header
+            bad = (outer + b"MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; name=smime.p7m\r\n"
+                   b"Content-Transfer-Encoding: base64\r\n\r\n"
+                   + base64.encodebytes(bytes(der)).replace(b"\n", b"\r\n"))
+            _, (status, text) = conn.command("APPEND INBOX", [bad])
+            expect((status, text.startswith("[CANNOT] The S/MIME message is enveloped for this account but does not open")),
+                   ("NO", True), "a damaged one (%s): %s" % (cipher, text))
         untagged, _ = conn.command("STATUS INBOX (MESSAGES)")
         expect(untagged[0][3], ["MESSAGES", "4"], "nothing stored")
         conn.close()
@@ -263,12 +295,14 @@ def main():
         expect((len(code), code.count("-")), (23, 3), "20 characters in groups of five: " + code)
         expect(api.call("POST", "/keys/pairing", "alice+phone", "relay pw", {"device": "x"})[0], 403,
                "not by a proxy identity")
-        expect(api.call("POST", "/pairing", body={"code": "0000-0000"})[0], 404, "a wrong code")
+        expect(api.call("POST", "/pairing", body={"code": "00000-00000-00000-00000"})[0], 404, "a wrong code")
         st, key, _ = api.call("POST", "/pairing", body={"code": code.replace("-", "").lower()})
         expect((st, key["user"], key["device"], len(base64.b64decode(key["secret"]))), (201, "alice", "tablet", 32),
                "redeemed (typed in lower case, no dashes)")
         expect(api.call("POST", "/pairing", body={"code": code})[0], 404, "only once")
-        expect(code in srv.log() or key["secret"] in srv.log(), False, "neither code nor key in the log")
+        log = srv.log()
+        expect(any(c in log for c in (code, code.replace("-", "").lower(), key["secret"])), False,
+               "neither code nor key in the log")
         conn = lc.Connection("127.0.0.1", srv.imap_port)
         conn.login("alice+phone", "relay pw")
         x = lc.Xenc(conn, "alice", key["id"], base64.b64decode(key["secret"]))
@@ -284,6 +318,11 @@ def main():
         expect(api.call("POST", "/pairing", body={"code": words[1]})[0], 404, "expired")
         rc, out = srv.key("pair", "alice", "watch")
         expect(api.call("POST", "/pairing", body={"code": out.split()[1]})[0], 201, "in time")
+        # At most auth.max_pairing_codes unredeemed at once.
+        limit = ["-o", "auth.max_pairing_codes=2"]
+        got = [srv.key("pair", "alice", "d%d" % i, *limit) for i in range(3)]
+        expect([g[0] for g in got], [0, 0, 1], "the third code refused: %s" % got[2][1])
+        expect("at most 2 unredeemed pairing codes per user" in got[2][1], True, "with its reason")
         # Guessing is throttled like logins.
         codes = [api.call("POST", "/pairing", body={"code": "A" * 20})[0] for _ in range(6)]
         expect(codes[-1], 429, "locked out after repeated wrong codes: %s" % codes)

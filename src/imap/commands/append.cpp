@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 
+#include "auth/smime.hpp"
 #include "auth/xenc.hpp"
 #include "core/strings.hpp"
 #include "imap/commands/commands.hpp"
@@ -158,13 +159,16 @@ std::uint64_t open_literals(command_context& ctx, parse::append_cmd& cmd, std::d
 }
 
 // draft-maes-lemonade-xencrypted-02 §3.2 (docs/xencrypted.md): a message
-// that is S/MIME enveloped data (RFC 8551 §3.3) for the server's own
-// certificate, opened: its header without the Content-* fields of the
-// envelope, then the entity inside (RFC 8551 §3.1: its own Content-*
-// fields and body). nullopt for anything else, which is stored as it came
-// (enveloped for the user, say). Addressed to the server but not opening
-// (a bad tag): NO, nothing stored.
-std::optional<std::string> open_enveloped(const auth::smime::identity& id, std::string_view message,
+// that is S/MIME enveloped data (RFC 8551 §3.3) for the certificate the
+// server made for this user (GET /smime/server), opened: its header without
+// the Content-* fields of the envelope, then the entity inside (RFC 8551
+// §3.1: its own Content-* fields and body). Only this user's key opens it,
+// so a message captured on its way here opens in no other account.
+// nullopt for anything else, which is stored as it came (enveloped for
+// the user, say). Addressed to this user's server certificate but not
+// opening, or not opening to a MIME entity: NO, nothing stored. Runs on a
+// pool thread.
+std::optional<std::string> open_enveloped(command_context& ctx, std::string_view message,
                                           const mime::parse_limits& limits) {
   // Most messages are not: their Content-Type says so without a parse.
   auto type = mime::field_value(message, "Content-Type");
@@ -179,11 +183,21 @@ std::optional<std::string> open_enveloped(const auth::smime::identity& id, std::
       return std::nullopt;  // signed-data, compressed-data, certs-only
   auto der = mime::binary_content(message.substr(root.body.offset, root.body.length), root);
   if (!der) return std::nullopt;
+  auto mine = ctx.server.store.users().find_server_smime(ctx.session.user);
+  if (!mine) return std::nullopt;
+  auth::smime::identity id(mine->certificate, mine->private_key);
+  auth::aead::wipe(mine->private_key);
   auto r = id.open(*der);
   using outcome = auth::smime::identity::outcome;
   if (r.what == outcome::not_for_us) return std::nullopt;
+  // EnvelopedData has no integrity: a damaged one may "open" to noise,
+  // which is no MIME entity (RFC 8551 §3.1: it has its Content-Type).
+  if (r.what == outcome::opened && !mime::field_value(r.content, "Content-Type")) {
+    r.what = outcome::failed;
+    r.why = "what it holds is not a MIME entity";
+  }
   if (r.what == outcome::failed)
-    refuse("The S/MIME message is enveloped for this server but does not open: " + r.why.substr(0, 200), "CANNOT");
+    refuse("The S/MIME message is enveloped for this account but does not open: " + r.why.substr(0, 200), "CANNOT");
   std::string out;
   for (auto& f : mime::split_header(message.substr(root.header.offset, root.header.length))) {
     if (f.name.size() >= 8 && core::to_lower(f.name.substr(0, 8)) == "content-") continue;
@@ -224,11 +238,13 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
     n.internal_date = m.date ? m.date->seconds : now;
     n.tz_offset_minutes = m.date ? m.date->zone_minutes : 0;
     n.data.assign(m.data);
-    // docs/xencrypted.md: every octet the device's own, encrypted (no
-    // URL part): the kind of message a proxy identity's sealed BURL sends.
-    bool from_device = m.catenate.empty() ? m.encrypted
-                                          : std::all_of(m.catenate.begin(), m.catenate.end(),
-                                                        [](auto& p) { return !p.is_url && p.encrypted; });
+    // docs/xencrypted.md: the device's own message, the kind a proxy
+    // identity's sealed BURL sends: every octet it sent encrypted (no URL
+    // part), or the whole APPEND sealed (a CATENATE forwarding parts of
+    // other messages, say: the device chose them).
+    bool from_device = ctx.sealed || (m.catenate.empty() ? m.encrypted
+                                                         : std::all_of(m.catenate.begin(), m.catenate.end(),
+                                                                       [](auto& p) { return !p.is_url && p.encrypted; }));
     if (from_device && ctx.session.xenc) n.sealed_by = ctx.session.xenc->key_id;
     catenating = catenating || !m.catenate.empty();
     messages.push_back(std::move(n));
@@ -250,11 +266,9 @@ asio::awaitable<void> append(command_context& ctx, args& a) {
         limits.parse.max_parts = cfg.max_mime_parts;
         limits.max_search_body = static_cast<std::size_t>(cfg.max_indexed_text);
         for (auto& n : messages) {
-          if (ctx.server.smime) {
-            if (auto opened = open_enveloped(*ctx.server.smime, n.octets(), limits.parse)) {
-              n.data = std::move(*opened);
-              n.staged.reset();
-            }
+          if (auto opened = open_enveloped(ctx, n.octets(), limits.parse)) {
+            n.data = std::move(*opened);
+            n.staged.reset();
           }
           // RFC 3516 §4.4: data sent as literal8 may hold NUL octets, which
           // no IMAP4rev1 client may be sent; such parts are stored as

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <map>
 
+#include "auth/password.hpp"
 #include "auth/smime.hpp"
 #include "core/strings.hpp"
 #include "imap/commands/commands.hpp"
@@ -126,7 +127,13 @@ raw part_structure(const convert::output& o, const writer_options& wopts) {
     e.nil();
   } else {
     e.open();
-    for (auto& p : o.type_params) e.upper_string(p.name).upper_string(p.value);
+    // Names upper-case, as RFC 3501 shows them; values as they are, but a
+    // charset's (smime-type "authEnveloped-data" is case-sensitive).
+    for (auto& p : o.type_params) {
+      e.upper_string(p.name);
+      if (p.name == "charset") e.upper_string(p.value);
+      else e.string(p.value);
+    }
     e.close();
   }
   e.nil().nil();  // body-fld-id, body-fld-desc
@@ -230,6 +237,12 @@ struct convert_job {
   // The user's S/MIME certificates in force (DER): CONVERT to
   // application/pkcs7-mime envelopes for them.
   const std::vector<std::string>& smime;
+  // A proxy identity that may not see the parts' types (no clear-envelope,
+  // not sealed): an enveloping that fails names the part
+  // application/octet-stream.
+  bool hide_types = false;
+  // The certificates' SHA-256, in hex: part of a cached envelope's key.
+  std::string smime_fingerprint;
 };
 
 // draft-maes-lemonade-xencrypted-02 §3.2 (docs/xencrypted.md): a part
@@ -264,10 +277,24 @@ std::string mime_entity(store::account_store& store, const store::message_record
   return out;
 }
 
+// What CONVERSIONS lists as enveloped to application/pkcs7-mime: the types
+// the other conversions start from, and the usual composites and
+// attachments (any part can be enveloped; these are examples a client can
+// match its patterns against).
+std::vector<std::string> smime_sources(const convert::converter& conv) {
+  std::vector<std::string> out = {"application/octet-stream", "application/pdf", "message/rfc822",
+                                  "multipart/alternative", "multipart/mixed", "multipart/related"};
+  for (auto& c : conv.conversions("*", "*"))
+    if (std::find(out.begin(), out.end(), c.from) == out.end()) out.push_back(c.from);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 convert::result smime_conversion(const convert_job& job, const store::message_record& rec,
                                  const mime::message_structure& st, std::uint32_t index, const parse::section_spec& sec,
                                  const std::string& from) {
-  convert::failure f{convert::failure::code::bad_parameters, "", from, std::string(smime_type), {}, 0};
+  convert::failure f{convert::failure::code::bad_parameters, "", job.hide_types ? "application/octet-stream" : from,
+                     std::string(smime_type), {}, 0};
   if (!job.request.params.empty()) {
     // §9: "All unrecognized or irrelevant parameters MUST be listed".
     f.text = "S/MIME enveloping takes no conversion parameters";
@@ -308,11 +335,23 @@ message_result convert_message(const convert_job& job, const store::message_reco
       return done.emplace(sec.text, f).first->second;
     }
     if (job.request.to && *job.request.to == smime_type) {
-      // Not cached: a fresh content key each time, and nothing to save
-      // beside one public-key operation.
+      // Cached as the other conversions are, under the certificates it
+      // was made for: a part fetched in pieces (BINARY[1]<0.65536>, then
+      // <65536.65536>) in several commands is pieces of one envelope.
+      auto key = cache_key(rec.blob, sec, job.request, "smime:" + job.smime_fingerprint);
+      if (auto hit = job.store.find_conversion(key))
+        return done.emplace(sec.text, convert::output{hit->type, split_params(hit->params), std::move(hit->data)})
+            .first->second;
       auto r = smime_conversion(job, rec, st, *where.index, sec, where.type);
-      if (auto* o = std::get_if<convert::output>(&r))
+      if (auto* o = std::get_if<convert::output>(&r)) {
         spdlog::info("event=convert user={} from={} to={} out={}", job.user, where.type, o->type, o->data.size());
+        try {
+          job.store.put_conversion(rec.blob, key, {o->type, join_params(o->type_params), o->data},
+                                   job.cfg.convert_cache);
+        } catch (const std::exception& e) {
+          spdlog::warn("event=convert_cache_error user={} error=\"{}\"", job.user, e.what());
+        }
+      }
       return done.emplace(sec.text, std::move(r)).first->second;
     }
     if (auto bad = job.conv.check(where.type, job.request)) return done.emplace(sec.text, *bad).first->second;
@@ -390,14 +429,19 @@ message_result convert_message(const convert_job& job, const store::message_reco
           fail(error_phrase(f));
           break;
         }
+        // Any part can be enveloped, with no parameter; listed unasked
+        // only for the types CONVERSIONS lists (§8.4: a subset of it).
         bool smime_ok = !job.smime.empty() && job.request.params.empty();
         if (job.request.to && *job.request.to == smime_type) {
           convert::failure f{convert::failure::code::bad_parameters, "S/MIME enveloping takes no conversion parameters",
-                             where.type, std::string(smime_type), job.request.params, 0};
+                             job.hide_types ? "application/octet-stream" : where.type, std::string(smime_type),
+                             job.request.params, 0};
           if (smime_ok) good(wire_list{wire_list{string{std::string(smime_type)}}});
           else fail(error_phrase(f));
           break;
         }
+        auto sources = smime_sources(job.conv);
+        smime_ok = smime_ok && std::find(sources.begin(), sources.end(), where.type) != sources.end();
         if (job.request.to) {
           if (auto bad = job.conv.check(where.type, job.request)) fail(error_phrase(*bad));
           else good(wire_list{wire_list{string{*job.request.to}}});
@@ -521,19 +565,6 @@ std::vector<std::string> certificates_in_force(command_context& ctx) {
   return out;
 }
 
-// What CONVERSIONS lists as enveloped to application/pkcs7-mime: the types
-// the other conversions start from, and the usual composites and
-// attachments (any part can be enveloped; these are examples a client can
-// match its patterns against).
-std::vector<std::string> smime_sources(const convert::converter& conv) {
-  std::vector<std::string> out = {"application/octet-stream", "application/pdf", "message/rfc822",
-                                  "multipart/alternative", "multipart/mixed", "multipart/related"};
-  for (auto& c : conv.conversions("*", "*"))
-    if (std::find(out.begin(), out.end(), c.from) == out.end()) out.push_back(c.from);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace
 
 asio::awaitable<void> conversions(command_context& ctx, args& a) {
@@ -613,7 +644,13 @@ asio::awaitable<void> convert(command_context& ctx, args& a) {
   auto& acct = *ctx.session.account;
   auto records = co_await ctx.blocking([&] { return acct.store().fetch(view.info().id, uids); },
                                        command_context::work::read);
-  convert_job job{acct.store(), *ctx.server.converter, cfg, cmd, request, ctx.session.wopts, ctx.session.user, certs};
+  auto& proxy = ctx.session.proxy;
+  bool hide_types = proxy && !ctx.sealed &&
+                    !(proxy->allow & (store::allow_clear_envelope | store::allow_clear_content));
+  std::string certs_octets;
+  for (auto& c : certs) certs_octets += std::to_string(c.size()) + ":" + c;
+  convert_job job{acct.store(), *ctx.server.converter, cfg,   cmd,  request, ctx.session.wopts, ctx.session.user,
+                  certs,        hide_types,           core::hex_encode(auth::sha256(certs_octets))};
   bool any_ok = false, any_failed = false;
   auto started = std::chrono::steady_clock::now();
   for (auto& rec : records) {

@@ -774,6 +774,10 @@ asio::awaitable<void> fetch(command_context& ctx, args& a) {
       if (w) w->finish(ctx.session.out);
     }
     ctx.session.out.append(text, done);
+    // As above: a FETCH of many messages goes out as it is made. Without
+    // this, encrypted bodies (spliced whole) piled up in one buffer that
+    // grew, and was copied, for the whole command.
+    if (ctx.session.out.size() > flush_at) co_await ctx.io.flush();
   }
 }
 

@@ -133,7 +133,16 @@ unsigned clear_lacking(const command_context& ctx, const args& a, bool sealed) {
           // the user's S/MIME certificates (draft -02 §3.2): only an
           // application/pkcs7-mime target, with no header items (which
           // take no target and would come back in the clear).
-          return cmd.to && *cmd.to == "application/pkcs7-mime" ? 0u : unsigned{store::allow_clear_content};
+          // Without clear-envelope, no more than the enveloped parts and
+          // their sizes and (enveloped) structure: conversion parameters
+          // and AVAILABLECONVERSIONS would name the parts' own types.
+          if (!cmd.to || *cmd.to != "application/pkcs7-mime") return unsigned{store::allow_clear_content};
+          bool bare = cmd.params.empty() && std::all_of(cmd.atts.begin(), cmd.atts.end(), [](auto& t) {
+            using k = parse::convert_att::kind;
+            return t.what == k::uid || t.what == k::binary || t.what == k::binary_size ||
+                   t.what == k::bodypartstructure;
+          });
+          return bare ? 0u : unsigned{store::allow_clear_envelope};
         } else if constexpr (std::is_same_v<T, parse::urlfetch_cmd>) {
           // Its messages (meant for submission servers) go in the clear.
           return store::allow_clear_content;

@@ -217,10 +217,17 @@ class user_directory {
   // proxy. Only a hash of the code is kept. add throws error{nonexistent},
   // error{invalid_name}; redeem returns the user's name and the new key,
   // nullopt for an unknown or expired code (either way it is gone).
+  // add drops the codes expired at `now` first, and throws error{limit}
+  // when the user has `max` unexpired ones.
   virtual void add_pairing_code(std::string_view user, std::string_view device, std::string_view code_hash,
-                                std::int64_t expires) = 0;
+                                std::int64_t now, std::int64_t expires, unsigned max) = 0;
   virtual std::optional<std::pair<std::string, device_key>> redeem_pairing_code(std::string_view code_hash,
                                                                                 std::int64_t now) = 0;
+  // The user's server_smime, nullopt if none was made; make_server_smime
+  // makes it (auth::smime::make_identity) unless it exists, and returns
+  // it. Both throw error{nonexistent} for an unknown user.
+  virtual std::optional<server_smime> find_server_smime(std::string_view user) = 0;
+  virtual server_smime make_server_smime(std::string_view user) = 0;
   // App passwords (types.hpp app_password), by the hash of each. add
   // throws error{nonexistent}, error{already_exists}, error{invalid_name}
   // (a label as a proxy identity's); remove throws error{nonexistent};

@@ -264,6 +264,15 @@ struct device_key {
   std::string secret;  // 32 octets; empty in listings
 };
 
+// The server's own S/MIME identity for a user (docs/xencrypted.md): a
+// key pair and a self-signed certificate made for the user on first use
+// (DER), so that a message a device envelopes for it opens in that user's
+// account only. The key is kept wrapped under the master key.
+struct server_smime {
+  std::string certificate;
+  std::string private_key;
+};
+
 // An app password (docs/xencrypted.md): a random password of its own a
 // user makes for one client of the key API, so that client never holds
 // the account's password; revocable alone. Only a hash is kept.

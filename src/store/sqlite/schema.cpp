@@ -327,6 +327,17 @@ CREATE TABLE smime_certificates(
   PRIMARY KEY(user_id, fingerprint)
 ) WITHOUT ROWID;
 )sql",
+    // 6: the server's own S/MIME identity per user (types.hpp
+    // server_smime), the key wrapped under the master key as device keys
+    // are, bound to the user's id.
+    R"sql(
+CREATE TABLE server_smime(
+  user_id     INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  certificate BLOB NOT NULL,
+  wrapped_key BLOB NOT NULL,
+  created     INTEGER NOT NULL
+);
+)sql",
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "auth/aead.hpp"
+#include "auth/smime.hpp"
 #include "core/strings.hpp"
 #include "store/sqlite/schema.hpp"
 
@@ -308,7 +309,7 @@ const std::string& sqlite_users::master_key(bool make) {
                                " is missing: device keys cannot be read without it");
     // A new master key only for a store with no device keys yet: one made
     // while keys exist would leave every one of them unreadable.
-    auto& any = db_.cached("SELECT 1 FROM device_keys LIMIT 1");
+    auto& any = db_.cached("SELECT 1 FROM device_keys UNION ALL SELECT 1 FROM server_smime LIMIT 1");
     bool keys = any.step();
     any.reset();
     if (keys)
@@ -460,14 +461,20 @@ std::optional<device_key> sqlite_users::find_device_key(std::string_view user, s
 }
 
 void sqlite_users::add_pairing_code(std::string_view user, std::string_view device, std::string_view code_hash,
-                                    std::int64_t expires) {
+                                    std::int64_t now, std::int64_t expires, unsigned max) {
   if (!valid_proxy_label(device))
     throw error(error::code::invalid_name, "device names are 1-32 letters, digits, '.', '_' or '-'");
   std::lock_guard lock(mu_);
   immediate_transaction(db_, [&] {
     auto uid = user_id(db_, user);
     // Codes past their time are of no use to anyone: gone with each new one.
-    db_.cached("DELETE FROM pairing_codes WHERE expires <= ?1").bind(1, now_seconds()).run();
+    db_.cached("DELETE FROM pairing_codes WHERE expires <= ?1").bind(1, now).run();
+    auto& n = db_.cached("SELECT count(*) FROM pairing_codes WHERE user_id = ?1");
+    n.bind(1, uid);
+    auto count = n.step() ? n.int64(0) : 0;
+    n.reset();
+    if (count >= static_cast<std::int64_t>(max))
+      throw error(error::code::limit, "at most " + std::to_string(max) + " unredeemed pairing codes per user");
     db_.cached("INSERT INTO pairing_codes(code_hash, user_id, device, expires) VALUES(?1, ?2, ?3, ?4)")
         .bind_blob(1, code_hash)
         .bind(2, uid)
@@ -499,6 +506,60 @@ std::optional<std::pair<std::string, device_key>> sqlite_users::redeem_pairing_c
     db_.cached("DELETE FROM pairing_codes WHERE code_hash = ?1").bind_blob(1, code_hash).run();
     if (expires <= now) return;
     out.emplace(std::move(name), insert_device_key(uid, device));
+  });
+  return out;
+}
+
+namespace {
+// What a wrapped server S/MIME key is bound to: its owner.
+std::string smime_wrap_context(std::int64_t user) { return "lemonade-server-smime/1 " + std::to_string(user); }
+}  // namespace
+
+std::optional<server_smime> sqlite_users::read_server_smime(std::int64_t user) {
+  auto& s = db_.cached("SELECT certificate, wrapped_key FROM server_smime WHERE user_id = ?1");
+  s.bind(1, user);
+  std::optional<server_smime> out;
+  std::string wrapped;
+  if (s.step()) {
+    out.emplace();
+    out->certificate = s.blob(0);
+    wrapped = s.blob(1);
+  }
+  s.reset();
+  if (!out) return out;
+  constexpr auto n = auth::aead::nonce_size;
+  auto key = wrapped.size() > n ? auth::aead::open(master_key(false), std::string_view(wrapped).substr(0, n),
+                                                   smime_wrap_context(user), std::string_view(wrapped).substr(n))
+                                : std::nullopt;
+  if (!key) throw std::runtime_error("the server's S/MIME key does not unwrap under the master key");
+  out->private_key = std::move(*key);
+  return out;
+}
+
+std::optional<server_smime> sqlite_users::find_server_smime(std::string_view user) {
+  std::lock_guard lock(mu_);
+  return read_server_smime(user_id(db_, user));
+}
+
+server_smime sqlite_users::make_server_smime(std::string_view user) {
+  std::lock_guard lock(mu_);
+  server_smime out;
+  immediate_transaction(db_, [&] {
+    auto uid = user_id(db_, user);
+    if (auto have = read_server_smime(uid)) {
+      out = std::move(*have);
+      return;
+    }
+    auto made = auth::smime::make_identity(std::string(user), 3650);
+    auto nonce = auth::aead::random_octets(auth::aead::nonce_size);
+    auto wrapped = nonce + auth::aead::seal(master_key(true), nonce, smime_wrap_context(uid), made.private_key);
+    db_.cached("INSERT INTO server_smime(user_id, certificate, wrapped_key, created) VALUES(?1, ?2, ?3, ?4)")
+        .bind(1, uid)
+        .bind_blob(2, made.certificate)
+        .bind_blob(3, wrapped)
+        .bind(4, now_seconds())
+        .run();
+    out = {std::move(made.certificate), std::move(made.private_key)};
   });
   return out;
 }

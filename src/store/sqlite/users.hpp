@@ -37,7 +37,9 @@ class sqlite_users final : public user_directory {
   std::optional<device_key> find_device_key(std::string_view user, std::string_view id) override;
   std::vector<std::string> device_keys_in_use() override;
   void add_pairing_code(std::string_view user, std::string_view device, std::string_view code_hash,
-                        std::int64_t expires) override;
+                        std::int64_t now, std::int64_t expires, unsigned max) override;
+  std::optional<server_smime> find_server_smime(std::string_view user) override;
+  server_smime make_server_smime(std::string_view user) override;
   std::optional<std::pair<std::string, device_key>> redeem_pairing_code(std::string_view code_hash,
                                                                         std::int64_t now) override;
   void add_app_password(std::string_view user, std::string_view label, std::string_view hash) override;
@@ -53,6 +55,7 @@ class sqlite_users final : public user_directory {
   // The master key, read from its file (or made, when `make`); under mu_.
   const std::string& master_key(bool make);
   device_key insert_device_key(std::int64_t user, std::string_view device);
+  std::optional<server_smime> read_server_smime(std::int64_t user);
 
   std::mutex mu_;
   db db_;

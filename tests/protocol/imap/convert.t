@@ -78,7 +78,7 @@ S: b003 NO All conversions failed
 # §7.2: HTML to text keeping its structure (format=flowed, RFC 3676);
 # BODYPARTSTRUCTURE first when asked first (§8.2), matching the data.
 C: c2 CONVERT 1 ("text/plain" ("charset" "utf-8")) (BODYPARTSTRUCTURE[2] BINARY[2])
-S: * 1 CONVERTED (TAG "c2") (BODYPARTSTRUCTURE[2] ("TEXT" "PLAIN" ("CHARSET" "UTF-8" "FORMAT" "FLOWED") NIL NIL "7BIT" 60 6) BINARY[2] {60}Hello world\r\n\r\n- one\r\n- two\r\n\r\nsite <https://example.com/>\r\n)
+S: * 1 CONVERTED (TAG "c2") (BODYPARTSTRUCTURE[2] ("TEXT" "PLAIN" ("CHARSET" "UTF-8" "FORMAT" "flowed") NIL NIL "7BIT" 60 6) BINARY[2] {60}Hello world\r\n\r\n- one\r\n- two\r\n\r\nsite <https://example.com/>\r\n)
 S: c2 OK CONVERT completed
 # §6 examples c000/c001: the converted size, then a range of the
 # converted data (<partial> "refer to the TRANSCODED and DECODED section

@@ -145,10 +145,12 @@ TEST_F(store_sqlite, pairing_codes_and_certificates) {
   users.add_user({0, "bob", "h", {}});
   users.add_user({0, "carol", "h", {}});
   std::int64_t now = 1'800'000'000;
-  users.add_pairing_code("bob", "tablet", std::string(32, 'a'), now + 600);
-  users.add_pairing_code("bob", "watch", std::string(32, 'b'), now - 1);
-  EXPECT_THROW(users.add_pairing_code("nobody", "tablet", std::string(32, 'c'), now + 600), error);
-  EXPECT_THROW(users.add_pairing_code("bob", "bad name", std::string(32, 'c'), now + 600), error);
+  users.add_pairing_code("bob", "watch", std::string(32, 'b'), now - 700, now - 1, 2);
+  users.add_pairing_code("bob", "tablet", std::string(32, 'a'), now, now + 600, 2);  // drops the expired one
+  users.add_pairing_code("bob", "phone", std::string(32, 'p'), now, now + 600, 2);
+  EXPECT_THROW(users.add_pairing_code("bob", "more", std::string(32, 'm'), now, now + 600, 2), error);  // limit
+  EXPECT_THROW(users.add_pairing_code("nobody", "tablet", std::string(32, 'c'), now, now + 600, 2), error);
+  EXPECT_THROW(users.add_pairing_code("bob", "bad name", std::string(32, 'c'), now, now + 600, 2), error);
   EXPECT_FALSE(users.redeem_pairing_code(std::string(32, 'z'), now));
   EXPECT_FALSE(users.redeem_pairing_code(std::string(32, 'b'), now));  // expired
   auto got = users.redeem_pairing_code(std::string(32, 'a'), now);
@@ -181,6 +183,14 @@ TEST_F(store_sqlite, pairing_codes_and_certificates) {
   EXPECT_THROW(users.remove_smime_certificate("bob", std::string(32, '1')), error);
   EXPECT_EQ(users.list_smime_certificates("bob").size(), 1u);
   EXPECT_EQ(users.list_smime_certificates("carol").size(), 1u);
+  // The server's S/MIME identity for bob: made once, its key wrapped.
+  EXPECT_FALSE(users.find_server_smime("bob"));
+  auto made = users.make_server_smime("bob");
+  EXPECT_FALSE(made.certificate.empty());
+  EXPECT_EQ(users.make_server_smime("bob").certificate, made.certificate);
+  EXPECT_EQ(users.find_server_smime("bob")->private_key, made.private_key);
+  EXPECT_NE(users.make_server_smime("carol").certificate, made.certificate);
+  EXPECT_THROW(users.make_server_smime("nobody"), error);
   // App passwords, found by hash, for their user only.
   users.add_app_password("bob", "laptop", std::string(32, 'h'));
   EXPECT_THROW(users.add_app_password("bob", "LAPTOP", std::string(32, 'i')), error);
