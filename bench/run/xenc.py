@@ -11,7 +11,9 @@ for each size, reading every octet (it does not decrypt: the server's
 work is what is measured). Printed per server, mode and size: MB/s of
 message data and the server's CPU seconds per GB served (user + system of
 its whole process tree, from /proc), medians of the runs; then Lemonade's
-encrypted/plain CPU ratio (aim: < 1.15) and the server's memory with
+encrypted/plain CPU ratio (aim: < 1.15), and the same for "bare": the
+encrypted objects on a connection without TLS (where they replace TLS on
+the proxy's link instead of riding inside it); and the server's memory with
 BENCH_XENC_SESSIONS sessions open (measured first), plain and after XKEY (aim: the same)."""
 
 import argparse
@@ -117,11 +119,11 @@ def populate(server, sizes):
     c.close()
 
 
-def run_fetch(server, mailbox, key_id, reps, volume):
+def run_fetch(server, mailbox, key_id, reps, volume, tls=True):
     """[(seconds, server CPU seconds, octets)] of reps runs, each of UID
     FETCH 1:* (BODY.PEEK[]) repeated until volume octets came (CPU time is
     counted in ticks of 10 ms: a run must be long)."""
-    c = Client(server.tls_port, True)
+    c = Client(server.tls_port if tls else server.port, tls)
     if key_id:
         c.command(b"XKEY %s %s" % (key_id.encode(), os.urandom(16).hex().encode()))
     c.command(b"SELECT " + mailbox)
@@ -178,20 +180,23 @@ def main():
                              capture_output=True, text=True, check=True)
         key_id = out.stdout.split()[1]
         dov = Dovecot(work, lem.hashes(), tls=True)
-        for server, modes in ((lem, (("plain", None), ("encrypted", key_id))), (dov, (("plain", None),))):
+        # "bare": encrypted objects on a connection without TLS, where the
+        # objects replace TLS on the proxy's link instead of riding in it.
+        for server, modes in ((lem, (("plain", None), ("encrypted", key_id), ("bare", key_id))),
+                              (dov, (("plain", None),))):
             print("bench: xenc, %s" % server.name, file=sys.stderr, flush=True)
             server.start()
             try:
                 # Memory first, on a server that has fetched nothing yet,
                 # after one round not counted (the heap's first growth).
                 session_memory(server, args.sessions, None)
-                for mode, kid in modes:
+                for mode, kid in modes[:2]:
                     mem[(server.name, mode)] = session_memory(server, args.sessions, kid)
                 populate(server, sizes)
                 for mode, kid in modes:
                     for mailbox in sizes:
                         res[(server.name, mode, mailbox.decode())] = run_fetch(server, mailbox, kid, args.reps,
-                                                                               args.mb * 1_000_000)
+                                                                               args.mb * 1_000_000, mode != "bare")
             finally:
                 server.stop()
     finally:
@@ -207,9 +212,11 @@ def main():
     for size in ("small", "large"):
         p, e = med.get(("lemonade", "plain", size)), med.get(("lemonade", "encrypted", size))
         d = med.get(("dovecot", "plain", size))
+        b = med.get(("lemonade", "bare", size))
         if p and e:
-            print("%s: lemonade encrypted/plain CPU %.2f (aim < 1.15)%s" % (
-                size, e / p, "; lemonade plain/dovecot CPU %.2f" % (p / d) if d else ""))
+            print("%s: lemonade encrypted/plain CPU %.2f (aim < 1.15)%s%s" % (
+                size, e / p, "; bare (no TLS)/plain %.2f" % (b / p) if b else "",
+                "; lemonade plain/dovecot CPU %.2f" % (p / d) if d else ""))
     for (name, mode), kb in mem.items():
         print("%s %s: %d sessions grew the server by %d kB (%.1f kB each)" % (
             name, mode, args.sessions, kb, kb / args.sessions))
