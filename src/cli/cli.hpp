@@ -4,12 +4,14 @@
 // dir, store error), 2 bad usage or bad config.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/config.hpp"
+#include "net/endpoint.hpp"
 #include "store/api/store.hpp"
 
 namespace lemonade::cli {
@@ -30,7 +32,15 @@ std::string server_secret(const std::filesystem::path& dir);
 // config's limits.
 std::unique_ptr<store::mail_store> open_store(const core::config& cfg);
 
+// Calls listen for each address of a listener setting (`key`, e.g.
+// "imap.listen"): exit 2 for one that is not host:port, exit 1 with the
+// reason for one that cannot be bound.
+void bind_each(const std::vector<std::string>& addrs, const char* key,
+               const std::function<void(const net::host_port&)>& listen);
+
 int serve(const core::config& cfg);
+// `lemonade proxy` (src/proxy); backend: --backend, else proxy.backend.
+int proxy(const core::config& cfg, const std::string& backend);
 int user_add(const core::config& cfg, const std::string& name);
 int user_passwd(const core::config& cfg, const std::string& name);
 int user_del(const core::config& cfg, const std::string& name);

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
 
   auto* serve = app.add_subcommand("serve", "run the server");
   add_common(serve);
+  auto* run_proxy = app.add_subcommand("proxy", "run the IMAP proxy in front of an IMAP server (proxy.* settings)");
+  std::string backend;
+  run_proxy->add_option("--backend", backend, "the IMAP server: imap://host:port or imaps://host:port (else proxy.backend)");
+  add_common(run_proxy);
 
   auto* user = app.add_subcommand("user", "manage accounts");
   user->require_subcommand(1);
@@ -120,6 +124,7 @@ int main(int argc, char** argv) {
     for (auto& o : overrides) kv.push_back(core::split_override(o));
     auto cfg = cli::prepare_data_dir(std::filesystem::absolute(data_dir), kv);
     if (*serve) return cli::serve(cfg);
+    if (*run_proxy) return cli::proxy(cfg, backend);
     if (*add) return cli::user_add(cfg, name);
     if (*passwd) return cli::user_passwd(cfg, name);
     if (*del) return cli::user_del(cfg, name);

@@ -226,6 +226,19 @@ class memory_janitor {
   std::thread thread_;
 };
 
+void bind_each(const std::vector<std::string>& addrs, const char* key,
+               const std::function<void(const net::host_port&)>& listen) {
+  for (auto& a : addrs) {
+    auto hp = net::parse_host_port(a);
+    if (!hp) throw exit_error(2, std::string(key) + ": bad address \"" + a + "\" (expected host:port)");
+    try {
+      listen(*hp);
+    } catch (const std::exception& e) {
+      throw exit_error(1, e.what());
+    }
+  }
+}
+
 int serve(const core::config& cfg) {
   core::init_logging(cfg.log_level, cfg.log_file);
   auth::init_crypto();
@@ -306,19 +319,8 @@ int serve(const core::config& cfg) {
   }
   ctx.converting = converting.get_executor();
   imap::server srv(ioc, ctx);
-  auto bind_all = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name) {
-    for (auto& a : addrs) {
-      auto hp = net::parse_host_port(a);
-      if (!hp) throw exit_error(2, std::string(key_name) + ": bad address \"" + a + "\" (expected host:port)");
-      try {
-        srv.listen(*hp, implicit_tls);
-      } catch (const std::exception& e) {
-        throw exit_error(1, e.what());
-      }
-    }
-  };
-  bind_all(cfg.imap_listen, false, "imap.listen");
-  bind_all(cfg.imaps_listen, true, "imaps.listen");
+  bind_each(cfg.imap_listen, "imap.listen", [&](auto& hp) { srv.listen(hp, false); });
+  bind_each(cfg.imaps_listen, "imaps.listen", [&](auto& hp) { srv.listen(hp, true); });
 
   // Mail in: submission (RFC 6409) into the queue; the queue runner
   // delivers into the accounts the IMAP sessions share.
@@ -384,21 +386,9 @@ int serve(const core::config& cfg) {
   smtp::server submission(ioc, smtp_ctx);
   smtp_ctx.accounts = &ctx.accounts;
   smtp_ctx.quick_reads = &quick_reads;
-  auto bind_smtp = [&](const std::vector<std::string>& addrs, bool implicit_tls, const char* key_name,
-                       smtp::mode mode = smtp::mode::submission) {
-    for (auto& a : addrs) {
-      auto hp = net::parse_host_port(a);
-      if (!hp) throw exit_error(2, std::string(key_name) + ": bad address \"" + a + "\" (expected host:port)");
-      try {
-        submission.listen(*hp, implicit_tls, mode);
-      } catch (const std::exception& e) {
-        throw exit_error(1, e.what());
-      }
-    }
-  };
-  bind_smtp(cfg.submission_listen, false, "submission.listen");
-  bind_smtp(cfg.submissions_listen, true, "submissions.listen");
-  bind_smtp(cfg.lmtp_listen, false, "lmtp.listen", smtp::mode::lmtp);
+  bind_each(cfg.submission_listen, "submission.listen", [&](auto& hp) { submission.listen(hp, false); });
+  bind_each(cfg.submissions_listen, "submissions.listen", [&](auto& hp) { submission.listen(hp, true); });
+  bind_each(cfg.lmtp_listen, "lmtp.listen", [&](auto& hp) { submission.listen(hp, false, smtp::mode::lmtp); });
   if (!cfg.lmtp_socket.empty()) {
     unsigned mode = 0;
     auto& m = cfg.lmtp_socket_mode;
@@ -420,15 +410,7 @@ int serve(const core::config& cfg) {
   http::key_api keys(ioc, {cfg, *store, ctx.throttle, ctx.credentials, storage.get_executor(),
                            hashing.get_executor(), [t = tls.get()] { return t->current(); },
                            [&srv, &submission, st = store.get()] { end_revoked_key_sessions(srv, submission, *st); }});
-  for (auto& a : cfg.https_listen) {
-    auto hp = net::parse_host_port(a);
-    if (!hp) throw exit_error(2, "https.listen: bad address \"" + a + "\" (expected host:port)");
-    try {
-      keys.listen(*hp);
-    } catch (const std::exception& e) {
-      throw exit_error(1, e.what());
-    }
-  }
+  bind_each(cfg.https_listen, "https.listen", [&](auto& hp) { keys.listen(hp); });
   keys.start();
 
   asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);

@@ -231,6 +231,11 @@ const key_def key_defs[] = {
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
   {"https.listen", "[]", "HTTPS for device key provisioning (docs/xencrypted.md): list of host:port; [] disables", set_list<&config::https_listen>},
   {"https.max_request_size", "\"16KB\"", "largest HTTPS request (headers excluded, at most 8 KB); larger gets 413", set_size<&config::https_max_request_size>},
+  {"proxy.listen", "[]", "IMAP listeners (STARTTLS offered) of `lemonade proxy`: list of host:port", set_list<&config::proxy_listen>},
+  {"proxy.tls_listen", "[]", "IMAP-over-TLS listeners of `lemonade proxy`: list of host:port", set_list<&config::proxy_tls_listen>},
+  {"proxy.backend", "\"\"", "the IMAP server `lemonade proxy` logs its clients in to: imap://host:port, or imaps://host:port (TLS, its certificate checked)", set_string<&config::proxy_backend>},
+  {"proxy.backend_ca", "\"\"", "PEM file of the certificate authorities an imaps:// backend is checked against; empty uses the system's", set_path<&config::proxy_backend_ca>},
+  {"proxy.connect_timeout", "30", "seconds `lemonade proxy` waits for its backend to connect and answer each step of a login", set_seconds<&config::proxy_connect_timeout>},
 
   {"submission.listen", "[\"127.0.0.1:1587\"]", "message submission with STARTTLS (RFC 6409): list of host:port; [] disables", set_list<&config::submission_listen>},
   {"submission.max_message_size", "\"50MB\"", "largest message accepted (advertised as SIZE, RFC 1870); larger gets 552 5.3.4", set_size<&config::submission_max_message_size>},

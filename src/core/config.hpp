@@ -158,6 +158,14 @@ struct config {
   std::chrono::seconds pairing_code_lifetime{600};  // one-time codes for a device key
   unsigned max_pairing_codes = 8;                   // unredeemed, per user
 
+  // [proxy] `lemonade proxy` (src/proxy): its listeners and the IMAP
+  // server behind it.
+  std::vector<std::string> proxy_listen;
+  std::vector<std::string> proxy_tls_listen;
+  std::string proxy_backend;                    // imap://host:port or imaps://host:port
+  std::filesystem::path proxy_backend_ca;       // PEM; empty: the system's CAs
+  std::chrono::seconds proxy_connect_timeout{30};
+
   // [limits]
   std::size_t max_line_length = 64 * 1024;        // command text, literals excluded
   std::size_t max_literal_size = 50 * 1024 * 1024;

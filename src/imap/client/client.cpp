@@ -78,6 +78,11 @@ connection::~connection() {
   if (stream_) stream_->close();
 }
 
+std::pair<std::shared_ptr<net::stream>, std::string> connection::release() {
+  timer_.cancel();
+  return {std::move(stream_), std::move(in_)};
+}
+
 bool connection::tls_active() const { return stream_ && stream_->tls_active(); }
 
 void connection::arm() {

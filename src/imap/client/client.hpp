@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -103,6 +104,11 @@ class connection {
   asio::awaitable<std::vector<fetched_url>> urlfetch(const std::vector<std::string>& urls);
   // LOGOUT and close; never throws.
   asio::awaitable<void> logout();
+
+  // The stream and any input read past the last response, for a caller
+  // that relays octets from now on (the proxy); this connection is then
+  // spent: destroy it.
+  std::pair<std::shared_ptr<net::stream>, std::string> release();
 
   bool has_capability(std::string_view name) const;
   const std::vector<std::string>& capabilities() const { return caps_; }

@@ -1,0 +1,60 @@
+// `lemonade proxy`: the IMAP proxy of src/proxy in a process of its own,
+// in front of proxy.backend (or --backend). Its TLS certificate is the
+// data directory's, as `serve`'s; SIGTERM and SIGINT stop it.
+#include <csignal>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/cli.hpp"
+#include "core/log.hpp"
+#include "net/tls.hpp"
+#include "proxy/proxy.hpp"
+
+namespace lemonade::cli {
+
+int proxy(const core::config& cfg, const std::string& backend_override) {
+  core::init_logging(cfg.log_level, cfg.log_file);
+  ::signal(SIGPIPE, SIG_IGN);
+  auto url = backend_override.empty() ? cfg.proxy_backend : backend_override;
+  auto where = proxy::parse_backend(url);
+  if (!where) throw exit_error(2, "proxy.backend: \"" + url + "\" is not imap://host:port or imaps://host:port");
+  if (cfg.proxy_listen.empty() && cfg.proxy_tls_listen.empty())
+    throw exit_error(2, "proxy.listen and proxy.tls_listen are both empty: nothing to listen on");
+  auto cert = cfg.tls_cert.empty() ? cfg.data_dir / "tls" / "cert.pem" : cfg.tls_cert;
+  auto key = cfg.tls_key.empty() ? cfg.data_dir / "tls" / "key.pem" : cfg.tls_key;
+  std::shared_ptr<boost::asio::ssl::context> tls, backend_tls;
+  try {
+    if (cfg.tls_cert.empty() && net::ensure_self_signed(cert, key, cfg.hostname))
+      spdlog::info("event=tls_self_signed cert={}", cert.string());
+    tls = net::make_server_tls(cert, key);
+    if (where->tls) backend_tls = net::make_client_tls(true, cfg.proxy_backend_ca);
+  } catch (const std::exception& e) {
+    throw exit_error(2, e.what());
+  }
+  unsigned threads = cfg.network_threads ? cfg.network_threads : std::max(1u, std::thread::hardware_concurrency());
+  boost::asio::io_context ioc(static_cast<int>(threads));
+  proxy::server srv(ioc, {cfg, *where, [tls] { return tls; }, backend_tls});
+  bind_each(cfg.proxy_listen, "proxy.listen", [&](auto& hp) { srv.listen(hp, false); });
+  bind_each(cfg.proxy_tls_listen, "proxy.tls_listen", [&](auto& hp) { srv.listen(hp, true); });
+  srv.start();
+  boost::asio::signal_set sigs(ioc, SIGTERM, SIGINT);
+  sigs.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("event=stopping protocol=imap-proxy");
+    srv.stop();
+    ioc.stop();
+  });
+  spdlog::info("event=started protocol=imap-proxy backend={}:{} tls={} network_threads={}", where->host, where->port,
+               where->tls, threads);
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  spdlog::info("event=stopped protocol=imap-proxy");
+  return 0;
+}
+
+}  // namespace lemonade::cli

@@ -1,0 +1,451 @@
+#include "proxy/proxy.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/strings.hpp"
+#include "imap/client/client.hpp"
+#include "imap/parse/parse.hpp"
+#include "imap/syntax/framer.hpp"
+#include "imap/syntax/lexer.hpp"
+#include "net/listener.hpp"
+#include "net/stream.hpp"
+
+namespace lemonade::proxy {
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace syntax = imap::syntax;
+namespace parse = imap::parse;
+
+constexpr std::size_t relay_chunk = 16 * 1024;
+
+// What a failed wait or a closed peer looks like here.
+struct closed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A logged-in session's two connections, relayed both ways.
+struct relay {
+  std::shared_ptr<net::stream> client;
+  std::shared_ptr<net::stream> backend;
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  bool done = false;
+  void end() {
+    done = true;
+    client->close();
+    backend->close();
+  }
+};
+
+// One direction until either side is gone, then both end (the other
+// direction's wait fails with it). Holds no buffer while it waits: an idle
+// session costs its coroutine frames.
+asio::awaitable<void> pump(std::shared_ptr<relay> r, bool up, std::string first) {
+  auto& from = up ? r->client : r->backend;
+  auto& to = up ? r->backend : r->client;
+  try {
+    if (!first.empty()) co_await to->write(asio::buffer(first));
+    for (;;) {
+      co_await from->wait_readable();
+      std::string buf(relay_chunk, '\0');
+      auto n = co_await from->read_some(asio::buffer(buf));
+      r->last = std::chrono::steady_clock::now();
+      co_await to->write(asio::buffer(buf.data(), n));
+    }
+  } catch (const std::exception&) {
+  }
+  r->end();
+}
+
+// Ends a session quiet both ways for longer than `limit` (a backend that
+// hangs without closing, say).
+asio::awaitable<void> watchdog(std::shared_ptr<relay> r, std::chrono::seconds limit) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (!r->done) {
+    t.expires_after(std::min<std::chrono::seconds>(limit, std::chrono::seconds(60)));
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!r->done && std::chrono::steady_clock::now() - r->last > limit) r->end();
+  }
+}
+
+}  // namespace
+
+std::optional<backend> parse_backend(const std::string& url) {
+  backend b;
+  std::string_view rest;
+  if (url.starts_with("imap://")) {
+    rest = std::string_view(url).substr(7);
+  } else if (url.starts_with("imaps://")) {
+    rest = std::string_view(url).substr(8);
+    b.tls = true;
+    b.port = 993;
+  } else {
+    return std::nullopt;
+  }
+  if (rest.ends_with("/")) rest.remove_suffix(1);
+  auto hp = net::parse_host_port(std::string(rest));
+  if (hp) {
+    b.host = hp->host;
+    b.port = hp->port;
+  } else if (!rest.empty() && rest.find_first_of(":/[]@ ") == std::string_view::npos) {
+    b.host = std::string(rest);
+  } else {
+    return std::nullopt;
+  }
+  return b;
+}
+
+struct server::impl {
+  asio::io_context& ioc;
+  context ctx;
+  struct listener {
+    asio::ip::tcp::acceptor acceptor;
+    bool implicit_tls;
+  };
+  std::vector<std::unique_ptr<listener>> listeners;
+  std::atomic<std::uint64_t> next_id{1};
+
+  asio::awaitable<void> session(asio::ip::tcp::socket socket, bool implicit_tls, std::uint64_t id);
+};
+
+namespace {
+
+// One client's time before login: the proxy answers it itself.
+struct pre_login {
+  const context& ctx;
+  std::shared_ptr<net::stream> client;
+  std::uint64_t id;
+  bool tls = false;
+  bool loopback = false;
+  std::string in;
+  std::string out;
+  asio::steady_timer timer;
+
+  bool plaintext_allowed() const {
+    switch (ctx.cfg.plaintext) {
+      case core::plaintext_policy::always: return true;
+      case core::plaintext_policy::loopback: return tls || loopback;
+      case core::plaintext_policy::never: return tls;
+    }
+    return false;
+  }
+  std::string capabilities() const {
+    std::string c = "IMAP4rev1 LITERAL+ SASL-IR";
+    if (!tls && ctx.tls && ctx.tls()) c += " STARTTLS";
+    c += plaintext_allowed() ? " AUTH=PLAIN" : " LOGINDISABLED";
+    return c;
+  }
+  void say(std::string_view line) {
+    out += line;
+    out += "\r\n";
+  }
+  asio::awaitable<void> flush() {
+    if (out.empty()) co_return;
+    co_await client->write(asio::buffer(out));
+    out.clear();
+  }
+  // More input, within imap.timeout_unauthenticated; false when the
+  // client went away or took too long.
+  asio::awaitable<bool> read_more() {
+    timer.expires_after(ctx.cfg.timeout_unauthenticated);
+    auto late = std::make_shared<bool>(false);
+    timer.async_wait([late, c = client](boost::system::error_code ec) {
+      if (!ec) {
+        *late = true;
+        c->cancel();
+      }
+    });
+    char buf[4096];
+    std::size_t n = 0;
+    bool gone = false;
+    try {
+      n = co_await client->read_some(asio::buffer(buf));
+    } catch (const std::exception&) {
+      gone = true;
+    }
+    timer.cancel();
+    if (gone) {
+      if (*late) {
+        say("* BYE Autologout; idle for too long");
+        try {
+          co_await flush();
+        } catch (const std::exception&) {
+        }
+      }
+      co_return false;
+    }
+    in.append(buf, n);
+    co_return true;
+  }
+};
+
+}  // namespace
+
+asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool implicit_tls, std::uint64_t id) {
+  auto client = std::make_shared<net::stream>(std::move(socket));
+  auto ex = client->socket().get_executor();
+  pre_login p{ctx, client, id, false, client->remote_is_loopback(), {}, {}, asio::steady_timer(ex)};
+  auto remote = client->remote_address();
+  spdlog::info("conn={} event=connect protocol=imap-proxy remote={} tls={}", id, remote, implicit_tls);
+  std::unique_ptr<imap::client::connection> backend;
+  std::string tag;
+  std::string user;
+  try {
+    if (implicit_tls) {
+      co_await client->start_tls(ctx.tls());
+      p.tls = true;
+    }
+    p.say("* OK [CAPABILITY " + p.capabilities() + "] Lemonade proxy ready");
+    syntax::framer_limits limits;
+    limits.max_line = ctx.cfg.max_line_length;
+    limits.max_literal = 64 * 1024;  // credentials, not mail, before login
+    limits.max_command = 128 * 1024;
+    syntax::framer framer(limits);
+    int failures = 0;
+    while (!backend) {
+      co_await p.flush();
+      auto ev = framer.next(p.in);
+      if (ev.what == syntax::framer::kind::need_more) {
+        if (!co_await p.read_more()) co_return;
+        continue;
+      }
+      if (ev.what == syntax::framer::kind::need_continuation) {
+        p.say("+ Ready for literal data");
+        continue;
+      }
+      if (ev.what != syntax::framer::kind::command) {
+        p.in.erase(0, ev.size);
+        if (ev.what == syntax::framer::kind::discard) continue;
+        p.say((ev.tag.empty() ? std::string("*") : ev.tag) + " BAD [TOOBIG] Too long before login");
+        if (ev.what == syntax::framer::kind::reject_and_close) {
+          co_await p.flush();
+          co_return;
+        }
+        continue;
+      }
+      std::string command = p.in.substr(0, ev.size);
+      p.in.erase(0, ev.size);
+      syntax::lexer in(command, ctx.cfg.max_nesting_depth);
+      auto head = parse::parse_head(in);
+      if (!in.ok()) {
+        p.say((head.tag.empty() ? std::string("*") : head.tag) + " BAD Missing or invalid tag or command");
+        continue;
+      }
+      tag = head.tag;
+      auto& name = head.name;
+      std::optional<std::pair<std::string, std::string>> credentials;
+      if (name == "CAPABILITY" || name == "NOOP" || name == "LOGOUT" || name == "STARTTLS") {
+        in.end();
+        if (!in.ok()) {
+          p.say(tag + " BAD " + name + " takes no arguments");
+          continue;
+        }
+        if (name == "CAPABILITY") p.say("* CAPABILITY " + p.capabilities());
+        if (name == "LOGOUT") {
+          p.say("* BYE Lemonade proxy logging out");
+          p.say(tag + " OK LOGOUT completed");
+          co_await p.flush();
+          co_return;
+        }
+        if (name == "STARTTLS") {
+          auto tls = ctx.tls ? ctx.tls() : nullptr;
+          if (p.tls || !tls) {
+            p.say(tag + " BAD STARTTLS is not available");
+            continue;
+          }
+          p.say(tag + " OK Begin TLS negotiation now");
+          co_await p.flush();
+          // RFC 3501 §6.2.1: input sent after STARTTLS is not kept.
+          p.in.clear();
+          co_await client->start_tls(tls);
+          p.tls = true;
+          continue;
+        }
+        p.say(tag + " OK " + name + " completed");
+        continue;
+      } else if (name == "LOGIN") {
+        auto args = parse::parse_login(in, {ctx.cfg.max_nesting_depth});
+        if (!in.ok()) {
+          p.say(tag + " BAD LOGIN: " + in.error().message);
+          continue;
+        }
+        auto& l = std::get<parse::login_cmd>(args);
+        credentials.emplace(l.user, l.password);
+      } else if (name == "AUTHENTICATE") {
+        auto args = parse::parse_authenticate(in, {ctx.cfg.max_nesting_depth});
+        if (!in.ok()) {
+          p.say(tag + " BAD AUTHENTICATE: " + in.error().message);
+          continue;
+        }
+        auto& a = std::get<parse::authenticate_cmd>(args);
+        if (a.mechanism != "PLAIN") {
+          p.say(tag + " NO [CANNOT] Only AUTHENTICATE PLAIN here");
+          continue;
+        }
+        std::string response;
+        if (a.initial_response) {
+          response = *a.initial_response;
+        } else {
+          p.say("+ ");
+          co_await p.flush();
+          while (p.in.find("\r\n") == std::string::npos) {
+            if (p.in.size() > 8192 || !co_await p.read_more()) co_return;
+          }
+          auto end = p.in.find("\r\n");
+          response = p.in.substr(0, end);
+          p.in.erase(0, end + 2);
+          if (response == "*") {
+            p.say(tag + " BAD Authentication cancelled");
+            continue;
+          }
+        }
+        // RFC 4616 §2: [authzid] NUL authcid NUL passwd.
+        auto decoded = response == "=" ? std::optional<std::string>(std::string()) : core::base64_decode(response);
+        auto first = decoded ? decoded->find('\0') : std::string::npos;
+        auto second = first == std::string::npos ? std::string::npos : decoded->find('\0', first + 1);
+        if (second == std::string::npos) {
+          p.say(tag + " BAD Not a PLAIN response");
+          continue;
+        }
+        auto authzid = decoded->substr(0, first);
+        auto authcid = decoded->substr(first + 1, second - first - 1);
+        if (!authzid.empty() && authzid != authcid) {
+          p.say(tag + " NO [AUTHORIZATIONFAILED] No other identity here");
+          continue;
+        }
+        credentials.emplace(authcid, decoded->substr(second + 1));
+      } else {
+        p.say(tag + " BAD Log in first (the proxy answers CAPABILITY, NOOP, LOGOUT, STARTTLS, LOGIN and "
+                    "AUTHENTICATE PLAIN before login)");
+        continue;
+      }
+      if (!p.plaintext_allowed()) {
+        p.say(tag + " NO [PRIVACYREQUIRED] Use STARTTLS first");
+        continue;
+      }
+      // The backend, logged in with the client's credentials.
+      user = credentials->first.substr(0, 256);
+      imap::client::options o;
+      o.host = ctx.where.host;
+      o.port = ctx.where.port;
+      o.tls = ctx.where.tls ? imap::client::options::security::implicit : imap::client::options::security::none;
+      o.tls_context = ctx.backend_tls;
+      o.server_name = ctx.where.host;
+      o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.cfg.proxy_connect_timeout);
+      std::unique_ptr<imap::client::connection> conn;
+      try {
+        conn = co_await imap::client::connection::open(ex, o);
+      } catch (const std::exception& e) {
+        spdlog::warn("conn={} event=backend_unavailable user=\"{}\" backend={}:{} error=\"{}\"", id, user, o.host,
+                     o.port, e.what());
+        p.say(tag + " NO [UNAVAILABLE] The mail server is not reachable; try again later");
+        continue;
+      }
+      imap::client::result r;
+      try {
+        r = co_await conn->run(imap::client::command("LOGIN").string(credentials->first).string(credentials->second));
+      } catch (const std::exception& e) {
+        spdlog::warn("conn={} event=backend_failed user=\"{}\" error=\"{}\"", id, user, e.what());
+        p.say(tag + " NO [UNAVAILABLE] The mail server failed; try again later");
+        continue;
+      }
+      if (!r.ok()) {
+        spdlog::info("conn={} event=auth_failed protocol=imap-proxy user=\"{}\" remote={}", id, user, remote);
+        co_await conn->logout();
+        std::string code = r.code.empty() ? std::string() : "[" + r.code + "] ";
+        p.say(tag + " NO " + code + (r.text.empty() ? std::string("Authentication failed") : r.text));
+        if (++failures >= 3) {
+          p.say("* BYE Too many failed logins");
+          co_await p.flush();
+          co_return;
+        }
+        continue;
+      }
+      backend = std::move(conn);
+    }
+    // The backend's capabilities after login, less what is the proxy's
+    // own business (TLS and logins on the client's side).
+    std::string caps;
+    bool failed = false;
+    try {
+      auto r = co_await backend->run(imap::client::command("CAPABILITY"));
+      for (auto& u : r.responses) {
+        if (!core::iequals(u.name, "CAPABILITY")) continue;
+        for (auto& v : u.items) {
+          auto c = core::to_upper(v.text);
+          if (c == "STARTTLS" || c == "LOGINDISABLED" || c == "SASL-IR" || c.starts_with("AUTH=")) continue;
+          caps += (caps.empty() ? "" : " ") + v.text;  // as the backend wrote it
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("conn={} event=backend_failed user=\"{}\" error=\"{}\"", id, user, e.what());
+      failed = true;
+    }
+    if (failed) {
+      p.say("* BYE [UNAVAILABLE] The mail server failed; try again later");
+      co_await p.flush();
+      co_return;
+    }
+    spdlog::info("conn={} event=login protocol=imap-proxy user=\"{}\" remote={} backend={}:{}", id, user, remote,
+                 ctx.where.host, ctx.where.port);
+    p.say(tag + " OK [CAPABILITY " + caps + "] Logged in");
+    co_await p.flush();
+  } catch (const std::exception& e) {
+    spdlog::info("conn={} event=connection_error protocol=imap-proxy error=\"{}\"", id, e.what());
+    co_return;
+  }
+  // From here every octet is relayed as it is, both ways, until either
+  // side goes; a session quiet both ways beyond imap.timeout_authenticated
+  // (plus five minutes: the backend's own autologout comes first) ends.
+  auto [down, pending] = backend->release();
+  backend.reset();
+  auto r = std::make_shared<relay>(relay{client, down});
+  asio::co_spawn(ex, watchdog(r, ctx.cfg.timeout_authenticated + std::chrono::seconds(300)), asio::detached);
+  asio::co_spawn(ex, pump(r, true, std::move(p.in)), asio::detached);
+  co_await pump(r, false, std::move(pending));
+  spdlog::info("conn={} event=disconnect protocol=imap-proxy user=\"{}\"", id, user);
+}
+
+server::server(asio::io_context& ioc, context ctx) : p_(new impl{ioc, std::move(ctx), {}, {}}) {}
+server::~server() = default;
+
+void server::listen(const net::host_port& where, bool implicit_tls) {
+  p_->listeners.push_back(std::make_unique<impl::listener>(impl::listener{net::bind_listener(p_->ioc, where), implicit_tls}));
+  auto ep = p_->listeners.back()->acceptor.local_endpoint();
+  spdlog::info("event=listen protocol=imap-proxy address={}:{} tls={}", ep.address().to_string(), ep.port(),
+               implicit_tls);
+}
+
+void server::start() {
+  for (auto& l : p_->listeners) {
+    net::start_accepting(
+        p_->ioc, l->acceptor,
+        [p = p_.get(), tls = l->implicit_tls](asio::ip::tcp::socket s) {
+          auto ex = s.get_executor();
+          asio::co_spawn(ex, p->session(std::move(s), tls, p->next_id++), asio::detached);
+        },
+        "imap-proxy");
+  }
+}
+
+void server::stop() {
+  for (auto& l : p_->listeners) {
+    boost::system::error_code ec;
+    l->acceptor.close(ec);
+  }
+}
+
+}  // namespace lemonade::proxy

@@ -1,0 +1,64 @@
+#pragma once
+// `lemonade proxy` (issue 17, first step): an IMAP proxy in front of any
+// IMAP server. A client logs in to the proxy (LOGIN or AUTHENTICATE PLAIN,
+// over TLS unless from loopback, as auth.plaintext says); the proxy logs
+// in to the backend (proxy.backend) with the same credentials, answers
+// with the backend's capabilities, and from then on relays the octets both
+// ways untouched: IDLE, COMPRESS, literals, XENCRYPTED objects and sealed
+// requests pass through as they are. Before login it answers CAPABILITY,
+// NOOP, LOGOUT, STARTTLS and the two logins itself
+// (docs/design/proxy-research.md §1, §2). A backend that cannot be reached
+// is NO [UNAVAILABLE] at login (RFC 5530); one that goes away later ends
+// the client's connection after what it sent.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "core/config.hpp"
+#include "net/endpoint.hpp"
+
+namespace lemonade::proxy {
+
+namespace asio = boost::asio;
+
+// proxy.backend: imap://host:port (plain) or imaps://host:port (TLS, the
+// certificate checked against proxy.backend_ca, or the system's CAs).
+struct backend {
+  std::string host;
+  std::uint16_t port = 143;
+  bool tls = false;
+};
+// nullopt for anything else.
+std::optional<backend> parse_backend(const std::string& url);
+
+struct context {
+  const core::config& cfg;
+  backend where;
+  // The client side's TLS (STARTTLS, implicit TLS listeners); the
+  // backend side's, when where.tls.
+  std::function<std::shared_ptr<asio::ssl::context>()> tls;
+  std::shared_ptr<asio::ssl::context> backend_tls;
+};
+
+class server {
+ public:
+  server(asio::io_context& ioc, context ctx);
+  ~server();
+  // Throws std::runtime_error when the address cannot be bound.
+  void listen(const net::host_port& where, bool implicit_tls);
+  void start();
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
+
+}  // namespace lemonade::proxy
