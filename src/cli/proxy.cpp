@@ -2,6 +2,8 @@
 // in front of proxy.backend (or --backend). Its TLS certificate is the
 // data directory's, as `serve`'s; SIGTERM and SIGINT stop it.
 #include <csignal>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -21,11 +23,17 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
   auto url = backend_override.empty() ? cfg.proxy_backend : backend_override;
   auto where = proxy::parse_backend(url);
   if (!where) throw exit_error(2, "proxy.backend: \"" + url + "\" is not imap://host:port or imaps://host:port");
+  // imap:// carries the users' passwords in the clear: to this host only.
+  bool local = where->host == "localhost" || where->host == "::1" || where->host.starts_with("127.");
+  if (!where->tls && !local)
+    throw exit_error(2, "proxy.backend: imap:// would send passwords in the clear to " + where->host +
+                            "; use imaps:// for a backend on another host");
   if (cfg.proxy_listen.empty() && cfg.proxy_tls_listen.empty())
     throw exit_error(2, "proxy.listen and proxy.tls_listen are both empty: nothing to listen on");
   auto cert = cfg.tls_cert.empty() ? cfg.data_dir / "tls" / "cert.pem" : cfg.tls_cert;
   auto key = cfg.tls_key.empty() ? cfg.data_dir / "tls" / "key.pem" : cfg.tls_key;
   std::shared_ptr<boost::asio::ssl::context> tls, backend_tls;
+  std::mutex tls_mu;  // SIGHUP replaces tls
   try {
     if (cfg.tls_cert.empty() && net::ensure_self_signed(cert, key, cfg.hostname))
       spdlog::info("event=tls_self_signed cert={}", cert.string());
@@ -36,17 +44,38 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
   }
   unsigned threads = cfg.network_threads ? cfg.network_threads : std::max(1u, std::thread::hardware_concurrency());
   boost::asio::io_context ioc(static_cast<int>(threads));
-  proxy::server srv(ioc, {cfg, *where, [tls] { return tls; }, backend_tls});
+  proxy::server srv(ioc, {cfg, *where,
+                          [&] {
+                            std::lock_guard lock(tls_mu);
+                            return tls;
+                          },
+                          backend_tls});
   bind_each(cfg.proxy_listen, "proxy.listen", [&](auto& hp) { srv.listen(hp, false); });
   bind_each(cfg.proxy_tls_listen, "proxy.tls_listen", [&](auto& hp) { srv.listen(hp, true); });
   srv.start();
-  boost::asio::signal_set sigs(ioc, SIGTERM, SIGINT);
-  sigs.async_wait([&](const boost::system::error_code& ec, int) {
+  // SIGHUP reloads the certificate (new connections get it), as serve's;
+  // SIGTERM and SIGINT stop.
+  boost::asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                             int sig) {
     if (ec) return;
+    if (sig == SIGHUP) {
+      try {
+        auto fresh = net::make_server_tls(cert, key);
+        std::lock_guard lock(tls_mu);
+        tls = std::move(fresh);
+        spdlog::info("event=tls_reloaded protocol=imap-proxy cert={}", cert.string());
+      } catch (const std::exception& e) {
+        spdlog::error("event=tls_reload_failed protocol=imap-proxy error=\"{}\"", e.what());
+      }
+      sigs.async_wait(on_signal);
+      return;
+    }
     spdlog::info("event=stopping protocol=imap-proxy");
     srv.stop();
     ioc.stop();
-  });
+  };
+  sigs.async_wait(on_signal);
   spdlog::info("event=started protocol=imap-proxy backend={}:{} tls={} network_threads={}", where->host, where->port,
                where->tls, threads);
   std::vector<std::thread> pool;

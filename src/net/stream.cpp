@@ -142,6 +142,9 @@ asio::awaitable<std::size_t> stream::z_read_some(asio::mutable_buffer buf) {
 asio::awaitable<std::size_t> stream::raw_read_some(asio::mutable_buffer buf) {
   if (!ssl_) co_return co_await socket_.async_read_some(buf, asio::use_awaitable);
   for (;;) {
+    // After close() the SSL object still names the old descriptor, which
+    // a new connection may have by now: never touch it.
+    if (!socket_.is_open()) throw boost::system::system_error(asio::error::bad_descriptor);
     std::size_t n = 0;
     ERR_clear_error();
     errno = 0;
@@ -232,6 +235,7 @@ asio::awaitable<void> stream::raw_write(asio::const_buffer buf) {
   while (left > 0) {
     // Partial writes are on, so a retry after WANT_WRITE starts where the
     // last record ended.
+    if (!socket_.is_open()) throw boost::system::system_error(asio::error::bad_descriptor);  // as above
     std::size_t n = 0;
     ERR_clear_error();
     errno = 0;
@@ -261,6 +265,7 @@ asio::awaitable<void> stream::handshake(bool client) {
   for (;;) {
     ERR_clear_error();
     errno = 0;
+    if (!socket_.is_open()) throw boost::system::system_error(asio::error::bad_descriptor);  // as in raw_read_some
     int r = client ? SSL_connect(ssl_.get()) : SSL_accept(ssl_.get());
     if (r == 1) co_return;
     co_await wait_for_tls(r);

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "auth/throttle.hpp"
 #include "core/strings.hpp"
 #include "imap/client/client.hpp"
 #include "imap/parse/parse.hpp"
@@ -40,12 +41,14 @@ struct closed : std::runtime_error {
 struct relay {
   std::shared_ptr<net::stream> client;
   std::shared_ptr<net::stream> backend;
+  asio::steady_timer watch;
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
   bool done = false;
   void end() {
     done = true;
     client->close();
     backend->close();
+    watch.cancel();
   }
 };
 
@@ -72,13 +75,20 @@ asio::awaitable<void> pump(std::shared_ptr<relay> r, bool up, std::string first)
 // Ends a session quiet both ways for longer than `limit` (a backend that
 // hangs without closing, say).
 asio::awaitable<void> watchdog(std::shared_ptr<relay> r, std::chrono::seconds limit) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
   while (!r->done) {
-    t.expires_after(std::min<std::chrono::seconds>(limit, std::chrono::seconds(60)));
+    r->watch.expires_after(std::min<std::chrono::seconds>(limit, std::chrono::seconds(60)));
     boost::system::error_code ec;
-    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await r->watch.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (!r->done && std::chrono::steady_clock::now() - r->last > limit) r->end();
   }
+}
+
+// A client's text for a log line: no line ends, quotes or controls.
+std::string printable(std::string_view s) {
+  std::string out(s.substr(0, 256));
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"' || c == '\\') c = '?';
+  return out;
 }
 
 }  // namespace
@@ -117,6 +127,10 @@ struct server::impl {
   };
   std::vector<std::unique_ptr<listener>> listeners;
   std::atomic<std::uint64_t> next_id{1};
+  // Failed logins per client address, as the store counts them: its own
+  // throttle sees only the proxy's address.
+  auth::login_throttle throttle{auth::login_throttle::policy{ctx.cfg.auth_failure_delay, ctx.cfg.auth_max_failures,
+                                                             ctx.cfg.auth_failure_window, ctx.cfg.auth_lockout}};
 
   asio::awaitable<void> session(asio::ip::tcp::socket socket, bool implicit_tls, std::uint64_t id);
 };
@@ -133,6 +147,31 @@ struct pre_login {
   std::string in;
   std::string out;
   asio::steady_timer timer;
+  // Each wait's deadline: a generation, so that a timer that fired as its
+  // wait ended cannot touch the next one; and whether one was missed.
+  struct deadline_state {
+    std::uint64_t generation = 0;
+    bool late = false;
+  };
+  std::shared_ptr<deadline_state> dl = std::make_shared<deadline_state>();
+
+  // The wait that follows ends by `d`: cancelled (a read: the caller says
+  // BYE), or with the connection closed (a write or a handshake).
+  void arm(std::chrono::steady_clock::duration d, bool close) {
+    auto g = ++dl->generation;
+    dl->late = false;
+    timer.expires_after(d);
+    timer.async_wait([state = dl, g, close, c = client](boost::system::error_code ec) {
+      if (ec || state->generation != g) return;
+      state->late = true;
+      if (close) c->close();
+      else c->cancel();
+    });
+  }
+  void disarm() {
+    ++dl->generation;
+    timer.cancel();
+  }
 
   bool plaintext_allowed() const {
     switch (ctx.cfg.plaintext) {
@@ -154,20 +193,21 @@ struct pre_login {
   }
   asio::awaitable<void> flush() {
     if (out.empty()) co_return;
+    arm(std::chrono::seconds(30), true);  // a client that does not read
     co_await client->write(asio::buffer(out));
+    disarm();
     out.clear();
+  }
+  asio::awaitable<void> start_tls(std::shared_ptr<asio::ssl::context> tls_ctx) {
+    arm(std::chrono::seconds(30), true);
+    co_await client->start_tls(std::move(tls_ctx));
+    disarm();
+    tls = true;
   }
   // More input, within imap.timeout_unauthenticated; false when the
   // client went away or took too long.
   asio::awaitable<bool> read_more() {
-    timer.expires_after(ctx.cfg.timeout_unauthenticated);
-    auto late = std::make_shared<bool>(false);
-    timer.async_wait([late, c = client](boost::system::error_code ec) {
-      if (!ec) {
-        *late = true;
-        c->cancel();
-      }
-    });
+    arm(ctx.cfg.timeout_unauthenticated, false);
     char buf[4096];
     std::size_t n = 0;
     bool gone = false;
@@ -176,9 +216,10 @@ struct pre_login {
     } catch (const std::exception&) {
       gone = true;
     }
-    timer.cancel();
+    bool late = dl->late;
+    disarm();
     if (gone) {
-      if (*late) {
+      if (late) {
         say("* BYE Autologout; idle for too long");
         try {
           co_await flush();
@@ -199,15 +240,15 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   auto ex = client->socket().get_executor();
   pre_login p{ctx, client, id, false, client->remote_is_loopback(), {}, {}, asio::steady_timer(ex)};
   auto remote = client->remote_address();
+  // The address alone, the throttle's key (as the IMAP server keys it).
+  auto address = remote.substr(0, remote.rfind(':'));
+  if (address.size() > 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
   spdlog::info("conn={} event=connect protocol=imap-proxy remote={} tls={}", id, remote, implicit_tls);
   std::unique_ptr<imap::client::connection> backend;
   std::string tag;
   std::string user;
   try {
-    if (implicit_tls) {
-      co_await client->start_tls(ctx.tls());
-      p.tls = true;
-    }
+    if (implicit_tls) co_await p.start_tls(ctx.tls());
     p.say("* OK [CAPABILITY " + p.capabilities() + "] Lemonade proxy ready");
     syntax::framer_limits limits;
     limits.max_line = ctx.cfg.max_line_length;
@@ -270,8 +311,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
           co_await p.flush();
           // RFC 3501 §6.2.1: input sent after STARTTLS is not kept.
           p.in.clear();
-          co_await client->start_tls(tls);
-          p.tls = true;
+          co_await p.start_tls(tls);
           continue;
         }
         p.say(tag + " OK " + name + " completed");
@@ -293,6 +333,11 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         auto& a = std::get<parse::authenticate_cmd>(args);
         if (a.mechanism != "PLAIN") {
           p.say(tag + " NO [CANNOT] Only AUTHENTICATE PLAIN here");
+          continue;
+        }
+        // Before the password is sent, not after (RFC 3501 §6.2.3).
+        if (!p.plaintext_allowed()) {
+          p.say(tag + " NO [PRIVACYREQUIRED] Plaintext authentication is disabled here; use STARTTLS");
           continue;
         }
         std::string response;
@@ -333,11 +378,15 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         continue;
       }
       if (!p.plaintext_allowed()) {
-        p.say(tag + " NO [PRIVACYREQUIRED] Use STARTTLS first");
+        p.say(tag + " NO [PRIVACYREQUIRED] Plaintext authentication is disabled here; use STARTTLS");
+        continue;
+      }
+      if (throttle.locked_out(address)) {
+        p.say(tag + " NO [UNAVAILABLE] Too many failed logins from your address; try again later");
         continue;
       }
       // The backend, logged in with the client's credentials.
-      user = credentials->first.substr(0, 256);
+      user = printable(credentials->first);
       imap::client::options o;
       o.host = ctx.where.host;
       o.port = ctx.where.port;
@@ -363,8 +412,12 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         continue;
       }
       if (!r.ok()) {
-        spdlog::info("conn={} event=auth_failed protocol=imap-proxy user=\"{}\" remote={}", id, user, remote);
+        auto delay = throttle.record_failure(address);
+        spdlog::info("conn={} event=auth_failed protocol=imap-proxy user=\"{}\" remote={} delay_ms={}", id, user,
+                     remote, delay.count());
         co_await conn->logout();
+        asio::steady_timer wait(ex, delay);
+        co_await wait.async_wait(asio::use_awaitable);
         std::string code = r.code.empty() ? std::string() : "[" + r.code + "] ";
         p.say(tag + " NO " + code + (r.text.empty() ? std::string("Authentication failed") : r.text));
         if (++failures >= 3) {
@@ -374,6 +427,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         }
         continue;
       }
+      throttle.record_success(address);
       backend = std::move(conn);
     }
     // The backend's capabilities after login, less what is the proxy's
@@ -412,7 +466,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   // (plus five minutes: the backend's own autologout comes first) ends.
   auto [down, pending] = backend->release();
   backend.reset();
-  auto r = std::make_shared<relay>(relay{client, down});
+  auto r = std::make_shared<relay>(relay{client, down, asio::steady_timer(ex)});
   asio::co_spawn(ex, watchdog(r, ctx.cfg.timeout_authenticated + std::chrono::seconds(300)), asio::detached);
   asio::co_spawn(ex, pump(r, true, std::move(p.in)), asio::detached);
   co_await pump(r, false, std::move(pending));

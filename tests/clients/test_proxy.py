@@ -3,15 +3,18 @@ of a Lemonade store, driven by Python's imaplib and our client library:
 
 - Before login the proxy answers CAPABILITY, NOOP, LOGOUT, STARTTLS and
   the logins itself, and refuses anything else with BAD.
-- LOGIN and AUTHENTICATE PLAIN (SASL-IR and not) log in to the backend
+- LOGIN (a literal password too) and AUTHENTICATE PLAIN (SASL-IR and
+  not, "=" and "*" handled) log in to the backend
   with the client's credentials; the tagged OK carries the backend's
   capabilities less STARTTLS, LOGINDISABLED, SASL-IR and AUTH=.
 - A wrong password is the backend's NO; the third ends the connection.
 - After login octets go through untouched: SELECT, APPEND, FETCH, IDLE
   with a message arriving from elsewhere, and a proxy identity's
   XENCRYPTED session whose objects the client opens.
-- STARTTLS and implicit TLS toward the client; a backend that cannot be
-  reached is NO [UNAVAILABLE]; a backend that goes away ends the client's
+- STARTTLS and implicit TLS toward the client; with auth.plaintext =
+  never, LOGINDISABLED and no password taken in the clear; imap:// to
+  another host refused; a backend that cannot be reached is
+  NO [UNAVAILABLE]; a backend that goes away ends the client's
   connection; no password in the proxy's log."""
 
 import argparse
@@ -34,7 +37,7 @@ from test_python_imaplib import expect  # noqa: E402
 
 
 class Proxy:
-    def __init__(self, binary, backend):
+    def __init__(self, binary, backend, options=()):
         self.dir = tempfile.mkdtemp(prefix="lemonade-proxy-")
         self.port, self.tls_port = free_port(), free_port()
         self.log_path = os.path.join(self.dir, "proxy.log")
@@ -42,7 +45,8 @@ class Proxy:
         self.proc = subprocess.Popen([binary, "proxy", "--backend", backend, "--data-dir", self.dir,
                                       "-o", "proxy.listen=127.0.0.1:%d" % self.port,
                                       "-o", "proxy.tls_listen=127.0.0.1:%d" % self.tls_port,
-                                      "-o", "proxy.connect_timeout=5", "-o", "log.level=info"],
+                                      "-o", "proxy.connect_timeout=5", "-o", "log.level=info",
+                                      *[a for o in options for a in ("-o", o)]],
                                      stdout=log, stderr=log)
         log.close()
         deadline = time.time() + 15
@@ -130,6 +134,19 @@ def main():
             s.sendall(b"AGFsaWNlAGFsaWNlIHB3\r\n")  # \0alice\0alice pw
             expect(f.readline().startswith(b"b1 OK [CAPABILITY "), True, "logged in")
             s.close()
+            # SASL-IR (RFC 4959): the response on the command line; "=" is
+            # an empty one (no PLAIN response), "*" cancels.
+            s, f = raw(px.port)
+            f.readline()
+            s.sendall(b"b2 AUTHENTICATE PLAIN =\r\n")
+            expect(f.readline(), b"b2 BAD Not a PLAIN response\r\n", "an empty initial response")
+            s.sendall(b"b3 AUTHENTICATE PLAIN\r\n")
+            f.readline()
+            s.sendall(b"*\r\n")
+            expect(f.readline(), b"b3 BAD Authentication cancelled\r\n", "cancelled")
+            s.sendall(b"b4 AUTHENTICATE PLAIN AGFsaWNlAGFsaWNlIHB3\r\n")
+            expect(f.readline().startswith(b"b4 OK [CAPABILITY "), True, "SASL-IR")
+            s.close()
             s, f = raw(px.port)
             f.readline()
             for i in range(3):
@@ -137,6 +154,7 @@ def main():
                 expect(f.readline(), b"w%d NO [AUTHENTICATIONFAILED] Authentication failed\r\n" % i,
                        "the backend's NO")
             expect(f.readline(), b"* BYE Too many failed logins\r\n", "the third ends it")
+            expect(f.readline(), b"", "and the connection closes")
             s.close()
 
             # TLS toward the client: STARTTLS and implicit.
@@ -170,7 +188,7 @@ def main():
             s, f = raw(px.port)
             f.readline()
             s.sendall(b"c1 LOGIN alice \"alice pw\"\r\n")
-            f.readline()
+            expect(f.readline().startswith(b"c1 OK "), True, "logged in")
             srv.kill9()
             s.settimeout(10)
             rest = b""
@@ -199,6 +217,29 @@ def main():
         c.logout()
     finally:
         px.stop()
+
+    # No plaintext logins without TLS (auth.plaintext = never): the
+    # password is refused before it is sent.
+    px = Proxy(args.lemonade, "imap://127.0.0.1:%d" % free_port(), ["auth.plaintext=never"])
+    try:
+        s, f = raw(px.port)
+        expect(f.readline(), b"* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR STARTTLS LOGINDISABLED] Lemonade proxy ready\r\n",
+               "LOGINDISABLED")
+        s.sendall(b"d1 LOGIN alice x\r\nd2 AUTHENTICATE PLAIN\r\n")
+        expect(f.readline(), b"d1 NO [PRIVACYREQUIRED] Plaintext authentication is disabled here; use STARTTLS\r\n",
+               "LOGIN refused")
+        expect(f.readline(), b"d2 NO [PRIVACYREQUIRED] Plaintext authentication is disabled here; use STARTTLS\r\n",
+               "AUTHENTICATE refused before any continuation")
+        s.close()
+    finally:
+        px.stop()
+
+    # imap:// to another host would carry passwords in the clear.
+    out = subprocess.run([args.lemonade, "proxy", "--backend", "imap://mail.example.org:143", "--data-dir",
+                          tempfile.mkdtemp(prefix="lemonade-proxy-"), "-o", "proxy.listen=127.0.0.1:%d" % free_port()],
+                         capture_output=True, text=True, timeout=30)
+    expect((out.returncode, "use imaps:// for a backend on another host" in out.stderr), (2, True),
+           "imap:// to another host refused: " + out.stderr)
     print("ok")
 
 
