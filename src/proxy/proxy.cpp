@@ -44,6 +44,12 @@ struct relay {
   asio::steady_timer watch;
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
   bool done = false;
+  // For the BYE the proxy owes a client whose backend went away: whether
+  // the client may have started COMPRESS (its octets named it once: a BYE
+  // of ours would then not be DEFLATE), and the backend's last octets
+  // (a BYE of its own there says it all).
+  bool maybe_compressed = false;
+  std::string backend_tail;
   void end() {
     done = true;
     client->close();
@@ -58,16 +64,38 @@ struct relay {
 asio::awaitable<void> pump(std::shared_ptr<relay> r, bool up, std::string first) {
   auto& from = up ? r->client : r->backend;
   auto& to = up ? r->backend : r->client;
+  bool reading = false;
   try {
     if (!first.empty()) co_await to->write(asio::buffer(first));
     for (;;) {
+      reading = true;
       co_await from->wait_readable();
       std::string buf(relay_chunk, '\0');
       auto n = co_await from->read_some(asio::buffer(buf));
+      reading = false;
+      buf.resize(n);
       r->last = std::chrono::steady_clock::now();
-      co_await to->write(asio::buffer(buf.data(), n));
+      if (up && !r->maybe_compressed && core::to_upper(buf).find("COMPRESS") != std::string::npos)
+        r->maybe_compressed = true;
+      if (!up) {
+        r->backend_tail += std::string_view(buf).substr(n > 256 ? n - 256 : 0);
+        if (r->backend_tail.size() > 256) r->backend_tail.erase(0, r->backend_tail.size() - 256);
+      }
+      co_await to->write(asio::buffer(buf));
     }
   } catch (const std::exception&) {
+  }
+  // The backend went away (not the client, not us) without a BYE of its
+  // own: RFC 3501 §7.1.5, the client hears why.
+  bool owed = !up && reading && !r->done && !r->maybe_compressed &&
+              r->backend_tail.find("* BYE ") == std::string::npos;
+  if (owed) {
+    r->done = true;  // the other direction ends quietly
+    std::string bye = "* BYE [UNAVAILABLE] The mail server closed the connection\r\n";
+    try {
+      co_await r->client->write(asio::buffer(bye));
+    } catch (const std::exception&) {
+    }
   }
   r->end();
 }

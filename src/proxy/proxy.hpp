@@ -8,8 +8,9 @@
 // requests pass through as they are. Before login it answers CAPABILITY,
 // NOOP, LOGOUT, STARTTLS and the two logins itself
 // (docs/design/proxy-research.md §1, §2). A backend that cannot be reached
-// is NO [UNAVAILABLE] at login (RFC 5530); one that goes away later ends
-// the client's connection after what it sent.
+// is NO [UNAVAILABLE] at login (RFC 5530); one that goes away later
+// without a BYE of its own gets the client * BYE [UNAVAILABLE], then the
+// end of the connection.
 
 #include <cstdint>
 #include <functional>

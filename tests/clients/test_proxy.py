@@ -14,8 +14,8 @@ of a Lemonade store, driven by Python's imaplib and our client library:
 - STARTTLS and implicit TLS toward the client; with auth.plaintext =
   never, LOGINDISABLED and no password taken in the clear; imap:// to
   another host refused; a backend that cannot be reached is
-  NO [UNAVAILABLE]; a backend that goes away ends the client's
-  connection; no password in the proxy's log."""
+  NO [UNAVAILABLE]; a backend that goes away is * BYE [UNAVAILABLE] and
+  the end of the client's connection; no password in the proxy's log."""
 
 import argparse
 import imaplib
@@ -146,6 +146,12 @@ def main():
             expect(f.readline(), b"b3 BAD Authentication cancelled\r\n", "cancelled")
             s.sendall(b"b4 AUTHENTICATE PLAIN AGFsaWNlAGFsaWNlIHB3\r\n")
             expect(f.readline().startswith(b"b4 OK [CAPABILITY "), True, "SASL-IR")
+            # LOGOUT: the backend's BYE and OK, then the end, with no BYE
+            # of the proxy's after them.
+            s.sendall(b"b5 LOGOUT\r\n")
+            lines = f.read().split(b"\r\n")
+            expect((len(lines), lines[0].startswith(b"* BYE "), lines[1], lines[2]),
+                   (3, True, b"b5 OK LOGOUT completed", b""), "LOGOUT through the proxy: %r" % lines)
             s.close()
             s, f = raw(px.port)
             f.readline()
@@ -200,7 +206,8 @@ def main():
                     rest += chunk
             except OSError:
                 rest = None
-            expect(rest is not None, True, "the client's connection closed, not hung")
+            expect(rest, b"* BYE [UNAVAILABLE] The mail server closed the connection\r\n",
+                   "the client hears why, and the connection closes")
             s.close()
         finally:
             px.stop()
