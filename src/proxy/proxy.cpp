@@ -1,5 +1,6 @@
 #include "proxy/proxy.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -75,8 +76,13 @@ asio::awaitable<void> pump(std::shared_ptr<relay> r, bool up, std::string first)
       reading = false;
       buf.resize(n);
       r->last = std::chrono::steady_clock::now();
-      if (up && !r->maybe_compressed && core::to_upper(buf).find("COMPRESS") != std::string::npos)
-        r->maybe_compressed = true;
+      if (up && !r->maybe_compressed) {
+        // Case-insensitively, without a copy of the chunk.
+        constexpr std::string_view word = "COMPRESS";
+        r->maybe_compressed = std::search(buf.begin(), buf.end(), word.begin(), word.end(), [](char a, char b) {
+                                return core::ascii_upper(a) == b;
+                              }) != buf.end();
+      }
       if (!up) {
         r->backend_tail += std::string_view(buf).substr(n > 256 ? n - 256 : 0);
         if (r->backend_tail.size() > 256) r->backend_tail.erase(0, r->backend_tail.size() - 256);

@@ -200,7 +200,7 @@ std::optional<std::string> open_enveloped(command_context& ctx, std::string_view
     refuse("The S/MIME message is enveloped for this account but does not open: " + r.why.substr(0, 200), "CANNOT");
   std::string out;
   for (auto& f : mime::split_header(message.substr(root.header.offset, root.header.length))) {
-    if (f.name.size() >= 8 && core::to_lower(f.name.substr(0, 8)) == "content-") continue;
+    if (core::istarts_with(f.name, "content-")) continue;
     out += f.raw;
     if (!out.ends_with('\n')) out += "\r\n";
   }

@@ -264,8 +264,8 @@ std::string mime_entity(store::account_store& store, const store::message_record
   // The root's header is the message's: only its Content-* fields describe
   // the body (From, Subject and the rest stay outside).
   for (auto& f : mime::split_header(header)) {
-    if (f.name.size() < 8 || core::to_lower(f.name.substr(0, 8)) != "content-") continue;
-    typed = typed || core::to_lower(f.name) == "content-type";
+    if (!core::istarts_with(f.name, "content-")) continue;
+    typed = typed || core::iequals(f.name, "content-type");
     out += f.raw;
     if (!out.ends_with('\n')) out += "\r\n";
   }

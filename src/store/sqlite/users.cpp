@@ -460,6 +460,18 @@ std::optional<device_key> sqlite_users::find_device_key(std::string_view user, s
   return out;
 }
 
+namespace {
+// Throws error{limit} ("at most <max> <what>") unless the user's count
+// (`count_sql`, the user's id as ?1) is below max.
+void require_below(db& d, const char* count_sql, std::int64_t user, unsigned max, const std::string& what) {
+  auto& n = d.cached(count_sql);
+  n.bind(1, user);
+  auto count = n.step() ? n.int64(0) : 0;
+  n.reset();
+  if (count >= static_cast<std::int64_t>(max)) throw error(error::code::limit, "at most " + std::to_string(max) + " " + what);
+}
+}  // namespace
+
 void sqlite_users::add_pairing_code(std::string_view user, std::string_view device, std::string_view code_hash,
                                     std::int64_t now, std::int64_t expires, unsigned max) {
   if (!valid_proxy_label(device))
@@ -469,12 +481,8 @@ void sqlite_users::add_pairing_code(std::string_view user, std::string_view devi
     auto uid = user_id(db_, user);
     // Codes past their time are of no use to anyone: gone with each new one.
     db_.cached("DELETE FROM pairing_codes WHERE expires <= ?1").bind(1, now).run();
-    auto& n = db_.cached("SELECT count(*) FROM pairing_codes WHERE user_id = ?1");
-    n.bind(1, uid);
-    auto count = n.step() ? n.int64(0) : 0;
-    n.reset();
-    if (count >= static_cast<std::int64_t>(max))
-      throw error(error::code::limit, "at most " + std::to_string(max) + " unredeemed pairing codes per user");
+    require_below(db_, "SELECT count(*) FROM pairing_codes WHERE user_id = ?1", uid, max,
+                  "unredeemed pairing codes per user");
     db_.cached("INSERT INTO pairing_codes(code_hash, user_id, device, expires) VALUES(?1, ?2, ?3, ?4)")
         .bind_blob(1, code_hash)
         .bind(2, uid)
@@ -625,12 +633,8 @@ void sqlite_users::add_smime_certificate(std::string_view user, const smime_cert
     bool exists = dup.step();
     dup.reset();
     if (exists) throw error(error::code::already_exists, "that certificate is already there");
-    auto& n = db_.cached("SELECT count(*) FROM smime_certificates WHERE user_id = ?1");
-    n.bind(1, uid);
-    auto count = n.step() ? n.int64(0) : 0;
-    n.reset();
-    if (count >= static_cast<std::int64_t>(max))
-      throw error(error::code::limit, "at most " + std::to_string(max) + " S/MIME certificates per user");
+    require_below(db_, "SELECT count(*) FROM smime_certificates WHERE user_id = ?1", uid, max,
+                  "S/MIME certificates per user");
     db_.cached(
            "INSERT INTO smime_certificates(user_id, fingerprint, subject, not_after, der, added) "
            "VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
