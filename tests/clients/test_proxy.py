@@ -134,6 +134,12 @@ def main():
             s.sendall(b"AGFsaWNlAGFsaWNlIHB3\r\n")  # \0alice\0alice pw
             expect(f.readline().startswith(b"b1 OK [CAPABILITY "), True, "logged in")
             s.close()
+            # LITERAL+ (RFC 7888), as the greeting says: no continuation.
+            s, f = raw(px.port)
+            f.readline()
+            s.sendall(b"b0 LOGIN alice {8+}\r\nalice pw\r\n")
+            expect(f.readline().startswith(b"b0 OK [CAPABILITY "), True, "a non-synchronizing literal")
+            s.close()
             # SASL-IR (RFC 4959): the response on the command line; "=" is
             # an empty one (no PLAIN response), "*" cancels.
             s, f = raw(px.port)
