@@ -12,7 +12,7 @@ packages=(
   libtomlplusplus-dev libc-ares-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libicu-dev libgumbo-dev libvips-dev
   # tests
-  libgtest-dev libgmock-dev python3 python3-cryptography curl openssl isync interimap swaks
+  libgtest-dev libgmock-dev python3 python3-cryptography python3-websocket curl openssl isync interimap swaks
   # CONVERT tests make pictures and read back their size with vips' tools
   libvips-tools
   # the differential test compares Lemonade's answers with Dovecot's

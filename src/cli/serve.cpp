@@ -407,9 +407,29 @@ int serve(const core::config& cfg) {
   // The server's own writes do not move the user directory's version
   // (watch_users sees only other processes'): a key revoked or rotated
   // here ends its sessions at once.
+  // On the same listener, IMAP and submission over WebSocket
+  // (docs/http-binding.md): their sessions run as on their own ports.
+  http::bindings bindings;
+  auto binding_on = [&](const char* p) {
+    return std::find(cfg.https_bindings.begin(), cfg.https_bindings.end(), p) != cfg.https_bindings.end();
+  };
+  if (binding_on("imap"))
+    bindings.imap = [&srv](net::stream& s, const http::client_facts& c) {
+      return srv.adopt(s, imap::connection_info{0, c.remote, c.address, c.loopback, false, "websocket"});
+    };
+  if (binding_on("submission"))
+    bindings.submission = [&submission](net::stream& s, const http::client_facts& c) {
+      smtp::connection_info info;
+      info.remote = c.remote;
+      info.address = c.address;
+      info.loopback = c.loopback;
+      info.binding = "websocket";
+      return submission.adopt(s, std::move(info));
+    };
   http::key_api keys(ioc, {cfg, *store, ctx.throttle, ctx.credentials, storage.get_executor(),
                            hashing.get_executor(), [t = tls.get()] { return t->current(); },
-                           [&srv, &submission, st = store.get()] { end_revoked_key_sessions(srv, submission, *st); }});
+                           [&srv, &submission, st = store.get()] { end_revoked_key_sessions(srv, submission, *st); },
+                           std::move(bindings)});
   bind_each(cfg.https_listen, "https.listen", [&](auto& hp) { keys.listen(hp); });
   keys.start();
 

@@ -112,6 +112,12 @@ void set_aliases(config& c, const toml::node& n, const std::string& k) {
     c.aliases[to_lower(name.str())] = std::move(targets);
   }
 }
+void set_bindings(config& c, const toml::node& n, const std::string& k) {
+  auto v = as_string_list(n, k);
+  for (auto& b : v)
+    if (b != "imap" && b != "submission") bad(k, "expected a list of \"imap\" and \"submission\"");
+  c.https_bindings = std::move(v);
+}
 void set_port_number(config& c, const toml::node& n, const std::string& k) {
   auto v = as_uint(n, k);
   if (v == 0 || v > 65535) bad(k, "expected a port number, 1 to 65535");
@@ -231,6 +237,7 @@ const key_def key_defs[] = {
   {"imaps.listen", "[\"127.0.0.1:1993\"]", "IMAP over TLS: list of host:port; [] disables", set_list<&config::imaps_listen>},
   {"https.listen", "[]", "HTTPS for device key provisioning (docs/xencrypted.md): list of host:port; [] disables", set_list<&config::https_listen>},
   {"https.max_request_size", "\"16KB\"", "largest HTTPS request (headers excluded, at most 8 KB); larger gets 413", set_size<&config::https_max_request_size>},
+  {"https.bindings", "[\"imap\", \"submission\"]", "protocols the HTTPS listener carries over WebSocket (docs/http-binding.md): \"imap\" at /imap, \"submission\" at /submission", set_bindings},
   {"proxy.listen", "[]", "IMAP listeners (STARTTLS offered) of `lemonade proxy`: list of host:port", set_list<&config::proxy_listen>},
   {"proxy.tls_listen", "[]", "IMAP-over-TLS listeners of `lemonade proxy`: list of host:port", set_list<&config::proxy_tls_listen>},
   {"proxy.backend", "\"\"", "the IMAP server `lemonade proxy` logs its clients in to: imap://host:port, or imaps://host:port (TLS, its certificate checked)", set_string<&config::proxy_backend>},

@@ -48,6 +48,9 @@ struct config {
   std::vector<std::string> imaps_listen{"127.0.0.1:1993"};
   std::vector<std::string> https_listen;          // device key provisioning; none by default
   std::uint64_t https_max_request_size = 16 * 1024;
+  // The protocols the HTTPS listener carries over WebSocket (docs/http-binding.md):
+  // "imap" at /imap, "submission" at /submission.
+  std::vector<std::string> https_bindings{"imap", "submission"};
   // RFC 4467 §3 "submit+NAME": the users whose sessions may redeem such
   // URLs with URLFETCH (the submission server's identities).
   std::vector<std::string> urlauth_submit_users;

@@ -23,6 +23,7 @@
 #include "auth/smime.hpp"
 #include "auth/xenc.hpp"
 #include "core/strings.hpp"
+#include "http/websocket.hpp"
 #include "net/listener.hpp"
 #include "net/offload.hpp"
 
@@ -187,6 +188,20 @@ struct key_api::impl {
       parts.push_back(target.substr(at, slash - at));
       at = slash + 1;
     }
+    if (auto protocol = ctx.bindings.protocol_at(target.substr(0, target.find('?'))); !protocol.empty()) {
+      // The bindings a client may use here (the slides' open question:
+      // what does this URL offer?). Upgrades never get this far.
+      if (req.method() != bhttp::verb::options) {
+        auto res = error(req, bhttp::status::upgrade_required, "Use a WebSocket (RFC 6455) here");
+        res.set(bhttp::field::upgrade, "websocket");
+        res.set(bhttp::field::connection, "Upgrade");
+        co_return res;
+      }
+      json websocket{{"type", "websocket"}, {"subprotocol", protocol}, {"frames", "binary"}};
+      auto res = make(req, bhttp::status::ok, json{{"protocol", protocol}, {"bindings", json::array({websocket})}});
+      res.set(bhttp::field::allow, "GET, OPTIONS");
+      co_return res;
+    }
     if (target.empty() || target[0] != '/' || parts.empty() || parts.size() > 3 ||
         (parts[0] != "keys" && parts[0] != "smime" && parts[0] != "pairing") ||
         (parts[0] != "keys" && parts.size() > 2) || (parts[0] == "pairing" && parts.size() > 1))
@@ -325,7 +340,10 @@ struct key_api::impl {
   asio::awaitable<void> serve(asio::ip::tcp::socket sock) {
     std::string address;
     try {
-      address = sock.remote_endpoint().address().to_string();
+      auto peer = sock.remote_endpoint();
+      address = peer.address().to_string();
+      client_facts client{(peer.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(peer.port()),
+                          address, peer.address().is_loopback()};
       auto tls = ctx.tls();
       beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(sock)), *tls);
       beast::get_lowest_layer(stream).expires_after(io_timeout);
@@ -349,6 +367,13 @@ struct key_api::impl {
           break;
         } else {
           auto req = parser.release();
+          std::string_view path(req.target().data(), req.target().size());
+          auto protocol = ctx.bindings.protocol_at(path.substr(0, path.find('?')));
+          if (!protocol.empty() && req.method() != bhttp::verb::options && bhttp::token_list(req[bhttp::field::upgrade]).exists("websocket")) {
+            co_await serve_websocket(ioc, std::move(stream), std::move(req), protocol, ctx.bindings.adopt(protocol),
+                                     std::move(client));
+            co_return;
+          }
           try {
             res = co_await handle(req, address);
           } catch (const std::exception& e) {

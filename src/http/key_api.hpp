@@ -1,5 +1,5 @@
 #pragma once
-// Device keys over HTTPS (docs/xencrypted.md, "Provisioning over HTTPS"):
+// The HTTPS listener. Device keys (docs/xencrypted.md, "Provisioning over HTTPS"):
 // the user's own client, never the proxy, makes, lists, rotates and
 // revokes the keys its devices share with the store. HTTP/1.1 over TLS
 // (Boost.Beast), the user's credentials by HTTP Basic (RFC 7617), JSON.
@@ -15,11 +15,14 @@
 //   DELETE /smime/FINGERPRINT          204
 // and, without logging in:
 //   POST   /pairing {"code": C}        201 {"user", "id", "device", "created", "secret"}
+// and the protocol bindings (docs/http-binding.md):
+//   GET /imap, GET /submission with Upgrade: websocket   101, then the protocol
+//   OPTIONS /imap, OPTIONS /submission                   200 {"protocol", "bindings"}
 //
 // The user logs in with the account's password or an app password
 // (`lemonade key app-password`). A proxy identity's login is refused
-// (403): keys never go through the
-// proxy. Failed logins and failed pairing codes are throttled alike
+// (403): keys never go through the proxy. (A binding's session logs in
+// inside its protocol, as on the protocol's own port.) Failed logins and failed pairing codes are throttled alike
 // (auth::login_throttle).
 
 #include <functional>
@@ -33,6 +36,7 @@
 #include "auth/credential_cache.hpp"
 #include "auth/throttle.hpp"
 #include "core/config.hpp"
+#include "http/binding.hpp"
 #include "net/endpoint.hpp"
 #include "store/api/store.hpp"
 
@@ -51,6 +55,9 @@ struct key_api_context {
   // Called (on a storage thread) after a key was revoked or rotated: the
   // sessions using it end.
   std::function<void()> keys_revoked;
+  // IMAP and submission over WebSocket at /imap and /submission
+  // (https.bindings; docs/http-binding.md).
+  http::bindings bindings;
 };
 
 class key_api {

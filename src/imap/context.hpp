@@ -75,6 +75,10 @@ struct connection_info {
   std::string address;  // address only: the key for login throttling
   bool loopback = false;
   bool implicit_tls = false;
+  // Carried over a binding of the HTTPS listener (http/binding.hpp), which
+  // ended TLS itself: the session counts as under TLS and offers no
+  // STARTTLS. "websocket", or "" for a connection of this server's own.
+  std::string binding;
 };
 
 // Per-connection state executors read and change.

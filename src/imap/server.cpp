@@ -46,11 +46,21 @@ void server::spawn(asio::ip::tcp::socket socket, bool implicit_tls) {
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   net::stream stream(std::move(socket));
   connection_info info;
-  info.id = next_id_++;
   info.remote = stream.remote_address();
   info.address = info.remote.substr(0, info.remote.rfind(':'));
   info.loopback = stream.remote_is_loopback();
   info.implicit_tls = implicit_tls;
+  run(std::move(stream), std::move(info));
+}
+
+bool server::adopt(net::stream& stream, connection_info info) {
+  if (ctx_.shutting_down || session_count() >= ctx_.cfg.max_connections) return false;
+  run(std::move(stream), std::move(info));
+  return true;
+}
+
+void server::run(net::stream stream, connection_info info) {
+  info.id = next_id_++;
   auto executor = stream.socket().get_executor();
   auto s = std::make_shared<session>(ctx_, std::move(stream), info);
   {

@@ -15,6 +15,7 @@
 
 #include "imap/context.hpp"
 #include "net/endpoint.hpp"
+#include "net/stream.hpp"
 
 namespace lemonade::imap {
 
@@ -33,6 +34,11 @@ class server {
   // Closes the listeners and asks every session to finish.
   void begin_shutdown();
   std::size_t session_count() const;
+  // Runs a session on a stream another listener accepted (http/binding:
+  // IMAP over WebSocket). `info` names the client as that listener saw
+  // it; its id is assigned here. False, with the stream untouched, when
+  // the server is at imap.max_connections or shutting down.
+  bool adopt(net::stream& stream, connection_info info);
   // Ends the sessions logged in as user `id` with `* BYE <why>` (the user
   // was deleted while they were connected).
   void end_sessions_of(std::int64_t id, const std::string& why);
@@ -50,6 +56,7 @@ class server {
     bool implicit_tls;
   };
   void spawn(asio::ip::tcp::socket socket, bool implicit_tls);
+  void run(net::stream stream, connection_info info);
   // Runs fn on every live session, each on its own strand.
   void on_each_session(const std::function<void(session&)>& fn);
 

@@ -742,7 +742,10 @@ asio::awaitable<void> session::serve() {
 }
 
 asio::awaitable<void> session::run() {
-  spdlog::info("conn={} event=connect remote={} tls={}", data_.conn.id, data_.conn.remote, data_.conn.implicit_tls);
+  spdlog::info("conn={} event=connect remote={} tls={}{}{}", data_.conn.id, data_.conn.remote,
+               data_.conn.implicit_tls || !data_.conn.binding.empty(), data_.conn.binding.empty() ? "" : " binding=",
+               data_.conn.binding);
+  if (!data_.conn.binding.empty()) data_.tls_active = true;  // the HTTPS listener ended it
   try {
     if (data_.conn.implicit_tls) {
       arm_deadline(handshake_timeout, true);

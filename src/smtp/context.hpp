@@ -54,6 +54,10 @@ struct connection_info {
   bool loopback = false;
   bool implicit_tls = false;
   smtp::mode mode = smtp::mode::submission;
+  // Carried over a binding of the HTTPS listener (http/binding.hpp), which
+  // ended TLS itself: the session counts as under TLS and offers no
+  // STARTTLS. "websocket", or "" for a connection of this server's own.
+  std::string binding;
 };
 
 }  // namespace lemonade::smtp

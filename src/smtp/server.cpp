@@ -65,16 +65,28 @@ void server::spawn(net::stream stream, const listener& l) {
     return;
   }
   connection_info info;
-  {
-    std::lock_guard lock(mu_);
-    info.id = next_id_++;
-  }
   info.remote = stream.remote_address();
   info.address = info.remote == "unix" ? info.remote : info.remote.substr(0, info.remote.rfind(':'));
   if (info.address.size() > 2 && info.address.front() == '[') info.address = info.address.substr(1, info.address.size() - 2);
   info.loopback = stream.remote_is_loopback();
   info.implicit_tls = implicit_tls;
   info.mode = l.mode;
+  run(std::move(stream), std::move(info));
+}
+
+bool server::adopt(net::stream& stream, connection_info info) {
+  if (ctx_.shutting_down || session_count() >= ctx_.cfg.max_connections) return false;
+  info.mode = smtp::mode::submission;
+  info.implicit_tls = false;
+  run(std::move(stream), std::move(info));
+  return true;
+}
+
+void server::run(net::stream stream, connection_info info) {
+  {
+    std::lock_guard lock(mu_);
+    info.id = next_id_++;
+  }
   auto executor = stream.socket().get_executor();
   auto s = std::make_shared<session>(ctx_, std::move(stream), info);
   {

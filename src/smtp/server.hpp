@@ -38,6 +38,11 @@ class server {
   // once when they wait for the client.
   void begin_shutdown();
   std::size_t session_count() const;
+  // Runs a submission session on a stream another listener accepted
+  // (http/binding: submission over WebSocket). `info` names the client as
+  // that listener saw it; id and mode are set here. False, with the stream
+  // untouched, at submission.max_connections or when shutting down.
+  bool adopt(net::stream& stream, connection_info info);
   // Ends the sessions whose XKEY named a key for which revoked(key id) is
   // true (docs/xencrypted.md; called on each session's strand).
   void end_key_sessions(std::function<bool(const std::string&)> revoked);
@@ -50,6 +55,7 @@ class server {
     smtp::mode mode;
   };
   void spawn(net::stream stream, const listener& l);
+  void run(net::stream stream, connection_info info);
   std::vector<std::shared_ptr<session>> live_sessions() const;
 
   asio::io_context& ioc_;

@@ -120,8 +120,10 @@ asio::awaitable<session::read_result> session::read_more() {
 
 asio::awaitable<void> session::run() {
   auto self = shared_from_this();
-  spdlog::info("conn={} event=connect protocol={} remote={} tls={}", conn_.id, lmtp() ? "lmtp" : "submission",
-               conn_.remote, conn_.implicit_tls);
+  spdlog::info("conn={} event=connect protocol={} remote={} tls={}{}{}", conn_.id, lmtp() ? "lmtp" : "submission",
+               conn_.remote, conn_.implicit_tls || !conn_.binding.empty(), conn_.binding.empty() ? "" : " binding=",
+               conn_.binding);
+  if (!conn_.binding.empty()) tls_ = true;  // the HTTPS listener ended it
   try {
     if (conn_.implicit_tls) {
       auto ctx = srv_.tls ? srv_.tls() : nullptr;

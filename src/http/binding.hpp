@@ -1,0 +1,37 @@
+#pragma once
+// IMAP and submission over the HTTPS listener (docs/http-binding.md), for
+// phones behind firewalls that pass only HTTP(S). What the binding layer
+// needs from the protocol servers: a way to run one of their sessions on a
+// stream it hands over. The protocol session runs unchanged on one end of
+// a socket pair; http/websocket.cpp relays between the other end and the
+// client's WebSocket.
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "net/stream.hpp"
+
+namespace lemonade::http {
+
+// The client as the HTTPS listener saw it.
+struct client_facts {
+  std::string remote;   // address:port, for logs
+  std::string address;  // address only: the key for login throttling
+  bool loopback = false;
+};
+
+// Runs a protocol session on `stream`, which the HTTPS listener's TLS
+// already protects. False, with the stream untouched, when that server
+// takes no more sessions (its connection limit, or shutting down).
+using adopt_session = std::function<bool(net::stream& stream, const client_facts& client)>;
+
+struct bindings {
+  adopt_session imap;        // at /imap, subprotocol "imap"; empty: off
+  adopt_session submission;  // at /submission, subprotocol "submission"
+  // The protocol served at `path` ("imap", "submission"), or "" when none.
+  std::string_view protocol_at(std::string_view path) const;
+  const adopt_session& adopt(std::string_view protocol) const { return protocol == "imap" ? imap : submission; }
+};
+
+}  // namespace lemonade::http
