@@ -51,6 +51,12 @@ struct config {
   // The protocols the HTTPS listener carries over WebSocket (docs/http-binding.md):
   // "imap" at /imap, "submission" at /submission.
   std::vector<std::string> https_bindings{"imap", "submission"};
+  // Resumable binding sessions: how long one waits for its client after
+  // the connection is lost; the octets the server keeps unacknowledged
+  // (the session waits when they fill); how many may wait at once.
+  std::chrono::seconds https_resume_grace{1800};
+  std::uint64_t https_resume_window = 1024 * 1024;
+  unsigned https_max_parked = 10000;
   // RFC 4467 §3 "submit+NAME": the users whose sessions may redeem such
   // URLs with URLFETCH (the submission server's identities).
   std::vector<std::string> urlauth_submit_users;

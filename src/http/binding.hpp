@@ -19,6 +19,9 @@ struct client_facts {
   std::string remote;   // address:port, for logs
   std::string address;  // address only: the key for login throttling
   bool loopback = false;
+  // To be called with the login name ("alice", "alice+phone") when the
+  // session logs in: only that user may resume it.
+  std::function<void(const std::string&)> logged_in;
 };
 
 // Runs a protocol session on `stream`, which the HTTPS listener's TLS

@@ -1,6 +1,7 @@
 #include "http/key_api.hpp"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -90,10 +91,13 @@ struct key_api::impl {
   asio::io_context& ioc;
   key_api_context ctx;
   std::vector<asio::ip::tcp::acceptor> acceptors;
+  std::shared_ptr<binding_registry> registry = make_binding_registry(ctx.cfg);
 
   // The user a request's credentials log in, or the response refusing it.
+  // A proxy identity only where `proxy_allowed` (never for keys).
   asio::awaitable<std::variant<store::user_record, response>> authenticate(const request& req,
-                                                                           const std::string& address) {
+                                                                           const std::string& address,
+                                                                           bool proxy_allowed = false) {
     auto unauthorized = [&](std::string text) {
       auto res = error(req, bhttp::status::unauthorized, std::move(text));
       res.set(bhttp::field::www_authenticate, "Basic realm=\"lemonade keys\", charset=\"UTF-8\"");
@@ -133,7 +137,8 @@ struct key_api::impl {
     }
     ctx.throttle.record_success(address);
     // Keys are the user's to manage, never a proxy's (docs/xencrypted.md).
-    if (user->proxy) co_return error(req, bhttp::status::forbidden, "A proxy identity cannot manage device keys");
+    if (user->proxy && !proxy_allowed)
+      co_return error(req, bhttp::status::forbidden, "A proxy identity cannot manage device keys");
     co_return std::move(*user);
   }
 
@@ -369,18 +374,41 @@ struct key_api::impl {
           auto req = parser.release();
           std::string_view path(req.target().data(), req.target().size());
           auto protocol = ctx.bindings.protocol_at(path.substr(0, path.find('?')));
-          if (!protocol.empty() && req.method() != bhttp::verb::options && bhttp::token_list(req[bhttp::field::upgrade]).exists("websocket")) {
-            co_await serve_websocket(ioc, std::move(stream), std::move(req), protocol, ctx.bindings.adopt(protocol),
-                                     std::move(client));
-            co_return;
+          if (!protocol.empty() && req.method() != bhttp::verb::options &&
+              bhttp::token_list(req[bhttp::field::upgrade]).exists("websocket")) {
+            std::optional<resume_request> resume;
+            std::optional<response> refused;
+            if (std::string_view token = req["Lemonade-Session"]; !token.empty() && token != "new") {
+              // A resumption (docs/http-binding.md): the session's own
+              // user, by HTTP Basic, and the octets the client has.
+              auto who = co_await authenticate(req, address, true);
+              std::string_view received = req["Lemonade-Received"];
+              std::uint64_t n = 0;
+              auto [end, err] = std::from_chars(received.data(), received.data() + received.size(), n);
+              if (auto* r = std::get_if<response>(&who))
+                refused = std::move(*r);
+              else if (received.empty() || err != std::errc() || end != received.data() + received.size())
+                refused = error(req, bhttp::status::bad_request, "Lemonade-Received must be the octets received");
+              else
+                resume = resume_request{std::string(token), n,
+                                        store::login_name(std::get<store::user_record>(who), ctx.cfg.proxy_separator)};
+            }
+            if (!refused) {
+              co_await serve_websocket(ioc, registry, std::move(stream), std::move(req), protocol,
+                                       ctx.bindings.adopt(protocol), std::move(client), std::move(resume));
+              co_return;
+            }
+            res = std::move(*refused);
+            keep = false;
+          } else {
+            try {
+              res = co_await handle(req, address);
+            } catch (const std::exception& e) {
+              spdlog::error("event=https_failed remote={} error=\"{}\"", address, e.what());
+              res = error(req, bhttp::status::internal_server_error, "Internal error; the failure was logged");
+            }
+            keep = req.keep_alive();
           }
-          try {
-            res = co_await handle(req, address);
-          } catch (const std::exception& e) {
-            spdlog::error("event=https_failed remote={} error=\"{}\"", address, e.what());
-            res = error(req, bhttp::status::internal_server_error, "Internal error; the failure was logged");
-          }
-          keep = req.keep_alive();
           spdlog::info("event=https remote={} method={} target=\"{}\" status={}", address,
                        std::string(req.method_string()), std::string(req.target().substr(0, 64)),
                        static_cast<unsigned>(res.result()));

@@ -1,8 +1,15 @@
 #pragma once
-// The WebSocket binding (RFC 6455) of the HTTPS listener: one protocol
-// session per socket, binary frames carrying the protocol's octets as a
-// byte stream (frame boundaries mean nothing, as in MQTT over WebSocket).
-// Internal to http/: key_api.cpp hands it upgrade requests.
+// The WebSocket binding (RFC 6455) of the HTTPS listener
+// (docs/http-binding.md): one protocol session per socket, binary frames
+// carrying the protocol's octets as a byte stream. A session opened as
+// resumable outlives its connection: the client reconnects and resumes it
+// where the octets left off. Internal to http/: key_api.cpp hands it
+// upgrade requests.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,19 +18,34 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "core/config.hpp"
 #include "http/binding.hpp"
 
 namespace lemonade::http {
 
+// The resumable sessions of one listener, by the hash of their tokens.
+class binding_registry;
+std::shared_ptr<binding_registry> make_binding_registry(const core::config& cfg);
+
+// A request to resume (headers Lemonade-Resume and Lemonade-Received),
+// from a client the caller authenticated as `login`.
+struct resume_request {
+  std::string token;
+  std::uint64_t received = 0;  // server octets the client has
+  std::string login;
+};
+
 // Answers the upgrade request `req` for `protocol` (bindings::protocol_at)
-// on `tls`, and relays between the client and a session of that protocol
-// until either ends. Refuses with an HTTP answer a request that is not a
-// proper upgrade or offers only other subprotocols (RFC 6455 §4.2.2), and
-// with close code 1013 when the protocol server is full.
-boost::asio::awaitable<void> serve_websocket(boost::asio::io_context& ioc,
+// on `tls` and relays between the client and a session of that protocol,
+// a new one or, with `resume`, the one it names. Refuses with an HTTP
+// answer a request that is not a proper upgrade, offers only other
+// subprotocols (RFC 6455 §4.2.2) or names no session this user may resume
+// from that point (404, one answer for every reason); closes with 1013
+// when the protocol server is full.
+boost::asio::awaitable<void> serve_websocket(boost::asio::io_context& ioc, std::shared_ptr<binding_registry> registry,
                                              boost::beast::ssl_stream<boost::beast::tcp_stream> tls,
                                              boost::beast::http::request<boost::beast::http::string_body> req,
                                              std::string_view protocol, const adopt_session& adopt,
-                                             client_facts client);
+                                             client_facts client, std::optional<resume_request> resume);
 
 }  // namespace lemonade::http

@@ -79,6 +79,9 @@ struct connection_info {
   // ended TLS itself: the session counts as under TLS and offers no
   // STARTTLS. "websocket", or "" for a connection of this server's own.
   std::string binding;
+  // Told the login name ("alice", "alice+phone") at a successful login:
+  // the binding lets only that user resume the session.
+  std::function<void(const std::string&)> on_login;
 };
 
 // Per-connection state executors read and change.

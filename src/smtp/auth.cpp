@@ -252,6 +252,7 @@ asio::awaitable<bool> session::authenticate(const parse::auth_cmd& c) {
   }
   srv_.throttle.record_success(conn_.address);
   user_ = std::move(user);
+  if (conn_.on_login) conn_.on_login(store::login_name(*user_, srv_.cfg.proxy_separator));
   if (user_->proxy)
     spdlog::info("conn={} event=login protocol=submission user=\"{}\" proxy=\"{}\" mechanism={}", conn_.id,
                  user_->name, user_->proxy->label, c.mechanism);

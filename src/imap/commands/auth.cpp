@@ -89,6 +89,7 @@ asio::awaitable<void> logged_in(command_context& ctx, const store::user_record& 
   ctx.session.proxy = user.proxy;
   ctx.session.account = std::move(acct);
   ctx.session.state = session_state::authenticated;
+  if (ctx.session.conn.on_login) ctx.session.conn.on_login(login_name(ctx, user));
   // RFC 3501 §7.1: the capabilities change at login, so send them along.
   ctx.result.resp_code = ctx.capability_code();
   ctx.result.text = "Logged in";
