@@ -33,9 +33,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
 from lemonade_server import LemonadeServer  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
+from test_websocket import Ws  # noqa: E402
 
 
-class Resumable:
+class Resumable(Ws):
     """A resumable IMAP session over the binding, as a phone would keep it:
     everything received (with its count), everything sent (to resend what
     the server lacks after a resume)."""
@@ -106,25 +107,6 @@ class Resumable:
         expect(op, websocket.ABNF.OPCODE_BINARY, "binary frames")
         self.received += len(frame.data)
         self.buf += frame.data
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            self.fill()
-        line, _, self.buf = self.buf.partition(b"\r\n")
-        return line.decode()
-
-    def exactly(self, n):
-        while len(self.buf) < n:
-            self.fill()
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def until_tagged(self, tag):
-        lines = []
-        while True:
-            lines.append(self.line())
-            if lines[-1].startswith(tag + " "):
-                return lines
 
 
 def append_other(srv, body):
