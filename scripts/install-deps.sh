@@ -20,6 +20,9 @@ packages=(
   # Postfix delivers to Lemonade over LMTP and is its smarthost in the
   # tests, as its own instance on loopback (tests/support/postfix_server.py)
   postfix
+  # the HTTP binding's test: Squid as the only way out of a firewall that
+  # passes only HTTPS (tests/support/squid_server.py)
+  squid
 )
 # Node.js with npm (imapflow tests): the machine may already carry a Node.js
 # build that bundles npm and conflicts with Debian's npm package.

@@ -36,13 +36,25 @@ from lemonade_server import LemonadeServer  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 
 
+def via(proxy_port):
+    """websocket-client's options for a connection through an HTTP proxy
+    (CONNECT), or none."""
+    if proxy_port is None:
+        return {}
+    # websocket-client goes direct to 127.0.0.1 and localhost unless told
+    # of other hosts to go direct to.
+    return {"http_proxy_host": "127.0.0.1", "http_proxy_port": proxy_port, "proxy_type": "http",
+            "http_no_proxy": ["direct.invalid"]}
+
+
 class Ws:
     """A protocol session over one WebSocket: bytes in, bytes out."""
 
-    def __init__(self, srv, path, subprotocols):
+    def __init__(self, srv, path, subprotocols, proxy_port=None):
         self.ws = websocket.create_connection(
             "wss://127.0.0.1:%d%s" % (srv.https_port, path), timeout=30,
-            sslopt={"ca_certs": srv.cert, "check_hostname": False}, subprotocols=subprotocols)
+            sslopt={"ca_certs": srv.cert, "check_hostname": False}, subprotocols=subprotocols,
+            **via(proxy_port))
         self.buf = b""
         self.closed = None  # (code, reason) once the server closed
 

@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
 from lemonade_server import LemonadeServer  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
-from test_websocket import Ws  # noqa: E402
+from test_websocket import Ws, via  # noqa: E402
 
 
 class Resumable(Ws):
@@ -41,8 +41,9 @@ class Resumable(Ws):
     everything received (with its count), everything sent (to resend what
     the server lacks after a resume)."""
 
-    def __init__(self, srv, grace="1800"):
+    def __init__(self, srv, grace="1800", proxy_port=None):
         self.srv = srv
+        self.proxy_port = proxy_port
         self.received = 0
         self.buf = b""
         self.sent = b""
@@ -56,7 +57,8 @@ class Resumable(Ws):
     def connect(self, headers):
         ws = websocket.create_connection(
             "wss://127.0.0.1:%d/imap" % self.srv.https_port, timeout=30, header=headers,
-            sslopt={"ca_certs": self.srv.cert, "check_hostname": False}, subprotocols=["imap"])
+            sslopt={"ca_certs": self.srv.cert, "check_hostname": False}, subprotocols=["imap"],
+            **via(self.proxy_port))
         self.headers = ws.getheaders()
         return ws
 
