@@ -57,6 +57,13 @@ struct config {
   std::chrono::seconds https_resume_grace{1800};
   std::uint64_t https_resume_window = 1024 * 1024;
   unsigned https_max_parked = 10000;
+  unsigned https_max_parked_per_user = 16;
+  // WebSocket keepalive pings, timed to the longest quiet period the
+  // client's path is learned to survive, between these bounds; a ping
+  // unanswered for https_pong_timeout means the connection is lost.
+  std::chrono::milliseconds https_keepalive_min{20000};
+  std::chrono::milliseconds https_keepalive_max{1680000};
+  std::chrono::milliseconds https_pong_timeout{10000};
   // RFC 4467 §3 "submit+NAME": the users whose sessions may redeem such
   // URLs with URLFETCH (the submission server's identities).
   std::vector<std::string> urlauth_submit_users;

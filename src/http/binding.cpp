@@ -53,13 +53,16 @@ constexpr std::size_t relay_chunk = 16 * 1024;
 
 // A timer used as an event: wait() until someone poke()s it. Pokes run on
 // the timer's strand, after the waiter (which checked its condition under
-// the session's lock, then began waiting in the same step) waits.
-timer_ptr make_event(const asio::any_io_executor& ex) { return std::make_shared<asio::steady_timer>(ex); }
+// the session's lock, then began waiting in the same step) waits. The
+// expiry stays at "never" (setting it would cancel other waiters: two
+// coroutines waiting on one event would wake each other for ever).
+timer_ptr make_event(const asio::any_io_executor& ex) {
+  return std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+}
 void poke(const timer_ptr& t) {
   asio::post(t->get_executor(), [t] { t->cancel(); });
 }
 asio::awaitable<void> wait(asio::steady_timer& t) {
-  t.expires_at(asio::steady_timer::time_point::max());
   boost::system::error_code ec;
   co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
@@ -103,20 +106,112 @@ struct binding_session {
   bool ended = false;          // the session closed its end
   bool finished = false;       // over: nothing to resume
   bool parked = false;         // waiting for its client to resume
+  bool discard = false;        // no client will read `out` again: drop the session's output
+  std::uint64_t sent_max = 0;  // the session's octets any link has sent
+  std::uint64_t taken = 0;     // the client's octets the session has taken (out of `in`)
   std::uint64_t generation = 0;  // links attached so far
   std::string login;           // once the session logged in
   std::string token_hash;      // resumable: SHA-256 of the current token
+  // The token before the last resume, good until the new connection
+  // shows its client got the 101 (a first frame): a 101 lost on the way
+  // must not strand the session.
+  std::string prev_hash;
   std::shared_ptr<link> current;
 };
 
-class binding_registry {
+// What a user's path is learned to survive (docs/http-binding.md,
+// "Keepalives"): the quiet period allowed between pings, and the shortest
+// quiet period seen to end a connection.
+struct path_state {
+  std::chrono::milliseconds interval{0};
+  std::chrono::milliseconds limit{0};  // 0: none seen (or forgotten)
+  std::chrono::steady_clock::time_point limit_seen;
+  unsigned survived = 0;
+};
+
+class binding_registry : public std::enable_shared_from_this<binding_registry> {
  public:
-  explicit binding_registry(const core::config& cfg) : cfg(cfg) {}
+  explicit binding_registry(const core::config& cfg)
+      : cfg(cfg),
+        floor(std::max<std::chrono::milliseconds>(cfg.https_keepalive_min, 100ms)),
+        ceiling(std::max(cfg.https_keepalive_max, floor)) {}
   const core::config& cfg;
-  std::atomic<unsigned> parked{0};
+  const std::chrono::milliseconds floor, ceiling;
   std::atomic<std::uint64_t> next_id{1};
   std::mutex mu;
   std::unordered_map<std::string, std::shared_ptr<binding_session>> by_token;
+
+  // Room for one more parked session of `login`'s (https.max_parked,
+  // https.max_parked_per_user)? Counts it when there is.
+  bool try_park(const std::string& login) {
+    std::lock_guard lock(parked_mu);
+    auto& mine = parked_by_user[login];
+    if (parked >= cfg.https_max_parked || mine >= cfg.https_max_parked_per_user) {
+      if (mine == 0) parked_by_user.erase(login);
+      return false;
+    }
+    ++parked;
+    ++mine;
+    return true;
+  }
+  void unpark(const std::string& login) {
+    std::lock_guard lock(parked_mu);
+    --parked;
+    if (--parked_by_user[login] == 0) parked_by_user.erase(login);
+  }
+
+  // The quiet period to allow before a ping on `login`'s connections.
+  std::chrono::milliseconds interval(const std::string& login) {
+    if (login.empty()) return ceiling;
+    std::lock_guard lock(paths_mu);
+    return path(login).interval;
+  }
+  // A connection of `login`'s ended after `quiet` without traffic: halve
+  // the interval below it, unless there was traffic a moment before.
+  void loss(const std::string& login, std::chrono::milliseconds quiet) {
+    if (login.empty()) return;
+    std::lock_guard lock(paths_mu);
+    auto& p = path(login);
+    if (quiet < floor / 2) return;  // too soon after traffic to be an idle limit: radio churn
+    p.limit = quiet;
+    p.limit_seen = std::chrono::steady_clock::now();
+    p.interval = std::max(floor, std::min(p.interval, quiet) / 2);
+    p.survived = 0;
+    spdlog::info("event=binding_path_loss user=\"{}\" quiet_ms={} interval_ms={}", login, quiet.count(),
+                 p.interval.count());
+  }
+  // A connection of `login`'s stayed up through `quiet` without traffic
+  // (its ping answered): after three in a row at the full interval, grow
+  // it by an eighth (at least half the floor), below 0.9 of the limit.
+  void survived(const std::string& login, std::chrono::milliseconds quiet) {
+    if (login.empty()) return;
+    std::lock_guard lock(paths_mu);
+    auto& p = path(login);
+    if (quiet < p.interval || ++p.survived < 3) return;
+    p.survived = 0;
+    auto cap = p.limit.count() > 0 ? std::min(ceiling, p.limit * 9 / 10) : ceiling;
+    auto grown = std::min(cap, p.interval + std::max(floor / 2, p.interval / 8));
+    p.interval = std::max(p.interval, grown);
+  }
+
+ private:
+  path_state& path(const std::string& login) {
+    auto it = paths.find(login);
+    if (it == paths.end()) {
+      if (paths.size() >= max_paths) paths.erase(paths.begin());
+      it = paths.emplace(login, path_state{ceiling, 0ms, {}, 0}).first;
+    }
+    auto& p = it->second;
+    // A limit seen a day ago may no longer hold (another network).
+    if (p.limit.count() > 0 && std::chrono::steady_clock::now() - p.limit_seen > 24h) p.limit = 0ms;
+    return p;
+  }
+  static constexpr std::size_t max_paths = 65536;
+  std::mutex parked_mu;  // taken inside a session's mutex, never around one
+  unsigned parked = 0;
+  std::unordered_map<std::string, unsigned> parked_by_user;
+  std::mutex paths_mu;
+  std::unordered_map<std::string, path_state> paths;
 };
 
 std::shared_ptr<binding_registry> make_binding_registry(const core::config& cfg) {
@@ -128,11 +223,27 @@ namespace {
 // One WebSocket carrying a binding session.
 struct link {
   link(ws_stream ws, std::shared_ptr<binding_session> bs, std::string remote)
-      : ws(std::move(ws)), bs(std::move(bs)), wake(make_event(this->ws.get_executor())), remote(std::move(remote)) {}
+      : ws(std::move(ws)),
+        bs(std::move(bs)),
+        wake(make_event(this->ws.get_executor())),
+        ka(make_event(this->ws.get_executor())),
+        remote(std::move(remote)) {}
   ws_stream ws;
   std::shared_ptr<binding_session> bs;
   timer_ptr wake;  // new output, room for input, an ack to send, the end
+  timer_ptr ka;    // the keepalive's next ping, or its pong
   std::string remote;
+  // The last frame either way (steady clock, ns), for keepalives.
+  std::atomic<std::int64_t> last{now_ns()};
+  static std::int64_t now_ns() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+  void touch() { last = now_ns(); }
+  std::chrono::milliseconds quiet() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(now_ns() - last));
+  }
+  // On the link's strand:
+  bool pong_seen = false;
+  bool reader_waiting = false;     // for room in `in`
+  std::int64_t writing_since = 0;  // a write under way since (ns), or 0
   // Under bs->mu:
   std::uint64_t sent = 0;      // the next of the session's octets to send
   std::uint64_t told_in = 0;   // the in_count last told the client
@@ -153,22 +264,32 @@ asio::awaitable<void> close(link& l, websocket::close_reason why) {
   co_await l.ws.async_close(why, asio::redirect_error(asio::use_awaitable, ec));
 }
 
-// Over for good: the token goes, the session's end closes (a session
-// still running sees its connection gone and ends).
+// Forgets the session's tokens: nothing resumes it any more.
+void void_tokens(binding_registry& reg, binding_session& bs) {
+  std::string hash, prev;
+  {
+    std::lock_guard lock(bs.mu);
+    hash = std::move(bs.token_hash);
+    prev = std::move(bs.prev_hash);
+    bs.token_hash.clear();
+    bs.prev_hash.clear();
+  }
+  std::lock_guard lock(reg.mu);
+  if (!hash.empty()) reg.by_token.erase(hash);
+  if (!prev.empty()) reg.by_token.erase(prev);
+}
+
+// Over for good: the tokens go, the session's end closes (a session still
+// running sees its connection gone and ends).
 void finish(binding_registry& reg, const std::shared_ptr<binding_session>& bs) {
-  std::string hash;
   {
     std::lock_guard lock(bs->mu);
     if (bs->finished) return;
     bs->finished = bs->in_closed = true;
-    if (bs->parked) --reg.parked;
+    if (bs->parked) reg.unpark(bs->login);
     bs->parked = false;
-    hash = std::move(bs->token_hash);
   }
-  if (!hash.empty()) {
-    std::lock_guard lock(reg.mu);
-    reg.by_token.erase(hash);
-  }
+  void_tokens(reg, *bs);
   asio::post(bs->s, [bs] {
     boost::system::error_code ec;
     bs->near.close(ec);
@@ -179,7 +300,8 @@ void finish(binding_registry& reg, const std::shared_ptr<binding_session>& bs) {
   spdlog::debug("event=binding_finished binding={} protocol={}", bs->id, bs->protocol);
 }
 
-// The session's output into `out`, as fast as the window allows.
+// The session's output into `out`, as fast as the window allows (or into
+// nothing, once no client will read it).
 asio::awaitable<void> from_session(std::shared_ptr<binding_registry> reg, std::shared_ptr<binding_session> bs) {
   boost::system::error_code ec;
   for (;;) {
@@ -188,7 +310,7 @@ asio::awaitable<void> from_session(std::shared_ptr<binding_registry> reg, std::s
     std::size_t room;
     {
       std::lock_guard lock(bs->mu);
-      room = bs->out.size() < bs->window ? bs->window - bs->out.size() : 0;
+      room = bs->discard ? relay_chunk : bs->out.size() < bs->window ? bs->window - bs->out.size() : 0;
     }
     if (room == 0) {
       co_await wait(*bs->space);
@@ -200,7 +322,7 @@ asio::awaitable<void> from_session(std::shared_ptr<binding_registry> reg, std::s
     std::shared_ptr<link> cur;
     {
       std::lock_guard lock(bs->mu);
-      bs->out.append(chunk, 0, n);
+      if (!bs->discard) bs->out.append(chunk, 0, n);
       cur = bs->current;
     }
     if (cur) poke(cur->wake);
@@ -227,6 +349,7 @@ asio::awaitable<void> to_session(std::shared_ptr<binding_session> bs) {
     {
       std::lock_guard lock(bs->mu);
       chunk.swap(bs->in);
+      bs->taken += chunk.size();
       closed = bs->in_closed;
       cur = bs->current;
     }
@@ -252,56 +375,66 @@ void end_input(const std::shared_ptr<binding_session>& bs) {
 }
 
 // The link is gone (or going). When it was the session's current one, the
-// session ends (a clean close, a session that cannot resume) or parks for
-// https.resume_grace. Closes the link's connection either way.
+// session ends (a clean close, a session that cannot resume, one not
+// logged in, or too many parked) or parks for https.resume_grace. Closes
+// the link's connection either way.
 void detach(binding_registry& reg, const std::shared_ptr<link>& l, bool clean) {
   auto& bs = l->bs;
   bool was_current = false, park = false, ended = false;
   std::uint64_t generation = 0;
+  std::string login;
   {
     std::lock_guard lock(bs->mu);
+    login = bs->login;
     if (bs->current == l) {
       was_current = true;
       bs->current.reset();
       ended = bs->ended;
-      park = !clean && bs->resumable && !bs->finished && !bs->login.empty();
-      if (park && ++reg.parked > reg.cfg.https_max_parked) {
-        --reg.parked;
-        park = false;
-      }
+      park = !clean && bs->resumable && !bs->finished && !bs->in_closed && !bs->login.empty() &&
+             reg.try_park(bs->login);
       bs->parked = park;
       generation = bs->generation;
+      if (!park) {
+        // No client will read the session's output again: drop it, so a
+        // session blocked writing it can read its end of file and end.
+        bs->discard = true;
+        bs->out.clear();
+      }
     }
   }
   boost::system::error_code ec;
   beast::get_lowest_layer(l->ws).socket().close(ec);
   poke(l->wake);
+  poke(l->ka);
   if (!was_current) return;
+  if (!clean) reg.loss(login, l->quiet());
   if (park) {
     spdlog::info("event=binding_parked binding={} protocol={} remote={} grace={}s", bs->id, bs->protocol, l->remote,
                  reg.cfg.https_resume_grace.count());
     auto grace = reg.cfg.https_resume_grace;
-    asio::post(bs->s, [&reg, bs, generation, grace] {
+    asio::post(bs->s, [r = reg.shared_from_this(), bs, generation, grace] {
       bs->grace->expires_after(grace);
-      bs->grace->async_wait([&reg, bs, generation](boost::system::error_code ec) {
+      bs->grace->async_wait([r, bs, generation](boost::system::error_code ec) {
         if (ec) return;
         {
           std::lock_guard lock(bs->mu);
           if (!bs->parked || bs->generation != generation) return;
         }
         spdlog::info("event=binding_expired binding={} protocol={}", bs->id, bs->protocol);
-        finish(reg, bs);
+        finish(*r, bs);
       });
     });
     return;
   }
+  void_tokens(reg, *bs);  // a close frame (or any end) voids them at once
+  poke(bs->space);
   end_input(bs);
   if (ended) finish(reg, bs);
 }
 
-// Session to client: `out` from `sent` on, one binary message per chunk,
-// and "ack N" text messages when the client's ack asked for one. When the
-// session has ended and all went out, closes with 1000.
+// Session to client: `out` from `sent` on, in binary messages of up to
+// 16 KB, and "ack M" text messages when the client's ack asked for one.
+// When the session has ended and all went out, closes with 1000.
 asio::awaitable<void> writer(std::shared_ptr<binding_registry> reg, std::shared_ptr<link> l) {
   auto& bs = l->bs;
   boost::system::error_code ec;
@@ -313,7 +446,7 @@ asio::awaitable<void> writer(std::shared_ptr<binding_registry> reg, std::shared_
       if (bs->current != l) break;
       if (l->ack_due) {
         l->ack_due = false;
-        l->told_in = bs->in_count;
+        l->told_in = bs->taken;
         chunk = "ack " + std::to_string(l->told_in);
         text = true;
       } else if (l->sent < bs->out_base + bs->out.size()) {
@@ -322,6 +455,7 @@ asio::awaitable<void> writer(std::shared_ptr<binding_registry> reg, std::shared_
         auto off = l->sent - bs->out_base;
         chunk = bs->out.substr(off, std::min(relay_chunk, bs->out.size() - off));
         l->sent += chunk.size();
+        bs->sent_max = std::max(bs->sent_max, l->sent);
         if (!bs->resumable) {
           // Nothing to replay: what goes out needs no keeping.
           bs->out.erase(0, l->sent - bs->out_base);
@@ -342,9 +476,12 @@ asio::awaitable<void> writer(std::shared_ptr<binding_registry> reg, std::shared_
       continue;
     }
     l->ws.text(text);
+    l->writing_since = link::now_ns();
     co_await l->ws.async_write(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    l->writing_since = 0;
     l->ws.binary(true);
     if (ec) break;
+    l->touch();
     if (!bs->resumable && !text) poke(bs->space);
   }
   detach(*reg, l, false);
@@ -360,29 +497,51 @@ bool take_ack(link& l, std::string_view msg) {
   if (err != std::errc() || end != digits.data() + digits.size() || digits.empty()) return false;
   auto& bs = *l.bs;
   std::lock_guard lock(bs.mu);
+  if (bs.current.get() != &l) return true;  // a link replaced by a resume: its acks mean nothing now
   if (n > l.sent) return false;
   if (n > bs.out_base) {
     bs.out.erase(0, n - bs.out_base);
     bs.out_base = n;
   }
-  l.ack_due = bs.in_count != l.told_in;
+  l.ack_due = bs.taken != l.told_in;
   return true;
 }
 
-// Client to session: the payload of binary frames, in order, into `in`
-// (waiting while it holds a window's worth); text frames are the binding's
-// own acks, or, on a session that cannot resume, close code 1003.
+// Client to session: the payload of binary frames, in order, into `in`;
+// text frames are the binding's own acks, or, on a session that cannot
+// resume, close code 1003.
+//
+// A resumable session never stops reading (acks must get through while
+// the session's output waits for them): its client keeps within the window
+// beyond the server's last "ack M", and one that goes past it is closed
+// (1008). Another session reads no more while `in` holds a window's worth.
 asio::awaitable<void> reader(std::shared_ptr<binding_registry> reg, std::shared_ptr<link> l) {
   auto& bs = l->bs;
   std::string buf(relay_chunk, '\0');
   std::string text;
   boost::system::error_code ec;
-  bool clean = false;
+  bool clean = false, confirmed = false;
   for (;;) {
     auto n = co_await l->ws.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       clean = ec == websocket::error::closed;  // the client's close frame
       break;
+    }
+    l->touch();
+    if (!confirmed) {
+      // The client got the 101 of this connection: the token before it is
+      // done with.
+      confirmed = true;
+      std::string prev;
+      {
+        std::lock_guard lock(bs->mu);
+        if (bs->current == l) prev = std::move(bs->prev_hash);
+        bs->prev_hash.clear();
+      }
+      if (!prev.empty()) {
+        std::lock_guard lock(reg->mu);
+        reg->by_token.erase(prev);
+      }
     }
     if (l->ws.got_text()) {
       // RFC 6455 §7.4.1: 1003, data of a type the endpoint cannot accept;
@@ -404,7 +563,7 @@ asio::awaitable<void> reader(std::shared_ptr<binding_registry> reg, std::shared_
       clean = true;
       break;
     }
-    bool stale = false;
+    bool stale = false, over = false;
     for (;;) {
       {
         std::lock_guard lock(bs->mu);
@@ -412,18 +571,96 @@ asio::awaitable<void> reader(std::shared_ptr<binding_registry> reg, std::shared_
           stale = true;
           break;
         }
-        if (bs->in.size() < bs->window) {
+        if (bs->in.size() + n <= bs->window || bs->in.empty()) {
           bs->in.append(buf, 0, n);
           bs->in_count += n;
           break;
         }
+        if (bs->resumable) {
+          over = true;
+          break;
+        }
       }
+      l->reader_waiting = true;
       co_await wait(*l->wake);
+      l->reader_waiting = false;
     }
     if (stale) break;
+    if (over) {
+      // RFC 6455 §7.4.1: 1008, a message that violates the endpoint's policy.
+      end_input(bs);
+      co_await close(*l, {websocket::close_code::policy_error, "over the window"});
+      clean = true;
+      break;
+    }
     poke(bs->in_ready);
   }
   detach(*reg, l, clean);
+}
+
+// Pings the client when the connection has been quiet for the interval
+// its user's path is learned to survive, just before a middlebox would
+// forget it; nothing while traffic flows. A pong means the path survived
+// that quiet period. A pong missing after https.pong_timeout, or a write
+// stuck as long, means the connection is lost (the session parks, as on
+// any loss).
+asio::awaitable<void> keepalive(std::shared_ptr<binding_registry> reg, std::shared_ptr<link> l) {
+  auto& bs = l->bs;
+  link* raw = l.get();  // the callback belongs to the link's own stream
+  l->ws.control_callback([raw](websocket::frame_type kind, beast::string_view) {
+    raw->touch();
+    if (kind == websocket::frame_type::pong) {
+      raw->pong_seen = true;
+      raw->ka->cancel();  // on the link's strand: called from its read
+    }
+  });
+  auto pong_timeout = reg->cfg.https_pong_timeout;
+  boost::system::error_code ec;
+  for (;;) {
+    std::string login;
+    {
+      std::lock_guard lock(bs->mu);
+      if (bs->current != l) break;
+      login = bs->login;
+    }
+    auto interval = reg->interval(login);
+    if (l->writing_since != 0) {
+      // A write that does not complete is a connection gone as surely as
+      // a missing pong (and a ping would only queue behind it).
+      auto stuck = std::chrono::nanoseconds(link::now_ns() - l->writing_since);
+      if (stuck >= interval + pong_timeout) {
+        spdlog::info("event=binding_write_stuck binding={} remote={}", bs->id, l->remote);
+        detach(*reg, l, false);
+        break;
+      }
+      l->ka->expires_after(interval + pong_timeout - stuck);
+      co_await l->ka->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (l->reader_waiting) l->touch();  // the reader holds back by choice: no pong could be read
+    auto quiet = l->quiet();
+    if (quiet < interval) {
+      l->ka->expires_after(interval - quiet);
+      co_await l->ka->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    l->pong_seen = false;
+    co_await l->ws.async_ping({}, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    l->ka->expires_after(pong_timeout);
+    co_await l->ka->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    {
+      std::lock_guard lock(bs->mu);
+      if (bs->current != l) break;
+    }
+    if (!l->pong_seen && !l->reader_waiting) {
+      spdlog::info("event=binding_ping_unanswered binding={} remote={}", bs->id, l->remote);
+      detach(*reg, l, false);
+      break;
+    }
+    if (l->pong_seen) reg->survived(login, quiet);
+  }
+  l->ws.control_callback();
 }
 
 bhttp::response<bhttp::string_body> refusal(const bhttp::request<bhttp::string_body>& req, bhttp::status st,
@@ -463,48 +700,63 @@ bool offers(const bhttp::request<bhttp::string_body>& req, std::string_view prot
 }
 
 std::string token_hash(std::string_view token) { return auth::sha256(token); }
-
 // Takes over the session `resume` names, for the new link `l`, when the
 // user and the octet count allow; the link then sends from that count.
 // Returns the client octets the session has had (for Lemonade-Received).
 std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request& resume, std::string_view protocol,
-                                    const std::shared_ptr<link>& l, std::string& new_hash) {
+                                    const std::shared_ptr<link>& l, const std::string& new_hash) {
   std::shared_ptr<binding_session> bs;
-  auto old_hash = token_hash(resume.token);
+  auto hash = token_hash(resume.token);
   {
     std::lock_guard lock(reg.mu);
-    auto it = reg.by_token.find(old_hash);
+    auto it = reg.by_token.find(hash);
     if (it == reg.by_token.end()) return std::nullopt;
     bs = it->second;
   }
   std::shared_ptr<link> old;
   std::uint64_t in_count;
-  bool was_parked;
+  std::string stale_hash;
   {
     std::lock_guard lock(bs->mu);
-    if (bs->finished || bs->protocol != protocol || bs->login.empty() || bs->login != resume.login ||
-        bs->token_hash != old_hash || resume.received < bs->out_base ||
-        resume.received > bs->out_base + bs->out.size())
+    // The token of the last 101, or the one before while that 101 may
+    // not have arrived; octets between what the client acknowledged and
+    // what any connection sent.
+    bool known = hash == bs->token_hash || hash == bs->prev_hash;
+    if (!known || bs->finished || bs->in_closed || bs->protocol != protocol || bs->login.empty() ||
+        bs->login != resume.login || resume.received < bs->out_base || resume.received > bs->sent_max)
       return std::nullopt;
     old = std::move(bs->current);
     ++bs->generation;
-    was_parked = bs->parked;
+    if (bs->parked) reg.unpark(bs->login);
     bs->parked = false;
     // What the client has, it has: no replay of it.
     bs->out.erase(0, resume.received - bs->out_base);
     bs->out_base = resume.received;
     l->bs = bs;
     l->sent = resume.received;
-    l->told_in = in_count = bs->in_count;
+    l->told_in = bs->taken;
+    in_count = bs->in_count;
     bs->current = l;
-    bs->token_hash = new_hash;  // a token serves once
+    // A token serves once: the one used goes, unless it is the current
+    // one, which stays good until this connection shows its 101 arrived.
+    // (Resumed with that earlier token: the 101 that followed it never
+    // arrived, so the token it carried goes and the earlier one stays.)
+    if (hash == bs->token_hash) {
+      stale_hash = std::move(bs->prev_hash);
+      bs->prev_hash = hash;
+    } else {
+      stale_hash = std::move(bs->token_hash);
+    }
+    bs->token_hash = new_hash;
   }
-  if (was_parked) --reg.parked;
+  if (old) reg.loss(resume.login, old->quiet());  // the client saw it die first
   {
     std::lock_guard lock(reg.mu);
-    reg.by_token.erase(old_hash);
-    reg.by_token[new_hash] = bs;
+    if (!stale_hash.empty()) reg.by_token.erase(stale_hash);
+    std::lock_guard inner(bs->mu);
+    if (!bs->finished) reg.by_token[new_hash] = bs;
   }
+  poke(bs->space);  // room, if the client had what `out` held
   asio::post(bs->s, [bs] { bs->grace->cancel(); });
   if (old) {
     // A connection the client gave up on, though it still looked alive.
@@ -512,6 +764,7 @@ std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request&
       boost::system::error_code ec;
       beast::get_lowest_layer(old->ws).socket().close(ec);
       old->wake->cancel();
+      old->ka->cancel();
     });
   }
   return in_count;
@@ -577,7 +830,9 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
   auto& cfg = reg->cfg;
   ws.set_option(websocket::stream_base::decorator([protocol = std::string(protocol), offered, token, in_count,
                                                    grace = cfg.https_resume_grace.count(),
-                                                   window = cfg.https_resume_window](websocket::response_type& res) {
+                                                   window = cfg.https_resume_window,
+                                                   keepalive = reg->interval(resume ? resume->login : "")](
+                                                      websocket::response_type& res) {
     res.set(bhttp::field::server, "lemonade");
     if (offered) res.set(bhttp::field::sec_websocket_protocol, protocol);
     if (!token.empty()) {
@@ -586,6 +841,7 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
       res.set("Lemonade-Window", std::to_string(std::max<std::uint64_t>(window, relay_chunk)));
     }
     if (in_count) res.set("Lemonade-Received", std::to_string(*in_count));
+    res.set("Lemonade-Keepalive", std::to_string(keepalive.count()));
   }));
   ws.binary(true);
   // The relay reads frames piecemeal (read_some): the session's own limits
@@ -601,6 +857,7 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
     spdlog::info("event=binding_resumed binding={} protocol={} remote={} user=\"{}\" from={}", l->bs->id, protocol,
                  client.remote, resume->login, resume->received);
     asio::co_spawn(ws.get_executor(), reader(reg, l), asio::detached);
+    asio::co_spawn(ws.get_executor(), keepalive(reg, l), asio::detached);
     co_await writer(reg, l);
     co_return;
   }
@@ -634,6 +891,7 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
   asio::co_spawn(bs->s, from_session(reg, bs), asio::detached);
   asio::co_spawn(bs->s, to_session(bs), asio::detached);
   asio::co_spawn(ws.get_executor(), reader(reg, l), asio::detached);
+  asio::co_spawn(ws.get_executor(), keepalive(reg, l), asio::detached);
   co_await writer(reg, l);
 }
 

@@ -27,7 +27,7 @@ namespace lemonade::http {
 class binding_registry;
 std::shared_ptr<binding_registry> make_binding_registry(const core::config& cfg);
 
-// A request to resume (headers Lemonade-Resume and Lemonade-Received),
+// A request to resume (headers Lemonade-Session and Lemonade-Received),
 // from a client the caller authenticated as `login`.
 struct resume_request {
   std::string token;

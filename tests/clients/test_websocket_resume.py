@@ -11,6 +11,8 @@ octets it has, and every octet arrives exactly once.
   of it the server has; the client sends the rest; one tagged answer.
 - "ack N" text messages: the server keeps only what is unacknowledged and
   answers with its own count.
+- A 101 lost on the way: the token before it still resumes, until a
+  connection shows its 101 arrived.
 - Refused with 404, one answer for all: a token used once already, another
   user's credentials with the right token, a count the server cannot
   resume from; 401 for a wrong password. The session survives them.
@@ -41,9 +43,10 @@ class Resumable(Ws):
     everything received (with its count), everything sent (to resend what
     the server lacks after a resume)."""
 
-    def __init__(self, srv, grace="1800", proxy_port=None):
+    def __init__(self, srv, grace="1800", proxy_port=None, port=None):
         self.srv = srv
         self.proxy_port = proxy_port
+        self.port = port or srv.https_port
         self.received = 0
         self.buf = b""
         self.sent = b""
@@ -56,7 +59,7 @@ class Resumable(Ws):
 
     def connect(self, headers):
         ws = websocket.create_connection(
-            "wss://127.0.0.1:%d/imap" % self.srv.https_port, timeout=30, header=headers,
+            "wss://127.0.0.1:%d/imap" % self.port, timeout=30, header=headers,
             sslopt={"ca_certs": self.srv.cert, "check_hostname": False}, subprotocols=["imap"],
             **via(self.proxy_port))
         self.headers = ws.getheaders()
@@ -178,10 +181,18 @@ def scenarios(srv):
     expect(c.refused(user="bob", password="bob pw"), 404, "bob with alice's token")
     expect(c.refused(received=c.received + 1), 404, "more octets than the server sent")
     expect(c.refused(received=acked - 1), 404, "fewer than the client acknowledged")
+    # A 101 that never arrived: the client resumes again with the token it
+    # had; that token serves until a connection shows its 101 arrived (a
+    # first frame from the client), then never again.
     c.resume()
+    c.kill()
+    c.token = old
+    c.resume()
+    c.send(b"a8 NOOP\r\n")
+    expect(c.until_tagged("a8"), ["a8 OK NOOP completed"], "resumed with the token before a lost 101")
     expect(c.refused(token=old), 404, "a token used once already")
-    c.send(b"a8 LOGOUT\r\n")
-    expect(c.until_tagged("a8"), ["* BYE Lemonade logging out", "a8 OK LOGOUT completed"], "LOGOUT")
+    c.send(b"a9 LOGOUT\r\n")
+    expect(c.until_tagged("a9"), ["* BYE Lemonade logging out", "a9 OK LOGOUT completed"], "LOGOUT")
     try:
         while True:
             c.fill()
@@ -204,7 +215,7 @@ def main():
     with LemonadeServer(args.lemonade, users={"alice": "alice pw", "bob": "bob pw"}) as srv:
         scenarios(srv)
         log = open(srv.log_path).read()
-        expect(len(re.findall(r"event=binding_resumed", log)), 4, "four resumes logged")
+        expect(len(re.findall(r"event=binding_resumed", log)), 5, "five resumes logged")
     with LemonadeServer(args.lemonade, users={"alice": "alice pw"}, options=["https.resume_grace=1"]) as srv:
         c = Resumable(srv, grace="1")
         c.line()
