@@ -17,7 +17,7 @@ sys.path.insert(0, HERE)
 from lemonade_server import LemonadeServer  # noqa: E402
 from squid_server import SquidServer  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
-from test_websocket import Ws  # noqa: E402
+from test_websocket import Ws, idle_push  # noqa: E402
 from test_websocket_resume import Resumable  # noqa: E402
 
 
@@ -43,17 +43,7 @@ def main():
         c.until_tagged("a3")
         c.send(b"a4 FETCH 1 RFC822.SIZE\r\n")
         expect(c.until_tagged("a4")[0], "* 1 FETCH (RFC822.SIZE %d)" % len(msg), "stored whole")
-        c.send(b"a5 IDLE\r\n")
-        expect(c.line(), "+ idling", "IDLE through Squid")
-        m = imaplib.IMAP4("127.0.0.1", srv.imap_port)
-        m.login("alice", "alice pw")
-        m.append("INBOX", None, None, b"Subject: hello\r\n\r\nhi\r\n")
-        m.logout()
-        start = time.monotonic()
-        expect(c.line(), "* 2 EXISTS", "the push through Squid")
-        expect(time.monotonic() - start < 5, True, "within seconds")
-        c.send(b"DONE\r\n")
-        c.until_tagged("a5")
+        idle_push(c, srv, "a5", 2)  # the push through Squid
         c.ws.close()
 
         # Lost and resumed, both times through Squid.

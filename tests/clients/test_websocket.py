@@ -104,6 +104,22 @@ class Ws:
         return self.closed
 
 
+def idle_push(c, srv, tag, exists):
+    """IDLE on session c hears, within seconds, another client's APPEND to
+    alice's INBOX as `* <exists> EXISTS`."""
+    c.send(tag.encode() + b" IDLE\r\n")
+    expect(c.line(), "+ idling", "IDLE continuation")
+    other = imaplib.IMAP4("127.0.0.1", srv.imap_port)
+    other.login("alice", "alice pw")
+    other.append("INBOX", None, None, b"Subject: small\r\n\r\nhi\r\n")
+    other.logout()
+    start = time.monotonic()
+    expect(c.line(), "* %d EXISTS" % exists, "IDLE: the new message")
+    expect(time.monotonic() - start < 5, True, "within seconds")
+    c.send(b"DONE\r\n")
+    c.until_tagged(tag)
+
+
 def https(srv, method, path, headers=None):
     ctx = ssl.create_default_context(cafile=srv.cert)
     ctx.check_hostname = False
@@ -154,17 +170,7 @@ def imap_binding(srv):
     expect(c.line(), "a4 OK FETCH completed", "FETCH done")
 
     # IDLE over the binding hears another client's APPEND at once.
-    c.send(b"a5 IDLE\r\n")
-    expect(c.line(), "+ idling", "IDLE continuation")
-    other = imaplib.IMAP4("127.0.0.1", srv.imap_port)
-    other.login("alice", "alice pw")
-    other.append("INBOX", None, None, b"Subject: small\r\n\r\nhi\r\n")
-    other.logout()
-    start = time.monotonic()
-    expect(c.line(), "* 2 EXISTS", "IDLE: the new message")
-    expect(time.monotonic() - start < 5, True, "within seconds")
-    c.send(b"DONE\r\n")
-    c.until_tagged("a5")
+    idle_push(c, srv, "a5", 2)
     c.send(b"a6 LOGOUT\r\n")
     expect(c.until_tagged("a6"), ["* BYE Lemonade logging out", "a6 OK LOGOUT completed"], "LOGOUT")
     expect(c.wait_closed()[0], 1000, "the server closes normally after LOGOUT")
