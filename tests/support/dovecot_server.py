@@ -17,8 +17,9 @@ class Dovecot:
     passwd-file users and Maildir, plain IMAP, as bench/run/run.py does.
     stop() and start() again keep its mail (a restart)."""
 
-    def __init__(self, users):
+    def __init__(self, users, extra_conf=""):
         self.users = users
+        self.extra_conf = extra_conf  # more dovecot.conf lines (a benchmark's settings)
         self.dir = tempfile.mkdtemp(prefix="lemonade-dovecot-")
         os.chmod(self.dir, 0o755)  # Dovecot's auth and mail processes run as other users
         self.imap_port = free_port()
@@ -100,6 +101,7 @@ service stats {{
     mode = 0666
   }}
 }}
+{self.extra_conf}
 """)
 
     def log(self):

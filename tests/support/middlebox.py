@@ -40,6 +40,7 @@ class Middlebox:
         self.resets_random = 0
         self.octets = 0
         self.segments = 0  # reads relayed, either way: the packets a radio wakes for
+        self.stamps = []   # when each was relayed (time.monotonic())
         self.stopping = False
 
     def __enter__(self):
@@ -106,6 +107,7 @@ class Middlebox:
                 with self.lock:
                     self.octets += len(data)
                     self.segments += 1
+                    self.stamps.append(now)
                 last = now
             if life is not None and now - start >= life:
                 why = why or "random"
