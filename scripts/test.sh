@@ -7,7 +7,12 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
-cmake -S . -B build -G Ninja -DLEMONADE_WERROR=ON -DLEMONADE_TESTS=ON
+# The tests' Python is Debian's, whose packages install-deps.sh installed
+# (python3-cryptography, python3-websocket), even where another python3
+# comes first on PATH.
+python=()
+if [[ -x /usr/bin/python3 ]]; then python=(-DPython3_EXECUTABLE=/usr/bin/python3); fi
+cmake -S . -B build -G Ninja -DLEMONADE_WERROR=ON -DLEMONADE_TESTS=ON "${python[@]}"
 cmake --build build
 
 # Node clients (imapflow) from the npm registry, pinned by the lockfiles.
