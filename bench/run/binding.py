@@ -184,14 +184,7 @@ class FakeSrv:
 
 def lemonade_binding_phone(srv):
     def make(port):
-        c = tbm.Phone(srv, port)
-        c.line()
-        c.send(b"a1 LOGIN alice \"alice pw\"\r\n")
-        c.until_tagged("a1")
-        c.send(b"a2 SELECT INBOX\r\n")
-        have = int(re.search(r"\* (\d+) EXISTS", "\n".join(c.until_tagged("a2"))).group(1))
-        c.send(b"a3 IDLE\r\n")
-        c.line()
+        c, have = tbm.idle_phone(srv, port)
 
         class Adapter:
             def __init__(self):

@@ -100,8 +100,10 @@ def pusher(srv, stop, pushed, lock, gap):
         m.logout()
 
 
-def run(srv, mb, seconds, gap, label):
-    c = Phone(srv, mb.port)
+def idle_phone(srv, port):
+    """A Phone through `port`, logged in as alice and IDLE in her INBOX;
+    and the messages INBOX held."""
+    c = Phone(srv, port)
     c.line()
     c.send(b"a1 LOGIN alice \"alice pw\"\r\n")
     c.until_tagged("a1")
@@ -109,6 +111,11 @@ def run(srv, mb, seconds, gap, label):
     have = int(re.search(r"\* (\d+) EXISTS", "\n".join(c.until_tagged("a2"))).group(1))
     c.send(b"a3 IDLE\r\n")
     expect(c.line(), "+ idling", "IDLE")
+    return c, have
+
+
+def run(srv, mb, seconds, gap, label):
+    c, have = idle_phone(srv, mb.port)
     pushed, lock, stop = [], threading.Lock(), threading.Event()
     t = threading.Thread(target=pusher, args=(srv, stop, pushed, lock, gap), daemon=True)
     start = time.monotonic()

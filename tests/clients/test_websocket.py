@@ -120,6 +120,19 @@ def idle_push(c, srv, tag, exists):
     c.until_tagged(tag)
 
 
+def sessions_ended(srv):
+    """(IMAP sessions over WebSocket, those of them not yet ended), once all
+    ended or after 10 s."""
+    for _ in range(100):
+        log = open(srv.log_path).read()
+        opened = set(re.findall(r"conn=(\d+) event=connect .*binding=websocket", log))
+        ended = set(re.findall(r"conn=(\d+) event=disconnect", log))
+        if opened <= ended:
+            break
+        time.sleep(0.1)
+    return len(opened), opened - ended
+
+
 def https(srv, method, path, headers=None):
     ctx = ssl.create_default_context(cafile=srv.cert)
     ctx.check_hostname = False
@@ -231,14 +244,7 @@ def main():
         imap_binding(srv)
         submission_binding(srv)
         # Every session ended with its WebSocket, however it closed.
-        for _ in range(100):
-            log = open(srv.log_path).read()
-            opened = set(re.findall(r"conn=(\d+) event=connect .*binding=websocket", log))
-            ended = set(re.findall(r"conn=(\d+) event=disconnect", log))
-            if opened <= ended:
-                break
-            time.sleep(0.1)
-        expect((len(opened), opened - ended), (4, set()), "sessions over WebSocket, all ended")
+        expect(sessions_ended(srv), (4, set()), "sessions over WebSocket, all ended")
     with LemonadeServer(args.lemonade, users={"alice": "alice pw"}, options=["https.bindings=[]"]) as srv:
         for path in ("/imap", "/submission"):
             expect(https(srv, "OPTIONS", path)[0], 404, "bindings off: " + path)

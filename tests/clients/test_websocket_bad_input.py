@@ -14,10 +14,8 @@ one with nothing to continue is an error."""
 
 import argparse
 import os
-import re
 import struct
 import sys
-import time
 
 import websocket
 
@@ -26,7 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
 from lemonade_server import LemonadeServer  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
-from test_websocket import Ws  # noqa: E402
+from test_websocket import Ws, sessions_ended  # noqa: E402
 
 A = websocket.ABNF
 
@@ -86,14 +84,7 @@ def main():
         expect(c.line(), "a1 OK NOOP completed", "the command split around a ping")
         c.ws.close()
         # Every session behind those connections ended; the server serves on.
-        for _ in range(100):
-            log = open(srv.log_path).read()
-            opened = set(re.findall(r"conn=(\d+) event=connect .*binding=websocket", log))
-            ended = set(re.findall(r"conn=(\d+) event=disconnect", log))
-            if opened <= ended:
-                break
-            time.sleep(0.1)
-        expect((len(opened), opened - ended), (len(cases) + 1, set()), "every session ended")
+        expect(sessions_ended(srv), (len(cases) + 1, set()), "every session ended")
         c = Ws(srv, "/imap", ["imap"])
         expect(c.line().startswith("* OK "), True, "still serving")
         c.ws.close()
