@@ -880,9 +880,12 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
     co_return;
   }
   l->bs = bs;
-  bs->current = l;
+  {
+    std::lock_guard lock(bs->mu);
+    bs->current = l;
+    if (resumable) bs->token_hash = hash;
+  }
   if (resumable) {
-    bs->token_hash = hash;
     std::lock_guard lock(reg->mu);
     reg->by_token[hash] = bs;
   }
