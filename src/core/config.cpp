@@ -204,7 +204,7 @@ const key_def key_defs[] = {
   {"imap.timeout_unauthenticated", "60", "seconds before an idle connection that has not logged in is closed", set_seconds<&config::timeout_unauthenticated>},
   {"imap.timeout_authenticated", "1800", "autologout: seconds of client silence after login (RFC 3501 §5.4: at least 30 minutes)", set_seconds<&config::timeout_authenticated>},
   {"imap.short_autologout", "false", "allow imap.timeout_authenticated below RFC 3501's 30 minutes (tests; not for service)", set_bool<&config::short_autologout>},
-  {"imap.idle_keepalive", "120", "seconds between \"* OK Still here\" keepalives during IDLE, so NAT bindings of mobile clients stay open", set_seconds<&config::idle_keepalive>},
+  {"imap.idle_keepalive", "120", "seconds between \"* OK Still here\" keepalives during IDLE, so NAT bindings of mobile clients stay open (none over the HTTPS bindings, whose learned pings do that)", set_seconds<&config::idle_keepalive>},
   {"imap.notify_queue_limit", "10000", "NOTIFY events (a change of n messages counts n) a session may have waiting; beyond, it gets [NOTIFICATIONOVERFLOW] and NOTIFY is off (RFC 5465 §5.8)", set_unsigned<&config::notify_queue_limit>},
   {"imap.compress", "true", "offer COMPRESS=DEFLATE (RFC 4978) after login: both directions compressed with zlib, above TLS", set_bool<&config::compress>},
   {"imap.compress_level", "6", "DEFLATE level of what the server sends, 1 (least CPU) to 9 (fewest octets)", set_unsigned<&config::compress_level>},

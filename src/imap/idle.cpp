@@ -3,7 +3,8 @@
 // which is cancelled by that reader, by mailbox events (through the
 // selected view's waker) and by shutdown. A keepalive goes out every
 // imap.idle_keepalive so a mobile client's NAT binding stays open
-// (DESIGN.md §3); the autologout timer of RFC 3501 §5.4 is re-armed when
+// (DESIGN.md §3), except over an HTTPS binding, whose pings do that; the
+// autologout timer of RFC 3501 §5.4 is re-armed when
 // IDLE starts (RFC 2177 §3: clients re-issue IDLE within 29 minutes).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -82,7 +83,11 @@ asio::awaitable<void> session::idle(command_context& ctx) {
 
   auto now = std::chrono::steady_clock::now;
   auto logout_at = now() + srv_.cfg.timeout_authenticated;
-  auto keepalive_at = now() + srv_.cfg.idle_keepalive;
+  // Over a binding of the HTTPS listener the binding keeps the path alive
+  // with pings timed to what it learned (docs/http-binding.md): a
+  // keepalive here would only wake the phone's radio more often.
+  bool own_keepalive = data_.conn.binding.empty();
+  auto keepalive_at = own_keepalive ? now() + srv_.cfg.idle_keepalive : std::chrono::steady_clock::time_point::max();
   bool autologout = false;
   for (;;) {
     woken_ = false;

@@ -13,6 +13,8 @@ python3-websocket), a WebSocket implementation we did not write.
 - A text frame gets close code 1003 (RFC 6455 §7.4.1) and ends the session.
 - Submission at /submission: EHLO without STARTTLS, AUTH, a message that
   arrives in the recipient's INBOX.
+- IDLE over the binding sends no "* OK Still here" (the binding's pings
+  keep the path); plain IDLE still does.
 - https.bindings = [] turns the bindings off (404)."""
 
 import argparse
@@ -22,6 +24,7 @@ import json
 import os
 import random
 import re
+import socket
 import ssl
 import struct
 import sys
@@ -235,6 +238,32 @@ def submission_binding(srv):
     m.logout()
 
 
+def no_idle_keepalive(srv):
+    """imap.idle_keepalive is 1 s here: plain IDLE hears "* OK Still here"
+    within 2.5 s; IDLE over the binding hears nothing, the binding's pings
+    keeping the path instead (docs/http-binding.md, "Keepalives")."""
+    plain = socket.create_connection(("127.0.0.1", srv.imap_port), timeout=10)
+    f = plain.makefile("rb")
+    f.readline()
+    plain.sendall(b'a1 LOGIN alice "alice pw"\r\na2 SELECT INBOX\r\na3 IDLE\r\n')
+    while not f.readline().startswith(b"+ "):
+        pass
+    expect(f.readline(), b"* OK Still here\r\n", "plain IDLE's keepalive")
+    plain.close()
+    c = Ws(srv, "/imap", ["imap"])
+    c.line()
+    c.send(b'a1 LOGIN alice "alice pw"\r\na2 SELECT INBOX\r\na3 IDLE\r\n')
+    c.until_tagged("a2")
+    expect(c.line(), "+ idling", "IDLE over the binding")
+    c.ws.settimeout(2.5)
+    try:
+        c.fill()
+        raise AssertionError("IDLE over the binding sent %r" % c.buf)
+    except websocket.WebSocketTimeoutException:
+        pass
+    c.ws.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lemonade", required=True)
@@ -245,6 +274,8 @@ def main():
         submission_binding(srv)
         # Every session ended with its WebSocket, however it closed.
         expect(sessions_ended(srv), (4, set()), "sessions over WebSocket, all ended")
+    with LemonadeServer(args.lemonade, users={"alice": "alice pw"}, options=["imap.idle_keepalive=1"]) as srv:
+        no_idle_keepalive(srv)
     with LemonadeServer(args.lemonade, users={"alice": "alice pw"}, options=["https.bindings=[]"]) as srv:
         for path in ("/imap", "/submission"):
             expect(https(srv, "OPTIONS", path)[0], 404, "bindings off: " + path)
