@@ -24,6 +24,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/range/iterator_range.hpp>
 #include <spdlog/spdlog.h>
 
 #include "auth/password.hpp"
@@ -680,22 +681,11 @@ bhttp::response<bhttp::string_body> refusal(const bhttp::request<bhttp::string_b
 bool offers(const bhttp::request<bhttp::string_body>& req, std::string_view protocol, bool& any) {
   any = false;
   bool found = false;
-  for (auto it = req.find(bhttp::field::sec_websocket_protocol);
-       it != req.end() && it->name() == bhttp::field::sec_websocket_protocol; ++it) {
-    std::string_view v(it->value().data(), it->value().size());
-    for (std::size_t at = 0; at <= v.size();) {
-      auto comma = v.find(',', at);
-      if (comma == std::string_view::npos) comma = v.size();
-      auto token = v.substr(at, comma - at);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      if (!token.empty()) {
-        any = true;
-        if (token == protocol) found = true;  // tokens compare case-sensitively (§4.1)
-      }
-      at = comma + 1;
+  for (auto& f : boost::make_iterator_range(req.equal_range(bhttp::field::sec_websocket_protocol)))
+    for (auto token : bhttp::token_list(f.value())) {
+      any = true;
+      if (std::string_view(token.data(), token.size()) == protocol) found = true;  // case-sensitive (§4.1)
     }
-  }
   return found;
 }
 
