@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -22,6 +23,7 @@
 #include "imap/syntax/lexer.hpp"
 #include "net/listener.hpp"
 #include "net/stream.hpp"
+#include "proxy/mediator.hpp"
 
 namespace lemonade::proxy {
 
@@ -271,7 +273,7 @@ struct pre_login {
 
 asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool implicit_tls, std::uint64_t id) {
   auto client = std::make_shared<net::stream>(std::move(socket));
-  auto ex = client->socket().get_executor();
+  auto ex = co_await asio::this_coro::executor;  // the session's strand
   pre_login p{ctx, client, id, false, client->remote_is_loopback(), {}, {}, asio::steady_timer(ex)};
   auto remote = client->remote_address();
   // The address alone, the throttle's key (as the IMAP server keys it).
@@ -281,6 +283,8 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   std::unique_ptr<imap::client::connection> backend;
   std::string tag;
   std::string user;
+  additions add;
+  std::string caps;
   try {
     if (implicit_tls) co_await p.start_tls(ctx.tls());
     p.say("* OK [CAPABILITY " + p.capabilities() + "] Lemonade proxy ready");
@@ -465,19 +469,15 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       backend = std::move(conn);
     }
     // The backend's capabilities after login, less what is the proxy's
-    // own business (TLS and logins on the client's side).
-    std::string caps;
+    // own business (TLS and logins on the client's side), plus what the
+    // proxy adds when the backend lacks it (mediator.hpp).
+    std::vector<std::string> backend_caps;
     bool failed = false;
     try {
       auto r = co_await backend->run(imap::client::command("CAPABILITY"));
-      for (auto& u : r.responses) {
-        if (!core::iequals(u.name, "CAPABILITY")) continue;
-        for (auto& v : u.items) {
-          auto c = core::to_upper(v.text);
-          if (c == "STARTTLS" || c == "LOGINDISABLED" || c == "SASL-IR" || c.starts_with("AUTH=")) continue;
-          caps += (caps.empty() ? "" : " ") + v.text;  // as the backend wrote it
-        }
-      }
+      for (auto& u : r.responses)
+        if (core::iequals(u.name, "CAPABILITY"))
+          for (auto& v : u.items) backend_caps.push_back(v.text);  // as the backend wrote them
     } catch (const std::exception& e) {
       spdlog::warn("conn={} event=backend_failed user=\"{}\" error=\"{}\"", id, user, e.what());
       failed = true;
@@ -487,12 +487,21 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       co_await p.flush();
       co_return;
     }
-    spdlog::info("conn={} event=login protocol=imap-proxy user=\"{}\" remote={} backend={}:{}", id, user, remote,
-                 ctx.where.host, ctx.where.port);
+    add = additions_for(backend_caps);
+    caps = client_capabilities(backend_caps, add, ctx.cfg.compress);
+    spdlog::info("conn={} event=login protocol=imap-proxy user=\"{}\" remote={} backend={}:{} mediated={}", id, user,
+                 remote, ctx.where.host, ctx.where.port, add.any());
     p.say(tag + " OK [CAPABILITY " + caps + "] Logged in");
     co_await p.flush();
   } catch (const std::exception& e) {
     spdlog::info("conn={} event=connection_error protocol=imap-proxy error=\"{}\"", id, e.what());
+    co_return;
+  }
+  if (add.any()) {
+    // Named first: GCC 12 destroys a braced temporary argument of a
+    // coroutine twice.
+    mediation m{ctx.cfg, client, std::move(p.in), std::move(backend), caps, add, id, user};
+    co_await mediate(std::move(m));
     co_return;
   }
   // From here every octet is relayed as it is, both ways, until either
@@ -522,8 +531,10 @@ void server::start() {
     net::start_accepting(
         p_->ioc, l->acceptor,
         [p = p_.get(), tls = l->implicit_tls](asio::ip::tcp::socket s) {
-          auto ex = s.get_executor();
-          asio::co_spawn(ex, p->session(std::move(s), tls, p->next_id++), asio::detached);
+          // One strand per session: its coroutines (the two relay pumps,
+          // a mediated IDLE's waits) share state on several threads.
+          auto strand = asio::make_strand(s.get_executor());
+          asio::co_spawn(strand, p->session(std::move(s), tls, p->next_id++), asio::detached);
         },
         "imap-proxy");
   }

@@ -334,6 +334,20 @@ asio::awaitable<std::vector<fetched_url>> connection::urlfetch(const std::vector
   co_return out;
 }
 
+asio::awaitable<void> connection::wait_readable() {
+  if (!in_.empty()) co_return;
+  try {
+    co_await stream_->wait_readable();
+  } catch (const boost::system::system_error& e) {
+    throw error("connection to " + opt_.host + " lost: " + e.code().message());
+  }
+}
+
+void connection::close() {
+  disarm();
+  if (stream_) stream_->close();
+}
+
 asio::awaitable<void> connection::logout() {
   try {
     co_await run(command("LOGOUT"));

@@ -110,6 +110,21 @@ class connection {
   // spent: destroy it.
   std::pair<std::shared_ptr<net::stream>, std::string> release();
 
+  // For a caller that drives the conversation itself (the proxy's
+  // mediated sessions): octets sent as they are, and the next whole
+  // response as read (line and literals, CRLF off), each within the
+  // timeout; set_timeout changes it for the waits that follow.
+  asio::awaitable<void> send_raw(std::string_view data) { return send(data); }
+  asio::awaitable<std::string> next_response() { return read_response(); }
+  // True when a response is buffered already (no wait for it).
+  bool response_buffered() const { return in_.find("\r\n") != std::string::npos; }
+  // Returns once the server has sent something (or the connection ended),
+  // without a deadline: for a caller that waits on the client too.
+  asio::awaitable<void> wait_readable();
+  void set_timeout(std::chrono::milliseconds t) { opt_.timeout = t; }
+  // Closes the connection without a LOGOUT: pending waits end.
+  void close();
+
   bool has_capability(std::string_view name) const;
   const std::vector<std::string>& capabilities() const { return caps_; }
   bool tls_active() const;

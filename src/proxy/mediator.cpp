@@ -1,0 +1,619 @@
+#include "proxy/mediator.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <stdexcept>
+#include <variant>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/strings.hpp"
+#include "imap/client/client.hpp"
+#include "imap/parse/parse.hpp"
+#include "imap/syntax/framer.hpp"
+#include "imap/syntax/lexer.hpp"
+#include "imap/syntax/sequence_set.hpp"
+#include "net/deflate.hpp"
+#include "net/stream.hpp"
+
+namespace lemonade::proxy {
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+namespace syntax = imap::syntax;
+namespace client = imap::client;
+using clock = std::chrono::steady_clock;
+
+bool has(const std::vector<std::string>& caps, std::string_view name) {
+  return std::any_of(caps.begin(), caps.end(), [&](auto& c) { return core::iequals(c, name); });
+}
+
+std::vector<std::string_view> words(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    auto sp = s.find(' ');
+    if (sp != 0) out.push_back(s.substr(0, sp));
+    if (sp == std::string_view::npos) break;
+    s.remove_prefix(sp + 1);
+  }
+  return out;
+}
+
+template <class T>
+std::optional<T> number(std::string_view s) {
+  T v{};
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+// The client went away (its read or write failed).
+struct client_gone : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// The session ends here (LOGOUT, the backend's BYE, an autologout).
+struct session_over {};
+
+}  // namespace
+
+additions additions_for(const std::vector<std::string>& caps) {
+  additions a;
+  a.idle = !has(caps, "IDLE");
+  a.esearch = !has(caps, "ESEARCH");
+  return a;
+}
+
+std::string client_capabilities(const std::vector<std::string>& backend_caps, const additions& add, bool compress) {
+  std::string out;
+  auto put = [&](std::string_view c) {
+    if (!out.empty()) out += ' ';
+    out += c;
+  };
+  for (auto& c : backend_caps) {
+    auto u = core::to_upper(c);
+    if (u == "STARTTLS" || u == "LOGINDISABLED" || u == "SASL-IR" || u.starts_with("AUTH=")) continue;
+    if (add.any() && u.starts_with("COMPRESS=")) continue;
+    put(c);
+  }
+  if (add.idle) put("IDLE");
+  if (add.esearch) put("ESEARCH");
+  if (add.any() && compress) put("COMPRESS=DEFLATE");
+  return out;
+}
+
+std::optional<stripped_search> strip_search_return(std::string_view command, std::size_t args_at) {
+  auto rest = command.substr(std::min(args_at, command.size()));
+  // RFC 4731 §4: "SEARCH" [search-return-opts] SP search-criteria, with
+  // search-return-opts = SP "RETURN" SP "(" [search-return-opt
+  // *(SP search-return-opt)] ")".
+  if (!core::istarts_with(rest, " RETURN ")) return std::nullopt;
+  auto open = rest.substr(8);
+  if (!open.starts_with("(")) throw std::invalid_argument("RETURN needs a parenthesised list");
+  auto close = open.find(')');
+  if (close == std::string_view::npos || open.substr(0, close).find_first_of("\r\n") != std::string_view::npos)
+    throw std::invalid_argument("RETURN list not closed");
+  stripped_search out;
+  auto list = open.substr(1, close - 1);
+  auto opts = words(list);
+  if (opts.empty() && !list.empty()) throw std::invalid_argument("Malformed RETURN list");
+  for (auto o : opts) {
+    auto u = core::to_upper(o);
+    if (u == "MIN") out.options.min = true;
+    else if (u == "MAX") out.options.max = true;
+    else if (u == "ALL") out.options.all = true;
+    else if (u == "COUNT") out.options.count = true;
+    else throw std::invalid_argument("Unknown or unsupported RETURN option " + u.substr(0, 32));
+  }
+  // §3.1: "RETURN ()" is the same as "RETURN (ALL)".
+  if (opts.empty()) out.options.all = true;
+  out.command = std::string(command.substr(0, args_at));
+  out.command += open.substr(close + 1);
+  return out;
+}
+
+std::optional<search_result> parse_search_response(std::string_view text) {
+  if (!core::istarts_with(text, "SEARCH") || (text.size() > 6 && text[6] != ' ')) return std::nullopt;
+  search_result r;
+  auto rest = text.substr(std::min<std::size_t>(7, text.size()));
+  // RFC 7162 §3.1.5: mailbox-data =/ "SEARCH" [1*(SP nz-number) SP
+  // search-sort-mod-seq], search-sort-mod-seq = "(" "MODSEQ" SP mod-sequence-value ")".
+  if (auto p = rest.find('('); p != std::string_view::npos) {
+    auto tail = rest.substr(p);
+    if (!core::istarts_with(tail, "(MODSEQ ") || !tail.ends_with(")")) return std::nullopt;
+    r.modseq = number<std::uint64_t>(tail.substr(8, tail.size() - 9));
+    if (!r.modseq) return std::nullopt;
+    rest = rest.substr(0, p);
+  }
+  for (auto w : words(rest)) {
+    auto n = number<std::uint32_t>(w);
+    if (!n || *n == 0) return std::nullopt;
+    r.numbers.push_back(*n);
+  }
+  return r;
+}
+
+std::string esearch_response(std::string_view tag, bool uid, const search_return& r,
+                             std::vector<std::uint32_t> numbers, std::optional<std::uint64_t> modseq) {
+  std::sort(numbers.begin(), numbers.end());
+  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  // RFC 4731 §3.1: ESEARCH (TAG "t") [UID], then each requested item; MIN,
+  // MAX and ALL are left out when nothing matched, COUNT is 0 then.
+  // A tag holds no '"' or '\' (RFC 3501 §9: ASTRING-CHAR less quoted-specials).
+  std::string out = "* ESEARCH (TAG \"" + std::string(tag) + "\")";
+  if (uid) out += " UID";
+  if (!numbers.empty()) {
+    if (r.min) out += " MIN " + std::to_string(numbers.front());
+    if (r.max) out += " MAX " + std::to_string(numbers.back());
+  }
+  if (r.count) out += " COUNT " + std::to_string(numbers.size());
+  if (!numbers.empty() && r.all) out += " ALL " + syntax::format_sequence_set(numbers);
+  // RFC 7162 §3.1.10 (via the backend's §3.1.5 SEARCH): the highest MODSEQ.
+  if (modseq && !numbers.empty()) out += " MODSEQ " + std::to_string(*modseq);
+  out += "\r\n";
+  return out;
+}
+
+namespace {
+
+class mediator {
+ public:
+  explicit mediator(mediation m)
+      : m_(std::move(m)),
+        framer_(limits(m_.cfg)),
+        in_(std::move(m_.client_in)) {
+    m_.backend->set_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(m_.cfg.proxy_backend_timeout));
+  }
+
+  asio::awaitable<void> run();
+
+ private:
+  static syntax::framer_limits limits(const core::config& cfg) {
+    syntax::framer_limits l;
+    l.max_line = cfg.max_line_length;
+    l.max_literal = cfg.max_literal_size;
+    return l;
+  }
+  asio::awaitable<void> flush();
+  asio::awaitable<void> read_client();
+  // Waits for the client's input, or until the backend says something, or
+  // `until`: 0 client, 1 backend, 2 time.
+  asio::awaitable<int> wait_either(clock::time_point until, bool watch_backend);
+  asio::awaitable<void> command(std::string cmd);
+  // Sends a client's command, its literals as the backend takes them
+  // (LITERAL+ when it has it, else waiting for each continuation); false
+  // when the backend refused it before a literal (its answer forwarded).
+  asio::awaitable<bool> send(std::string_view cmd, const std::string& tag);
+  // Forwards the backend's responses until `tag`'s, which it returns
+  // (CRLF off); `take` sees each untagged one first and may keep it.
+  template <class Take>
+  asio::awaitable<std::string> answer(const std::string& tag, Take take);
+  asio::awaitable<std::string> answer(const std::string& tag) {
+    return answer(tag, [](std::string_view) { return false; });
+  }
+  void untagged(std::string_view resp);
+  asio::awaitable<void> idle_here(const std::string& tag);
+  asio::awaitable<void> idle_there(const std::string& cmd, const std::string& tag);
+  asio::awaitable<void> search(const std::string& cmd, const std::string& tag, const std::string& name);
+  asio::awaitable<void> poll();
+  // The client's next line (an IDLE's DONE), already read or waited for.
+  std::optional<std::string> take_line();
+
+  mediation m_;
+  asio::any_io_executor ex_;
+  syntax::framer framer_;
+  std::string in_;
+  std::string out_;
+  bool compressed_ = false;
+  std::uint64_t next_tag_ = 1;
+  clock::time_point last_sent_ = clock::now();
+};
+
+asio::awaitable<void> mediator::flush() {
+  if (out_.empty()) co_return;
+  std::string data;
+  data.swap(out_);
+  // A client that stops reading holds the session until the autologout.
+  asio::steady_timer t(ex_, m_.cfg.timeout_authenticated);
+  auto late = std::make_shared<bool>(false);
+  t.async_wait([late, c = m_.client](boost::system::error_code ec) {
+    if (ec) return;
+    *late = true;
+    c->close();
+  });
+  try {
+    co_await m_.client->write(asio::buffer(data));
+  } catch (const std::exception& e) {
+    t.cancel();
+    throw client_gone(*late ? "the client stopped reading" : e.what());
+  }
+  t.cancel();
+  last_sent_ = clock::now();
+}
+
+asio::awaitable<void> mediator::read_client() {
+  std::string buf(16 * 1024, '\0');
+  std::size_t n = 0;
+  try {
+    n = co_await m_.client->read_some(asio::buffer(buf));
+  } catch (const std::exception& e) {
+    throw client_gone(e.what());
+  }
+  in_.append(buf.data(), n);
+}
+
+asio::awaitable<int> mediator::wait_either(clock::time_point until, bool watch_backend) {
+  // Each wait reports instead of throwing: the first to finish decides,
+  // and the others are cancelled.
+  auto client_ready = [c = m_.client]() -> asio::awaitable<int> {
+    try {
+      co_await c->wait_readable();
+    } catch (const std::exception&) {
+    }
+    co_return 0;
+  };
+  auto backend_ready = [b = m_.backend.get(), watch_backend]() -> asio::awaitable<int> {
+    if (!watch_backend) {
+      asio::steady_timer forever(co_await asio::this_coro::executor, clock::time_point::max());
+      boost::system::error_code ec;
+      co_await forever.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_return 2;
+    }
+    try {
+      co_await b->wait_readable();
+    } catch (const std::exception&) {
+    }
+    co_return 1;
+  };
+  auto time = [until]() -> asio::awaitable<int> {
+    asio::steady_timer t(co_await asio::this_coro::executor, until);
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return 2;
+  };
+  if (m_.backend->response_buffered() && watch_backend) co_return 1;
+  auto r = co_await (client_ready() || backend_ready() || time());
+  co_return std::visit([](int v) { return v; }, r);
+}
+
+void mediator::untagged(std::string_view resp) {
+  out_ += resp;
+  out_ += "\r\n";
+}
+
+template <class Take>
+asio::awaitable<std::string> mediator::answer(const std::string& tag, Take take) {
+  for (;;) {
+    if (out_.size() >= 16 * 1024) co_await flush();
+    auto resp = co_await m_.backend->next_response();
+    if (resp.starts_with("* ")) {
+      if (!take(std::string_view(resp).substr(2))) untagged(resp);
+      continue;
+    }
+    if (resp.starts_with("+")) {
+      // A continuation we did not ask for a literal (an extension's
+      // exchange): the client answers it with one line.
+      untagged(resp);
+      co_await flush();
+      std::optional<std::string> line;
+      while (!(line = take_line())) {
+        if (in_.size() > m_.cfg.max_line_length) throw client::error("continuation line too long");
+        co_await read_client();
+      }
+      co_await m_.backend->send_raw(*line);
+      continue;
+    }
+    if (resp.size() > tag.size() && resp.starts_with(tag) && resp[tag.size()] == ' ') co_return resp;
+    throw client::error("response with an unknown tag: " + resp.substr(0, 40));
+  }
+}
+
+std::optional<std::string> mediator::take_line() {
+  auto nl = in_.find("\r\n");
+  if (nl == std::string::npos) return std::nullopt;
+  auto line = in_.substr(0, nl + 2);
+  in_.erase(0, nl + 2);
+  return line;
+}
+
+asio::awaitable<bool> mediator::send(std::string_view cmd, const std::string& tag) {
+  bool plus = m_.backend->has_capability("LITERAL+");
+  std::string chunk;
+  std::size_t pos = 0;
+  while (pos < cmd.size()) {
+    auto nl = cmd.find("\r\n", pos);
+    if (nl == std::string_view::npos) nl = cmd.size();
+    auto line = cmd.substr(pos, nl - pos);
+    auto n = client::literal_size_at_end(line);
+    if (!n) {
+      chunk += cmd.substr(pos);
+      break;
+    }
+    // RFC 7888: {n+} where the backend has LITERAL+, else {n} and its
+    // continuation (RFC 3501 §7.5). "~{n}" (RFC 3516) keeps its "~".
+    chunk += line.substr(0, line.rfind('{'));
+    chunk += "{" + std::to_string(*n) + (plus ? "+}\r\n" : "}\r\n");
+    if (!plus) {
+      co_await m_.backend->send_raw(chunk);
+      chunk.clear();
+      for (;;) {
+        auto resp = co_await m_.backend->next_response();
+        if (resp.starts_with("+")) break;
+        if (resp.starts_with("* ")) {
+          untagged(resp);
+          continue;
+        }
+        // RFC 3501 §7.5: a NO or BAD instead of the continuation.
+        if (!resp.starts_with(tag + " ")) throw client::error("response with an unknown tag");
+        untagged(resp);
+        co_return false;
+      }
+    }
+    chunk += cmd.substr(nl + 2, *n);
+    pos = nl + 2 + *n;
+  }
+  co_await m_.backend->send_raw(chunk);
+  co_return true;
+}
+
+asio::awaitable<void> mediator::poll() {
+  auto tag = "P" + std::to_string(next_tag_++);
+  co_await m_.backend->send_raw(tag + " NOOP\r\n");
+  bool bye = false;
+  auto done = co_await answer(tag, [&](std::string_view resp) {
+    bye = bye || core::istarts_with(resp, "BYE");
+    return false;
+  });
+  if (bye) {
+    // The backend is going (a shutdown): its BYE is the client's.
+    co_await flush();
+    throw session_over{};
+  }
+  if (!core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK"))
+    spdlog::warn("conn={} event=backend_poll_failed user=\"{}\" response=\"{}\"", m_.id, m_.user,
+                 done.substr(0, 120));
+}
+
+// RFC 2177 §3: "+ idling", untagged responses as the mailbox changes,
+// then the client's DONE ends it with the tagged OK.
+asio::awaitable<void> mediator::idle_here(const std::string& tag) {
+  untagged("+ idling");
+  co_await flush();
+  auto interval = std::max<std::chrono::seconds>(m_.cfg.proxy_poll_interval, 1s);
+  auto keepalive = std::max<std::chrono::seconds>(m_.cfg.idle_keepalive, 1s);
+  auto started = clock::now();
+  auto next_poll = started + interval;
+  std::optional<std::string> line;
+  while (!(line = take_line())) {
+    if (in_.size() > m_.cfg.max_line_length) break;
+    auto r = co_await wait_either(next_poll, false);
+    if (r == 0) {
+      co_await read_client();
+      continue;
+    }
+    if (clock::now() < next_poll) continue;
+    co_await poll();
+    next_poll = clock::now() + interval;
+    // DESIGN.md §3: a phone's NAT binding hears from us this often.
+    if (out_.empty() && clock::now() - last_sent_ >= keepalive) untagged("* OK Still here");
+    // RFC 3501 §5.4, RFC 2177 §3: an IDLE is re-issued within 29 minutes.
+    if (clock::now() - started > m_.cfg.timeout_authenticated) {
+      untagged("* BYE Autologout; idle for too long");
+      co_await flush();
+      throw session_over{};
+    }
+    co_await flush();
+  }
+  if (line && core::iequals(*line, "DONE\r\n")) {
+    untagged(tag + " OK IDLE terminated");
+  } else {
+    if (!line) in_.clear();
+    untagged(tag + " BAD Expected DONE");
+  }
+  co_await flush();
+}
+
+// The backend's own IDLE: the client's DONE goes to it, its responses
+// come as they are sent.
+asio::awaitable<void> mediator::idle_there(const std::string& cmd, const std::string& tag) {
+  co_await m_.backend->send_raw(cmd);
+  for (;;) {
+    auto resp = co_await m_.backend->next_response();
+    untagged(resp);
+    if (resp.starts_with("+")) break;
+    if (resp.starts_with(tag + " ")) co_return;
+  }
+  co_await flush();
+  bool done_sent = false;
+  for (;;) {
+    if (!done_sent) {
+      if (auto line = take_line()) {
+        co_await m_.backend->send_raw(*line);
+        done_sent = true;
+        continue;
+      }
+    }
+    int r = done_sent ? 1 : co_await wait_either(clock::time_point::max(), true);
+    if (r == 0) {
+      co_await read_client();
+      continue;
+    }
+    auto resp = co_await m_.backend->next_response();
+    untagged(resp);
+    co_await flush();
+    if (resp.starts_with(tag + " ")) co_return;
+  }
+}
+
+asio::awaitable<void> mediator::search(const std::string& cmd, const std::string& tag, const std::string& name) {
+  std::optional<stripped_search> s;
+  try {
+    s = strip_search_return(cmd, tag.size() + 1 + name.size());
+  } catch (const std::invalid_argument& e) {
+    untagged(tag + " BAD " + e.what());
+    co_return;
+  }
+  if (!s) {
+    if (co_await send(cmd, tag)) untagged(co_await answer(tag));
+    co_return;
+  }
+  if (!co_await send(s->command, tag)) co_return;
+  search_result found;
+  auto done = co_await answer(tag, [&](std::string_view resp) {
+    auto r = parse_search_response(resp);
+    if (!r) return false;
+    found.numbers.insert(found.numbers.end(), r->numbers.begin(), r->numbers.end());
+    if (r->modseq) found.modseq = std::max(found.modseq.value_or(0), *r->modseq);
+    return true;
+  });
+  if (core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK "))
+    out_ += esearch_response(tag, name == "UID SEARCH", s->options, std::move(found.numbers), found.modseq);
+  untagged(done);
+}
+
+asio::awaitable<void> mediator::command(std::string cmd) {
+  syntax::lexer in(cmd, m_.cfg.max_nesting_depth);
+  auto head = imap::parse::parse_head(in);
+  if (!in.ok()) {
+    untagged((head.tag.empty() ? std::string("*") : head.tag) + " BAD Missing or invalid tag or command");
+    co_return;
+  }
+  auto& tag = head.tag;
+  auto& name = head.name;
+  // The rest of the line after the name: nothing, for the commands below
+  // that take no arguments.
+  auto args = std::string_view(cmd).substr(tag.size() + 1 + name.size());
+  bool bare = args == "\r\n";
+  if (name == "CAPABILITY" && bare) {
+    untagged("* CAPABILITY " + m_.capabilities);
+    untagged(tag + " OK CAPABILITY completed");
+  } else if (name == "STARTTLS" || name == "LOGIN" || name == "AUTHENTICATE") {
+    // RFC 3501 §6.2: not-authenticated state only.
+    untagged(tag + " BAD Already logged in");
+  } else if (name == "COMPRESS") {
+    // RFC 4978 §3, toward the client only: the backend's octets are read
+    // here, whatever it offers.
+    if (!m_.cfg.compress || !core::iequals(args, " DEFLATE\r\n")) {
+      untagged(tag + " BAD COMPRESS DEFLATE is what is offered");
+    } else if (compressed_) {
+      untagged(tag + " NO [COMPRESSIONACTIVE] DEFLATE is already active");
+    } else {
+      untagged(tag + " OK DEFLATE active");
+      co_await flush();
+      net::deflate_options o;
+      o.level = static_cast<int>(m_.cfg.compress_level);
+      o.window_bits = static_cast<int>(m_.cfg.compress_window_bits);
+      o.mem_level = static_cast<int>(m_.cfg.compress_mem_level);
+      // "starting immediately after the CRLF which ends the tagged OK";
+      // what the client sent after the command is compressed already.
+      m_.client->start_compress(o, m_.cfg.compress_release, in_);
+      in_.clear();
+      compressed_ = true;
+    }
+  } else if (name == "IDLE" && bare) {
+    if (m_.add.idle) co_await idle_here(tag);
+    else co_await idle_there(cmd, tag);
+  } else if ((name == "SEARCH" || name == "UID SEARCH") && m_.add.esearch) {
+    co_await search(cmd, tag, name);
+  } else {
+    if (co_await send(cmd, tag)) untagged(co_await answer(tag));
+    if (name == "LOGOUT") {
+      co_await flush();
+      throw session_over{};
+    }
+  }
+}
+
+asio::awaitable<void> mediator::run() {
+  ex_ = co_await asio::this_coro::executor;
+  for (;;) {
+    auto ev = framer_.next(in_);
+    using kind = syntax::framer::kind;
+    if (ev.what == kind::need_more) {
+      co_await flush();
+      auto r = co_await wait_either(clock::now() + m_.cfg.timeout_authenticated, true);
+      if (r == 0) {
+        co_await read_client();
+      } else if (r == 1) {
+        // Unsolicited (RFC 3501 §7: a BYE when the backend shuts down).
+        auto resp = co_await m_.backend->next_response();
+        if (!resp.starts_with("* ")) throw client::error("unexpected response: " + resp.substr(0, 40));
+        untagged(resp);
+        if (core::istarts_with(resp, "* BYE")) {
+          co_await flush();
+          throw session_over{};
+        }
+      } else {
+        // RFC 3501 §5.4: the autologout timer of an authenticated session.
+        untagged("* BYE Autologout; idle for too long");
+        co_await flush();
+        throw session_over{};
+      }
+      continue;
+    }
+    if (ev.what == kind::need_continuation) {
+      untagged("+ Ready for literal data");
+      co_await flush();
+      continue;
+    }
+    if (ev.what != kind::command) {
+      in_.erase(0, ev.size);
+      if (ev.what == kind::discard) continue;
+      auto t = ev.tag.empty() ? std::string("*") : ev.tag;
+      bool no = ev.why == syntax::framer::reason::literal_too_big || ev.why == syntax::framer::reason::command_too_big;
+      untagged(t + (no ? " NO [TOOBIG] " : " BAD [TOOBIG] ") + "Command too long");
+      if (ev.what == kind::reject_and_close) {
+        co_await flush();
+        throw session_over{};
+      }
+      continue;
+    }
+    std::string cmd = in_.substr(0, ev.size);
+    in_.erase(0, ev.size);
+    co_await command(std::move(cmd));
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> mediate(mediation m) {
+  auto id = m.id;
+  auto user = m.user;
+  auto client_stream = m.client;
+  auto* backend = m.backend.get();
+  mediator md(std::move(m));
+  bool backend_failed = false;
+  std::string why;
+  try {
+    co_await md.run();
+  } catch (const session_over&) {
+  } catch (const client_gone& e) {
+    why = e.what();
+  } catch (const std::exception& e) {
+    backend_failed = true;
+    why = e.what();
+  }
+  if (backend_failed) {
+    spdlog::warn("conn={} event=backend_failed user=\"{}\" error=\"{}\"", id, user, why);
+    std::string bye = "* BYE [UNAVAILABLE] The mail server failed; try again later\r\n";
+    try {
+      co_await client_stream->write(asio::buffer(bye));
+    } catch (const std::exception&) {
+    }
+    backend->close();
+  } else {
+    backend->set_timeout(5s);
+    co_await backend->logout();
+  }
+  client_stream->close();
+  spdlog::info("conn={} event=disconnect protocol=imap-proxy user=\"{}\" mediated=true", id, user);
+}
+
+}  // namespace lemonade::proxy

@@ -1,0 +1,102 @@
+#pragma once
+// The proxy's mediated sessions (issue 17, docs/proxy.md). In front of a
+// backend that lacks IDLE or ESEARCH, `lemonade proxy` does not relay
+// octets after login: it reads the client's commands one at a time (the
+// IMAP framer: lines and literals) and the backend's responses (the IMAP
+// client: whole responses), passes most of them through untouched, and
+// answers these itself:
+//
+//   IDLE (RFC 2177)             from NOOPs to the backend every
+//                               proxy.poll_interval while the client idles;
+//                               their untagged responses go out as they come
+//   SEARCH RETURN (RFC 4731)    the backend's SEARCH without RETURN, its
+//                               result sent as ESEARCH
+//   COMPRESS=DEFLATE (RFC 4978) toward the client, by the proxy (never
+//                               passed to the backend: the proxy reads the
+//                               octets)
+//   CAPABILITY                  the backend's, less the proxy's own
+//                               business, plus the above
+//
+// A backend that has IDLE keeps it: the client's IDLE and DONE go to it.
+// A backend that fails, closes or takes longer than proxy.backend_timeout
+// over a response gets the client * BYE [UNAVAILABLE] (its own BYE when it
+// sent one). In front of a backend with both, sessions stay byte relays.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/config.hpp"
+
+namespace lemonade::net {
+class stream;
+}
+namespace lemonade::imap::client {
+class connection;
+}
+
+namespace lemonade::proxy {
+
+namespace asio = boost::asio;
+
+// What the proxy adds in front of a backend with `caps` (its capabilities
+// after login).
+struct additions {
+  bool idle = false;     // RFC 2177, by polling
+  bool esearch = false;  // RFC 4731, from SEARCH
+  bool any() const { return idle || esearch; }
+};
+additions additions_for(const std::vector<std::string>& caps);
+
+// The capability list a client sees after login: the backend's (as it
+// wrote them), without STARTTLS, LOGINDISABLED, SASL-IR and AUTH=, and in
+// a mediated session without the backend's COMPRESS=; then what the proxy
+// adds (COMPRESS=DEFLATE when mediated and compress is on).
+std::string client_capabilities(const std::vector<std::string>& backend_caps, const additions& add,
+                                bool compress);
+
+// RFC 4731 §3.1 result options of a SEARCH command, and the command
+// without them, for a backend without ESEARCH.
+struct search_return {
+  bool min = false, max = false, all = false, count = false;
+};
+struct stripped_search {
+  search_return options;
+  std::string command;  // "tag SEARCH criteria...", literals as they were
+};
+// `command` is a whole SEARCH or UID SEARCH command, `args_at` the offset
+// just past its name. nullopt when it has no RETURN; throws
+// std::invalid_argument (with the text for a BAD) for an option the proxy
+// cannot answer (SAVE, UPDATE, PARTIAL, CONTEXT: their extensions are not
+// offered) or a malformed list.
+std::optional<stripped_search> strip_search_return(std::string_view command, std::size_t args_at);
+// The numbers of a "* SEARCH" response (its text after "* "), and its
+// trailing "(MODSEQ n)" of RFC 7162 §3.1.5 when present.
+struct search_result {
+  std::vector<std::uint32_t> numbers;
+  std::optional<std::uint64_t> modseq;
+};
+std::optional<search_result> parse_search_response(std::string_view untagged_text);
+// "* ESEARCH (TAG "t") [UID] MIN .. MAX .. COUNT .. ALL ..", CRLF included.
+std::string esearch_response(std::string_view tag, bool uid, const search_return& r,
+                             std::vector<std::uint32_t> numbers, std::optional<std::uint64_t> modseq);
+
+struct mediation {
+  const core::config& cfg;
+  std::shared_ptr<net::stream> client;
+  std::string client_in;  // client input read past the login
+  std::unique_ptr<imap::client::connection> backend;
+  std::string capabilities;  // client_capabilities(...)
+  additions add;
+  std::uint64_t id = 0;
+  std::string user;  // printable, for logs
+};
+// Runs the session until either side ends it.
+asio::awaitable<void> mediate(mediation m);
+
+}  // namespace lemonade::proxy
