@@ -13,10 +13,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -159,7 +161,7 @@ asio::awaitable<void> stream::wait_readable() { return z_ ? z_wait_readable() : 
 asio::awaitable<void> stream::z_wait_readable() {
   if (z_->codec.input_pending()) co_return;
   z_->waiting = true;
-  arm_release();
+  arm_release(co_await asio::this_coro::executor);
   try {
     co_await raw_wait_readable();
   } catch (...) {
@@ -171,7 +173,7 @@ asio::awaitable<void> stream::z_wait_readable() {
   z_->release.cancel();
 }
 
-void stream::arm_release() {
+void stream::arm_release(const asio::any_io_executor& ex) {
   auto* z = z_.get();
   if (z->release_after.count() <= 0) {
     z->codec.release();
@@ -179,12 +181,14 @@ void stream::arm_release() {
   }
   z->release.expires_after(z->release_after);
   // The timer is z's: a handler that runs after the stream is gone sees
-  // operation_aborted and touches nothing.
-  z->release.async_wait([z](const boost::system::error_code& ec) {
+  // operation_aborted and touches nothing. It runs on the waiting
+  // coroutine's executor (a session's strand), not on any thread of the
+  // socket's context, as the codec is that coroutine's.
+  z->release.async_wait(asio::bind_executor(ex, [z](const boost::system::error_code& ec) {
     if (ec || !z->waiting) return;
     z->codec.release();
     if (!z->writing) std::string().swap(z->out);
-  });
+  }));
 }
 
 asio::awaitable<void> stream::raw_wait_readable() {
@@ -210,7 +214,7 @@ asio::awaitable<void> stream::z_write(asio::const_buffer buf) {
   if (z->out.capacity() > keep_output) std::string().swap(z->out);
   // Written while a reader waits (IDLE, NOTIFY): the codec is live again,
   // and goes again once the line is quiet.
-  if (z->waiting) arm_release();
+  if (z->waiting) arm_release(co_await asio::this_coro::executor);
 }
 
 void stream::start_compress(const deflate_options& opts, std::chrono::milliseconds release_after,

@@ -108,7 +108,7 @@ class stream {
   asio::awaitable<std::size_t> z_read_some(asio::mutable_buffer buf);
   asio::awaitable<void> z_wait_readable();
   asio::awaitable<void> z_write(asio::const_buffer buf);
-  void arm_release();
+  void arm_release(const asio::any_io_executor& ex);
 
   struct ssl_free {
     void operator()(ssl_st* s) const;

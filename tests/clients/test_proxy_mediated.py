@@ -17,6 +17,8 @@ what the backend lacks:
   LITERAL+, FETCH of a body;
 - Python's imaplib through it (SELECT, STORE, EXPUNGE, FETCH);
 - Node imapflow's IDLE test (imapflow_idle.mjs) over TLS through it;
+- mbsync through it, three times: both ways, then nothing transferred,
+  then only a flag set on Dovecot;
 - a Dovecot process that hangs (SIGSTOP) or dies (SIGKILL) under an idling
   client: the client hears * BYE [UNAVAILABLE], and the connection ends."""
 
@@ -26,10 +28,12 @@ import imaplib
 import os
 import pwd
 import re
+import shutil
 import signal
 import subprocess
 import socket
 import sys
+import tempfile
 import time
 import zlib
 
@@ -40,7 +44,7 @@ from dovecot_server import Dovecot  # noqa: E402
 from test_proxy import Proxy  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 
-USERS = {"alice": "alice pw", "bob": "bob pw", "carol": "carol pw"}
+USERS = {"alice": "alice pw", "bob": "bob pw", "carol": "carol pw", "dave": "dave pw"}
 
 
 class Conn:
@@ -86,6 +90,97 @@ def append_direct(dovecot, user, text):
     c.login(user, USERS[user])
     c.append("INBOX", None, None, text)
     c.logout()
+
+
+def maildir_state(root):
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            if not f.startswith("."):
+                with open(os.path.join(dirpath, f), "rb") as fh:
+                    out[os.path.relpath(os.path.join(dirpath, f), root)] = fh.read()
+    return out
+
+
+def mbsync_twice(px, dc):
+    """mbsync through the proxy: the first sync goes both ways (COMPRESS
+    on, as isync turns it on when offered), the second transfers nothing,
+    a flag set on the backend travels alone in the third."""
+    work = tempfile.mkdtemp(prefix="lemonade-mbsync-")
+    inbox = os.path.join(work, "mail", "INBOX")
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(inbox, sub))
+    for i in range(3):
+        with open(os.path.join(inbox, "cur", "%d.local:2,S" % i), "wb") as f:
+            f.write(b"Subject: local %d\r\n\r\nbody %d\r\n" % (i, i))
+    append_direct(dc, "dave", b"Subject: remote\r\n\r\nfrom the server\r\n")
+    rc = os.path.join(work, "mbsyncrc")
+    with open(rc, "w") as f:
+        f.write(f"""IMAPAccount a
+Host 127.0.0.1
+Port {px.port}
+User dave
+Pass "dave pw"
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account a
+
+MaildirStore local
+Path {work}/mail/
+Inbox {inbox}
+SubFolders Verbatim
+
+Channel c
+Far :remote:
+Near :local:
+Patterns INBOX
+Create Both
+Expunge Both
+SyncState *
+""")
+
+    def sent(trace, what):
+        # mbsync -D shows what it sends as ">>> TAG COMMAND ...".
+        return [l for l in trace.splitlines() if re.search(rb">>> \d+ ", l) and what in l]
+
+    def sync():
+        r = subprocess.run(["mbsync", "-c", rc, "-a", "-Dn"], capture_output=True, timeout=120)
+        if r.returncode != 0:
+            raise AssertionError("mbsync failed: %s" % r.stderr.decode()[-2000:])
+        return r.stdout + r.stderr
+
+    def dovecot_state():
+        c = imaplib.IMAP4("127.0.0.1", dc.imap_port)
+        c.login("dave", "dave pw")
+        c.select("INBOX")
+        typ, data = c.fetch("1:*", "(UID FLAGS)")
+        c.logout()
+        return sorted(data)
+
+    trace = sync()
+    expect(b"COMPRESS DEFLATE" in trace and b"OK DEFLATE active" in trace, True, "mbsync compressed")
+    expect(len(sent(trace, b"APPEND")), 3, "the first sync uploads three")
+    state = maildir_state(os.path.join(work, "mail"))
+    expect(len(state), 4, "and downloads one")
+    remote = dovecot_state()
+    expect(len(remote), 4, "Dovecot has four")
+    trace = sync()
+    expect((sent(trace, b"APPEND"), sent(trace, b"BODY.PEEK[]"), sent(trace, b"STORE")), ([], [], []),
+           "the second sync transfers nothing")
+    expect(maildir_state(os.path.join(work, "mail")), state, "the Maildir after the second sync")
+    expect(dovecot_state(), remote, "Dovecot after the second sync")
+    c = imaplib.IMAP4("127.0.0.1", dc.imap_port)
+    c.login("dave", "dave pw")
+    c.select("INBOX")
+    c.store("1", "+FLAGS", "\\Flagged")
+    c.logout()
+    trace = sync()
+    expect((sent(trace, b"APPEND"), sent(trace, b"BODY.PEEK[]")), ([], []), "the third sync moves no message")
+    flagged = [k for k in maildir_state(os.path.join(work, "mail")) if k.rsplit(",", 1)[-1].startswith("F")]
+    expect(len(flagged), 1, "the flag set on Dovecot reached the Maildir")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
@@ -253,6 +348,8 @@ protocol imap {
                                   "carol", "carol pw"], cwd=project, capture_output=True, timeout=60)
             expect((out.returncode, out.stdout), (0, b"PASS imapflow idle\n"),
                    "imapflow_idle.mjs through the proxy: %s" % out.stderr.decode()[-1500:])
+
+            mbsync_twice(px, dc)
 
             # Bob's Dovecot process hangs, then dies, under an idling client.
             def bob_process():
