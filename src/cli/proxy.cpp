@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "cli/cli.hpp"
@@ -56,6 +57,17 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
   // SIGHUP reloads the certificate (new connections get it), as serve's;
   // SIGTERM and SIGINT stop.
   boost::asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);
+  boost::asio::steady_timer grace(ioc);
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void(const boost::system::error_code&)> wait_sessions = [&](const boost::system::error_code&) {
+    if (srv.sessions() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      if (srv.sessions() > 0) spdlog::warn("event=shutdown_grace_over protocol=imap-proxy sessions={}", srv.sessions());
+      ioc.stop();
+      return;
+    }
+    grace.expires_after(std::chrono::milliseconds(50));
+    grace.async_wait(wait_sessions);
+  };
   std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
                                                                              int sig) {
     if (ec) return;
@@ -71,9 +83,13 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
       sigs.async_wait(on_signal);
       return;
     }
-    spdlog::info("event=stopping protocol=imap-proxy");
+    // Sessions end (mediated ones with * BYE after the command under
+    // way); the process goes when they are gone or server.shutdown_grace
+    // has passed.
+    spdlog::info("event=stopping protocol=imap-proxy sessions={}", srv.sessions());
     srv.stop();
-    ioc.stop();
+    deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
+    wait_sessions({});
   };
   sigs.async_wait(on_signal);
   spdlog::info("event=started protocol=imap-proxy backend={}:{} tls={} network_threads={}", where->host, where->port,

@@ -173,6 +173,8 @@ class mediator {
   }
 
   asio::awaitable<void> run();
+  asio::awaitable<void> flush_now() { return flush(); }
+  struct stopped {};
 
  private:
   static syntax::framer_limits limits(const core::config& cfg) {
@@ -205,6 +207,12 @@ class mediator {
   asio::awaitable<void> poll();
   // The client's next line (an IDLE's DONE), already read or waited for.
   std::optional<std::string> take_line();
+  // On a stop (SIGTERM): the client hears why, and the session ends.
+  void check_stop() {
+    if (!m_.control->stopping) return;
+    untagged("* BYE Lemonade proxy shutting down");
+    throw stopped{};
+  }
 
   mediation m_;
   asio::any_io_executor ex_;
@@ -272,13 +280,15 @@ asio::awaitable<int> mediator::wait_either(clock::time_point until, bool watch_b
     }
     co_return 1;
   };
-  auto time = [until]() -> asio::awaitable<int> {
-    asio::steady_timer t(co_await asio::this_coro::executor, until);
+  // The session's wake timer: a stop (session_control) cancels it.
+  auto time = [t = &m_.control->wake, until]() -> asio::awaitable<int> {
+    t->expires_at(until);
     boost::system::error_code ec;
-    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await t->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     co_return 2;
   };
   if (m_.backend->response_buffered() && watch_backend) co_return 1;
+  if (m_.control->stopping) co_return 2;
   auto r = co_await (client_ready() || backend_ready() || time());
   co_return std::visit([](int v) { return v; }, r);
 }
@@ -394,6 +404,7 @@ asio::awaitable<void> mediator::idle_here(const std::string& tag) {
   while (!(line = take_line())) {
     if (in_.size() > m_.cfg.max_line_length) break;
     auto r = co_await wait_either(next_poll, false);
+    check_stop();
     if (r == 0) {
       co_await read_client();
       continue;
@@ -441,6 +452,7 @@ asio::awaitable<void> mediator::idle_there(const std::string& cmd, const std::st
       }
     }
     int r = done_sent ? 1 : co_await wait_either(clock::time_point::max(), true);
+    if (!done_sent) check_stop();
     if (r == 0) {
       co_await read_client();
       continue;
@@ -537,8 +549,10 @@ asio::awaitable<void> mediator::run() {
     auto ev = framer_.next(in_);
     using kind = syntax::framer::kind;
     if (ev.what == kind::need_more) {
+      check_stop();
       co_await flush();
       auto r = co_await wait_either(clock::now() + m_.cfg.timeout_authenticated, true);
+      check_stop();
       if (r == 0) {
         co_await read_client();
       } else if (r == 1) {
@@ -592,7 +606,11 @@ asio::awaitable<void> mediate(mediation m) {
   bool backend_failed = false;
   std::string why;
   try {
-    co_await md.run();
+    try {
+      co_await md.run();
+    } catch (const mediator::stopped&) {
+    }
+    co_await md.flush_now();
   } catch (const session_over&) {
   } catch (const client_gone& e) {
     why = e.what();

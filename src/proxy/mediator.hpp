@@ -23,6 +23,7 @@
 // sent one). In front of a backend with both, sessions stay byte relays.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/config.hpp"
 
@@ -86,6 +88,19 @@ std::optional<search_result> parse_search_response(std::string_view untagged_tex
 std::string esearch_response(std::string_view tag, bool uid, const search_return& r,
                              std::vector<std::uint32_t> numbers, std::optional<std::uint64_t> modseq);
 
+// A session's link to its server, for a graceful stop (SIGTERM). The
+// server sets `stopping` and cancels `wake` on the session's strand, then
+// calls `end` when set. A mediated session waits on `wake` and says
+// * BYE between commands (a command under way finishes first); a relayed
+// one sets `end` and closes both sides at once (its octets may be
+// compressed end to end, where a BYE of the proxy's would not fit).
+struct session_control {
+  explicit session_control(const asio::any_io_executor& ex) : wake(ex) {}
+  asio::steady_timer wake;
+  bool stopping = false;
+  std::function<void()> end;
+};
+
 struct mediation {
   const core::config& cfg;
   std::shared_ptr<net::stream> client;
@@ -95,6 +110,7 @@ struct mediation {
   additions add;
   std::uint64_t id = 0;
   std::string user;  // printable, for logs
+  std::shared_ptr<session_control> control;
 };
 // Runs the session until either side ends it.
 asio::awaitable<void> mediate(mediation m);

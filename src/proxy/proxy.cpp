@@ -9,7 +9,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -165,6 +167,10 @@ struct server::impl {
   std::atomic<std::uint64_t> next_id{1};
   // Failed logins per client address, as the store counts them: its own
   // throttle sees only the proxy's address.
+  // Live sessions, for server.max_connections and a graceful stop.
+  std::mutex mu;
+  std::map<std::uint64_t, std::pair<asio::any_io_executor, std::shared_ptr<session_control>>> live;
+  bool stopping = false;
   auth::login_throttle throttle{auth::login_throttle::policy{ctx.cfg.auth_failure_delay, ctx.cfg.auth_max_failures,
                                                              ctx.cfg.auth_failure_window, ctx.cfg.auth_lockout}};
 
@@ -274,6 +280,33 @@ struct pre_login {
 asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool implicit_tls, std::uint64_t id) {
   auto client = std::make_shared<net::stream>(std::move(socket));
   auto ex = co_await asio::this_coro::executor;  // the session's strand
+  auto control = std::make_shared<session_control>(ex);
+  control->end = [client] { client->close(); };  // before login: nothing to say
+  bool refused = false;
+  {
+    std::lock_guard lock(mu);
+    refused = stopping || live.size() >= ctx.cfg.max_connections;
+    if (!refused) live.emplace(id, std::pair{ex, control});
+  }
+  if (refused) {
+    spdlog::warn("conn={} event=refused protocol=imap-proxy reason=max_connections remote={}", id,
+                 client->remote_address());
+    if (!implicit_tls) {
+      std::string bye = "* BYE [UNAVAILABLE] Too many connections; try again later\r\n";
+      boost::system::error_code ec;
+      co_await asio::async_write(client->socket(), asio::buffer(bye), asio::redirect_error(asio::use_awaitable, ec));
+    }
+    client->close();
+    co_return;
+  }
+  struct unregister {
+    impl* self;
+    std::uint64_t id;
+    ~unregister() {
+      std::lock_guard lock(self->mu);
+      self->live.erase(id);
+    }
+  } registered{this, id};
   pre_login p{ctx, client, id, false, client->remote_is_loopback(), {}, {}, asio::steady_timer(ex)};
   auto remote = client->remote_address();
   // The address alone, the throttle's key (as the IMAP server keys it).
@@ -500,7 +533,8 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   if (add.any()) {
     // Named first: GCC 12 destroys a braced temporary argument of a
     // coroutine twice.
-    mediation m{ctx.cfg, client, std::move(p.in), std::move(backend), caps, add, id, user};
+    control->end = nullptr;  // it says BYE between commands
+    mediation m{ctx.cfg, client, std::move(p.in), std::move(backend), caps, add, id, user, control};
     co_await mediate(std::move(m));
     co_return;
   }
@@ -510,6 +544,10 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   auto [down, pending] = backend->release();
   backend.reset();
   auto r = std::make_shared<relay>(relay{client, down, asio::steady_timer(ex)});
+  control->end = [r] {
+    if (!r->done) r->end();
+  };
+  if (control->stopping) r->end();
   asio::co_spawn(ex, watchdog(r, ctx.cfg.timeout_authenticated + std::chrono::seconds(300)), asio::detached);
   asio::co_spawn(ex, pump(r, true, std::move(p.in)), asio::detached);
   co_await pump(r, false, std::move(pending));
@@ -545,6 +583,20 @@ void server::stop() {
     boost::system::error_code ec;
     l->acceptor.close(ec);
   }
+  std::lock_guard lock(p_->mu);
+  p_->stopping = true;
+  for (auto& [id, live] : p_->live) {
+    asio::post(live.first, [c = live.second] {
+      c->stopping = true;
+      c->wake.cancel();
+      if (c->end) c->end();
+    });
+  }
+}
+
+std::size_t server::sessions() const {
+  std::lock_guard lock(p_->mu);
+  return p_->live.size();
 }
 
 }  // namespace lemonade::proxy

@@ -10,7 +10,8 @@
 // (docs/design/proxy-research.md §1, §2). A backend that cannot be reached
 // is NO [UNAVAILABLE] at login (RFC 5530); one that goes away later
 // without a BYE of its own gets the client * BYE [UNAVAILABLE], then the
-// end of the connection.
+// end of the connection. More than server.max_connections at once are
+// refused with * BYE [UNAVAILABLE].
 
 #include <cstdint>
 #include <functional>
@@ -55,7 +56,11 @@ class server {
   // Throws std::runtime_error when the address cannot be bound.
   void listen(const net::host_port& where, bool implicit_tls);
   void start();
+  // Stops accepting and asks every session to end: a mediated one says
+  // * BYE after the command under way, a relayed one closes (mediator.hpp,
+  // session_control). sessions() counts those not yet gone.
   void stop();
+  std::size_t sessions() const;
 
  private:
   struct impl;

@@ -20,6 +20,7 @@ of a Lemonade store, driven by Python's imaplib and our client library:
 import argparse
 import imaplib
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -195,6 +196,21 @@ def main():
             expect(got[1]["BODY[TEXT]"], b"proxied marker\r\n", "an encrypted FETCH through the proxy, opened")
             conn.close()
             expect("alice pw" in px.log() or "relay pw" in px.log(), False, "no password in the proxy's log")
+
+            # SIGTERM: a relayed session is closed (its octets may be
+            # compressed end to end: no BYE of the proxy's), and the
+            # proxy exits; it starts again for what follows.
+            s, f = raw(px.port)
+            f.readline()
+            s.sendall(b"t1 LOGIN alice \"alice pw\"\r\nt2 SELECT INBOX\r\nt3 IDLE\r\n")
+            line = f.readline()
+            while not line.startswith(b"+ "):
+                line = f.readline()
+            px.proc.send_signal(signal.SIGTERM)
+            expect(f.read(), b"", "SIGTERM closes a relayed session")
+            expect(px.proc.wait(timeout=15), 0, "the proxy exits")
+            s.close()
+            px = Proxy(args.lemonade, "imap://127.0.0.1:%d" % srv.imap_port)
 
             # The backend goes away: the client's connection ends.
             s, f = raw(px.port)

@@ -20,7 +20,9 @@ what the backend lacks:
 - mbsync through it, three times: both ways, then nothing transferred,
   then only a flag set on Dovecot;
 - a Dovecot process that hangs (SIGSTOP) or dies (SIGKILL) under an idling
-  client: the client hears * BYE [UNAVAILABLE], and the connection ends."""
+  client: the client hears * BYE [UNAVAILABLE], and the connection ends;
+- server.max_connections: one connection over it gets BYE [UNAVAILABLE];
+- SIGTERM: an idling client hears * BYE, and the proxy exits."""
 
 import argparse
 import glob
@@ -384,6 +386,34 @@ protocol imap {
             c = idle_bob()
             os.kill(bob_process(), signal.SIGKILL)
             bye(c, "a backend that dies")
+            # server.max_connections, counted by the proxy.
+            small = Proxy(args.lemonade, "imap://127.0.0.1:%d" % dc.imap_port, options=("server.max_connections=2",))
+            try:
+                held = [Conn(small.port), Conn(small.port)]
+                for h in held:
+                    h.line()
+                third = Conn(small.port)
+                expect(third.line(), b"* BYE [UNAVAILABLE] Too many connections; try again later\r\n",
+                       "the third connection over server.max_connections=2")
+                held[0].s.close()
+                time.sleep(0.3)
+                fourth = Conn(small.port)
+                expect(fourth.line().startswith(b"* OK [CAPABILITY"), True, "one gone, one more served")
+            finally:
+                small.stop()
+
+            # SIGTERM: an idling client hears BYE, a relayed one is closed,
+            # and the proxy exits.
+            c = Conn(px.port)
+            c.line()
+            c.send(b"f1 LOGIN alice \"alice pw\"\r\nf2 SELECT INBOX\r\nf3 IDLE\r\n")
+            c.until(b"f2")
+            expect(c.line(), b"+ idling\r\n", "alice idles")
+            t0 = time.time()
+            px.proc.send_signal(signal.SIGTERM)
+            expect(c.line(), b"* BYE Lemonade proxy shutting down\r\n", "SIGTERM: BYE to an idling client")
+            expect(px.proc.wait(timeout=15), 0, "the proxy exits")
+            expect(time.time() - t0 < 5, True, "at once once its sessions are gone (%.1f s)" % (time.time() - t0))
             print("proxy mediated: all checks passed")
         except BaseException:
             print("---- proxy log ----\n" + px.log()[-3000:])
