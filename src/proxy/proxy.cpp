@@ -129,6 +129,19 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+// An RFC 3501 quoted string, or "" for text that cannot be one (8-bit,
+// CR, LF, NUL): such an ID field is left out.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u == 0 || u == '\r' || u == '\n' || u >= 0x80) return {};
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 std::optional<backend> parse_backend(const std::string& url) {
@@ -224,7 +237,7 @@ struct pre_login {
     return false;
   }
   std::string capabilities() const {
-    std::string c = "IMAP4rev1 LITERAL+ SASL-IR";
+    std::string c = "IMAP4rev1 LITERAL+ SASL-IR ID";
     if (!tls && ctx.tls && ctx.tls()) c += " STARTTLS";
     c += plaintext_allowed() ? " AUTH=PLAIN" : " LOGINDISABLED";
     return c;
@@ -314,6 +327,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   if (address.size() > 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
   spdlog::info("conn={} event=connect protocol=imap-proxy remote={} tls={}", id, remote, implicit_tls);
   std::unique_ptr<imap::client::connection> backend;
+  std::vector<std::pair<std::string, std::string>> client_id;  // RFC 2971, from the client
   std::string tag;
   std::string user;
   additions add;
@@ -387,6 +401,24 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         }
         p.say(tag + " OK " + name + " completed");
         continue;
+      } else if (name == "ID") {
+        // RFC 2971: answered here; the client's fields go to the backend
+        // at login with the proxy's own (below).
+        auto args = parse::parse_id(in, {ctx.cfg.max_nesting_depth});
+        if (!in.ok()) {
+          p.say(tag + " BAD ID: " + in.error().message);
+          continue;
+        }
+        client_id.clear();
+        for (auto& [field, value] : std::get<parse::id_cmd>(args).params) {
+          // x-* fields are the proxy's to set (a client must not name its
+          // own address to the backend).
+          if (core::istarts_with(field, "x-") || !value) continue;
+          client_id.emplace_back(field, *value);
+        }
+        p.say("* ID (\"name\" \"Lemonade proxy\")");
+        p.say(tag + " OK ID completed");
+        continue;
       } else if (name == "LOGIN") {
         auto args = parse::parse_login(in, {ctx.cfg.max_nesting_depth});
         if (!in.ok()) {
@@ -444,7 +476,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         }
         credentials.emplace(authcid, decoded->substr(second + 1));
       } else {
-        p.say(tag + " BAD Log in first (the proxy answers CAPABILITY, NOOP, LOGOUT, STARTTLS, LOGIN and "
+        p.say(tag + " BAD Log in first (the proxy answers CAPABILITY, NOOP, LOGOUT, STARTTLS, ID, LOGIN and "
                     "AUTHENTICATE PLAIN before login)");
         continue;
       }
@@ -476,6 +508,23 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       }
       imap::client::result r;
       try {
+        // RFC 2971 ID before LOGIN, where the backend offers it: the
+        // client's own fields, and its address and port, which a backend
+        // that trusts the proxy (Dovecot's login_trusted_networks) logs
+        // and throttles by instead of the proxy's.
+        if (conn->has_capability("ID")) {
+          std::string list;
+          auto add_pair = [&](std::string_view k, std::string_view v) {
+            auto qk = quoted(k), qv = quoted(v);
+            if (qk.empty() || qv.empty()) return;
+            list += (list.empty() ? "" : " ") + qk + " " + qv;
+          };
+          for (auto& [k, v] : client_id) add_pair(k, v);
+          add_pair("x-originating-ip", address);
+          add_pair("x-originating-port", remote.substr(remote.rfind(':') + 1));
+          add_pair("x-session-id", "lemonade-proxy-" + std::to_string(id));
+          co_await conn->run(imap::client::command("ID").raw("(" + list + ")"));
+        }
         r = co_await conn->run(imap::client::command("LOGIN").string(credentials->first).string(credentials->second));
       } catch (const std::exception& e) {
         spdlog::warn("conn={} event=backend_failed user=\"{}\" error=\"{}\"", id, user, e.what());

@@ -85,7 +85,7 @@ def main():
             # Before login.
             s, f = raw(px.port)
             greeting = f.readline()
-            expect(greeting, b"* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR STARTTLS AUTH=PLAIN] Lemonade proxy ready\r\n",
+            expect(greeting, b"* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID STARTTLS AUTH=PLAIN] Lemonade proxy ready\r\n",
                    "the greeting")
             s.sendall(b"a1 SELECT INBOX\r\na2 NOOP\r\n")
             expect(f.readline().startswith(b"a1 BAD Log in first"), True, "nothing else before login")
@@ -252,7 +252,7 @@ def main():
     px = Proxy(args.lemonade, "imap://127.0.0.1:%d" % free_port(), ["auth.plaintext=never"])
     try:
         s, f = raw(px.port)
-        expect(f.readline(), b"* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR STARTTLS LOGINDISABLED] Lemonade proxy ready\r\n",
+        expect(f.readline(), b"* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID STARTTLS LOGINDISABLED] Lemonade proxy ready\r\n",
                "LOGINDISABLED")
         s.sendall(b"d1 LOGIN alice x\r\nd2 AUTHENTICATE PLAIN\r\n")
         expect(f.readline(), b"d1 NO [PRIVACYREQUIRED] Plaintext authentication is disabled here; use STARTTLS\r\n",

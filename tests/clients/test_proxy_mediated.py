@@ -22,6 +22,8 @@ what the backend lacks:
 - a Dovecot process that hangs (SIGSTOP) or dies (SIGKILL) under an idling
   client: the client hears * BYE [UNAVAILABLE], and the connection ends;
 - server.max_connections: one connection over it gets BYE [UNAVAILABLE];
+- ID (RFC 2971) toward a full Dovecot that trusts the proxy: it logs the
+  client's port; a client's own x-originating-ip is dropped;
 - SIGTERM: an idling client hears * BYE, and the proxy exits."""
 
 import argparse
@@ -183,6 +185,35 @@ SyncState *
     flagged = [k for k in maildir_state(os.path.join(work, "mail")) if k.rsplit(",", 1)[-1].startswith("F")]
     expect(len(flagged), 1, "the flag set on Dovecot reached the Maildir")
     shutil.rmtree(work, ignore_errors=True)
+
+
+def id_forwarded(binary):
+    """RFC 2971 ID toward a Dovecot that trusts the proxy
+    (login_trusted_networks): Dovecot logs the client's port, not the
+    proxy's, and a client's own x-originating-ip goes nowhere."""
+    dc = Dovecot({"alice": "alice pw"})
+    dc.extra_conf = ("login_trusted_networks = 127.0.0.1/32\n"
+                     "login_log_format_elements = user=<%u> rip=%r rport=%{rport} lip=%l %c\n")
+    with dc:
+        px = Proxy(binary, "imap://127.0.0.1:%d" % dc.imap_port)
+        try:
+            c = Conn(px.port)
+            expect(c.line(), b"* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID STARTTLS AUTH=PLAIN] Lemonade proxy ready\r\n",
+                   "ID offered before login")
+            c.send(b'i1 ID ("name" "test" "x-originating-ip" "192.0.2.66")\r\n')
+            expect(c.until(b"i1"), [b'* ID ("name" "Lemonade proxy")\r\n', b"i1 OK ID completed\r\n"],
+                   "ID answered by the proxy")
+            c.send(b'i2 LOGIN alice "alice pw"\r\n')
+            expect(c.line().startswith(b"i2 OK"), True, "logged in")
+            port = c.s.getsockname()[1]
+            deadline = time.time() + 5
+            while "rport=%d" % port not in dc.log() and time.time() < deadline:
+                time.sleep(0.1)
+            logins = [l for l in dc.log().splitlines() if "Login: user=<alice>" in l]
+            expect(("rport=%d" % port in logins[-1], "192.0.2.66" in dc.log()), (True, False),
+                   "Dovecot logs the client's port, not a client's own x- field: %r" % logins)
+        finally:
+            px.stop()
 
 
 def main():
@@ -352,6 +383,7 @@ protocol imap {
                    "imapflow_idle.mjs through the proxy: %s" % out.stderr.decode()[-1500:])
 
             mbsync_twice(px, dc)
+            id_forwarded(args.lemonade)
 
             # Bob's Dovecot process hangs, then dies, under an idling client.
             def bob_process():
