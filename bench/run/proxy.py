@@ -85,6 +85,15 @@ def latencies(port, user, rounds):
     return {k: statistics.median(v) * 1e6 for k, v in out.items()}
 
 
+def proxy_options():
+    """BENCH_PROXY_OPTIONS: more `-o key=value` settings for the proxy,
+    separated by spaces (e.g. "server.network_threads=1")."""
+    out = []
+    for kv in os.environ.get("BENCH_PROXY_OPTIONS", "").split():
+        out += ["-o", kv]
+    return out
+
+
 class Proxy:
     def __init__(self, binary, work, backend_port):
         self.dir = os.path.join(work, "proxy-%d" % backend_port)
@@ -92,7 +101,7 @@ class Proxy:
         self.port = free_port()
         self.proc = subprocess.Popen([binary, "proxy", "--backend", "imap://127.0.0.1:%d" % backend_port,
                                       "--data-dir", self.dir, "-o", "proxy.listen=127.0.0.1:%d" % self.port,
-                                      "-o", "log.level=warn"],
+                                      "-o", "log.level=" + os.environ.get("BENCH_PROXY_LOG", "warn"), *proxy_options()],
                                      stderr=open(os.path.join(self.dir, "proxy.log"), "ab"))
         wait_greeting(self.port, self.proc)
         self.pid = self.proc.pid

@@ -4,9 +4,9 @@
 #include <charconv>
 #include <chrono>
 #include <stdexcept>
-#include <variant>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -27,7 +27,6 @@ namespace lemonade::proxy {
 namespace {
 
 using namespace std::chrono_literals;
-using namespace asio::experimental::awaitable_operators;
 namespace syntax = imap::syntax;
 namespace client = imap::client;
 using clock = std::chrono::steady_clock;
@@ -163,6 +162,46 @@ std::string esearch_response(std::string_view tag, bool uid, const search_return
 
 namespace {
 
+// mediator::wait_either's watchers: one reads the client's next octets
+// (into the session's input) or the backend's (into its client's buffer),
+// notes it and wakes the session. A wait for readability alone may wake
+// spuriously (an edge-triggered event already served); a read does not.
+struct watch {
+  bool client = false, backend = false;  // octets (or the end) there
+  bool client_gone = false, backend_gone = false;
+  int out = 0;  // watchers not yet done
+};
+
+asio::awaitable<void> watch_client(std::shared_ptr<watch> w, asio::steady_timer* wake,
+                                   std::shared_ptr<net::stream> client, std::string* in) {
+  try {
+    co_await client->wait_readable();
+    std::string buf(16 * 1024, '\0');
+    auto n = co_await client->read_some(asio::buffer(buf));
+    in->append(buf.data(), n);
+    w->client = true;
+  } catch (const boost::system::system_error& e) {
+    if (e.code() != asio::error::operation_aborted) w->client = w->client_gone = true;
+  } catch (const std::exception&) {
+    w->client = w->client_gone = true;
+  }
+  --w->out;
+  wake->cancel();
+}
+
+asio::awaitable<void> watch_server(std::shared_ptr<watch> w, asio::steady_timer* wake, client::connection* backend) {
+  try {
+    co_await backend->read_available();
+    w->backend = true;
+  } catch (const boost::system::system_error& e) {
+    if (e.code() != asio::error::operation_aborted) w->backend = w->backend_gone = true;
+  } catch (const std::exception&) {
+    w->backend = w->backend_gone = true;
+  }
+  --w->out;
+  wake->cancel();
+}
+
 class mediator {
  public:
   explicit mediator(mediation m)
@@ -185,8 +224,9 @@ class mediator {
   }
   asio::awaitable<void> flush();
   asio::awaitable<void> read_client();
-  // Waits for the client's input, or until the backend says something, or
-  // `until`: 0 client, 1 backend, 2 time.
+  // Waits for the client's input (appended to in_), or the backend's
+  // (buffered in its connection), or `until` (or a stop): 0 client,
+  // 1 backend, 2 time. Throws when either side has gone.
   asio::awaitable<int> wait_either(clock::time_point until, bool watch_backend);
   asio::awaitable<void> command(std::string cmd);
   // Sends a client's command, its literals as the backend takes them
@@ -258,39 +298,44 @@ asio::awaitable<void> mediator::read_client() {
 }
 
 asio::awaitable<int> mediator::wait_either(clock::time_point until, bool watch_backend) {
-  // Each wait reports instead of throwing: the first to finish decides,
-  // and the others are cancelled.
-  auto client_ready = [c = m_.client]() -> asio::awaitable<int> {
-    try {
-      co_await c->wait_readable();
-    } catch (const std::exception&) {
-    }
-    co_return 0;
-  };
-  auto backend_ready = [b = m_.backend.get(), watch_backend]() -> asio::awaitable<int> {
-    if (!watch_backend) {
-      asio::steady_timer forever(co_await asio::this_coro::executor, clock::time_point::max());
-      boost::system::error_code ec;
-      co_await forever.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      co_return 2;
-    }
-    try {
-      co_await b->wait_readable();
-    } catch (const std::exception&) {
-    }
-    co_return 1;
-  };
-  // The session's wake timer: a stop (session_control) cancels it.
-  auto time = [t = &m_.control->wake, until]() -> asio::awaitable<int> {
-    t->expires_at(until);
-    boost::system::error_code ec;
-    co_await t->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    co_return 2;
-  };
   if (m_.backend->response_buffered() && watch_backend) co_return 1;
   if (m_.control->stopping) co_return 2;
-  auto r = co_await (client_ready() || backend_ready() || time());
-  co_return std::visit([](int v) { return v; }, r);
+  // A watcher coroutine per side waits for input and wakes the session
+  // (the IMAP session's IDLE does the same, idle.cpp); the session's
+  // wake timer ends the wait at `until`, or at once on a stop. Watchers
+  // still out are then cancelled at the socket, and waited for: none
+  // outlives this wait. (asio's per-operation cancellation, through
+  // experimental::awaitable_operators, lost wake-ups under load here.)
+  auto w = std::make_shared<watch>();
+  auto& wake = m_.control->wake;
+  wake.expires_at(until);
+  ++w->out;
+  asio::co_spawn(ex_, watch_client(w, &wake, m_.client, &in_), asio::detached);
+  if (watch_backend) {
+    ++w->out;
+    asio::co_spawn(ex_, watch_server(w, &wake, m_.backend.get()), asio::detached);
+  }
+  boost::system::error_code ec;
+  // (A watcher that is done already cancelled nothing we wait on.)
+  if (!w->client && !w->backend) co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  bool cancelled_client = false, cancelled_backend = false;
+  while (w->out > 0) {
+    if (!w->client && !cancelled_client) {
+      m_.client->cancel();
+      cancelled_client = true;
+    }
+    if (watch_backend && !w->backend && !cancelled_backend) {
+      m_.backend->cancel();
+      cancelled_backend = true;
+    }
+    wake.expires_at(clock::time_point::max());
+    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (w->client_gone) throw client_gone("the client closed the connection");
+  if (w->backend_gone) throw client::error("the backend closed the connection");
+  if (w->client) co_return 0;
+  if (w->backend) co_return 1;
+  co_return 2;
 }
 
 void mediator::untagged(std::string_view resp) {
@@ -405,10 +450,7 @@ asio::awaitable<void> mediator::idle_here(const std::string& tag) {
     if (in_.size() > m_.cfg.max_line_length) break;
     auto r = co_await wait_either(next_poll, false);
     check_stop();
-    if (r == 0) {
-      co_await read_client();
-      continue;
-    }
+    if (r == 0) continue;  // the client's octets are in in_
     if (clock::now() < next_poll) continue;
     co_await poll();
     next_poll = clock::now() + interval;
@@ -453,10 +495,7 @@ asio::awaitable<void> mediator::idle_there(const std::string& cmd, const std::st
     }
     int r = done_sent ? 1 : co_await wait_either(clock::time_point::max(), true);
     if (!done_sent) check_stop();
-    if (r == 0) {
-      co_await read_client();
-      continue;
-    }
+    if (r == 0 || (!done_sent && !m_.backend->response_buffered())) continue;
     auto resp = co_await m_.backend->next_response();
     untagged(resp);
     co_await flush();
@@ -553,9 +592,9 @@ asio::awaitable<void> mediator::run() {
       co_await flush();
       auto r = co_await wait_either(clock::now() + m_.cfg.timeout_authenticated, true);
       check_stop();
-      if (r == 0) {
-        co_await read_client();
-      } else if (r == 1) {
+      if (r == 0) continue;  // the client's octets are in in_
+      if (r == 1 && !m_.backend->response_buffered()) continue;  // part of one
+      if (r == 1) {
         // Unsolicited (RFC 3501 §7: a BYE when the backend shuts down).
         auto resp = co_await m_.backend->next_response();
         if (!resp.starts_with("* ")) throw client::error("unexpected response: " + resp.substr(0, 40));

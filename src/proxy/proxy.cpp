@@ -180,10 +180,15 @@ struct server::impl {
   std::atomic<std::uint64_t> next_id{1};
   // Failed logins per client address, as the store counts them: its own
   // throttle sees only the proxy's address.
-  // Live sessions, for server.max_connections and a graceful stop.
-  std::mutex mu;
-  std::map<std::uint64_t, std::pair<asio::any_io_executor, std::shared_ptr<session_control>>> live;
-  bool stopping = false;
+  // Live sessions, for server.max_connections and a graceful stop; each
+  // session holds it too (a session still suspended when the server is
+  // destroyed goes with the io_context, after it).
+  struct registry {
+    std::mutex mu;
+    std::map<std::uint64_t, std::pair<asio::any_io_executor, std::shared_ptr<session_control>>> live;
+    bool stopping = false;
+  };
+  std::shared_ptr<registry> reg = std::make_shared<registry>();
   auth::login_throttle throttle{auth::login_throttle::policy{ctx.cfg.auth_failure_delay, ctx.cfg.auth_max_failures,
                                                              ctx.cfg.auth_failure_window, ctx.cfg.auth_lockout}};
 
@@ -297,9 +302,9 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   control->end = [client] { client->close(); };  // before login: nothing to say
   bool refused = false;
   {
-    std::lock_guard lock(mu);
-    refused = stopping || live.size() >= ctx.cfg.max_connections;
-    if (!refused) live.emplace(id, std::pair{ex, control});
+    std::lock_guard lock(reg->mu);
+    refused = reg->stopping || reg->live.size() >= ctx.cfg.max_connections;
+    if (!refused) reg->live.emplace(id, std::pair{ex, control});
   }
   if (refused) {
     spdlog::warn("conn={} event=refused protocol=imap-proxy reason=max_connections remote={}", id,
@@ -313,13 +318,13 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
     co_return;
   }
   struct unregister {
-    impl* self;
+    std::shared_ptr<registry> reg;
     std::uint64_t id;
     ~unregister() {
-      std::lock_guard lock(self->mu);
-      self->live.erase(id);
+      std::lock_guard lock(reg->mu);
+      reg->live.erase(id);
     }
-  } registered{this, id};
+  } registered{reg, id};
   pre_login p{ctx, client, id, false, client->remote_is_loopback(), {}, {}, asio::steady_timer(ex)};
   auto remote = client->remote_address();
   // The address alone, the throttle's key (as the IMAP server keys it).
@@ -632,9 +637,9 @@ void server::stop() {
     boost::system::error_code ec;
     l->acceptor.close(ec);
   }
-  std::lock_guard lock(p_->mu);
-  p_->stopping = true;
-  for (auto& [id, live] : p_->live) {
+  std::lock_guard lock(p_->reg->mu);
+  p_->reg->stopping = true;
+  for (auto& [id, live] : p_->reg->live) {
     asio::post(live.first, [c = live.second] {
       c->stopping = true;
       c->wake.cancel();
@@ -644,8 +649,8 @@ void server::stop() {
 }
 
 std::size_t server::sessions() const {
-  std::lock_guard lock(p_->mu);
-  return p_->live.size();
+  std::lock_guard lock(p_->reg->mu);
+  return p_->reg->live.size();
 }
 
 }  // namespace lemonade::proxy

@@ -334,13 +334,17 @@ asio::awaitable<std::vector<fetched_url>> connection::urlfetch(const std::vector
   co_return out;
 }
 
-asio::awaitable<void> connection::wait_readable() {
-  if (!in_.empty()) co_return;
-  try {
-    co_await stream_->wait_readable();
-  } catch (const boost::system::system_error& e) {
-    throw error("connection to " + opt_.host + " lost: " + e.code().message());
-  }
+asio::awaitable<void> connection::read_available() {
+  // No buffer while nothing comes; a wake-up of the wait may be spurious
+  // (an edge-triggered event already served), the read is not.
+  co_await stream_->wait_readable();
+  char buf[16384];
+  auto n = co_await stream_->read_some(asio::buffer(buf));
+  in_.append(buf, n);
+}
+
+void connection::cancel() {
+  if (stream_) stream_->cancel();
 }
 
 void connection::close() {

@@ -118,12 +118,16 @@ class connection {
   asio::awaitable<std::string> next_response() { return read_response(); }
   // True when a response is buffered already (no wait for it).
   bool response_buffered() const { return in_.find("\r\n") != std::string::npos; }
-  // Returns once the server has sent something (or the connection ended),
-  // without a deadline: for a caller that waits on the client too.
-  asio::awaitable<void> wait_readable();
+  // Reads what the server has sent next into the buffer (one read, at
+  // least an octet), without a deadline, for a caller that waits on the
+  // client too; throws boost::system::system_error when the connection
+  // ended or cancel() was called (then nothing was taken).
+  asio::awaitable<void> read_available();
   void set_timeout(std::chrono::milliseconds t) { opt_.timeout = t; }
   // Closes the connection without a LOGOUT: pending waits end.
   void close();
+  // Ends pending waits on the connection (operation_aborted), keeping it.
+  void cancel();
 
   bool has_capability(std::string_view name) const;
   const std::vector<std::string>& capabilities() const { return caps_; }
