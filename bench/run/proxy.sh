@@ -3,7 +3,8 @@
 # to Dovecot and through the proxy (relayed in front of Dovecot as it is,
 # mediated in front of Dovecot reduced to IMAP4rev1), and the proxy's
 # memory per idle session.
-# Environment: BENCH_PROXY_ROUNDS (500) BENCH_PROXY_IDLE (300) BENCH_PROXY_OPTIONS
+# Environment: BENCH_PROXY_ROUNDS (500) BENCH_PROXY_IDLE (300) BENCH_PROXY_LOG
+# (the proxy's log.level, warn) BENCH_PROXY_OPTIONS
 # (more -o settings for the proxy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
