@@ -59,6 +59,7 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
   boost::asio::signal_set sigs(ioc, SIGTERM, SIGINT, SIGHUP);
   boost::asio::steady_timer grace(ioc);
   std::chrono::steady_clock::time_point deadline;
+  bool stopping = false;
   std::function<void(const boost::system::error_code&)> wait_sessions = [&](const boost::system::error_code&) {
     if (srv.sessions() == 0 || std::chrono::steady_clock::now() >= deadline) {
       if (srv.sessions() > 0) spdlog::warn("event=shutdown_grace_over protocol=imap-proxy sessions={}", srv.sessions());
@@ -86,6 +87,13 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
     // Sessions end (mediated ones with * BYE after the command under
     // way); the process goes when they are gone or server.shutdown_grace
     // has passed.
+    if (stopping) {  // a second SIGTERM or SIGINT: now
+      spdlog::info("event=stopping_now protocol=imap-proxy sessions={}", srv.sessions());
+      ioc.stop();
+      return;
+    }
+    stopping = true;
+    sigs.async_wait(on_signal);
     spdlog::info("event=stopping protocol=imap-proxy sessions={}", srv.sessions());
     srv.stop();
     deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;

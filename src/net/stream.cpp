@@ -180,14 +180,16 @@ void stream::arm_release(const asio::any_io_executor& ex) {
     return;
   }
   z->release.expires_after(z->release_after);
-  // The timer is z's: a handler that runs after the stream is gone sees
-  // operation_aborted and touches nothing. It runs on the waiting
-  // coroutine's executor (a session's strand), not on any thread of the
-  // socket's context, as the codec is that coroutine's.
-  z->release.async_wait(asio::bind_executor(ex, [z](const boost::system::error_code& ec) {
-    if (ec || !z->waiting) return;
-    z->codec.release();
-    if (!z->writing) std::string().swap(z->out);
+  // The timer is z's. Its handler runs on the waiting coroutine's
+  // executor (a session's strand), not on any thread of the socket's
+  // context, as the codec is that coroutine's; one already queued when the
+  // stream goes finds the layer gone.
+  std::weak_ptr<compress_layer> weak = z_;
+  z->release.async_wait(asio::bind_executor(ex, [weak](const boost::system::error_code& ec) {
+    auto layer = weak.lock();
+    if (ec || !layer || !layer->waiting) return;
+    layer->codec.release();
+    if (!layer->writing) std::string().swap(layer->out);
   }));
 }
 
@@ -219,7 +221,7 @@ asio::awaitable<void> stream::z_write(asio::const_buffer buf) {
 
 void stream::start_compress(const deflate_options& opts, std::chrono::milliseconds release_after,
                             std::string_view pending) {
-  z_ = std::make_unique<compress_layer>(opts, release_after, socket_.get_executor());
+  z_ = std::make_shared<compress_layer>(opts, release_after, socket_.get_executor());
   if (!pending.empty()) {
     auto* p = z_->codec.prepare(pending.size());
     std::memcpy(p, pending.data(), pending.size());

@@ -117,7 +117,7 @@ class stream {
   std::shared_ptr<asio::ssl::context> tls_ctx_;  // outlives ssl_ (SIGHUP swaps contexts)
   std::unique_ptr<ssl_st, ssl_free> ssl_;
   struct compress_layer;
-  std::unique_ptr<compress_layer> z_;
+  std::shared_ptr<compress_layer> z_;  // shared: the release timer's handler holds it weakly
 };
 
 }  // namespace lemonade::net

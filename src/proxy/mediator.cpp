@@ -79,7 +79,9 @@ std::string client_capabilities(const std::vector<std::string>& backend_caps, co
   for (auto& c : backend_caps) {
     auto u = core::to_upper(c);
     if (u == "STARTTLS" || u == "LOGINDISABLED" || u == "SASL-IR" || u.starts_with("AUTH=")) continue;
-    if (add.any() && u.starts_with("COMPRESS=")) continue;
+    // Mediated: the proxy compresses itself, and a backend back in
+    // not-authenticated state (RFC 8437) would need logins it refuses.
+    if (add.any() && (u.starts_with("COMPRESS=") || u == "UNAUTHENTICATE")) continue;
     put(c);
   }
   if (add.idle) put("IDLE");
@@ -169,19 +171,23 @@ namespace {
 struct watch {
   bool client = false, backend = false;  // octets (or the end) there
   bool client_gone = false, backend_gone = false;
-  int out = 0;  // watchers not yet done
+  bool stop = false;  // the session is done waiting: start nothing more
+  int out = 0;        // watchers not yet done
 };
 
 asio::awaitable<void> watch_client(std::shared_ptr<watch> w, asio::steady_timer* wake,
                                    std::shared_ptr<net::stream> client, std::string* in) {
   try {
     co_await client->wait_readable();
-    std::string buf(16 * 1024, '\0');
-    auto n = co_await client->read_some(asio::buffer(buf));
-    in->append(buf.data(), n);
-    w->client = true;
+    if (!w->stop) {
+      std::string buf(16 * 1024, '\0');
+      auto n = co_await client->read_some(asio::buffer(buf));
+      in->append(buf.data(), n);
+      w->client = true;
+    }
   } catch (const boost::system::system_error& e) {
-    if (e.code() != asio::error::operation_aborted) w->client = w->client_gone = true;
+    // Aborted by the session's cancel, or by a close: the latter is an end.
+    if (e.code() != asio::error::operation_aborted || !w->stop) w->client = w->client_gone = true;
   } catch (const std::exception&) {
     w->client = w->client_gone = true;
   }
@@ -191,10 +197,13 @@ asio::awaitable<void> watch_client(std::shared_ptr<watch> w, asio::steady_timer*
 
 asio::awaitable<void> watch_server(std::shared_ptr<watch> w, asio::steady_timer* wake, client::connection* backend) {
   try {
-    co_await backend->read_available();
-    w->backend = true;
+    co_await backend->wait_readable();
+    if (!w->stop) {
+      co_await backend->read_available();
+      w->backend = true;
+    }
   } catch (const boost::system::system_error& e) {
-    if (e.code() != asio::error::operation_aborted) w->backend = w->backend_gone = true;
+    if (e.code() != asio::error::operation_aborted || !w->stop) w->backend = w->backend_gone = true;
   } catch (const std::exception&) {
     w->backend = w->backend_gone = true;
   }
@@ -223,7 +232,6 @@ class mediator {
     return l;
   }
   asio::awaitable<void> flush();
-  asio::awaitable<void> read_client();
   // Waits for the client's input (appended to in_), or the backend's
   // (buffered in its connection), or `until` (or a stop): 0 client,
   // 1 backend, 2 time. Throws when either side has gone.
@@ -286,21 +294,10 @@ asio::awaitable<void> mediator::flush() {
   last_sent_ = clock::now();
 }
 
-asio::awaitable<void> mediator::read_client() {
-  std::string buf(16 * 1024, '\0');
-  std::size_t n = 0;
-  try {
-    n = co_await m_.client->read_some(asio::buffer(buf));
-  } catch (const std::exception& e) {
-    throw client_gone(e.what());
-  }
-  in_.append(buf.data(), n);
-}
-
 asio::awaitable<int> mediator::wait_either(clock::time_point until, bool watch_backend) {
   if (m_.backend->response_buffered() && watch_backend) co_return 1;
   if (m_.control->stopping) co_return 2;
-  // A watcher coroutine per side waits for input and wakes the session
+  // A watcher coroutine per side reads the next input and wakes the session
   // (the IMAP session's IDLE does the same, idle.cpp); the session's
   // wake timer ends the wait at `until`, or at once on a stop. Watchers
   // still out are then cancelled at the socket, and waited for: none
@@ -318,6 +315,9 @@ asio::awaitable<int> mediator::wait_either(clock::time_point until, bool watch_b
   boost::system::error_code ec;
   // (A watcher that is done already cancelled nothing we wait on.)
   if (!w->client && !w->backend) co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  // A watcher whose wait ended but that has not run yet is not reached by
+  // a cancel: `stop` keeps it from starting its read.
+  w->stop = true;
   bool cancelled_client = false, cancelled_backend = false;
   while (w->out > 0) {
     if (!w->client && !cancelled_client) {
@@ -359,8 +359,10 @@ asio::awaitable<std::string> mediator::answer(const std::string& tag, Take take)
       co_await flush();
       std::optional<std::string> line;
       while (!(line = take_line())) {
-        if (in_.size() > m_.cfg.max_line_length) throw client::error("continuation line too long");
-        co_await read_client();
+        if (in_.size() > m_.cfg.max_line_length) throw client_gone("continuation line too long");
+        auto r = co_await wait_either(clock::now() + m_.cfg.timeout_authenticated, false);
+        check_stop();
+        if (r == 2) throw client_gone("no answer to a continuation request");
       }
       co_await m_.backend->send_raw(*line);
       continue;
@@ -542,10 +544,14 @@ asio::awaitable<void> mediator::command(std::string cmd) {
   // that take no arguments.
   auto args = std::string_view(cmd).substr(tag.size() + 1 + name.size());
   bool bare = args == "\r\n";
-  if (name == "CAPABILITY" && bare) {
-    untagged("* CAPABILITY " + m_.capabilities);
-    untagged(tag + " OK CAPABILITY completed");
-  } else if (name == "STARTTLS" || name == "LOGIN" || name == "AUTHENTICATE") {
+  if (name == "CAPABILITY") {
+    if (!bare) {
+      untagged(tag + " BAD CAPABILITY takes no arguments");
+    } else {
+      untagged("* CAPABILITY " + m_.capabilities);
+      untagged(tag + " OK CAPABILITY completed");
+    }
+  } else if (name == "STARTTLS" || name == "LOGIN" || name == "AUTHENTICATE" || name == "UNAUTHENTICATE") {
     // RFC 3501 §6.2: not-authenticated state only.
     untagged(tag + " BAD Already logged in");
   } else if (name == "COMPRESS") {
@@ -660,10 +666,16 @@ asio::awaitable<void> mediate(mediation m) {
   if (backend_failed) {
     spdlog::warn("conn={} event=backend_failed user=\"{}\" error=\"{}\"", id, user, why);
     std::string bye = "* BYE [UNAVAILABLE] The mail server failed; try again later\r\n";
+    // A client that does not read gets no longer than this.
+    asio::steady_timer t(co_await asio::this_coro::executor, 10s);
+    t.async_wait([client_stream](boost::system::error_code ec) {
+      if (!ec) client_stream->close();
+    });
     try {
       co_await client_stream->write(asio::buffer(bye));
     } catch (const std::exception&) {
     }
+    t.cancel();
     backend->close();
   } else {
     backend->set_timeout(5s);

@@ -399,8 +399,10 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
           }
           p.say(tag + " OK Begin TLS negotiation now");
           co_await p.flush();
-          // RFC 3501 §6.2.1: input sent after STARTTLS is not kept.
+          // RFC 3501 §6.2.1: input sent after STARTTLS is not kept, nor
+          // what the client said before it.
           p.in.clear();
+          client_id.clear();
           co_await p.start_tls(tls);
           continue;
         }
@@ -417,8 +419,11 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         client_id.clear();
         for (auto& [field, value] : std::get<parse::id_cmd>(args).params) {
           // x-* fields are the proxy's to set (a client must not name its
-          // own address to the backend).
-          if (core::istarts_with(field, "x-") || !value) continue;
+          // own address to the backend); RFC 2971 §3.3: 30 pairs at most,
+          // three of them the proxy's; a field once.
+          if (core::istarts_with(field, "x-") || !value || client_id.size() >= 27) continue;
+          if (std::any_of(client_id.begin(), client_id.end(), [&](auto& kv) { return core::iequals(kv.first, field); }))
+            continue;
           client_id.emplace_back(field, *value);
         }
         p.say("* ID (\"name\" \"Lemonade proxy\")");
@@ -525,8 +530,10 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
             list += (list.empty() ? "" : " ") + qk + " " + qv;
           };
           for (auto& [k, v] : client_id) add_pair(k, v);
-          add_pair("x-originating-ip", address);
-          add_pair("x-originating-port", remote.substr(remote.rfind(':') + 1));
+          if (auto colon = remote.rfind(':'); colon != std::string::npos) {  // not a Unix socket
+            add_pair("x-originating-ip", address);
+            add_pair("x-originating-port", remote.substr(colon + 1));
+          }
           add_pair("x-session-id", "lemonade-proxy-" + std::to_string(id));
           co_await conn->run(imap::client::command("ID").raw("(" + list + ")"));
         }

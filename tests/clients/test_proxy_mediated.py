@@ -45,6 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
 from dovecot_server import Dovecot  # noqa: E402
+from test_mbsync import maildir_state  # noqa: E402
 from test_proxy import Proxy  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 
@@ -94,16 +95,6 @@ def append_direct(dovecot, user, text):
     c.login(user, USERS[user])
     c.append("INBOX", None, None, text)
     c.logout()
-
-
-def maildir_state(root):
-    out = {}
-    for dirpath, _, files in os.walk(root):
-        for f in files:
-            if not f.startswith("."):
-                with open(os.path.join(dirpath, f), "rb") as fh:
-                    out[os.path.relpath(os.path.join(dirpath, f), root)] = fh.read()
-    return out
 
 
 def mbsync_twice(px, dc):

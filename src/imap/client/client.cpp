@@ -334,10 +334,10 @@ asio::awaitable<std::vector<fetched_url>> connection::urlfetch(const std::vector
   co_return out;
 }
 
+asio::awaitable<void> connection::wait_readable() { co_await stream_->wait_readable(); }
+
 asio::awaitable<void> connection::read_available() {
-  // No buffer while nothing comes; a wake-up of the wait may be spurious
-  // (an edge-triggered event already served), the read is not.
-  co_await stream_->wait_readable();
+  if (in_.size() > opt_.max_response) throw error("response over the size limit");
   char buf[16384];
   auto n = co_await stream_->read_some(asio::buffer(buf));
   in_.append(buf, n);

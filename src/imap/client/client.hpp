@@ -118,10 +118,13 @@ class connection {
   asio::awaitable<std::string> next_response() { return read_response(); }
   // True when a response is buffered already (no wait for it).
   bool response_buffered() const { return in_.find("\r\n") != std::string::npos; }
-  // Reads what the server has sent next into the buffer (one read, at
-  // least an octet), without a deadline, for a caller that waits on the
-  // client too; throws boost::system::system_error when the connection
-  // ended or cancel() was called (then nothing was taken).
+  // For a caller that waits on its client too, without a deadline:
+  // wait_readable returns once the server may have sent something (it may
+  // wake spuriously); read_available then reads what it sent into the
+  // buffer (one read, at least an octet). Both throw
+  // boost::system::system_error when the connection ended or cancel() was
+  // called (then nothing was taken).
+  asio::awaitable<void> wait_readable();
   asio::awaitable<void> read_available();
   void set_timeout(std::chrono::milliseconds t) { opt_.timeout = t; }
   // Closes the connection without a LOGOUT: pending waits end.
