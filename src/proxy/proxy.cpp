@@ -178,8 +178,6 @@ struct server::impl {
   };
   std::vector<std::unique_ptr<listener>> listeners;
   std::atomic<std::uint64_t> next_id{1};
-  // Failed logins per client address, as the store counts them: its own
-  // throttle sees only the proxy's address.
   // Live sessions, for server.max_connections and a graceful stop; each
   // session holds it too (a session still suspended when the server is
   // destroyed goes with the io_context, after it).
@@ -189,6 +187,8 @@ struct server::impl {
     bool stopping = false;
   };
   std::shared_ptr<registry> reg = std::make_shared<registry>();
+  // Failed logins per client address, as the store counts them: its own
+  // throttle sees only the proxy's address.
   auth::login_throttle throttle{auth::login_throttle::policy{ctx.cfg.auth_failure_delay, ctx.cfg.auth_max_failures,
                                                              ctx.cfg.auth_failure_window, ctx.cfg.auth_lockout}};
 

@@ -1,7 +1,7 @@
 """`lemonade proxy` in front of Debian's Dovecot reduced to IMAP4rev1
 (`imap_capability = IMAP4rev1`: after login it offers IMAP4rev1 and
-nothing else, not even LITERAL+). The proxy mediates (src/proxy/mediator.hpp) and adds
-what the backend lacks:
+nothing else, not even LITERAL+). The proxy mediates
+(src/proxy/mediator.hpp) and adds what the backend lacks:
 
 - the tagged OK of LOGIN and CAPABILITY list the backend's capabilities
   plus IDLE, ESEARCH and COMPRESS=DEFLATE;
@@ -34,8 +34,8 @@ import pwd
 import re
 import shutil
 import signal
-import subprocess
 import socket
+import subprocess
 import sys
 import tempfile
 import time
