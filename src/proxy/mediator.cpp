@@ -222,6 +222,17 @@ class mediator {
 
   asio::awaitable<void> run();
   asio::awaitable<void> flush_now() { return flush(); }
+  // A session that ends while the backend idles for its client (a stop,
+  // the client gone): DONE first (RFC 2177 §3), so that the LOGOUT that
+  // follows is taken as one.
+  asio::awaitable<void> leave_backend_idle() {
+    if (backend_idle_tag_.empty()) co_return;
+    auto tag = std::move(backend_idle_tag_);
+    backend_idle_tag_.clear();
+    co_await m_.backend->send_raw("DONE\r\n");
+    while (!(co_await m_.backend->next_response()).starts_with(tag + " ")) {
+    }
+  }
   struct stopped {};
 
  private:
@@ -270,6 +281,7 @@ class mediator {
   bool compressed_ = false;
   std::uint64_t next_tag_ = 1;
   clock::time_point last_sent_ = clock::now();
+  std::string backend_idle_tag_;  // the client's IDLE the backend is in, before DONE
 };
 
 asio::awaitable<void> mediator::flush() {
@@ -485,11 +497,13 @@ asio::awaitable<void> mediator::idle_there(const std::string& cmd, const std::st
     if (resp.starts_with("+")) break;
     if (resp.starts_with(tag + " ")) co_return;
   }
+  backend_idle_tag_ = tag;
   co_await flush();
   bool done_sent = false;
   for (;;) {
     if (!done_sent) {
       if (auto line = take_line()) {
+        backend_idle_tag_.clear();
         co_await m_.backend->send_raw(*line);
         done_sent = true;
         continue;
@@ -679,7 +693,14 @@ asio::awaitable<void> mediate(mediation m) {
     backend->close();
   } else {
     backend->set_timeout(5s);
-    co_await backend->logout();
+    bool left = true;
+    try {
+      co_await md.leave_backend_idle();
+    } catch (const std::exception&) {
+      left = false;
+    }
+    if (left) co_await backend->logout();
+    else backend->close();
   }
   client_stream->close();
   spdlog::info("conn={} event=disconnect protocol=imap-proxy user=\"{}\" mediated=true", id, user);

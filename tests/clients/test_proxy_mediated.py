@@ -24,6 +24,8 @@ nothing else, not even LITERAL+). The proxy mediates
 - server.max_connections: one connection over it gets BYE [UNAVAILABLE];
 - ID (RFC 2971) toward a full Dovecot that trusts the proxy: it logs the
   client's port; a client's own x-originating-ip is dropped;
+- a backend with IDLE but not ESEARCH: IDLE goes to it; on SIGTERM it gets
+  DONE before LOGOUT;
 - SIGTERM: an idling client hears * BYE, and the proxy exits."""
 
 import argparse
@@ -207,6 +209,47 @@ def id_forwarded(binary):
             px.stop()
 
 
+def idle_passed_through(binary):
+    """A backend with IDLE but without ESEARCH: the session is mediated,
+    the client's IDLE goes to the backend; on SIGTERM the client hears BYE
+    and the backend gets DONE before LOGOUT (a clean logout in its log)."""
+    dc = Dovecot({"alice": "alice pw"})
+    dc.extra_conf = "imap_capability = IMAP4rev1 IDLE\nmailbox_list_index = no\n"
+    with dc:
+        # Polls every 30 s: a push within seconds comes from Dovecot's IDLE.
+        px = Proxy(binary, "imap://127.0.0.1:%d" % dc.imap_port, options=("proxy.poll_interval=30",))
+        c = Conn(px.port)
+        c.line()
+        c.send(b'p1 LOGIN alice "alice pw"\r\n')
+        expect(c.line(), b"p1 OK [CAPABILITY IMAP4rev1 IDLE ESEARCH COMPRESS=DEFLATE] Logged in\r\n",
+               "ESEARCH added, IDLE the backend's")
+        c.send(b"p2 SELECT INBOX\r\np3 IDLE\r\n")
+        c.until(b"p2")
+        expect(c.line().startswith(b"+ "), True, "idling")
+        t0 = time.time()
+        append_direct(dc, "alice", b"Subject: pushed\r\n\r\nnew\r\n")
+        got = []
+        while b"* 1 EXISTS\r\n" not in got:
+            got.append(c.line())
+        expect(time.time() - t0 < 5, True, "pushed by Dovecot's IDLE, not a poll (%.1f s)" % (time.time() - t0))
+        px.proc.send_signal(signal.SIGTERM)
+        line = c.line()
+        while line.startswith(b"* ") and not line.startswith(b"* BYE"):
+            line = c.line()  # the rest of the push (* 1 RECENT)
+        expect(line, b"* BYE Lemonade proxy shutting down\r\n", "SIGTERM during the backend's IDLE")
+        expect(px.proc.wait(timeout=15), 0, "the proxy exits")
+        deadline = time.time() + 5
+        # Two sessions: the proxy's and append_direct's; both logged out.
+        def ends():
+            return [l.split("Disconnected: ")[1][:14] for l in dc.log().splitlines()
+                    if "imap(alice)" in l and "Disconnected: " in l]
+
+        while len(ends()) < 2 and time.time() < deadline:
+            time.sleep(0.1)
+        expect(ends(), ["Logged out in=", "Logged out in="],
+               "the backend was logged out cleanly: %s" % dc.log()[-600:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lemonade", required=True)
@@ -375,6 +418,7 @@ protocol imap {
 
             mbsync_twice(px, dc)
             id_forwarded(args.lemonade)
+            idle_passed_through(args.lemonade)
 
             # Bob's Dovecot process hangs, then dies, under an idling client.
             def bob_process():
