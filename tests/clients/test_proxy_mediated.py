@@ -456,9 +456,12 @@ protocol imap {
             # server.max_connections, counted by the proxy.
             small = Proxy(args.lemonade, "imap://127.0.0.1:%d" % dc.imap_port, options=("server.max_connections=2",))
             try:
+                # Proxy() probed the port with a connection of its own: its
+                # session counts until the proxy has seen it close.
+                time.sleep(1)
                 held = [Conn(small.port), Conn(small.port)]
                 for h in held:
-                    h.line()
+                    expect(h.line().startswith(b"* OK [CAPABILITY"), True, "two connections served")
                 third = Conn(small.port)
                 expect(third.line(), b"* BYE [UNAVAILABLE] Too many connections; try again later\r\n",
                        "the third connection over server.max_connections=2")
