@@ -175,37 +175,22 @@ struct watch {
   int out = 0;        // watchers not yet done
 };
 
-asio::awaitable<void> watch_client(std::shared_ptr<watch> w, asio::steady_timer* wake,
-                                   std::shared_ptr<net::stream> client, std::string* in) {
+// One side's watcher: `wait` for readability, then (unless the session
+// is done waiting) `read` what came; `got` and `gone` are that side's flags.
+template <class Wait, class Read>
+asio::awaitable<void> watch_side(std::shared_ptr<watch> w, asio::steady_timer* wake, bool watch::*got,
+                                 bool watch::*gone, Wait wait, Read read) {
   try {
-    co_await client->wait_readable();
+    co_await wait();
     if (!w->stop) {
-      std::string buf(16 * 1024, '\0');
-      auto n = co_await client->read_some(asio::buffer(buf));
-      in->append(buf.data(), n);
-      w->client = true;
+      co_await read();
+      (*w).*got = true;
     }
   } catch (const boost::system::system_error& e) {
     // Aborted by the session's cancel, or by a close: the latter is an end.
-    if (e.code() != asio::error::operation_aborted || !w->stop) w->client = w->client_gone = true;
+    if (e.code() != asio::error::operation_aborted || !w->stop) (*w).*got = (*w).*gone = true;
   } catch (const std::exception&) {
-    w->client = w->client_gone = true;
-  }
-  --w->out;
-  wake->cancel();
-}
-
-asio::awaitable<void> watch_server(std::shared_ptr<watch> w, asio::steady_timer* wake, client::connection* backend) {
-  try {
-    co_await backend->wait_readable();
-    if (!w->stop) {
-      co_await backend->read_available();
-      w->backend = true;
-    }
-  } catch (const boost::system::system_error& e) {
-    if (e.code() != asio::error::operation_aborted || !w->stop) w->backend = w->backend_gone = true;
-  } catch (const std::exception&) {
-    w->backend = w->backend_gone = true;
+    (*w).*got = (*w).*gone = true;
   }
   --w->out;
   wake->cancel();
@@ -319,10 +304,25 @@ asio::awaitable<int> mediator::wait_either(clock::time_point until, bool watch_b
   auto& wake = m_.control->wake;
   wake.expires_at(until);
   ++w->out;
-  asio::co_spawn(ex_, watch_client(w, &wake, m_.client, &in_), asio::detached);
+  auto client = m_.client;
+  auto* in = &in_;
+  asio::co_spawn(ex_,
+                 watch_side(
+                     w, &wake, &watch::client, &watch::client_gone, [client] { return client->wait_readable(); },
+                     [client, in]() -> asio::awaitable<void> {
+                       std::string buf(16 * 1024, '\0');
+                       auto n = co_await client->read_some(asio::buffer(buf));
+                       in->append(buf.data(), n);
+                     }),
+                 asio::detached);
   if (watch_backend) {
     ++w->out;
-    asio::co_spawn(ex_, watch_server(w, &wake, m_.backend.get()), asio::detached);
+    auto* backend = m_.backend.get();
+    asio::co_spawn(ex_,
+                   watch_side(
+                       w, &wake, &watch::backend, &watch::backend_gone, [backend] { return backend->wait_readable(); },
+                       [backend] { return backend->read_available(); }),
+                   asio::detached);
   }
   boost::system::error_code ec;
   // (A watcher that is done already cancelled nothing we wait on.)
