@@ -20,6 +20,7 @@ targets=(
   fuzz_smtp_command
   fuzz_deflate
   fuzz_xenc_object
+  fuzz_proxy_condstore
 )
 
 seconds=${1:-40}

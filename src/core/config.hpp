@@ -181,11 +181,13 @@ struct config {
   std::string proxy_backend;                    // imap://host:port or imaps://host:port
   std::filesystem::path proxy_backend_ca;       // PEM; empty: the system's CAs
   std::chrono::seconds proxy_connect_timeout{30};
-  // Mediated sessions (a backend without IDLE or ESEARCH; proxy/mediator):
+  // Mediated sessions (a backend without IDLE, ESEARCH or CONDSTORE; proxy/mediator):
   // the longest a backend may take over one response, and how often an
   // IDLE the proxy answers itself asks the backend for news (NOOP).
   std::chrono::seconds proxy_backend_timeout{120};
   std::chrono::seconds proxy_poll_interval{15};
+  // and whether it synthesises CONDSTORE (proxy/modseq_cache.hpp).
+  bool proxy_condstore = true;
 
   // [limits]
   std::size_t max_line_length = 64 * 1024;        // command text, literals excluded

@@ -21,6 +21,8 @@
 #include "imap/syntax/sequence_set.hpp"
 #include "net/deflate.hpp"
 #include "net/stream.hpp"
+#include "proxy/condstore.hpp"
+#include "proxy/modseq_cache.hpp"
 
 namespace lemonade::proxy {
 
@@ -63,10 +65,12 @@ struct session_over {};
 
 }  // namespace
 
-additions additions_for(const std::vector<std::string>& caps) {
+additions additions_for(const std::vector<std::string>& caps, bool condstore) {
   additions a;
   a.idle = !has(caps, "IDLE");
   a.esearch = !has(caps, "ESEARCH");
+  a.condstore = condstore && !has(caps, "CONDSTORE");
+  a.enable = a.condstore && !has(caps, "ENABLE");
   return a;
 }
 
@@ -86,6 +90,8 @@ std::string client_capabilities(const std::vector<std::string>& backend_caps, co
   }
   if (add.idle) put("IDLE");
   if (add.esearch) put("ESEARCH");
+  if (add.condstore) put("CONDSTORE");
+  if (add.enable) put("ENABLE");
   if (add.any() && compress) put("COMPRESS=DEFLATE");
   return out;
 }
@@ -258,6 +264,51 @@ class mediator {
     throw stopped{};
   }
 
+  // CONDSTORE (condstore.hpp, modseq_cache.hpp). The selected mailbox as
+  // the backend numbers it: each sequence number's UID, learnt from the
+  // SELECT's full FETCH and, for new messages, from a FETCH after the
+  // command that announced them; EXISTS and EXPUNGE keep it in step.
+  struct selected_view {
+    std::int64_t mailbox = 0;  // the cache's; 0: none selected (or not kept)
+    std::string name;
+    std::vector<std::uint32_t> uids;  // [seq - 1]; 0: not learnt yet
+    std::uint32_t exists = 0;
+    std::uint32_t max_uid() const {
+      std::uint32_t m = 0;
+      for (auto u : uids) m = std::max(m, u);
+      return m;
+    }
+  };
+  // The FETCH response observe() saw last.
+  struct fetch_seen {
+    std::uint32_t seq = 0, uid = 0;
+    std::uint64_t modseq = 0;
+    bool changed = false;
+  };
+  // Notes what a backend response (CRLF off, "* " on) tells of the
+  // selected mailbox, and returns it as the client gets it: a FETCH with
+  // UID and MODSEQ once CONDSTORE is on for the session.
+  std::string observe(std::string resp);
+  // FETCH (UID FLAGS) for the messages the view has no UID for.
+  asio::awaitable<void> learn_new();
+  asio::awaitable<void> select(const std::string& cmd, const std::string& tag, const std::string& name);
+  asio::awaitable<void> fetch(const std::string& cmd, const std::string& tag, const std::string& name);
+  asio::awaitable<void> store(const std::string& cmd, const std::string& tag, const std::string& name);
+  asio::awaitable<void> status(const std::string& cmd, const std::string& tag, const std::string& name);
+  asio::awaitable<void> enable(const std::string& cmd, const std::string& tag, const std::string& name);
+  // `before` + set + `after` for `numbers`, in parts of a few hundred (a
+  // backend's line limit), all but the last under tags of the proxy's;
+  // the last tagged response, or the first that is not OK, under `tag`.
+  template <class Take>
+  asio::awaitable<std::string> in_parts(const std::string& tag, const std::string& before,
+                                        const std::vector<std::uint32_t>& numbers, const std::string& after, Take take);
+  // The UIDs of a SEARCH's "MODSEQ n" (RFC 7162 §3.1.5: MODSEQ >= n).
+  std::string modseq_criterion(std::uint64_t value);
+  std::uint64_t modseq_of_seq(std::uint32_t seq) {
+    if (seq == 0 || seq > view_.uids.size() || view_.uids[seq - 1] == 0) return 0;
+    return m_.cache->modseq(view_.mailbox, view_.uids[seq - 1]);
+  }
+
   mediation m_;
   asio::any_io_executor ex_;
   syntax::framer framer_;
@@ -267,6 +318,10 @@ class mediator {
   std::uint64_t next_tag_ = 1;
   clock::time_point last_sent_ = clock::now();
   std::string backend_idle_tag_;  // the client's IDLE the backend is in, before DONE
+  selected_view view_;
+  bool condstore_ = false;  // RFC 7162 §3.1: a CONDSTORE-enabling command came
+  bool bulk_ = false;       // the SELECT's own FETCH: observed as a whole
+  fetch_seen last_;
 };
 
 asio::awaitable<void> mediator::flush() {
@@ -361,6 +416,7 @@ asio::awaitable<std::string> mediator::answer(const std::string& tag, Take take)
     if (out_.size() >= 16 * 1024) co_await flush();
     auto resp = co_await m_.backend->next_response();
     if (resp.starts_with("* ")) {
+      resp = observe(std::move(resp));
       if (!take(std::string_view(resp).substr(2))) untagged(resp);
       continue;
     }
@@ -416,7 +472,7 @@ asio::awaitable<bool> mediator::send(std::string_view cmd, const std::string& ta
         auto resp = co_await m_.backend->next_response();
         if (resp.starts_with("+")) break;
         if (resp.starts_with("* ")) {
-          untagged(resp);
+          untagged(observe(std::move(resp)));
           continue;
         }
         // RFC 3501 §7.5: a NO or BAD instead of the continuation.
@@ -467,6 +523,7 @@ asio::awaitable<void> mediator::idle_here(const std::string& tag) {
     if (r == 0) continue;  // the client's octets are in in_
     if (clock::now() < next_poll) continue;
     co_await poll();
+    co_await learn_new();
     next_poll = clock::now() + interval;
     // DESIGN.md §3: a phone's NAT binding hears from us this often.
     if (out_.empty() && clock::now() - last_sent_ >= keepalive) untagged("* OK Still here");
@@ -493,6 +550,7 @@ asio::awaitable<void> mediator::idle_there(const std::string& cmd, const std::st
   co_await m_.backend->send_raw(cmd);
   for (;;) {
     auto resp = co_await m_.backend->next_response();
+    if (resp.starts_with("* ")) resp = observe(std::move(resp));
     untagged(resp);
     if (resp.starts_with("+")) break;
     if (resp.starts_with(tag + " ")) co_return;
@@ -513,6 +571,7 @@ asio::awaitable<void> mediator::idle_there(const std::string& cmd, const std::st
     if (!done_sent) check_stop();
     if (r == 0 || (!done_sent && !m_.backend->response_buffered())) continue;
     auto resp = co_await m_.backend->next_response();
+    if (resp.starts_with("* ")) resp = observe(std::move(resp));
     untagged(resp);
     co_await flush();
     if (resp.starts_with(tag + " ")) co_return;
@@ -520,18 +579,40 @@ asio::awaitable<void> mediator::idle_there(const std::string& cmd, const std::st
 }
 
 asio::awaitable<void> mediator::search(const std::string& cmd, const std::string& tag, const std::string& name) {
-  std::optional<stripped_search> s;
-  try {
-    s = strip_search_return(cmd, tag.size() + 1 + name.size());
-  } catch (const std::invalid_argument& e) {
-    untagged(tag + " BAD " + e.what());
-    co_return;
+  bool uid = name == "UID SEARCH";
+  auto at = tag.size() + 1 + name.size();
+  // RFC 7162 §3.1.5: MODSEQ criteria, the proxy's to answer.
+  std::vector<condstore::modseq_criterion> criteria;
+  if (m_.add.condstore && view_.mailbox) {
+    try {
+      criteria = condstore::find_modseq_criteria(std::string_view(cmd).substr(at));
+    } catch (const std::invalid_argument& e) {
+      untagged(tag + " BAD " + e.what());
+      co_return;
+    }
   }
-  if (!s) {
+  std::optional<stripped_search> s;
+  if (m_.add.esearch || !criteria.empty()) {
+    try {
+      s = strip_search_return(cmd, at);
+    } catch (const std::invalid_argument& e) {
+      untagged(tag + " BAD " + e.what());
+      co_return;
+    }
+  }
+  if (!s && criteria.empty()) {
     if (co_await send(cmd, tag)) untagged(co_await answer(tag));
     co_return;
   }
-  if (!co_await send(s->command, tag)) co_return;
+  auto text = s ? s->command : cmd;
+  if (!criteria.empty()) {
+    condstore_ = true;  // RFC 7162 §3.1
+    // Where they are once RETURN (...) is gone; replaced from the last.
+    criteria = condstore::find_modseq_criteria(std::string_view(text).substr(at));
+    for (auto c = criteria.rbegin(); c != criteria.rend(); ++c)
+      text.replace(at + c->at, c->size, modseq_criterion(c->value));
+  }
+  if (!co_await send(text, tag)) co_return;
   search_result found;
   auto done = co_await answer(tag, [&](std::string_view resp) {
     auto r = parse_search_response(resp);
@@ -540,8 +621,442 @@ asio::awaitable<void> mediator::search(const std::string& cmd, const std::string
     if (r->modseq) found.modseq = std::max(found.modseq.value_or(0), *r->modseq);
     return true;
   });
-  if (core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK "))
-    out_ += esearch_response(tag, name == "UID SEARCH", s->options, std::move(found.numbers), found.modseq);
+  if (!criteria.empty()) {
+    // RFC 7162 §3.1.6: the highest MODSEQ of the messages found.
+    for (auto n : found.numbers)
+      found.modseq = std::max(found.modseq.value_or(0),
+                              uid ? m_.cache->modseq(view_.mailbox, n) : modseq_of_seq(n));
+  }
+  if (core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK")) {
+    if (s) {
+      out_ += esearch_response(tag, uid, s->options, std::move(found.numbers), found.modseq);
+    } else {
+      std::string line = "* SEARCH";
+      for (auto n : found.numbers) line += " " + std::to_string(n);
+      if (found.modseq && !found.numbers.empty()) line += " (MODSEQ " + std::to_string(*found.modseq) + ")";
+      untagged(line);
+    }
+  }
+  untagged(done);
+}
+
+std::string mediator::observe(std::string resp) {
+  if (!view_.mailbox) return resp;
+  last_ = {};
+  std::string_view text(resp);
+  text.remove_prefix(2);
+  auto sp = text.find(' ');
+  if (sp == std::string_view::npos) return resp;
+  auto n = number<std::uint32_t>(text.substr(0, sp));
+  if (!n || *n == 0) return resp;
+  auto what = text.substr(sp + 1);
+  if (core::iequals(what, "EXISTS")) {
+    view_.exists = *n;
+    if (view_.uids.size() > *n) view_.uids.resize(*n);
+    return resp;
+  }
+  if (core::iequals(what, "EXPUNGE")) {
+    // RFC 3501 §7.4.1: the message at that number goes, the ones after it
+    // move down.
+    if (*n <= view_.uids.size()) {
+      auto uid = view_.uids[*n - 1];
+      view_.uids.erase(view_.uids.begin() + (*n - 1));
+      if (uid) m_.cache->expunge(view_.mailbox, uid);
+    }
+    if (view_.exists > 0) --view_.exists;
+    return resp;
+  }
+  if (bulk_ || !core::istarts_with(what, "FETCH (")) return resp;
+  client::untagged u;
+  try {
+    u = client::parse_untagged(text);
+  } catch (const std::exception&) {
+    return resp;
+  }
+  if (u.items.size() != 1 || u.items[0].what != client::value::kind::list) return resp;
+  auto& items = u.items[0].items;
+  std::optional<std::uint32_t> uid;
+  const client::value* flags = nullptr;
+  bool has_modseq = false;
+  for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+    if (items[i].is_atom("UID")) uid = number<std::uint32_t>(items[i + 1].text);
+    else if (items[i].is_atom("FLAGS") && items[i + 1].what == client::value::kind::list) flags = &items[i + 1];
+    else if (items[i].is_atom("MODSEQ")) has_modseq = true;
+  }
+  bool uid_sent = uid.has_value();
+  auto seq = *n;
+  if (!uid && seq <= view_.uids.size() && view_.uids[seq - 1]) uid = view_.uids[seq - 1];
+  if (!uid) return resp;  // a message not learnt yet: learn_new() follows
+  if (seq <= view_.exists) {
+    if (view_.uids.size() < seq) view_.uids.resize(seq, 0);
+    view_.uids[seq - 1] = *uid;
+  }
+  modseq_cache::observed o;
+  if (flags) {
+    std::vector<std::string> names;
+    for (auto& f : flags->items) names.push_back(f.text);
+    o = m_.cache->observe(view_.mailbox, *uid, canonical_flags(names));
+  } else {
+    o.modseq = m_.cache->modseq(view_.mailbox, *uid);
+  }
+  last_ = {seq, *uid, o.modseq, o.changed};
+  // RFC 7162 §3.2.4: "Once a CONDSTORE enabling command is issued by the
+  // client, the server MUST automatically include both UID and
+  // mod-sequence data in all subsequent untagged FETCH responses".
+  if (!condstore_ || has_modseq || o.modseq == 0) return resp;
+  return "* " + condstore::add_to_fetch(text, uid_sent ? std::nullopt : uid, o.modseq);
+}
+
+asio::awaitable<void> mediator::learn_new() {
+  if (!view_.mailbox) co_return;
+  std::uint32_t first = 0;
+  for (std::uint32_t i = 0; i < view_.exists; ++i) {
+    if (i >= view_.uids.size() || view_.uids[i] == 0) {
+      first = i + 1;
+      break;
+    }
+  }
+  if (first == 0) co_return;
+  auto tag = "P" + std::to_string(next_tag_++);
+  co_await m_.backend->send_raw(tag + " FETCH " + std::to_string(first) + ":* (UID FLAGS)\r\n");
+  auto done = co_await answer(tag, [&](std::string_view) {
+    // Ours (the client did not ask); others' changes before `first` go on.
+    return last_.uid != 0 && last_.seq >= first;
+  });
+  if (!core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK"))
+    spdlog::warn("conn={} event=backend_fetch_failed user=\"{}\" response=\"{}\"", m_.id, m_.user,
+                 done.substr(0, 120));
+}
+
+template <class Take>
+asio::awaitable<std::string> mediator::in_parts(const std::string& tag, const std::string& before,
+                                                const std::vector<std::uint32_t>& numbers, const std::string& after,
+                                                Take take) {
+  constexpr std::size_t per = 500;
+  for (std::size_t i = 0; i < numbers.size(); i += per) {
+    std::vector<std::uint32_t> part(numbers.begin() + static_cast<std::ptrdiff_t>(i),
+                                    numbers.begin() + static_cast<std::ptrdiff_t>(std::min(i + per, numbers.size())));
+    bool last = i + per >= numbers.size();
+    auto t = last ? tag : "P" + std::to_string(next_tag_++);
+    co_await m_.backend->send_raw(t + " " + before + syntax::format_sequence_set(part) + after);
+    auto done = co_await answer(t, take);
+    if (last) co_return done;
+    auto rest = std::string_view(done).substr(t.size() + 1);
+    if (!core::istarts_with(rest, "OK")) co_return tag + " " + std::string(rest);
+  }
+  co_return tag + " OK Nothing to do";
+}
+
+std::string mediator::modseq_criterion(std::uint64_t value) {
+  auto uids = m_.cache->changed_since(view_.mailbox, value == 0 ? 0 : value - 1);
+  // Messages not learnt yet have no MODSEQ here: none after learn_new().
+  if (uids.empty()) return "NOT ALL";
+  return "UID " + syntax::format_sequence_set(uids);
+}
+
+// RFC 3501 §6.3.1, RFC 7162 §3.1.2.1: the backend's SELECT, then a FETCH of
+// every message's UID and flags (the observation the MODSEQs come from),
+// then OK [HIGHESTMODSEQ] before the tagged OK.
+asio::awaitable<void> mediator::select(const std::string& cmd, const std::string& tag, const std::string& name) {
+  condstore::select_args a;
+  try {
+    a = condstore::parse_select(std::string_view(cmd).substr(tag.size() + 1 + name.size()));
+  } catch (const std::invalid_argument& e) {
+    untagged(tag + " BAD " + e.what());
+    co_return;
+  }
+  // A SELECT closes the mailbox selected before, even when it fails.
+  view_ = {};
+  // RFC 7162 §3.1.8: SELECT (CONDSTORE) is a CONDSTORE-enabling command.
+  if (a.condstore) condstore_ = true;
+  std::string text = tag + " " + name + " " + std::string(a.mailbox) + "\r\n";
+  if (!co_await send(text, tag)) co_return;
+  std::optional<std::uint32_t> uidvalidity, uidnext;
+  std::uint32_t exists = 0;
+  auto code_value = [](std::string_view resp, std::string_view code) -> std::optional<std::uint32_t> {
+    auto p = std::string("OK [") + std::string(code) + " ";
+    if (!core::istarts_with(resp, p)) return std::nullopt;
+    auto rest = resp.substr(p.size());
+    return number<std::uint32_t>(rest.substr(0, rest.find(']')));
+  };
+  auto done = co_await answer(tag, [&](std::string_view resp) {
+    if (auto v = code_value(resp, "UIDVALIDITY")) uidvalidity = v;
+    else if (auto v = code_value(resp, "UIDNEXT")) uidnext = v;
+    else if (auto sp = resp.find(' '); sp != std::string_view::npos && core::iequals(resp.substr(sp + 1), "EXISTS"))
+      exists = number<std::uint32_t>(resp.substr(0, sp)).value_or(0);
+    return false;
+  });
+  if (!core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK") || !uidvalidity) {
+    // RFC 7162 §3.1.2.2: a mailbox without persistent MODSEQs.
+    if (uidvalidity == std::nullopt && core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK"))
+      untagged("* OK [NOMODSEQ] No UIDVALIDITY from the mail server");
+    untagged(done);
+    co_return;
+  }
+  auto mb = m_.cache->open(m_.user, condstore::mailbox_name(a.mailbox), *uidvalidity);
+  std::vector<std::pair<std::uint32_t, std::string>> seen;
+  std::vector<std::uint32_t> seqs;
+  if (exists > 0) {
+    auto t = "P" + std::to_string(next_tag_++);
+    co_await m_.backend->send_raw(t + " FETCH 1:* (UID FLAGS)\r\n");
+    bulk_ = true;
+    auto r = co_await answer(t, [&](std::string_view resp) {
+      auto sp = resp.find(' ');
+      auto seq = number<std::uint32_t>(resp.substr(0, sp));
+      if (!seq || sp == std::string_view::npos || !core::istarts_with(resp.substr(sp + 1), "FETCH (")) return false;
+      client::untagged u;
+      try {
+        u = client::parse_untagged(resp);
+      } catch (const std::exception&) {
+        return false;
+      }
+      if (u.items.size() != 1) return false;
+      auto& items = u.items[0].items;
+      std::optional<std::uint32_t> uid;
+      std::vector<std::string> flags;
+      for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+        if (items[i].is_atom("UID")) uid = number<std::uint32_t>(items[i + 1].text);
+        else if (items[i].is_atom("FLAGS"))
+          for (auto& f : items[i + 1].items) flags.push_back(f.text);
+      }
+      if (!uid) return false;
+      seen.emplace_back(*uid, canonical_flags(flags));
+      seqs.push_back(*seq);
+      return true;
+    });
+    bulk_ = false;
+    if (!core::istarts_with(std::string_view(r).substr(t.size() + 1), "OK")) {
+      spdlog::warn("conn={} event=backend_fetch_failed user=\"{}\" response=\"{}\"", m_.id, m_.user, r.substr(0, 120));
+      untagged("* OK [NOMODSEQ] The mail server did not list the messages");
+      untagged(done);
+      co_return;
+    }
+  }
+  m_.cache->observe_all(mb.id, seen);
+  view_.mailbox = mb.id;
+  view_.name = condstore::mailbox_name(a.mailbox);
+  view_.exists = exists;
+  view_.uids.assign(exists, 0);
+  for (std::size_t i = 0; i < seqs.size(); ++i)
+    if (seqs[i] >= 1 && seqs[i] <= exists) view_.uids[seqs[i] - 1] = seen[i].first;
+  m_.cache->set_fingerprint(mb.id, std::to_string(exists) + " " + std::to_string(uidnext.value_or(0)));
+  untagged("* OK [HIGHESTMODSEQ " + std::to_string(m_.cache->highest(mb.id)) + "] Highest");
+  untagged(done);
+}
+
+// RFC 7162 §3.1.4: FETCH MODSEQ and (CHANGEDSINCE n). The backend is asked
+// for UID and FLAGS too, so each response carries a MODSEQ that is
+// current; CHANGEDSINCE becomes the set of messages whose MODSEQ is above.
+asio::awaitable<void> mediator::fetch(const std::string& cmd, const std::string& tag, const std::string& name) {
+  bool uid = name == "UID FETCH";
+  auto args = std::string_view(cmd).substr(tag.size() + 1 + name.size());
+  condstore::fetch_args a;
+  bool parsed = view_.mailbox && args.find("\r\n") + 2 == args.size();
+  if (parsed) {
+    try {
+      a = condstore::parse_fetch(args);
+    } catch (const std::invalid_argument& e) {
+      untagged(tag + " BAD " + e.what());
+      co_return;
+    }
+  }
+  if (parsed && (a.modseq || a.changedsince)) condstore_ = true;  // RFC 7162 §3.1
+  auto set = parsed ? syntax::parse_sequence_set(a.set) : std::nullopt;
+  if (!parsed || !condstore_ || !set) {
+    if (co_await send(cmd, tag)) untagged(co_await answer(tag));
+    co_return;
+  }
+  std::vector<std::string> items;
+  if (a.items.size() == 1 && (core::iequals(a.items[0], "ALL") || core::iequals(a.items[0], "FAST") ||
+                              core::iequals(a.items[0], "FULL"))) {
+    // RFC 3501 §6.4.5: the macros, which stand alone.
+    items = {"FLAGS", "INTERNALDATE", "RFC822.SIZE"};
+    if (!core::iequals(a.items[0], "FAST")) items.push_back("ENVELOPE");
+    if (core::iequals(a.items[0], "FULL")) items.push_back("BODY");
+  } else {
+    for (auto i : a.items) items.emplace_back(i);
+  }
+  for (auto want : {"UID", "FLAGS"})
+    if (std::none_of(items.begin(), items.end(), [&](auto& i) { return core::iequals(i, want); }))
+      items.emplace_back(want);
+  std::string list = " (";
+  for (std::size_t i = 0; i < items.size(); ++i) list += (i ? " " : "") + items[i];
+  list += ")\r\n";
+  if (!a.changedsince) {
+    co_await m_.backend->send_raw(tag + " " + name + " " + std::string(a.set) + list);
+    untagged(co_await answer(tag));
+    co_return;
+  }
+  auto changed = m_.cache->changed_since(view_.mailbox, *a.changedsince);
+  std::vector<std::uint32_t> numbers;
+  if (uid) {
+    syntax::interval_set in(*set, view_.max_uid());
+    for (auto u : changed)
+      if (in.contains(u)) numbers.push_back(u);
+  } else {
+    syntax::interval_set in(*set, view_.exists);
+    for (std::uint32_t seq = 1; seq <= view_.uids.size(); ++seq) {
+      auto u = view_.uids[seq - 1];
+      if (in.contains(seq) && (u == 0 || std::binary_search(changed.begin(), changed.end(), u)))
+        numbers.push_back(seq);
+    }
+  }
+  if (numbers.empty()) {
+    untagged(tag + " OK FETCH completed");
+    co_return;
+  }
+  std::string before = name + " ";
+  auto keep = [](std::string_view) { return false; };
+  untagged(co_await in_parts(tag, before, numbers, list, keep));
+}
+
+// RFC 7162 §3.1.3: STORE (UNCHANGEDSINCE n) stores only where the MODSEQ is
+// not above n (not atomic against other writers to the backend: the check
+// is the proxy's) and lists the rest in [MODIFIED]; under .SILENT a client
+// with CONDSTORE on still hears each changed message's new MODSEQ.
+asio::awaitable<void> mediator::store(const std::string& cmd, const std::string& tag, const std::string& name) {
+  bool uid = name == "UID STORE";
+  auto args = std::string_view(cmd).substr(tag.size() + 1 + name.size());
+  condstore::store_args a;
+  bool parsed = view_.mailbox && args.find("\r\n") + 2 == args.size();
+  if (parsed) {
+    try {
+      a = condstore::parse_store(args);
+    } catch (const std::invalid_argument& e) {
+      untagged(tag + " BAD " + e.what());
+      co_return;
+    }
+  }
+  auto set = parsed ? syntax::parse_sequence_set(a.set) : std::nullopt;
+  if (!set || (!a.unchangedsince && !a.silent())) {
+    if (co_await send(cmd, tag)) untagged(co_await answer(tag));
+    co_return;
+  }
+  if (a.unchangedsince) condstore_ = true;  // RFC 7162 §3.1
+  syntax::interval_set in(*set, uid ? view_.max_uid() : view_.exists);
+  std::vector<std::uint32_t> pass, failed;
+  for (std::uint32_t seq = 1; seq <= view_.uids.size(); ++seq) {
+    auto u = view_.uids[seq - 1];
+    auto n = uid ? u : seq;
+    if (u == 0 || !in.contains(n)) continue;
+    if (a.unchangedsince && m_.cache->modseq(view_.mailbox, u) > *a.unchangedsince) failed.push_back(n);
+    else pass.push_back(u);
+  }
+  std::sort(pass.begin(), pass.end());
+  bool silent = a.silent();
+  auto take = [&](std::string_view) {
+    if (!silent || last_.uid == 0 || !std::binary_search(pass.begin(), pass.end(), last_.uid)) return false;
+    if (condstore_ && last_.changed)
+      untagged("* " + std::to_string(last_.seq) + " FETCH (UID " + std::to_string(last_.uid) + " MODSEQ (" +
+               std::to_string(last_.modseq) + "))");
+    return true;
+  };
+  // The backend's own STORE is never silent: its FETCH responses are how
+  // the proxy sees the new flags. (Arguments named first: GCC 12 destroys
+  // temporaries in a coroutine call's full expression twice.)
+  std::string done = tag + " OK STORE completed";
+  if (!pass.empty()) {
+    std::string before = "UID STORE ";
+    std::string after = " " + a.item_loud() + " " + std::string(a.value) + "\r\n";
+    done = co_await in_parts(tag, before, pass, after, take);
+  }
+  if (!failed.empty() && core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK")) {
+    std::sort(failed.begin(), failed.end());
+    done = tag + " OK [MODIFIED " + syntax::format_sequence_set(failed) + "] Conditional STORE failed";
+  }
+  untagged(done);
+}
+
+// RFC 7162 §3.1.7: STATUS (HIGHESTMODSEQ). The backend is asked for what
+// tells a change (MESSAGES, UIDNEXT, UIDVALIDITY); the client gets what
+// it asked for, with the proxy's HIGHESTMODSEQ.
+asio::awaitable<void> mediator::status(const std::string& cmd, const std::string& tag, const std::string& name) {
+  condstore::status_args a;
+  try {
+    a = condstore::parse_status(std::string_view(cmd).substr(tag.size() + 1 + name.size()));
+  } catch (const std::invalid_argument&) {
+    a = {};
+  }
+  if (!a.highestmodseq) {
+    if (co_await send(cmd, tag)) untagged(co_await answer(tag));
+    co_return;
+  }
+  condstore_ = true;  // RFC 7162 §3.1
+  auto asked = a.items;
+  for (auto want : {"MESSAGES", "UIDNEXT", "UIDVALIDITY"})
+    if (std::find(a.items.begin(), a.items.end(), want) == a.items.end()) a.items.emplace_back(want);
+  std::string text = tag + " STATUS " + std::string(a.mailbox) + " (";
+  for (std::size_t i = 0; i < a.items.size(); ++i) text += (i ? " " : "") + a.items[i];
+  text += ")\r\n";
+  if (!co_await send(text, tag)) co_return;
+  auto done = co_await answer(tag, [&](std::string_view resp) {
+    if (!core::istarts_with(resp, "STATUS ")) return false;
+    auto open = resp.rfind('(');
+    if (open == std::string_view::npos || open < 8) return false;
+    std::vector<client::value> values;
+    try {
+      values = client::parse_values(resp.substr(open));
+    } catch (const std::exception&) {
+      return false;
+    }
+    if (values.size() != 1) return false;
+    auto& pairs = values[0].items;
+    std::string kept;
+    std::string messages, uidnext;
+    std::optional<std::uint32_t> uidvalidity;
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      auto item = core::to_upper(pairs[i].text);
+      if (item == "MESSAGES") messages = pairs[i + 1].text;
+      if (item == "UIDNEXT") uidnext = pairs[i + 1].text;
+      if (item == "UIDVALIDITY") uidvalidity = number<std::uint32_t>(pairs[i + 1].text);
+      if (std::find(asked.begin(), asked.end(), item) == asked.end()) continue;
+      kept += pairs[i].text + " " + pairs[i + 1].text + " ";
+    }
+    if (!uidvalidity) return false;
+    auto raw = resp.substr(7, open - 8);
+    auto mailbox = condstore::mailbox_name(raw);
+    std::uint64_t highest = view_.mailbox && mailbox == view_.name
+                                ? m_.cache->highest(view_.mailbox)
+                                : m_.cache->status(m_.user, mailbox, *uidvalidity, messages + " " + uidnext);
+    untagged("* STATUS " + std::string(raw) + " (" + kept + "HIGHESTMODSEQ " + std::to_string(highest) + ")");
+    return true;
+  });
+  untagged(done);
+}
+
+// RFC 5161 §3.1: ENABLE CONDSTORE is the proxy's; other names go to a
+// backend that has ENABLE (and are ignored where it has none, as unknown
+// names are).
+asio::awaitable<void> mediator::enable(const std::string& cmd, const std::string& tag, const std::string& name) {
+  std::vector<std::string_view> names;
+  try {
+    names = condstore::tokens(std::string_view(cmd).substr(tag.size() + 1 + name.size(),
+                                                           cmd.size() - tag.size() - 1 - name.size() - 2));
+  } catch (const std::invalid_argument&) {
+  }
+  if (names.empty()) {
+    untagged(tag + " BAD ENABLE takes capability names");
+    co_return;
+  }
+  std::string enabled, rest;
+  for (auto n : names) {
+    if (core::iequals(n, "CONDSTORE")) {
+      if (!condstore_) enabled += " CONDSTORE";
+      condstore_ = true;
+    } else {
+      rest += " " + std::string(n);
+    }
+  }
+  std::string done = tag + " OK ENABLE completed";
+  if (!rest.empty() && !m_.add.enable) {
+    co_await m_.backend->send_raw(tag + " ENABLE" + rest + "\r\n");
+    done = co_await answer(tag, [&](std::string_view resp) {
+      if (!core::istarts_with(resp, "ENABLED")) return false;
+      enabled += resp.substr(7);
+      return true;
+    });
+  }
+  untagged("* ENABLED" + enabled);
   untagged(done);
 }
 
@@ -591,15 +1106,35 @@ asio::awaitable<void> mediator::command(std::string cmd) {
   } else if (name == "IDLE" && bare) {
     if (m_.add.idle) co_await idle_here(tag);
     else co_await idle_there(cmd, tag);
-  } else if ((name == "SEARCH" || name == "UID SEARCH") && m_.add.esearch) {
+  } else if ((name == "SEARCH" || name == "UID SEARCH") && (m_.add.esearch || m_.add.condstore)) {
     co_await search(cmd, tag, name);
+  } else if ((name == "SELECT" || name == "EXAMINE") && m_.add.condstore) {
+    co_await select(cmd, tag, name);
+  } else if ((name == "FETCH" || name == "UID FETCH") && m_.add.condstore) {
+    co_await fetch(cmd, tag, name);
+  } else if ((name == "STORE" || name == "UID STORE") && m_.add.condstore) {
+    co_await store(cmd, tag, name);
+  } else if (name == "STATUS" && m_.add.condstore) {
+    co_await status(cmd, tag, name);
+  } else if (name == "ENABLE" && m_.add.condstore) {
+    co_await enable(cmd, tag, name);
   } else {
-    if (co_await send(cmd, tag)) untagged(co_await answer(tag));
+    if (co_await send(cmd, tag)) {
+      auto done = co_await answer(tag);
+      // RFC 3501 §6.4.2, RFC 3691: no mailbox is selected after these.
+      if ((name == "CLOSE" || name == "UNSELECT") &&
+          core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK"))
+        view_ = {};
+      untagged(done);
+    }
     if (name == "LOGOUT") {
       co_await flush();
       throw session_over{};
     }
   }
+  // New messages announced during the command get their UIDs (and the
+  // MODSEQs the proxy gives them) now.
+  co_await learn_new();
 }
 
 asio::awaitable<void> mediator::run() {
@@ -618,11 +1153,13 @@ asio::awaitable<void> mediator::run() {
         // Unsolicited (RFC 3501 §7: a BYE when the backend shuts down).
         auto resp = co_await m_.backend->next_response();
         if (!resp.starts_with("* ")) throw client::error("unexpected response: " + resp.substr(0, 40));
-        untagged(resp);
-        if (core::istarts_with(resp, "* BYE")) {
+        bool bye = core::istarts_with(resp, "* BYE");
+        untagged(observe(std::move(resp)));
+        if (bye) {
           co_await flush();
           throw session_over{};
         }
+        co_await learn_new();
       } else {
         // RFC 3501 §5.4: the autologout timer of an authenticated session.
         untagged("* BYE Autologout; idle for too long");

@@ -1,6 +1,6 @@
 #pragma once
 // The proxy's mediated sessions (issue 17, docs/proxy.md). In front of a
-// backend that lacks IDLE or ESEARCH, `lemonade proxy` does not relay
+// backend that lacks IDLE, ESEARCH or CONDSTORE, `lemonade proxy` does not relay
 // octets after login: it reads the client's commands one at a time (the
 // IMAP framer: lines and literals) and the backend's responses (the IMAP
 // client: whole responses), passes most of them through untouched, and
@@ -14,13 +14,20 @@
 //   COMPRESS=DEFLATE (RFC 4978) toward the client, by the proxy (never
 //                               passed to the backend: the proxy reads the
 //                               octets)
+//   CONDSTORE (RFC 7162 §3.1)   MODSEQs the proxy gives the flag changes,
+//                               new messages and expunges it observes
+//                               (modseq_cache.hpp): each SELECT fetches
+//                               every message's flags; FETCH MODSEQ and
+//                               CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH
+//                               MODSEQ and STATUS HIGHESTMODSEQ from them
+//   ENABLE (RFC 5161)           for CONDSTORE, where the backend lacks it
 //   CAPABILITY                  the backend's, less the proxy's own
 //                               business, plus the above
 //
 // A backend that has IDLE keeps it: the client's IDLE and DONE go to it.
 // A backend that fails, closes or takes longer than proxy.backend_timeout
 // over a response gets the client * BYE [UNAVAILABLE] (its own BYE when it
-// sent one). In front of a backend with both, sessions stay byte relays.
+// sent one). In front of a backend with all three, sessions stay byte relays.
 
 #include <cstdint>
 #include <functional>
@@ -49,11 +56,14 @@ namespace asio = boost::asio;
 // What the proxy adds in front of a backend with `caps` (its capabilities
 // after login).
 struct additions {
-  bool idle = false;     // RFC 2177, by polling
-  bool esearch = false;  // RFC 4731, from SEARCH
-  bool any() const { return idle || esearch; }
+  bool idle = false;       // RFC 2177, by polling
+  bool esearch = false;    // RFC 4731, from SEARCH
+  bool condstore = false;  // RFC 7162 §3.1, from the modseq cache
+  bool enable = false;     // RFC 5161, for CONDSTORE
+  bool any() const { return idle || esearch || condstore; }
 };
-additions additions_for(const std::vector<std::string>& caps);
+// `condstore`: whether the proxy may keep MODSEQs (proxy.condstore).
+additions additions_for(const std::vector<std::string>& caps, bool condstore);
 
 // The capability list a client sees after login: the backend's (as it
 // wrote them), without STARTTLS, LOGINDISABLED, SASL-IR and AUTH=, and in
@@ -101,6 +111,8 @@ struct session_control {
   std::function<void()> end;
 };
 
+class modseq_cache;
+
 struct mediation {
   const core::config& cfg;
   std::shared_ptr<net::stream> client;
@@ -111,6 +123,7 @@ struct mediation {
   std::uint64_t id = 0;
   std::string user;  // printable, for logs
   std::shared_ptr<session_control> control;
+  std::shared_ptr<modseq_cache> cache;  // set when add.condstore
 };
 // Runs the session until either side ends it.
 asio::awaitable<void> mediate(mediation m);

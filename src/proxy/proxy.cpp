@@ -26,6 +26,7 @@
 #include "net/listener.hpp"
 #include "net/stream.hpp"
 #include "proxy/mediator.hpp"
+#include "proxy/modseq_cache.hpp"
 
 namespace lemonade::proxy {
 
@@ -187,6 +188,10 @@ struct server::impl {
     bool stopping = false;
   };
   std::shared_ptr<registry> reg = std::make_shared<registry>();
+  // CONDSTORE for backends without it (proxy.condstore), shared by all
+  // mediated sessions.
+  std::shared_ptr<modseq_cache> cache =
+      ctx.cfg.proxy_condstore ? std::make_shared<modseq_cache>(ctx.cfg.data_dir / "proxy-modseq.sqlite") : nullptr;
   // Failed logins per client address, as the store counts them: its own
   // throttle sees only the proxy's address.
   auth::login_throttle throttle{auth::login_throttle::policy{ctx.cfg.auth_failure_delay, ctx.cfg.auth_max_failures,
@@ -581,7 +586,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       co_await p.flush();
       co_return;
     }
-    add = additions_for(backend_caps);
+    add = additions_for(backend_caps, cache != nullptr);
     caps = client_capabilities(backend_caps, add, ctx.cfg.compress);
     spdlog::info("conn={} event=login protocol=imap-proxy user=\"{}\" remote={} backend={}:{} mediated={}", id, user,
                  remote, ctx.where.host, ctx.where.port, add.any());
@@ -595,7 +600,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
     // Named first: GCC 12 destroys a braced temporary argument of a
     // coroutine twice.
     control->end = nullptr;  // it says BYE between commands
-    mediation m{ctx.cfg, client, std::move(p.in), std::move(backend), caps, add, id, user, control};
+    mediation m{ctx.cfg, client, std::move(p.in), std::move(backend), caps, add, id, user, control, cache};
     co_await mediate(std::move(m));
     co_return;
   }

@@ -5,8 +5,8 @@
 // in to the backend (proxy.backend) with the same credentials, answers
 // with the backend's capabilities, and from then on relays the octets both
 // ways untouched: IDLE, COMPRESS, literals, XENCRYPTED objects and sealed
-// requests pass through as they are; in front of a backend without IDLE or
-// ESEARCH it mediates instead (mediator.hpp). Before login it answers CAPABILITY,
+// requests pass through as they are; in front of a backend without IDLE,
+// ESEARCH or CONDSTORE it mediates instead (mediator.hpp). Before login it answers CAPABILITY,
 // NOOP, LOGOUT, STARTTLS, ID and the two logins itself
 // (docs/design/proxy-research.md §1, §2). A backend that cannot be reached
 // is NO [UNAVAILABLE] at login (RFC 5530); one that goes away later

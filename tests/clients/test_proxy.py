@@ -38,8 +38,9 @@ from test_python_imaplib import expect  # noqa: E402
 
 
 class Proxy:
-    def __init__(self, binary, backend, options=()):
-        self.dir = tempfile.mkdtemp(prefix="lemonade-proxy-")
+    def __init__(self, binary, backend, options=(), data_dir=None):
+        # data_dir: a restart keeps its state (the CONDSTORE cache).
+        self.dir = data_dir or tempfile.mkdtemp(prefix="lemonade-proxy-")
         self.port, self.tls_port = free_port(), free_port()
         self.log_path = os.path.join(self.dir, "proxy.log")
         log = open(self.log_path, "ab")

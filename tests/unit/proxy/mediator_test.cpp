@@ -8,21 +8,31 @@ namespace lemonade::proxy {
 namespace {
 
 TEST(ProxyMediator, Additions) {
-  auto a = additions_for({"IMAP4rev1", "LITERAL+"});
+  auto a = additions_for({"IMAP4rev1", "LITERAL+"}, true);
   EXPECT_TRUE(a.idle);
   EXPECT_TRUE(a.esearch);
-  a = additions_for({"IMAP4rev1", "idle", "ESEARCH"});
+  EXPECT_TRUE(a.condstore);
+  EXPECT_TRUE(a.enable);
+  a = additions_for({"IMAP4rev1", "idle", "ESEARCH"}, false);
+  EXPECT_FALSE(a.any());
+  a = additions_for({"IMAP4rev1", "idle", "ESEARCH", "ENABLE"}, true);
+  EXPECT_TRUE(a.condstore);
+  EXPECT_FALSE(a.enable);
+  a = additions_for({"IMAP4rev1", "idle", "ESEARCH", "CONDSTORE"}, true);
   EXPECT_FALSE(a.any());
 }
 
 TEST(ProxyMediator, Capabilities) {
   std::vector<std::string> dovecot{"IMAP4rev1", "LITERAL+", "STARTTLS", "AUTH=PLAIN", "SASL-IR", "COMPRESS=DEFLATE"};
-  EXPECT_EQ(client_capabilities(dovecot, additions_for(dovecot), true),
+  EXPECT_EQ(client_capabilities(dovecot, additions_for(dovecot, false), true),
             "IMAP4rev1 LITERAL+ IDLE ESEARCH COMPRESS=DEFLATE");
-  EXPECT_EQ(client_capabilities(dovecot, additions_for(dovecot), false), "IMAP4rev1 LITERAL+ IDLE ESEARCH");
+  EXPECT_EQ(client_capabilities(dovecot, additions_for(dovecot, false), false), "IMAP4rev1 LITERAL+ IDLE ESEARCH");
+  EXPECT_EQ(client_capabilities(dovecot, additions_for(dovecot, true), false),
+            "IMAP4rev1 LITERAL+ IDLE ESEARCH CONDSTORE ENABLE");
   // A relayed session keeps the backend's COMPRESS (it runs end to end).
-  std::vector<std::string> full{"IMAP4rev1", "IDLE", "ESEARCH", "COMPRESS=DEFLATE", "AUTH=PLAIN"};
-  EXPECT_EQ(client_capabilities(full, additions_for(full), true), "IMAP4rev1 IDLE ESEARCH COMPRESS=DEFLATE");
+  std::vector<std::string> full{"IMAP4rev1", "IDLE", "ESEARCH", "CONDSTORE", "COMPRESS=DEFLATE", "AUTH=PLAIN"};
+  EXPECT_EQ(client_capabilities(full, additions_for(full, true), true),
+            "IMAP4rev1 IDLE ESEARCH CONDSTORE COMPRESS=DEFLATE");
 }
 
 TEST(ProxyMediator, StripSearchReturn) {

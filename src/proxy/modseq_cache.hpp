@@ -1,0 +1,88 @@
+#pragma once
+// The proxy's CONDSTORE state for backends without it (issue 17,
+// docs/proxy.md "CONDSTORE"): per mailbox of a user its UIDVALIDITY and
+// HIGHESTMODSEQ, per message its flags as last observed and the MODSEQ
+// the proxy gave that observation, per expunged message the MODSEQ of its
+// expunge (for QRESYNC's VANISHED). A change the proxy observes (a FETCH
+// with FLAGS different from the ones it holds, a message it has not seen,
+// an EXPUNGE, a message gone from a whole observation) gets
+// ++HIGHESTMODSEQ. One SQLite file in the proxy's data directory, shared
+// by all sessions (a mutex): two sessions that see the same change give
+// it one MODSEQ.
+//
+// RFC 7162 §3.1: a MODSEQ never goes down. A mailbox starts at a floor of
+// microseconds since the epoch, and every start of the proxy raises every
+// mailbox to that floor: changes committed to the log but lost in a power
+// failure (synchronous=NORMAL) are never numbered again below what a
+// client saw. (Under 2^53, for clients that keep MODSEQs in doubles.)
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lemonade::store::sqlite {
+class db;
+}
+
+namespace lemonade::proxy {
+
+// A FETCH response's FLAGS as the cache compares them: without \Recent
+// (RFC 7162 §3.1: not a metadata item with a MODSEQ), upper case (RFC
+// 3501 flags compare case-insensitively), sorted, space-separated.
+std::string canonical_flags(const std::vector<std::string>& flags);
+
+class modseq_cache {
+ public:
+  // Opens (creating) the file; throws std::runtime_error when it cannot.
+  explicit modseq_cache(const std::filesystem::path& file);
+  ~modseq_cache();
+
+  struct mailbox {
+    std::int64_t id = 0;
+    std::uint64_t highest = 0;
+  };
+  // The user's mailbox under `uidvalidity`; a different UIDVALIDITY than
+  // the one held drops its messages and expunges (RFC 3501 §2.3.1.1: the
+  // UIDs no longer name the same messages).
+  mailbox open(std::string_view user, std::string_view name, std::uint32_t uidvalidity);
+  // A whole observation (SELECT's UID FETCH 1:* (FLAGS)): each message's
+  // canonical flags; held messages not listed were expunged. Returns each
+  // message's MODSEQ, in the order given.
+  std::vector<std::uint64_t> observe_all(std::int64_t mailbox,
+                                         const std::vector<std::pair<std::uint32_t, std::string>>& messages);
+  // One message's flags (canonical) as a FETCH showed them: its MODSEQ,
+  // new (`changed`) when they differ from the held ones.
+  struct observed {
+    std::uint64_t modseq = 0;
+    bool changed = false;
+  };
+  observed observe(std::int64_t mailbox, std::uint32_t uid, std::string_view flags);
+  void expunge(std::int64_t mailbox, std::uint32_t uid);
+  std::uint64_t highest(std::int64_t mailbox);
+  // 0 when the message is not held.
+  std::uint64_t modseq(std::int64_t mailbox, std::uint32_t uid);
+  // The held messages whose MODSEQ is above `since`, ascending UIDs.
+  std::vector<std::uint32_t> changed_since(std::int64_t mailbox, std::uint64_t since);
+  // Expunged UIDs whose expunge's MODSEQ is above `since`, ascending.
+  std::vector<std::uint32_t> expunged_since(std::int64_t mailbox, std::uint64_t since);
+  // STATUS of a mailbox the session has not selected: its HIGHESTMODSEQ,
+  // raised when `fingerprint` (its MESSAGES and UIDNEXT) differs from the
+  // one last seen (new or expunged mail; flag changes there stay unseen
+  // until it is selected).
+  std::uint64_t status(std::string_view user, std::string_view name, std::uint32_t uidvalidity,
+                       std::string_view fingerprint);
+  void set_fingerprint(std::int64_t mailbox, std::string_view fingerprint);
+
+ private:
+  std::uint64_t bump(std::int64_t mailbox);
+  std::mutex mu_;
+  std::unique_ptr<store::sqlite::db> db_;
+};
+
+}  // namespace lemonade::proxy

@@ -1,0 +1,280 @@
+"""CONDSTORE (RFC 7162 §3.1) through `lemonade proxy` in front of Debian's
+Dovecot reduced to IMAP4rev1 (`imap_capability = IMAP4rev1`), which has
+neither CONDSTORE nor ENABLE. The proxy keeps MODSEQs itself
+(src/proxy/modseq_cache.hpp) and answers, with the RFC's shapes:
+
+- ENABLE CONDSTORE (RFC 5161) and SELECT (CONDSTORE): OK [HIGHESTMODSEQ];
+- FETCH MODSEQ, and every FETCH with UID and MODSEQ once enabled,
+  including a flag change another client made on Dovecot (§3.2.4);
+- UID FETCH (CHANGEDSINCE) returns only what changed (§3.1.4.1);
+- STORE (UNCHANGEDSINCE): [MODIFIED] for what changed since (§3.1.3,
+  example 3); UNCHANGEDSINCE 0 always fails; .SILENT still tells MODSEQ;
+- SEARCH MODSEQ with the highest MODSEQ found, as SEARCH and ESEARCH
+  (§3.1.5, §3.1.6);
+- STATUS (HIGHESTMODSEQ) of the selected and of another mailbox, the
+  latter moving when mail arrives there (§3.1.7);
+- expunges and new mail seen on Dovecot keep sequence numbers and UIDs
+  in step; a second session through the proxy sees the same MODSEQ for
+  the same change; a poll-based IDLE carries MODSEQ;
+- after a restart of the proxy MODSEQs are kept and HIGHESTMODSEQ never
+  goes down (§3.1: mod-sequences only grow);
+- a session that never enables CONDSTORE gets no MODSEQ in its FETCHes;
+- Node imapflow (imapflow_condstore.mjs) resyncs with CHANGEDSINCE after
+  changes made on Dovecot, and gets MODSEQs pushed while it idles;
+- proxy.condstore=false: neither CONDSTORE nor ENABLE is offered."""
+
+import argparse
+import imaplib
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+sys.path.insert(0, HERE)
+from dovecot_server import Dovecot  # noqa: E402
+from test_proxy import Proxy  # noqa: E402
+from test_proxy_mediated import Conn, append_direct  # noqa: E402
+from test_python_imaplib import expect  # noqa: E402
+
+USERS = {"alice": "alice pw", "bob": "bob pw"}
+
+
+def direct(dc):
+    c = imaplib.IMAP4("127.0.0.1", dc.imap_port)
+    c.login("alice", USERS["alice"])
+    return c
+
+
+def login(px, caps=b"IMAP4rev1 IDLE ESEARCH CONDSTORE ENABLE COMPRESS=DEFLATE"):
+    c = Conn(px.port)
+    c.line()
+    c.send(b'a LOGIN alice "alice pw"\r\n')
+    expect(c.line(), b"a OK [CAPABILITY " + caps + b"] Logged in\r\n", "CONDSTORE and ENABLE offered")
+    return c
+
+
+def highest(lines):
+    for l in lines:
+        m = re.match(rb"\* OK \[HIGHESTMODSEQ (\d+)\]", l)
+        if m:
+            return int(m.group(1))
+    raise AssertionError("no HIGHESTMODSEQ in %r" % lines)
+
+
+def fetches(lines):
+    """{seq: (uid, modseq, flags)} of FETCH responses; modseq None when
+    absent."""
+    out = {}
+    for l in lines:
+        m = re.match(rb"\* (\d+) FETCH \((.*)\)\r\n$", l)
+        if not m:
+            continue
+        body = m.group(2)
+        uid = re.search(rb"UID (\d+)", body)
+        ms = re.search(rb"MODSEQ \((\d+)\)", body)
+        fl = re.search(rb"FLAGS \(([^)]*)\)", body)
+        out[int(m.group(1))] = (int(uid.group(1)) if uid else None, int(ms.group(1)) if ms else None,
+                                fl.group(1) if fl else None)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lemonade", required=True)
+    args = ap.parse_args()
+    dc = Dovecot(USERS)
+    dc.extra_conf = "imap_capability = IMAP4rev1\nmailbox_list_index = no\n"
+    with dc:
+        for i in range(3):
+            append_direct(dc, "alice", b"Subject: m%d\r\n\r\nbody %d\r\n" % (i, i))
+        d = direct(dc)
+        d.create("Archive")
+        d.select("INBOX")
+        backend = "imap://127.0.0.1:%d" % dc.imap_port
+        px = Proxy(args.lemonade, backend, options=("proxy.poll_interval=1",))
+        try:
+            c = login(px)
+            # RFC 5161 §3.1 example shape: * ENABLED lists what was enabled.
+            c.send(b"e1 ENABLE CONDSTORE X-UNKNOWN\r\n")
+            expect(c.until(b"e1"), [b"* ENABLED CONDSTORE\r\n", b"e1 OK ENABLE completed\r\n"], "ENABLE CONDSTORE")
+            c.send(b"s1 SELECT INBOX (CONDSTORE)\r\n")
+            sel = c.until(b"s1")
+            h0 = highest(sel)
+            expect(b"* 3 EXISTS\r\n" in sel and sel[-1].startswith(b"s1 OK [READ-WRITE]"), True, "SELECT: %r" % sel)
+            # RFC 7162 §3.1.2.1: HIGHESTMODSEQ is not 0; our floor is the clock.
+            expect(h0 > 1_600_000_000_000_000 and h0 < 2 ** 53, True, "HIGHESTMODSEQ %d" % h0)
+
+            c.send(b"f1 FETCH 1:* (FLAGS MODSEQ)\r\n")
+            f = fetches(c.until(b"f1"))
+            expect(sorted(f), [1, 2, 3], "three messages")
+            expect([f[i][0] for i in (1, 2, 3)], [1, 2, 3], "each FETCH with its UID")
+            mods = [f[i][1] for i in (1, 2, 3)]
+            expect(all(m is not None and m <= h0 for m in mods) and len(set(mods)) == 3, True,
+                   "each with its own MODSEQ, none above HIGHESTMODSEQ: %r" % mods)
+
+            # Another client flags message 2 on Dovecot: the NOOP tells it
+            # with UID and a new MODSEQ.
+            d.store("2", "+FLAGS", "\\Flagged")
+            c.send(b"n1 NOOP\r\n")
+            lines = c.until(b"n1")
+            m = re.match(rb"\* 2 FETCH \(UID 2 MODSEQ \((\d+)\) FLAGS \(\\Flagged\)\)\r\n", lines[0])
+            expect(bool(m), True, "the flag change with UID and MODSEQ: %r" % lines)
+            h1 = int(m.group(1))
+            expect(h1 > h0, True, "a new MODSEQ")
+
+            # RFC 7162 §3.1.4.1: only what changed since.
+            c.send(b"f2 UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)\r\n" % h0)
+            lines = c.until(b"f2")
+            expect((fetches(lines), lines[-1].startswith(b"f2 OK")), ({2: (2, h1, b"\\Flagged")}, True),
+                   "CHANGEDSINCE: %r" % lines)
+            c.send(b"f3 FETCH 1:3 (UID) (CHANGEDSINCE %d)\r\n" % h1)
+            expect(c.until(b"f3"), [b"f3 OK FETCH completed\r\n"], "nothing changed since the last one")
+
+            # RFC 7162 §3.1.3: message 2 changed after h0, message 1 did not.
+            c.send(b"u1 STORE 1,2 (UNCHANGEDSINCE %d) +FLAGS (\\Seen)\r\n" % h0)
+            lines = c.until(b"u1")
+            f = fetches(lines)
+            expect((list(f), f[1][0], f[1][2]), ([1], 1, b"\\Seen"), "only message 1 stored: %r" % lines)
+            h2 = f[1][1]
+            expect((h2 > h1, lines[-1]), (True, b"u1 OK [MODIFIED 2] Conditional STORE failed\r\n"),
+                   "[MODIFIED 2]")
+            d.select("INBOX")
+            typ, data = d.fetch("1:2", "(FLAGS)")
+            expect([b"\\Seen" in x for x in data], [True, False], "Dovecot stored it on message 1 only: %r" % data)
+            c.send(b"u2 UID STORE 3 (UNCHANGEDSINCE 0) +FLAGS (\\Deleted)\r\n")
+            expect(c.until(b"u2"), [b"u2 OK [MODIFIED 3] Conditional STORE failed\r\n"],
+                   "UNCHANGEDSINCE 0 always fails")
+            c.send(b"u3 STORE 3 +FLAGS.SILENT (\\Answered)\r\n")
+            lines = c.until(b"u3")
+            m = re.match(rb"\* 3 FETCH \(UID 3 MODSEQ \((\d+)\)\)\r\n", lines[0])
+            expect((bool(m), len(lines)), (True, 2), ".SILENT: UID and MODSEQ only: %r" % lines)
+            h3 = int(m.group(1))
+            expect(h3 > h2, True, "a new MODSEQ for message 3")
+            c.send(b"u4 STORE 3 +FLAGS.SILENT (\\Answered)\r\n")
+            lines = c.until(b"u4")
+            expect((len(lines), lines[-1].startswith(b"u4 OK")), (1, True),
+                   ".SILENT and nothing changed: no FETCH at all: %r" % lines)
+
+            # RFC 7162 §3.1.5, §3.1.6.
+            c.send(b"q1 SEARCH MODSEQ %d\r\n" % h2)
+            expect(c.until(b"q1")[0], b"* SEARCH 1 3 (MODSEQ %d)\r\n" % h3, "SEARCH MODSEQ")
+            c.send(b"q2 UID SEARCH RETURN (COUNT MAX) OR MODSEQ \"/flags/\\\\seen\" all %d SUBJECT m1\r\n" % h3)
+            expect(c.until(b"q2")[0], b'* ESEARCH (TAG "q2") UID MAX 3 COUNT 2 MODSEQ %d\r\n' % h3,
+                   "ESEARCH with MODSEQ")
+            c.send(b"q3 SEARCH MODSEQ %d\r\n" % (h3 + 1))
+            lines = c.until(b"q3")
+            expect((lines[0], len(lines)), (b"* SEARCH\r\n", 2), "nothing found: no MODSEQ (%r)" % lines)
+
+            # RFC 7162 §3.1.7.
+            c.send(b"t1 STATUS INBOX (MESSAGES HIGHESTMODSEQ)\r\n")
+            expect(c.until(b"t1")[0], b"* STATUS INBOX (MESSAGES 3 HIGHESTMODSEQ %d)\r\n" % h3, "STATUS INBOX")
+            c.send(b"t2 STATUS Archive (HIGHESTMODSEQ)\r\n")
+            m = re.match(rb"\* STATUS Archive \(HIGHESTMODSEQ (\d+)\)\r\n", c.until(b"t2")[0])
+            expect(bool(m), True, "STATUS of another mailbox")
+            a0 = int(m.group(1))
+            c.send(b"t3 STATUS Archive (HIGHESTMODSEQ UIDNEXT)\r\n")
+            expect(c.until(b"t3")[0], b"* STATUS Archive (UIDNEXT 1 HIGHESTMODSEQ %d)\r\n" % a0, "unchanged")
+            d.append("Archive", None, None, b"Subject: archived\r\n\r\nold\r\n")
+            c.send(b"t4 STATUS Archive (HIGHESTMODSEQ)\r\n")
+            m = re.match(rb"\* STATUS Archive \(HIGHESTMODSEQ (\d+)\)\r\n", c.until(b"t4")[0])
+            expect(int(m.group(1)) > a0, True, "new mail there moves its HIGHESTMODSEQ")
+
+            # An expunge and new mail on Dovecot.
+            d.select("INBOX")
+            d.store("1", "+FLAGS", "\\Deleted")
+            d.expunge()
+            c.send(b"n2 NOOP\r\n")
+            lines = c.until(b"n2")
+            expect(b"* 1 EXPUNGE\r\n" in lines, True, "the expunge: %r" % lines)
+            c.send(b"f4 FETCH 1:* (MODSEQ)\r\n")
+            f = fetches(c.until(b"f4"))
+            expect({k: v[0] for k, v in f.items()}, {1: 2, 2: 3}, "sequence numbers moved down")
+            append_direct(dc, "alice", b"Subject: new\r\n\r\nnew\r\n")
+            c.send(b"n3 NOOP\r\n")
+            lines = c.until(b"n3")
+            expect(b"* 3 EXISTS\r\n" in lines, True, "the new message: %r" % lines)
+            c.send(b"f5 UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)\r\n" % h3)
+            f = fetches(c.until(b"f5"))
+            expect(list(f.values())[0][0] if len(f) == 1 else f, 4, "only the new message changed since h3")
+            h4 = list(f.values())[0][1]
+            expect(h4 > h3, True, "the new message's MODSEQ is above")
+
+            # A second session: the same change gets one MODSEQ in both.
+            c2 = login(px)
+            c2.send(b"s2 SELECT INBOX\r\n")
+            h5 = highest(c2.until(b"s2"))
+            expect(h5 >= h4, True, "the second session's HIGHESTMODSEQ")
+            c2.send(b"f6 FETCH 1:* (FLAGS)\r\n")
+            expect([v[1] for v in fetches(c2.until(b"f6")).values()], [None, None, None],
+                   "no MODSEQ for a session that never enabled CONDSTORE")
+            d.select("INBOX")
+            d.uid("STORE", "4", "+FLAGS", "($Forwarded)")
+            c.send(b"n4 NOOP\r\n")
+            mine = fetches(c.until(b"n4"))
+            c2.send(b"n5 FETCH 3 (MODSEQ)\r\n")
+            theirs = fetches(c2.until(b"n5"))
+            expect((mine[3][0], mine[3][1]), (theirs[3][0], theirs[3][1]), "one MODSEQ for one change")
+            c2.send(b"z LOGOUT\r\n")
+            c2.until(b"z")
+
+            # The proxy's own IDLE (by polling) carries MODSEQ too.
+            c.send(b"i1 IDLE\r\n")
+            expect(c.line().startswith(b"+ "), True, "idling")
+            d.uid("STORE", "2", "-FLAGS", "(\\Flagged)")
+            m = None
+            deadline = time.time() + 10
+            while not m and time.time() < deadline:
+                m = re.match(rb"\* 1 FETCH \(UID 2 MODSEQ \((\d+)\) FLAGS \(\)\)\r\n", c.line())
+            expect(bool(m), True, "a flag change pushed during IDLE with its MODSEQ")
+            h6 = int(m.group(1))
+            c.send(b"DONE\r\n")
+            c.until(b"i1")
+            c.send(b"z LOGOUT\r\n")
+            c.until(b"z")
+
+            # Node imapflow over TLS: a CONDSTORE delta sync and a MODSEQ
+            # pushed during IDLE (imapflow_condstore.mjs).
+            for i in range(4):
+                append_direct(dc, "bob", b"Subject: b%d\r\n\r\nbody\r\n" % i)
+            project = os.path.join(HERE, "imapflow")
+            if not os.path.isdir(os.path.join(project, "node_modules", "imapflow")):
+                raise SystemExit("imapflow is not installed: run (cd tests/clients/imapflow && npm ci)")
+            out = subprocess.run(["node", "imapflow_condstore.mjs", str(px.tls_port),
+                                  os.path.join(px.dir, "tls", "cert.pem"), "bob", USERS["bob"], str(dc.imap_port)],
+                                 cwd=project, capture_output=True, timeout=120)
+            expect((out.returncode, out.stdout), (0, b"PASS imapflow condstore\n"),
+                   "imapflow_condstore.mjs through the proxy: %s" % out.stderr.decode()[-1500:])
+        finally:
+            px.stop()
+
+        # A restart keeps the MODSEQs; HIGHESTMODSEQ does not go down.
+        px = Proxy(args.lemonade, backend, data_dir=px.dir)
+        try:
+            c = login(px)
+            c.send(b"s3 SELECT INBOX (CONDSTORE)\r\n")
+            h7 = highest(c.until(b"s3"))
+            expect(h7 >= h6, True, "HIGHESTMODSEQ after a restart (%d, was %d)" % (h7, h6))
+            c.send(b"f7 UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)\r\n" % h6)
+            expect(c.until(b"f7"), [b"f7 OK FETCH completed\r\n"], "nothing changed since, after a restart")
+            c.send(b"z LOGOUT\r\n")
+            c.until(b"z")
+        finally:
+            px.stop()
+
+        px = Proxy(args.lemonade, backend, options=("proxy.condstore=false",))
+        try:
+            c = login(px, b"IMAP4rev1 IDLE ESEARCH COMPRESS=DEFLATE")
+            c.send(b"s4 SELECT INBOX\r\n")
+            lines = c.until(b"s4")
+            expect(any(b"HIGHESTMODSEQ" in l for l in lines), False, "no HIGHESTMODSEQ without CONDSTORE")
+        finally:
+            px.stop()
+        d.logout()
+    print("proxy condstore: OK")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+// proxy/condstore and proxy/modseq_cache: the proxy's CONDSTORE (RFC 7162
+// §3.1) in front of a backend without it.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+#include "proxy/condstore.hpp"
+#include "proxy/modseq_cache.hpp"
+
+namespace lemonade::proxy {
+namespace {
+
+namespace cs = condstore;
+
+TEST(ProxyCondstore, Tokens) {
+  auto t = cs::tokens(R"(1:* (FLAGS BODY.PEEK[HEADER.FIELDS (From "To")]<0.100> UID) (CHANGEDSINCE 5))");
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0], "1:*");
+  EXPECT_EQ(t[1], R"((FLAGS BODY.PEEK[HEADER.FIELDS (From "To")]<0.100> UID))");
+  EXPECT_EQ(t[2], "(CHANGEDSINCE 5)");
+  t = cs::tokens("{5}\r\nIN BX (MESSAGES)");
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0], "{5}\r\nIN BX");
+  EXPECT_THROW(cs::tokens("(a (b)"), std::invalid_argument);
+  EXPECT_THROW(cs::tokens("\"open"), std::invalid_argument);
+  EXPECT_THROW(cs::tokens("{9}\r\nshort"), std::invalid_argument);
+  EXPECT_THROW(cs::tokens(std::string(100, '(')), std::invalid_argument);
+  EXPECT_EQ(cs::mailbox_name("\"a \\\"b\\\\\""), "a \"b\\");
+  EXPECT_EQ(cs::mailbox_name("inBox"), "INBOX");
+  EXPECT_EQ(cs::mailbox_name("{4}\r\nA(b)"), "A(b)");
+}
+
+TEST(ProxyCondstore, Select) {
+  auto a = cs::parse_select(" INBOX (CONDSTORE)\r\n");
+  EXPECT_EQ(a.mailbox, "INBOX");
+  EXPECT_TRUE(a.condstore);
+  a = cs::parse_select(" \"Sent Items\"\r\n");
+  EXPECT_EQ(a.mailbox, "\"Sent Items\"");
+  EXPECT_FALSE(a.condstore);
+  EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (1 2))\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_select(" INBOX junk\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_select("\r\n"), std::invalid_argument);
+}
+
+TEST(ProxyCondstore, Fetch) {
+  // RFC 7162 §3.1.4.1 example: s100 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)
+  auto a = cs::parse_fetch(" 1:* (FLAGS) (CHANGEDSINCE 12345)\r\n");
+  EXPECT_EQ(a.set, "1:*");
+  ASSERT_EQ(a.items.size(), 1u);
+  EXPECT_EQ(a.items[0], "FLAGS");
+  EXPECT_EQ(a.changedsince, 12345u);
+  EXPECT_FALSE(a.modseq);
+  a = cs::parse_fetch(" 1,3 (UID modseq BODY[])\r\n");
+  EXPECT_TRUE(a.modseq);
+  ASSERT_EQ(a.items.size(), 2u);
+  a = cs::parse_fetch(" 2 MODSEQ\r\n");
+  EXPECT_TRUE(a.modseq);
+  EXPECT_TRUE(a.items.empty());
+  a = cs::parse_fetch(" 2 FAST\r\n");
+  ASSERT_EQ(a.items.size(), 1u);
+  EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (CHANGEDSINCE 0)\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (CHANGEDSINCE x)\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (VANISHED)\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (CHANGEDSINCE 99999999999999999999)\r\n"), std::invalid_argument);
+}
+
+TEST(ProxyCondstore, Store) {
+  // RFC 7162 §3.1.3 example 3.
+  auto a = cs::parse_store(" 6,4,8 (UNCHANGEDSINCE 12121230045) +FLAGS.SILENT (\\Deleted)\r\n");
+  EXPECT_EQ(a.set, "6,4,8");
+  EXPECT_EQ(a.unchangedsince, 12121230045u);
+  EXPECT_EQ(a.item, "+FLAGS.SILENT");
+  EXPECT_TRUE(a.silent());
+  EXPECT_EQ(a.item_loud(), "+FLAGS");
+  EXPECT_EQ(a.value, "(\\Deleted)");
+  a = cs::parse_store(" 1 FLAGS \\Seen $Forwarded\r\n");
+  EXPECT_FALSE(a.unchangedsince);
+  EXPECT_FALSE(a.silent());
+  EXPECT_EQ(a.value, "\\Seen $Forwarded");
+  // UNCHANGEDSINCE 0 is valid (mod-sequence-valzer) and always fails.
+  EXPECT_EQ(cs::parse_store(" 1 (UNCHANGEDSINCE 0) -FLAGS x\r\n").unchangedsince, 0u);
+  EXPECT_THROW(cs::parse_store(" 1 (UNCHANGED 0) -FLAGS x\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_store(" 1 +FLAGS\r\n"), std::invalid_argument);
+}
+
+TEST(ProxyCondstore, SearchModseq) {
+  std::string args = " OR MODSEQ 720162338 (MODSEQ \"/flags/\\\\draft\" all 620162338) SUBJECT {3}\r\nabc\r\n";
+  auto c = cs::find_modseq_criteria(args);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(args.substr(c[0].at, c[0].size), "MODSEQ 720162338");
+  EXPECT_EQ(c[0].value, 720162338u);
+  EXPECT_EQ(args.substr(c[1].at, c[1].size), "MODSEQ \"/flags/\\\\draft\" all 620162338");
+  EXPECT_EQ(c[1].value, 620162338u);
+  EXPECT_TRUE(cs::find_modseq_criteria(" TEXT \"MODSEQ 5\"\r\n").empty());
+  EXPECT_THROW(cs::find_modseq_criteria(" MODSEQ \"/flags/x\" nope 5\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::find_modseq_criteria(" MODSEQ\r\n"), std::invalid_argument);
+}
+
+TEST(ProxyCondstore, Status) {
+  auto a = cs::parse_status(" blurdybloop (UIDNEXT highestmodseq MESSAGES)\r\n");
+  EXPECT_EQ(a.mailbox, "blurdybloop");
+  EXPECT_TRUE(a.highestmodseq);
+  EXPECT_EQ(a.items, (std::vector<std::string>{"UIDNEXT", "MESSAGES"}));
+  EXPECT_THROW(cs::parse_status(" INBOX\r\n"), std::invalid_argument);
+}
+
+TEST(ProxyCondstore, AddToFetch) {
+  EXPECT_EQ(cs::add_to_fetch("4 FETCH (FLAGS (\\Seen))", 12, 77), "4 FETCH (UID 12 MODSEQ (77) FLAGS (\\Seen))");
+  EXPECT_EQ(cs::add_to_fetch("4 FETCH (UID 12 FLAGS ())", std::nullopt, 7), "4 FETCH (MODSEQ (7) UID 12 FLAGS ())");
+}
+
+class ProxyModseqCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("lemonade-modseq-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path file() const { return dir_ / "cache.sqlite"; }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ProxyModseqCache, ObservationsAndExpunges) {
+  EXPECT_EQ(canonical_flags({"\\Seen", "\\Recent", "$label1", "\\seen"}), "$LABEL1 \\SEEN");
+  modseq_cache c(file());
+  auto mb = c.open("alice", "INBOX", 7);
+  // RFC 7162 §3.1: never 0, and above a floor of the clock (microseconds).
+  EXPECT_GT(mb.highest, 1'600'000'000'000'000u);
+  EXPECT_LT(mb.highest, 1ULL << 53);
+  auto m = c.observe_all(mb.id, {{1, ""}, {2, "\\SEEN"}, {5, ""}});
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[2], mb.highest + 3);
+  EXPECT_EQ(c.highest(mb.id), mb.highest + 3);
+  // The same observation again changes nothing.
+  EXPECT_EQ(c.observe_all(mb.id, {{1, ""}, {2, "\\SEEN"}, {5, ""}}), m);
+  // A flag change: one new MODSEQ; seen again (another session): the same.
+  auto o = c.observe(mb.id, 1, "\\FLAGGED");
+  EXPECT_TRUE(o.changed);
+  EXPECT_EQ(o.modseq, mb.highest + 4);
+  EXPECT_FALSE(c.observe(mb.id, 1, "\\FLAGGED").changed);
+  EXPECT_EQ(c.changed_since(mb.id, mb.highest + 3), (std::vector<std::uint32_t>{1}));
+  EXPECT_EQ(c.changed_since(mb.id, 0), (std::vector<std::uint32_t>{1, 2, 5}));
+  // An expunge seen by two sessions counts once; one gone from a whole
+  // observation is an expunge too.
+  c.expunge(mb.id, 2);
+  c.expunge(mb.id, 2);
+  EXPECT_EQ(c.highest(mb.id), mb.highest + 5);
+  EXPECT_EQ(c.modseq(mb.id, 2), 0u);
+  c.observe_all(mb.id, {{1, "\\FLAGGED"}});
+  EXPECT_EQ(c.highest(mb.id), mb.highest + 6);
+  EXPECT_EQ(c.expunged_since(mb.id, 0), (std::vector<std::uint32_t>{2, 5}));
+  EXPECT_EQ(c.expunged_since(mb.id, mb.highest + 5), (std::vector<std::uint32_t>{5}));
+  // A new UIDVALIDITY: the UIDs name other messages now.
+  auto again = c.open("alice", "INBOX", 8);
+  EXPECT_EQ(again.id, mb.id);
+  EXPECT_GT(again.highest, mb.highest + 6);
+  EXPECT_TRUE(c.changed_since(mb.id, 0).empty());
+  EXPECT_TRUE(c.expunged_since(mb.id, 0).empty());
+  // Another user's INBOX is another mailbox.
+  EXPECT_NE(c.open("bob", "INBOX", 8).id, mb.id);
+}
+
+TEST_F(ProxyModseqCache, KeptAcrossRestartsAndNeverLower) {
+  std::uint64_t before = 0, modseq = 0;
+  {
+    modseq_cache c(file());
+    auto mb = c.open("alice", "INBOX", 7);
+    modseq = c.observe_all(mb.id, {{3, "\\SEEN"}})[0];
+    before = c.highest(mb.id);
+  }
+  modseq_cache c(file());
+  auto mb = c.open("alice", "INBOX", 7);
+  // The message keeps its MODSEQ; the mailbox's highest only goes up.
+  EXPECT_EQ(c.modseq(mb.id, 3), modseq);
+  EXPECT_GE(mb.highest, before);
+  EXPECT_FALSE(c.observe(mb.id, 3, "\\SEEN").changed);
+  EXPECT_GT(c.observe(mb.id, 3, "").modseq, mb.highest);
+}
+
+TEST_F(ProxyModseqCache, Status) {
+  modseq_cache c(file());
+  auto first = c.status("alice", "Archive", 3, "10 11");
+  EXPECT_EQ(c.status("alice", "Archive", 3, "10 11"), first);
+  // New mail there (MESSAGES and UIDNEXT moved): a new HIGHESTMODSEQ.
+  EXPECT_GT(c.status("alice", "Archive", 3, "11 12"), first);
+}
+
+}  // namespace
+}  // namespace lemonade::proxy
