@@ -252,7 +252,7 @@ const key_def key_defs[] = {
   {"proxy.connect_timeout", "30", "seconds `lemonade proxy` waits for its backend to connect and answer each step of a login", set_seconds<&config::proxy_connect_timeout>},
   {"proxy.backend_timeout", "120", "seconds a backend may take over one response in a mediated session (a backend without IDLE or ESEARCH) before the client gets * BYE [UNAVAILABLE]", set_seconds<&config::proxy_backend_timeout>},
   {"proxy.poll_interval", "15", "seconds between the NOOPs `lemonade proxy` sends a backend without IDLE while its client idles (the push latency)", set_seconds<&config::proxy_poll_interval>},
-  {"proxy.condstore", "true", "a mediated session in front of a backend without CONDSTORE keeps MODSEQs itself (RFC 7162, in data_dir/proxy-modseq.sqlite) and offers CONDSTORE; each SELECT then fetches every message's flags", set_bool<&config::proxy_condstore>},
+  {"proxy.condstore", "true", "a mediated session in front of a backend without CONDSTORE keeps MODSEQs itself (RFC 7162, in data_dir/proxy-modseq.sqlite) and offers CONDSTORE and QRESYNC; each SELECT then fetches every message's flags", set_bool<&config::proxy_condstore>},
 
   {"submission.listen", "[\"127.0.0.1:1587\"]", "message submission with STARTTLS (RFC 6409): list of host:port; [] disables", set_list<&config::submission_listen>},
   {"submission.max_message_size", "\"50MB\"", "largest message accepted (advertised as SIZE, RFC 1870); larger gets 552 5.3.4", set_size<&config::submission_max_message_size>},

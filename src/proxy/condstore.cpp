@@ -74,6 +74,13 @@ std::uint64_t mod_sequence(std::string_view s) {
   return v;
 }
 
+std::optional<std::uint32_t> nz_number(std::string_view s) {
+  std::uint32_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v == 0) return std::nullopt;
+  return v;
+}
+
 std::string_view strip_crlf(std::string_view s) {
   if (s.ends_with("\r\n")) s.remove_suffix(2);
   return s;
@@ -125,11 +132,29 @@ select_args parse_select(std::string_view args) {
   if (t.size() > 2 || (t.size() == 2 && !t[1].starts_with("(")))
     throw std::invalid_argument("Unexpected arguments after the mailbox name");
   if (t.size() == 2) {
-    for (auto p : tokens(inner(t[1]))) {
-      // RFC 7162 §3.1.8; other parameters (QRESYNC, RFC 7162 §3.2.5)
-      // belong to extensions not offered here.
-      if (!core::iequals(p, "CONDSTORE")) throw std::invalid_argument("Unknown SELECT parameter");
-      out.condstore = true;
+    auto params = tokens(inner(t[1]));
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (core::iequals(params[i], "CONDSTORE")) {
+        out.condstore = true;  // RFC 7162 §3.1.8
+        continue;
+      }
+      if (!core::iequals(params[i], "QRESYNC") || i + 1 >= params.size() || !params[i + 1].starts_with("(") ||
+          out.qresync)
+        throw std::invalid_argument("Unknown SELECT parameter");
+      auto q = tokens(inner(params[++i]));
+      qresync_param r;
+      auto uv = q.size() >= 2 && q.size() <= 4 ? nz_number(q[0]) : std::nullopt;
+      if (!uv) throw std::invalid_argument("QRESYNC takes (uidvalidity modseq [known-uids] [seq-match-data])");
+      r.uidvalidity = *uv;
+      r.modseq = mod_sequence(q[1]);
+      std::size_t next = 2;
+      if (next < q.size() && !q[next].starts_with("(")) r.known_uids = q[next++];
+      if (next < q.size()) {
+        // seq-match-data = "(" known-sequence-set SP known-uid-set ")"
+        if (!q[next].starts_with("(") || tokens(inner(q[next])).size() != 2 || next + 1 != q.size())
+          throw std::invalid_argument("Malformed QRESYNC seq-match-data");
+      }
+      out.qresync = r;
     }
   }
   return out;
@@ -154,6 +179,8 @@ fetch_args parse_fetch(std::string_view args) {
       if (core::iequals(m[i], "CHANGEDSINCE") && i + 1 < m.size()) {
         out.changedsince = mod_sequence(m[++i]);
         if (*out.changedsince == 0) throw std::invalid_argument("CHANGEDSINCE takes a nonzero mod-sequence");
+      } else if (core::iequals(m[i], "VANISHED")) {
+        out.vanished = true;  // RFC 7162 §3.2.6
       } else {
         throw std::invalid_argument("Unknown FETCH modifier");
       }

@@ -27,9 +27,18 @@ std::vector<std::string_view> tokens(std::string_view s);
 // §5.1: INBOX in any case is INBOX).
 std::string mailbox_name(std::string_view token);
 
+// RFC 7162 §3.2.5: "QRESYNC" SP "(" uidvalidity SP mod-sequence-value
+// [SP known-uids] [SP seq-match-data] ")"; seq-match-data is checked for
+// syntax and not used (the proxy's expunge log answers without it).
+struct qresync_param {
+  std::uint32_t uidvalidity = 0;
+  std::uint64_t modseq = 0;
+  std::string_view known_uids;  // empty: absent
+};
 struct select_args {
   std::string_view mailbox;  // the token as sent
   bool condstore = false;    // "(CONDSTORE)", RFC 7162 §3.1.8
+  std::optional<qresync_param> qresync;
 };
 // After "SELECT"/"EXAMINE": SP mailbox [SP "(" select-param ... ")"].
 select_args parse_select(std::string_view args);
@@ -39,6 +48,7 @@ struct fetch_args {
   std::vector<std::string_view> items;  // a macro (ALL, FAST, FULL) alone
   bool modseq = false;                  // MODSEQ was asked for (and is not in items)
   std::optional<std::uint64_t> changedsince;
+  bool vanished = false;  // RFC 7162 §3.2.6 (its conditions are the caller's)
 };
 fetch_args parse_fetch(std::string_view args);
 

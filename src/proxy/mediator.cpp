@@ -91,6 +91,7 @@ std::string client_capabilities(const std::vector<std::string>& backend_caps, co
   if (add.idle) put("IDLE");
   if (add.esearch) put("ESEARCH");
   if (add.condstore) put("CONDSTORE");
+  if (add.condstore) put("QRESYNC");
   if (add.enable) put("ENABLE");
   if (add.any() && compress) put("COMPRESS=DEFLATE");
   return out;
@@ -270,6 +271,8 @@ class mediator {
   // command that announced them; EXISTS and EXPUNGE keep it in step.
   struct selected_view {
     std::int64_t mailbox = 0;  // the cache's; 0: none selected (or not kept)
+    std::uint64_t base = 0;    // modseq_cache::mailbox::base
+    std::uint32_t uidnext = 0;
     std::string name;
     std::vector<std::uint32_t> uids;  // [seq - 1]; 0: not learnt yet
     std::uint32_t exists = 0;
@@ -291,6 +294,18 @@ class mediator {
   std::string observe(std::string resp);
   // FETCH (UID FLAGS) for the messages the view has no UID for.
   asio::awaitable<void> learn_new();
+  // Whether the expunge log and the MODSEQs answer exactly for a
+  // client's MODSEQ: one from before the log began, or above anything
+  // given out (another cache's), is answered as if it were 0.
+  bool covered(std::uint64_t since) {
+    return since >= view_.base && since <= m_.cache->highest(view_.mailbox);
+  }
+  // RFC 7162 §3.2.5.1, §3.2.6: * VANISHED (EARLIER) with the UIDs (in
+  // `known`, when given) expunged since `since` and not in the view;
+  // where the log does not cover `since`, every UID up to UIDNEXT that is
+  // not in the view (a superset, which §3.2.10 allows: the client ignores
+  // UIDs it never had).
+  void report_vanished(std::uint64_t since, const syntax::sequence_set* known);
   asio::awaitable<void> select(const std::string& cmd, const std::string& tag, const std::string& name);
   asio::awaitable<void> fetch(const std::string& cmd, const std::string& tag, const std::string& name);
   asio::awaitable<void> store(const std::string& cmd, const std::string& tag, const std::string& name);
@@ -320,6 +335,8 @@ class mediator {
   std::string backend_idle_tag_;  // the client's IDLE the backend is in, before DONE
   selected_view view_;
   bool condstore_ = false;  // RFC 7162 §3.1: a CONDSTORE-enabling command came
+  bool qresync_ = false;    // RFC 7162 §3.2.3: ENABLE QRESYNC came
+  std::uint32_t expunged_ = 0;  // EXPUNGEs observed (for EXPUNGE's tagged OK)
   bool bulk_ = false;       // the SELECT's own FETCH: observed as a whole
   fetch_seen last_;
 };
@@ -658,12 +675,18 @@ std::string mediator::observe(std::string resp) {
   if (core::iequals(what, "EXPUNGE")) {
     // RFC 3501 §7.4.1: the message at that number goes, the ones after it
     // move down.
+    std::uint32_t uid = 0;
     if (*n <= view_.uids.size()) {
-      auto uid = view_.uids[*n - 1];
+      uid = view_.uids[*n - 1];
       view_.uids.erase(view_.uids.begin() + (*n - 1));
       if (uid) m_.cache->expunge(view_.mailbox, uid);
     }
     if (view_.exists > 0) --view_.exists;
+    ++expunged_;
+    // RFC 7162 §3.2.7: under QRESYNC, VANISHED instead of EXPUNGE.
+    if (qresync_ && uid) return "* VANISHED " + std::to_string(uid);
+    if (qresync_)
+      spdlog::warn("conn={} event=expunge_without_uid user=\"{}\" seq={}", m_.id, m_.user, *n);
     return resp;
   }
   if (bulk_ || !core::istarts_with(what, "FETCH (")) return resp;
@@ -728,6 +751,67 @@ asio::awaitable<void> mediator::learn_new() {
                  done.substr(0, 120));
 }
 
+void mediator::report_vanished(std::uint64_t since, const syntax::sequence_set* known) {
+  std::vector<std::uint32_t> present;
+  for (auto u : view_.uids)
+    if (u) present.push_back(u);
+  std::sort(present.begin(), present.end());
+  using span = std::pair<std::uint32_t, std::uint32_t>;
+  std::vector<span> gone;
+  if (covered(since)) {
+    for (auto u : m_.cache->expunged_since(view_.mailbox, since))
+      if (!std::binary_search(present.begin(), present.end(), u)) gone.emplace_back(u, u);
+  } else {
+    std::uint32_t top = std::max(view_.uidnext > 0 ? view_.uidnext - 1 : 0, present.empty() ? 0 : present.back());
+    std::uint32_t next = 1;
+    for (auto u : present) {
+      if (u > next) gone.emplace_back(next, u - 1);
+      next = u + 1;
+    }
+    if (next <= top && next != 0) gone.emplace_back(next, top);
+  }
+  if (known) {
+    // "*" in a UID set: every UID above (an expunged UID may exceed the
+    // largest in use, and "n:*" still covers it).
+    std::vector<span> want;
+    for (auto& r : known->ranges) {
+      auto a = r.first == 0 ? UINT32_MAX : r.first, b = r.last == 0 ? UINT32_MAX : r.last;
+      want.emplace_back(std::min(a, b), std::max(a, b));
+    }
+    std::sort(want.begin(), want.end());
+    std::vector<span> merged;
+    for (auto& w : want) {
+      if (!merged.empty() && w.first <= merged.back().second) merged.back().second = std::max(merged.back().second, w.second);
+      else merged.push_back(w);
+    }
+    want = std::move(merged);
+    std::vector<span> both;
+    std::size_t i = 0, j = 0;
+    while (i < gone.size() && j < want.size()) {
+      auto lo = std::max(gone[i].first, want[j].first), hi = std::min(gone[i].second, want[j].second);
+      if (lo <= hi) both.emplace_back(lo, hi);
+      (gone[i].second < want[j].second) ? ++i : ++j;
+    }
+    gone = std::move(both);
+  }
+  if (gone.empty()) return;
+  // Adjacent spans as one ("1,2" is "1:2").
+  std::vector<span> runs;
+  for (auto& g : gone) {
+    if (!runs.empty() && runs.back().second != UINT32_MAX && g.first <= runs.back().second + 1)
+      runs.back().second = std::max(runs.back().second, g.second);
+    else
+      runs.push_back(g);
+  }
+  std::string set;
+  for (auto& [a, b] : runs) {
+    if (!set.empty()) set += ',';
+    set += std::to_string(a);
+    if (b != a) set += ":" + std::to_string(b);
+  }
+  untagged("* VANISHED (EARLIER) " + set);
+}
+
 template <class Take>
 asio::awaitable<std::string> mediator::in_parts(const std::string& tag, const std::string& before,
                                                 const std::vector<std::uint32_t>& numbers, const std::string& after,
@@ -765,7 +849,21 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
     untagged(tag + " BAD " + e.what());
     co_return;
   }
-  // A SELECT closes the mailbox selected before, even when it fails.
+  std::optional<syntax::sequence_set> known;
+  if (a.qresync) {
+    // RFC 7162 §3.2.5: QRESYNC only after ENABLE QRESYNC.
+    if (!qresync_) {
+      untagged(tag + " BAD QRESYNC parameter without ENABLE QRESYNC");
+      co_return;
+    }
+    if (!a.qresync->known_uids.empty() && !(known = syntax::parse_sequence_set(a.qresync->known_uids))) {
+      untagged(tag + " BAD Invalid known-uids");
+      co_return;
+    }
+  }
+  // A SELECT closes the mailbox selected before, even when it fails;
+  // RFC 7162 §3.2.11: [CLOSED] marks where its responses end.
+  if (view_.mailbox) untagged("* OK [CLOSED] Previous mailbox closed");
   view_ = {};
   // RFC 7162 §3.1.8: SELECT (CONDSTORE) is a CONDSTORE-enabling command.
   if (a.condstore) condstore_ = true;
@@ -780,6 +878,9 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
     return number<std::uint32_t>(rest.substr(0, rest.find(']')));
   };
   auto done = co_await answer(tag, [&](std::string_view resp) {
+    // A backend's own [CLOSED] (Dovecot sends it whatever it offers): the
+    // proxy's came first.
+    if (core::istarts_with(resp, "OK [CLOSED]")) return true;
     if (auto v = code_value(resp, "UIDVALIDITY")) uidvalidity = v;
     else if (auto v = code_value(resp, "UIDNEXT")) uidnext = v;
     else if (auto sp = resp.find(' '); sp != std::string_view::npos && core::iequals(resp.substr(sp + 1), "EXISTS"))
@@ -834,6 +935,8 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
   }
   m_.cache->observe_all(mb.id, seen);
   view_.mailbox = mb.id;
+  view_.base = mb.base;
+  view_.uidnext = uidnext.value_or(0);
   view_.name = condstore::mailbox_name(a.mailbox);
   view_.exists = exists;
   view_.uids.assign(exists, 0);
@@ -841,6 +944,27 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
     if (seqs[i] >= 1 && seqs[i] <= exists) view_.uids[seqs[i] - 1] = seen[i].first;
   m_.cache->set_fingerprint(mb.id, std::to_string(exists) + " " + std::to_string(uidnext.value_or(0)));
   untagged("* OK [HIGHESTMODSEQ " + std::to_string(m_.cache->highest(mb.id)) + "] Highest");
+  // RFC 7162 §3.2.5.1: with the UIDVALIDITY the client knew, what changed
+  // since its MODSEQ (VANISHED (EARLIER), then FETCH (UID FLAGS MODSEQ)
+  // from the backend); with another UIDVALIDITY, nothing more.
+  if (a.qresync && a.qresync->uidvalidity == *uidvalidity) {
+    report_vanished(a.qresync->modseq, known ? &*known : nullptr);
+    auto since = covered(a.qresync->modseq) ? a.qresync->modseq : 0;
+    std::vector<std::uint32_t> changed;
+    std::optional<syntax::interval_set> in;
+    if (known) in.emplace(*known, view_.max_uid());
+    for (auto u : m_.cache->changed_since(mb.id, since))
+      if (!in || in->contains(u)) changed.push_back(u);
+    if (!changed.empty()) {
+      auto t = "P" + std::to_string(next_tag_++);
+      std::string before = "UID FETCH ", after = " (UID FLAGS)\r\n";
+      auto keep = [](std::string_view) { return false; };
+      auto r = co_await in_parts(t, before, changed, after, keep);
+      if (!core::istarts_with(std::string_view(r).substr(t.size() + 1), "OK"))
+        spdlog::warn("conn={} event=backend_fetch_failed user=\"{}\" response=\"{}\"", m_.id, m_.user,
+                     r.substr(0, 120));
+    }
+  }
   untagged(done);
 }
 
@@ -859,6 +983,12 @@ asio::awaitable<void> mediator::fetch(const std::string& cmd, const std::string&
       untagged(tag + " BAD " + e.what());
       co_return;
     }
+  }
+  // RFC 7162 §3.2.6: VANISHED only in UID FETCH, with CHANGEDSINCE, after
+  // ENABLE QRESYNC.
+  if (parsed && a.vanished && (!uid || !a.changedsince || !qresync_)) {
+    untagged(tag + " BAD VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC");
+    co_return;
   }
   if (parsed && (a.modseq || a.changedsince)) condstore_ = true;  // RFC 7162 §3.1
   auto set = parsed ? syntax::parse_sequence_set(a.set) : std::nullopt;
@@ -887,7 +1017,9 @@ asio::awaitable<void> mediator::fetch(const std::string& cmd, const std::string&
     untagged(co_await answer(tag));
     co_return;
   }
-  auto changed = m_.cache->changed_since(view_.mailbox, *a.changedsince);
+  // RFC 7162 §3.2.6: VANISHED (EARLIER) before any FETCH.
+  if (a.vanished) report_vanished(*a.changedsince, &*set);
+  auto changed = m_.cache->changed_since(view_.mailbox, covered(*a.changedsince) ? *a.changedsince : 0);
   std::vector<std::uint32_t> numbers;
   if (uid) {
     syntax::interval_set in(*set, view_.max_uid());
@@ -1024,7 +1156,7 @@ asio::awaitable<void> mediator::status(const std::string& cmd, const std::string
   untagged(done);
 }
 
-// RFC 5161 §3.1: ENABLE CONDSTORE is the proxy's; other names go to a
+// RFC 5161 §3.1: ENABLE CONDSTORE and QRESYNC are the proxy's; other names go to a
 // backend that has ENABLE (and are ignored where it has none, as unknown
 // names are).
 asio::awaitable<void> mediator::enable(const std::string& cmd, const std::string& tag, const std::string& name) {
@@ -1043,6 +1175,10 @@ asio::awaitable<void> mediator::enable(const std::string& cmd, const std::string
     if (core::iequals(n, "CONDSTORE")) {
       if (!condstore_) enabled += " CONDSTORE";
       condstore_ = true;
+    } else if (core::iequals(n, "QRESYNC")) {
+      // RFC 7162 §3.2.3: enabling QRESYNC enables CONDSTORE too.
+      if (!qresync_) enabled += " QRESYNC";
+      qresync_ = condstore_ = true;
     } else {
       rest += " " + std::string(n);
     }
@@ -1119,12 +1255,17 @@ asio::awaitable<void> mediator::command(std::string cmd) {
   } else if (name == "ENABLE" && m_.add.condstore) {
     co_await enable(cmd, tag, name);
   } else {
+    expunged_ = 0;
     if (co_await send(cmd, tag)) {
       auto done = co_await answer(tag);
+      bool ok = core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK ");
       // RFC 3501 §6.4.2, RFC 3691: no mailbox is selected after these.
-      if ((name == "CLOSE" || name == "UNSELECT") &&
-          core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK"))
-        view_ = {};
+      if ((name == "CLOSE" || name == "UNSELECT") && ok) view_ = {};
+      // RFC 7162 §3.2.7: under QRESYNC, the new HIGHESTMODSEQ when
+      // anything was expunged.
+      if ((name == "EXPUNGE" || name == "UID EXPUNGE") && ok && qresync_ && expunged_ > 0 && view_.mailbox &&
+          done[tag.size() + 4] != '[')
+        done.insert(tag.size() + 4, "[HIGHESTMODSEQ " + std::to_string(m_.cache->highest(view_.mailbox)) + "] ");
       untagged(done);
     }
     if (name == "LOGOUT") {

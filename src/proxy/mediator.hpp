@@ -20,7 +20,11 @@
 //                               every message's flags; FETCH MODSEQ and
 //                               CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH
 //                               MODSEQ and STATUS HIGHESTMODSEQ from them
-//   ENABLE (RFC 5161)           for CONDSTORE, where the backend lacks it
+//   QRESYNC (RFC 7162 §3.2)     from them and the proxy's expunge log:
+//                               SELECT (QRESYNC ...), FETCH VANISHED,
+//                               VANISHED for EXPUNGE
+//   ENABLE (RFC 5161)           for CONDSTORE and QRESYNC, where the
+//                               backend lacks it
 //   CAPABILITY                  the backend's, less the proxy's own
 //                               business, plus the above
 //

@@ -69,7 +69,8 @@ modseq_cache::modseq_cache(const std::filesystem::path& file) : db_(std::make_un
   db_->exec(
       "CREATE TABLE IF NOT EXISTS mailbox ("
       " id INTEGER PRIMARY KEY, user TEXT NOT NULL, name TEXT NOT NULL,"
-      " uidvalidity INTEGER NOT NULL, highest INTEGER NOT NULL, fingerprint TEXT NOT NULL DEFAULT '',"
+      " uidvalidity INTEGER NOT NULL, highest INTEGER NOT NULL, base INTEGER NOT NULL,"
+      " fingerprint TEXT NOT NULL DEFAULT '',"
       " UNIQUE (user, name));"
       "CREATE TABLE IF NOT EXISTS message ("
       " mailbox INTEGER NOT NULL REFERENCES mailbox(id) ON DELETE CASCADE, uid INTEGER NOT NULL,"
@@ -100,27 +101,30 @@ std::uint64_t modseq_cache::bump(std::int64_t mailbox) {
 modseq_cache::mailbox modseq_cache::open(std::string_view user, std::string_view name, std::uint32_t uidvalidity) {
   std::lock_guard lock(mu_);
   transaction tx(*db_);
-  auto& get = db_->cached("SELECT id, uidvalidity, highest FROM mailbox WHERE user = ?1 AND name = ?2");
+  auto& get = db_->cached("SELECT id, uidvalidity, highest, base FROM mailbox WHERE user = ?1 AND name = ?2");
   get.bind(1, user).bind(2, name);
   mailbox out;
   if (get.step()) {
     out.id = get.int64(0);
     auto held = static_cast<std::uint32_t>(get.int64(1));
     out.highest = static_cast<std::uint64_t>(get.int64(2));
+    out.base = static_cast<std::uint64_t>(get.int64(3));
     get.reset();
     if (held != uidvalidity) {
+      out.highest = bump(out.id);
+      out.base = out.highest;
       db_->cached("DELETE FROM message WHERE mailbox = ?1").bind(1, out.id).run();
       db_->cached("DELETE FROM expunged WHERE mailbox = ?1").bind(1, out.id).run();
-      db_->cached("UPDATE mailbox SET uidvalidity = ?2, fingerprint = '' WHERE id = ?1")
+      db_->cached("UPDATE mailbox SET uidvalidity = ?2, base = ?3, fingerprint = '' WHERE id = ?1")
           .bind(1, out.id)
           .bind(2, static_cast<std::int64_t>(uidvalidity))
+          .bind(3, static_cast<std::int64_t>(out.base))
           .run();
-      out.highest = bump(out.id);
     }
   } else {
     get.reset();
-    out.highest = floor_now();
-    db_->cached("INSERT INTO mailbox (user, name, uidvalidity, highest) VALUES (?1, ?2, ?3, ?4)")
+    out.highest = out.base = floor_now();
+    db_->cached("INSERT INTO mailbox (user, name, uidvalidity, highest, base) VALUES (?1, ?2, ?3, ?4, ?4)")
         .bind(1, user)
         .bind(2, name)
         .bind(3, static_cast<std::int64_t>(uidvalidity))

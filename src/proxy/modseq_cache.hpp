@@ -46,6 +46,9 @@ class modseq_cache {
   struct mailbox {
     std::int64_t id = 0;
     std::uint64_t highest = 0;
+    // The expunge log is complete from this MODSEQ on: the mailbox's
+    // first (or since a new UIDVALIDITY) HIGHESTMODSEQ.
+    std::uint64_t base = 0;
   };
   // The user's mailbox under `uidvalidity`; a different UIDVALIDITY than
   // the one held drops its messages and expunges (RFC 3501 §2.3.1.1: the

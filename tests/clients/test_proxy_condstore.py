@@ -1,4 +1,4 @@
-"""CONDSTORE (RFC 7162 §3.1) through `lemonade proxy` in front of Debian's
+"""CONDSTORE and QRESYNC (RFC 7162) through `lemonade proxy` in front of Debian's
 Dovecot reduced to IMAP4rev1 (`imap_capability = IMAP4rev1`), which has
 neither CONDSTORE nor ENABLE. The proxy keeps MODSEQs itself
 (src/proxy/modseq_cache.hpp) and answers, with the RFC's shapes:
@@ -21,7 +21,14 @@ neither CONDSTORE nor ENABLE. The proxy keeps MODSEQs itself
 - a session that never enables CONDSTORE gets no MODSEQ in its FETCHes;
 - Node imapflow (imapflow_condstore.mjs) resyncs with CHANGEDSINCE after
   changes made on Dovecot, and gets MODSEQs pushed while it idles;
-- proxy.condstore=false: neither CONDSTORE nor ENABLE is offered."""
+- QRESYNC (§3.2): BAD before ENABLE QRESYNC; SELECT (QRESYNC (...))
+  after expunges, a flag change and new mail on Dovecot gives VANISHED
+  (EARLIER) then FETCH with MODSEQ; known-uids limit both; [CLOSED] once;
+  a MODSEQ from before the proxy's log gets the superset; live EXPUNGEs
+  become VANISHED, EXPUNGE's OK carries HIGHESTMODSEQ; UID FETCH
+  (CHANGEDSINCE n VANISHED), and BAD without UID;
+- Node imapflow's QRESYNC resync (imapflow_qresync.mjs) through it;
+- proxy.condstore=false: neither CONDSTORE, QRESYNC nor ENABLE."""
 
 import argparse
 import imaplib
@@ -39,19 +46,19 @@ from test_proxy import Proxy  # noqa: E402
 from test_proxy_mediated import Conn, append_direct  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 
-USERS = {"alice": "alice pw", "bob": "bob pw"}
+USERS = {"alice": "alice pw", "bob": "bob pw", "carol": "carol pw", "dave": "dave pw"}
 
 
-def direct(dc):
+def direct(dc, user="alice"):
     c = imaplib.IMAP4("127.0.0.1", dc.imap_port)
-    c.login("alice", USERS["alice"])
+    c.login(user, USERS[user])
     return c
 
 
-def login(px, caps=b"IMAP4rev1 IDLE ESEARCH CONDSTORE ENABLE COMPRESS=DEFLATE"):
+def login(px, caps=b"IMAP4rev1 IDLE ESEARCH CONDSTORE QRESYNC ENABLE COMPRESS=DEFLATE", user="alice"):
     c = Conn(px.port)
     c.line()
-    c.send(b'a LOGIN alice "alice pw"\r\n')
+    c.send(b'a LOGIN %s "%s"\r\n' % (user.encode(), USERS[user].encode()))
     expect(c.line(), b"a OK [CAPABILITY " + caps + b"] Logged in\r\n", "CONDSTORE and ENABLE offered")
     return c
 
@@ -79,6 +86,90 @@ def fetches(lines):
         out[int(m.group(1))] = (int(uid.group(1)) if uid else None, int(ms.group(1)) if ms else None,
                                 fl.group(1) if fl else None)
     return out
+
+
+def qresync(px, dc):
+    """RFC 7162 §3.2 through the proxy, for carol: five messages on
+    Dovecot, a session that knew them at HIGHESTMODSEQ h0, changes made on
+    Dovecot, then SELECT (QRESYNC ...) and the rest."""
+    for i in range(5):
+        append_direct(dc, "carol", b"Subject: c%d\r\n\r\nbody\r\n" % i)
+    c = login(px, user="carol")
+    c.send(b"q1 ENABLE QRESYNC\r\n")
+    expect(c.until(b"q1"), [b"* ENABLED QRESYNC\r\n", b"q1 OK ENABLE completed\r\n"], "ENABLE QRESYNC")
+    c.send(b"q2 SELECT INBOX\r\n")
+    lines = c.until(b"q2")
+    h0 = highest(lines)
+    uv = int(next(re.match(rb"\* OK \[UIDVALIDITY (\d+)\]", l).group(1) for l in lines if b"UIDVALIDITY" in l))
+    c.send(b"z LOGOUT\r\n")
+    c.until(b"z")
+
+    d = direct(dc, "carol")
+    d.select("INBOX")
+    d.uid("STORE", "2,4", "+FLAGS", "(\\Deleted)")
+    d.expunge()
+    d.uid("STORE", "3", "+FLAGS", "(\\Seen)")
+    d.append("INBOX", None, None, b"Subject: c5\r\n\r\nnew\r\n")
+
+    c = login(px, user="carol")
+    c.send(b"r1 SELECT INBOX (QRESYNC (%d %d))\r\n" % (uv, h0))
+    expect(c.line(), b"r1 BAD QRESYNC parameter without ENABLE QRESYNC\r\n", "RFC 7162 §3.2.5: ENABLE first")
+    c.send(b"r2 ENABLE QRESYNC\r\n")
+    c.until(b"r2")
+    c.send(b"r3 SELECT INBOX (QRESYNC (%d %d))\r\n" % (uv, h0))
+    lines = c.until(b"r3")
+    van = [l for l in lines if l.startswith(b"* VANISHED")]
+    expect(van, [b"* VANISHED (EARLIER) 2,4\r\n"], "the two expunged on Dovecot: %r" % lines)
+    f = fetches(lines)
+    expect(sorted(v[0] for v in f.values()), [3, 6], "FETCH for the flagged and the new message: %r" % lines)
+    expect(all(v[1] > h0 for v in f.values()), True, "with MODSEQs above h0")
+    expect(lines.index(van[0]) < min(lines.index(l) for l in lines if b" FETCH " in l), True,
+           "VANISHED (EARLIER) before the FETCHes")
+    h1 = highest(lines)
+    # known-uids (RFC 7162 §3.2.5.1) limit both; [CLOSED] first (§3.2.11).
+    c.send(b"r4 SELECT INBOX (QRESYNC (%d %d 1:3))\r\n" % (uv, h0))
+    lines = c.until(b"r4")
+    expect(lines[0], b"* OK [CLOSED] Previous mailbox closed\r\n", "[CLOSED] first")
+    expect([l for l in lines if l.startswith(b"* VANISHED")], [b"* VANISHED (EARLIER) 2\r\n"], "known-uids 1:3")
+    expect([v[0] for v in fetches(lines).values()], [3], "FETCH within known-uids only")
+    # A MODSEQ from before the proxy's log of this mailbox: every UID up to
+    # UIDNEXT that is not there (UID 7 too, which came and went on Dovecot
+    # unseen by the proxy), and every message.
+    d.append("INBOX", None, None, b"Subject: c6\r\n\r\nbrief\r\n")
+    d.select("INBOX")
+    d.uid("STORE", "7", "+FLAGS", "(\\Deleted)")
+    d.expunge()
+    c.send(b"r5 SELECT INBOX (QRESYNC (%d 1))\r\n" % uv)
+    lines = c.until(b"r5")
+    expect([l for l in lines if l.startswith(b"* VANISHED")], [b"* VANISHED (EARLIER) 2,4,7\r\n"],
+           "a superset where the log does not reach: %r" % lines)
+    expect(sorted(v[0] for v in fetches(lines).values()), [1, 3, 5, 6], "and every message")
+    expect(sum(1 for l in lines if b"[CLOSED]" in l), 1, "one [CLOSED], the backend's own left out")
+    # Live: VANISHED instead of EXPUNGE (RFC 7162 §3.2.7), and EXPUNGE's
+    # tagged OK with the new HIGHESTMODSEQ.
+    d.uid("STORE", "6", "+FLAGS", "(\\Deleted)")
+    d.expunge()
+    c.send(b"r6 NOOP\r\n")
+    lines = c.until(b"r6")
+    expect(b"* VANISHED 6\r\n" in lines and not any(b"EXPUNGE" in l for l in lines), True,
+           "VANISHED, not EXPUNGE: %r" % lines)
+    c.send(b"r7 UID STORE 1 +FLAGS.SILENT (\\Deleted)\r\nr8 EXPUNGE\r\n")
+    c.until(b"r7")
+    lines = c.until(b"r8")
+    expect(lines[0], b"* VANISHED 1\r\n", "the session's own EXPUNGE")
+    m = re.match(rb"r8 OK \[HIGHESTMODSEQ (\d+)\] ", lines[-1])
+    expect(bool(m) and int(m.group(1)) > h1, True, "EXPUNGE's tagged OK: %r" % lines[-1])
+    # RFC 7162 §3.2.6.
+    c.send(b"r9 UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)\r\n" % h0)
+    lines = c.until(b"r9")
+    expect(lines[0], b"* VANISHED (EARLIER) 1:2,4,6\r\n", "VANISHED (EARLIER) first, from the log: %r" % lines)
+    expect([v[0] for v in fetches(lines).values()], [3], "then what changed")
+    c.send(b"r10 FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)\r\n" % h0)
+    expect(c.line(), b"r10 BAD VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC\r\n",
+           "VANISHED only with UID FETCH")
+    c.send(b"z LOGOUT\r\n")
+    c.until(b"z")
+    d.logout()
 
 
 def main():
@@ -247,6 +338,15 @@ def main():
                                  cwd=project, capture_output=True, timeout=120)
             expect((out.returncode, out.stdout), (0, b"PASS imapflow condstore\n"),
                    "imapflow_condstore.mjs through the proxy: %s" % out.stderr.decode()[-1500:])
+
+            qresync(px, dc)
+            # imapflow's own QRESYNC resync (the one run against the
+            # Lemonade store in test_node_imapflow.py), through the proxy.
+            out = subprocess.run(["node", "imapflow_qresync.mjs", str(px.tls_port),
+                                  os.path.join(px.dir, "tls", "cert.pem"), "dave", USERS["dave"]],
+                                 cwd=project, capture_output=True, timeout=180)
+            expect((out.returncode, out.stdout.startswith(b"PASS imapflow qresync")), (0, True),
+                   "imapflow_qresync.mjs through the proxy: %s" % out.stderr.decode()[-3000:])
         finally:
             px.stop()
 
@@ -266,7 +366,7 @@ def main():
 
         px = Proxy(args.lemonade, backend, options=("proxy.condstore=false",))
         try:
-            c = login(px, b"IMAP4rev1 IDLE ESEARCH COMPRESS=DEFLATE")
+            c = login(px, caps=b"IMAP4rev1 IDLE ESEARCH COMPRESS=DEFLATE")
             c.send(b"s4 SELECT INBOX\r\n")
             lines = c.until(b"s4")
             expect(any(b"HIGHESTMODSEQ" in l for l in lines), False, "no HIGHESTMODSEQ without CONDSTORE")

@@ -39,7 +39,20 @@ TEST(ProxyCondstore, Select) {
   a = cs::parse_select(" \"Sent Items\"\r\n");
   EXPECT_EQ(a.mailbox, "\"Sent Items\"");
   EXPECT_FALSE(a.condstore);
-  EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (1 2))\r\n"), std::invalid_argument);
+  // RFC 7162 §3.2.5.2 example: QRESYNC with known-uids and seq-match-data.
+  a = cs::parse_select(" INBOX (QRESYNC (67890007 90060115194045000 41:211,214:541 (1:5 41,43:46)))\r\n");
+  ASSERT_TRUE(a.qresync);
+  EXPECT_EQ(a.qresync->uidvalidity, 67890007u);
+  EXPECT_EQ(a.qresync->modseq, 90060115194045000u);
+  EXPECT_EQ(a.qresync->known_uids, "41:211,214:541");
+  a = cs::parse_select(" INBOX (QRESYNC (3857529045 20010715194032001))\r\n");
+  ASSERT_TRUE(a.qresync);
+  EXPECT_TRUE(a.qresync->known_uids.empty());
+  EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (0 2))\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (1))\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (1 2 3:4 (1 2) x))\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC)\r\n"), std::invalid_argument);
+  EXPECT_THROW(cs::parse_select(" INBOX (X-UNKNOWN)\r\n"), std::invalid_argument);
   EXPECT_THROW(cs::parse_select(" INBOX junk\r\n"), std::invalid_argument);
   EXPECT_THROW(cs::parse_select("\r\n"), std::invalid_argument);
 }
@@ -62,7 +75,11 @@ TEST(ProxyCondstore, Fetch) {
   ASSERT_EQ(a.items.size(), 1u);
   EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (CHANGEDSINCE 0)\r\n"), std::invalid_argument);
   EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (CHANGEDSINCE x)\r\n"), std::invalid_argument);
-  EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (VANISHED)\r\n"), std::invalid_argument);
+  // RFC 7162 §3.2.6 example: UID FETCH 300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)
+  a = cs::parse_fetch(" 300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)\r\n");
+  EXPECT_TRUE(a.vanished);
+  EXPECT_EQ(a.changedsince, 12345u);
+  EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (NOPE)\r\n"), std::invalid_argument);
   EXPECT_THROW(cs::parse_fetch(" 1 FLAGS (CHANGEDSINCE 99999999999999999999)\r\n"), std::invalid_argument);
 }
 

@@ -28,7 +28,7 @@ TEST(ProxyMediator, Capabilities) {
             "IMAP4rev1 LITERAL+ IDLE ESEARCH COMPRESS=DEFLATE");
   EXPECT_EQ(client_capabilities(dovecot, additions_for(dovecot, false), false), "IMAP4rev1 LITERAL+ IDLE ESEARCH");
   EXPECT_EQ(client_capabilities(dovecot, additions_for(dovecot, true), false),
-            "IMAP4rev1 LITERAL+ IDLE ESEARCH CONDSTORE ENABLE");
+            "IMAP4rev1 LITERAL+ IDLE ESEARCH CONDSTORE QRESYNC ENABLE");
   // A relayed session keeps the backend's COMPRESS (it runs end to end).
   std::vector<std::string> full{"IMAP4rev1", "IDLE", "ESEARCH", "CONDSTORE", "COMPRESS=DEFLATE", "AUTH=PLAIN"};
   EXPECT_EQ(client_capabilities(full, additions_for(full, true), true),
