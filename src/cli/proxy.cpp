@@ -21,14 +21,21 @@ namespace lemonade::cli {
 int proxy(const core::config& cfg, const std::string& backend_override) {
   core::init_logging(cfg.log_level, cfg.log_file);
   ::signal(SIGPIPE, SIG_IGN);
-  auto url = backend_override.empty() ? cfg.proxy_backend : backend_override;
-  auto where = proxy::parse_backend(url);
-  if (!where) throw exit_error(2, "proxy.backend: \"" + url + "\" is not imap://host:port or imaps://host:port");
-  // imap:// carries the users' passwords in the clear: to this host only.
-  bool local = where->host == "localhost" || where->host == "::1" || where->host.starts_with("127.");
-  if (!where->tls && !local)
-    throw exit_error(2, "proxy.backend: imap:// would send passwords in the clear to " + where->host +
-                            "; use imaps:// for a backend on another host");
+  auto urls = backend_override.empty() ? cfg.proxy_backend : backend_override;
+  // The default route and proxy.routes (proxy/routes.hpp); imap:// carries
+  // the users' passwords in the clear, to a loopback host only.
+  proxy::route fallback;
+  try {
+    fallback = proxy::parse_route(urls);
+  } catch (const std::invalid_argument& e) {
+    throw exit_error(2, std::string("proxy.backend: ") + e.what());
+  }
+  std::shared_ptr<proxy::router> routes;
+  try {
+    routes = std::make_shared<proxy::router>(std::move(fallback), cfg.proxy_routes);
+  } catch (const std::invalid_argument& e) {
+    throw exit_error(2, std::string("proxy.routes: ") + e.what());
+  }
   if (cfg.proxy_listen.empty() && cfg.proxy_tls_listen.empty())
     throw exit_error(2, "proxy.listen and proxy.tls_listen are both empty: nothing to listen on");
   auto cert = cfg.tls_cert.empty() ? cfg.data_dir / "tls" / "cert.pem" : cfg.tls_cert;
@@ -39,13 +46,13 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
     if (cfg.tls_cert.empty() && net::ensure_self_signed(cert, key, cfg.hostname))
       spdlog::info("event=tls_self_signed cert={}", cert.string());
     tls = net::make_server_tls(cert, key);
-    if (where->tls) backend_tls = net::make_client_tls(true, cfg.proxy_backend_ca);
+    backend_tls = net::make_client_tls(true, cfg.proxy_backend_ca);
   } catch (const std::exception& e) {
     throw exit_error(2, e.what());
   }
   unsigned threads = cfg.network_threads ? cfg.network_threads : std::max(1u, std::thread::hardware_concurrency());
   boost::asio::io_context ioc(static_cast<int>(threads));
-  proxy::server srv(ioc, {cfg, *where,
+  proxy::server srv(ioc, {cfg, routes,
                           [&] {
                             std::lock_guard lock(tls_mu);
                             return tls;
@@ -100,8 +107,10 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
     wait_sessions({});
   };
   sigs.async_wait(on_signal);
-  spdlog::info("event=started protocol=imap-proxy backend={}:{} tls={} network_threads={}", where->host, where->port,
-               where->tls, threads);
+  std::string names;
+  for (auto& b : routes->all()) names += (names.empty() ? "" : ",") + std::string(b.tls ? "imaps://" : "imap://") + b.text();
+  spdlog::info("event=started protocol=imap-proxy backends={} routes=\"{}\" network_threads={}", names,
+               cfg.proxy_routes.string(), threads);
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
   ioc.run();

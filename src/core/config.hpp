@@ -178,7 +178,8 @@ struct config {
   // server behind it.
   std::vector<std::string> proxy_listen;
   std::vector<std::string> proxy_tls_listen;
-  std::string proxy_backend;                    // imap://host:port or imaps://host:port
+  std::string proxy_backend;                    // imap://host:port or imaps://host:port, comma-separated
+  std::filesystem::path proxy_routes;           // a backend route per user or domain (proxy/routes.hpp)
   std::filesystem::path proxy_backend_ca;       // PEM; empty: the system's CAs
   std::chrono::seconds proxy_connect_timeout{30};
   // Mediated sessions (a backend without IDLE, ESEARCH or CONDSTORE; proxy/mediator):

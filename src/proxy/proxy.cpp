@@ -145,31 +145,6 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
-std::optional<backend> parse_backend(const std::string& url) {
-  backend b;
-  std::string_view rest;
-  if (url.starts_with("imap://")) {
-    rest = std::string_view(url).substr(7);
-  } else if (url.starts_with("imaps://")) {
-    rest = std::string_view(url).substr(8);
-    b.tls = true;
-    b.port = 993;
-  } else {
-    return std::nullopt;
-  }
-  if (rest.ends_with("/")) rest.remove_suffix(1);
-  auto hp = net::parse_host_port(std::string(rest));
-  if (hp) {
-    b.host = hp->host;
-    b.port = hp->port;
-  } else if (!rest.empty() && rest.find_first_of(":/[]@ ") == std::string_view::npos) {
-    b.host = std::string(rest);
-  } else {
-    return std::nullopt;
-  }
-  return b;
-}
-
 struct server::impl {
   asio::io_context& ioc;
   context ctx;
@@ -337,6 +312,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   if (address.size() > 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
   spdlog::info("conn={} event=connect protocol=imap-proxy remote={} tls={}", id, remote, implicit_tls);
   std::unique_ptr<imap::client::connection> backend;
+  proxy::backend chosen;  // the one of the user's route that answered
   std::vector<std::pair<std::string, std::string>> client_id;  // RFC 2971, from the client
   std::string tag;
   std::string user;
@@ -503,49 +479,63 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         p.say(tag + " NO [UNAVAILABLE] Too many failed logins from your address; try again later");
         continue;
       }
-      // The backend, logged in with the client's credentials.
+      // The backend, logged in with the client's credentials: the user's
+      // route (routes.hpp), the next backend when one cannot be reached
+      // or fails before it answers LOGIN.
       user = printable(credentials->first);
-      imap::client::options o;
-      o.host = ctx.where.host;
-      o.port = ctx.where.port;
-      o.tls = ctx.where.tls ? imap::client::options::security::implicit : imap::client::options::security::none;
-      o.tls_context = ctx.backend_tls;
-      o.server_name = ctx.where.host;
-      o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.cfg.proxy_connect_timeout);
+      auto route = ctx.routes->lookup(credentials->first);
       std::unique_ptr<imap::client::connection> conn;
-      try {
-        conn = co_await imap::client::connection::open(ex, o);
-      } catch (const std::exception& e) {
-        spdlog::warn("conn={} event=backend_unavailable user=\"{}\" backend={}:{} error=\"{}\"", id, user, o.host,
-                     o.port, e.what());
-        p.say(tag + " NO [UNAVAILABLE] The mail server is not reachable; try again later");
-        continue;
-      }
       imap::client::result r;
-      try {
-        // RFC 2971 ID before LOGIN, where the backend offers it: the
-        // client's own fields, and its address and port, which a backend
-        // that trusts the proxy (Dovecot's login_trusted_networks) logs
-        // and throttles by instead of the proxy's.
-        if (conn->has_capability("ID")) {
-          std::string list;
-          auto add_pair = [&](std::string_view k, std::string_view v) {
-            auto qk = quoted(k), qv = quoted(v);
-            if (qk.empty() || qv.empty()) return;
-            list += (list.empty() ? "" : " ") + qk + " " + qv;
-          };
-          for (auto& [k, v] : client_id) add_pair(k, v);
-          if (auto colon = remote.rfind(':'); colon != std::string::npos) {  // not a Unix socket
-            add_pair("x-originating-ip", address);
-            add_pair("x-originating-port", remote.substr(colon + 1));
+      bool unreachable = true;
+      for (std::size_t i = 0; i < route.size() && unreachable; ++i) {
+        auto& b = route[i];
+        imap::client::options o;
+        o.host = b.host;
+        o.port = b.port;
+        o.tls = b.tls ? imap::client::options::security::implicit : imap::client::options::security::none;
+        o.tls_context = ctx.backend_tls;
+        o.server_name = b.host;
+        o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.cfg.proxy_connect_timeout);
+        std::string failure;
+        try {
+          conn = co_await imap::client::connection::open(ex, o);
+          // RFC 2971 ID before LOGIN, where the backend offers it: the
+          // client's own fields, and its address and port, which a backend
+          // that trusts the proxy (Dovecot's login_trusted_networks) logs
+          // and throttles by instead of the proxy's.
+          if (conn->has_capability("ID")) {
+            std::string list;
+            auto add_pair = [&](std::string_view k, std::string_view v) {
+              auto qk = quoted(k), qv = quoted(v);
+              if (qk.empty() || qv.empty()) return;
+              list += (list.empty() ? "" : " ") + qk + " " + qv;
+            };
+            for (auto& [k, v] : client_id) add_pair(k, v);
+            if (auto colon = remote.rfind(':'); colon != std::string::npos) {  // not a Unix socket
+              add_pair("x-originating-ip", address);
+              add_pair("x-originating-port", remote.substr(colon + 1));
+            }
+            add_pair("x-session-id", "lemonade-proxy-" + std::to_string(id));
+            co_await conn->run(imap::client::command("ID").raw("(" + list + ")"));
           }
-          add_pair("x-session-id", "lemonade-proxy-" + std::to_string(id));
-          co_await conn->run(imap::client::command("ID").raw("(" + list + ")"));
+          r = co_await conn->run(
+              imap::client::command("LOGIN").string(credentials->first).string(credentials->second));
+          unreachable = false;
+          chosen = b;
+        } catch (const std::exception& e) {
+          failure = e.what();
         }
-        r = co_await conn->run(imap::client::command("LOGIN").string(credentials->first).string(credentials->second));
-      } catch (const std::exception& e) {
-        spdlog::warn("conn={} event=backend_failed user=\"{}\" error=\"{}\"", id, user, e.what());
-        p.say(tag + " NO [UNAVAILABLE] The mail server failed; try again later");
+        if (!unreachable) break;
+        if (conn) conn->close();
+        conn.reset();
+        spdlog::warn("conn={} event=backend_unavailable user=\"{}\" backend={} error=\"{}\"", id, user, b.text(),
+                     failure);
+        if (i + 1 < route.size())
+          spdlog::warn("conn={} event=backend_failover user=\"{}\" from={} to={}", id, user, b.text(),
+                       route[i + 1].text());
+      }
+      if (unreachable) {
+        p.say(tag + " NO [UNAVAILABLE] The mail server is not reachable; try again later");
         continue;
       }
       if (!r.ok()) {
@@ -588,8 +578,8 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
     }
     add = additions_for(backend_caps, cache != nullptr);
     caps = client_capabilities(backend_caps, add, ctx.cfg.compress);
-    spdlog::info("conn={} event=login protocol=imap-proxy user=\"{}\" remote={} backend={}:{} mediated={}", id, user,
-                 remote, ctx.where.host, ctx.where.port, add.any());
+    spdlog::info("conn={} event=login protocol=imap-proxy user=\"{}\" remote={} backend={} mediated={}", id, user,
+                 remote, chosen.text(), add.any());
     p.say(tag + " OK [CAPABILITY " + caps + "] Logged in");
     co_await p.flush();
   } catch (const std::exception& e) {

@@ -1,18 +1,19 @@
 #pragma once
-// `lemonade proxy` (issue 17, first step): an IMAP proxy in front of any
-// IMAP server. A client logs in to the proxy (LOGIN or AUTHENTICATE PLAIN,
-// over TLS unless from loopback, as auth.plaintext says); the proxy logs
-// in to the backend (proxy.backend) with the same credentials, answers
-// with the backend's capabilities, and from then on relays the octets both
-// ways untouched: IDLE, COMPRESS, literals, XENCRYPTED objects and sealed
-// requests pass through as they are; in front of a backend without IDLE,
-// ESEARCH or CONDSTORE it mediates instead (mediator.hpp). Before login it answers CAPABILITY,
-// NOOP, LOGOUT, STARTTLS, ID and the two logins itself
-// (docs/design/proxy-research.md §1, §2). A backend that cannot be reached
-// is NO [UNAVAILABLE] at login (RFC 5530); one that goes away later
-// without a BYE of its own gets the client * BYE [UNAVAILABLE], then the
-// end of the connection. More than server.max_connections at once are
-// refused with * BYE [UNAVAILABLE].
+// `lemonade proxy` (issue 17): an IMAP proxy in front of any IMAP server.
+// A client logs in to the proxy (LOGIN or AUTHENTICATE PLAIN, over TLS
+// unless from loopback, as auth.plaintext says); the proxy logs in to the
+// user's backend (routes.hpp: proxy.backend, proxy.routes, failover at
+// login) with the same credentials, answers with the backend's
+// capabilities, and from then on relays the octets both ways untouched:
+// IDLE, COMPRESS, literals, XENCRYPTED objects and sealed requests pass
+// through as they are; in front of a backend without IDLE, ESEARCH or
+// CONDSTORE it mediates instead (mediator.hpp). Before login it answers
+// CAPABILITY, NOOP, LOGOUT, STARTTLS, ID and the two logins itself
+// (docs/design/proxy-research.md §1, §2). A route none of whose backends
+// can be reached is NO [UNAVAILABLE] at login (RFC 5530); a backend that
+// goes away later without a BYE of its own gets the client * BYE
+// [UNAVAILABLE], then the end of the connection. More than
+// server.max_connections at once are refused with * BYE [UNAVAILABLE].
 
 #include <cstdint>
 #include <functional>
@@ -26,26 +27,18 @@
 
 #include "core/config.hpp"
 #include "net/endpoint.hpp"
+#include "proxy/routes.hpp"
 
 namespace lemonade::proxy {
 
 namespace asio = boost::asio;
 
-// proxy.backend: imap://host:port (plain) or imaps://host:port (TLS, the
-// certificate checked against proxy.backend_ca, or the system's CAs).
-struct backend {
-  std::string host;
-  std::uint16_t port = 143;
-  bool tls = false;
-};
-// nullopt for anything else.
-std::optional<backend> parse_backend(const std::string& url);
-
 struct context {
   const core::config& cfg;
-  backend where;
+  // Each user's backends (proxy.backend, proxy.routes: routes.hpp).
+  std::shared_ptr<router> routes;
   // The client side's TLS (STARTTLS, implicit TLS listeners); the
-  // backend side's, when where.tls.
+  // backend side's, for imaps:// backends.
   std::function<std::shared_ptr<asio::ssl::context>()> tls;
   std::shared_ptr<asio::ssl::context> backend_tls;
 };
