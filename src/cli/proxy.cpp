@@ -36,6 +36,12 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
   } catch (const std::invalid_argument& e) {
     throw exit_error(2, std::string("proxy.routes: ") + e.what());
   }
+  std::shared_ptr<const proxy::special_use_map> special_use;
+  try {
+    special_use = std::make_shared<const proxy::special_use_map>(proxy::parse_special_use(cfg.proxy_special_use));
+  } catch (const std::invalid_argument& e) {
+    throw exit_error(2, std::string("proxy.special_use: ") + e.what());
+  }
   if (cfg.proxy_listen.empty() && cfg.proxy_tls_listen.empty())
     throw exit_error(2, "proxy.listen and proxy.tls_listen are both empty: nothing to listen on");
   auto cert = cfg.tls_cert.empty() ? cfg.data_dir / "tls" / "cert.pem" : cfg.tls_cert;
@@ -57,7 +63,7 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
                             std::lock_guard lock(tls_mu);
                             return tls;
                           },
-                          backend_tls});
+                          backend_tls, special_use});
   bind_each(cfg.proxy_listen, "proxy.listen", [&](auto& hp) { srv.listen(hp, false); });
   bind_each(cfg.proxy_tls_listen, "proxy.tls_listen", [&](auto& hp) { srv.listen(hp, true); });
   srv.start();

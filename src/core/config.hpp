@@ -189,6 +189,10 @@ struct config {
   std::chrono::seconds proxy_poll_interval{15};
   // and whether it synthesises CONDSTORE (proxy/modseq_cache.hpp).
   bool proxy_condstore = true;
+  // and the names it marks with SPECIAL-USE attributes (mediator.hpp).
+  std::vector<std::string> proxy_special_use{"Drafts=Drafts", "Sent=Sent,Sent Items,Sent Messages",
+                                             "Trash=Trash,Deleted Items,Deleted Messages",
+                                             "Junk=Junk,Spam,Junk E-mail", "Archive=Archive"};
 
   // [limits]
   std::size_t max_line_length = 64 * 1024;        // command text, literals excluded

@@ -14,6 +14,14 @@ namespace {
 // its own; the server's parser stops at imap.max_nesting_depth).
 constexpr int max_depth = 64;
 
+// A FETCH item that a "[section]" follows (RFC 3501 §6.4.5, RFC 3516): in
+// other atoms (a mailbox "foo[bar") '[' is a character like any other.
+bool section_item(std::string_view name) {
+  for (auto n : {"BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK", "BINARY.SIZE"})
+    if (core::iequals(name, n)) return true;
+  return false;
+}
+
 std::size_t end_at(std::string_view s, std::size_t i, int depth) {
   if (depth > max_depth) throw std::invalid_argument("Lists nested too deeply");
   if (i >= s.size()) return i;
@@ -48,9 +56,10 @@ std::size_t end_at(std::string_view s, std::size_t i, int depth) {
   // An atom; a FETCH item's "[...]" section may hold spaces, lists and
   // quoted strings (RFC 3501 §6.4.5: BODY[HEADER.FIELDS (From "To")]).
   int brackets = 0;
+  auto start = i;
   while (i < s.size()) {
     c = s[i];
-    if (c == '[') {
+    if (c == '[' && (brackets > 0 || section_item(s.substr(start, i - start)))) {
       ++brackets;
     } else if (c == ']' && brackets > 0) {
       --brackets;
@@ -79,6 +88,15 @@ std::optional<std::uint32_t> nz_number(std::string_view s) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v == 0) return std::nullopt;
   return v;
+}
+
+// How many arguments a SEARCH key takes (RFC 3501 §6.4.4, RFC 5032).
+int key_arguments(std::string_view key) {
+  for (auto k : {"BCC", "BEFORE", "BODY", "CC", "FROM", "KEYWORD", "LARGER", "ON", "SENTBEFORE", "SENTON",
+                 "SENTSINCE", "SINCE", "SMALLER", "SUBJECT", "TEXT", "TO", "UID", "UNKEYWORD", "CHARSET", "OLDER",
+                 "YOUNGER"})
+    if (core::iequals(key, k)) return 1;
+  return core::iequals(key, "HEADER") ? 2 : 0;
 }
 
 std::string_view strip_crlf(std::string_view s) {
@@ -143,6 +161,9 @@ select_args parse_select(std::string_view args) {
         throw std::invalid_argument("Unknown SELECT parameter");
       auto q = tokens(inner(params[++i]));
       qresync_param r;
+      // RFC 7162 §7: known-uids is a sequence-set without "*".
+      if (q.size() > 2 && q[2].find('*') != std::string_view::npos)
+        throw std::invalid_argument("known-uids may not contain *");
       auto uv = q.size() >= 2 && q.size() <= 4 ? nz_number(q[0]) : std::nullopt;
       if (!uv) throw std::invalid_argument("QRESYNC takes (uidvalidity modseq [known-uids] [seq-match-data])");
       r.uidvalidity = *uv;
@@ -235,7 +256,15 @@ std::vector<modseq_criterion> find_modseq_criteria(std::string_view args) {
       auto e = token_end(args, i);
       if (e == i) throw std::invalid_argument("Unexpected " + std::string(1, args[i]));
       auto tok = args.substr(i, e - i);
-      if (tok.starts_with("(")) {
+      if (auto n = key_arguments(tok); n > 0) {
+        // RFC 3501 §6.4.4: the key's arguments ("SUBJECT MODSEQ" is a
+        // subject), skipped.
+        for (int k = 0; k < n; ++k) {
+          i = e;
+          skip();
+          e = token_end(args, i);
+        }
+      } else if (tok.starts_with("(")) {
         self(self, i + 1, e - 1);
       } else if (core::iequals(tok, "MODSEQ")) {
         modseq_criterion c;

@@ -23,6 +23,7 @@
 #include "net/stream.hpp"
 #include "proxy/condstore.hpp"
 #include "proxy/modseq_cache.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace lemonade::proxy {
 
@@ -65,8 +66,9 @@ struct session_over {};
 
 }  // namespace
 
-additions additions_for(const std::vector<std::string>& caps, bool condstore) {
+additions additions_for(const std::vector<std::string>& caps, bool condstore, bool special_use) {
   additions a;
+  a.special_use = special_use && !has(caps, "SPECIAL-USE");
   a.idle = !has(caps, "IDLE");
   a.esearch = !has(caps, "ESEARCH");
   a.condstore = condstore && !has(caps, "CONDSTORE");
@@ -93,7 +95,62 @@ std::string client_capabilities(const std::vector<std::string>& backend_caps, co
   if (add.condstore) put("CONDSTORE");
   if (add.condstore) put("QRESYNC");
   if (add.enable) put("ENABLE");
+  if (add.special_use) put("SPECIAL-USE");
   if (add.any() && compress) put("COMPRESS=DEFLATE");
+  return out;
+}
+
+special_use_map parse_special_use(const std::vector<std::string>& entries) {
+  special_use_map out;
+  for (auto& e : entries) {
+    auto eq = e.find('=');
+    auto use = e.substr(0, eq);
+    // RFC 6154 §2.
+    static const std::vector<std::string> uses{"All", "Archive", "Drafts", "Flagged", "Junk", "Sent", "Trash"};
+    auto it = std::find_if(uses.begin(), uses.end(), [&](auto& u) { return core::iequals(u, use); });
+    if (eq == std::string::npos || it == uses.end())
+      throw std::invalid_argument("\"" + e + "\" is not Use=Name,... with Use one of All, Archive, Drafts, Flagged, "
+                                  "Junk, Sent, Trash");
+    std::string_view names = std::string_view(e).substr(eq + 1);
+    while (!names.empty()) {
+      auto comma = names.find(',');
+      auto name = names.substr(0, comma);
+      while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+      while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+      if (name.empty() || !out.emplace(core::to_upper(name), "\\" + *it).second)
+        throw std::invalid_argument("\"" + e + "\": an empty name, or one named twice");
+      if (comma == std::string_view::npos) break;
+      names.remove_prefix(comma + 1);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> mark_special_use(std::string_view resp, const special_use_map& map) {
+  client::untagged u;
+  try {
+    u = client::parse_untagged(resp);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  // RFC 3501 §7.2.2: "LIST" SP mailbox-list, mailbox-list = "(" [mbx-list-flags] ")" SP
+  // (DQUOTE QUOTED-CHAR DQUOTE / nil) SP mailbox.
+  if (u.name != "LIST" || u.items.size() != 3 || u.items[0].what != client::value::kind::list) return std::nullopt;
+  auto name = core::to_upper(u.items[2].text);
+  auto it = map.find(name);
+  if (it == map.end() && u.items[1].is_string() && u.items[1].text.size() == 1 &&
+      name.starts_with("INBOX" + u.items[1].text))
+    it = map.find(name.substr(6));
+  if (it == map.end()) return std::nullopt;
+  for (auto& a : u.items[0].items)
+    if (core::iequals(a.text, it->second)) return std::nullopt;
+  auto open = resp.find('(');
+  auto close = resp.find(')', open);
+  if (open == std::string_view::npos || close == std::string_view::npos) return std::nullopt;
+  std::string out(resp.substr(0, close));
+  if (close > open + 1) out += ' ';
+  out += it->second;
+  out += resp.substr(close);
   return out;
 }
 
@@ -275,6 +332,11 @@ class mediator {
     std::uint32_t uidnext = 0;
     std::string name;
     std::vector<std::uint32_t> uids;  // [seq - 1]; 0: not learnt yet
+    // [seq - 1]: the MODSEQ of the message's state this session last
+    // knew (and told its client, where CONDSTORE is on).
+    std::vector<std::uint64_t> mods;
+    // Every change numbered up to here reached this session (guard()).
+    std::uint64_t checked = 0;
     std::uint32_t exists = 0;
     std::uint32_t max_uid() const {
       std::uint32_t m = 0;
@@ -319,6 +381,33 @@ class mediator {
                                         const std::vector<std::uint32_t>& numbers, const std::string& after, Take take);
   // The UIDs of a SEARCH's "MODSEQ n" (RFC 7162 §3.1.5: MODSEQ >= n).
   std::string modseq_criterion(std::uint64_t value);
+  // Before the client is shown MODSEQ `m` (RFC 7162 §3.2): changes other
+  // sessions numbered at or below it that this one has not passed on are
+  // numbered again above it (modseq_cache::restamp).
+  void guard(std::uint64_t m) {
+    if (!view_.mailbox || m <= view_.checked) return;
+    auto index = [&](std::uint32_t uid) -> std::optional<std::size_t> {
+      auto it = std::find(view_.uids.begin(), view_.uids.end(), uid);
+      if (uid == 0 || it == view_.uids.end()) return std::nullopt;
+      return static_cast<std::size_t>(it - view_.uids.begin());
+    };
+    m_.cache->restamp(
+        view_.mailbox, view_.checked, m,
+        [&](std::uint32_t uid, std::uint64_t modseq) {
+          auto i = index(uid);
+          return i && view_.mods[*i] == modseq;
+        },
+        [&](std::uint32_t uid) { return index(uid).has_value(); });
+    view_.checked = m;
+  }
+  // The selected mailbox's HIGHESTMODSEQ as this session may show it:
+  // what others numbered above and this session has not passed on is
+  // numbered again above it (guard()).
+  std::uint64_t revealed_highest() {
+    auto h = m_.cache->highest(view_.mailbox);
+    guard(h);
+    return h;
+  }
   std::uint64_t modseq_of_seq(std::uint32_t seq) {
     if (seq == 0 || seq > view_.uids.size() || view_.uids[seq - 1] == 0) return 0;
     return m_.cache->modseq(view_.mailbox, view_.uids[seq - 1]);
@@ -337,7 +426,8 @@ class mediator {
   bool condstore_ = false;  // RFC 7162 §3.1: a CONDSTORE-enabling command came
   bool qresync_ = false;    // RFC 7162 §3.2.3: ENABLE QRESYNC came
   std::uint32_t expunged_ = 0;  // EXPUNGEs observed (for EXPUNGE's tagged OK)
-  bool bulk_ = false;       // the SELECT's own FETCH: observed as a whole
+  std::pair<std::uint32_t, std::uint32_t> learn_tried_{};  // learn_new()'s last (first, EXISTS)
+  bool backend_selected_ = false;  // a mailbox is selected at the backend (for [CLOSED])
   fetch_seen last_;
 };
 
@@ -434,6 +524,8 @@ asio::awaitable<std::string> mediator::answer(const std::string& tag, Take take)
     auto resp = co_await m_.backend->next_response();
     if (resp.starts_with("* ")) {
       resp = observe(std::move(resp));
+      if (m_.add.special_use && core::istarts_with(resp, "* LIST "))
+        if (auto marked = mark_special_use(std::string_view(resp).substr(2), *m_.special_use)) resp = "* " + *marked;
       if (!take(std::string_view(resp).substr(2))) untagged(resp);
       continue;
     }
@@ -626,8 +718,15 @@ asio::awaitable<void> mediator::search(const std::string& cmd, const std::string
     condstore_ = true;  // RFC 7162 §3.1
     // Where they are once RETURN (...) is gone; replaced from the last.
     criteria = condstore::find_modseq_criteria(std::string_view(text).substr(at));
-    for (auto c = criteria.rbegin(); c != criteria.rend(); ++c)
-      text.replace(at + c->at, c->size, modseq_criterion(c->value));
+    for (auto c = criteria.rbegin(); c != criteria.rend(); ++c) {
+      auto uids = modseq_criterion(c->value);
+      // The backend's line limit (Dovecot's is 64 KiB by default).
+      if (uids.size() > m_.cfg.max_line_length / 2) {
+        untagged(tag + " NO [LIMIT] Too many messages changed since that MODSEQ for one search here");
+        co_return;
+      }
+      text.replace(at + c->at, c->size, uids);
+    }
   }
   if (!co_await send(text, tag)) co_return;
   search_result found;
@@ -643,6 +742,7 @@ asio::awaitable<void> mediator::search(const std::string& cmd, const std::string
     for (auto n : found.numbers)
       found.modseq = std::max(found.modseq.value_or(0),
                               uid ? m_.cache->modseq(view_.mailbox, n) : modseq_of_seq(n));
+    if (found.modseq) guard(*found.modseq);
   }
   if (core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK")) {
     if (s) {
@@ -669,7 +769,10 @@ std::string mediator::observe(std::string resp) {
   auto what = text.substr(sp + 1);
   if (core::iequals(what, "EXISTS")) {
     view_.exists = *n;
-    if (view_.uids.size() > *n) view_.uids.resize(*n);
+    if (view_.uids.size() > *n) {
+      view_.uids.resize(*n);
+      view_.mods.resize(*n);
+    }
     return resp;
   }
   if (core::iequals(what, "EXPUNGE")) {
@@ -679,6 +782,7 @@ std::string mediator::observe(std::string resp) {
     if (*n <= view_.uids.size()) {
       uid = view_.uids[*n - 1];
       view_.uids.erase(view_.uids.begin() + (*n - 1));
+      view_.mods.erase(view_.mods.begin() + (*n - 1));
       if (uid) m_.cache->expunge(view_.mailbox, uid);
     }
     if (view_.exists > 0) --view_.exists;
@@ -689,7 +793,7 @@ std::string mediator::observe(std::string resp) {
       spdlog::warn("conn={} event=expunge_without_uid user=\"{}\" seq={}", m_.id, m_.user, *n);
     return resp;
   }
-  if (bulk_ || !core::istarts_with(what, "FETCH (")) return resp;
+  if (!core::istarts_with(what, "FETCH (")) return resp;
   client::untagged u;
   try {
     u = client::parse_untagged(text);
@@ -704,6 +808,7 @@ std::string mediator::observe(std::string resp) {
   for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
     if (items[i].is_atom("UID")) uid = number<std::uint32_t>(items[i + 1].text);
     else if (items[i].is_atom("FLAGS") && items[i + 1].what == client::value::kind::list) flags = &items[i + 1];
+    if (uid == 0u) uid.reset();  // not a UID (RFC 3501 §9: nz-number)
     else if (items[i].is_atom("MODSEQ")) has_modseq = true;
   }
   bool uid_sent = uid.has_value();
@@ -711,7 +816,10 @@ std::string mediator::observe(std::string resp) {
   if (!uid && seq <= view_.uids.size() && view_.uids[seq - 1]) uid = view_.uids[seq - 1];
   if (!uid) return resp;  // a message not learnt yet: learn_new() follows
   if (seq <= view_.exists) {
-    if (view_.uids.size() < seq) view_.uids.resize(seq, 0);
+    if (view_.uids.size() < seq) {
+      view_.uids.resize(seq, 0);
+      view_.mods.resize(seq, 0);
+    }
     view_.uids[seq - 1] = *uid;
   }
   modseq_cache::observed o;
@@ -723,10 +831,12 @@ std::string mediator::observe(std::string resp) {
     o.modseq = m_.cache->modseq(view_.mailbox, *uid);
   }
   last_ = {seq, *uid, o.modseq, o.changed};
+  if (seq <= view_.uids.size() && view_.uids[seq - 1] == *uid) view_.mods[seq - 1] = o.modseq;
   // RFC 7162 §3.2.4: "Once a CONDSTORE enabling command is issued by the
   // client, the server MUST automatically include both UID and
   // mod-sequence data in all subsequent untagged FETCH responses".
   if (!condstore_ || has_modseq || o.modseq == 0) return resp;
+  guard(o.modseq);
   return "* " + condstore::add_to_fetch(text, uid_sent ? std::nullopt : uid, o.modseq);
 }
 
@@ -740,6 +850,10 @@ asio::awaitable<void> mediator::learn_new() {
     }
   }
   if (first == 0) co_return;
+  // A message whose FETCH never reads is asked for once per EXISTS, not
+  // after every command.
+  if (std::pair(first, view_.exists) == learn_tried_) co_return;
+  learn_tried_ = {first, view_.exists};
   auto tag = "P" + std::to_string(next_tag_++);
   co_await m_.backend->send_raw(tag + " FETCH " + std::to_string(first) + ":* (UID FLAGS)\r\n");
   auto done = co_await answer(tag, [&](std::string_view) {
@@ -863,14 +977,15 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
   }
   // A SELECT closes the mailbox selected before, even when it fails;
   // RFC 7162 §3.2.11: [CLOSED] marks where its responses end.
-  if (view_.mailbox) untagged("* OK [CLOSED] Previous mailbox closed");
+  if (backend_selected_) untagged("* OK [CLOSED] Previous mailbox closed");
   view_ = {};
+  learn_tried_ = {};
+  backend_selected_ = false;
   // RFC 7162 §3.1.8: SELECT (CONDSTORE) is a CONDSTORE-enabling command.
   if (a.condstore) condstore_ = true;
   std::string text = tag + " " + name + " " + std::string(a.mailbox) + "\r\n";
   if (!co_await send(text, tag)) co_return;
-  std::optional<std::uint32_t> uidvalidity, uidnext;
-  std::uint32_t exists = 0;
+  std::optional<std::uint32_t> uidvalidity, uidnext, exists;
   auto code_value = [](std::string_view resp, std::string_view code) -> std::optional<std::uint32_t> {
     auto p = std::string("OK [") + std::string(code) + " ";
     if (!core::istarts_with(resp, p)) return std::nullopt;
@@ -884,27 +999,37 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
     if (auto v = code_value(resp, "UIDVALIDITY")) uidvalidity = v;
     else if (auto v = code_value(resp, "UIDNEXT")) uidnext = v;
     else if (auto sp = resp.find(' '); sp != std::string_view::npos && core::iequals(resp.substr(sp + 1), "EXISTS"))
-      exists = number<std::uint32_t>(resp.substr(0, sp)).value_or(0);
+      exists = number<std::uint32_t>(resp.substr(0, sp));
     return false;
   });
-  if (!core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK") || !uidvalidity) {
+  bool ok = core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK");
+  backend_selected_ = ok;
+  if (!ok || !uidvalidity || !exists) {
     // RFC 7162 §3.1.2.2: a mailbox without persistent MODSEQs.
-    if (uidvalidity == std::nullopt && core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK"))
-      untagged("* OK [NOMODSEQ] No UIDVALIDITY from the mail server");
+    if (ok) untagged("* OK [NOMODSEQ] No UIDVALIDITY or EXISTS from the mail server");
     untagged(done);
     co_return;
   }
-  auto mb = m_.cache->open(m_.user, condstore::mailbox_name(a.mailbox), *uidvalidity);
+  auto mb = m_.cache->open(m_.account, condstore::mailbox_name(a.mailbox), *uidvalidity);
   std::vector<std::pair<std::uint32_t, std::string>> seen;
   std::vector<std::uint32_t> seqs;
-  if (exists > 0) {
+  // Whether the listing names every message: only then is a held message
+  // it lacks an expunge (an unreadable response, or an EXPUNGE during it,
+  // and nothing is inferred).
+  bool complete = true;
+  if (*exists > 0) {
     auto t = "P" + std::to_string(next_tag_++);
     co_await m_.backend->send_raw(t + " FETCH 1:* (UID FLAGS)\r\n");
-    bulk_ = true;
     auto r = co_await answer(t, [&](std::string_view resp) {
       auto sp = resp.find(' ');
       auto seq = number<std::uint32_t>(resp.substr(0, sp));
-      if (!seq || sp == std::string_view::npos || !core::istarts_with(resp.substr(sp + 1), "FETCH (")) return false;
+      if (!seq || sp == std::string_view::npos) return false;
+      auto what = resp.substr(sp + 1);
+      // New mail meanwhile: its EXISTS reaches the client, and
+      // learn_new() its UID after the command.
+      if (core::iequals(what, "EXISTS")) exists = *seq;
+      if (core::iequals(what, "EXPUNGE")) complete = false;
+      if (!core::istarts_with(what, "FETCH (")) return false;
       client::untagged u;
       try {
         u = client::parse_untagged(resp);
@@ -920,12 +1045,14 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
         else if (items[i].is_atom("FLAGS"))
           for (auto& f : items[i + 1].items) flags.push_back(f.text);
       }
-      if (!uid) return false;
+      if (!uid || *uid == 0) {
+        complete = false;
+        return false;
+      }
       seen.emplace_back(*uid, canonical_flags(flags));
       seqs.push_back(*seq);
       return true;
     });
-    bulk_ = false;
     if (!core::istarts_with(std::string_view(r).substr(t.size() + 1), "OK")) {
       spdlog::warn("conn={} event=backend_fetch_failed user=\"{}\" response=\"{}\"", m_.id, m_.user, r.substr(0, 120));
       untagged("* OK [NOMODSEQ] The mail server did not list the messages");
@@ -933,17 +1060,30 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
       co_return;
     }
   }
-  m_.cache->observe_all(mb.id, seen);
+  auto mods = m_.cache->observe_all(mb.id, seen, complete && seen.size() == *exists);
   view_.mailbox = mb.id;
   view_.base = mb.base;
   view_.uidnext = uidnext.value_or(0);
   view_.name = condstore::mailbox_name(a.mailbox);
-  view_.exists = exists;
-  view_.uids.assign(exists, 0);
-  for (std::size_t i = 0; i < seqs.size(); ++i)
-    if (seqs[i] >= 1 && seqs[i] <= exists) view_.uids[seqs[i] - 1] = seen[i].first;
-  m_.cache->set_fingerprint(mb.id, std::to_string(exists) + " " + std::to_string(uidnext.value_or(0)));
-  untagged("* OK [HIGHESTMODSEQ " + std::to_string(m_.cache->highest(mb.id)) + "] Highest");
+  view_.exists = *exists;
+  view_.uids.assign(*exists, 0);
+  view_.mods.assign(*exists, 0);
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    if (seqs[i] >= 1 && seqs[i] <= *exists) {
+      view_.uids[seqs[i] - 1] = seen[i].first;
+      view_.mods[seqs[i] - 1] = mods[i];
+    }
+  }
+  // STATUS's view of the mailbox (MESSAGES UIDNEXT UNSEEN), for a later
+  // STATUS HIGHESTMODSEQ from a session that has not selected it.
+  auto unseen = std::count_if(seen.begin(), seen.end(), [](auto& m) {
+    return (" " + m.second + " ").find(" \\SEEN ") == std::string::npos;
+  });
+  m_.cache->set_fingerprint(mb.id, std::to_string(*exists) + " " + std::to_string(uidnext.value_or(0)) + " " +
+                                       std::to_string(unseen));
+  // Everything up to here is this session's knowledge (guard()).
+  view_.checked = m_.cache->highest(mb.id);
+  untagged("* OK [HIGHESTMODSEQ " + std::to_string(view_.checked) + "] Highest");
   // RFC 7162 §3.2.5.1: with the UIDVALIDITY the client knew, what changed
   // since its MODSEQ (VANISHED (EARLIER), then FETCH (UID FLAGS MODSEQ)
   // from the backend); with another UIDVALIDITY, nothing more.
@@ -992,7 +1132,8 @@ asio::awaitable<void> mediator::fetch(const std::string& cmd, const std::string&
   }
   if (parsed && (a.modseq || a.changedsince)) condstore_ = true;  // RFC 7162 §3.1
   auto set = parsed ? syntax::parse_sequence_set(a.set) : std::nullopt;
-  if (!parsed || !condstore_ || !set) {
+  // "$" (RFC 5182) is the backend's to resolve.
+  if (!parsed || !condstore_ || !set || set->saved) {
     if (co_await send(cmd, tag)) untagged(co_await answer(tag));
     co_return;
   }
@@ -1027,8 +1168,9 @@ asio::awaitable<void> mediator::fetch(const std::string& cmd, const std::string&
       if (in.contains(u)) numbers.push_back(u);
   } else {
     syntax::interval_set in(*set, view_.exists);
-    for (std::uint32_t seq = 1; seq <= view_.uids.size(); ++seq) {
-      auto u = view_.uids[seq - 1];
+    // A message without a UID yet counts as changed.
+    for (std::uint32_t seq = 1; seq <= view_.exists; ++seq) {
+      auto u = seq <= view_.uids.size() ? view_.uids[seq - 1] : 0;
       if (in.contains(seq) && (u == 0 || std::binary_search(changed.begin(), changed.end(), u)))
         numbers.push_back(seq);
     }
@@ -1060,39 +1202,107 @@ asio::awaitable<void> mediator::store(const std::string& cmd, const std::string&
     }
   }
   auto set = parsed ? syntax::parse_sequence_set(a.set) : std::nullopt;
-  if (!set || (!a.unchangedsince && !a.silent())) {
+  // "$" (RFC 5182) is the backend's to resolve.
+  if (!set || set->saved || (!a.unchangedsince && !a.silent())) {
     if (co_await send(cmd, tag)) untagged(co_await answer(tag));
     co_return;
   }
   if (a.unchangedsince) condstore_ = true;  // RFC 7162 §3.1
-  syntax::interval_set in(*set, uid ? view_.max_uid() : view_.exists);
-  std::vector<std::uint32_t> pass, failed;
-  for (std::uint32_t seq = 1; seq <= view_.uids.size(); ++seq) {
-    auto u = view_.uids[seq - 1];
-    auto n = uid ? u : seq;
-    if (u == 0 || !in.contains(n)) continue;
-    if (a.unchangedsince && m_.cache->modseq(view_.mailbox, u) > *a.unchangedsince) failed.push_back(n);
-    else pass.push_back(u);
+  // Every message of the set needs its UID: new ones announced by now
+  // have it after learn_new(); one that still has none is refused, never
+  // skipped.
+  co_await learn_new();
+  struct target {
+    std::uint32_t seq, uid;
+  };
+  bool unknown = false;
+  auto targets = [&] {
+    std::vector<target> out;
+    syntax::interval_set in(*set, uid ? view_.max_uid() : view_.exists);
+    for (std::uint32_t seq = 1; seq <= view_.exists; ++seq) {
+      auto u = seq <= view_.uids.size() ? view_.uids[seq - 1] : 0;
+      if (u == 0) {
+        unknown = unknown || (!uid && in.contains(seq));
+        continue;
+      }
+      if (in.contains(uid ? u : seq)) out.push_back({seq, u});
+    }
+    return out;
+  };
+  auto chosen = targets();
+  if (unknown) {
+    untagged(tag + " NO Some of these messages are not known to the proxy yet; try again");
+    co_return;
   }
-  std::sort(pass.begin(), pass.end());
+  auto numbers = [&](const std::vector<target>& ts, bool uids) {
+    std::vector<std::uint32_t> out;
+    for (auto& t : ts) out.push_back(uids ? t.uid : t.seq);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  if (a.unchangedsince && !chosen.empty()) {
+    // RFC 7162 §3.1.3 is checked against MODSEQs as fresh as a FETCH of
+    // the set makes them (a change made elsewhere since the last look
+    // gets its MODSEQ first). FETCH, not UID FETCH, for a STORE: no
+    // EXPUNGE may come during either (RFC 3501 §7.4.1). Changes are news
+    // for the client; the rest is the proxy's.
+    auto t = "P" + std::to_string(next_tag_++);
+    std::string before = uid ? "UID FETCH " : "FETCH ", after = " (FLAGS)\r\n";
+    auto quiet = [&](std::string_view) { return last_.uid != 0 && !last_.changed; };
+    auto refresh = numbers(chosen, uid);
+    co_await in_parts(t, before, refresh, after, quiet);
+    chosen = targets();
+  }
+  std::vector<target> pass;
+  std::vector<std::uint32_t> failed;
+  for (auto& t : chosen) {
+    // "Use of UNCHANGEDSINCE with a modification sequence of 0 always
+    // fails if the metadata item exists": so does a message the proxy
+    // holds no MODSEQ for.
+    auto m = a.unchangedsince ? m_.cache->modseq(view_.mailbox, t.uid) : 0;
+    if (a.unchangedsince && (m == 0 || m > *a.unchangedsince)) failed.push_back(uid ? t.uid : t.seq);
+    else pass.push_back(t);
+  }
+  auto pass_uids = numbers(pass, true);
   bool silent = a.silent();
+  std::vector<std::uint32_t> told;
   auto take = [&](std::string_view) {
-    if (!silent || last_.uid == 0 || !std::binary_search(pass.begin(), pass.end(), last_.uid)) return false;
-    if (condstore_ && last_.changed)
+    if (!silent || last_.uid == 0 || !std::binary_search(pass_uids.begin(), pass_uids.end(), last_.uid)) return false;
+    // RFC 7162 §3.1.3: under .SILENT, a FETCH with the MODSEQ still; for
+    // an UNCHANGEDSINCE store, of every message stored, changed or not.
+    if (condstore_ && (last_.changed || a.unchangedsince)) {
+      guard(last_.modseq);
       untagged("* " + std::to_string(last_.seq) + " FETCH (UID " + std::to_string(last_.uid) + " MODSEQ (" +
                std::to_string(last_.modseq) + "))");
+      told.push_back(last_.uid);
+    }
     return true;
   };
   // The backend's own STORE is never silent: its FETCH responses are how
-  // the proxy sees the new flags. (Arguments named first: GCC 12 destroys
-  // temporaries in a coroutine call's full expression twice.)
+  // the proxy sees the new flags. A STORE stays a STORE (no EXPUNGE during
+  // it). (Arguments named first: GCC 12 destroys temporaries in a
+  // coroutine call's full expression twice.)
   std::string done = tag + " OK STORE completed";
   if (!pass.empty()) {
-    std::string before = "UID STORE ";
+    std::string before = uid ? "UID STORE " : "STORE ";
     std::string after = " " + a.item_loud() + " " + std::string(a.value) + "\r\n";
-    done = co_await in_parts(tag, before, pass, after, take);
+    auto stored = numbers(pass, uid);
+    done = co_await in_parts(tag, before, stored, after, take);
   }
-  if (!failed.empty() && core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK")) {
+  bool ok = core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK");
+  if (ok && silent && a.unchangedsince && condstore_) {
+    for (std::uint32_t seq = 1; seq <= view_.uids.size(); ++seq) {
+      auto u = view_.uids[seq - 1];
+      if (!std::binary_search(pass_uids.begin(), pass_uids.end(), u) ||
+          std::find(told.begin(), told.end(), u) != told.end())
+        continue;
+      auto m = m_.cache->modseq(view_.mailbox, u);
+      guard(m);
+      untagged("* " + std::to_string(seq) + " FETCH (UID " + std::to_string(u) + " MODSEQ (" + std::to_string(m) +
+               "))");
+    }
+  }
+  if (!failed.empty() && ok) {
     std::sort(failed.begin(), failed.end());
     done = tag + " OK [MODIFIED " + syntax::format_sequence_set(failed) + "] Conditional STORE failed";
   }
@@ -1115,7 +1325,7 @@ asio::awaitable<void> mediator::status(const std::string& cmd, const std::string
   }
   condstore_ = true;  // RFC 7162 §3.1
   auto asked = a.items;
-  for (auto want : {"MESSAGES", "UIDNEXT", "UIDVALIDITY"})
+  for (auto want : {"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"})
     if (std::find(a.items.begin(), a.items.end(), want) == a.items.end()) a.items.emplace_back(want);
   std::string text = tag + " STATUS " + std::string(a.mailbox) + " (";
   for (std::size_t i = 0; i < a.items.size(); ++i) text += (i ? " " : "") + a.items[i];
@@ -1134,12 +1344,13 @@ asio::awaitable<void> mediator::status(const std::string& cmd, const std::string
     if (values.size() != 1) return false;
     auto& pairs = values[0].items;
     std::string kept;
-    std::string messages, uidnext;
+    std::string messages, uidnext, unseen;
     std::optional<std::uint32_t> uidvalidity;
     for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
       auto item = core::to_upper(pairs[i].text);
       if (item == "MESSAGES") messages = pairs[i + 1].text;
       if (item == "UIDNEXT") uidnext = pairs[i + 1].text;
+      if (item == "UNSEEN") unseen = pairs[i + 1].text;
       if (item == "UIDVALIDITY") uidvalidity = number<std::uint32_t>(pairs[i + 1].text);
       if (std::find(asked.begin(), asked.end(), item) == asked.end()) continue;
       kept += pairs[i].text + " " + pairs[i + 1].text + " ";
@@ -1148,8 +1359,9 @@ asio::awaitable<void> mediator::status(const std::string& cmd, const std::string
     auto raw = resp.substr(7, open - 8);
     auto mailbox = condstore::mailbox_name(raw);
     std::uint64_t highest = view_.mailbox && mailbox == view_.name
-                                ? m_.cache->highest(view_.mailbox)
-                                : m_.cache->status(m_.user, mailbox, *uidvalidity, messages + " " + uidnext);
+                                ? revealed_highest()
+                                : m_.cache->status(m_.account, mailbox, *uidvalidity,
+                                                   messages + " " + uidnext + " " + unseen);
     untagged("* STATUS " + std::string(raw) + " (" + kept + "HIGHESTMODSEQ " + std::to_string(highest) + ")");
     return true;
   });
@@ -1260,12 +1472,17 @@ asio::awaitable<void> mediator::command(std::string cmd) {
       auto done = co_await answer(tag);
       bool ok = core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK ");
       // RFC 3501 §6.4.2, RFC 3691: no mailbox is selected after these.
-      if ((name == "CLOSE" || name == "UNSELECT") && ok) view_ = {};
+      if ((name == "CLOSE" || name == "UNSELECT") && ok) {
+        view_ = {};
+        backend_selected_ = false;
+      }
       // RFC 7162 §3.2.7: under QRESYNC, the new HIGHESTMODSEQ when
       // anything was expunged.
-      if ((name == "EXPUNGE" || name == "UID EXPUNGE") && ok && qresync_ && expunged_ > 0 && view_.mailbox &&
-          done[tag.size() + 4] != '[')
-        done.insert(tag.size() + 4, "[HIGHESTMODSEQ " + std::to_string(m_.cache->highest(view_.mailbox)) + "] ");
+      if ((name == "EXPUNGE" || name == "UID EXPUNGE") && ok && qresync_ && expunged_ > 0 && view_.mailbox) {
+        auto h = "HIGHESTMODSEQ " + std::to_string(revealed_highest());
+        if (done[tag.size() + 4] != '[') done.insert(tag.size() + 4, "[" + h + "] ");
+        else untagged("* OK [" + h + "] Highest");  // the backend's OK has a code of its own
+      }
       untagged(done);
     }
     if (name == "LOGOUT") {
@@ -1340,7 +1557,7 @@ asio::awaitable<void> mediate(mediation m) {
   auto client_stream = m.client;
   auto* backend = m.backend.get();
   mediator md(std::move(m));
-  bool backend_failed = false;
+  bool backend_failed = false, cache_failed = false;
   std::string why;
   try {
     try {
@@ -1351,13 +1568,19 @@ asio::awaitable<void> mediate(mediation m) {
   } catch (const session_over&) {
   } catch (const client_gone& e) {
     why = e.what();
+  } catch (const store::sqlite::db_error& e) {
+    // The proxy's own CONDSTORE cache (a full disk, say), not the backend.
+    backend_failed = cache_failed = true;
+    why = e.what();
   } catch (const std::exception& e) {
     backend_failed = true;
     why = e.what();
   }
   if (backend_failed) {
-    spdlog::warn("conn={} event=backend_failed user=\"{}\" error=\"{}\"", id, user, why);
-    std::string bye = "* BYE [UNAVAILABLE] The mail server failed; try again later\r\n";
+    spdlog::warn("conn={} event={} user=\"{}\" error=\"{}\"", id, cache_failed ? "cache_failed" : "backend_failed",
+                 user, why);
+    std::string bye = cache_failed ? "* BYE [UNAVAILABLE] The proxy failed; try again later\r\n"
+                                   : "* BYE [UNAVAILABLE] The mail server failed; try again later\r\n";
     // A client that does not read gets no longer than this.
     asio::steady_timer t(co_await asio::this_coro::executor, 10s);
     t.async_wait([client_stream](boost::system::error_code ec) {

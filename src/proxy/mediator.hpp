@@ -1,6 +1,7 @@
 #pragma once
 // The proxy's mediated sessions (issue 17, docs/proxy.md). In front of a
-// backend that lacks IDLE, ESEARCH or CONDSTORE, `lemonade proxy` does not relay
+// backend that lacks IDLE, ESEARCH, CONDSTORE (or SPECIAL-USE, where
+// proxy.special_use names mailboxes), `lemonade proxy` does not relay
 // octets after login: it reads the client's commands one at a time (the
 // IMAP framer: lines and literals) and the backend's responses (the IMAP
 // client: whole responses), passes most of them through untouched, and
@@ -25,6 +26,8 @@
 //                               VANISHED for EXPUNGE
 //   ENABLE (RFC 5161)           for CONDSTORE and QRESYNC, where the
 //                               backend lacks it
+//   SPECIAL-USE (RFC 6154)      attributes in LIST for the mailboxes
+//                               proxy.special_use names
 //   CAPABILITY                  the backend's, less the proxy's own
 //                               business, plus the above
 //
@@ -35,6 +38,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,10 +68,22 @@ struct additions {
   bool esearch = false;    // RFC 4731, from SEARCH
   bool condstore = false;  // RFC 7162 §3.1, from the modseq cache
   bool enable = false;     // RFC 5161, for CONDSTORE
-  bool any() const { return idle || esearch || condstore; }
+  bool special_use = false;  // RFC 6154, by name
+  bool any() const { return idle || esearch || condstore || special_use; }
 };
-// `condstore`: whether the proxy may keep MODSEQs (proxy.condstore).
-additions additions_for(const std::vector<std::string>& caps, bool condstore);
+// `condstore`: whether the proxy may keep MODSEQs (proxy.condstore);
+// `special_use`: whether proxy.special_use names any mailbox.
+additions additions_for(const std::vector<std::string>& caps, bool condstore, bool special_use = false);
+
+// proxy.special_use: mailbox name (upper case) -> attribute ("\Sent").
+using special_use_map = std::map<std::string, std::string>;
+// Throws std::invalid_argument for an entry that is not "Use=Name,..."
+// with a use of RFC 6154 §2.
+special_use_map parse_special_use(const std::vector<std::string>& entries);
+// A LIST response (after "* ") with the attribute its mailbox has in
+// `map` added (the name as listed, or under INBOX and its delimiter);
+// nullopt when it has none, or has it already.
+std::optional<std::string> mark_special_use(std::string_view list_response, const special_use_map& map);
 
 // The capability list a client sees after login: the backend's (as it
 // wrote them), without STARTTLS, LOGINDISABLED, SASL-IR and AUTH=, and in
@@ -125,9 +141,11 @@ struct mediation {
   std::string capabilities;  // client_capabilities(...)
   additions add;
   std::uint64_t id = 0;
-  std::string user;  // printable, for logs
+  std::string user;     // printable, for logs
+  std::string account;  // the login name as given (the cache's key)
   std::shared_ptr<session_control> control;
   std::shared_ptr<modseq_cache> cache;  // set when add.condstore
+  std::shared_ptr<const special_use_map> special_use;  // set when add.special_use
 };
 // Runs the session until either side ends it.
 asio::awaitable<void> mediate(mediation m);

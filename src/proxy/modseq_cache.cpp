@@ -137,7 +137,7 @@ modseq_cache::mailbox modseq_cache::open(std::string_view user, std::string_view
 }
 
 std::vector<std::uint64_t> modseq_cache::observe_all(
-    std::int64_t mailbox, const std::vector<std::pair<std::uint32_t, std::string>>& messages) {
+    std::int64_t mailbox, const std::vector<std::pair<std::uint32_t, std::string>>& messages, bool complete) {
   std::lock_guard lock(mu_);
   transaction tx(*db_);
   std::unordered_map<std::uint32_t, std::pair<std::string, std::uint64_t>> held;
@@ -153,6 +153,12 @@ std::vector<std::uint64_t> modseq_cache::observe_all(
   out.reserve(messages.size());
   auto& put = db_->cached("INSERT OR REPLACE INTO message (mailbox, uid, flags, modseq) VALUES (?1, ?2, ?3, ?4)");
   for (auto& [uid, flags] : messages) {
+    // UIDs are not used again (RFC 3501 §2.3.1.1): one logged as expunged
+    // and listed still is a listing from before the expunge.
+    if (auto gone = expunged_at(mailbox, uid)) {
+      out.push_back(gone);
+      continue;
+    }
     auto it = held.find(uid);
     if (it != held.end() && it->second.first == flags) {
       out.push_back(it->second.second);
@@ -167,6 +173,7 @@ std::vector<std::uint64_t> modseq_cache::observe_all(
     out.push_back(m);
   }
   // What is held but was not listed is gone from the backend.
+  if (!complete) held.clear();
   for (auto& [uid, v] : held) {
     auto m = bump(mailbox);
     db_->cached("DELETE FROM message WHERE mailbox = ?1 AND uid = ?2")
@@ -186,6 +193,9 @@ std::vector<std::uint64_t> modseq_cache::observe_all(
 modseq_cache::observed modseq_cache::observe(std::int64_t mailbox, std::uint32_t uid, std::string_view flags) {
   std::lock_guard lock(mu_);
   transaction tx(*db_);
+  // A late report of a message another session saw expunged: not
+  // brought back; its expunge's MODSEQ stands for it.
+  if (auto gone = expunged_at(mailbox, uid)) return {gone, false};
   auto& get = db_->cached("SELECT flags, modseq FROM message WHERE mailbox = ?1 AND uid = ?2");
   get.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid));
   if (get.step() && get.text(0) == flags) {
@@ -203,6 +213,51 @@ modseq_cache::observed modseq_cache::observe(std::int64_t mailbox, std::uint32_t
       .run();
   tx.commit();
   return {m, true};
+}
+
+std::uint64_t modseq_cache::expunged_at(std::int64_t mailbox, std::uint32_t uid) {
+  auto& q = db_->cached("SELECT modseq FROM expunged WHERE mailbox = ?1 AND uid = ?2");
+  q.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid));
+  std::uint64_t v = q.step() ? static_cast<std::uint64_t>(q.int64(0)) : 0;
+  q.reset();
+  return v;
+}
+
+void modseq_cache::restamp(std::int64_t mailbox, std::uint64_t from, std::uint64_t to,
+                           const std::function<bool(std::uint32_t, std::uint64_t)>& delivered,
+                           const std::function<bool(std::uint32_t)>& in_view) {
+  std::lock_guard lock(mu_);
+  transaction tx(*db_);
+  auto range = [&](const char* sql) {
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> rows;
+    auto& q = db_->cached(sql);
+    q.bind(1, mailbox)
+        .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(from, INT64_MAX)))
+        .bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(to, INT64_MAX)));
+    while (q.step()) rows.emplace_back(static_cast<std::uint32_t>(q.int64(0)), static_cast<std::uint64_t>(q.int64(1)));
+    q.reset();
+    return rows;
+  };
+  bool any = false;
+  for (auto& [uid, m] : range("SELECT uid, modseq FROM message WHERE mailbox = ?1 AND modseq > ?2 AND modseq <= ?3")) {
+    if (delivered(uid, m)) continue;
+    db_->cached("UPDATE message SET modseq = ?3 WHERE mailbox = ?1 AND uid = ?2")
+        .bind(1, mailbox)
+        .bind(2, static_cast<std::int64_t>(uid))
+        .bind(3, static_cast<std::int64_t>(bump(mailbox)))
+        .run();
+    any = true;
+  }
+  for (auto& [uid, m] : range("SELECT uid, modseq FROM expunged WHERE mailbox = ?1 AND modseq > ?2 AND modseq <= ?3")) {
+    if (!in_view(uid)) continue;
+    db_->cached("UPDATE expunged SET modseq = ?3 WHERE mailbox = ?1 AND uid = ?2")
+        .bind(1, mailbox)
+        .bind(2, static_cast<std::int64_t>(uid))
+        .bind(3, static_cast<std::int64_t>(bump(mailbox)))
+        .run();
+    any = true;
+  }
+  if (any) tx.commit();
 }
 
 void modseq_cache::expunge(std::int64_t mailbox, std::uint32_t uid) {

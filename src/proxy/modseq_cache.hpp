@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,11 +55,22 @@ class modseq_cache {
   // the one held drops its messages and expunges (RFC 3501 §2.3.1.1: the
   // UIDs no longer name the same messages).
   mailbox open(std::string_view user, std::string_view name, std::uint32_t uidvalidity);
-  // A whole observation (SELECT's UID FETCH 1:* (FLAGS)): each message's
-  // canonical flags; held messages not listed were expunged. Returns each
-  // message's MODSEQ, in the order given.
+  // A whole observation (SELECT's FETCH 1:* (UID FLAGS)): each message's
+  // canonical flags; when `complete`, held messages not listed were
+  // expunged. Returns each message's MODSEQ, in the order given.
   std::vector<std::uint64_t> observe_all(std::int64_t mailbox,
-                                         const std::vector<std::pair<std::uint32_t, std::string>>& messages);
+                                         const std::vector<std::pair<std::uint32_t, std::string>>& messages,
+                                         bool complete);
+  // RFC 7162 §3.2 ("the client doesn't lose any changes"): before a
+  // session shows its client MODSEQ `to`, every change numbered in
+  // (`from`, `to`] that has not reached it is numbered again above `to`:
+  // a message whose MODSEQ `delivered(uid, modseq)` denies, an expunge
+  // of a UID `in_view` still holds. They reach the client later with
+  // their new MODSEQ (or by CHANGEDSINCE from `to`). The callbacks run
+  // under the cache's lock: they may not call the cache.
+  void restamp(std::int64_t mailbox, std::uint64_t from, std::uint64_t to,
+               const std::function<bool(std::uint32_t, std::uint64_t)>& delivered,
+               const std::function<bool(std::uint32_t)>& in_view);
   // One message's flags (canonical) as a FETCH showed them: its MODSEQ,
   // new (`changed`) when they differ from the held ones.
   struct observed {
@@ -84,6 +96,7 @@ class modseq_cache {
 
  private:
   std::uint64_t bump(std::int64_t mailbox);
+  std::uint64_t expunged_at(std::int64_t mailbox, std::uint32_t uid);  // 0: not expunged
   std::mutex mu_;
   std::unique_ptr<store::sqlite::db> db_;
 };

@@ -145,6 +145,20 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
+// The CONDSTORE cache, or none (CONDSTORE is then not offered) when
+// proxy.condstore is off or the file cannot be opened.
+std::shared_ptr<modseq_cache> open_cache(const core::config& cfg) {
+  if (!cfg.proxy_condstore) return nullptr;
+  auto file = cfg.data_dir / "proxy-modseq.sqlite";
+  try {
+    return std::make_shared<modseq_cache>(file);
+  } catch (const std::exception& e) {
+    spdlog::error("event=cache_failed file={} error=\"{}\" (CONDSTORE and QRESYNC are not offered)", file.string(),
+                  e.what());
+    return nullptr;
+  }
+}
+
 struct server::impl {
   asio::io_context& ioc;
   context ctx;
@@ -165,8 +179,7 @@ struct server::impl {
   std::shared_ptr<registry> reg = std::make_shared<registry>();
   // CONDSTORE for backends without it (proxy.condstore), shared by all
   // mediated sessions.
-  std::shared_ptr<modseq_cache> cache =
-      ctx.cfg.proxy_condstore ? std::make_shared<modseq_cache>(ctx.cfg.data_dir / "proxy-modseq.sqlite") : nullptr;
+  std::shared_ptr<modseq_cache> cache = open_cache(ctx.cfg);
   // Failed logins per client address, as the store counts them: its own
   // throttle sees only the proxy's address.
   auth::login_throttle throttle{auth::login_throttle::policy{ctx.cfg.auth_failure_delay, ctx.cfg.auth_max_failures,
@@ -316,6 +329,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   std::vector<std::pair<std::string, std::string>> client_id;  // RFC 2971, from the client
   std::string tag;
   std::string user;
+  std::string account;  // the login name as given (user is its printable form)
   additions add;
   std::string caps;
   try {
@@ -483,6 +497,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       // route (routes.hpp), the next backend when one cannot be reached
       // or fails before it answers LOGIN.
       user = printable(credentials->first);
+      account = credentials->first;
       auto route = ctx.routes->lookup(credentials->first);
       std::unique_ptr<imap::client::connection> conn;
       imap::client::result r;
@@ -576,7 +591,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       co_await p.flush();
       co_return;
     }
-    add = additions_for(backend_caps, cache != nullptr);
+    add = additions_for(backend_caps, cache != nullptr, ctx.special_use && !ctx.special_use->empty());
     caps = client_capabilities(backend_caps, add, ctx.cfg.compress);
     spdlog::info("conn={} event=login protocol=imap-proxy user=\"{}\" remote={} backend={} mediated={}", id, user,
                  remote, chosen.text(), add.any());
@@ -590,7 +605,8 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
     // Named first: GCC 12 destroys a braced temporary argument of a
     // coroutine twice.
     control->end = nullptr;  // it says BYE between commands
-    mediation m{ctx.cfg, client, std::move(p.in), std::move(backend), caps, add, id, user, control, cache};
+    mediation m{ctx.cfg,   client, std::move(p.in), std::move(backend), caps, add, id, user, account,
+                control,   cache,  ctx.special_use};
     co_await mediate(std::move(m));
     co_return;
   }

@@ -27,6 +27,7 @@
 
 #include "core/config.hpp"
 #include "net/endpoint.hpp"
+#include "proxy/mediator.hpp"
 #include "proxy/routes.hpp"
 
 namespace lemonade::proxy {
@@ -41,6 +42,8 @@ struct context {
   // backend side's, for imaps:// backends.
   std::function<std::shared_ptr<asio::ssl::context>()> tls;
   std::shared_ptr<asio::ssl::context> backend_tls;
+  // proxy.special_use, parsed (mediator.hpp); empty: none offered.
+  std::shared_ptr<const special_use_map> special_use;
 };
 
 class server {

@@ -28,6 +28,9 @@ neither CONDSTORE nor ENABLE. The proxy keeps MODSEQs itself
   become VANISHED, EXPUNGE's OK carries HIGHESTMODSEQ; UID FETCH
   (CHANGEDSINCE n VANISHED), and BAD without UID;
 - Node imapflow's QRESYNC resync (imapflow_qresync.mjs) through it;
+- SPECIAL-USE (RFC 6154): LIST marks Sent Items, Trash, Drafts, Spam and
+  INBOX.Archive with \\Sent, \\Trash, \\Drafts, \\Junk and \\Archive, and no
+  other mailbox (proxy.special_use's defaults);
 - proxy.condstore=false: neither CONDSTORE, QRESYNC nor ENABLE."""
 
 import argparse
@@ -55,7 +58,7 @@ def direct(dc, user="alice"):
     return c
 
 
-def login(px, caps=b"IMAP4rev1 IDLE ESEARCH CONDSTORE QRESYNC ENABLE COMPRESS=DEFLATE", user="alice"):
+def login(px, caps=b"IMAP4rev1 IDLE ESEARCH CONDSTORE QRESYNC ENABLE SPECIAL-USE COMPRESS=DEFLATE", user="alice"):
     c = Conn(px.port)
     c.line()
     c.send(b'a LOGIN %s "%s"\r\n' % (user.encode(), USERS[user].encode()))
@@ -167,9 +170,65 @@ def qresync(px, dc):
     c.send(b"r10 FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)\r\n" % h0)
     expect(c.line(), b"r10 BAD VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC\r\n",
            "VANISHED only with UID FETCH")
+
+    # RFC 7162 §3.2: "the client doesn't lose any changes in case of
+    # connectivity loss". Another session through the proxy expunges UID 3
+    # (the proxy numbers it); this session, not yet told (no EXPUNGE during
+    # a STORE), is shown a higher MODSEQ, then loses its connection. Its
+    # resync from that MODSEQ must still report UID 3.
+    other = login(px, user="carol")
+    other.send(b"o1 SELECT INBOX\r\no2 UID STORE 3 +FLAGS.SILENT (\\Deleted)\r\no3 EXPUNGE\r\n")
+    other.until(b"o1")
+    other.until(b"o2")
+    expect(b"* 1 EXPUNGE\r\n" in other.until(b"o3"), True, "the other session expunged UID 3")
+    c.send(b"r11 STORE 2 +FLAGS (\\Flagged)\r\n")
+    lines = c.until(b"r11")
+    m = re.match(rb"\* 2 FETCH \(UID 5 MODSEQ \((\d+)\) FLAGS \(\\Flagged\)\)\r\n", lines[-2])
+    expect(bool(m) and not any(b"VANISHED" in l for l in lines), True, "a MODSEQ shown, the expunge not yet: %r" % lines)
+    seen = int(m.group(1))
+    c.s.close()  # the connection is lost
+    c = login(px, user="carol")
+    c.send(b"r12 ENABLE QRESYNC\r\nr13 SELECT INBOX (QRESYNC (%d %d))\r\n" % (uv, seen))
+    c.until(b"r12")
+    lines = c.until(b"r13")
+    expect([l for l in lines if l.startswith(b"* VANISHED")], [b"* VANISHED (EARLIER) 3\r\n"],
+           "the expunge the lost session never passed on: %r" % lines)
+    # RFC 7162 §3.1.3: under .SILENT, a FETCH with MODSEQ for every message
+    # an UNCHANGEDSINCE store covered, also one whose flags did not change.
+    c.send(b"r14 UID STORE 5 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\\Flagged)\r\n" % (2 ** 62))
+    lines = c.until(b"r14")
+    expect((bool(re.match(rb"\* 1 FETCH \(UID 5 MODSEQ \(\d+\)\)\r\n", lines[0])), len(lines)), (True, 2),
+           ".SILENT UNCHANGEDSINCE, nothing changed: the FETCH MODSEQ still: %r" % lines)
+    for conn in (c, other):
+        conn.send(b"z LOGOUT\r\n")
+        conn.until(b"z")
+    d.logout()
+
+
+def special_use(px, dc):
+    """RFC 6154 through the proxy: Dovecot here offers no SPECIAL-USE, the
+    proxy marks the names proxy.special_use lists (its defaults), also
+    under INBOX and its delimiter, and no other."""
+    d = direct(dc, "bob")
+    for name in ("Sent Items", "Trash", "Drafts", "Spam", "Work", "INBOX.Archive", "Sentinel"):
+        d.create('"%s"' % name)
+    d.logout()
+    c = login(px, user="bob")
+    c.send(b'l1 LIST "" "*"\r\n')
+    lines = c.until(b"l1")
+    attrs = {}
+    for l in lines[:-1]:
+        m = re.match(rb'\* LIST \(([^)]*)\) "(.)" "?([^"\r]*)"?\r\n', l)
+        expect(bool(m), True, "a LIST response: %r" % l)
+        attrs[m.group(3).decode()] = set(m.group(1).split())
+    want = {"Sent Items": b"\\Sent", "Trash": b"\\Trash", "Drafts": b"\\Drafts", "Spam": b"\\Junk",
+            "INBOX.Archive": b"\\Archive"}
+    for name, a in want.items():
+        expect(a in attrs.get(name, set()), True, "%s marked %s: %r" % (name, a, lines))
+    for name in ("Work", "Sentinel", "INBOX"):
+        expect([a for a in attrs.get(name, set()) if a in want.values()], [], "%s not marked" % name)
     c.send(b"z LOGOUT\r\n")
     c.until(b"z")
-    d.logout()
 
 
 def main():
@@ -340,6 +399,7 @@ def main():
                    "imapflow_condstore.mjs through the proxy: %s" % out.stderr.decode()[-1500:])
 
             qresync(px, dc)
+            special_use(px, dc)
             # imapflow's own QRESYNC resync (the one run against the
             # Lemonade store in test_node_imapflow.py), through the proxy.
             out = subprocess.run(["node", "imapflow_qresync.mjs", str(px.tls_port),
@@ -366,7 +426,7 @@ def main():
 
         px = Proxy(args.lemonade, backend, options=("proxy.condstore=false",))
         try:
-            c = login(px, caps=b"IMAP4rev1 IDLE ESEARCH COMPRESS=DEFLATE")
+            c = login(px, caps=b"IMAP4rev1 IDLE ESEARCH SPECIAL-USE COMPRESS=DEFLATE")
             c.send(b"s4 SELECT INBOX\r\n")
             lines = c.until(b"s4")
             expect(any(b"HIGHESTMODSEQ" in l for l in lines), False, "no HIGHESTMODSEQ without CONDSTORE")

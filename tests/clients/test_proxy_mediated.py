@@ -222,7 +222,7 @@ def idle_passed_through(binary):
         c = Conn(px.port)
         c.line()
         c.send(b'p1 LOGIN alice "alice pw"\r\n')
-        expect(c.line(), b"p1 OK [CAPABILITY IMAP4rev1 IDLE ESEARCH CONDSTORE QRESYNC ENABLE COMPRESS=DEFLATE] Logged in\r\n",
+        expect(c.line(), b"p1 OK [CAPABILITY IMAP4rev1 IDLE ESEARCH CONDSTORE QRESYNC ENABLE SPECIAL-USE COMPRESS=DEFLATE] Logged in\r\n",
                "ESEARCH added, IDLE the backend's")
         c.send(b"p2 SELECT INBOX\r\np3 IDLE\r\n")
         c.until(b"p2")
@@ -285,7 +285,7 @@ protocol imap {
             c.send(b"a1 LOGIN alice {8}\r\n")
             expect(c.line(), b"+ Ready for literal data\r\n", "the proxy's own continuation before login")
             c.send(b"alice pw\r\n")
-            caps = b"IMAP4rev1 IDLE ESEARCH CONDSTORE QRESYNC ENABLE COMPRESS=DEFLATE"
+            caps = b"IMAP4rev1 IDLE ESEARCH CONDSTORE QRESYNC ENABLE SPECIAL-USE COMPRESS=DEFLATE"
             expect(c.line(), b"a1 OK [CAPABILITY " + caps + b"] Logged in\r\n", "what the proxy adds")
             c.send(b"a2 CAPABILITY\r\n")
             expect(c.until(b"a2"), [b"* CAPABILITY " + caps + b"\r\n", b"a2 OK CAPABILITY completed\r\n"],

@@ -49,6 +49,12 @@ TEST(ProxyCondstore, Select) {
   ASSERT_TRUE(a.qresync);
   EXPECT_TRUE(a.qresync->known_uids.empty());
   EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (0 2))\r\n"), std::invalid_argument);
+  // RFC 7162 §7: no "*" in known-uids.
+  EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (1 2 5:*))\r\n"), std::invalid_argument);
+  // '[' opens a section after a FETCH item only: "foo[bar" is a mailbox.
+  a = cs::parse_select(" foo[bar (CONDSTORE)\r\n");
+  EXPECT_EQ(a.mailbox, "foo[bar");
+  EXPECT_TRUE(a.condstore);
   EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (1))\r\n"), std::invalid_argument);
   EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC (1 2 3:4 (1 2) x))\r\n"), std::invalid_argument);
   EXPECT_THROW(cs::parse_select(" INBOX (QRESYNC)\r\n"), std::invalid_argument);
@@ -111,6 +117,12 @@ TEST(ProxyCondstore, SearchModseq) {
   EXPECT_EQ(args.substr(c[1].at, c[1].size), "MODSEQ \"/flags/\\\\draft\" all 620162338");
   EXPECT_EQ(c[1].value, 620162338u);
   EXPECT_TRUE(cs::find_modseq_criteria(" TEXT \"MODSEQ 5\"\r\n").empty());
+  // A key's argument is not a criterion (RFC 3501 §6.4.4).
+  EXPECT_TRUE(cs::find_modseq_criteria(" SUBJECT MODSEQ\r\n").empty());
+  EXPECT_TRUE(cs::find_modseq_criteria(" HEADER X-Foo MODSEQ\r\n").empty());
+  c = cs::find_modseq_criteria(" BODY modseq MODSEQ 7\r\n");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].value, 7u);
   EXPECT_THROW(cs::find_modseq_criteria(" MODSEQ \"/flags/x\" nope 5\r\n"), std::invalid_argument);
   EXPECT_THROW(cs::find_modseq_criteria(" MODSEQ\r\n"), std::invalid_argument);
 }
@@ -148,12 +160,12 @@ TEST_F(ProxyModseqCache, ObservationsAndExpunges) {
   // RFC 7162 §3.1: never 0, and above a floor of the clock (microseconds).
   EXPECT_GT(mb.highest, 1'600'000'000'000'000u);
   EXPECT_LT(mb.highest, 1ULL << 53);
-  auto m = c.observe_all(mb.id, {{1, ""}, {2, "\\SEEN"}, {5, ""}});
+  auto m = c.observe_all(mb.id, {{1, ""}, {2, "\\SEEN"}, {5, ""}}, true);
   ASSERT_EQ(m.size(), 3u);
   EXPECT_EQ(m[2], mb.highest + 3);
   EXPECT_EQ(c.highest(mb.id), mb.highest + 3);
   // The same observation again changes nothing.
-  EXPECT_EQ(c.observe_all(mb.id, {{1, ""}, {2, "\\SEEN"}, {5, ""}}), m);
+  EXPECT_EQ(c.observe_all(mb.id, {{1, ""}, {2, "\\SEEN"}, {5, ""}}, true), m);
   // A flag change: one new MODSEQ; seen again (another session): the same.
   auto o = c.observe(mb.id, 1, "\\FLAGGED");
   EXPECT_TRUE(o.changed);
@@ -167,7 +179,7 @@ TEST_F(ProxyModseqCache, ObservationsAndExpunges) {
   c.expunge(mb.id, 2);
   EXPECT_EQ(c.highest(mb.id), mb.highest + 5);
   EXPECT_EQ(c.modseq(mb.id, 2), 0u);
-  c.observe_all(mb.id, {{1, "\\FLAGGED"}});
+  c.observe_all(mb.id, {{1, "\\FLAGGED"}}, true);
   EXPECT_EQ(c.highest(mb.id), mb.highest + 6);
   EXPECT_EQ(c.expunged_since(mb.id, 0), (std::vector<std::uint32_t>{2, 5}));
   EXPECT_EQ(c.expunged_since(mb.id, mb.highest + 5), (std::vector<std::uint32_t>{5}));
@@ -181,12 +193,44 @@ TEST_F(ProxyModseqCache, ObservationsAndExpunges) {
   EXPECT_NE(c.open("bob", "INBOX", 8).id, mb.id);
 }
 
+TEST_F(ProxyModseqCache, ExpungesStayAndUndeliveredChangesAreNumberedAgain) {
+  modseq_cache c(file());
+  auto mb = c.open("alice", "INBOX", 7);
+  c.observe_all(mb.id, {{1, ""}, {2, ""}, {3, ""}}, true);
+  // An incomplete listing infers no expunge.
+  c.observe_all(mb.id, {{1, ""}}, false);
+  EXPECT_TRUE(c.expunged_since(mb.id, 0).empty());
+  c.expunge(mb.id, 2);
+  auto gone = c.expunged_since(mb.id, 0);
+  ASSERT_EQ(gone, (std::vector<std::uint32_t>{2}));
+  auto at = c.highest(mb.id);
+  // A late FETCH of UID 2 (a session not told yet) does not bring it back.
+  auto o = c.observe(mb.id, 2, "\\SEEN");
+  EXPECT_EQ(o.modseq, at);
+  EXPECT_FALSE(o.changed);
+  EXPECT_EQ(c.modseq(mb.id, 2), 0u);
+  EXPECT_EQ(c.observe_all(mb.id, {{1, ""}, {2, ""}, {3, ""}}, true)[1], at);
+  // RFC 7162 §3.2: a session that still shows UID 2, and knew UID 3 at an
+  // older MODSEQ, is about to show `to`: both are numbered again above it.
+  auto m3 = c.observe(mb.id, 3, "\\FLAGGED").modseq;
+  auto to = c.highest(mb.id);
+  auto m1 = c.modseq(mb.id, 1);
+  // (The callbacks run under the cache's lock: they use no cache call.)
+  c.restamp(
+      mb.id, 0, to, [&](std::uint32_t uid, std::uint64_t m) { return uid == 1 && m == m1; },
+      [](std::uint32_t uid) { return uid == 2; });
+  EXPECT_GT(c.modseq(mb.id, 3), to);
+  EXPECT_GT(m3, 0u);
+  EXPECT_EQ(c.expunged_since(mb.id, to), (std::vector<std::uint32_t>{2}));
+  EXPECT_LT(c.modseq(mb.id, 1), to);  // delivered: left as it was
+}
+
 TEST_F(ProxyModseqCache, KeptAcrossRestartsAndNeverLower) {
   std::uint64_t before = 0, modseq = 0;
   {
     modseq_cache c(file());
     auto mb = c.open("alice", "INBOX", 7);
-    modseq = c.observe_all(mb.id, {{3, "\\SEEN"}})[0];
+    modseq = c.observe_all(mb.id, {{3, "\\SEEN"}}, true)[0];
     before = c.highest(mb.id);
   }
   modseq_cache c(file());

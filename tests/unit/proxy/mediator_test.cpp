@@ -88,5 +88,23 @@ TEST(ProxyMediator, EsearchResponse) {
   EXPECT_EQ(esearch_response("a", true, only_all, {7, 3}, 12), "* ESEARCH (TAG \"a\") UID ALL 3,7 MODSEQ 12\r\n");
 }
 
+TEST(ProxyMediator, SpecialUse) {
+  auto map = parse_special_use({"Sent=Sent, Sent Items", "junk=Spam"});
+  EXPECT_EQ(map.size(), 3u);
+  EXPECT_EQ(map.at("SENT ITEMS"), "\\Sent");
+  EXPECT_EQ(map.at("SPAM"), "\\Junk");
+  EXPECT_THROW(parse_special_use({"Outbox=Outbox"}), std::invalid_argument);  // not an RFC 6154 §2 use
+  EXPECT_THROW(parse_special_use({"Sent"}), std::invalid_argument);
+  EXPECT_THROW(parse_special_use({"Sent=Sent", "Trash=sent"}), std::invalid_argument);
+  // RFC 6154 §5.1's shapes.
+  EXPECT_EQ(mark_special_use("LIST (\\HasNoChildren) \"/\" \"Sent Items\"", map),
+            "LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"");
+  EXPECT_EQ(mark_special_use("LIST () \".\" INBOX.Spam", map), "LIST (\\Junk) \".\" INBOX.Spam");
+  EXPECT_EQ(mark_special_use("LIST (\\Sent) \"/\" Sent", map), std::nullopt);  // the backend's own
+  EXPECT_EQ(mark_special_use("LIST () \"/\" Work", map), std::nullopt);
+  EXPECT_EQ(mark_special_use("LIST () NIL Spam", map), "LIST (\\Junk) NIL Spam");
+  EXPECT_EQ(mark_special_use("LSUB () \"/\" Spam", map), std::nullopt);
+}
+
 }  // namespace
 }  // namespace lemonade::proxy
