@@ -247,7 +247,7 @@ const key_def key_defs[] = {
   {"https.pong_timeout", "\"10s\"", "how long a WebSocket keepalive ping waits for its pong before the connection counts as lost", set_millis<&config::https_pong_timeout>},
   {"proxy.listen", "[]", "IMAP listeners (STARTTLS offered) of `lemonade proxy`: list of host:port", set_list<&config::proxy_listen>},
   {"proxy.tls_listen", "[]", "IMAP-over-TLS listeners of `lemonade proxy`: list of host:port", set_list<&config::proxy_tls_listen>},
-  {"proxy.backend", "\"\"", "the IMAP server `lemonade proxy` logs its clients in to: imap://host:port, or imaps://host:port (TLS, its certificate checked); several, comma-separated, are tried in turn when one cannot be reached", set_string<&config::proxy_backend>},
+  {"proxy.backend", "\"\"", "the IMAP server `lemonade proxy` logs its clients in to: imap://host:port, or imaps://host:port (TLS, its certificate checked); several, comma-separated, are tried in turn when one cannot be reached (never once it was sent the password)", set_string<&config::proxy_backend>},
   {"proxy.routes", "\"\"", "file of routes, a line each: a user (or @domain) and its backends as in proxy.backend; read again when it changes; empty: every user goes to proxy.backend", set_path<&config::proxy_routes>},
   {"proxy.backend_ca", "\"\"", "PEM file of the certificate authorities an imaps:// backend is checked against; empty uses the system's", set_path<&config::proxy_backend_ca>},
   {"proxy.connect_timeout", "30", "seconds `lemonade proxy` waits for its backend to connect and answer each step of a login", set_seconds<&config::proxy_connect_timeout>},

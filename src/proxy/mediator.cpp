@@ -68,11 +68,16 @@ struct session_over {};
 
 additions additions_for(const std::vector<std::string>& caps, bool condstore, bool special_use) {
   additions a;
-  a.special_use = special_use && !has(caps, "SPECIAL-USE");
+  // Names are a guess: added only to a session mediated for the rest, never
+  // where the backend has them (IMAP4rev2 has them in its base, RFC 9051
+  // §7.3.1) or LIST-EXTENDED (RETURN (SPECIAL-USE) would reach it).
+  a.special_use = special_use && !has(caps, "SPECIAL-USE") && !has(caps, "IMAP4rev2") &&
+                  !has(caps, "LIST-EXTENDED");
   a.idle = !has(caps, "IDLE");
   a.esearch = !has(caps, "ESEARCH");
   a.condstore = condstore && !has(caps, "CONDSTORE");
   a.enable = a.condstore && !has(caps, "ENABLE");
+  if (!a.any()) a.special_use = false;
   return a;
 }
 
@@ -332,9 +337,10 @@ class mediator {
     std::uint32_t uidnext = 0;
     std::string name;
     std::vector<std::uint32_t> uids;  // [seq - 1]; 0: not learnt yet
-    // [seq - 1]: the MODSEQ of the message's state this session last
-    // knew (and told its client, where CONDSTORE is on).
-    std::vector<std::uint64_t> mods;
+    // [seq - 1]: the message's state (a hash of its canonical flags) as
+    // this session last knew it (and told its client, where CONDSTORE is
+    // on); 0: none.
+    std::vector<std::uint64_t> states;
     // Every change numbered up to here reached this session (guard()).
     std::uint64_t checked = 0;
     std::uint32_t exists = 0;
@@ -393,9 +399,9 @@ class mediator {
     };
     m_.cache->restamp(
         view_.mailbox, view_.checked, m,
-        [&](std::uint32_t uid, std::uint64_t modseq) {
+        [&](std::uint32_t uid, std::string_view flags) {
           auto i = index(uid);
-          return i && view_.mods[*i] == modseq;
+          return i && view_.states[*i] == state_of(flags);
         },
         [&](std::uint32_t uid) { return index(uid).has_value(); });
     view_.checked = m;
@@ -407,6 +413,9 @@ class mediator {
     auto h = m_.cache->highest(view_.mailbox);
     guard(h);
     return h;
+  }
+  static std::uint64_t state_of(std::string_view canonical) {
+    return std::hash<std::string_view>{}(canonical) | 1;
   }
   std::uint64_t modseq_of_seq(std::uint32_t seq) {
     if (seq == 0 || seq > view_.uids.size() || view_.uids[seq - 1] == 0) return 0;
@@ -771,7 +780,7 @@ std::string mediator::observe(std::string resp) {
     view_.exists = *n;
     if (view_.uids.size() > *n) {
       view_.uids.resize(*n);
-      view_.mods.resize(*n);
+      view_.states.resize(*n);
     }
     return resp;
   }
@@ -782,7 +791,7 @@ std::string mediator::observe(std::string resp) {
     if (*n <= view_.uids.size()) {
       uid = view_.uids[*n - 1];
       view_.uids.erase(view_.uids.begin() + (*n - 1));
-      view_.mods.erase(view_.mods.begin() + (*n - 1));
+      view_.states.erase(view_.states.begin() + (*n - 1));
       if (uid) m_.cache->expunge(view_.mailbox, uid);
     }
     if (view_.exists > 0) --view_.exists;
@@ -818,20 +827,22 @@ std::string mediator::observe(std::string resp) {
   if (seq <= view_.exists) {
     if (view_.uids.size() < seq) {
       view_.uids.resize(seq, 0);
-      view_.mods.resize(seq, 0);
+      view_.states.resize(seq, 0);
     }
     view_.uids[seq - 1] = *uid;
   }
   modseq_cache::observed o;
+  bool here = seq <= view_.uids.size() && view_.uids[seq - 1] == *uid;
   if (flags) {
     std::vector<std::string> names;
     for (auto& f : flags->items) names.push_back(f.text);
-    o = m_.cache->observe(view_.mailbox, *uid, canonical_flags(names));
+    auto canonical = canonical_flags(names);
+    o = m_.cache->observe(view_.mailbox, *uid, canonical);
+    if (here) view_.states[seq - 1] = state_of(canonical);
   } else {
     o.modseq = m_.cache->modseq(view_.mailbox, *uid);
   }
   last_ = {seq, *uid, o.modseq, o.changed};
-  if (seq <= view_.uids.size() && view_.uids[seq - 1] == *uid) view_.mods[seq - 1] = o.modseq;
   // RFC 7162 §3.2.4: "Once a CONDSTORE enabling command is issued by the
   // client, the server MUST automatically include both UID and
   // mod-sequence data in all subsequent untagged FETCH responses".
@@ -1060,18 +1071,18 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
       co_return;
     }
   }
-  auto mods = m_.cache->observe_all(mb.id, seen, complete && seen.size() == *exists);
+  m_.cache->observe_all(mb.id, seen, complete && seen.size() == *exists);
   view_.mailbox = mb.id;
   view_.base = mb.base;
   view_.uidnext = uidnext.value_or(0);
   view_.name = condstore::mailbox_name(a.mailbox);
   view_.exists = *exists;
   view_.uids.assign(*exists, 0);
-  view_.mods.assign(*exists, 0);
+  view_.states.assign(*exists, 0);
   for (std::size_t i = 0; i < seqs.size(); ++i) {
     if (seqs[i] >= 1 && seqs[i] <= *exists) {
       view_.uids[seqs[i] - 1] = seen[i].first;
-      view_.mods[seqs[i] - 1] = mods[i];
+      view_.states[seqs[i] - 1] = state_of(seen[i].second);
     }
   }
   // STATUS's view of the mailbox (MESSAGES UIDNEXT UNSEEN), for a later
@@ -1184,10 +1195,12 @@ asio::awaitable<void> mediator::fetch(const std::string& cmd, const std::string&
   untagged(co_await in_parts(tag, before, numbers, list, keep));
 }
 
-// RFC 7162 §3.1.3: STORE (UNCHANGEDSINCE n) stores only where the MODSEQ is
-// not above n (not atomic against other writers to the backend: the check
-// is the proxy's) and lists the rest in [MODIFIED]; under .SILENT a client
-// with CONDSTORE on still hears each changed message's new MODSEQ.
+// RFC 7162 §3.1.3: STORE (UNCHANGEDSINCE n) stores only where the MODSEQ,
+// just refreshed, is not above n (not atomic against other writers to the
+// backend: the check is the proxy's) and lists the rest in [MODIFIED];
+// under .SILENT a client with CONDSTORE on still hears the MODSEQs (of
+// every message stored under UNCHANGEDSINCE, else of each one changed).
+// Plain .SILENT STOREs come here too: the backend's STORE is loud.
 asio::awaitable<void> mediator::store(const std::string& cmd, const std::string& tag, const std::string& name) {
   bool uid = name == "UID STORE";
   auto args = std::string_view(cmd).substr(tag.size() + 1 + name.size());
@@ -1208,9 +1221,27 @@ asio::awaitable<void> mediator::store(const std::string& cmd, const std::string&
     co_return;
   }
   if (a.unchangedsince) condstore_ = true;  // RFC 7162 §3.1
-  // Every message of the set needs its UID: new ones announced by now
-  // have it after learn_new(); one that still has none is refused, never
-  // skipped.
+  bool silent = a.silent();
+  if (!a.unchangedsince) {
+    // A plain .SILENT STORE: the client's set as it sent it, to a loud
+    // STORE. With CONDSTORE on its FETCHes go out whole (RFC 7162 §3.1.3
+    // wants the MODSEQ, and the resulting FLAGS may hold another session's
+    // change this client has not seen); without, those of the set are
+    // dropped, as .SILENT asks.
+    syntax::interval_set in(*set, uid ? UINT32_MAX : view_.exists);
+    auto quiet = [&](std::string_view) {
+      if (condstore_ || last_.uid == 0) return false;
+      return in.contains(uid ? last_.uid : last_.seq);
+    };
+    std::string text = tag + " " + name + " " + std::string(a.set) + " " + a.item_loud() + " " +
+                       std::string(a.value) + "\r\n";
+    if (co_await send(text, tag)) untagged(co_await answer(tag, quiet));
+    co_return;
+  }
+  // UNCHANGEDSINCE needs every message's UID and MODSEQ: those announced
+  // by now are learnt (again, if an earlier try failed); a message that
+  // still has none makes the STORE NO, never skipped.
+  learn_tried_ = {};
   co_await learn_new();
   struct target {
     std::uint32_t seq, uid;
@@ -1218,29 +1249,26 @@ asio::awaitable<void> mediator::store(const std::string& cmd, const std::string&
   bool unknown = false;
   auto targets = [&] {
     std::vector<target> out;
+    unknown = false;
     syntax::interval_set in(*set, uid ? view_.max_uid() : view_.exists);
     for (std::uint32_t seq = 1; seq <= view_.exists; ++seq) {
       auto u = seq <= view_.uids.size() ? view_.uids[seq - 1] : 0;
       if (u == 0) {
-        unknown = unknown || (!uid && in.contains(seq));
+        unknown = unknown || uid || in.contains(seq);  // a UID set cannot tell
         continue;
       }
       if (in.contains(uid ? u : seq)) out.push_back({seq, u});
     }
     return out;
   };
-  auto chosen = targets();
-  if (unknown) {
-    untagged(tag + " NO Some of these messages are not known to the proxy yet; try again");
-    co_return;
-  }
   auto numbers = [&](const std::vector<target>& ts, bool uids) {
     std::vector<std::uint32_t> out;
     for (auto& t : ts) out.push_back(uids ? t.uid : t.seq);
     std::sort(out.begin(), out.end());
     return out;
   };
-  if (a.unchangedsince && !chosen.empty()) {
+  auto chosen = targets();
+  if (!unknown && !chosen.empty()) {
     // RFC 7162 §3.1.3 is checked against MODSEQs as fresh as a FETCH of
     // the set makes them (a change made elsewhere since the last look
     // gets its MODSEQ first). FETCH, not UID FETCH, for a STORE: no
@@ -1253,30 +1281,29 @@ asio::awaitable<void> mediator::store(const std::string& cmd, const std::string&
     co_await in_parts(t, before, refresh, after, quiet);
     chosen = targets();
   }
+  if (unknown) {
+    untagged(tag + " NO Some messages are not known to the proxy yet; try again");
+    co_return;
+  }
   std::vector<target> pass;
   std::vector<std::uint32_t> failed;
   for (auto& t : chosen) {
     // "Use of UNCHANGEDSINCE with a modification sequence of 0 always
     // fails if the metadata item exists": so does a message the proxy
     // holds no MODSEQ for.
-    auto m = a.unchangedsince ? m_.cache->modseq(view_.mailbox, t.uid) : 0;
-    if (a.unchangedsince && (m == 0 || m > *a.unchangedsince)) failed.push_back(uid ? t.uid : t.seq);
+    auto m = m_.cache->modseq(view_.mailbox, t.uid);
+    if (m == 0 || m > *a.unchangedsince) failed.push_back(uid ? t.uid : t.seq);
     else pass.push_back(t);
   }
   auto pass_uids = numbers(pass, true);
-  bool silent = a.silent();
   std::vector<std::uint32_t> told;
+  // RFC 7162 §3.1.3: "An untagged FETCH response MUST be sent, even if the
+  // .SILENT suffix is specified, and the response MUST include the MODSEQ
+  // message data item": the backend's (with the resulting FLAGS), and for
+  // a message it did not report, one of the proxy's below.
   auto take = [&](std::string_view) {
-    if (!silent || last_.uid == 0 || !std::binary_search(pass_uids.begin(), pass_uids.end(), last_.uid)) return false;
-    // RFC 7162 §3.1.3: under .SILENT, a FETCH with the MODSEQ still; for
-    // an UNCHANGEDSINCE store, of every message stored, changed or not.
-    if (condstore_ && (last_.changed || a.unchangedsince)) {
-      guard(last_.modseq);
-      untagged("* " + std::to_string(last_.seq) + " FETCH (UID " + std::to_string(last_.uid) + " MODSEQ (" +
-               std::to_string(last_.modseq) + "))");
-      told.push_back(last_.uid);
-    }
-    return true;
+    if (last_.uid != 0 && std::binary_search(pass_uids.begin(), pass_uids.end(), last_.uid)) told.push_back(last_.uid);
+    return false;
   };
   // The backend's own STORE is never silent: its FETCH responses are how
   // the proxy sees the new flags. A STORE stays a STORE (no EXPUNGE during
@@ -1290,16 +1317,16 @@ asio::awaitable<void> mediator::store(const std::string& cmd, const std::string&
     done = co_await in_parts(tag, before, stored, after, take);
   }
   bool ok = core::istarts_with(std::string_view(done).substr(tag.size() + 1), "OK");
-  if (ok && silent && a.unchangedsince && condstore_) {
-    for (std::uint32_t seq = 1; seq <= view_.uids.size(); ++seq) {
-      auto u = view_.uids[seq - 1];
-      if (!std::binary_search(pass_uids.begin(), pass_uids.end(), u) ||
-          std::find(told.begin(), told.end(), u) != told.end())
+  if (ok && silent) {
+    std::sort(told.begin(), told.end());
+    for (auto& t : pass) {
+      if (std::binary_search(told.begin(), told.end(), t.uid) || t.seq > view_.uids.size() ||
+          view_.uids[t.seq - 1] != t.uid)
         continue;
-      auto m = m_.cache->modseq(view_.mailbox, u);
+      auto m = m_.cache->modseq(view_.mailbox, t.uid);
       guard(m);
-      untagged("* " + std::to_string(seq) + " FETCH (UID " + std::to_string(u) + " MODSEQ (" + std::to_string(m) +
-               "))");
+      untagged("* " + std::to_string(t.seq) + " FETCH (UID " + std::to_string(t.uid) + " MODSEQ (" +
+               std::to_string(m) + "))");
     }
   }
   if (!failed.empty() && ok) {

@@ -68,8 +68,8 @@ struct additions {
   bool esearch = false;    // RFC 4731, from SEARCH
   bool condstore = false;  // RFC 7162 §3.1, from the modseq cache
   bool enable = false;     // RFC 5161, for CONDSTORE
-  bool special_use = false;  // RFC 6154, by name
-  bool any() const { return idle || esearch || condstore || special_use; }
+  bool special_use = false;  // RFC 6154, by name (only where mediated anyway)
+  bool any() const { return idle || esearch || condstore; }
 };
 // `condstore`: whether the proxy may keep MODSEQs (proxy.condstore);
 // `special_use`: whether proxy.special_use names any mailbox.
@@ -142,7 +142,7 @@ struct mediation {
   additions add;
   std::uint64_t id = 0;
   std::string user;     // printable, for logs
-  std::string account;  // the login name as given (the cache's key)
+  std::string account;  // backend and login name as given (the cache's key)
   std::shared_ptr<session_control> control;
   std::shared_ptr<modseq_cache> cache;  // set when add.condstore
   std::shared_ptr<const special_use_map> special_use;  // set when add.special_use

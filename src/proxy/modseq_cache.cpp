@@ -224,23 +224,23 @@ std::uint64_t modseq_cache::expunged_at(std::int64_t mailbox, std::uint32_t uid)
 }
 
 void modseq_cache::restamp(std::int64_t mailbox, std::uint64_t from, std::uint64_t to,
-                           const std::function<bool(std::uint32_t, std::uint64_t)>& delivered,
+                           const std::function<bool(std::uint32_t, std::string_view)>& delivered,
                            const std::function<bool(std::uint32_t)>& in_view) {
   std::lock_guard lock(mu_);
   transaction tx(*db_);
   auto range = [&](const char* sql) {
-    std::vector<std::pair<std::uint32_t, std::uint64_t>> rows;
+    std::vector<std::pair<std::uint32_t, std::string>> rows;
     auto& q = db_->cached(sql);
     q.bind(1, mailbox)
         .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(from, INT64_MAX)))
         .bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(to, INT64_MAX)));
-    while (q.step()) rows.emplace_back(static_cast<std::uint32_t>(q.int64(0)), static_cast<std::uint64_t>(q.int64(1)));
+    while (q.step()) rows.emplace_back(static_cast<std::uint32_t>(q.int64(0)), q.text(1));
     q.reset();
     return rows;
   };
   bool any = false;
-  for (auto& [uid, m] : range("SELECT uid, modseq FROM message WHERE mailbox = ?1 AND modseq > ?2 AND modseq <= ?3")) {
-    if (delivered(uid, m)) continue;
+  for (auto& [uid, flags] : range("SELECT uid, flags FROM message WHERE mailbox = ?1 AND modseq > ?2 AND modseq <= ?3")) {
+    if (delivered(uid, flags)) continue;
     db_->cached("UPDATE message SET modseq = ?3 WHERE mailbox = ?1 AND uid = ?2")
         .bind(1, mailbox)
         .bind(2, static_cast<std::int64_t>(uid))
@@ -248,7 +248,7 @@ void modseq_cache::restamp(std::int64_t mailbox, std::uint64_t from, std::uint64
         .run();
     any = true;
   }
-  for (auto& [uid, m] : range("SELECT uid, modseq FROM expunged WHERE mailbox = ?1 AND modseq > ?2 AND modseq <= ?3")) {
+  for (auto& [uid, unused] : range("SELECT uid, '' FROM expunged WHERE mailbox = ?1 AND modseq > ?2 AND modseq <= ?3")) {
     if (!in_view(uid)) continue;
     db_->cached("UPDATE expunged SET modseq = ?3 WHERE mailbox = ?1 AND uid = ?2")
         .bind(1, mailbox)
@@ -296,9 +296,9 @@ std::uint64_t modseq_cache::modseq(std::int64_t mailbox, std::uint32_t uid) {
   return v;
 }
 
-std::vector<std::uint32_t> modseq_cache::changed_since(std::int64_t mailbox, std::uint64_t since) {
+std::vector<std::uint32_t> modseq_cache::uids_above(const char* sql, std::int64_t mailbox, std::uint64_t since) {
   std::lock_guard lock(mu_);
-  auto& q = db_->cached("SELECT uid FROM message WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid");
+  auto& q = db_->cached(sql);
   q.bind(1, mailbox).bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(since, INT64_MAX)));
   std::vector<std::uint32_t> out;
   while (q.step()) out.push_back(static_cast<std::uint32_t>(q.int64(0)));
@@ -306,14 +306,12 @@ std::vector<std::uint32_t> modseq_cache::changed_since(std::int64_t mailbox, std
   return out;
 }
 
+std::vector<std::uint32_t> modseq_cache::changed_since(std::int64_t mailbox, std::uint64_t since) {
+  return uids_above("SELECT uid FROM message WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid", mailbox, since);
+}
+
 std::vector<std::uint32_t> modseq_cache::expunged_since(std::int64_t mailbox, std::uint64_t since) {
-  std::lock_guard lock(mu_);
-  auto& q = db_->cached("SELECT uid FROM expunged WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid");
-  q.bind(1, mailbox).bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(since, INT64_MAX)));
-  std::vector<std::uint32_t> out;
-  while (q.step()) out.push_back(static_cast<std::uint32_t>(q.int64(0)));
-  db_->reset_all();
-  return out;
+  return uids_above("SELECT uid FROM expunged WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid", mailbox, since);
 }
 
 std::uint64_t modseq_cache::status(std::string_view user, std::string_view name, std::uint32_t uidvalidity,

@@ -64,12 +64,14 @@ class modseq_cache {
   // RFC 7162 §3.2 ("the client doesn't lose any changes"): before a
   // session shows its client MODSEQ `to`, every change numbered in
   // (`from`, `to`] that has not reached it is numbered again above `to`:
-  // a message whose MODSEQ `delivered(uid, modseq)` denies, an expunge
-  // of a UID `in_view` still holds. They reach the client later with
+  // a message whose state (canonical flags) `delivered(uid, flags)`
+  // denies, an expunge of a UID `in_view` still holds. (By state, not by
+  // number: a state a session knows stays known when another session
+  // numbers it again, so the numbering settles.) They reach the client later with
   // their new MODSEQ (or by CHANGEDSINCE from `to`). The callbacks run
   // under the cache's lock: they may not call the cache.
   void restamp(std::int64_t mailbox, std::uint64_t from, std::uint64_t to,
-               const std::function<bool(std::uint32_t, std::uint64_t)>& delivered,
+               const std::function<bool(std::uint32_t, std::string_view)>& delivered,
                const std::function<bool(std::uint32_t)>& in_view);
   // One message's flags (canonical) as a FETCH showed them: its MODSEQ,
   // new (`changed`) when they differ from the held ones.
@@ -97,6 +99,9 @@ class modseq_cache {
  private:
   std::uint64_t bump(std::int64_t mailbox);
   std::uint64_t expunged_at(std::int64_t mailbox, std::uint32_t uid);  // 0: not expunged
+  // `sql` (a literal: the statement cache's key) lists UIDs of a mailbox
+  // (?1) above a MODSEQ (?2).
+  std::vector<std::uint32_t> uids_above(const char* sql, std::int64_t mailbox, std::uint64_t since);
   std::mutex mu_;
   std::unique_ptr<store::sqlite::db> db_;
 };

@@ -495,14 +495,15 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       }
       // The backend, logged in with the client's credentials: the user's
       // route (routes.hpp), the next backend when one cannot be reached
-      // or fails before it answers LOGIN.
+      // or fails before it is sent LOGIN.
       user = printable(credentials->first);
-      account = credentials->first;
+      account = credentials->first;  // with the backend: the cache's key
       auto route = ctx.routes->lookup(credentials->first);
       std::unique_ptr<imap::client::connection> conn;
       imap::client::result r;
       bool unreachable = true;
-      for (std::size_t i = 0; i < route.size() && unreachable; ++i) {
+      bool login_sent = false;  // then no other backend hears the password
+      for (std::size_t i = 0; i < route.size() && unreachable && !login_sent; ++i) {
         auto& b = route[i];
         imap::client::options o;
         o.host = b.host;
@@ -533,6 +534,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
             add_pair("x-session-id", "lemonade-proxy-" + std::to_string(id));
             co_await conn->run(imap::client::command("ID").raw("(" + list + ")"));
           }
+          login_sent = true;
           r = co_await conn->run(
               imap::client::command("LOGIN").string(credentials->first).string(credentials->second));
           unreachable = false;
@@ -545,7 +547,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         conn.reset();
         spdlog::warn("conn={} event=backend_unavailable user=\"{}\" backend={} error=\"{}\"", id, user, b.text(),
                      failure);
-        if (i + 1 < route.size())
+        if (i + 1 < route.size() && !login_sent)
           spdlog::warn("conn={} event=backend_failover user=\"{}\" from={} to={}", id, user, b.text(),
                        route[i + 1].text());
       }
@@ -605,8 +607,11 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
     // Named first: GCC 12 destroys a braced temporary argument of a
     // coroutine twice.
     control->end = nullptr;  // it says BYE between commands
-    mediation m{ctx.cfg,   client, std::move(p.in), std::move(backend), caps, add, id, user, account,
-                control,   cache,  ctx.special_use};
+    // The CONDSTORE cache keys by backend and login: a route's backends
+    // (replicas, a moved user) keep states of their own.
+    auto key = chosen.text() + "\n" + account;
+    mediation m{ctx.cfg, client, std::move(p.in), std::move(backend), caps, add, id, user, key,
+                control,     cache,  ctx.special_use};
     co_await mediate(std::move(m));
     co_return;
   }

@@ -1,5 +1,6 @@
 #include "proxy/routes.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <stdexcept>
 #include <system_error>
@@ -56,7 +57,11 @@ route parse_route(std::string_view urls) {
     auto comma = urls.find(',');
     auto one = std::string(trim(urls.substr(0, comma)));
     auto b = parse_backend(one);
-    if (!b) throw std::invalid_argument("\"" + one + "\" is not imap://host:port or imaps://host:port");
+    if (!b) {
+      // A user:password@ in it stays out of the log.
+      if (auto at = one.find('@'); at != std::string::npos) one = "…" + one.substr(at);
+      throw std::invalid_argument("\"" + one + "\" is not imap://host:port or imaps://host:port");
+    }
     if (!b->tls && !loopback(b->host))
       throw std::invalid_argument("imap://" + b->host +
                                   " would send passwords in the clear; use imaps:// for a backend on another host");
@@ -100,7 +105,18 @@ void router::load() {
   }
   users_ = std::move(users);
   domains_ = std::move(domains);
-  loaded_ = stamp;
+  remember(stamp);
+}
+
+void router::remember(std::filesystem::file_time_type stamp) {
+  // A file written within the last two seconds may still be being
+  // written with the same time stamp (a tick is coarse): read it again at
+  // the next login ("racy" stamps, as git has them).
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file_, ec);
+  bool racy = std::filesystem::file_time_type::clock::now() - stamp < std::chrono::seconds(2);
+  loaded_ = racy ? std::filesystem::file_time_type{} : stamp;
+  loaded_size_ = ec ? 0 : size;
 }
 
 route router::lookup(std::string_view user) {
@@ -113,14 +129,14 @@ route router::lookup(std::string_view user) {
         spdlog::error("event=routes_reload_failed file={} error=\"{}\" (the routes read before stay)", file_.string(),
                       ec.message());
       missing_ = true;
-    } else if (stamp != loaded_) {
+    } else if (stamp != loaded_ || std::filesystem::file_size(file_, ec) != loaded_size_) {
       missing_ = false;
       try {
         load();
         spdlog::info("event=routes_loaded file={} users={} domains={}", file_.string(), users_.size(),
                      domains_.size());
       } catch (const std::invalid_argument& e) {
-        loaded_ = stamp;  // reported once per change
+        remember(stamp);  // reported once per change
         spdlog::error("event=routes_reload_failed error=\"{}\" (the routes read before stay)", e.what());
       }
     }

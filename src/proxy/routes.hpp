@@ -1,8 +1,9 @@
 #pragma once
 // Which backend a user of `lemonade proxy` goes to (issue 17, docs/proxy.md
 // "Routing and failover"). A route is one or more backends, tried in turn:
-// the next one when one cannot be reached or fails before its answer to
-// LOGIN (a NO is the user's answer, and ends there). proxy.backend is the
+// the next one when one cannot be reached or fails before the proxy sends
+// it LOGIN (after that, no other backend hears the password; a NO is the
+// user's answer, and ends there). proxy.backend is the
 // default route; proxy.routes names a file of routes per user or domain:
 //
 //   # user or @domain, then the backends, comma-separated
@@ -11,9 +12,10 @@
 //
 // A user's own line wins over its domain's, which wins over the default.
 // Names compare case-insensitively. The file is read again when it
-// changes (checked at each login): a new route takes effect at the next
-// login, without a restart; a file that no longer reads keeps the routes
-// it had, with an error in the log.
+// changes (its time or size; checked at each login): a new route takes
+// effect at the next login, without a restart; a file with an error keeps
+// the routes read before, with an error in the log. Replace the file by
+// rename(): a file cut short while being written reads as a shorter list.
 
 #include <cstdint>
 #include <filesystem>
@@ -58,7 +60,9 @@ class router {
   std::mutex mu_;
   route fallback_;
   std::filesystem::path file_;
+  void remember(std::filesystem::file_time_type stamp);
   std::filesystem::file_time_type loaded_{};
+  std::uintmax_t loaded_size_ = 0;
   bool missing_ = false;  // the file could not be looked at (said once)
   std::map<std::string, route> users_;    // lower case
   std::map<std::string, route> domains_;  // lower case, without '@'

@@ -28,6 +28,9 @@ neither CONDSTORE nor ENABLE. The proxy keeps MODSEQs itself
   become VANISHED, EXPUNGE's OK carries HIGHESTMODSEQ; UID FETCH
   (CHANGEDSINCE n VANISHED), and BAD without UID;
 - Node imapflow's QRESYNC resync (imapflow_qresync.mjs) through it;
+- two CONDSTORE sessions changing flags in turn: the numbering settles
+  (no new HIGHESTMODSEQ without a change, UNCHANGEDSINCE with a current
+  MODSEQ passes), and a .SILENT STORE shows another session's keyword;
 - SPECIAL-USE (RFC 6154): LIST marks Sent Items, Trash, Drafts, Spam and
   INBOX.Archive with \\Sent, \\Trash, \\Drafts, \\Junk and \\Archive, and no
   other mailbox (proxy.special_use's defaults);
@@ -49,7 +52,7 @@ from test_proxy import Proxy  # noqa: E402
 from test_proxy_mediated import Conn, append_direct  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 
-USERS = {"alice": "alice pw", "bob": "bob pw", "carol": "carol pw", "dave": "dave pw"}
+USERS = {"alice": "alice pw", "bob": "bob pw", "carol": "carol pw", "dave": "dave pw", "frank": "frank pw"}
 
 
 def direct(dc, user="alice"):
@@ -197,12 +200,63 @@ def qresync(px, dc):
     # an UNCHANGEDSINCE store covered, also one whose flags did not change.
     c.send(b"r14 UID STORE 5 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\\Flagged)\r\n" % (2 ** 62))
     lines = c.until(b"r14")
-    expect((bool(re.match(rb"\* 1 FETCH \(UID 5 MODSEQ \(\d+\)\)\r\n", lines[0])), len(lines)), (True, 2),
-           ".SILENT UNCHANGEDSINCE, nothing changed: the FETCH MODSEQ still: %r" % lines)
+    expect((bool(re.match(rb"\* 1 FETCH \(UID 5 MODSEQ \(\d+\)( FLAGS \(\\Flagged\))?\)\r\n", lines[0])), len(lines)),
+           (True, 2), ".SILENT UNCHANGEDSINCE, nothing changed: the FETCH MODSEQ still: %r" % lines)
     for conn in (c, other):
         conn.send(b"z LOGOUT\r\n")
         conn.until(b"z")
     d.logout()
+
+
+def two_sessions(px, dc):
+    """Two CONDSTORE sessions of frank change flags in turn: each shows
+    MODSEQs above changes the other made, so the proxy numbers some again
+    (RFC 7162 §3.2). Once nothing changes, nothing is numbered again:
+    HIGHESTMODSEQ stays, and UNCHANGEDSINCE with a current MODSEQ passes.
+    A .SILENT STORE's FETCH carries the resulting FLAGS, another session's
+    keyword among them."""
+    d = direct(dc, "frank")
+    for i in range(3):
+        d.append("INBOX", None, None, b"Subject: f%d\r\n\r\nbody\r\n" % i)
+    d.logout()
+    a, b = login(px, user="frank"), login(px, user="frank")
+    for c in (a, b):
+        c.send(b"t1 ENABLE CONDSTORE\r\nt2 SELECT INBOX\r\n")
+        c.until(b"t2")
+    for i in range(4):
+        sign = b"+" if i % 2 == 0 else b"-"
+        a.send(b"a%d UID STORE 1 %sFLAGS (\\Flagged)\r\n" % (i, sign))
+        expect(a.until(b"a%d" % i)[-1].startswith(b"a%d OK" % i), True, "A's STORE")
+        b.send(b"b%d UID STORE 2 %sFLAGS (\\Flagged)\r\n" % (i, sign))
+        expect(b.until(b"b%d" % i)[-1].startswith(b"b%d OK" % i), True, "B's STORE")
+
+    def settle():
+        for c in (a, b):
+            c.send(b"n NOOP\r\nf FETCH 1:* (FLAGS MODSEQ)\r\n")
+            c.until(b"n")
+            c.until(b"f")
+        a.send(b"s STATUS INBOX (HIGHESTMODSEQ)\r\n")
+        return int(re.match(rb"\* STATUS INBOX \(HIGHESTMODSEQ (\d+)\)", a.until(b"s")[0]).group(1))
+
+    h = settle()
+    expect([settle() for _ in range(3)], [h, h, h], "no change, no new MODSEQ (numbering settles)")
+    a.send(b"m UID FETCH 3 (MODSEQ)\r\n")
+    m3 = fetches(a.until(b"m"))[3][1]
+    a.send(b"u UID STORE 3 (UNCHANGEDSINCE %d) +FLAGS (\\Seen)\r\n" % m3)
+    lines = a.until(b"u")
+    expect((lines[-1].startswith(b"u OK"), b"MODIFIED" in lines[-1]), (True, False),
+           "UNCHANGEDSINCE with the current MODSEQ passes: %r" % lines)
+    # B has not heard of A's keyword yet; its .SILENT STORE shows it.
+    a.send(b"k UID STORE 2 +FLAGS ($Label1)\r\n")
+    a.until(b"k")
+    b.send(b"q STORE 2 +FLAGS.SILENT (\\Answered)\r\n")
+    lines = b.until(b"q")
+    got = fetches(lines).get(2)
+    expect(got is not None and b"$Label1" in got[2] and b"\\Answered" in got[2], True,
+           ".SILENT under CONDSTORE carries the resulting FLAGS: %r" % lines)
+    for c in (a, b):
+        c.send(b"z LOGOUT\r\n")
+        c.until(b"z")
 
 
 def special_use(px, dc):
@@ -299,14 +353,17 @@ def main():
                    "UNCHANGEDSINCE 0 always fails")
             c.send(b"u3 STORE 3 +FLAGS.SILENT (\\Answered)\r\n")
             lines = c.until(b"u3")
-            m = re.match(rb"\* 3 FETCH \(UID 3 MODSEQ \((\d+)\)\)\r\n", lines[0])
-            expect((bool(m), len(lines)), (True, 2), ".SILENT: UID and MODSEQ only: %r" % lines)
+            # With CONDSTORE on, the FETCH is sent (RFC 7162 §3.1.3) and
+            # carries the resulting FLAGS (another session's change may be
+            # in them).
+            m = re.match(rb"\* 3 FETCH \(UID 3 MODSEQ \((\d+)\) FLAGS \(\\Answered\)\)\r\n", lines[0])
+            expect((bool(m), len(lines)), (True, 2), ".SILENT under CONDSTORE: %r" % lines)
             h3 = int(m.group(1))
             expect(h3 > h2, True, "a new MODSEQ for message 3")
             c.send(b"u4 STORE 3 +FLAGS.SILENT (\\Answered)\r\n")
             lines = c.until(b"u4")
-            expect((len(lines), lines[-1].startswith(b"u4 OK")), (1, True),
-                   ".SILENT and nothing changed: no FETCH at all: %r" % lines)
+            expect(([l for l in lines if b"MODSEQ (%d)" % h3 not in l][0].startswith(b"u4 OK"), len(lines) <= 2),
+                   (True, True), ".SILENT and nothing changed: no new MODSEQ: %r" % lines)
 
             # RFC 7162 §3.1.5, §3.1.6.
             c.send(b"q1 SEARCH MODSEQ %d\r\n" % h2)
@@ -399,6 +456,7 @@ def main():
                    "imapflow_condstore.mjs through the proxy: %s" % out.stderr.decode()[-1500:])
 
             qresync(px, dc)
+            two_sessions(px, dc)
             special_use(px, dc)
             # imapflow's own QRESYNC resync (the one run against the
             # Lemonade store in test_node_imapflow.py), through the proxy.

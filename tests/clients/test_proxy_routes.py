@@ -8,10 +8,13 @@ Dovecots, A and B, each with its own users and mail.
   to the next: the login succeeds, and the log says backend_failover
   with both names;
 - a route whose backends are all down: NO [UNAVAILABLE];
-- a wrong password is the user's answer: no failover to the next backend;
+- a wrong password is the user's answer: the next backend of the route
+  never hears it (its log shows no login);
+- a user's own line wins over its domain's;
 - the file changed while the proxy runs: the next login follows the new
-  route, without a restart; a file that no longer reads keeps the old
-  routes, with routes_reload_failed in the log;
+  route, without a restart (a user no longer listed goes to
+  proxy.backend); a file with an error keeps the routes read before, with
+  routes_reload_failed in the log;
 - a routes file with an error, or an imap:// route to another host,
   stops `lemonade proxy` at start-up with the file and line (exit 2)."""
 
@@ -72,13 +75,17 @@ bob              imap://127.0.0.1:%d
 @Example.org     imap://127.0.0.1:%d
 carol            imap://127.0.0.1:%d , imap://127.0.0.1:%d
 nobody           imap://127.0.0.1:%d,imap://127.0.0.1:%d
-""" % (a.imap_port, b.imap_port, b.imap_port, dead, a.imap_port, dead, dead))
-        px = Proxy(args.lemonade, "imap://127.0.0.1:%d" % a.imap_port, options=("proxy.routes=" + routes,))
+ERIN@example.org imap://127.0.0.1:%d,imap://127.0.0.1:%d
+""" % (a.imap_port, b.imap_port, b.imap_port, dead, a.imap_port, dead, dead, a.imap_port, b.imap_port))
+        # The default route is B: a user whose route changes lands elsewhere.
+        px = Proxy(args.lemonade, "imap://127.0.0.1:%d" % b.imap_port, options=("proxy.routes=" + routes,))
         try:
             expect(subjects(px.port, "alice", "alice pw"), [b"Subject: on A for alice"], "alice on A")
             expect(subjects(px.port, "bob", "bob pw"), [b"Subject: on B for bob"], "bob on B")
             expect(subjects(px.port, "DAVE@example.org", "dave pw"), [b"Subject: on B for dave@example.org"],
                    "a user of @example.org on B (names compare case-insensitively)")
+            expect(subjects(px.port, "erin@example.org", "erin pw"), [b"Subject: on A for erin@example.org"],
+                   "erin's own line (A first) wins over her domain's (B)")
             expect(subjects(px.port, "carol", "carol pw"), [b"Subject: on A for carol"],
                    "carol's first backend is down: the second answers")
             log = px.log()
@@ -91,33 +98,37 @@ nobody           imap://127.0.0.1:%d,imap://127.0.0.1:%d
             except imaplib.IMAP4.error as e:
                 expect(str(e).startswith("b'[UNAVAILABLE]"), True, "every backend down: %s" % e)
             c.logout()
-            # A wrong password is an answer: no failover.
-            before = px.log().count("backend_failover")
+            # A wrong password is an answer: erin's second backend (B) never
+            # hears it.
+            b_logins = b.log().count("erin@example.org")
             c = imaplib.IMAP4("127.0.0.1", px.port)
             try:
-                c.login("carol", "wrong")
+                c.login("erin@example.org", "wrong")
                 raise AssertionError("a wrong password logged in")
             except imaplib.IMAP4.error:
                 pass
             c.logout()
-            expect(px.log().count("backend_failover"), before + 1,
-                   "the dead first backend is skipped, the wrong password is not retried elsewhere")
+            time.sleep(0.5)
+            expect(("backend_failover user=\"erin@example.org\"" in px.log(), b.log().count("erin@example.org")),
+                   (False, b_logins), "no failover after a NO to LOGIN: %s" % b.log()[-600:])
 
-            # The file changes: erin, who has an account on both, goes by
-            # her domain's line, then by a line of her own; alice, no
-            # longer listed, by proxy.backend.
+            # The file changes: erin goes to B by a line of her own; alice,
+            # no longer listed, by proxy.backend (B, where she has no account).
+            write_routes(routes, "erin@example.org imap://127.0.0.1:%d\n" % b.imap_port)
             expect(subjects(px.port, "erin@example.org", "erin pw"), [b"Subject: on B for erin@example.org"],
-                   "erin by her domain")
-            write_routes(routes, "erin@example.org imap://127.0.0.1:%d\n@example.org imap://127.0.0.1:%d\n"
-                         % (a.imap_port, b.imap_port))
-            expect(subjects(px.port, "erin@example.org", "erin pw"), [b"Subject: on A for erin@example.org"],
-                   "her own line wins, at once, without a restart")
-            expect(subjects(px.port, "alice", "alice pw"),
-                   [b"Subject: on A for alice"], "alice, no longer listed, by proxy.backend")
+                   "the new route at the next login, without a restart")
+            try:
+                subjects(px.port, "alice", "alice pw")
+                raise AssertionError("alice still reached A")
+            except imaplib.IMAP4.error:
+                pass
             expect("event=routes_loaded" in px.log(), True, "the reload logged")
+            write_routes(routes, "erin@example.org imap://127.0.0.1:%d\n" % a.imap_port)
+            expect(subjects(px.port, "erin@example.org", "erin pw"), [b"Subject: on A for erin@example.org"],
+                   "and back to A")
             write_routes(routes, "erin@example.org nonsense://x\n")
             expect(subjects(px.port, "erin@example.org", "erin pw"), [b"Subject: on A for erin@example.org"],
-                   "a broken file keeps the routes read before")
+                   "a broken file keeps the routes read before (not the default, B)")
             expect("event=routes_reload_failed" in px.log() and (routes + ":1:") in px.log(), True,
                    "the broken file in the log, with its line: %s" % px.log()[-800:])
         finally:
