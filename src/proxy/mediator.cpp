@@ -57,6 +57,38 @@ std::optional<T> number(std::string_view s) {
   return v;
 }
 
+// What the proxy reads from a FETCH response ("n FETCH (...)", after
+// "* "): its UID (none for 0, RFC 3501 §9: nz-number), its FLAGS as the
+// cache compares them, and whether it carries MODSEQ; nullopt when it
+// does not parse.
+struct fetch_data {
+  std::optional<std::uint32_t> uid;
+  std::optional<std::string> flags;  // canonical_flags()
+  bool modseq = false;
+};
+std::optional<fetch_data> read_fetch(std::string_view text) {
+  client::untagged u;
+  try {
+    u = client::parse_untagged(text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (u.items.size() != 1 || u.items[0].what != client::value::kind::list) return std::nullopt;
+  auto& items = u.items[0].items;
+  fetch_data out;
+  for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+    if (items[i].is_atom("UID")) out.uid = number<std::uint32_t>(items[i + 1].text);
+    if (items[i].is_atom("MODSEQ")) out.modseq = true;
+    if (items[i].is_atom("FLAGS") && items[i + 1].what == client::value::kind::list) {
+      std::vector<std::string> names;
+      for (auto& f : items[i + 1].items) names.push_back(f.text);
+      out.flags = canonical_flags(names);
+    }
+  }
+  if (out.uid == 0u) out.uid.reset();
+  return out;
+}
+
 // The client went away (its read or write failed).
 struct client_gone : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -803,23 +835,9 @@ std::string mediator::observe(std::string resp) {
     return resp;
   }
   if (!core::istarts_with(what, "FETCH (")) return resp;
-  client::untagged u;
-  try {
-    u = client::parse_untagged(text);
-  } catch (const std::exception&) {
-    return resp;
-  }
-  if (u.items.size() != 1 || u.items[0].what != client::value::kind::list) return resp;
-  auto& items = u.items[0].items;
-  std::optional<std::uint32_t> uid;
-  const client::value* flags = nullptr;
-  bool has_modseq = false;
-  for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
-    if (items[i].is_atom("UID")) uid = number<std::uint32_t>(items[i + 1].text);
-    else if (items[i].is_atom("FLAGS") && items[i + 1].what == client::value::kind::list) flags = &items[i + 1];
-    if (uid == 0u) uid.reset();  // not a UID (RFC 3501 §9: nz-number)
-    else if (items[i].is_atom("MODSEQ")) has_modseq = true;
-  }
+  auto f = read_fetch(text);
+  if (!f) return resp;
+  auto uid = f->uid;
   bool uid_sent = uid.has_value();
   auto seq = *n;
   if (!uid && seq <= view_.uids.size() && view_.uids[seq - 1]) uid = view_.uids[seq - 1];
@@ -833,12 +851,9 @@ std::string mediator::observe(std::string resp) {
   }
   modseq_cache::observed o;
   bool here = seq <= view_.uids.size() && view_.uids[seq - 1] == *uid;
-  if (flags) {
-    std::vector<std::string> names;
-    for (auto& f : flags->items) names.push_back(f.text);
-    auto canonical = canonical_flags(names);
-    o = m_.cache->observe(view_.mailbox, *uid, canonical);
-    if (here) view_.states[seq - 1] = state_of(canonical);
+  if (f->flags) {
+    o = m_.cache->observe(view_.mailbox, *uid, *f->flags);
+    if (here) view_.states[seq - 1] = state_of(*f->flags);
   } else {
     o.modseq = m_.cache->modseq(view_.mailbox, *uid);
   }
@@ -846,7 +861,7 @@ std::string mediator::observe(std::string resp) {
   // RFC 7162 §3.2.4: "Once a CONDSTORE enabling command is issued by the
   // client, the server MUST automatically include both UID and
   // mod-sequence data in all subsequent untagged FETCH responses".
-  if (!condstore_ || has_modseq || o.modseq == 0) return resp;
+  if (!condstore_ || f->modseq || o.modseq == 0) return resp;
   guard(o.modseq);
   return "* " + condstore::add_to_fetch(text, uid_sent ? std::nullopt : uid, o.modseq);
 }
@@ -1041,26 +1056,12 @@ asio::awaitable<void> mediator::select(const std::string& cmd, const std::string
       if (core::iequals(what, "EXISTS")) exists = *seq;
       if (core::iequals(what, "EXPUNGE")) complete = false;
       if (!core::istarts_with(what, "FETCH (")) return false;
-      client::untagged u;
-      try {
-        u = client::parse_untagged(resp);
-      } catch (const std::exception&) {
-        return false;
-      }
-      if (u.items.size() != 1) return false;
-      auto& items = u.items[0].items;
-      std::optional<std::uint32_t> uid;
-      std::vector<std::string> flags;
-      for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
-        if (items[i].is_atom("UID")) uid = number<std::uint32_t>(items[i + 1].text);
-        else if (items[i].is_atom("FLAGS"))
-          for (auto& f : items[i + 1].items) flags.push_back(f.text);
-      }
-      if (!uid || *uid == 0) {
+      auto f = read_fetch(resp);
+      if (!f || !f->uid) {
         complete = false;
         return false;
       }
-      seen.emplace_back(*uid, canonical_flags(flags));
+      seen.emplace_back(*f->uid, f->flags.value_or(""));
       seqs.push_back(*seq);
       return true;
     });

@@ -174,20 +174,24 @@ std::vector<std::uint64_t> modseq_cache::observe_all(
   }
   // What is held but was not listed is gone from the backend.
   if (!complete) held.clear();
-  for (auto& [uid, v] : held) {
-    auto m = bump(mailbox);
-    db_->cached("DELETE FROM message WHERE mailbox = ?1 AND uid = ?2")
-        .bind(1, mailbox)
-        .bind(2, static_cast<std::int64_t>(uid))
-        .run();
-    db_->cached("INSERT OR REPLACE INTO expunged (mailbox, uid, modseq) VALUES (?1, ?2, ?3)")
-        .bind(1, mailbox)
-        .bind(2, static_cast<std::int64_t>(uid))
-        .bind(3, static_cast<std::int64_t>(m))
-        .run();
-  }
+  for (auto& [uid, v] : held) log_expunge(mailbox, uid);
   tx.commit();
   return out;
+}
+
+bool modseq_cache::log_expunge(std::int64_t mailbox, std::uint32_t uid) {
+  db_->cached("DELETE FROM message WHERE mailbox = ?1 AND uid = ?2")
+      .bind(1, mailbox)
+      .bind(2, static_cast<std::int64_t>(uid))
+      .run();
+  // Another session saw this expunge first: one MODSEQ for it.
+  if (db_->changes() == 0) return false;
+  db_->cached("INSERT OR REPLACE INTO expunged (mailbox, uid, modseq) VALUES (?1, ?2, ?3)")
+      .bind(1, mailbox)
+      .bind(2, static_cast<std::int64_t>(uid))
+      .bind(3, static_cast<std::int64_t>(bump(mailbox)))
+      .run();
+  return true;
 }
 
 modseq_cache::observed modseq_cache::observe(std::int64_t mailbox, std::uint32_t uid, std::string_view flags) {
@@ -263,19 +267,7 @@ void modseq_cache::restamp(std::int64_t mailbox, std::uint64_t from, std::uint64
 void modseq_cache::expunge(std::int64_t mailbox, std::uint32_t uid) {
   std::lock_guard lock(mu_);
   transaction tx(*db_);
-  db_->cached("DELETE FROM message WHERE mailbox = ?1 AND uid = ?2")
-      .bind(1, mailbox)
-      .bind(2, static_cast<std::int64_t>(uid))
-      .run();
-  // Another session saw this expunge first: one MODSEQ for it.
-  if (db_->changes() == 0) return;
-  auto m = bump(mailbox);
-  db_->cached("INSERT OR REPLACE INTO expunged (mailbox, uid, modseq) VALUES (?1, ?2, ?3)")
-      .bind(1, mailbox)
-      .bind(2, static_cast<std::int64_t>(uid))
-      .bind(3, static_cast<std::int64_t>(m))
-      .run();
-  tx.commit();
+  if (log_expunge(mailbox, uid)) tx.commit();
 }
 
 std::uint64_t modseq_cache::highest(std::int64_t mailbox) {

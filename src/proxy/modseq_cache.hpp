@@ -98,6 +98,9 @@ class modseq_cache {
 
  private:
   std::uint64_t bump(std::int64_t mailbox);
+  // A held message gone: out of `message`, into the expunge log with a
+  // new MODSEQ; false when it was not held (already logged).
+  bool log_expunge(std::int64_t mailbox, std::uint32_t uid);
   std::uint64_t expunged_at(std::int64_t mailbox, std::uint32_t uid);  // 0: not expunged
   // `sql` (a literal: the statement cache's key) lists UIDs of a mailbox
   // (?1) above a MODSEQ (?2).
