@@ -21,6 +21,7 @@ targets=(
   fuzz_deflate
   fuzz_xenc_object
   fuzz_proxy_condstore
+  fuzz_http_binding
 )
 
 seconds=${1:-40}

@@ -9,6 +9,8 @@ middlebox of tests/support/middlebox.py resets any TCP connection idle for
   lemonade-binding  a resumable IMAP session over Lemonade's WebSocket
                     binding (docs/http-binding.md): after a reset the phone
                     resumes (TLS + the upgrade request), nothing to resync
+  lemonade-poll     the same session over the long-poll binding: a GET
+                    always held, sent again (same count) after a reset
   lemonade-imap     plain IMAP IDLE to Lemonade: after a reset the phone
                     reconnects, LOGIN, SELECT INBOX (QRESYNC ...), IDLE
   dovecot-imap      the same against Dovecot (Debian dovecot-imapd)
@@ -17,7 +19,8 @@ Per variant, per hour:
 - octets and segments through the box (both ways);
 - wakeups: bursts of traffic more than 1 s (compressed) apart, what wakes
   a phone's radio;
-- resets, and keepalives (pings, or IMAP "* OK Still here");
+- resets, and keepalives (pings, empty long-poll answers, or IMAP
+  "* OK Still here");
 - resync octets: the IMAP exchanged to re-establish the mailbox after a
   reset, from LOGIN through the IDLE continuation (0 for a resume);
 - pushes delivered. A push counts as delivered when the phone learns of the
@@ -182,9 +185,9 @@ class FakeSrv:
         self.imap_port = port
 
 
-def lemonade_binding_phone(srv):
+def lemonade_binding_phone(srv, phone=tbm.Phone):
     def make(port):
-        c, have = tbm.idle_phone(srv, port)
+        c, have = tbm.idle_phone(srv, port, phone)
 
         class Adapter:
             def __init__(self):
@@ -217,12 +220,14 @@ def main():
     ap.add_argument("--lemonade", default=os.path.join(ROOT, "build-bench", "lemonade"))
     ap.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_BINDING_SCALE", "40")))
     ap.add_argument("--variants", default=os.environ.get("BENCH_BINDING_VARIANTS",
-                                                         "lemonade-binding,lemonade-imap,dovecot-imap"))
+                                                         "lemonade-binding,lemonade-poll,lemonade-imap,dovecot-imap"))
     args = ap.parse_args()
     random.seed(1)
     options = ["https.keepalive_min=%dms" % (20000 / args.scale),
                "https.keepalive_max=%dms" % (1680000 / args.scale),
                "https.pong_timeout=%dms" % (10000 / args.scale),
+               "https.hold_start=%dms" % (25000 / args.scale),
+               "https.hold_max=%dms" % (110000 / args.scale),
                "imap.idle_keepalive=%d" % max(1, round(120 / args.scale))]
     rows = []
     variants = args.variants.split(",")
@@ -230,6 +235,9 @@ def main():
         if "lemonade-binding" in variants:
             rows.append(run_variant("lemonade-binding", ("127.0.0.1", srv.https_port), srv.imap_port, args,
                                     lemonade_binding_phone(srv)))
+        if "lemonade-poll" in variants:
+            rows.append(run_variant("lemonade-poll", ("127.0.0.1", srv.https_port), srv.imap_port, args,
+                                    lemonade_binding_phone(srv, tbm.PollPhone)))
         if "lemonade-imap" in variants:
             rows.append(run_variant("lemonade-imap", ("127.0.0.1", srv.imap_port), srv.imap_port, args,
                                     imap_phone("alice", "alice pw")))

@@ -1,6 +1,7 @@
 // `lemonade proxy`: the IMAP proxy of src/proxy in a process of its own,
 // in front of proxy.backend (or --backend). Its TLS certificate is the
 // data directory's, as `serve`'s; SIGTERM and SIGINT stop it.
+#include <algorithm>
 #include <csignal>
 #include <functional>
 #include <mutex>
@@ -13,6 +14,7 @@
 
 #include "cli/cli.hpp"
 #include "core/log.hpp"
+#include "http/key_api.hpp"
 #include "net/tls.hpp"
 #include "proxy/proxy.hpp"
 
@@ -66,6 +68,42 @@ int proxy(const core::config& cfg, const std::string& backend_override) {
                           backend_tls, special_use});
   bind_each(cfg.proxy_listen, "proxy.listen", [&](auto& hp) { srv.listen(hp, false); });
   bind_each(cfg.proxy_tls_listen, "proxy.tls_listen", [&](auto& hp) { srv.listen(hp, true); });
+  // IMAP over WebSocket and long polling on https.listen
+  // (docs/http-binding.md), for phones behind firewalls that pass only
+  // HTTPS. The proxy has no user directory: a binding's resume is checked
+  // against the password its session logged in with. No device keys here,
+  // and no submission (the proxy has none).
+  auth::login_throttle::policy policy;
+  policy.base_delay = cfg.auth_failure_delay;
+  policy.max_failures = cfg.auth_max_failures;
+  policy.window = cfg.auth_failure_window;
+  policy.lockout = cfg.auth_lockout;
+  auth::login_throttle https_throttle(policy);
+  auth::credential_cache https_credentials({cfg.auth_cache_ttl, cfg.auth_cache_size});
+  http::bindings bindings;
+  if (std::find(cfg.https_bindings.begin(), cfg.https_bindings.end(), "imap") != cfg.https_bindings.end())
+    bindings.imap = [&srv](net::stream& s, const http::client_facts& c) {
+      return srv.adopt(s, proxy::arrival{c.remote, c.loopback, true, c.binding,
+                                         [c](const std::string& login, const std::string& password) {
+                                           // The credential first: once the
+                                           // login shows, requests need it.
+                                           if (c.logged_in_password) c.logged_in_password(password);
+                                           if (c.logged_in) c.logged_in(login);
+                                         }});
+    };
+  std::unique_ptr<http::key_api> https;
+  if (!cfg.https_listen.empty()) {
+    https = std::make_unique<http::key_api>(
+        ioc, http::key_api_context{cfg, nullptr, https_throttle, https_credentials, ioc.get_executor(),
+                                   ioc.get_executor(),
+                                   [&] {
+                                     std::lock_guard lock(tls_mu);
+                                     return tls;
+                                   },
+                                   nullptr, std::move(bindings)});
+    bind_each(cfg.https_listen, "https.listen", [&](auto& hp) { https->listen(hp); });
+    https->start();
+  }
   srv.start();
   // SIGHUP reloads the certificate (new connections get it), as serve's;
   // SIGTERM and SIGINT stop.

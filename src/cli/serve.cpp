@@ -415,7 +415,7 @@ int serve(const core::config& cfg) {
   };
   if (binding_on("imap"))
     bindings.imap = [&srv](net::stream& s, const http::client_facts& c) {
-      return srv.adopt(s, imap::connection_info{0, c.remote, c.address, c.loopback, false, "websocket", c.logged_in});
+      return srv.adopt(s, imap::connection_info{0, c.remote, c.address, c.loopback, false, c.binding, c.logged_in});
     };
   if (binding_on("submission"))
     bindings.submission = [&submission](net::stream& s, const http::client_facts& c) {
@@ -423,11 +423,11 @@ int serve(const core::config& cfg) {
       info.remote = c.remote;
       info.address = c.address;
       info.loopback = c.loopback;
-      info.binding = "websocket";
+      info.binding = c.binding;
       info.on_login = c.logged_in;
       return submission.adopt(s, std::move(info));
     };
-  http::key_api keys(ioc, {cfg, *store, ctx.throttle, ctx.credentials, storage.get_executor(),
+  http::key_api keys(ioc, {cfg, store.get(), ctx.throttle, ctx.credentials, storage.get_executor(),
                            hashing.get_executor(), [t = tls.get()] { return t->current(); },
                            [&srv, &submission, st = store.get()] { end_revoked_key_sessions(srv, submission, *st); },
                            std::move(bindings)});

@@ -64,6 +64,12 @@ struct config {
   std::chrono::milliseconds https_keepalive_min{20000};
   std::chrono::milliseconds https_keepalive_max{1680000};
   std::chrono::milliseconds https_pong_timeout{10000};
+  // The long-poll binding: how long a GET waits for output at first, and
+  // at most once the client's path is learned to survive longer.
+  std::chrono::milliseconds https_hold_start{25000};
+  std::chrono::milliseconds https_hold_max{110000};
+  std::uint64_t https_poll_answer_max = 256 * 1024;  // octets in one GET's answer
+  unsigned https_max_poll_per_address = 64;         // long-poll sessions at once from one address
   // RFC 4467 §3 "submit+NAME": the users whose sessions may redeem such
   // URLs with URLFETCH (the submission server's identities).
   std::vector<std::string> urlauth_submit_users;
@@ -182,6 +188,14 @@ struct config {
   std::filesystem::path proxy_routes;           // a backend route per user or domain (proxy/routes.hpp)
   std::filesystem::path proxy_backend_ca;       // PEM; empty: the system's CAs
   std::chrono::seconds proxy_connect_timeout{30};
+  // Sessions of `lemonade proxy` at once from one client address, and on
+  // one backend (past it, a route's next backend; then NO [UNAVAILABLE]).
+  unsigned proxy_max_per_address = 100;
+  unsigned proxy_max_per_backend = 5000;
+  // A backend that could not be reached goes last in its routes this long.
+  std::chrono::seconds proxy_backend_retry{30};
+  // How long the CONDSTORE cache's expunge log keeps an expunge (0: for ever).
+  std::chrono::seconds proxy_expunge_log_keep{30 * 24 * 3600};
   // Mediated sessions (a backend without IDLE, ESEARCH or CONDSTORE; proxy/mediator):
   // the longest a backend may take over one response, and how often an
   // IDLE the proxy answers itself asks the backend for news (NOOP).

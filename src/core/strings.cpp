@@ -26,6 +26,13 @@ std::string to_upper(std::string_view s) {
   return out;
 }
 
+std::string log_printable(std::string_view s) {
+  std::string out(s.substr(0, 256));
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"' || c == '\\') c = '?';
+  return out;
+}
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = ascii_lower(c);

@@ -23,6 +23,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
 std::string to_upper(std::string_view s);
 std::string to_lower(std::string_view s);
+// A client's text for a log line's quoted value: at most 256 octets,
+// control characters, '"' and '\\' as '?' (no forged fields or lines).
+std::string log_printable(std::string_view s);
 
 // RFC 4648 §4 base64 with padding.
 std::string base64_encode(std::string_view data);

@@ -29,6 +29,7 @@
 
 #include "auth/password.hpp"
 #include "core/strings.hpp"
+#include "http/binding_session.hpp"
 #include "http/websocket.hpp"
 
 namespace lemonade::http {
@@ -41,185 +42,18 @@ std::string_view bindings::protocol_at(std::string_view path) const {
 
 namespace {
 
-namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace websocket = beast::websocket;
 using local = asio::local::stream_protocol;
 using ws_stream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
-using timer_ptr = std::shared_ptr<asio::steady_timer>;
 using namespace std::chrono_literals;
 
-constexpr std::size_t relay_chunk = 16 * 1024;
-
-// A timer used as an event: wait() until someone poke()s it. Pokes run on
-// the timer's strand, after the waiter (which checked its condition under
-// the session's lock, then began waiting in the same step) waits. The
-// expiry stays at "never" (setting it would cancel other waiters: two
-// coroutines waiting on one event would wake each other for ever).
-timer_ptr make_event(const asio::any_io_executor& ex) {
-  return std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-}
-void poke(const timer_ptr& t) {
-  asio::post(t->get_executor(), [t] { t->cancel(); });
-}
-asio::awaitable<void> wait(asio::steady_timer& t) {
-  boost::system::error_code ec;
-  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-}
-
-struct link;
-
 }  // namespace
-
-// A protocol session and what its client has not yet seen, across the
-// connections that carry it. The session reads and writes `near`, one end
-// of a socket pair; from_session and to_session (on strand `s`) move its
-// octets to and from the buffers here; a link (one WebSocket, on its own
-// strand) moves them to and from the client. Octets are numbered from 0 in
-// each direction.
-struct binding_session {
-  binding_session(asio::io_context& ioc, std::string_view protocol, bool resumable, std::uint64_t window)
-      : s(asio::make_strand(ioc)),
-        protocol(protocol),
-        resumable(resumable),
-        window(std::max<std::uint64_t>(window, relay_chunk)),
-        near(s),
-        in_ready(make_event(s)),
-        space(make_event(s)),
-        grace(make_event(s)) {}
-  asio::strand<asio::io_context::executor_type> s;
-  const std::string_view protocol;
-  const bool resumable;
-  const std::uint64_t window;
-  std::uint64_t id = 0;
-  local::socket near;
-  timer_ptr in_ready;  // input for the session, or its end
-  timer_ptr space;     // room in `out`
-  timer_ptr grace;     // a parked session's deadline
-
-  std::mutex mu;  // guards what follows
-  std::string out;             // the session's octets from out_base on, not yet acknowledged
-  std::uint64_t out_base = 0;
-  std::string in;              // the client's octets not yet written to the session
-  std::uint64_t in_count = 0;  // the client's octets received, all told
-  bool in_closed = false;      // no more input: the session reads end of file
-  bool ended = false;          // the session closed its end
-  bool finished = false;       // over: nothing to resume
-  bool parked = false;         // waiting for its client to resume
-  bool discard = false;        // no client will read `out` again: drop the session's output
-  std::uint64_t sent_max = 0;  // the session's octets any link has sent
-  std::uint64_t taken = 0;     // the client's octets the session has taken (out of `in`)
-  std::uint64_t generation = 0;  // links attached so far
-  std::string login;           // once the session logged in
-  std::string token_hash;      // resumable: SHA-256 of the current token
-  // The token before the last resume, good until the new connection
-  // shows its client got the 101 (a first frame): a 101 lost on the way
-  // must not strand the session.
-  std::string prev_hash;
-  std::shared_ptr<link> current;
-};
-
-// What a user's path is learned to survive (docs/http-binding.md,
-// "Keepalives"): the quiet period allowed between pings, and the shortest
-// quiet period seen to end a connection.
-struct path_state {
-  std::chrono::milliseconds interval{0};
-  std::chrono::milliseconds limit{0};  // 0: none seen (or forgotten)
-  std::chrono::steady_clock::time_point limit_seen;
-  unsigned survived = 0;
-};
-
-class binding_registry : public std::enable_shared_from_this<binding_registry> {
- public:
-  explicit binding_registry(const core::config& cfg)
-      : cfg(cfg),
-        floor(std::max<std::chrono::milliseconds>(cfg.https_keepalive_min, 100ms)),
-        ceiling(std::max(cfg.https_keepalive_max, floor)) {}
-  const core::config& cfg;
-  const std::chrono::milliseconds floor, ceiling;
-  std::atomic<std::uint64_t> next_id{1};
-  std::mutex mu;
-  std::unordered_map<std::string, std::shared_ptr<binding_session>> by_token;
-
-  // Room for one more parked session of `login`'s (https.max_parked,
-  // https.max_parked_per_user)? Counts it when there is.
-  bool try_park(const std::string& login) {
-    std::lock_guard lock(parked_mu);
-    auto& mine = parked_by_user[login];
-    if (parked >= cfg.https_max_parked || mine >= cfg.https_max_parked_per_user) {
-      if (mine == 0) parked_by_user.erase(login);
-      return false;
-    }
-    ++parked;
-    ++mine;
-    return true;
-  }
-  void unpark(const std::string& login) {
-    std::lock_guard lock(parked_mu);
-    --parked;
-    if (--parked_by_user[login] == 0) parked_by_user.erase(login);
-  }
-
-  // The quiet period to allow before a ping on `login`'s connections.
-  std::chrono::milliseconds interval(const std::string& login) {
-    if (login.empty()) return ceiling;
-    std::lock_guard lock(paths_mu);
-    return path(login).interval;
-  }
-  // A connection of `login`'s ended after `quiet` without traffic: halve
-  // the interval below it, unless there was traffic a moment before.
-  void loss(const std::string& login, std::chrono::milliseconds quiet) {
-    if (login.empty()) return;
-    std::lock_guard lock(paths_mu);
-    auto& p = path(login);
-    if (quiet < floor / 2) return;  // too soon after traffic to be an idle limit: radio churn
-    p.limit = quiet;
-    p.limit_seen = std::chrono::steady_clock::now();
-    p.interval = std::max(floor, std::min(p.interval, quiet) / 2);
-    p.survived = 0;
-    spdlog::info("event=binding_path_loss user=\"{}\" quiet_ms={} interval_ms={}", login, quiet.count(),
-                 p.interval.count());
-  }
-  // A connection of `login`'s stayed up through `quiet` without traffic
-  // (its ping answered): after three in a row at the full interval, grow
-  // it by an eighth (at least half the floor), below 0.9 of the limit.
-  void survived(const std::string& login, std::chrono::milliseconds quiet) {
-    if (login.empty()) return;
-    std::lock_guard lock(paths_mu);
-    auto& p = path(login);
-    if (quiet < p.interval || ++p.survived < 3) return;
-    p.survived = 0;
-    auto cap = p.limit.count() > 0 ? std::min(ceiling, p.limit * 9 / 10) : ceiling;
-    auto grown = std::min(cap, p.interval + std::max(floor / 2, p.interval / 8));
-    p.interval = std::max(p.interval, grown);
-  }
-
- private:
-  path_state& path(const std::string& login) {
-    auto it = paths.find(login);
-    if (it == paths.end()) {
-      if (paths.size() >= max_paths) paths.erase(paths.begin());
-      it = paths.emplace(login, path_state{ceiling, 0ms, {}, 0}).first;
-    }
-    auto& p = it->second;
-    // A limit seen a day ago may no longer hold (another network).
-    if (p.limit.count() > 0 && std::chrono::steady_clock::now() - p.limit_seen > 24h) p.limit = 0ms;
-    return p;
-  }
-  static constexpr std::size_t max_paths = 65536;
-  std::mutex parked_mu;  // taken inside a session's mutex, never around one
-  unsigned parked = 0;
-  std::unordered_map<std::string, unsigned> parked_by_user;
-  std::mutex paths_mu;
-  std::unordered_map<std::string, path_state> paths;
-};
 
 std::shared_ptr<binding_registry> make_binding_registry(const core::config& cfg) {
   return std::make_shared<binding_registry>(cfg);
 }
-
-namespace {
 
 // One WebSocket carrying a binding session.
 struct link {
@@ -253,6 +87,8 @@ struct link {
   bool closing = false;  // a close frame went out (or is going)
 };
 
+namespace {
+
 // Sends a close frame and waits (briefly) for the client's. Beast then
 // ends TLS with close_notify and waits for the client's: a client that
 // keeps its TCP connection open after the close handshake (RFC 6455 §7.1.1
@@ -263,116 +99,6 @@ asio::awaitable<void> close(link& l, websocket::close_reason why) {
   l.ws.set_option(websocket::stream_base::timeout{5s, websocket::stream_base::none(), false});
   boost::system::error_code ec;
   co_await l.ws.async_close(why, asio::redirect_error(asio::use_awaitable, ec));
-}
-
-// Forgets the session's tokens: nothing resumes it any more.
-void void_tokens(binding_registry& reg, binding_session& bs) {
-  std::string hash, prev;
-  {
-    std::lock_guard lock(bs.mu);
-    hash = std::move(bs.token_hash);
-    prev = std::move(bs.prev_hash);
-    bs.token_hash.clear();
-    bs.prev_hash.clear();
-  }
-  std::lock_guard lock(reg.mu);
-  if (!hash.empty()) reg.by_token.erase(hash);
-  if (!prev.empty()) reg.by_token.erase(prev);
-}
-
-// Over for good: the tokens go, the session's end closes (a session still
-// running sees its connection gone and ends).
-void finish(binding_registry& reg, const std::shared_ptr<binding_session>& bs) {
-  {
-    std::lock_guard lock(bs->mu);
-    if (bs->finished) return;
-    bs->finished = bs->in_closed = true;
-    if (bs->parked) reg.unpark(bs->login);
-    bs->parked = false;
-  }
-  void_tokens(reg, *bs);
-  asio::post(bs->s, [bs] {
-    boost::system::error_code ec;
-    bs->near.close(ec);
-    bs->in_ready->cancel();
-    bs->space->cancel();
-    bs->grace->cancel();
-  });
-  spdlog::debug("event=binding_finished binding={} protocol={}", bs->id, bs->protocol);
-}
-
-// The session's output into `out`, as fast as the window allows (or into
-// nothing, once no client will read it).
-asio::awaitable<void> from_session(std::shared_ptr<binding_registry> reg, std::shared_ptr<binding_session> bs) {
-  boost::system::error_code ec;
-  for (;;) {
-    co_await bs->near.async_wait(local::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    std::size_t room;
-    {
-      std::lock_guard lock(bs->mu);
-      room = bs->discard ? relay_chunk : bs->out.size() < bs->window ? bs->window - bs->out.size() : 0;
-    }
-    if (room == 0) {
-      co_await wait(*bs->space);
-      continue;
-    }
-    std::string chunk(std::min(room, relay_chunk), '\0');
-    auto n = co_await bs->near.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    std::shared_ptr<link> cur;
-    {
-      std::lock_guard lock(bs->mu);
-      if (!bs->discard) bs->out.append(chunk, 0, n);
-      cur = bs->current;
-    }
-    if (cur) poke(cur->wake);
-  }
-  std::shared_ptr<link> cur;
-  bool over;
-  {
-    std::lock_guard lock(bs->mu);
-    bs->ended = true;
-    cur = bs->current;
-    over = !cur && !bs->parked;  // a parked one keeps its last octets for the client
-  }
-  if (cur) poke(cur->wake);
-  if (over) finish(*reg, bs);
-}
-
-// The client's octets into the session, in order; then end of file.
-asio::awaitable<void> to_session(std::shared_ptr<binding_session> bs) {
-  boost::system::error_code ec;
-  for (;;) {
-    std::string chunk;
-    bool closed;
-    std::shared_ptr<link> cur;
-    {
-      std::lock_guard lock(bs->mu);
-      chunk.swap(bs->in);
-      bs->taken += chunk.size();
-      closed = bs->in_closed;
-      cur = bs->current;
-    }
-    if (chunk.empty()) {
-      if (closed) break;
-      co_await wait(*bs->in_ready);
-      continue;
-    }
-    if (cur) poke(cur->wake);  // room for more input
-    co_await asio::async_write(bs->near, asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-  }
-  bs->near.shutdown(local::socket::shutdown_send, ec);
-}
-
-// No more input for the session: it reads end of file and ends.
-void end_input(const std::shared_ptr<binding_session>& bs) {
-  {
-    std::lock_guard lock(bs->mu);
-    bs->in_closed = true;
-  }
-  poke(bs->in_ready);
 }
 
 // The link is gone (or going). When it was the session's current one, the
@@ -408,7 +134,7 @@ void detach(binding_registry& reg, const std::shared_ptr<link>& l, bool clean) {
   poke(l->wake);
   poke(l->ka);
   if (!was_current) return;
-  if (!clean) reg.loss(login, l->quiet());
+  if (!clean) reg.pings.loss(login, l->quiet());
   if (park) {
     spdlog::info("event=binding_parked binding={} protocol={} remote={} grace={}s", bs->id, bs->protocol, l->remote,
                  reg.cfg.https_resume_grace.count());
@@ -624,7 +350,7 @@ asio::awaitable<void> keepalive(std::shared_ptr<binding_registry> reg, std::shar
       if (bs->current != l) break;
       login = bs->login;
     }
-    auto interval = reg->interval(login);
+    auto interval = reg->pings.interval(login);
     if (l->writing_since != 0) {
       // A write that does not complete is a connection gone as surely as
       // a missing pong (and a ping would only queue behind it).
@@ -659,7 +385,7 @@ asio::awaitable<void> keepalive(std::shared_ptr<binding_registry> reg, std::shar
       detach(*reg, l, false);
       break;
     }
-    if (l->pong_seen) reg->survived(login, quiet);
+    if (l->pong_seen) reg->pings.survived(login, quiet);
   }
   l->ws.control_callback();
 }
@@ -689,12 +415,12 @@ bool offers(const bhttp::request<bhttp::string_body>& req, std::string_view prot
   return found;
 }
 
-std::string token_hash(std::string_view token) { return auth::sha256(token); }
 // Takes over the session `resume` names, for the new link `l`, when the
 // user and the octet count allow; the link then sends from that count.
 // Returns the client octets the session has had (for Lemonade-Received).
 std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request& resume, std::string_view protocol,
-                                    const std::shared_ptr<link>& l, const std::string& new_hash) {
+                                    const std::shared_ptr<link>& l, const std::string& new_hash, bool& bad_password) {
+  bad_password = false;
   std::shared_ptr<binding_session> bs;
   auto hash = token_hash(resume.token);
   {
@@ -712,9 +438,13 @@ std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request&
     // not have arrived; octets between what the client acknowledged and
     // what any connection sent.
     bool known = hash == bs->token_hash || hash == bs->prev_hash;
-    if (!known || bs->finished || bs->in_closed || bs->protocol != protocol || bs->login.empty() ||
+    if (!known || bs->poll || bs->finished || bs->in_closed || bs->protocol != protocol || bs->login.empty() ||
         bs->login != resume.login || resume.received < bs->out_base || resume.received > bs->sent_max)
       return std::nullopt;
+    if (!credential_matches(*bs, resume.password)) {
+      bad_password = true;
+      return std::nullopt;
+    }
     old = std::move(bs->current);
     ++bs->generation;
     if (bs->parked) reg.unpark(bs->login);
@@ -727,6 +457,7 @@ std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request&
     l->told_in = bs->taken;
     in_count = bs->in_count;
     bs->current = l;
+    bs->out_waiter = bs->in_waiter = l->wake;
     // A token serves once: the one used goes, unless it is the current
     // one, which stays good until this connection shows its 101 arrived.
     // (Resumed with that earlier token: the 101 that followed it never
@@ -739,7 +470,7 @@ std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request&
     }
     bs->token_hash = new_hash;
   }
-  if (old) reg.loss(resume.login, old->quiet());  // the client saw it die first
+  if (old) reg.pings.loss(resume.login, old->quiet());  // the client saw it die first
   {
     std::lock_guard lock(reg.mu);
     if (!stale_hash.empty()) reg.by_token.erase(stale_hash);
@@ -789,14 +520,16 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
     hash = token_hash(token);
   }
   if (refused.empty() && resume) {
-    in_count = attach(*reg, *resume, protocol, l, hash);
+    bool bad_password = false;
+    in_count = attach(*reg, *resume, protocol, l, hash, bad_password);
+    if (bad_password && client.wrong_password) client.wrong_password();
     if (!in_count) {
       // One answer for an unknown, finished or expired session, another
       // user's, and a count the session cannot resume from.
       refused = "No such session to resume";
       status = bhttp::status::not_found;
       spdlog::info("event=binding_resume_refused remote={} user=\"{}\" protocol={}", client.remote,
-                   resume->login.substr(0, 64), protocol);
+                   core::log_printable(resume->login.substr(0, 64)), protocol);
     }
   }
   if (!refused.empty()) {
@@ -821,7 +554,7 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
   ws.set_option(websocket::stream_base::decorator([protocol = std::string(protocol), offered, token, in_count,
                                                    grace = cfg.https_resume_grace.count(),
                                                    window = cfg.https_resume_window,
-                                                   keepalive = reg->interval(resume ? resume->login : "")](
+                                                   keepalive = reg->pings.interval(resume ? resume->login : "")](
                                                       websocket::response_type& res) {
     res.set(bhttp::field::server, "lemonade");
     if (offered) res.set(bhttp::field::sec_websocket_protocol, protocol);
@@ -856,12 +589,7 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
   bs->id = reg->next_id++;
   local::socket far(asio::make_strand(ioc));  // the protocol session's own
   asio::local::connect_pair(bs->near, far);
-  client.logged_in = [w = std::weak_ptr<binding_session>(bs)](const std::string& login) {
-    if (auto b = w.lock()) {
-      std::lock_guard lock(b->mu);
-      b->login = login;
-    }
-  };
+  watch_login(client, bs);
   net::stream session_side(std::move(far));
   if (!adopt(session_side, client)) {
     // RFC 6455 §7.4.1 (IANA registry): 1013, try again later.
@@ -873,6 +601,7 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
   {
     std::lock_guard lock(bs->mu);
     bs->current = l;
+    bs->out_waiter = bs->in_waiter = l->wake;
     if (resumable) bs->token_hash = hash;
   }
   if (resumable) {

@@ -19,9 +19,19 @@ struct client_facts {
   std::string remote;   // address:port, for logs
   std::string address;  // address only: the key for login throttling
   bool loopback = false;
+  std::string binding = "websocket";  // or "poll": the binding carrying the session
   // To be called with the login name ("alice", "alice+phone") when the
   // session logs in: only that user may resume it.
   std::function<void(const std::string&)> logged_in;
+  // For a server with no user directory of its own (`lemonade proxy`,
+  // whose backend checks passwords): to be called at login with the
+  // password the session logged in with. Resuming the session then takes
+  // that password (HTTP Basic), checked against a keyed hash of it.
+  std::function<void(const std::string&)> logged_in_password;
+  // To be called when a request named the session's user but not its
+  // password (that check is the session's, on the proxy): counted as a
+  // failed login of the client's address.
+  std::function<void()> wrong_password;
 };
 
 // Runs a protocol session on `stream`, which the HTTPS listener's TLS

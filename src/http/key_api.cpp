@@ -24,6 +24,8 @@
 #include "auth/smime.hpp"
 #include "auth/xenc.hpp"
 #include "core/strings.hpp"
+#include "http/binding_session.hpp"
+#include "http/poll.hpp"
 #include "http/websocket.hpp"
 #include "net/listener.hpp"
 #include "net/offload.hpp"
@@ -100,7 +102,7 @@ struct key_api::impl {
                                                                            bool proxy_allowed = false) {
     auto unauthorized = [&](std::string text) {
       auto res = error(req, bhttp::status::unauthorized, std::move(text));
-      res.set(bhttp::field::www_authenticate, "Basic realm=\"lemonade keys\", charset=\"UTF-8\"");
+      res.set(bhttp::field::www_authenticate, "Basic realm=\"lemonade\", charset=\"UTF-8\"");
       return res;
     };
     if (auto locked = ctx.throttle.locked_out(address)) {
@@ -113,13 +115,13 @@ struct key_api::impl {
     const std::string& name = creds->first;
     const std::string& password = creds->second;
     const auto& sep = ctx.cfg.proxy_separator;
-    auto user = co_await net::run_on(ctx.storage, [&] { return store::find_login(ctx.store.users(), name, sep); });
+    auto user = co_await net::run_on(ctx.storage, [&] { return store::find_login(ctx.store->users(), name, sep); });
     // An app password of the user's (docs/xencrypted.md): random, so its
     // SHA-256 is looked up, no argon2id; or else the account's password.
     bool ok = false;
     auto app = auth::xenc::code_hash(auth::xenc::code_use::app_password, password);
     if (user && !user->proxy && app) {
-      auto label = co_await net::run_on(ctx.storage, [&] { return ctx.store.users().find_app_password(user->name, *app); });
+      auto label = co_await net::run_on(ctx.storage, [&] { return ctx.store->users().find_app_password(user->name, *app); });
       ok = label.has_value();
     }
     ok = ok || (user && ctx.credentials.check(store::login_name(*user, sep), user->password_hash, password));
@@ -140,6 +142,34 @@ struct key_api::impl {
     if (user->proxy && !proxy_allowed)
       co_return error(req, bhttp::status::forbidden, "A proxy identity cannot manage device keys");
     co_return std::move(*user);
+  }
+
+  // Who a binding's request (a WebSocket resume, a long-poll request)
+  // says it is, by HTTP Basic: checked against the user directory; or,
+  // on the proxy's listener, which has none, taken as it is, with the
+  // password, for the session to check (binding_session::credential).
+  struct binding_login {
+    std::string name;
+    std::optional<std::string> password;  // only where the session checks it
+  };
+  asio::awaitable<std::variant<binding_login, response>> binding_user(const request& req, const std::string& address) {
+    if (ctx.store) {
+      auto who = co_await authenticate(req, address, true);
+      if (auto* r = std::get_if<response>(&who)) co_return std::move(*r);
+      co_return binding_login{store::login_name(std::get<store::user_record>(who), ctx.cfg.proxy_separator), {}};
+    }
+    if (auto locked = ctx.throttle.locked_out(address)) {
+      auto res = error(req, bhttp::status::too_many_requests, "Too many failed logins; try again later");
+      res.set(bhttp::field::retry_after, std::to_string(locked->count()));
+      co_return res;
+    }
+    auto creds = basic_credentials(req[bhttp::field::authorization]);
+    if (!creds) {
+      auto res = error(req, bhttp::status::unauthorized, "Log in as the session's user (HTTP Basic)");
+      res.set(bhttp::field::www_authenticate, "Basic realm=\"lemonade\", charset=\"UTF-8\"");
+      co_return res;
+    }
+    co_return binding_login{std::move(creds->first), std::move(creds->second)};
   }
 
   // A failure of a client's own making (a wrong password, a wrong pairing
@@ -169,7 +199,7 @@ struct key_api::impl {
     auto hash = auth::xenc::code_hash(auth::xenc::code_use::pairing, body["code"].get<std::string>());
     std::optional<std::pair<std::string, store::device_key>> got;
     if (hash)
-      got = co_await net::run_on(ctx.storage, [&] { return ctx.store.users().redeem_pairing_code(*hash, now()); });
+      got = co_await net::run_on(ctx.storage, [&] { return ctx.store->users().redeem_pairing_code(*hash, now()); });
     if (!got) {
       co_await failed(address, "pairing_failed", "");
       co_return error(req, bhttp::status::not_found, "No such pairing code, or it has expired or was used");
@@ -195,18 +225,36 @@ struct key_api::impl {
     }
     if (auto protocol = ctx.bindings.protocol_at(target.substr(0, target.find('?'))); !protocol.empty()) {
       // The bindings a client may use here (the slides' open question:
-      // what does this URL offer?). Upgrades never get this far.
+      // what does this URL offer?). Upgrades and the long-poll binding's
+      // requests never get this far.
       if (req.method() != bhttp::verb::options) {
-        auto res = error(req, bhttp::status::upgrade_required, "Use a WebSocket (RFC 6455) here");
+        auto res = error(req, bhttp::status::upgrade_required,
+                         "Use a WebSocket (RFC 6455) here, or the long-poll binding (Lemonade-Session)");
         res.set(bhttp::field::upgrade, "websocket");
         res.set(bhttp::field::connection, "Upgrade");
         co_return res;
       }
-      json websocket{{"type", "websocket"}, {"subprotocol", protocol}, {"frames", "binary"}};
-      auto res = make(req, bhttp::status::ok, json{{"protocol", protocol}, {"bindings", json::array({websocket})}});
-      res.set(bhttp::field::allow, "GET, OPTIONS");
+      auto& cfg = ctx.cfg;
+      auto window = std::max<std::uint64_t>(cfg.https_resume_window, 16 * 1024);
+      json websocket{{"type", "websocket"},
+                     {"subprotocol", protocol},
+                     {"frames", "binary"},
+                     {"resumable", true},
+                     {"keepalive_ms", cfg.https_keepalive_max.count()},
+                     {"window", window},
+                     {"grace", cfg.https_resume_grace.count()}};
+      json poll{{"type", "poll"},
+                {"hold_ms", registry->holds.start.count()},
+                {"hold_max_ms", registry->holds.ceiling.count()},
+                {"answer_max", std::max<std::uint64_t>(cfg.https_poll_answer_max, 1024)},
+                {"window", window},
+                {"grace", cfg.https_resume_grace.count()}};
+      auto res = make(req, bhttp::status::ok,
+                      json{{"protocol", protocol}, {"bindings", json::array({websocket, poll})}});
+      res.set(bhttp::field::allow, "GET, POST, DELETE, OPTIONS");
       co_return res;
     }
+    if (!ctx.store) co_return error(req, bhttp::status::not_found, "No such resource");  // the proxy's: bindings only
     if (target.empty() || target[0] != '/' || parts.empty() || parts.size() > 3 ||
         (parts[0] != "keys" && parts[0] != "smime" && parts[0] != "pairing") ||
         (parts[0] != "keys" && parts.size() > 2) || (parts[0] == "pairing" && parts.size() > 1))
@@ -221,7 +269,7 @@ struct key_api::impl {
     auto who = co_await authenticate(req, address);
     if (auto* refused = std::get_if<response>(&who)) co_return std::move(*refused);
     auto user = std::get<store::user_record>(std::move(who));
-    auto& users = ctx.store.users();
+    auto& users = ctx.store->users();
     try {
       if (parts[0] == "smime") co_return co_await certificates(req, user, parts);
       bool pairing = parts.size() == 2 && parts[1] == "pairing";
@@ -296,7 +344,7 @@ struct key_api::impl {
   // CONVERT to application/pkcs7-mime envelopes for (docs/xencrypted.md).
   asio::awaitable<response> certificates(const request& req, const store::user_record& user,
                                          const std::vector<std::string_view>& parts) {
-    auto& users = ctx.store.users();
+    auto& users = ctx.store->users();
     auto method = req.method();
     if (parts.size() == 2 && parts[1] == "server") {
       // The certificate the server made for this user (on the first
@@ -349,6 +397,14 @@ struct key_api::impl {
       address = peer.address().to_string();
       client_facts client{(peer.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(peer.port()),
                           address, peer.address().is_loopback()};
+      if (!ctx.store) {
+        // The proxy's listener: a binding's session checks the password
+        // (no directory here); a wrong one counts as a failed login.
+        client.wrong_password = [this, address] {
+          auto delay = ctx.throttle.record_failure(address);
+          spdlog::info("event=auth_failed protocol=https remote={} delay_ms={}", address, delay.count());
+        };
+      }
       auto tls = ctx.tls();
       beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(sock)), *tls);
       beast::get_lowest_layer(stream).expires_after(io_timeout);
@@ -357,10 +413,27 @@ struct key_api::impl {
       for (;;) {
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(8192);
-        parser.body_limit(ctx.cfg.https_max_request_size);
+        // The long-poll binding's POSTs carry up to a window of octets,
+        // other requests up to https.max_request_size. (Beast checks a
+        // Content-Length as the header ends: the larger limit first.)
+        auto window = std::max<std::uint64_t>(ctx.cfg.https_resume_window, 16 * 1024);
+        parser.body_limit(std::max(window, ctx.cfg.https_max_request_size));
         beast::get_lowest_layer(stream).expires_after(io_timeout);
         boost::system::error_code ec;
-        co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await bhttp::async_read_header(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+          auto& head = parser.get();
+          std::string_view target(head.target().data(), head.target().size());
+          bool poll_post = head.method() == bhttp::verb::post &&
+                           !ctx.bindings.protocol_at(target.substr(0, target.find('?'))).empty();
+          auto limit = poll_post ? window : ctx.cfg.https_max_request_size;
+          parser.body_limit(limit);  // for chunked bodies; a Content-Length was checked against the larger one
+          beast::get_lowest_layer(stream).expires_after(io_timeout);  // the body's own time
+          if (auto length = parser.content_length(); length && *length > limit)
+            ec = bhttp::error::body_limit;
+          else
+            co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+        }
         if (ec == bhttp::error::end_of_stream) break;
         response res;
         bool keep = false, too_large = false;
@@ -381,7 +454,7 @@ struct key_api::impl {
             if (std::string_view token = req["Lemonade-Session"]; !token.empty() && token != "new") {
               // A resumption (docs/http-binding.md): the session's own
               // user, by HTTP Basic, and the octets the client has.
-              auto who = co_await authenticate(req, address, true);
+              auto who = co_await binding_user(req, address);
               std::string_view received = req["Lemonade-Received"];
               std::uint64_t n = 0;
               auto [end, err] = std::from_chars(received.data(), received.data() + received.size(), n);
@@ -390,8 +463,8 @@ struct key_api::impl {
               else if (received.empty() || err != std::errc() || end != received.data() + received.size())
                 refused = error(req, bhttp::status::bad_request, "Lemonade-Received must be the octets received");
               else
-                resume = resume_request{std::string(token), n,
-                                        store::login_name(std::get<store::user_record>(who), ctx.cfg.proxy_separator)};
+                resume = resume_request{std::string(token), n, std::get<binding_login>(who).name,
+                                        std::move(std::get<binding_login>(who).password)};
             }
             if (!refused) {
               co_await serve_websocket(ioc, registry, std::move(stream), std::move(req), protocol,
@@ -400,6 +473,34 @@ struct key_api::impl {
             }
             res = std::move(*refused);
             keep = false;
+          } else if (!protocol.empty() && req.method() != bhttp::verb::options &&
+                     (req.method() != bhttp::verb::get || !req["Lemonade-Session"].empty())) {
+            // The long-poll binding (docs/http-binding.md, "Long polling").
+            auto op = parse_poll(req);
+            if (auto* bad = std::get_if<std::string>(&op)) {
+              res = error(req, bhttp::status::bad_request, *bad);
+            } else {
+              std::optional<std::string> login;
+              std::optional<std::string> password;
+              std::optional<response> refused;
+              if (!req[bhttp::field::authorization].empty()) {
+                auto who = co_await binding_user(req, address);
+                if (auto* r = std::get_if<response>(&who)) {
+                  refused = std::move(*r);
+                } else {
+                  login = std::get<binding_login>(who).name;
+                  password = std::move(std::get<binding_login>(who).password);
+                }
+              }
+              if (refused) {
+                res = std::move(*refused);
+              } else {
+                auto poll = std::get<poll_request>(std::move(op));
+                res = co_await serve_poll(ioc, registry, req, std::move(poll), protocol, ctx.bindings.adopt(protocol),
+                                          client, std::move(login), std::move(password));
+              }
+            }
+            keep = req.keep_alive();
           } else {
             try {
               res = co_await handle(req, address);

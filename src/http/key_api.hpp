@@ -1,5 +1,6 @@
 #pragma once
-// The HTTPS listener. Device keys (docs/xencrypted.md, "Provisioning over HTTPS"):
+// The HTTPS listener (on `lemonade proxy`, without a store: the IMAP
+// bindings alone). Device keys (docs/xencrypted.md, "Provisioning over HTTPS"):
 // the user's own client, never the proxy, makes, lists, rotates and
 // revokes the keys its devices share with the store. HTTP/1.1 over TLS
 // (Boost.Beast), the user's credentials by HTTP Basic (RFC 7617), JSON.
@@ -17,6 +18,7 @@
 //   POST   /pairing {"code": C}        201 {"user", "id", "device", "created", "secret"}
 // and the protocol bindings (docs/http-binding.md):
 //   GET /imap, GET /submission with Upgrade: websocket   101, then the protocol
+//   POST, GET, DELETE /imap, /submission with Lemonade-Session: the long-poll binding
 //   OPTIONS /imap, OPTIONS /submission                   200 {"protocol", "bindings"}
 //
 // The user logs in with the account's password or an app password
@@ -46,7 +48,7 @@ namespace asio = boost::asio;
 
 struct key_api_context {
   const core::config& cfg;
-  store::mail_store& store;
+  store::mail_store* store;  // null on `lemonade proxy`: the bindings alone, no keys
   auth::login_throttle& throttle;
   auth::credential_cache& credentials;
   asio::any_io_executor storage;  // store writes and reads

@@ -33,6 +33,10 @@ struct resume_request {
   std::string token;
   std::uint64_t received = 0;  // server octets the client has
   std::string login;
+  // The password of the request's HTTP Basic, where the listener has no
+  // user directory to check it (the proxy's): the session checks it.
+  // nullopt: the directory checked it.
+  std::optional<std::string> password;
 };
 
 // Answers the upgrade request `req` for `protocol` (bindings::protocol_at)

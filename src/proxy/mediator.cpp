@@ -398,7 +398,8 @@ class mediator {
   // client's MODSEQ: one from before the log began, or above anything
   // given out (another cache's), is answered as if it were 0.
   bool covered(std::uint64_t since) {
-    return since >= view_.base && since <= m_.cache->highest(view_.mailbox);
+    // The base as it is now: trim() raises it.
+    return since >= std::max(view_.base, m_.cache->base(view_.mailbox)) && since <= m_.cache->highest(view_.mailbox);
   }
   // RFC 7162 §3.2.5.1, §3.2.6: * VANISHED (EARLIER) with the UIDs (in
   // `known`, when given) expunged since `since` and not in the view;

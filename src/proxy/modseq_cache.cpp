@@ -19,6 +19,10 @@ std::uint64_t floor_now() {
           .count());
 }
 
+std::int64_t seconds_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 // One transaction: committed at the end of the scope unless an exception
 // leaves it (then rolled back).
 class transaction {
@@ -78,7 +82,14 @@ modseq_cache::modseq_cache(const std::filesystem::path& file) : db_(std::make_un
       "CREATE INDEX IF NOT EXISTS message_modseq ON message (mailbox, modseq);"
       "CREATE TABLE IF NOT EXISTS expunged ("
       " mailbox INTEGER NOT NULL REFERENCES mailbox(id) ON DELETE CASCADE, uid INTEGER NOT NULL,"
-      " modseq INTEGER NOT NULL, PRIMARY KEY (mailbox, uid)) WITHOUT ROWID;");
+      " modseq INTEGER NOT NULL, at INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mailbox, uid)) WITHOUT ROWID;");
+  // A file from before expunges had a time (`at`, seconds since the
+  // epoch, for trim()): they count from now.
+  auto& has_at = db_->cached("SELECT count(*) FROM pragma_table_info('expunged') WHERE name = 'at'");
+  bool missing = has_at.step() && has_at.int64(0) == 0;
+  db_->reset_all();
+  if (missing) db_->exec("ALTER TABLE expunged ADD COLUMN at INTEGER NOT NULL DEFAULT 0");
+  db_->cached("UPDATE expunged SET at = ?1 WHERE at = 0").bind(1, seconds_now()).run();
   // RFC 7162 §3.1: never below a MODSEQ already given out, even one whose
   // commit a power failure lost.
   db_->cached("UPDATE mailbox SET highest = ?1 WHERE highest < ?1")
@@ -186,10 +197,11 @@ bool modseq_cache::log_expunge(std::int64_t mailbox, std::uint32_t uid) {
       .run();
   // Another session saw this expunge first: one MODSEQ for it.
   if (db_->changes() == 0) return false;
-  db_->cached("INSERT OR REPLACE INTO expunged (mailbox, uid, modseq) VALUES (?1, ?2, ?3)")
+  db_->cached("INSERT OR REPLACE INTO expunged (mailbox, uid, modseq, at) VALUES (?1, ?2, ?3, ?4)")
       .bind(1, mailbox)
       .bind(2, static_cast<std::int64_t>(uid))
       .bind(3, static_cast<std::int64_t>(bump(mailbox)))
+      .bind(4, seconds_now())
       .run();
   return true;
 }
@@ -277,6 +289,30 @@ std::uint64_t modseq_cache::highest(std::int64_t mailbox) {
   std::uint64_t v = get.step() ? static_cast<std::uint64_t>(get.int64(0)) : 0;
   db_->reset_all();
   return v;
+}
+
+std::uint64_t modseq_cache::base(std::int64_t mailbox) {
+  std::lock_guard lock(mu_);
+  auto& get = db_->cached("SELECT base FROM mailbox WHERE id = ?1");
+  get.bind(1, mailbox);
+  std::uint64_t v = get.step() ? static_cast<std::uint64_t>(get.int64(0)) : 0;
+  db_->reset_all();
+  return v;
+}
+
+std::size_t modseq_cache::trim(std::int64_t before) {
+  std::lock_guard lock(mu_);
+  transaction tx(*db_);
+  db_->cached(
+         "UPDATE mailbox SET base = max(base, (SELECT max(modseq) FROM expunged"
+         " WHERE expunged.mailbox = mailbox.id AND at < ?1))"
+         " WHERE id IN (SELECT mailbox FROM expunged WHERE at < ?1)")
+      .bind(1, before)
+      .run();
+  db_->cached("DELETE FROM expunged WHERE at < ?1").bind(1, before).run();
+  auto n = static_cast<std::size_t>(db_->changes());
+  tx.commit();
+  return n;
 }
 
 std::uint64_t modseq_cache::modseq(std::int64_t mailbox, std::uint32_t uid) {

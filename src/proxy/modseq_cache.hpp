@@ -82,6 +82,14 @@ class modseq_cache {
   observed observe(std::int64_t mailbox, std::uint32_t uid, std::string_view flags);
   void expunge(std::int64_t mailbox, std::uint32_t uid);
   std::uint64_t highest(std::int64_t mailbox);
+  // From which MODSEQ on the expunge log is complete (mailbox::base, as
+  // trim() raises it).
+  std::uint64_t base(std::int64_t mailbox);
+  // Forgets expunges logged before `before` (seconds since the epoch):
+  // each mailbox's base rises above the last MODSEQ forgotten, so a client
+  // MODSEQ from before it gets the superset of VANISHED (RFC 7162
+  // §3.2.5.1 allows it). Returns the entries forgotten.
+  std::size_t trim(std::int64_t before);
   // 0 when the message is not held.
   std::uint64_t modseq(std::int64_t mailbox, std::uint32_t uid);
   // The held messages whose MODSEQ is above `since`, ascending UIDs.

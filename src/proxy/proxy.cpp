@@ -122,14 +122,6 @@ asio::awaitable<void> watchdog(std::shared_ptr<relay> r, std::chrono::seconds li
   }
 }
 
-// A client's text for a log line: no line ends, quotes or controls.
-std::string printable(std::string_view s) {
-  std::string out(s.substr(0, 256));
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"' || c == '\\') c = '?';
-  return out;
-}
-
 // An RFC 3501 quoted string, or "" for text that cannot be one (8-bit,
 // CR, LF, NUL): such an ID field is left out.
 std::string quoted(std::string_view s) {
@@ -159,6 +151,18 @@ std::shared_ptr<modseq_cache> open_cache(const core::config& cfg) {
   }
 }
 
+namespace {
+
+// The address of "address:port" or "[v6]:port" alone: the key of the
+// login throttle and of proxy.max_per_address (as the IMAP server keys it).
+std::string address_of(const std::string& remote) {
+  auto address = remote.substr(0, remote.rfind(':'));
+  if (address.size() > 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
+  return address;
+}
+
+}  // namespace
+
 struct server::impl {
   asio::io_context& ioc;
   context ctx;
@@ -175,6 +179,12 @@ struct server::impl {
     std::mutex mu;
     std::map<std::uint64_t, std::pair<asio::any_io_executor, std::shared_ptr<session_control>>> live;
     bool stopping = false;
+    // Sessions at once per client address (proxy.max_per_address) and
+    // per backend (proxy.max_per_backend, counted from the connect on).
+    std::map<std::string, unsigned> per_address, per_backend;
+    // Backends that could not be reached, until when they go last in
+    // their routes (proxy.backend_retry).
+    std::map<std::string, std::chrono::steady_clock::time_point> down_until;
   };
   std::shared_ptr<registry> reg = std::make_shared<registry>();
   // CONDSTORE for backends without it (proxy.condstore), shared by all
@@ -185,7 +195,16 @@ struct server::impl {
   auth::login_throttle throttle{auth::login_throttle::policy{ctx.cfg.auth_failure_delay, ctx.cfg.auth_max_failures,
                                                              ctx.cfg.auth_failure_window, ctx.cfg.auth_lockout}};
 
-  asio::awaitable<void> session(asio::ip::tcp::socket socket, bool implicit_tls, std::uint64_t id);
+  asio::awaitable<void> session(std::shared_ptr<net::stream> client, bool implicit_tls, std::uint64_t id,
+                                arrival a);
+  // Room for one more session from `address`? (server.max_connections,
+  // proxy.max_per_address; not counted here.)
+  bool room_for(const std::string& address) {
+    std::lock_guard lock(reg->mu);
+    auto it = reg->per_address.find(address);
+    return !reg->stopping && reg->live.size() < ctx.cfg.max_connections &&
+           (it == reg->per_address.end() || it->second < ctx.cfg.proxy_max_per_address);
+  }
 };
 
 namespace {
@@ -288,22 +307,32 @@ struct pre_login {
 
 }  // namespace
 
-asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool implicit_tls, std::uint64_t id) {
-  auto client = std::make_shared<net::stream>(std::move(socket));
+asio::awaitable<void> server::impl::session(std::shared_ptr<net::stream> client, bool implicit_tls, std::uint64_t id,
+                                            arrival a) {
   auto ex = co_await asio::this_coro::executor;  // the session's strand
   auto control = std::make_shared<session_control>(ex);
   control->end = [client] { client->close(); };  // before login: nothing to say
-  bool refused = false;
+  auto remote = a.remote;
+  auto address = address_of(remote);
+  const char* refused = nullptr;
   {
     std::lock_guard lock(reg->mu);
-    refused = reg->stopping || reg->live.size() >= ctx.cfg.max_connections;
-    if (!refused) reg->live.emplace(id, std::pair{ex, control});
+    if (reg->stopping || reg->live.size() >= ctx.cfg.max_connections)
+      refused = "max_connections";
+    else if (reg->per_address[address] >= ctx.cfg.proxy_max_per_address)
+      refused = "max_per_address";
+    if (!refused) {
+      reg->live.emplace(id, std::pair{ex, control});
+      ++reg->per_address[address];
+    } else if (reg->per_address[address] == 0) {
+      reg->per_address.erase(address);
+    }
   }
   if (refused) {
-    spdlog::warn("conn={} event=refused protocol=imap-proxy reason=max_connections remote={}", id,
-                 client->remote_address());
+    spdlog::warn("conn={} event=refused protocol=imap-proxy reason={} remote={}", id, refused, remote);
     if (!implicit_tls) {
-      std::string bye = "* BYE [UNAVAILABLE] Too many connections; try again later\r\n";
+      std::string bye = std::string("* BYE [UNAVAILABLE] Too many connections") +
+                        (std::string_view(refused) == "max_per_address" ? " from your address" : "") + "; try again later\r\n";
       boost::system::error_code ec;
       co_await asio::async_write(client->socket(), asio::buffer(bye), asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -313,17 +342,38 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
   struct unregister {
     std::shared_ptr<registry> reg;
     std::uint64_t id;
+    std::string address;
+    std::string backend;  // the backend slot held, if any
+    void release_backend() {
+      if (backend.empty()) return;
+      std::lock_guard lock(reg->mu);
+      if (--reg->per_backend[backend] == 0) reg->per_backend.erase(backend);
+      backend.clear();
+    }
+    // A slot on `b` (proxy.max_per_backend), held until released or the
+    // session ends.
+    bool take_backend(const std::string& b, unsigned max) {
+      release_backend();
+      std::lock_guard lock(reg->mu);
+      auto& n = reg->per_backend[b];
+      if (n >= max) {
+        if (n == 0) reg->per_backend.erase(b);
+        return false;
+      }
+      ++n;
+      backend = b;
+      return true;
+    }
     ~unregister() {
+      release_backend();
       std::lock_guard lock(reg->mu);
       reg->live.erase(id);
+      if (--reg->per_address[address] == 0) reg->per_address.erase(address);
     }
-  } registered{reg, id};
-  pre_login p{ctx, client, id, false, client->remote_is_loopback(), {}, {}, asio::steady_timer(ex)};
-  auto remote = client->remote_address();
-  // The address alone, the throttle's key (as the IMAP server keys it).
-  auto address = remote.substr(0, remote.rfind(':'));
-  if (address.size() > 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
-  spdlog::info("conn={} event=connect protocol=imap-proxy remote={} tls={}", id, remote, implicit_tls);
+  } registered{reg, id, address, {}};
+  pre_login p{ctx, client, id, a.tls, a.loopback, {}, {}, asio::steady_timer(ex)};
+  spdlog::info("conn={} event=connect protocol=imap-proxy remote={} tls={}{}{}", id, remote, implicit_tls || a.tls,
+               a.binding.empty() ? "" : " binding=", a.binding);
   std::unique_ptr<imap::client::connection> backend;
   proxy::backend chosen;  // the one of the user's route that answered
   std::vector<std::pair<std::string, std::string>> client_id;  // RFC 2971, from the client
@@ -496,15 +546,33 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       // The backend, logged in with the client's credentials: the user's
       // route (routes.hpp), the next backend when one cannot be reached
       // or fails before it is sent LOGIN.
-      user = printable(credentials->first);
+      user = core::log_printable(credentials->first);
       account = credentials->first;  // with the backend: the cache's key
       auto route = ctx.routes->lookup(credentials->first);
+      {
+        // A backend that could not be reached lately goes last: while
+        // another of the route answers, a dead one costs no
+        // proxy.connect_timeout at each login.
+        std::lock_guard lock(reg->mu);
+        auto now = std::chrono::steady_clock::now();
+        std::stable_partition(route.begin(), route.end(), [&](const proxy::backend& b) {
+          auto it = reg->down_until.find(b.text());
+          return it == reg->down_until.end() || it->second <= now;
+        });
+      }
       std::unique_ptr<imap::client::connection> conn;
       imap::client::result r;
-      bool unreachable = true;
+      bool unreachable = true, busy = false;
       bool login_sent = false;  // then no other backend hears the password
       for (std::size_t i = 0; i < route.size() && unreachable && !login_sent; ++i) {
         auto& b = route[i];
+        if (!registered.take_backend(b.text(), ctx.cfg.proxy_max_per_backend)) {
+          // As good as down for this session: the next of the route.
+          busy = true;
+          spdlog::warn("conn={} event=backend_full user=\"{}\" backend={} sessions={}", id, user, b.text(),
+                       ctx.cfg.proxy_max_per_backend);
+          continue;
+        }
         imap::client::options o;
         o.host = b.host;
         o.port = b.port;
@@ -542,6 +610,13 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
         } catch (const std::exception& e) {
           failure = e.what();
         }
+        {
+          std::lock_guard lock(reg->mu);
+          if (!unreachable)
+            reg->down_until.erase(b.text());
+          else
+            reg->down_until[b.text()] = std::chrono::steady_clock::now() + ctx.cfg.proxy_backend_retry;
+        }
         if (!unreachable) break;
         if (conn) conn->close();
         conn.reset();
@@ -552,10 +627,13 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
                        route[i + 1].text());
       }
       if (unreachable) {
-        p.say(tag + " NO [UNAVAILABLE] The mail server is not reachable; try again later");
+        registered.release_backend();
+        p.say(tag + (busy ? " NO [UNAVAILABLE] The mail server is busy; try again later"
+                          : " NO [UNAVAILABLE] The mail server is not reachable; try again later"));
         continue;
       }
       if (!r.ok()) {
+        registered.release_backend();
         auto delay = throttle.record_failure(address);
         spdlog::info("conn={} event=auth_failed protocol=imap-proxy user=\"{}\" remote={} delay_ms={}", id, user,
                      remote, delay.count());
@@ -573,6 +651,7 @@ asio::awaitable<void> server::impl::session(asio::ip::tcp::socket socket, bool i
       }
       throttle.record_success(address);
       backend = std::move(conn);
+      if (a.logged_in) a.logged_in(account, credentials->second);
     }
     // The backend's capabilities after login, less what is the proxy's
     // own business (TLS and logins on the client's side), plus what the
@@ -641,7 +720,32 @@ void server::listen(const net::host_port& where, bool implicit_tls) {
                implicit_tls);
 }
 
+namespace {
+
+// The expunge log (proxy.condstore) keeps proxy.expunge_log_keep: trimmed
+// at start and every hour after.
+asio::awaitable<void> trim_expunges(std::shared_ptr<modseq_cache> cache, std::chrono::seconds keep) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (;;) {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    try {
+      if (auto n = cache->trim((now - keep).count()))
+        spdlog::info("event=expunge_log_trimmed entries={} keep_s={}", n, keep.count());
+    } catch (const std::exception& e) {
+      spdlog::error("event=cache_failed what=trim error=\"{}\"", e.what());
+    }
+    t.expires_after(std::chrono::hours(1));
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace
+
 void server::start() {
+  if (p_->cache && p_->ctx.cfg.proxy_expunge_log_keep.count() > 0)
+    asio::co_spawn(p_->ioc, trim_expunges(p_->cache, p_->ctx.cfg.proxy_expunge_log_keep), asio::detached);
   for (auto& l : p_->listeners) {
     net::start_accepting(
         p_->ioc, l->acceptor,
@@ -649,10 +753,20 @@ void server::start() {
           // One strand per session: its coroutines (the two relay pumps,
           // a mediated IDLE's waits) share state on several threads.
           auto strand = asio::make_strand(s.get_executor());
-          asio::co_spawn(strand, p->session(std::move(s), tls, p->next_id++), asio::detached);
+          auto client = std::make_shared<net::stream>(std::move(s));
+          arrival a{client->remote_address(), client->remote_is_loopback(), false, {}, {}};
+          asio::co_spawn(strand, p->session(std::move(client), tls, p->next_id++, std::move(a)), asio::detached);
         },
         "imap-proxy");
   }
+}
+
+bool server::adopt(net::stream& s, arrival a) {
+  if (!p_->room_for(address_of(a.remote))) return false;
+  auto client = std::make_shared<net::stream>(std::move(s));
+  auto strand = asio::make_strand(p_->ioc);
+  asio::co_spawn(strand, p_->session(std::move(client), false, p_->next_id++, std::move(a)), asio::detached);
+  return true;
 }
 
 void server::stop() {

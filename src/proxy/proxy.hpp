@@ -27,6 +27,7 @@
 
 #include "core/config.hpp"
 #include "net/endpoint.hpp"
+#include "net/stream.hpp"
 #include "proxy/mediator.hpp"
 #include "proxy/routes.hpp"
 
@@ -46,6 +47,17 @@ struct context {
   std::shared_ptr<const special_use_map> special_use;
 };
 
+// How a client came to a session: by a listener's TCP connection, or by
+// a binding of the HTTPS listener (http/binding.hpp), which has done TLS.
+struct arrival {
+  std::string remote;  // address:port, for logs
+  bool loopback = false;
+  bool tls = false;     // already under TLS: no STARTTLS, logins allowed
+  std::string binding;  // "websocket", "poll"; empty for a listener's
+  // Called at login with the name and password the backend accepted.
+  std::function<void(const std::string& login, const std::string& password)> logged_in;
+};
+
 class server {
  public:
   server(asio::io_context& ioc, context ctx);
@@ -53,6 +65,11 @@ class server {
   // Throws std::runtime_error when the address cannot be bound.
   void listen(const net::host_port& where, bool implicit_tls);
   void start();
+  // Runs a session on `s`, which the HTTPS listener's TLS protects (its
+  // binding: docs/http-binding.md). False, with `s` untouched, when no more
+  // sessions are taken (server.max_connections, proxy.max_per_address,
+  // stopping).
+  bool adopt(net::stream& s, arrival a);
   // Stops accepting and asks every session to end: a mediated one says
   // * BYE after the command under way, a relayed one closes (mediator.hpp,
   // session_control). sessions() counts those not yet gone.

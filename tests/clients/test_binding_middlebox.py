@@ -11,10 +11,15 @@ moments.
 - Behind the idle-resetting box the server learns the path: after the
   first losses its pings keep the connection up, at most 2 per idle window,
   and resets stop.
+- The same with the long-poll binding (docs/http-binding.md "Long
+  polling"): the phone keeps a GET outstanding; the server learns how long
+  it may hold one, after a few lost GETs at most 2 empty answers per idle
+  window.
 
 Prints the figures (pings, resets, resumes, push latency) for bench/."""
 
 import argparse
+import http.client
 import imaplib
 import os
 import random
@@ -33,10 +38,13 @@ from lemonade_server import LemonadeServer  # noqa: E402
 from middlebox import Middlebox  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 from test_websocket_resume import Resumable  # noqa: E402
+from test_http_poll import Poll  # noqa: E402
 
 SCALE = 40  # real seconds are SCALE times shorter than the ones they stand for
 OPTIONS = ["https.keepalive_min=%dms" % (20000 // SCALE), "https.keepalive_max=%dms" % (1680000 // SCALE),
-           "https.pong_timeout=%dms" % (10000 // SCALE)]
+           "https.pong_timeout=%dms" % (10000 // SCALE), "https.hold_start=%dms" % (25000 // SCALE),
+           "https.hold_max=%dms" % (110000 // SCALE)]
+LOST = (OSError, ssl.SSLError, http.client.HTTPException)
 
 
 class Phone(Resumable):
@@ -84,6 +92,53 @@ class Phone(Resumable):
             self.reconnect()  # resends what the server lacks
 
 
+class PollPhone(Poll):
+    """The long-poll binding's phone: one GET always outstanding, sent
+    again at once (same count) when its connection goes; a POST sent again
+    (same offset) when its connection goes. Counts the GETs answered empty
+    (its keepalives) and the GET connections lost."""
+
+    def __init__(self, srv, port):
+        self.pings = 0
+        self.resumes = 0
+        self.ping_times = []
+        self.post_resets = 0
+        super().__init__(srv, port=port)
+
+    def open(self):
+        for _ in range(100):
+            try:
+                return super().open()
+            except LOST:
+                self.postc.close()
+                self.postc = self.conn()
+        raise AssertionError("could not open")
+
+    def post(self, data, offset=None):
+        for _ in range(100):
+            try:
+                return super().post(data, offset)
+            except LOST:
+                self.post_resets += 1
+                self.postc.close()
+                self.postc = self.conn()
+        raise AssertionError("could not POST")
+
+    def get(self, received=None):
+        while True:
+            try:
+                st, r, body = super().get(received)
+            except LOST:
+                self.resumes += 1
+                self.getc.close()
+                self.getc = self.conn()
+                continue
+            if st == 200 and not body:
+                self.pings += 1
+                self.ping_times.append(time.monotonic())
+            return st, r, body
+
+
 def pusher(srv, stop, pushed, lock, gap):
     m = None
     rng = random.Random(7)
@@ -100,12 +155,14 @@ def pusher(srv, stop, pushed, lock, gap):
         m.logout()
 
 
-def idle_phone(srv, port):
-    """A Phone through `port`, logged in as alice and IDLE in her INBOX;
-    and the messages INBOX held."""
-    c = Phone(srv, port)
+def idle_phone(srv, port, phone=Phone):
+    """A `phone` (Phone or PollPhone) through `port`, logged in as alice and
+    IDLE in her INBOX; and the messages INBOX held."""
+    c = phone(srv, port)
     c.line()
     c.send(b"a1 LOGIN alice \"alice pw\"\r\n")
+    if phone is PollPhone:
+        c.login_as("alice", "alice pw")
     c.until_tagged("a1")
     c.send(b"a2 SELECT INBOX\r\n")
     have = int(re.search(r"\* (\d+) EXISTS", "\n".join(c.until_tagged("a2"))).group(1))
@@ -114,8 +171,8 @@ def idle_phone(srv, port):
     return c, have
 
 
-def run(srv, mb, seconds, gap, label):
-    c, have = idle_phone(srv, mb.port)
+def run(srv, mb, seconds, gap, label, phone=Phone):
+    c, have = idle_phone(srv, mb.port, phone)
     pushed, lock, stop = [], threading.Lock(), threading.Event()
     t = threading.Thread(target=pusher, args=(srv, stop, pushed, lock, gap), daemon=True)
     start = time.monotonic()
@@ -175,6 +232,20 @@ def main():
             expect(mb.resets_idle <= 8, True, "the path learned after a few resets: %d" % mb.resets_idle)
         with Middlebox(("127.0.0.1", srv.https_port), lifetime=(0.5, 4)) as mb:
             run(srv, mb, args.seconds / 3, (0.3, 2), "random-reset box")
+
+        # The long-poll binding behind the same boxes: the hold is learned
+        # as the ping interval is (its idle POST connection is reset too,
+        # and simply opened again when the next command goes).
+        with Middlebox(("127.0.0.1", srv.https_port), idle=idle) as mb:
+            c, elapsed = run(srv, mb, args.seconds, (1, 8), "idle-reset box, long polling", PollPhone)
+            half = c.ping_times[0] + (c.ping_times[-1] - c.ping_times[0]) / 2
+            late = [p for p in c.ping_times if p >= half]
+            windows = (c.ping_times[-1] - half) / idle
+            expect(len(late) <= 2 * windows + 1, True,
+                   "at most 2 empty GETs per idle window once learned: %d in %.0f windows" % (len(late), windows))
+            expect(c.resumes <= 8, True, "the hold learned after a few lost GETs: %d" % c.resumes)
+        with Middlebox(("127.0.0.1", srv.https_port), lifetime=(0.5, 4)) as mb:
+            run(srv, mb, args.seconds / 3, (0.3, 2), "random-reset box, long polling", PollPhone)
     print("ok")
 
 

@@ -55,7 +55,7 @@ def main():
                         proxies=[("alice", "phone", "relay pw")]) as srv:
         api = Api(srv)
         st, body, r = api.call("GET", "/keys")
-        expect((st, r.getheader("WWW-Authenticate")), (401, 'Basic realm="lemonade keys", charset="UTF-8"'),
+        expect((st, r.getheader("WWW-Authenticate")), (401, 'Basic realm="lemonade", charset="UTF-8"'),
                "no credentials")
         expect(api.call("GET", "/keys", "alice", "wrong")[0], 401, "a wrong password")
         expect(api.call("GET", "/keys", "alice+phone", "relay pw")[:2],

@@ -6,7 +6,8 @@ Dovecots, A and B, each with its own users and mail.
   the rest (proxy.backend) to A; each sees its own backend's mail;
 - a route whose first backend is down (nothing listens there) fails over
   to the next: the login succeeds, and the log says backend_failover
-  with both names;
+  with both names; the next login (within proxy.backend_retry) goes to
+  the live one without trying the dead one;
 - a route whose backends are all down: NO [UNAVAILABLE];
 - a wrong password is the user's answer: the next backend of the route
   never hears it (its log shows no login);
@@ -15,12 +16,16 @@ Dovecots, A and B, each with its own users and mail.
   route, without a restart (a user no longer listed goes to
   proxy.backend); a file with an error keeps the routes read before, with
   routes_reload_failed in the log;
+- proxy.max_per_address and proxy.max_per_backend: a connection past the
+  first refused with * BYE [UNAVAILABLE]; a login past the second goes to
+  the route's next backend, and with none free gets NO [UNAVAILABLE];
 - a routes file with an error, or an imap:// route to another host,
   stops `lemonade proxy` at start-up with the file and line (exit 2)."""
 
 import argparse
 import imaplib
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -91,6 +96,11 @@ ERIN@example.org imap://127.0.0.1:%d,imap://127.0.0.1:%d
             log = px.log()
             expect(("event=backend_failover user=\"carol\" from=127.0.0.1:%d to=127.0.0.1:%d" % (dead, a.imap_port)) in log,
                    True, "the failover in the log: %s" % log[-1500:])
+            # Within proxy.backend_retry the dead backend goes last: the
+            # next login tries A first, and never the dead one.
+            tried = "event=backend_unavailable user=\"carol\" backend=127.0.0.1:%d" % dead
+            expect(subjects(px.port, "carol", "carol pw"), [b"Subject: on A for carol"], "carol again")
+            expect(px.log().count(tried), 1, "the dead backend not tried again at once")
             c = imaplib.IMAP4("127.0.0.1", px.port)
             try:
                 c.login("nobody", "x")
@@ -134,6 +144,8 @@ ERIN@example.org imap://127.0.0.1:%d,imap://127.0.0.1:%d
         finally:
             px.stop()
 
+        limits(args, a, b)
+
         # Start-up refuses a broken file, and imap:// to another host.
         for text, words in (("alice imap://127.0.0.1:%d\nbob\n" % a.imap_port, routes + ":2: a name and its backends"),
                             ("alice imap://192.0.2.1:143\n", routes + ":1: imap://192.0.2.1 would send passwords"),
@@ -146,6 +158,48 @@ ERIN@example.org imap://127.0.0.1:%d,imap://127.0.0.1:%d
             expect((out.returncode, words in out.stderr.decode()), (2, True),
                    "start-up with a broken routes file: %r" % out.stderr.decode()[-400:])
     print("proxy routes: OK")
+
+
+def limits(args, a, b):
+    """proxy.max_per_address 3, proxy.max_per_backend 1, the default route
+    A then B: a fourth connection from 127.0.0.1 is refused; a login while
+    A holds its one session goes to B; with both full, NO [UNAVAILABLE]."""
+    px = Proxy(args.lemonade, "imap://127.0.0.1:%d, imap://127.0.0.1:%d" % (a.imap_port, b.imap_port),
+               options=("proxy.max_per_address=3", "proxy.max_per_backend=1"))
+    try:
+        first = imaplib.IMAP4("127.0.0.1", px.port)
+        first.login("erin@example.org", "erin pw")
+        second = imaplib.IMAP4("127.0.0.1", px.port)
+        second.login("erin@example.org", "erin pw")
+        third = imaplib.IMAP4("127.0.0.1", px.port)
+        for c, where in ((first, b"A"), (second, b"B")):
+            c.select("INBOX", readonly=True)
+            typ, data = c.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+            expect(data[0][1].strip(), b"Subject: on %s for erin@example.org" % where,
+                   "A holds one session: the next goes to B")
+        s = socket.create_connection(("127.0.0.1", px.port))
+        expect(s.makefile("rb").readline(), b"* BYE [UNAVAILABLE] Too many connections from your address;"
+               b" try again later\r\n", "a fourth connection from one address (RFC 5530 UNAVAILABLE)")
+        s.close()
+        try:
+            third.login("erin@example.org", "erin pw")
+            raise AssertionError("a login with every backend full succeeded")
+        except imaplib.IMAP4.error as e:
+            expect(str(e), "b'[UNAVAILABLE] The mail server is busy; try again later'", "both backends full")
+        first.logout()
+        time.sleep(0.3)
+        third.login("erin@example.org", "erin pw")
+        third.select("INBOX", readonly=True)
+        typ, data = third.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        expect(data[0][1].strip(), b"Subject: on A for erin@example.org", "A's slot free again")
+        third.logout()
+        second.logout()
+        log = px.log()
+        expect(("event=backend_full user=\"erin@example.org\" backend=127.0.0.1:%d sessions=1" % a.imap_port) in log,
+               True, "the full backend in the log")
+        expect("reason=max_per_address" in log, True, "the refusal in the log")
+    finally:
+        px.stop()
 
 
 def append_direct_to(dc, user, password, text):

@@ -3,7 +3,7 @@
 any port but the HTTPS one. IMAP and submission ports are refused; the
 client reaches IMAP through Squid by the WebSocket binding (wss:// over
 CONNECT), with IDLE, a 5 MB APPEND, and a resume after the connection
-through Squid is lost."""
+through Squid is lost; and by the long-poll binding, with the same."""
 
 import argparse
 import imaplib
@@ -19,6 +19,7 @@ from squid_server import SquidServer  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 from test_websocket import Ws, idle_push  # noqa: E402
 from test_websocket_resume import Resumable  # noqa: E402
+from test_http_poll import big_append_and_idle  # noqa: E402
 
 
 def main():
@@ -72,6 +73,16 @@ def main():
                 break
             time.sleep(0.1)
         expect(tunnels, 4, "every WebSocket went through Squid")
+
+        # The long-poll binding through Squid: a 5 MB APPEND in POSTs, the
+        # FETCH of it back, IDLE's push by a held GET, LOGOUT.
+        big_append_and_idle(srv, proxy_port=sq.port)
+        for _ in range(150):
+            tunnels = sq.access_log().count("TCP_TUNNEL/200")
+            if tunnels >= 6:
+                break
+            time.sleep(0.1)
+        expect(tunnels, 6, "its two connections (GETs, POSTs) went through Squid")
     print("ok")
 
 

@@ -150,8 +150,12 @@ def https(srv, method, path, headers=None):
 def imap_binding(srv):
     st, r, body = https(srv, "OPTIONS", "/imap")
     expect((st, r.getheader("Allow"), json.loads(body)),
-           (200, "GET, OPTIONS",
-            {"protocol": "imap", "bindings": [{"type": "websocket", "subprotocol": "imap", "frames": "binary"}]}),
+           (200, "GET, POST, DELETE, OPTIONS",
+            {"protocol": "imap", "bindings": [
+                {"type": "websocket", "subprotocol": "imap", "frames": "binary", "resumable": True,
+                 "keepalive_ms": 1680000, "window": 1048576, "grace": 1800},
+                {"type": "poll", "hold_ms": 25000, "hold_max_ms": 110000, "answer_max": 262144,
+                 "window": 1048576, "grace": 1800}]}),
            "OPTIONS /imap")
     st, r, _ = https(srv, "GET", "/imap")
     expect((st, r.getheader("Upgrade")), (426, "websocket"), "GET /imap without Upgrade")

@@ -256,5 +256,39 @@ TEST_F(ProxyModseqCache, Status) {
   EXPECT_GT(c.status("alice", "Archive", 3, "11 12"), first);
 }
 
+// Trimming the expunge log (proxy.expunge_log_keep) moves its start (base)
+// past what it forgot: a client MODSEQ from before is then answered as
+// uncovered (the superset of VANISHED), never as if the log were whole.
+TEST_F(ProxyModseqCache, TrimRaisesTheBase) {
+  auto now_s = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  modseq_cache c(file());
+  auto mb = c.open("alice", "INBOX", 7);
+  c.observe_all(mb.id, {{1, ""}, {2, "\\SEEN"}, {3, ""}}, true);
+  auto before = c.highest(mb.id);
+  c.expunge(mb.id, 2);
+  auto gone = c.highest(mb.id);
+  EXPECT_GT(gone, before);
+  EXPECT_EQ(c.expunged_since(mb.id, before), (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(c.base(mb.id), mb.base);
+  // Nothing logged before a minute ago: nothing forgotten.
+  EXPECT_EQ(c.trim(now_s() - 60), 0u);
+  EXPECT_EQ(c.base(mb.id), mb.base);
+  // Everything logged before a minute from now: forgotten, and the log
+  // now starts at the expunge's MODSEQ.
+  EXPECT_EQ(c.trim(now_s() + 60), 1u);
+  EXPECT_TRUE(c.expunged_since(mb.id, before).empty());
+  EXPECT_EQ(c.base(mb.id), gone);
+  // A later expunge is logged again, above the base.
+  c.expunge(mb.id, 3);
+  EXPECT_EQ(c.expunged_since(mb.id, gone), (std::vector<std::uint32_t>{3}));
+  // A file made before expunges had a time opens, and trims, the same.
+  modseq_cache again(file());
+  EXPECT_EQ(again.trim(now_s() - 60), 0u);
+  EXPECT_EQ(again.base(mb.id), gone);
+}
+
 }  // namespace
 }  // namespace lemonade::proxy

@@ -1,0 +1,277 @@
+#include "http/binding_session.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/password.hpp"
+
+namespace lemonade::http {
+
+using local = asio::local::stream_protocol;
+using namespace std::chrono_literals;
+
+timer_ptr make_event(const asio::any_io_executor& ex) {
+  return std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+}
+
+void poke(const timer_ptr& t) {
+  if (t) asio::post(t->get_executor(), [t] { t->cancel(); });
+}
+
+asio::awaitable<void> wait(asio::steady_timer& t) {
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+binding_session::binding_session(asio::io_context& ioc, std::string_view protocol, bool resumable,
+                                 std::uint64_t window)
+    : s(asio::make_strand(ioc)),
+      protocol(protocol),
+      resumable(resumable),
+      window(std::max<std::uint64_t>(window, relay_chunk)),
+      near(s),
+      in_ready(make_event(s)),
+      space(make_event(s)),
+      grace(make_event(s)) {}
+
+path_learner::path_learner(const char* what, std::chrono::milliseconds floor, std::chrono::milliseconds start,
+                           std::chrono::milliseconds ceiling)
+    : floor(floor), start(std::clamp(start, floor, std::max(floor, ceiling))), ceiling(std::max(floor, ceiling)),
+      what_(what) {}
+
+std::chrono::milliseconds path_learner::interval(const std::string& login) {
+  if (login.empty()) return start;
+  std::lock_guard lock(mu_);
+  return path(login).interval;
+}
+
+void path_learner::loss(const std::string& login, std::chrono::milliseconds quiet) {
+  if (login.empty()) return;
+  std::lock_guard lock(mu_);
+  auto& p = path(login);
+  if (quiet < floor / 2) return;  // too soon after traffic to be an idle limit: radio churn
+  p.limit = quiet;
+  p.limit_seen = std::chrono::steady_clock::now();
+  p.interval = std::max(floor, std::min(p.interval, quiet) / 2);
+  p.survived = 0;
+  spdlog::info("event=binding_path_loss binding={} user=\"{}\" quiet_ms={} interval_ms={}", what_, login,
+               quiet.count(), p.interval.count());
+}
+
+void path_learner::survived(const std::string& login, std::chrono::milliseconds quiet) {
+  if (login.empty()) return;
+  std::lock_guard lock(mu_);
+  auto& p = path(login);
+  if (quiet < p.interval || ++p.survived < 3) return;
+  p.survived = 0;
+  auto cap = p.limit.count() > 0 ? std::min(ceiling, p.limit * 9 / 10) : ceiling;
+  auto grown = std::min(cap, p.interval + std::max(floor / 2, p.interval / 8));
+  p.interval = std::max(p.interval, grown);
+}
+
+path_learner::path_state& path_learner::path(const std::string& login) {
+  auto it = paths_.find(login);
+  if (it == paths_.end()) {
+    if (paths_.size() >= max_paths) paths_.erase(paths_.begin());
+    it = paths_.emplace(login, path_state{start, 0ms, {}, 0}).first;
+  }
+  auto& p = it->second;
+  // A limit seen a day ago may no longer hold (another network).
+  if (p.limit.count() > 0 && std::chrono::steady_clock::now() - p.limit_seen > 24h) p.limit = 0ms;
+  return p;
+}
+
+binding_registry::binding_registry(const core::config& cfg)
+    : cfg(cfg),
+      pings("websocket", std::max<std::chrono::milliseconds>(cfg.https_keepalive_min, 100ms),
+            std::max(cfg.https_keepalive_max, cfg.https_keepalive_min),
+            std::max(cfg.https_keepalive_max, cfg.https_keepalive_min)),
+      holds("poll", std::max<std::chrono::milliseconds>(std::min(cfg.https_keepalive_min, cfg.https_hold_start), 100ms),
+            cfg.https_hold_start, cfg.https_hold_max) {}
+
+bool binding_registry::try_park(const std::string& login) {
+  std::lock_guard lock(parked_mu_);
+  auto& mine = parked_by_user_[login];
+  if (parked_ >= cfg.https_max_parked || mine >= cfg.https_max_parked_per_user) {
+    if (mine == 0) parked_by_user_.erase(login);
+    return false;
+  }
+  ++parked_;
+  ++mine;
+  return true;
+}
+
+void binding_registry::unpark(const std::string& login) {
+  std::lock_guard lock(parked_mu_);
+  --parked_;
+  if (--parked_by_user_[login] == 0) parked_by_user_.erase(login);
+}
+
+bool binding_registry::try_poll(const std::string& address) {
+  std::lock_guard lock(parked_mu_);
+  auto& mine = polls_by_address_[address];
+  if (mine >= cfg.https_max_poll_per_address) {
+    if (mine == 0) polls_by_address_.erase(address);
+    return false;
+  }
+  ++mine;
+  return true;
+}
+
+void binding_registry::unpoll(const std::string& address) {
+  std::lock_guard lock(parked_mu_);
+  if (--polls_by_address_[address] == 0) polls_by_address_.erase(address);
+}
+
+std::string token_hash(std::string_view token) { return auth::sha256(token); }
+
+void watch_login(client_facts& client, const std::shared_ptr<binding_session>& bs) {
+  client.logged_in = [w = std::weak_ptr<binding_session>(bs)](const std::string& name) {
+    if (auto b = w.lock()) {
+      std::lock_guard lock(b->mu);
+      b->login = name;
+      b->login_at = b->out_base + b->out.size();
+    }
+  };
+  client.logged_in_password = [w = std::weak_ptr<binding_session>(bs)](const std::string& password) {
+    if (auto b = w.lock()) {
+      auto key = auth::random_bytes(32);
+      auto mac = auth::hmac_sha256(key, password);
+      std::lock_guard lock(b->mu);
+      b->credential_key = std::move(key);
+      b->credential = std::move(mac);
+    }
+  };
+}
+
+bool credential_matches(const binding_session& bs, const std::optional<std::string>& unchecked) {
+  if (!unchecked) return bs.credential.empty();
+  return !bs.credential.empty() &&
+         auth::constant_time_equal(auth::hmac_sha256(bs.credential_key, *unchecked), bs.credential);
+}
+
+void void_tokens(binding_registry& reg, binding_session& bs) {
+  std::string hash, prev;
+  {
+    std::lock_guard lock(bs.mu);
+    hash = std::move(bs.token_hash);
+    prev = std::move(bs.prev_hash);
+    bs.token_hash.clear();
+    bs.prev_hash.clear();
+  }
+  std::lock_guard lock(reg.mu);
+  if (!hash.empty()) reg.by_token.erase(hash);
+  if (!prev.empty()) reg.by_token.erase(prev);
+}
+
+void finish(binding_registry& reg, const std::shared_ptr<binding_session>& bs) {
+  timer_ptr out_waiter, in_waiter;
+  {
+    std::lock_guard lock(bs->mu);
+    if (bs->finished) return;
+    bs->finished = bs->in_closed = true;
+    if (bs->parked) reg.unpark(bs->login);
+    bs->parked = false;
+    if (bs->poll) reg.unpoll(bs->address);
+    out_waiter = bs->out_waiter;
+    in_waiter = bs->in_waiter;
+  }
+  void_tokens(reg, *bs);
+  asio::post(bs->s, [bs] {
+    boost::system::error_code ec;
+    bs->near.close(ec);
+    bs->in_ready->cancel();
+    bs->space->cancel();
+    bs->grace->cancel();
+  });
+  poke(out_waiter);  // a held GET answers at once
+  poke(in_waiter);
+  spdlog::debug("event=binding_finished binding={} protocol={}", bs->id, bs->protocol);
+}
+
+asio::awaitable<void> from_session(std::shared_ptr<binding_registry> reg, std::shared_ptr<binding_session> bs) {
+  boost::system::error_code ec;
+  for (;;) {
+    co_await bs->near.async_wait(local::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    std::size_t room;
+    {
+      std::lock_guard lock(bs->mu);
+      room = bs->discard ? relay_chunk : bs->out.size() < bs->window ? bs->window - bs->out.size() : 0;
+    }
+    if (room == 0) {
+      co_await wait(*bs->space);
+      continue;
+    }
+    std::string chunk(std::min(room, relay_chunk), '\0');
+    auto n = co_await bs->near.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    timer_ptr waiter;
+    {
+      std::lock_guard lock(bs->mu);
+      if (!bs->discard) bs->out.append(chunk, 0, n);
+      waiter = bs->out_waiter;
+    }
+    poke(waiter);
+  }
+  timer_ptr waiter;
+  bool over, poll;
+  {
+    std::lock_guard lock(bs->mu);
+    bs->ended = true;
+    waiter = bs->out_waiter;
+    // A parked session keeps its last octets for the client, and so does
+    // a long-poll one between requests.
+    over = !bs->current && !bs->parked && !bs->poll;
+    poll = bs->poll;
+    if (poll) bs->in_closed = true;  // its input goes nowhere now
+  }
+  poke(waiter);
+  if (poll) {
+    // Its last octets wait for a GET; its socket need not.
+    bs->near.close(ec);
+    poke(bs->in_ready);
+    poke(bs->grace);  // a shorter expiry now (poll.cpp)
+  }
+  if (over) finish(*reg, bs);
+}
+
+asio::awaitable<void> to_session(std::shared_ptr<binding_session> bs) {
+  boost::system::error_code ec;
+  for (;;) {
+    std::string chunk;
+    bool closed;
+    timer_ptr waiter;
+    {
+      std::lock_guard lock(bs->mu);
+      chunk.swap(bs->in);
+      bs->taken += chunk.size();
+      closed = bs->in_closed;
+      waiter = bs->in_waiter;
+    }
+    if (chunk.empty()) {
+      if (closed) break;
+      co_await wait(*bs->in_ready);
+      continue;
+    }
+    poke(waiter);  // room for more input
+    co_await asio::async_write(bs->near, asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  bs->near.shutdown(local::socket::shutdown_send, ec);
+}
+
+void end_input(const std::shared_ptr<binding_session>& bs) {
+  {
+    std::lock_guard lock(bs->mu);
+    bs->in_closed = true;
+  }
+  poke(bs->in_ready);
+}
+
+}  // namespace lemonade::http
