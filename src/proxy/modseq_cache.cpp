@@ -282,22 +282,21 @@ void modseq_cache::expunge(std::int64_t mailbox, std::uint32_t uid) {
   if (log_expunge(mailbox, uid)) tx.commit();
 }
 
-std::uint64_t modseq_cache::highest(std::int64_t mailbox) {
+std::uint64_t modseq_cache::mailbox_value(const char* sql, std::int64_t mailbox) {
   std::lock_guard lock(mu_);
-  auto& get = db_->cached("SELECT highest FROM mailbox WHERE id = ?1");
+  auto& get = db_->cached(sql);
   get.bind(1, mailbox);
   std::uint64_t v = get.step() ? static_cast<std::uint64_t>(get.int64(0)) : 0;
   db_->reset_all();
   return v;
 }
 
+std::uint64_t modseq_cache::highest(std::int64_t mailbox) {
+  return mailbox_value("SELECT highest FROM mailbox WHERE id = ?1", mailbox);
+}
+
 std::uint64_t modseq_cache::base(std::int64_t mailbox) {
-  std::lock_guard lock(mu_);
-  auto& get = db_->cached("SELECT base FROM mailbox WHERE id = ?1");
-  get.bind(1, mailbox);
-  std::uint64_t v = get.step() ? static_cast<std::uint64_t>(get.int64(0)) : 0;
-  db_->reset_all();
-  return v;
+  return mailbox_value("SELECT base FROM mailbox WHERE id = ?1", mailbox);
 }
 
 std::size_t modseq_cache::trim(std::int64_t before) {

@@ -113,6 +113,8 @@ class modseq_cache {
   // `sql` (a literal: the statement cache's key) lists UIDs of a mailbox
   // (?1) above a MODSEQ (?2).
   std::vector<std::uint32_t> uids_above(const char* sql, std::int64_t mailbox, std::uint64_t since);
+  // `sql` (a literal) selects one number of a mailbox (?1); 0 without one.
+  std::uint64_t mailbox_value(const char* sql, std::int64_t mailbox);
   std::mutex mu_;
   std::unique_ptr<store::sqlite::db> db_;
 };

@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
 from lemonade_server import LemonadeServer  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
+from test_websocket import Ws  # noqa: E402
 
 
 class Poll:
@@ -120,28 +121,15 @@ class Poll:
                 self.end = True
         return st, r, body
 
-    def line(self):
-        while b"\r\n" not in self.buf:
-            expect(self.end, False, "more from the session")
-            st, _, _ = self.get()
-            expect(st, 200, "GET")
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line.decode("utf-8", "replace")
+    def fill(self):
+        """One more answer into buf (Ws's line() and until_tagged() read it)."""
+        expect(self.end, False, "more from the session")
+        st, _, _ = self.get()
+        expect(st, 200, "GET")
 
-    def take(self, n):
-        while len(self.buf) < n:
-            st, _, _ = self.get()
-            expect(st, 200, "GET")
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def until_tagged(self, tag):
-        lines = []
-        while True:
-            line = self.line()
-            lines.append(line)
-            if line.startswith(tag + " "):
-                return lines
+    line = Ws.line
+    until_tagged = Ws.until_tagged
+    take = Ws.exactly
 
 
 def append_other(srv, body):
