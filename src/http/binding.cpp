@@ -109,10 +109,10 @@ void detach(binding_registry& reg, const std::shared_ptr<link>& l, bool clean) {
   auto& bs = l->bs;
   bool was_current = false, park = false, ended = false;
   std::uint64_t generation = 0;
-  std::string login;
+  std::string path;
   {
     std::lock_guard lock(bs->mu);
-    login = bs->login;
+    path = bs->path_key();
     if (bs->current == l) {
       was_current = true;
       bs->current.reset();
@@ -134,7 +134,7 @@ void detach(binding_registry& reg, const std::shared_ptr<link>& l, bool clean) {
   poke(l->wake);
   poke(l->ka);
   if (!was_current) return;
-  if (!clean) reg.pings.loss(login, l->quiet());
+  if (!clean) reg.pings.loss(path, l->quiet());
   if (park) {
     spdlog::info("event=binding_parked binding={} protocol={} remote={} grace={}s", bs->id, bs->protocol, l->remote,
                  reg.cfg.https_resume_grace.count());
@@ -344,13 +344,13 @@ asio::awaitable<void> keepalive(std::shared_ptr<binding_registry> reg, std::shar
   auto pong_timeout = reg->cfg.https_pong_timeout;
   boost::system::error_code ec;
   for (;;) {
-    std::string login;
+    std::string path;
     {
       std::lock_guard lock(bs->mu);
       if (bs->current != l) break;
-      login = bs->login;
+      path = bs->path_key();
     }
-    auto interval = reg->pings.interval(login);
+    auto interval = reg->pings.interval(path);
     if (l->writing_since != 0) {
       // A write that does not complete is a connection gone as surely as
       // a missing pong (and a ping would only queue behind it).
@@ -385,7 +385,7 @@ asio::awaitable<void> keepalive(std::shared_ptr<binding_registry> reg, std::shar
       detach(*reg, l, false);
       break;
     }
-    if (l->pong_seen) reg->pings.survived(login, quiet);
+    if (l->pong_seen) reg->pings.survived(path, quiet);
   }
   l->ws.control_callback();
 }
@@ -431,7 +431,7 @@ std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request&
   }
   std::shared_ptr<link> old;
   std::uint64_t in_count;
-  std::string stale_hash;
+  std::string stale_hash, path;
   {
     std::lock_guard lock(bs->mu);
     // The token of the last 101, or the one before while that 101 may
@@ -446,6 +446,7 @@ std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request&
       return std::nullopt;
     }
     old = std::move(bs->current);
+    path = bs->path_key();
     ++bs->generation;
     if (bs->parked) reg.unpark(bs->login);
     bs->parked = false;
@@ -470,7 +471,7 @@ std::optional<std::uint64_t> attach(binding_registry& reg, const resume_request&
     }
     bs->token_hash = new_hash;
   }
-  if (old) reg.pings.loss(resume.login, old->quiet());  // the client saw it die first
+  if (old) reg.pings.loss(path, old->quiet());  // the client saw it die first
   {
     std::lock_guard lock(reg.mu);
     if (!stale_hash.empty()) reg.by_token.erase(stale_hash);
@@ -512,6 +513,8 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
   }
   std::string session_header(req["Lemonade-Session"]);
   bool resumable = session_header == "new" || resume.has_value();
+  if (refused.empty() && !valid_device(client.device))
+    refused = "Lemonade-Device must be up to 64 letters, digits, '.', '_' or '-'";
   auto l = std::make_shared<link>(ws_stream(std::move(tls)), nullptr, client.remote);
   std::string token, hash;
   std::optional<std::uint64_t> in_count;
@@ -548,13 +551,18 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
   }
 
   auto& ws = l->ws;
+  std::string path;  // a resumed session's, for its keepalive
+  if (resume) {
+    std::lock_guard lock(l->bs->mu);
+    path = l->bs->path_key();
+  }
   beast::get_lowest_layer(ws).expires_never();  // the stream's own timeouts from here
   ws.set_option(websocket::stream_base::timeout{30s, websocket::stream_base::none(), false});
   auto& cfg = reg->cfg;
   ws.set_option(websocket::stream_base::decorator([protocol = std::string(protocol), offered, token, in_count,
                                                    grace = cfg.https_resume_grace.count(),
                                                    window = cfg.https_resume_window,
-                                                   keepalive = reg->pings.interval(resume ? resume->login : "")](
+                                                   keepalive = reg->pings.interval(path)](
                                                       websocket::response_type& res) {
     res.set(bhttp::field::server, "lemonade");
     if (offered) res.set(bhttp::field::sec_websocket_protocol, protocol);
@@ -600,6 +608,7 @@ asio::awaitable<void> serve_websocket(asio::io_context& ioc, std::shared_ptr<bin
   l->bs = bs;
   {
     std::lock_guard lock(bs->mu);
+    bs->device = client.device;
     bs->current = l;
     bs->out_waiter = bs->in_waiter = l->wake;
     if (resumable) bs->token_hash = hash;

@@ -20,6 +20,7 @@ struct client_facts {
   std::string address;  // address only: the key for login throttling
   bool loopback = false;
   std::string binding = "websocket";  // or "poll": the binding carrying the session
+  std::string device;                 // Lemonade-Device: what the path learners know it by, with the user
   // To be called with the login name ("alice", "alice+phone") when the
   // session logs in: only that user may resume it.
   std::function<void(const std::string&)> logged_in;

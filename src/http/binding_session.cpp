@@ -1,6 +1,10 @@
 #include "http/binding_session.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -59,6 +63,7 @@ void path_learner::loss(const std::string& login, std::chrono::milliseconds quie
   p.limit_seen = std::chrono::steady_clock::now();
   p.interval = std::max(floor, std::min(p.interval, quiet) / 2);
   p.survived = 0;
+  changed_ = true;
   spdlog::info("event=binding_path_loss binding={} user=\"{}\" quiet_ms={} interval_ms={}", what_, login,
                quiet.count(), p.interval.count());
 }
@@ -71,7 +76,62 @@ void path_learner::survived(const std::string& login, std::chrono::milliseconds 
   p.survived = 0;
   auto cap = p.limit.count() > 0 ? std::min(ceiling, p.limit * 9 / 10) : ceiling;
   auto grown = std::min(cap, p.interval + std::max(floor / 2, p.interval / 8));
+  if (grown > p.interval) changed_ = true;
   p.interval = std::max(p.interval, grown);
+}
+
+void path_learner::save(std::ostream& out) {
+  std::lock_guard lock(mu_);
+  auto steady = std::chrono::steady_clock::now();
+  auto wall = std::chrono::system_clock::now();
+  for (auto& [key, p] : paths_) {
+    if (key.find_first_of("\t\n\r") != std::string::npos) continue;
+    std::int64_t seen = 0;
+    if (p.limit.count() > 0)
+      seen = std::chrono::duration_cast<std::chrono::seconds>(
+                 (wall - std::chrono::duration_cast<std::chrono::system_clock::duration>(steady - p.limit_seen))
+                     .time_since_epoch())
+                 .count();
+    out << what_ << '\t' << key << '\t' << p.interval.count() << '\t' << p.limit.count() << '\t' << seen << '\n';
+  }
+  changed_ = false;
+}
+
+std::size_t path_learner::load(std::istream& in) {
+  std::lock_guard lock(mu_);
+  auto steady = std::chrono::steady_clock::now();
+  auto wall_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  std::size_t n = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string_view> f;
+    std::string_view rest(line);
+    for (std::size_t tab; (tab = rest.find('\t')) != std::string_view::npos; rest.remove_prefix(tab + 1))
+      f.push_back(rest.substr(0, tab));
+    f.push_back(rest);
+    std::int64_t interval = 0, limit = 0, seen = 0;
+    auto num = [](std::string_view s, std::int64_t& v) {
+      auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), v);
+      return err == std::errc() && end == s.data() + s.size() && v >= 0;
+    };
+    if (f.size() != 5 || f[0] != what_ || f[1].empty() || !num(f[2], interval) || !num(f[3], limit) ||
+        !num(f[4], seen))
+      continue;
+    path_state p;
+    p.interval = std::clamp(std::chrono::milliseconds(interval), floor, ceiling);
+    auto age = wall_s - std::chrono::seconds(seen);
+    if (limit > 0 && age >= std::chrono::seconds(0) && age < std::chrono::hours(24)) {
+      p.limit = std::chrono::milliseconds(limit);
+      p.limit_seen = steady - std::chrono::duration_cast<std::chrono::steady_clock::duration>(age);
+    } else {
+      // The limit is forgotten (a day old, or none): the interval may grow
+      // again from where it was.
+    }
+    if (paths_.size() >= max_paths) break;
+    paths_[std::string(f[1])] = p;
+    ++n;
+  }
+  return n;
 }
 
 path_learner::path_state& path_learner::path(const std::string& login) {
@@ -92,7 +152,15 @@ binding_registry::binding_registry(const core::config& cfg)
             std::max(cfg.https_keepalive_max, cfg.https_keepalive_min),
             std::max(cfg.https_keepalive_max, cfg.https_keepalive_min)),
       holds("poll", std::max<std::chrono::milliseconds>(std::min(cfg.https_keepalive_min, cfg.https_hold_start), 100ms),
-            cfg.https_hold_start, cfg.https_hold_max) {}
+            cfg.https_hold_start, cfg.https_hold_max) {
+  std::ifstream in(cfg.data_dir / "binding-paths.tsv");
+  if (!in) return;
+  auto n = pings.load(in);
+  in.clear();
+  in.seekg(0);
+  n += holds.load(in);
+  spdlog::info("event=binding_paths_loaded paths={}", n);
+}
 
 bool binding_registry::try_park(const std::string& login) {
   std::lock_guard lock(parked_mu_);
@@ -110,6 +178,32 @@ void binding_registry::unpark(const std::string& login) {
   std::lock_guard lock(parked_mu_);
   --parked_;
   if (--parked_by_user_[login] == 0) parked_by_user_.erase(login);
+}
+
+void binding_registry::save() {
+  if (!pings.changed() && !holds.changed()) return;
+  auto file = cfg.data_dir / "binding-paths.tsv";
+  auto tmp = file;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    pings.save(out);
+    holds.save(out);
+    if (!out) {
+      spdlog::warn("event=binding_paths_not_saved file={}", tmp.string());
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) spdlog::warn("event=binding_paths_not_saved file={} error=\"{}\"", file.string(), ec.message());
+}
+
+bool valid_device(std::string_view device) {
+  return device.size() <= 64 && std::all_of(device.begin(), device.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                  c == '-';
+         });
 }
 
 bool binding_registry::try_poll(const std::string& address) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,10 @@ struct binding_session {
   std::uint64_t taken = 0;     // the client's octets the session has taken (out of `in`)
   std::uint64_t generation = 0;  // links attached (or poll requests taken) so far
   std::string login;           // once the session logged in
+  std::string device;          // Lemonade-Device of the opening request, or ""
+  // What the path learners know this session's path by: its user and
+  // device ("" before login: nothing learned).
+  std::string path_key() const { return login.empty() ? std::string() : login + '\x1f' + device; }
   // Where the session's server has no user directory (the proxy): HMAC of
   // the login's password under a random key, what a resume must match.
   std::string credential, credential_key;
@@ -123,6 +128,13 @@ class path_learner {
   // after three in a row at the full interval, grow it by an eighth (at
   // least half the floor), below 0.9 of the limit.
   void survived(const std::string& login, std::chrono::milliseconds quiet);
+  // What was learned, a line per path (tab-separated: key, interval and
+  // limit in ms, the limit's time in seconds since the epoch), and back:
+  // kept over a restart (binding_registry::save). load() skips lines it
+  // cannot read and limits older than a day.
+  void save(std::ostream& out);
+  std::size_t load(std::istream& in);
+  bool changed() const { return changed_; }
 
  private:
   struct path_state {
@@ -136,6 +148,7 @@ class path_learner {
   const char* what_;
   std::mutex mu_;
   std::unordered_map<std::string, path_state> paths_;
+  std::atomic<bool> changed_{false};
 };
 
 class binding_registry : public std::enable_shared_from_this<binding_registry> {
@@ -156,6 +169,9 @@ class binding_registry : public std::enable_shared_from_this<binding_registry> {
   // (https.max_poll_per_address)? Counts it when there is.
   bool try_poll(const std::string& address);
   void unpoll(const std::string& address);
+  // The learned paths in data_dir/binding-paths.tsv: read when the
+  // registry is made, written (when they changed) by save().
+  void save();
 
  private:
   std::mutex parked_mu_;  // taken inside a session's mutex, never around one
@@ -165,6 +181,9 @@ class binding_registry : public std::enable_shared_from_this<binding_registry> {
 };
 
 std::string token_hash(std::string_view token);
+// Whether `device` (a Lemonade-Device header) may name a device: 1 to 64
+// letters, digits, '.', '_' or '-'; "" (none) too.
+bool valid_device(std::string_view device);
 // client_facts' login callbacks, for `bs`.
 void watch_login(client_facts& client, const std::shared_ptr<binding_session>& bs);
 // Whether a request's credentials may use `bs`, which has logged in.

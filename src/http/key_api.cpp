@@ -94,6 +94,19 @@ struct key_api::impl {
   key_api_context ctx;
   std::vector<asio::ip::tcp::acceptor> acceptors;
   std::shared_ptr<binding_registry> registry = make_binding_registry(ctx.cfg);
+  asio::steady_timer save_timer{ioc};
+  ~impl() { registry->save(); }  // what the bindings learned, for the next start
+
+  // Every minute, what the bindings learned of their users' paths, when
+  // it changed: a crash loses a minute of it at most.
+  void save_paths_later() {
+    save_timer.expires_after(std::chrono::minutes(1));
+    save_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      registry->save();
+      save_paths_later();
+    });
+  }
 
   // The user a request's credentials log in, or the response refusing it.
   // A proxy identity only where `proxy_allowed` (never for keys).
@@ -447,6 +460,7 @@ struct key_api::impl {
           auto req = parser.release();
           std::string_view path(req.target().data(), req.target().size());
           auto protocol = ctx.bindings.protocol_at(path.substr(0, path.find('?')));
+          client.device = std::string(req["Lemonade-Device"]);
           if (!protocol.empty() && req.method() != bhttp::verb::options &&
               bhttp::token_list(req[bhttp::field::upgrade]).exists("websocket")) {
             std::optional<resume_request> resume;
@@ -553,6 +567,7 @@ void key_api::listen(const net::host_port& where) {
 }
 
 void key_api::start() {
+  p_->save_paths_later();
   for (auto& a : p_->acceptors) {
     net::start_accepting(
         p_->ioc, a,

@@ -188,14 +188,14 @@ asio::awaitable<response> give(std::shared_ptr<binding_registry> reg, const requ
   busy_guard busy(bs);
   auto ex = co_await asio::this_coro::executor;
   std::uint64_t mine = 0;
-  std::string login;
+  std::string path;  // the path learner's key
   millis hold;
   timer_ptr superseded;
   bool known = true;
   {
     std::lock_guard lock(bs->mu);
     known = received >= bs->out_base && received <= bs->sent_max;
-    login = bs->login;
+    path = bs->path_key();
     if (known) {
       // What the client's path survived (docs/http-binding.md, "Long
       // polling"): a GET held when the next arrives was lost on the way; a
@@ -203,14 +203,14 @@ asio::awaitable<response> give(std::shared_ptr<binding_registry> reg, const requ
       // client (the next GET follows at once) or died before (the client
       // waited out its own time-out first).
       if (bs->get_held) {
-        reg->holds.loss(login, since(bs->held_since));
+        reg->holds.loss(path, since(bs->held_since));
         superseded = bs->out_waiter;
         bs->get_held = false;
       } else if (bs->last_hold.count() > 0) {
         if (since(bs->last_answer) > reg->cfg.https_pong_timeout)
-          reg->holds.loss(login, bs->last_hold);
+          reg->holds.loss(path, bs->last_hold);
         else
-          reg->holds.survived(login, bs->last_hold);
+          reg->holds.survived(path, bs->last_hold);
       }
       bs->last_hold = 0ms;
       mine = ++bs->poll_gets;
@@ -222,7 +222,7 @@ asio::awaitable<response> give(std::shared_ptr<binding_registry> reg, const requ
   if (!known) co_return no_session(req);
   poke(superseded);
   poke(bs->space);
-  hold = reg->holds.interval(login);
+  hold = reg->holds.interval(path);
   auto deadline = clock::now() + hold;
   for (;;) {
     auto event = std::make_shared<asio::steady_timer>(ex, deadline);
@@ -251,7 +251,7 @@ asio::awaitable<response> give(std::shared_ptr<binding_registry> reg, const requ
       } else {
         bs->last_hold = hold;
       }
-      login = bs->login;
+      path = bs->path_key();
       if (!held && !stale) {
         bs->get_held = false;
         bs->out_waiter.reset();
@@ -264,7 +264,7 @@ asio::awaitable<response> give(std::shared_ptr<binding_registry> reg, const requ
     }
     auto res = answer(req, bhttp::status::ok, std::move(chunk));
     res.set("Lemonade-Offset", std::to_string(received));
-    res.set("Lemonade-Hold", std::to_string(reg->holds.interval(login).count()));
+    res.set("Lemonade-Hold", std::to_string(reg->holds.interval(path).count()));
     if (end) {
       // The session's last octets: it is over, as when a WebSocket session
       // closes with 1000 (what is lost on the way is not replayed).
@@ -289,6 +289,10 @@ asio::awaitable<response> serve_poll(asio::io_context& ioc, std::shared_ptr<bind
     bs->id = reg->next_id++;
     bs->poll = true;
     bs->address = client.address;
+    if (!valid_device(client.device))
+      co_return refusal(req, bhttp::status::bad_request,
+                        "Lemonade-Device must be up to 64 letters, digits, '.', '_' or '-'");
+    bs->device = client.device;
     bs->last_request = clock::now();
     if (req.body().size() > bs->window) co_return refusal(req, bhttp::status::payload_too_large, "Over the window");
     if (!reg->try_poll(client.address)) {

@@ -30,6 +30,8 @@ import os
 import re
 import ssl
 import sys
+import shutil
+import tempfile
 import threading
 import time
 
@@ -189,6 +191,9 @@ def big_append_and_idle(srv, proxy_port=None):
 
 def exactly_once(srv):
     c = logged_in(srv)
+    st, r, body = c.request(c.conn(), "POST", {"Lemonade-Session": "new", "Lemonade-Device": "two words"})
+    expect((st, body), (400, b"Lemonade-Device must be up to 64 letters, digits, '.', '_' or '-'\n"),
+           "a device name that is not one")
     c.send(b"b1 SELECT INBOX\r\n")
     c.until_tagged("b1")
     # A GET's answer lost on the way: the same count brings the same octets.
@@ -342,13 +347,24 @@ def main():
         big_append_and_idle(srv)
         exactly_once(srv)
         submission(srv)
-    with LemonadeServer(args.lemonade, users={"alice": "alice pw"},
-                        options=["https.hold_start=3s", "https.keepalive_min=1s", "https.resume_grace=2",
-                                 "https.max_poll_per_address=3"]) as srv:
+    data = tempfile.mkdtemp(prefix="lemonade-poll-")
+    options = ["https.hold_start=3s", "https.keepalive_min=1s", "https.resume_grace=2", "https.max_poll_per_address=3"]
+    with LemonadeServer(args.lemonade, users={"alice": "alice pw"}, options=options, data_dir=data) as srv:
         holds(srv)
         expiry(srv)
         anonymous_get(srv)
         per_address(srv)
+    # What was learned of alice's path (the hold halved) outlives a restart.
+    saved = open(os.path.join(data, "binding-paths.tsv")).read()
+    expect(re.search(r"^poll\talice\x1f\t1\d\d\d\t2\d\d\d\t\d+$", saved, re.M) is not None, True,
+           "the learned hold written at shutdown: %r" % saved)
+    with LemonadeServer(args.lemonade, options=options, data_dir=data) as srv:
+        expect("event=binding_paths_loaded paths=" in srv.log(), True, "read at start")
+        c = logged_in(srv)
+        expect(1000 <= c.hold < 1300, True, "the learned hold after a restart: %d ms" % c.hold)
+        c.send(b"r1 LOGOUT\r\n")
+        c.until_tagged("r1")
+    shutil.rmtree(data, ignore_errors=True)
     print("ok")
 
 
