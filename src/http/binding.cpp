@@ -51,8 +51,8 @@ using namespace std::chrono_literals;
 
 }  // namespace
 
-std::shared_ptr<binding_registry> make_binding_registry(const core::config& cfg) {
-  return std::make_shared<binding_registry>(cfg);
+std::shared_ptr<binding_registry> make_binding_registry(const core::config& cfg, const std::filesystem::path& file) {
+  return std::make_shared<binding_registry>(cfg, file);
 }
 
 // One WebSocket carrying a binding session.

@@ -1,7 +1,13 @@
 #include "http/binding_session.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <sstream>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -121,39 +127,65 @@ std::size_t path_learner::load(std::istream& in) {
     p.interval = std::clamp(std::chrono::milliseconds(interval), floor, ceiling);
     auto age = wall_s - std::chrono::seconds(seen);
     if (limit > 0 && age >= std::chrono::seconds(0) && age < std::chrono::hours(24)) {
-      p.limit = std::chrono::milliseconds(limit);
+      p.limit = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(limit), 24h);
       p.limit_seen = steady - std::chrono::duration_cast<std::chrono::steady_clock::duration>(age);
     } else {
       // The limit is forgotten (a day old, or none): the interval may grow
       // again from where it was.
     }
-    if (paths_.size() >= max_paths) break;
-    paths_[std::string(f[1])] = p;
+    insert(std::string(f[1]), p);
     ++n;
   }
   return n;
 }
 
+namespace {
+
+// The user of a path key (binding_session::path_key): before its last
+// separator (a device name has none).
+std::string user_of(const std::string& key) { return key.substr(0, key.rfind('\x1f')); }
+
+}  // namespace
+
+path_learner::path_state* path_learner::insert(std::string key, const path_state& p) {
+  auto user = user_of(key);
+  if (key.size() > user.size() + 1 && per_user_[user] >= max_devices) {
+    // A user past max_devices: a new device shares the user's device-less
+    // path (so one user's devices cannot push everyone else's out).
+    key = user + '\x1f';
+    if (auto it = paths_.find(key); it != paths_.end()) return &it->second;
+  }
+  if (paths_.size() >= max_paths) {
+    auto victim = paths_.begin();
+    auto& n = per_user_[user_of(victim->first)];
+    if (n <= 1) per_user_.erase(user_of(victim->first));
+    else --n;
+    paths_.erase(victim);
+  }
+  auto [it, fresh] = paths_.emplace(key, p);
+  if (fresh) ++per_user_[user];
+  else it->second = p;
+  return &it->second;
+}
+
 path_learner::path_state& path_learner::path(const std::string& login) {
   auto it = paths_.find(login);
-  if (it == paths_.end()) {
-    if (paths_.size() >= max_paths) paths_.erase(paths_.begin());
-    it = paths_.emplace(login, path_state{start, 0ms, {}, 0}).first;
-  }
-  auto& p = it->second;
+  auto* found = it != paths_.end() ? &it->second : insert(login, path_state{start, 0ms, {}, 0});
+  auto& p = *found;
   // A limit seen a day ago may no longer hold (another network).
   if (p.limit.count() > 0 && std::chrono::steady_clock::now() - p.limit_seen > 24h) p.limit = 0ms;
   return p;
 }
 
-binding_registry::binding_registry(const core::config& cfg)
+binding_registry::binding_registry(const core::config& cfg, std::filesystem::path file)
     : cfg(cfg),
+      file(std::move(file)),
       pings("websocket", std::max<std::chrono::milliseconds>(cfg.https_keepalive_min, 100ms),
             std::max(cfg.https_keepalive_max, cfg.https_keepalive_min),
             std::max(cfg.https_keepalive_max, cfg.https_keepalive_min)),
       holds("poll", std::max<std::chrono::milliseconds>(std::min(cfg.https_keepalive_min, cfg.https_hold_start), 100ms),
             cfg.https_hold_start, cfg.https_hold_max) {
-  std::ifstream in(cfg.data_dir / "binding-paths.tsv");
+  std::ifstream in(this->file);
   if (!in) return;
   auto n = pings.load(in);
   in.clear();
@@ -182,21 +214,33 @@ void binding_registry::unpark(const std::string& login) {
 
 void binding_registry::save() {
   if (!pings.changed() && !holds.changed()) return;
-  auto file = cfg.data_dir / "binding-paths.tsv";
+  std::ostringstream text;  // under the learners' locks only this long
+  pings.save(text);
+  holds.save(text);
+  auto body = text.str();
   auto tmp = file;
   tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    pings.save(out);
-    holds.save(out);
-    if (!out) {
-      spdlog::warn("event=binding_paths_not_saved file={}", tmp.string());
-      return;
-    }
+  // Written whole and synced before it replaces the last one: a crash or
+  // a full disk leaves the old file, never half a new one.
+  std::string error;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) error = std::strerror(errno);
+  for (std::size_t at = 0; error.empty() && at < body.size();) {
+    auto n = ::write(fd, body.data() + at, body.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) error = n < 0 ? std::strerror(errno) : "short write";
+    else at += static_cast<std::size_t>(n);
   }
+  if (error.empty() && ::fsync(fd) != 0) error = std::strerror(errno);
+  if (fd >= 0 && ::close(fd) != 0 && error.empty()) error = std::strerror(errno);
   std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) spdlog::warn("event=binding_paths_not_saved file={} error=\"{}\"", file.string(), ec.message());
+  if (error.empty()) std::filesystem::rename(tmp, file, ec);
+  if (ec) error = ec.message();
+  if (!error.empty()) {
+    pings.unsaved();  // the next save tries again
+    holds.unsaved();
+    spdlog::warn("event=binding_paths_not_saved file={} error=\"{}\"", file.string(), error);
+  }
 }
 
 bool valid_device(std::string_view device) {

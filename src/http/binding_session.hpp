@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <iosfwd>
 #include <memory>
 #include <mutex>
@@ -135,6 +136,7 @@ class path_learner {
   void save(std::ostream& out);
   std::size_t load(std::istream& in);
   bool changed() const { return changed_; }
+  void unsaved() { changed_ = true; }
 
  private:
   struct path_state {
@@ -144,7 +146,11 @@ class path_learner {
     unsigned survived = 0;
   };
   path_state& path(const std::string& login);
+  // A new path, within max_paths and max_devices a user (mu_ held).
+  path_state* insert(std::string key, const path_state& p);
   static constexpr std::size_t max_paths = 65536;
+  static constexpr unsigned max_devices = 16;
+  std::unordered_map<std::string, unsigned> per_user_;  // paths a user has
   const char* what_;
   std::mutex mu_;
   std::unordered_map<std::string, path_state> paths_;
@@ -153,8 +159,10 @@ class path_learner {
 
 class binding_registry : public std::enable_shared_from_this<binding_registry> {
  public:
-  explicit binding_registry(const core::config& cfg);
+  // `file`: where what the bindings learned is kept (save()).
+  binding_registry(const core::config& cfg, std::filesystem::path file);
   const core::config& cfg;
+  const std::filesystem::path file;
   path_learner pings;  // WebSocket keepalive pings
   path_learner holds;  // long-poll GET holds
   std::atomic<std::uint64_t> next_id{1};
@@ -169,8 +177,8 @@ class binding_registry : public std::enable_shared_from_this<binding_registry> {
   // (https.max_poll_per_address)? Counts it when there is.
   bool try_poll(const std::string& address);
   void unpoll(const std::string& address);
-  // The learned paths in data_dir/binding-paths.tsv: read when the
-  // registry is made, written (when they changed) by save().
+  // The learned paths in `file`: read when the registry is made, written
+  // (when they changed) by save().
   void save();
 
  private:

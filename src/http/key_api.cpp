@@ -93,7 +93,10 @@ struct key_api::impl {
   asio::io_context& ioc;
   key_api_context ctx;
   std::vector<asio::ip::tcp::acceptor> acceptors;
-  std::shared_ptr<binding_registry> registry = make_binding_registry(ctx.cfg);
+  // The proxy's own file: `serve` and `lemonade proxy` may share a data
+  // directory.
+  std::shared_ptr<binding_registry> registry = make_binding_registry(
+      ctx.cfg, ctx.cfg.data_dir / (ctx.store ? "binding-paths.tsv" : "proxy-binding-paths.tsv"));
   asio::steady_timer save_timer{ioc};
   ~impl() { registry->save(); }  // what the bindings learned, for the next start
 

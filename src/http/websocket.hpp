@@ -7,6 +7,7 @@
 // upgrade requests.
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +26,8 @@ namespace lemonade::http {
 
 // The resumable sessions of one listener, by the hash of their tokens.
 class binding_registry;
-std::shared_ptr<binding_registry> make_binding_registry(const core::config& cfg);
+// `file` keeps what the bindings learn of their users' paths over a restart.
+std::shared_ptr<binding_registry> make_binding_registry(const core::config& cfg, const std::filesystem::path& file);
 
 // A request to resume (headers Lemonade-Session and Lemonade-Received),
 // from a client the caller authenticated as `login`.

@@ -899,8 +899,8 @@ void mediator::report_vanished(std::uint64_t since, const syntax::sequence_set* 
   std::sort(present.begin(), present.end());
   using span = std::pair<std::uint32_t, std::uint32_t>;
   std::vector<span> gone;
-  if (covered(since)) {
-    for (auto u : m_.cache->expunged_since(view_.mailbox, since))
+  if (auto logged = m_.cache->logged_expunges(view_.mailbox, since, view_.base)) {
+    for (auto u : *logged)
       if (!std::binary_search(present.begin(), present.end(), u)) gone.emplace_back(u, u);
   } else {
     std::uint32_t top = std::max(view_.uidnext > 0 ? view_.uidnext - 1 : 0, present.empty() ? 0 : present.back());

@@ -325,6 +325,11 @@ std::uint64_t modseq_cache::modseq(std::int64_t mailbox, std::uint32_t uid) {
 
 std::vector<std::uint32_t> modseq_cache::uids_above(const char* sql, std::int64_t mailbox, std::uint64_t since) {
   std::lock_guard lock(mu_);
+  return uids_above_locked(sql, mailbox, since);
+}
+
+std::vector<std::uint32_t> modseq_cache::uids_above_locked(const char* sql, std::int64_t mailbox,
+                                                           std::uint64_t since) {
   auto& q = db_->cached(sql);
   q.bind(1, mailbox).bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(since, INT64_MAX)));
   std::vector<std::uint32_t> out;
@@ -339,6 +344,18 @@ std::vector<std::uint32_t> modseq_cache::changed_since(std::int64_t mailbox, std
 
 std::vector<std::uint32_t> modseq_cache::expunged_since(std::int64_t mailbox, std::uint64_t since) {
   return uids_above("SELECT uid FROM expunged WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid", mailbox, since);
+}
+
+std::optional<std::vector<std::uint32_t>> modseq_cache::logged_expunges(std::int64_t mailbox, std::uint64_t since,
+                                                                        std::uint64_t floor) {
+  std::lock_guard lock(mu_);
+  auto& get = db_->cached("SELECT base, highest FROM mailbox WHERE id = ?1");
+  get.bind(1, mailbox);
+  bool covered = get.step() && since >= std::max(floor, static_cast<std::uint64_t>(get.int64(0))) &&
+                 since <= static_cast<std::uint64_t>(get.int64(1));
+  db_->reset_all();
+  if (!covered) return std::nullopt;
+  return uids_above_locked("SELECT uid FROM expunged WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid", mailbox, since);
 }
 
 std::uint64_t modseq_cache::status(std::string_view user, std::string_view name, std::uint32_t uidvalidity,

@@ -96,6 +96,11 @@ class modseq_cache {
   std::vector<std::uint32_t> changed_since(std::int64_t mailbox, std::uint64_t since);
   // Expunged UIDs whose expunge's MODSEQ is above `since`, ascending.
   std::vector<std::uint32_t> expunged_since(std::int64_t mailbox, std::uint64_t since);
+  // The same, when the log covers `since` (at or above its base and
+  // `floor`, at most HIGHESTMODSEQ); nullopt when it does not. One step:
+  // a trim() between a check and the read could drop expunges above it.
+  std::optional<std::vector<std::uint32_t>> logged_expunges(std::int64_t mailbox, std::uint64_t since,
+                                                            std::uint64_t floor);
   // STATUS of a mailbox the session has not selected: its HIGHESTMODSEQ,
   // raised when `fingerprint` (its MESSAGES and UIDNEXT) differs from the
   // one last seen (new or expunged mail; flag changes there stay unseen
@@ -113,6 +118,7 @@ class modseq_cache {
   // `sql` (a literal: the statement cache's key) lists UIDs of a mailbox
   // (?1) above a MODSEQ (?2).
   std::vector<std::uint32_t> uids_above(const char* sql, std::int64_t mailbox, std::uint64_t since);
+  std::vector<std::uint32_t> uids_above_locked(const char* sql, std::int64_t mailbox, std::uint64_t since);
   // `sql` (a literal) selects one number of a mailbox (?1); 0 without one.
   std::uint64_t mailbox_value(const char* sql, std::int64_t mailbox);
   std::mutex mu_;

@@ -1,6 +1,7 @@
 #include "proxy/proxy.hpp"
 
 #include <algorithm>
+#include <set>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -552,13 +553,20 @@ asio::awaitable<void> server::impl::session(std::shared_ptr<net::stream> client,
       {
         // A backend that could not be reached lately goes last: while
         // another of the route answers, a dead one costs no
-        // proxy.connect_timeout at each login.
+        // proxy.connect_timeout at each login. Once its time is up, this
+        // login alone tries it in its place (the others still put it
+        // last until the try tells).
         std::lock_guard lock(reg->mu);
         auto now = std::chrono::steady_clock::now();
-        std::stable_partition(route.begin(), route.end(), [&](const proxy::backend& b) {
+        std::set<std::string> down;
+        for (auto& b : route) {
           auto it = reg->down_until.find(b.text());
-          return it == reg->down_until.end() || it->second <= now;
-        });
+          if (it == reg->down_until.end()) continue;
+          if (it->second > now) down.insert(b.text());
+          else it->second = now + ctx.cfg.proxy_backend_retry;  // this login probes it
+        }
+        std::stable_partition(route.begin(), route.end(),
+                              [&](const proxy::backend& b) { return !down.count(b.text()); });
       }
       std::unique_ptr<imap::client::connection> conn;
       imap::client::result r;
@@ -611,10 +619,12 @@ asio::awaitable<void> server::impl::session(std::shared_ptr<net::stream> client,
           failure = e.what();
         }
         {
+          // Down only when it failed before LOGIN went: a failure after
+          // may be this user's (a slow authentication), not the server's.
           std::lock_guard lock(reg->mu);
           if (!unreachable)
             reg->down_until.erase(b.text());
-          else
+          else if (!login_sent)
             reg->down_until[b.text()] = std::chrono::steady_clock::now() + ctx.cfg.proxy_backend_retry;
         }
         if (!unreachable) break;

@@ -50,6 +50,18 @@ TEST(HttpPathLearner, LossSurvivalAndRestart) {
   EXPECT_EQ(none.load(junk), 0u);
 }
 
+TEST(HttpPathLearner, DevicesPerUser) {
+  path_learner pings("websocket", 20s, 1680s, 1680s);
+  auto key = [](int d) { return std::string("alice") + '\x1f' + "d" + std::to_string(d); };
+  for (int d = 0; d < 16; ++d) pings.loss(key(d), 100s);  // 16 devices: each its own path
+  EXPECT_EQ(pings.interval(key(15)), 50s);
+  EXPECT_EQ(pings.interval(key(16)), 1680s);  // the 17th shares the device-less path...
+  pings.loss(key(17), 60s);
+  EXPECT_EQ(pings.interval(std::string("alice") + '\x1f'), 30s);  // ...and so does the 18th
+  EXPECT_EQ(pings.interval(key(16)), 30s);
+  EXPECT_EQ(pings.interval(std::string("bob") + '\x1f' + "d0"), 1680s);  // another user's are their own
+}
+
 TEST(HttpPathLearner, Devices) {
   EXPECT_TRUE(valid_device(""));
   EXPECT_TRUE(valid_device("pixel-7_a.2"));

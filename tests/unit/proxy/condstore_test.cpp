@@ -272,6 +272,8 @@ TEST_F(ProxyModseqCache, TrimRaisesTheBase) {
   auto gone = c.highest(mb.id);
   EXPECT_GT(gone, before);
   EXPECT_EQ(c.expunged_since(mb.id, before), (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(c.logged_expunges(mb.id, before, mb.base), (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(c.logged_expunges(mb.id, before, before + 1), std::nullopt);  // below the session's own base
   EXPECT_EQ(c.base(mb.id), mb.base);
   // Nothing logged before a minute ago: nothing forgotten.
   EXPECT_EQ(c.trim(now_s() - 60), 0u);
@@ -281,6 +283,8 @@ TEST_F(ProxyModseqCache, TrimRaisesTheBase) {
   EXPECT_EQ(c.trim(now_s() + 60), 1u);
   EXPECT_TRUE(c.expunged_since(mb.id, before).empty());
   EXPECT_EQ(c.base(mb.id), gone);
+  EXPECT_EQ(c.logged_expunges(mb.id, before, mb.base), std::nullopt);  // no longer covered: the superset
+  EXPECT_EQ(c.logged_expunges(mb.id, gone, mb.base), (std::vector<std::uint32_t>{}));
   // A later expunge is logged again, above the base.
   c.expunge(mb.id, 3);
   EXPECT_EQ(c.expunged_since(mb.id, gone), (std::vector<std::uint32_t>{3}));
