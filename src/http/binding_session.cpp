@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/password.hpp"
+#include "core/strings.hpp"
 
 namespace lemonade::http {
 
@@ -70,8 +71,10 @@ void path_learner::loss(const std::string& login, std::chrono::milliseconds quie
   p.interval = std::max(floor, std::min(p.interval, quiet) / 2);
   p.survived = 0;
   changed_ = true;
-  spdlog::info("event=binding_path_loss binding={} user=\"{}\" quiet_ms={} interval_ms={}", what_, login,
-               quiet.count(), p.interval.count());
+  auto sep = login.rfind('\x1f');  // user, then device (binding_session::path_key)
+  spdlog::info("event=binding_path_loss binding={} user=\"{}\" device=\"{}\" quiet_ms={} interval_ms={}", what_,
+               core::log_printable(login.substr(0, sep)),
+               sep == std::string::npos ? std::string() : login.substr(sep + 1), quiet.count(), p.interval.count());
 }
 
 void path_learner::survived(const std::string& login, std::chrono::milliseconds quiet) {
