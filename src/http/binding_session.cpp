@@ -216,6 +216,7 @@ void binding_registry::unpark(const std::string& login) {
 }
 
 void binding_registry::save() {
+  std::lock_guard one_at_a_time(save_mu_);  // a timer's save and the last one at shutdown share the file
   if (!pings.changed() && !holds.changed()) return;
   std::ostringstream text;  // under the learners' locks only this long
   pings.save(text);

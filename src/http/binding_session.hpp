@@ -182,6 +182,7 @@ class binding_registry : public std::enable_shared_from_this<binding_registry> {
   void save();
 
  private:
+  std::mutex save_mu_;
   std::mutex parked_mu_;  // taken inside a session's mutex, never around one
   unsigned parked_ = 0;
   std::unordered_map<std::string, unsigned> parked_by_user_;

@@ -10,6 +10,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -101,12 +102,13 @@ struct key_api::impl {
   ~impl() { registry->save(); }  // what the bindings learned, for the next start
 
   // Every minute, what the bindings learned of their users' paths, when
-  // it changed: a crash loses a minute of it at most.
+  // it changed: a crash loses a minute of it at most. The write (and its
+  // fsync) on a storage thread, not a network one.
   void save_paths_later() {
     save_timer.expires_after(std::chrono::minutes(1));
     save_timer.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      registry->save();
+      asio::post(ctx.storage, [r = registry] { r->save(); });
       save_paths_later();
     });
   }

@@ -31,7 +31,7 @@ from test_http_poll import Poll  # noqa: E402
 from test_proxy import Proxy  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 from test_websocket import Ws, https, idle_push  # noqa: E402
-from test_websocket_resume import Resumable  # noqa: E402
+from test_websocket_resume import Resumable, append_other  # noqa: E402
 
 
 class Where:
@@ -82,10 +82,7 @@ def main():
             r.until_tagged("b2")
             expect(r.line(), "+ idling", "IDLE")
             r.kill()
-            m = imaplib.IMAP4("127.0.0.1", dc.imap_port)
-            m.login("alice", "alice pw")
-            m.append("INBOX", None, None, b"Subject: while away\r\n\r\nhi\r\n")
-            m.logout()
+            append_other(srv, b"Subject: while away\r\n\r\nhi\r\n")  # to Dovecot directly
             expect(r.refused(password="wrong"), 404, "a resume with another password")
             r.resume()
             expect(r.line(), "* 3 EXISTS", "the push after the resume, through the proxy")

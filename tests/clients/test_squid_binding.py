@@ -6,7 +6,6 @@ CONNECT), with IDLE, a 5 MB APPEND, and a resume after the connection
 through Squid is lost; and by the long-poll binding, with the same."""
 
 import argparse
-import imaplib
 import os
 import sys
 import time
@@ -18,8 +17,18 @@ from lemonade_server import LemonadeServer  # noqa: E402
 from squid_server import SquidServer  # noqa: E402
 from test_python_imaplib import expect  # noqa: E402
 from test_websocket import Ws, idle_push  # noqa: E402
-from test_websocket_resume import Resumable  # noqa: E402
+from test_websocket_resume import Resumable, append_other  # noqa: E402
 from test_http_poll import big_append_and_idle  # noqa: E402
+
+
+def tunnels(sq, n):
+    """The tunnels Squid logged, once there are n (or after 15 s)."""
+    for _ in range(150):
+        seen = sq.access_log().count("TCP_TUNNEL/200")
+        if seen >= n:
+            break
+        time.sleep(0.1)
+    return seen
 
 
 def main():
@@ -56,10 +65,7 @@ def main():
         r.until_tagged("a2")
         expect(r.line(), "+ idling", "IDLE")
         r.kill()
-        m = imaplib.IMAP4("127.0.0.1", srv.imap_port)
-        m.login("alice", "alice pw")
-        m.append("INBOX", None, None, b"Subject: while away\r\n\r\nhi\r\n")
-        m.logout()
+        append_other(srv, b"Subject: while away\r\n\r\nhi\r\n")
         r.resume()
         expect(r.line(), "* 3 EXISTS", "the push, after the resume through Squid")
         r.send(b"DONE\r\na4 LOGOUT\r\n")
@@ -67,22 +73,12 @@ def main():
         r.ws.sock.close()
         # Squid logs a tunnel when it closes: the probe above and three
         # WebSockets (one, the resumable one before and after its loss).
-        for _ in range(150):
-            tunnels = sq.access_log().count("TCP_TUNNEL/200")
-            if tunnels >= 4:
-                break
-            time.sleep(0.1)
-        expect(tunnels, 4, "every WebSocket went through Squid")
+        expect(tunnels(sq, 4), 4, "every WebSocket went through Squid")
 
         # The long-poll binding through Squid: a 5 MB APPEND in POSTs, the
         # FETCH of it back, IDLE's push by a held GET, LOGOUT.
         big_append_and_idle(srv, proxy_port=sq.port)
-        for _ in range(150):
-            tunnels = sq.access_log().count("TCP_TUNNEL/200")
-            if tunnels >= 6:
-                break
-            time.sleep(0.1)
-        expect(tunnels, 6, "its two connections (GETs, POSTs) went through Squid")
+        expect(tunnels(sq, 6), 6, "its two connections (GETs, POSTs) went through Squid")
     print("ok")
 
 
